@@ -1,0 +1,78 @@
+"""Views for registering and logging in and out."""
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.auth import bp
+from app.auth.forms import LoginForm, RegistrationForm
+from app.auth.safe_next import safe_next_path
+from app.extensions import db, login_manager
+from app.forms import EmptyForm
+from app.models import User, user_by_email, user_by_username
+
+# Checked when no account matches, so a missing account takes as long as a wrong password.
+_DUMMY_PASSWORD_HASH = generate_password_hash("no account has this password")
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's hook: the user stored in the session."""
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Create an account."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        user = User(username=form.username.data, email=form.email.data)
+        user.set_password(form.password.data)
+        db.session.add(user)
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:
+            # A simultaneous registration won the race for this name or address.
+            db.session.rollback()
+            form.username.errors.append(
+                "That username or email address was just registered. Please choose another."
+            )
+        else:
+            flash("Welcome to Chirp! You can log in now.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/register.html", title="Register", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in; go back to ``next`` if it is a page of this site."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        name = form.username.data
+        user = user_by_email(name) if "@" in name else user_by_username(name)
+        if user is None:
+            check_password_hash(_DUMMY_PASSWORD_HASH, form.password.data)
+        if user is None or not user.check_password(form.password.data):
+            form.password.errors.append("Invalid username or password.")
+        else:
+            login_user(user, remember=form.remember_me.data)
+            return redirect(safe_next_path(request.args.get("next")) or url_for("main.index"))
+    return render_template("auth/login.html", title="Log in", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Log out (a POST, so no link or image can log anybody out)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form expired. Please try again.")
+    logout_user()
+    flash("You have been logged out.", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,58 @@
+"""Render HTTP errors as pages of the site."""
+
+from flask import render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.errors import bp
+from app.extensions import db
+
+# What each status means to a person, shown under the heading.
+EXPLANATIONS = {
+    400: "The request could not be understood.",
+    403: "You are not allowed to do that.",
+    404: "That page does not exist.",
+    405: "That page cannot be used that way.",
+    413: "What you sent is too large.",
+    429: "You are doing that too often. Please wait a moment and try again.",
+    500: "Something went wrong on our side. It has been logged; please try again.",
+}
+HANDLED = tuple(EXPLANATIONS)
+
+
+def render_error(error: HTTPException):
+    """The error page for ``error``, keeping its status and headers."""
+    code = error.code or 500
+    description = error.description
+    if description == type(error).description:
+        description = EXPLANATIONS.get(code, description)
+    body = render_template(
+        "errors/error.html", title=error.name, code=code, name=error.name, message=description
+    )
+    response = error.get_response()
+    response.set_data(body)
+    response.mimetype = "text/html"
+    return response
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(error: CSRFError):
+    """A missing or stale CSRF token."""
+    error.description = "The form expired or did not come from this site. Please try again."
+    return render_error(error)
+
+
+@bp.app_errorhandler(InternalServerError)
+def internal_error(error: InternalServerError):
+    """Roll back whatever the failed request left half-done, then apologise."""
+    db.session.rollback()
+    return render_error(error)
+
+
+def _register_http_errors() -> None:
+    for code in HANDLED:
+        if code != 500:
+            bp.app_errorhandler(code)(render_error)
+
+
+_register_http_errors()

@@ -1,0 +1,215 @@
+"""Views for timelines, profiles, following and avatars."""
+
+import sqlalchemy as sa
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from app.avatars import identicon_svg
+from app.extensions import db
+from app.forms import EmptyForm
+from app.main import bp
+from app.main.forms import EditProfileForm, PostForm
+from app.models import POSTS_NEWEST_FIRST, USERS_BY_NAME, Post, User, all_posts, user_by_username
+from app.pagination import BadCursor, Keyset, keyset_page
+
+AVATAR_SIZES = range(16, 513)
+
+
+@bp.before_app_request
+def record_last_seen() -> None:
+    """Note that the current user is active (written at most once a minute)."""
+    if current_user.is_authenticated and current_user.touch_last_seen():
+        db.session.commit()
+
+
+def page_of(stmt: sa.Select, keyset: Keyset):
+    """The page of ``stmt`` named by the request's ``after``/``before`` cursor."""
+    try:
+        return keyset_page(
+            stmt,
+            keyset,
+            per_page=current_app.config["POSTS_PER_PAGE"],
+            after=request.args.get("after"),
+            before=request.args.get("before"),
+        )
+    except BadCursor:
+        abort(400, description="That page link is not valid. Start again from the first page.")
+
+
+def page_links(endpoint: str, page, **values) -> dict:
+    """URLs of the neighbouring pages for the pagination partial."""
+    return {
+        "prev_url": url_for(endpoint, before=page.prev_cursor, **values)
+        if page.prev_cursor
+        else None,
+        "next_url": url_for(endpoint, after=page.next_cursor, **values)
+        if page.next_cursor
+        else None,
+    }
+
+
+@bp.route("/index", methods=["GET", "POST"])
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def index():
+    """Home: the post box and the timeline of followed users and oneself."""
+    form = PostForm()
+    if form.validate_on_submit():
+        db.session.add(Post(body=form.post.data, author=current_user))
+        db.session.commit()
+        flash("Your post is live!", "success")
+        return redirect(url_for("main.index"))
+    page = page_of(current_user.following_posts(), POSTS_NEWEST_FIRST)
+    return render_template(
+        "main/index.html",
+        title="Home",
+        form=form,
+        posts=page.items,
+        following_anyone=current_user.following_count() > 0,
+        **page_links("main.index", page),
+    )
+
+
+@bp.route("/explore")
+@login_required
+def explore():
+    """Every post on the site, newest first."""
+    page = page_of(all_posts(), POSTS_NEWEST_FIRST)
+    return render_template(
+        "main/explore.html", title="Explore", posts=page.items, **page_links("main.explore", page)
+    )
+
+
+def user_or_404(username: str) -> User:
+    """The user called ``username`` (any case), or a 404 page."""
+    user = user_by_username(username)
+    if user is None:
+        abort(404, description=f"There is no user called {username}.")
+    return user
+
+
+@bp.route("/user/<username>")
+@login_required
+def user(username: str):
+    """A profile: who they are and what they wrote."""
+    user = user_or_404(username)
+    if user.username != username:
+        cursors = {k: v for k, v in request.args.items() if k in ("after", "before")}
+        return redirect(url_for("main.user", username=user.username, **cursors), 301)
+    page = page_of(user.authored_posts(), POSTS_NEWEST_FIRST)
+    return render_template(
+        "main/user.html",
+        title=user.username,
+        user=user,
+        posts=page.items,
+        form=EmptyForm(),
+        **page_links("main.user", page, username=user.username),
+    )
+
+
+@bp.route("/user/<username>/followers")
+@login_required
+def followers(username: str):
+    """Who follows this user."""
+    user = user_or_404(username)
+    page = page_of(user.followers_list(), USERS_BY_NAME)
+    return render_template(
+        "main/people.html",
+        title=f"People following {user.username}",
+        user=user,
+        people=page.items,
+        empty_text=f"Nobody follows {user.username} yet.",
+        **page_links("main.followers", page, username=user.username),
+    )
+
+
+@bp.route("/user/<username>/following")
+@login_required
+def following(username: str):
+    """Whom this user follows."""
+    user = user_or_404(username)
+    page = page_of(user.following_list(), USERS_BY_NAME)
+    return render_template(
+        "main/people.html",
+        title=f"People {user.username} follows",
+        user=user,
+        people=page.items,
+        empty_text=f"{user.username} does not follow anyone yet.",
+        **page_links("main.following", page, username=user.username),
+    )
+
+
+@bp.route("/edit_profile", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    """Change one's username and about-me text."""
+    form = EditProfileForm(current_user.username)
+    if form.validate_on_submit():
+        current_user.username = form.username.data
+        current_user.about_me = form.about_me.data or None
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:
+            # Someone took the name between the check and the write.
+            db.session.rollback()
+            form.username.errors.append("That username is taken. Please choose another.")
+        else:
+            flash("Your changes have been saved.", "success")
+            return redirect(url_for("main.user", username=current_user.username))
+    elif request.method == "GET":
+        form.username.data = current_user.username
+        form.about_me.data = current_user.about_me
+    return render_template("main/edit_profile.html", title="Edit profile", form=form)
+
+
+def _follow_change(username: str, following: bool):
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400, description="The form expired. Please try again.")
+    user = user_or_404(username)
+    if user.id == current_user.id:
+        flash("You cannot follow yourself.", "warning")
+        return redirect(url_for("main.user", username=user.username))
+    if following:
+        current_user.follow(user)
+        message = f"You are following {user.username}."
+    else:
+        current_user.unfollow(user)
+        message = f"You are not following {user.username}."
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("main.user", username=user.username))
+
+
+@bp.route("/follow/<username>", methods=["POST"])
+@login_required
+def follow(username: str):
+    """Start following ``username``."""
+    return _follow_change(username, following=True)
+
+
+@bp.route("/unfollow/<username>", methods=["POST"])
+@login_required
+def unfollow(username: str):
+    """Stop following ``username``."""
+    return _follow_change(username, following=False)
+
+
+@bp.route("/avatar/<int:user_id>/<int:size>.svg")
+def avatar(user_id: int, size: int):
+    """A user's identicon; it depends only on the id, so browsers may cache it for long."""
+    if size not in AVATAR_SIZES:
+        abort(404)
+    response = Response(identicon_svg(f"chirp-user-{user_id}", size), mimetype="image/svg+xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = 7 * 86400
+    return response

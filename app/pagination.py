@@ -1,0 +1,123 @@
+"""Keyset ("cursor") pagination: pages are found by the last item seen, never by OFFSET.
+
+A page link carries ``after=<cursor>`` (the next page in display order) or ``before=<cursor>``
+(the previous one). The cost of a page does not grow with how deep it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.extensions import db
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+class BadCursor(ValueError):
+    """A cursor in a page link that cannot be decoded."""
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """How a listing is ordered and how its position is written into a link.
+
+    ``columns`` are the ordering columns (together unique), all sorted the same way.
+    """
+
+    columns: Sequence[Any]
+    descending: bool
+    encode: Callable[[Any], str]
+    decode: Callable[[str], tuple]
+
+    def ordering(self, reverse: bool = False) -> list:
+        """ORDER BY clauses, optionally reversed (used to walk backwards)."""
+        desc = self.descending != reverse
+        return [col.desc() if desc else col.asc() for col in self.columns]
+
+    def beyond(self, values: tuple, reverse: bool = False) -> sa.ColumnElement[bool]:
+        """Condition for rows strictly after ``values`` in display order (before if ``reverse``)."""
+        smaller = self.descending != reverse
+        return _row_compare(list(self.columns), list(values), smaller)
+
+
+def _row_compare(columns: list, values: list, smaller: bool) -> sa.ColumnElement[bool]:
+    # Spelled out as (a < x) OR (a = x AND b < y): both SQLite and PostgreSQL use an index for it.
+    first, value = columns[0], values[0]
+    strict = first < value if smaller else first > value
+    if len(columns) == 1:
+        return strict
+    return sa.or_(strict, sa.and_(first == value, _row_compare(columns[1:], values[1:], smaller)))
+
+
+@dataclass
+class Page:
+    """One page of a listing with cursors for its neighbours (None where there is none)."""
+
+    items: list
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+def keyset_page(
+    stmt: sa.Select,
+    keyset: Keyset,
+    per_page: int,
+    after: str | None = None,
+    before: str | None = None,
+) -> Page:
+    """Fetch the page of ``stmt`` after (or before) a cursor, in ``keyset`` order."""
+    stmt = stmt.order_by(None)
+    if before:
+        rows = _fetch(stmt, keyset, keyset.decode(before), per_page, reverse=True)
+        more = len(rows) > per_page
+        items = list(reversed(rows[:per_page]))
+        return Page(
+            items=items,
+            next_cursor=keyset.encode(items[-1]) if items else None,
+            prev_cursor=keyset.encode(items[0]) if more else None,
+        )
+    position = keyset.decode(after) if after else None
+    rows = _fetch(stmt, keyset, position, per_page, reverse=False)
+    more = len(rows) > per_page
+    items = rows[:per_page]
+    return Page(
+        items=items,
+        next_cursor=keyset.encode(items[-1]) if more else None,
+        prev_cursor=keyset.encode(items[0]) if position is not None and items else None,
+    )
+
+
+def _fetch(stmt: sa.Select, keyset: Keyset, position, per_page: int, reverse: bool) -> list:
+    if position is not None:
+        stmt = stmt.where(keyset.beyond(position, reverse=reverse))
+    stmt = stmt.order_by(*keyset.ordering(reverse=reverse)).limit(per_page + 1)
+    return list(db.session.scalars(stmt).unique())
+
+
+def encode_time_id(when: datetime, ident: int) -> str:
+    """Cursor text for a (timestamp, id) position."""
+    return f"{(when - EPOCH) // MICROSECOND}_{ident}"
+
+
+def decode_time_id(cursor: str) -> tuple[datetime, int]:
+    """Inverse of :func:`encode_time_id`; raises :class:`BadCursor` on anything else."""
+    micros, sep, ident = cursor.partition("_")
+    try:
+        if not sep:
+            raise ValueError(cursor)
+        return EPOCH + int(micros) * MICROSECOND, int(ident)
+    except (ValueError, OverflowError) as exc:
+        raise BadCursor(cursor) from exc
+
+
+def decode_text(cursor: str) -> tuple[str]:
+    """Cursor for a single text column."""
+    if not cursor or len(cursor) > 64:
+        raise BadCursor(cursor)
+    return (cursor,)
