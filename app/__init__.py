@@ -44,4 +44,3 @@ def register_template_helpers(app: Flask) -> None:
     from app.timefmt import relative_time
 
     app.add_template_filter(relative_time, "relative_time")
-

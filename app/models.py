@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -43,15 +42,13 @@ class User(UserMixin, db.Model):
     # Lower-cased copy of username: makes uniqueness and look-ups case-insensitive on any database.
     username_key: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
     email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
-    password_hash: so.Mapped[Optional[str]] = so.mapped_column(sa.String(256))
-    about_me: so.Mapped[Optional[str]] = so.mapped_column(sa.String(ABOUT_ME_MAX_LENGTH))
+    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))
+    about_me: so.Mapped[str | None] = so.mapped_column(sa.String(ABOUT_ME_MAX_LENGTH))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_seen: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
-    posts: so.WriteOnlyMapped[Post] = so.relationship(
-        back_populates="author", passive_deletes=True
-    )
+    posts: so.WriteOnlyMapped[Post] = so.relationship(back_populates="author", passive_deletes=True)
     following: so.WriteOnlyMapped[User] = so.relationship(
         secondary=followers,
         primaryjoin=(followers.c.follower_id == id),

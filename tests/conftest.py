@@ -1,0 +1,141 @@
+"""Shared fixtures: an app on a fresh database per test, clients, and data factories.
+
+The database comes from ``TEST_DATABASE_URL`` (default: in-memory SQLite). CSRF protection
+stays on, as in production: forms are posted through :class:`FormClient`, which reads the token
+from the page first.
+"""
+
+import os
+import re
+
+import pytest
+
+from app import create_app
+from app.extensions import db as _db
+from app.models import Post, User
+from app.types import utcnow
+from config import Config
+
+CSRF_FIELD = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
+PASSWORD = "correct horse battery"
+
+
+class TestConfig(Config):
+    """Settings for the test suite."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    POSTS_PER_PAGE = 3
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token embedded in a rendered page."""
+    match = CSRF_FIELD.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1) or match.group(2)
+
+
+class FormClient:
+    """A test client that submits forms the way a browser does, CSRF token included."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def submit(self, url: str, data: dict | None = None, page: str | None = None, **kwargs):
+        """GET ``page`` (default ``url``), then POST ``data`` to ``url`` with the page's token."""
+        html = self.client.get(page or url).get_data(as_text=True)
+        payload = {"csrf_token": csrf_token_from(html), **(data or {})}
+        return self.client.post(url, data=payload, **kwargs)
+
+
+@pytest.fixture
+def app():
+    """A Chirp app bound to an empty database, torn down after the test."""
+    app = create_app(TestConfig)
+    with app.app_context():
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        _db.drop_all()
+
+
+@pytest.fixture
+def db(app):
+    """The database handle, inside the app context."""
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    """An anonymous browser-like client."""
+    return FormClient(app.test_client())
+
+
+@pytest.fixture
+def runner(app):
+    """Runs the app's ``flask`` CLI commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(db):
+    """Factory: ``make_user("alice")`` creates and commits a user with :data:`PASSWORD`."""
+
+    def make(username: str, email: str | None = None, password: str = PASSWORD) -> User:
+        user = User(username=username, email=email or f"{username.lower()}@example.com")
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_post(db):
+    """Factory: ``make_post(user, "text", when)`` creates and commits a post."""
+
+    def make(author: User, body: str = "hello", timestamp=None) -> Post:
+        post = Post(body=body, author=author, timestamp=timestamp or utcnow())
+        db.session.add(post)
+        db.session.commit()
+        return post
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Helper: ``login("alice")`` logs the client in through the real login form."""
+
+    def do_login(username: str, password: str = PASSWORD):
+        response = client.submit("/auth/login", {"username": username, "password": password})
+        assert response.status_code == 302, "login failed"
+        return response
+
+    return do_login
+
+
+@pytest.fixture
+def alice(make_user):
+    """A registered user."""
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(make_user):
+    """Another registered user."""
+    return make_user("bob")
+
+
+@pytest.fixture
+def alice_client(client, alice, login):
+    """A client logged in as alice."""
+    login("alice")
+    return client

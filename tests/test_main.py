@@ -1,0 +1,234 @@
+"""Timelines, posting, profiles and following, as a logged-in user sees them."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.models import Post
+
+PAGES = [
+    "/",
+    "/index",
+    "/explore",
+    "/user/alice",
+    "/user/alice/followers",
+    "/user/alice/following",
+    "/edit_profile",
+]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_anonymous_users_are_sent_to_login(client, alice, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login?next=")
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_pages_render_for_logged_in_user(alice_client, url):
+    response = alice_client.get(url)
+    assert response.status_code == 200
+    assert "<title>" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        ("/", {"post": "hi"}),
+        ("/follow/bob", {}),
+        ("/unfollow/bob", {}),
+        ("/edit_profile", {"username": "alice2"}),
+        ("/auth/logout", {}),
+    ],
+)
+def test_state_changes_need_a_csrf_token(alice_client, alice, bob, db, url, data):
+    response = alice_client.post(url, data=data)
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
+    assert alice.username == "alice"
+    assert not alice.is_following(bob)
+
+
+def test_post_appears_on_home_and_explore(alice_client, db):
+    response = alice_client.submit("/", {"post": "  my first chirp  "})
+    assert response.headers["Location"] == "/"
+    post = db.session.scalar(sa.select(Post))
+    assert post.body == "my first chirp"
+    assert "my first chirp" in alice_client.get("/").get_data(as_text=True)
+    assert "my first chirp" in alice_client.get("/explore").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [("", "Write something first."), ("   ", "Write something first."), ("x" * 141, "at most 140")],
+)
+def test_rejected_post_keeps_its_text(alice_client, db, body, message):
+    response = alice_client.submit("/", {"post": body})
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert body.strip() in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
+
+
+def test_post_of_exactly_140_characters(alice_client, db):
+    alice_client.submit("/", {"post": "y" * 140})
+    assert db.session.scalar(sa.select(Post.body)) == "y" * 140
+
+
+def test_post_bodies_are_escaped(alice_client):
+    alice_client.submit("/", {"post": "<script>alert(1)</script>"})
+    page = alice_client.get("/explore").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_follow_shows_posts_on_home_then_unfollow(alice_client, bob, make_post, alice):
+    make_post(bob, "bob was here")
+    assert "bob was here" not in alice_client.get("/").get_data(as_text=True)
+    response = alice_client.submit("/follow/bob", page="/user/bob")
+    assert response.headers["Location"] == "/user/bob"
+    assert alice.is_following(bob)
+    assert "bob was here" in alice_client.get("/").get_data(as_text=True)
+    profile = alice_client.get("/user/bob").get_data(as_text=True)
+    assert "Unfollow" in profile
+    alice_client.submit("/unfollow/bob", page="/user/bob")
+    assert not alice.is_following(bob)
+    assert "bob was here" not in alice_client.get("/").get_data(as_text=True)
+
+
+def test_follow_self_is_refused(alice_client, alice):
+    response = alice_client.submit("/follow/alice", page="/", follow_redirects=True)
+    assert "You cannot follow yourself." in response.get_data(as_text=True)
+    assert alice.following_count() == 0
+
+
+def test_follow_unknown_user_is_404(alice_client):
+    assert alice_client.submit("/follow/ghost", page="/").status_code == 404
+
+
+def test_follow_is_post_only(alice_client, bob):
+    assert alice_client.get("/follow/bob").status_code == 405
+
+
+def test_empty_home_suggests_explore(alice_client):
+    page = alice_client.get("/").get_data(as_text=True)
+    assert "You aren't following anyone yet" in page
+
+
+def test_profile_shows_counts_and_lists(alice_client, alice, bob, db, make_post):
+    bob.follow(alice)
+    db.session.commit()
+    make_post(alice, "about cats")
+    page = alice_client.get("/user/alice").get_data(as_text=True)
+    assert "about cats" in page
+    assert "<strong>1</strong> posts" in page
+    assert "<strong>1</strong> followers" in page
+    assert "Member since" in page
+    assert "<time datetime=" in page
+    assert "bob" in alice_client.get("/user/alice/followers").get_data(as_text=True)
+    assert "bob" not in alice_client.get("/user/alice/following").get_data(as_text=True)
+
+
+def test_profile_of_unknown_user_is_404(alice_client):
+    response = alice_client.get("/user/ghost")
+    assert response.status_code == 404
+    assert "There is no user called ghost." in response.get_data(as_text=True)
+
+
+def test_profile_name_is_case_insensitive(alice_client):
+    response = alice_client.get("/user/ALICE")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/user/alice"
+
+
+def test_edit_profile(alice_client, alice):
+    response = alice_client.submit(
+        "/edit_profile", {"username": "Alice_W", "about_me": "I like tea"}
+    )
+    assert response.headers["Location"] == "/user/Alice_W"
+    assert alice.username == "Alice_W"
+    assert alice.about_me == "I like tea"
+    form = alice_client.get("/edit_profile").get_data(as_text=True)
+    assert 'value="Alice_W"' in form
+
+
+def test_edit_profile_rejects_taken_name(alice_client, bob, alice):
+    response = alice_client.submit("/edit_profile", {"username": "BOB", "about_me": "kept"})
+    page = response.get_data(as_text=True)
+    assert "That username is taken" in page
+    assert "kept" in page
+    assert alice.username == "alice"
+
+
+def test_edit_profile_allows_changing_case_of_own_name(alice_client, alice):
+    alice_client.submit("/edit_profile", {"username": "ALICE", "about_me": ""})
+    assert alice.username == "ALICE"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"username": "a b", "about_me": ""}, "Usernames are 3 to 32 letters"),
+        ({"username": "alice", "about_me": "z" * 141}, "At most 140 characters."),
+    ],
+)
+def test_edit_profile_rejects_bad_input(alice_client, alice, data, message):
+    page = alice_client.submit("/edit_profile", data).get_data(as_text=True)
+    assert message in page
+    assert alice.username == "alice"
+
+
+def test_timeline_pages_with_newer_and_older_links(alice_client, alice, make_post):
+    start = datetime.now(UTC) - timedelta(hours=1)
+    for n in range(7):
+        make_post(alice, f"post number {n}", start + timedelta(minutes=n))
+    first = alice_client.get("/").get_data(as_text=True)
+    assert [f"post number {n}" in first for n in (6, 5, 4, 3)] == [True, True, True, False]
+    assert "Newer" not in first
+    older = _link(first, "next")
+    second = alice_client.get(older).get_data(as_text=True)
+    assert "post number 3" in second
+    assert "post number 1" in second
+    assert "post number 4" not in second
+    third = alice_client.get(_link(second, "next")).get_data(as_text=True)
+    assert "post number 0" in third
+    assert 'rel="next"' not in third
+    back = alice_client.get(_link(third, "prev")).get_data(as_text=True)
+    assert "post number 3" in back
+    assert "post number 1" in back
+    assert 'rel="prev"' in back
+
+
+def _link(page: str, rel: str) -> str:
+    import html
+    import re
+
+    match = re.search(rf'<a href="([^"]+)" rel="{rel}"', page)
+    assert match, f"no {rel} link"
+    return html.unescape(match.group(1))
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "1_x", "_", "99999999999999999999999_1"])
+def test_bad_page_cursor_is_400(alice_client, cursor):
+    response = alice_client.get(f"/explore?after={cursor}")
+    assert response.status_code == 400
+    assert "page link is not valid" in response.get_data(as_text=True)
+
+
+def test_avatar_is_svg_and_cacheable(client):
+    response = client.get("/avatar/7/48.svg")
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+    assert response.get_data(as_text=True).startswith("<svg")
+    assert "max-age" in response.headers["Cache-Control"]
+    assert client.get("/avatar/7/48.svg").data == response.data
+    assert client.get("/avatar/7/5000.svg").status_code == 404
+
+
+def test_last_seen_is_not_written_on_every_request(alice_client, alice, db):
+    alice_client.get("/")
+    seen = alice.last_seen
+    alice_client.get("/explore")
+    db.session.refresh(alice)
+    assert alice.last_seen == seen
