@@ -71,6 +71,14 @@ def test_rejected_post_keeps_its_text(alice_client, db, body, message):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
 
 
+def test_post_box_does_not_cut_text_short(alice_client):
+    """The browser must not silently truncate a long post: the server explains instead."""
+    page = alice_client.get("/").get_data(as_text=True)
+    textarea = page[page.index("<textarea") : page.index(">", page.index("<textarea"))]
+    assert "maxlength" not in textarea
+    assert 'data-max="140"' in textarea
+
+
 def test_post_of_exactly_140_characters(alice_client, db):
     alice_client.submit("/", {"post": "y" * 140})
     assert db.session.scalar(sa.select(Post.body)) == "y" * 140

@@ -27,6 +27,8 @@ AVATAR_SIZES = range(16, 513)
 @bp.before_app_request
 def record_last_seen() -> None:
     """Note that the current user is active (written at most once a minute)."""
+    if request.endpoint in ("static", "main.avatar"):
+        return  # assets need no user, so don't load one from the database
     if current_user.is_authenticated and current_user.touch_last_seen():
         db.session.commit()
 
