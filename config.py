@@ -25,6 +25,7 @@ class Config:
     # A relative SQLite path lands in Flask's instance folder.
     SQLALCHEMY_DATABASE_URI = database_url()
     POSTS_PER_PAGE = int(os.environ.get("POSTS_PER_PAGE", "25"))
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a hashing method name, not a secret)
     MAX_CONTENT_LENGTH = 64 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

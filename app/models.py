@@ -7,8 +7,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import url_for
+from flask import current_app, url_for
 from flask_login import UserMixin
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
@@ -31,6 +33,7 @@ followers = sa.Table(
     ),
     # The primary key serves "whom does X follow"; this serves "who follows X".
     sa.Index("ix_followers_followed_id_follower_id", "followed_id", "follower_id"),
+    sa.CheckConstraint("follower_id <> followed_id", name="no_self_follow"),
 )
 
 
@@ -77,8 +80,9 @@ class User(UserMixin, db.Model):
         return email.strip().lower()
 
     def set_password(self, password: str) -> None:
-        """Store a salted hash of ``password``."""
-        self.password_hash = generate_password_hash(password)
+        """Store a salted hash of ``password`` (werkzeug's scrypt unless configured otherwise)."""
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         """True if ``password`` matches the stored hash."""
@@ -90,15 +94,25 @@ class User(UserMixin, db.Model):
 
     def follow(self, user: User) -> None:
         """Follow ``user``; following someone already followed changes nothing."""
+        if self.id is None or user.id is None:
+            db.session.flush()  # new users need their ids first
         if user.id == self.id:
             raise ValueError("You cannot follow yourself.")
-        if not self.is_following(user):
-            self.following.add(user)
+        # INSERT .. ON CONFLICT DO NOTHING: two simultaneous follows leave one row and no error.
+        insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
+        db.session.execute(
+            insert(followers)
+            .values(follower_id=self.id, followed_id=user.id)
+            .on_conflict_do_nothing()
+        )
 
     def unfollow(self, user: User) -> None:
         """Stop following ``user``; a no-op if not following."""
-        if self.is_following(user):
-            self.following.remove(user)
+        db.session.execute(
+            sa.delete(followers).where(
+                followers.c.follower_id == self.id, followers.c.followed_id == user.id
+            )
+        )
 
     def is_following(self, user: User) -> bool:
         """True if this user follows ``user``."""

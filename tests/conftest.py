@@ -9,6 +9,7 @@ import os
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from app import create_app
 from app.extensions import db as _db
@@ -22,13 +23,19 @@ CSRF_FIELD = re.compile(
 PASSWORD = "correct horse battery"
 
 
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+IN_MEMORY = TEST_DATABASE_URL == "sqlite://"
+
+
 class TestConfig(Config):
     """Settings for the test suite."""
 
     TESTING = True
     SECRET_KEY = "test-secret-key"
-    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_DATABASE_URI = TEST_DATABASE_URL
     POSTS_PER_PAGE = 3
+    # Real hashing, but cheap: the suite creates hundreds of users.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 def csrf_token_from(html: str) -> str:
@@ -54,15 +61,51 @@ class FormClient:
         return self.client.post(url, data=payload, **kwargs)
 
 
-@pytest.fixture
-def app():
-    """A Chirp app bound to an empty database, torn down after the test."""
+@pytest.fixture(scope="session")
+def _schema():
+    """On a server database, build the schema once per run (tests then only empty the tables)."""
+    if IN_MEMORY:
+        yield
+        return
     app = create_app(TestConfig)
     with app.app_context():
-        _db.create_all()
-        yield app
-        _db.session.remove()
         _db.drop_all()
+        _db.create_all()
+        _db.engine.dispose()
+    yield
+    with app.app_context():
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+def empty_all_tables() -> None:
+    """Delete every row and reset id sequences, so each test starts from nothing."""
+    if _db.engine.dialect.name == "postgresql":
+        quote = _db.engine.dialect.identifier_preparer.quote
+        names = ", ".join(quote(table.name) for table in _db.metadata.sorted_tables)
+        with _db.engine.begin() as connection:
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        with _db.engine.begin() as connection:
+            for table in reversed(_db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def app(_schema):
+    """A Chirp app bound to an empty database, emptied again after the test."""
+    app = create_app(TestConfig)
+    with app.app_context():
+        if IN_MEMORY:
+            _db.create_all()
+        yield app
+        # An open transaction would block TRUNCATE / DROP on PostgreSQL.
+        _db.session.remove()
+        if IN_MEMORY:
+            _db.drop_all()
+        else:
+            empty_all_tables()
+        _db.engine.dispose()
 
 
 @pytest.fixture
