@@ -5,7 +5,7 @@ import os
 from flask import Flask
 
 from app import sqlite as _sqlite  # noqa: F401  (registers the SQLite connection settings)
-from app.extensions import csrf, db, login_manager, migrate
+from app.extensions import csrf, db, limiter, login_manager, migrate
 from config import Config
 
 
@@ -26,6 +26,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db)
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

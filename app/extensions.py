@@ -1,6 +1,8 @@
 """Extension objects, created once and bound to an app in ``create_app``."""
 
 import sqlalchemy as sa
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -29,3 +31,6 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please log in to see this page."
 csrf = CSRFProtect()
+# Limits are declared on the views; storage (memory://, or redis://... shared by all workers)
+# comes from RATELIMIT_STORAGE_URI.
+limiter = Limiter(key_func=get_remote_address)

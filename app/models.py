@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 from datetime import datetime, timedelta
 
@@ -87,6 +88,20 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         """True if ``password`` matches the stored hash."""
         return self.password_hash is not None and check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """Flask-Login's session key: the id plus a fingerprint of the password hash.
+
+        Changing the password changes the fingerprint, which ends every session (and remember-me
+        cookie) made with the old one; see :func:`user_from_session_key`.
+        """
+        return f"{self.id}:{self.session_fingerprint()}"
+
+    def session_fingerprint(self) -> str:
+        """A keyed digest of the password hash: reveals nothing, changes with the password."""
+        key = current_app.config["SECRET_KEY"].encode()
+        message = (self.password_hash or "").encode()
+        return hmac.new(key, message, "sha256").hexdigest()[:24]
 
     def avatar(self, size: int = 64) -> str:
         """URL of this user's identicon, served by this site."""
@@ -213,6 +228,17 @@ def all_posts() -> sa.Select[tuple[Post]]:
 def user_by_username(username: str) -> User | None:
     """Find a user by name, ignoring case."""
     return db.session.scalar(sa.select(User).where(User.username_key == username.lower()))
+
+
+def user_from_session_key(key: str) -> User | None:
+    """The user a session key from :meth:`User.get_id` names, if it is still valid."""
+    ident, _, fingerprint = key.partition(":")
+    if not ident.isdigit() or not fingerprint:
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or not hmac.compare_digest(user.session_fingerprint(), fingerprint):
+        return None
+    return user
 
 
 def user_by_email(email: str) -> User | None:

@@ -10,6 +10,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 
 from app import create_app
 from app.extensions import db as _db
@@ -36,6 +37,8 @@ class TestConfig(Config):
     POSTS_PER_PAGE = 3
     # Real hashing, but cheap: the suite creates hundreds of users.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    # Tests that exercise limits switch them on themselves.
+    RATELIMIT_ENABLED = False
 
 
 def csrf_token_from(html: str) -> str:
@@ -95,6 +98,9 @@ def empty_all_tables() -> None:
 def app(_schema):
     """A Chirp app bound to an empty database, emptied again after the test."""
     app = create_app(TestConfig)
+    # Requests made inside the test's app context reuse it, so ``g`` (where Flask-Login keeps the
+    # current user) would leak from one request, or one client, to the next: start each afresh.
+    app.teardown_request(lambda _exc: g.__dict__.clear())
     with app.app_context():
         if IN_MEMORY:
             _db.create_all()

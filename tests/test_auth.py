@@ -4,6 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import User
+from tests.conftest import PASSWORD, FormClient
 
 GOOD = {
     "username": "carol",
@@ -147,3 +148,24 @@ def test_logout_without_csrf_token_is_refused(alice_client):
     assert response.status_code == 400
     assert "The form expired" in response.get_data(as_text=True)
     assert alice_client.get("/").status_code == 200
+
+
+def test_changing_the_password_ends_other_sessions(app, alice, login, db):
+    login("alice")
+    other = FormClient(app.test_client())
+    assert (
+        other.submit("/auth/login", {"username": "alice", "password": PASSWORD}).status_code == 302
+    )
+    assert other.get("/").status_code == 200
+    alice.set_password("a brand new password")
+    db.session.commit()
+    response = other.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+
+
+def test_a_forged_session_key_is_refused(app, alice, client):
+    with client.client.session_transaction() as session:
+        session["_user_id"] = f"{alice.id}:not-the-fingerprint"
+        session["_fresh"] = True
+    assert client.get("/").status_code == 302

@@ -10,18 +10,16 @@ from app.auth.forms import LoginForm, RegistrationForm
 from app.auth.safe_next import safe_next_path
 from app.extensions import db, login_manager
 from app.forms import EmptyForm
-from app.models import User, user_by_email, user_by_username
+from app.models import User, user_by_email, user_by_username, user_from_session_key
 
 # Checked when no account matches, so a missing account takes as long as a wrong password.
 _DUMMY_PASSWORD_HASH = generate_password_hash("no account has this password")
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """Flask-Login's hook: the user stored in the session."""
-    if not user_id.isdigit():
-        return None
-    return db.session.get(User, int(user_id))
+def load_user(session_key: str) -> User | None:
+    """Flask-Login's hook: the user stored in the session, unless their password changed since."""
+    return user_from_session_key(session_key)
 
 
 @bp.route("/register", methods=["GET", "POST"])
