@@ -3,7 +3,6 @@
 They must build exactly the models' schema, undo cleanly, and keep every row when upgrading.
 """
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,42 +11,9 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_migrate import downgrade, upgrade
 
-from app import create_app
 from app.extensions import db
-from tests.conftest import IN_MEMORY, TEST_DATABASE_URL, TestConfig
 
 WHEN = datetime(2024, 5, 17, 12, 30, 15, 123456, tzinfo=UTC)
-
-
-@pytest.fixture
-def empty_database_url(tmp_path):
-    """URL of a brand-new empty database of the kind the suite runs on."""
-    url = sa.make_url(TEST_DATABASE_URL)
-    if IN_MEMORY or url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    name = f"chirp_migrate_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-@pytest.fixture
-def migration_app(empty_database_url):
-    """An app whose database has no tables yet."""
-
-    class MigrationConfig(TestConfig):
-        SQLALCHEMY_DATABASE_URI = empty_database_url
-
-    app = create_app(MigrationConfig)
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def scripts() -> ScriptDirectory:
