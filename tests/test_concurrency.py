@@ -7,6 +7,7 @@ all of them got there, so each run takes the interleaving that naive code gets w
 
 import threading
 from collections.abc import Callable
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
@@ -138,7 +139,7 @@ def test_simultaneous_registrations_make_one_account(shared_app, monkeypatch, se
             "/auth/register", {**data, "password": PASSWORD, "password2": PASSWORD}
         )
 
-    responses = at_once(*(lambda data=data: register(data) for data in forms))
+    responses = at_once(*(partial(register, data) for data in forms))
 
     assert sorted(r.status_code for r in responses) == [200, 302]
     (winner,) = (data for data, r in zip(forms, responses, strict=True) if r.status_code == 302)
@@ -159,9 +160,7 @@ def test_following_twice_at_once_leaves_one_row(shared_app, monkeypatch):
 
     responses = at_once(
         *(
-            lambda client=client: client.submit(
-                "/follow/bob", page="/user/bob", follow_redirects=True
-            )
+            partial(client.submit, "/follow/bob", page="/user/bob", follow_redirects=True)
             for client in clients
         )
     )
