@@ -24,6 +24,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
     # A relative SQLite path lands in Flask's instance folder.
     SQLALCHEMY_DATABASE_URI = database_url()
+    # A pooled connection may have died with a database restart or an idle timeout in between:
+    # check it on checkout (a cheap round trip) rather than fail the request that draws it.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     POSTS_PER_PAGE = int(os.environ.get("POSTS_PER_PAGE", "25"))
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a hashing method name, not a secret)
     MAX_CONTENT_LENGTH = 64 * 1024

@@ -7,6 +7,7 @@ from the page first.
 
 import os
 import re
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -111,6 +112,62 @@ def app(_schema):
             _db.drop_all()
         else:
             empty_all_tables()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def shared_app(_schema, tmp_path):
+    """Like ``app``, on a database that every thread and connection sees.
+
+    For tests with real concurrent connections: in-memory SQLite is private to one connection,
+    so on SQLite this app uses a database file in ``tmp_path`` (WAL and all, as in production).
+    """
+
+    class SharedConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = (
+            f"sqlite:///{tmp_path / 'shared.db'}" if IN_MEMORY else TEST_DATABASE_URL
+        )
+
+    app = create_app(SharedConfig)
+    app.teardown_request(lambda _exc: g.__dict__.clear())  # as in ``app``
+    with app.app_context():
+        if IN_MEMORY:
+            _db.create_all()
+        yield app
+        _db.session.remove()
+        if not IN_MEMORY:
+            empty_all_tables()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """URL of a brand-new database without tables, of the kind the suite runs on."""
+    url = sa.make_url(TEST_DATABASE_URL)
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"chirp_empty_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def migration_app(empty_database_url):
+    """An app whose database has no tables yet (for migrations and ``flask status``)."""
+
+    class MigrationConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = empty_database_url
+
+    app = create_app(MigrationConfig)
+    with app.app_context():
+        yield app
+        _db.session.remove()
         _db.engine.dispose()
 
 

@@ -1,11 +1,11 @@
 """The model API as used from ``flask shell``."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 
-from app.models import Post, User, user_by_email, user_by_username
+from app.models import Post, User, followers, user_by_email, user_by_username
 
 
 def test_password_hashing(alice):
@@ -127,10 +127,49 @@ def test_timestamps_are_aware_utc(db, alice, make_post):
         assert value.utcoffset() == timedelta(0)
 
 
+def zone(hours: float) -> timezone:
+    return timezone(timedelta(hours=hours))
+
+
+def test_aware_timestamps_read_back_as_the_same_instant_in_utc(db, alice, make_post):
+    written = datetime(2024, 5, 17, 14, 30, 15, 123456, tzinfo=zone(2))
+    post = make_post(alice, "x", written)
+    db.session.expire_all()
+    read = db.session.get(Post, post.id).timestamp
+    assert read == written
+    assert read.tzinfo is UTC
+    assert (read.hour, read.minute, read.second, read.microsecond) == (12, 30, 15, 123456)
+
+
+def test_timestamps_sort_and_compare_as_instants_whatever_their_offset(db, alice, make_post):
+    noon = datetime(2024, 5, 17, 12, 0, tzinfo=UTC)
+    # The later post has the earlier wall-clock time: stored offsets would sort them wrongly.
+    early = make_post(alice, "early", noon.astimezone(zone(9)))  # 21:00 +09:00
+    late = make_post(alice, "late", (noon + timedelta(minutes=1)).astimezone(zone(-5)))  # 07:01
+    assert db.session.scalars(alice.authored_posts()).all() == [late, early]
+    since = noon.astimezone(zone(5.5))  # 17:30 +05:30
+    assert db.session.scalars(sa.select(Post).where(Post.timestamp > since)).all() == [late]
+
+
 def test_naive_datetimes_are_refused(db, alice):
     db.session.add(Post(body="x", author=alice, timestamp=datetime(2024, 1, 1)))  # noqa: DTZ001
     with pytest.raises(sa.exc.StatementError, match="naive"):
         db.session.commit()
+
+
+def test_naive_datetimes_are_refused_in_queries(db):
+    naive = datetime(2024, 1, 1)  # noqa: DTZ001
+    with pytest.raises(sa.exc.StatementError, match="naive"):
+        db.session.scalars(sa.select(User).where(User.last_seen > naive))
+
+
+def test_follow_rows_must_point_at_real_accounts(db, alice):
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.execute(
+            sa.insert(followers).values(follower_id=alice.id, followed_id=alice.id + 1000)
+        )
+    db.session.rollback()
+    assert alice.following_count() == 0
 
 
 def test_last_seen_written_at_most_once_a_minute(alice):

@@ -35,11 +35,11 @@ def register():
         try:
             db.session.commit()
         except sa.exc.IntegrityError:
-            # A simultaneous registration won the race for this name or address.
+            # A simultaneous registration took this name or address after the form's check: the
+            # same check now finds it and says which field to change, as if we had been second.
             db.session.rollback()
-            form.username.errors.append(
-                "That username or email address was just registered. Please choose another."
-            )
+            if form.validate():
+                raise
         else:
             flash("Welcome to Chirp! You can log in now.", "success")
             return redirect(url_for("auth.login"))

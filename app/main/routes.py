@@ -178,18 +178,27 @@ def _follow_change(username: str, following: bool):
     if not form.validate_on_submit():
         abort(400, description="The form expired. Please try again.")
     user = user_or_404(username)
+    # Read before committing: the account may be deleted meanwhile, and an expired object
+    # would then fail to reload.
+    name = user.username
     if user.id == current_user.id:
         flash("You cannot follow yourself.", "warning")
-        return redirect(url_for("main.user", username=user.username))
+        return redirect(url_for("main.user", username=name))
     if following:
-        current_user.follow(user)
-        message = f"You are following {user.username}."
+        try:
+            current_user.follow(user)
+            db.session.commit()
+        except sa.exc.IntegrityError:
+            # The account was deleted after it was looked up: the row would point at nobody.
+            db.session.rollback()
+            user_or_404(username)
+            raise
+        flash(f"You are following {name}.", "success")
     else:
         current_user.unfollow(user)
-        message = f"You are not following {user.username}."
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("main.user", username=user.username))
+        db.session.commit()
+        flash(f"You are not following {name}.", "success")
+    return redirect(url_for("main.user", username=name))
 
 
 @bp.route("/follow/<username>", methods=["POST"])

@@ -1,0 +1,10 @@
+"""``flask`` commands for operators."""
+
+from flask import Flask
+
+
+def register_commands(app: Flask) -> None:
+    """Add Chirp's own commands to ``app.cli``."""
+    from app.commands.status import status
+
+    app.cli.add_command(status)
