@@ -18,6 +18,11 @@ def database_url(default: str = "sqlite:///chirp.db") -> str:
     return url
 
 
+def env_flag(name: str) -> bool:
+    """True when the environment variable ``name`` says yes (1, true, yes, on)."""
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 class Config:
     """Settings for a real deployment; every value can come from the environment."""
 
@@ -35,3 +40,23 @@ class Config:
     # them hold across several worker processes.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+
+    # Outgoing email (password resets, address confirmations). With no MAIL_SERVER, messages are
+    # written to the log instead of sent: enough for development, never for a real site.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = env_flag("MAIL_USE_TLS")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Chirp <no-reply@localhost>")
+    MAIL_TIMEOUT = 10  # seconds to wait for the SMTP server before telling the user to retry
+
+    # How long the links in account emails stay valid, in seconds.
+    RESET_TOKEN_MAX_AGE = 60 * 60
+    CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 60 * 60
+    EMAIL_CHANGE_TOKEN_MAX_AGE = 24 * 60 * 60
+    # Each account email costs the site something and lands in somebody's inbox: limit them.
+    PASSWORD_RESET_LIMIT = "5 per hour"  # noqa: S105  (per client address)
+    ACCOUNT_EMAIL_LIMIT = "3 per hour"  # confirmation resends and email changes, per account
+    # Posts read per database round trip while streaming a data export.
+    EXPORT_BATCH_SIZE = 1000

@@ -134,11 +134,18 @@ def runner(app):
 
 @pytest.fixture
 def make_user(db):
-    """Factory: ``make_user("alice")`` creates and commits a user with :data:`PASSWORD`."""
+    """Factory: ``make_user("alice")`` creates and commits a user with :data:`PASSWORD`.
 
-    def make(username: str, email: str | None = None, password: str = PASSWORD) -> User:
+    Users have confirmed their email address (so they may post) unless ``confirmed=False``.
+    """
+
+    def make(
+        username: str, email: str | None = None, password: str = PASSWORD, confirmed: bool = True
+    ) -> User:
         user = User(username=username, email=email or f"{username.lower()}@example.com")
         user.set_password(password)
+        if confirmed:
+            user.email_confirmed_at = utcnow()
         db.session.add(user)
         db.session.commit()
         return user
