@@ -17,6 +17,7 @@ from app.extensions import db as _db
 from app.models import Post, User
 from app.types import utcnow
 from config import Config
+from tests.smtp import LoopbackSMTP, Mailbox
 
 CSRF_FIELD = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
@@ -130,6 +131,17 @@ def client(app):
 def runner(app):
     """Runs the app's ``flask`` CLI commands."""
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def mailbox(app):
+    """A real SMTP server on 127.0.0.1 that the app sends to; its messages are in ``.messages``."""
+    box = Mailbox()
+    server = LoopbackSMTP(box)
+    server.start()
+    app.config.update(MAIL_SERVER=server.hostname, MAIL_PORT=server.port)
+    yield box
+    server.stop()
 
 
 @pytest.fixture

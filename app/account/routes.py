@@ -62,7 +62,7 @@ def settings():
     return render_template("account/settings.html", title="Account settings", form=EmptyForm())
 
 
-@bp.route("/confirm/resend", methods=["POST"])
+@bp.route("/resend-confirmation", methods=["POST"])
 @login_required
 @limiter.limit(_limit("ACCOUNT_EMAIL_LIMIT"), key_func=_account_key)
 def resend_confirmation():

@@ -1,0 +1,83 @@
+"""The settings page, and the rate limits on emails the site sends for account actions."""
+
+import pytest
+
+from app.extensions import limiter
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def limits_on(app):
+    """Rate limits switched on for this test (before the app serves its first request)."""
+    app.config["RATELIMIT_ENABLED"] = True
+    limiter.init_app(app)
+    return app
+
+
+def test_settings_are_linked_from_the_nav_and_the_profile(alice_client):
+    assert 'href="/account/"' in alice_client.get("/").get_data(as_text=True)
+    assert 'href="/account/"' in alice_client.get("/user/alice").get_data(as_text=True)
+
+
+def test_settings_page_links_every_account_action(alice_client):
+    page = alice_client.get("/account/").get_data(as_text=True)
+    assert "alice@example.com" in page
+    assert "confirmed" in page
+    for url in ["/account/email", "/account/password", "/edit_profile", "/account/export"]:
+        assert f'href="{url}"' in page
+    assert 'href="/account/delete"' in page
+    assert "/account/resend-confirmation" not in page
+
+
+def test_settings_page_of_an_unconfirmed_user_offers_a_resend(client, make_user, login):
+    make_user("dave", confirmed=False)
+    login("dave")
+    page = client.get("/account/").get_data(as_text=True)
+    assert "not confirmed yet" in page
+    assert 'action="/account/resend-confirmation"' in page
+
+
+@pytest.mark.parametrize(
+    "url", ["/account/", "/account/email", "/account/password", "/account/delete"]
+)
+def test_account_pages_need_login(client, url):
+    assert client.get(url).headers["Location"].startswith("/auth/login")
+
+
+@pytest.mark.parametrize(
+    "url", ["/account/email", "/account/password", "/account/delete", "/account/"]
+)
+def test_account_pages_render(alice_client, url):
+    response = alice_client.get(url)
+    assert response.status_code == 200
+    assert "<h1>" in response.get_data(as_text=True)
+
+
+def test_resending_the_confirmation_is_rate_limited(limits_on, client, make_user, login, mailbox):
+    make_user("dave", confirmed=False)
+    login("dave")
+    for _ in range(3):
+        assert client.submit("/account/resend-confirmation", {}, page="/").status_code == 302
+    response = client.submit("/account/resend-confirmation", {}, page="/")
+    assert response.status_code == 429
+    assert "Too Many Requests" in response.get_data(as_text=True)
+    assert len(mailbox.messages) == 3
+
+
+def test_reset_requests_are_rate_limited_but_the_form_is_not(limits_on, client, alice, mailbox):
+    for _ in range(5):
+        response = client.submit("/account/reset-password", {"email": "alice@example.com"})
+        assert response.status_code == 302
+    response = client.submit("/account/reset-password", {"email": "alice@example.com"})
+    assert response.status_code == 429
+    assert len(mailbox.messages) == 5
+    assert client.get("/account/reset-password").status_code == 200
+
+
+def test_email_changes_are_rate_limited(limits_on, alice_client, mailbox):
+    for n in range(3):
+        data = {"email": f"alice{n}@new.example", "password": PASSWORD}
+        assert alice_client.submit("/account/email", data).status_code == 302
+    data = {"email": "alice9@new.example", "password": PASSWORD}
+    assert alice_client.submit("/account/email", data).status_code == 429
+    assert len(mailbox.messages) == 3
