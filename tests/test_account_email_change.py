@@ -35,7 +35,10 @@ def test_change_is_confirmed_at_the_new_address(alice_client, alice, db, mailbox
     assert "Your email address is now alice@new.example" in alice_client.get("/").get_data(
         as_text=True
     )
-    # The link has done its job; the old address no longer logs in, the new one does.
+    notice = mailbox.last()
+    assert notice["To"] == "alice@example.com"
+    assert "now uses the email address alice@new.example" in mailbox.text(notice)
+    # The link has done its job, and the old address belongs to nobody now.
     assert alice_client.get(link).status_code == 400
     assert user_by_email("alice@example.com") is None
 

@@ -46,6 +46,12 @@ def test_reset_by_email_link(app, client, alice, mailbox, db):
     response = client.submit(link, {"password": NEW, "password2": NEW})
     assert response.headers["Location"] == "/auth/login"
 
+    notice = mailbox.last()
+    assert (notice["To"], notice["Subject"]) == (
+        "alice@example.com",
+        "Your Chirp password was changed",
+    )
+    assert "/account/reset-password" in mailbox.text(notice)
     assert log_in(client, password=PASSWORD).status_code == 200  # the old one is refused
     assert log_in(client, password=NEW).status_code == 302
     # Every session from before the reset has ended.
@@ -148,7 +154,7 @@ def test_logged_in_users_are_sent_to_change_password(alice_client):
     assert response.headers["Location"] == "/account/password"
 
 
-def test_change_password_keeps_this_session_and_ends_others(app, alice_client, alice, db):
+def test_change_password_keeps_this_session_and_ends_others(app, alice_client, alice, db, mailbox):
     elsewhere = new_client(app)
     data = {"current_password": PASSWORD, "password": NEW, "password2": NEW}
     response = alice_client.submit("/account/password", data)
@@ -157,6 +163,7 @@ def test_change_password_keeps_this_session_and_ends_others(app, alice_client, a
     assert elsewhere.get("/").headers["Location"].startswith("/auth/login")
     db.session.expire_all()
     assert user_by_username("alice").check_password(NEW)
+    assert mailbox.last()["Subject"] == "Your Chirp password was changed"
 
 
 def test_change_password_renews_the_remember_me_cookie(app, client, alice):
@@ -203,3 +210,12 @@ def test_change_password_rejects_bad_input(alice_client, alice, db, data, field_
 
 def test_change_password_needs_login(client):
     assert client.get("/account/password").headers["Location"].startswith("/auth/login")
+
+
+def test_password_change_stands_when_the_notice_cannot_be_sent(app, alice_client, db, caplog):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1)
+    data = {"current_password": PASSWORD, "password": NEW, "password2": NEW}
+    assert alice_client.submit("/account/password", data).status_code == 302
+    db.session.expire_all()
+    assert user_by_username("alice").check_password(NEW)
+    assert "Could not send email 'Your Chirp password was changed'" in caplog.text

@@ -64,3 +64,19 @@ def send_email_change(user: User, new_email: str) -> bool:
         link=link,
         valid_for=tokens.valid_for(tokens.CHANGE_EMAIL),
     )
+
+
+def send_password_changed_notice(user: User) -> bool:
+    """Tell ``user`` their password changed, so a change they did not make gets noticed."""
+    return send_email(
+        user.email,
+        "Your Chirp password was changed",
+        "password_changed",
+        user=user,
+        reset_link=url_for("account.reset_request", _external=True),
+    )
+
+
+def send_email_changed_notice(user: User, old_email: str) -> bool:
+    """Tell the previous address that the account has moved to ``user.email``."""
+    return send_email(old_email, "Your Chirp email address was changed", "email_changed", user=user)

@@ -16,7 +16,13 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.account import bp, tokens
-from app.account.emails import send_email_change, send_email_confirmation, send_password_reset
+from app.account.emails import (
+    send_email_change,
+    send_email_changed_notice,
+    send_email_confirmation,
+    send_password_changed_notice,
+    send_password_reset,
+)
 from app.account.export import export_json
 from app.account.forms import (
     ChangeEmailForm,
@@ -133,6 +139,7 @@ def reset_password(token: str):
             user.email_confirmed_at = utcnow()  # they just read mail sent to that address
         user.set_password(form.password.data)
         db.session.commit()
+        send_password_changed_notice(user)  # a failure is logged; the reset itself is done
         if current_user.is_authenticated:
             logout_user()
         flash("Your password has been changed. Log in with the new one.", "success")
@@ -153,6 +160,7 @@ def change_password():
         else:
             current_user.set_password(form.password.data)
             db.session.commit()
+            send_password_changed_notice(current_user)
             # The session key holds a fingerprint of the old password: renew it (and the
             # remember-me cookie, if this browser has one) so only this session survives.
             remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
@@ -194,6 +202,7 @@ def confirm_email_change(token: str):
         if user_by_email(new_email) is not None:
             flash("That email address has been registered by someone else meanwhile.", "error")
             return redirect(url_for("main.index"))
+        old_email = user.email
         user.email = new_email
         user.email_confirmed_at = utcnow()
         try:
@@ -202,6 +211,7 @@ def confirm_email_change(token: str):
             db.session.rollback()  # taken by a simultaneous registration
             flash("That email address has been registered by someone else meanwhile.", "error")
         else:
+            send_email_changed_notice(user, old_email)
             flash(f"Your email address is now {new_email}.", "success")
         return redirect(url_for("main.index"))
     return render_template(
