@@ -56,7 +56,7 @@ class Config:
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 60 * 60
     EMAIL_CHANGE_TOKEN_MAX_AGE = 24 * 60 * 60
     # Each account email costs the site something and lands in somebody's inbox: limit them.
-    PASSWORD_RESET_LIMIT = "5 per hour"  # noqa: S105  (per client address)
+    PASSWORD_RESET_LIMIT = "5 per hour"  # noqa: S105  (per client address, and per address asked)
     ACCOUNT_EMAIL_LIMIT = "3 per hour"  # confirmation resends and email changes, per account
     # Posts read per database round trip while streaming a data export.
     EXPORT_BATCH_SIZE = 1000

@@ -3,7 +3,7 @@
 import pytest
 
 from app.extensions import limiter
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, FormClient
 
 
 @pytest.fixture
@@ -65,13 +65,22 @@ def test_resending_the_confirmation_is_rate_limited(limits_on, client, make_user
 
 
 def test_reset_requests_are_rate_limited_but_the_form_is_not(limits_on, client, alice, mailbox):
-    for _ in range(5):
-        response = client.submit("/account/reset-password", {"email": "alice@example.com"})
+    for n in range(5):
+        response = client.submit("/account/reset-password", {"email": f"someone{n}@example.com"})
         assert response.status_code == 302
     response = client.submit("/account/reset-password", {"email": "alice@example.com"})
     assert response.status_code == 429
     assert len(mailbox.messages) == 5
     assert client.get("/account/reset-password").status_code == 200
+
+
+def test_one_address_cannot_be_flooded_with_resets_from_many_clients(limits_on, alice, mailbox):
+    for n in range(6):
+        client = FormClient(limits_on.test_client())
+        client.client.environ_base["REMOTE_ADDR"] = f"127.0.0.{n + 1}"
+        response = client.submit("/account/reset-password", {"email": "alice@example.com"})
+        assert response.status_code == (429 if n == 5 else 302)
+    assert len(mailbox.messages) == 5
 
 
 def test_email_changes_are_rate_limited(limits_on, alice_client, mailbox):

@@ -51,6 +51,11 @@ def _account_key() -> str:
     return get_remote_address()
 
 
+def _reset_address_key() -> str:
+    """Rate-limit key for reset requests by the address asked about, whoever asks."""
+    return "reset:" + request.form.get("email", "").strip().lower()
+
+
 def _bad_link(what: str):
     """A 400 page for a link that is forged, expired or already used."""
     return render_template("account/bad_link.html", title="Link not valid", what=what), 400
@@ -109,6 +114,7 @@ def confirm_email(token: str):
 
 @bp.route("/reset-password", methods=["GET", "POST"])
 @limiter.limit(_limit("PASSWORD_RESET_LIMIT"), methods=["POST"])
+@limiter.limit(_limit("PASSWORD_RESET_LIMIT"), methods=["POST"], key_func=_reset_address_key)
 def reset_request():
     """Ask for a reset link; the answer is the same whether or not the address has an account."""
     if current_user.is_authenticated:
