@@ -12,7 +12,6 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.account import bp, tokens
@@ -31,29 +30,13 @@ from app.account.forms import (
     NewPasswordForm,
     ResetRequestForm,
 )
+from app.account.limits import from_config, per_account, per_address_asked
 from app.extensions import db, limiter
 from app.forms import EmptyForm
 from app.models import User, user_by_email
 from app.types import utcnow
 
 NOT_SENT = "We could not send the email just now. Please try again in a few minutes."
-
-
-def _limit(setting: str):
-    """The limit named by a config setting, read when the request comes in."""
-    return lambda: current_app.config[setting]
-
-
-def _account_key() -> str:
-    """Rate-limit key for account emails: the account, so changing networks does not help."""
-    if current_user.is_authenticated:
-        return f"user:{current_user.id}"
-    return get_remote_address()
-
-
-def _reset_address_key() -> str:
-    """Rate-limit key for reset requests by the address asked about, whoever asks."""
-    return "reset:" + request.form.get("email", "").strip().lower()
 
 
 def _bad_link(what: str):
@@ -70,12 +53,12 @@ def _require_button_form() -> None:
 @login_required
 def settings():
     """The account page: the address and its state, and links to every account action."""
-    return render_template("account/settings.html", title="Account settings", form=EmptyForm())
+    return render_template("account/settings.html", title="Account settings")
 
 
 @bp.route("/resend-confirmation", methods=["POST"])
 @login_required
-@limiter.limit(_limit("ACCOUNT_EMAIL_LIMIT"), key_func=_account_key)
+@limiter.limit(from_config("ACCOUNT_EMAIL_LIMIT"), key_func=per_account)
 def resend_confirmation():
     """Send the confirmation link again."""
     _require_button_form()
@@ -113,8 +96,8 @@ def confirm_email(token: str):
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
-@limiter.limit(_limit("PASSWORD_RESET_LIMIT"), methods=["POST"])
-@limiter.limit(_limit("PASSWORD_RESET_LIMIT"), methods=["POST"], key_func=_reset_address_key)
+@limiter.limit(from_config("PASSWORD_RESET_LIMIT"), methods=["POST"])
+@limiter.limit(from_config("PASSWORD_RESET_LIMIT"), methods=["POST"], key_func=per_address_asked)
 def reset_request():
     """Ask for a reset link; the answer is the same whether or not the address has an account."""
     if current_user.is_authenticated:
@@ -178,7 +161,7 @@ def change_password():
 
 @bp.route("/email", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_limit("ACCOUNT_EMAIL_LIMIT"), key_func=_account_key, methods=["POST"])
+@limiter.limit(from_config("ACCOUNT_EMAIL_LIMIT"), key_func=per_account, methods=["POST"])
 def change_email():
     """Ask to move the account to a new address; it changes once the link sent there is used."""
     form = ChangeEmailForm(current_user.email)
