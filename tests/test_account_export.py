@@ -1,6 +1,7 @@
 """Downloading one's data as JSON, streamed in batches."""
 
 import json
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -77,3 +78,30 @@ def test_export_of_many_posts(alice_client, alice, db):
 
 def test_export_needs_login(client):
     assert client.get("/account/export").headers["Location"].startswith("/auth/login")
+
+
+def streaming_peak_memory(client) -> tuple[int, int]:
+    """(bytes exported, peak Python memory while streaming the export chunk by chunk)."""
+    tracemalloc.start()
+    try:
+        response = client.get("/account/export", buffered=False)
+        size = sum(len(chunk) for chunk in response.response)
+        response.close()
+        return size, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_export_memory_does_not_grow_with_the_number_of_posts(app, alice_client, alice, db):
+    """Twenty times the posts, not more memory: rows are never all held at once.
+
+    (Reading every row first would peak at several times the export's size.)
+    """
+    app.config["EXPORT_BATCH_SIZE"] = 100
+    add_posts(db, alice, 1000)
+    small_size, small_peak = streaming_peak_memory(alice_client)
+    add_posts(db, alice, 19000)
+    large_size, large_peak = streaming_peak_memory(alice_client)
+    assert large_size > 15 * small_size
+    assert large_peak < 2 * small_peak
+    assert large_peak < large_size / 4
