@@ -18,11 +18,6 @@ def database_url(default: str = "sqlite:///chirp.db") -> str:
     return url
 
 
-def env_flag(name: str) -> bool:
-    """True when the environment variable ``name`` says yes (1, true, yes, on)."""
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
-
-
 class Config:
     """Settings for a real deployment; every value can come from the environment."""
 
@@ -45,7 +40,7 @@ class Config:
     # written to the log instead of sent: enough for development, never for a real site.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
-    MAIL_USE_TLS = env_flag("MAIL_USE_TLS")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").strip().lower() in ("1", "true", "yes", "on")
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Chirp <no-reply@localhost>")
@@ -56,7 +51,9 @@ class Config:
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 60 * 60
     EMAIL_CHANGE_TOKEN_MAX_AGE = 24 * 60 * 60
     # Each account email costs the site something and lands in somebody's inbox: limit them.
-    PASSWORD_RESET_LIMIT = "5 per hour"  # noqa: S105  (per client address, and per address asked)
-    ACCOUNT_EMAIL_LIMIT = "3 per hour"  # confirmation resends and email changes, per account
+    # Password resets: per client address, and per address asked about.
+    RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "5 per hour")
+    # Confirmation resends and email changes, per account.
+    RATELIMIT_ACCOUNT_EMAIL = os.environ.get("RATELIMIT_ACCOUNT_EMAIL", "3 per hour")
     # Posts read per database round trip while streaming a data export.
     EXPORT_BATCH_SIZE = 1000

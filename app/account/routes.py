@@ -58,7 +58,7 @@ def settings():
 
 @bp.route("/resend-confirmation", methods=["POST"])
 @login_required
-@limiter.limit(from_config("ACCOUNT_EMAIL_LIMIT"), key_func=per_account)
+@limiter.limit(from_config("RATELIMIT_ACCOUNT_EMAIL"), key_func=per_account)
 def resend_confirmation():
     """Send the confirmation link again."""
     _require_button_form()
@@ -96,8 +96,10 @@ def confirm_email(token: str):
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
-@limiter.limit(from_config("PASSWORD_RESET_LIMIT"), methods=["POST"])
-@limiter.limit(from_config("PASSWORD_RESET_LIMIT"), methods=["POST"], key_func=per_address_asked)
+@limiter.limit(from_config("RATELIMIT_PASSWORD_RESET"), methods=["POST"])
+@limiter.limit(
+    from_config("RATELIMIT_PASSWORD_RESET"), methods=["POST"], key_func=per_address_asked
+)
 def reset_request():
     """Ask for a reset link; the answer is the same whether or not the address has an account."""
     if current_user.is_authenticated:
@@ -161,7 +163,7 @@ def change_password():
 
 @bp.route("/email", methods=["GET", "POST"])
 @login_required
-@limiter.limit(from_config("ACCOUNT_EMAIL_LIMIT"), key_func=per_account, methods=["POST"])
+@limiter.limit(from_config("RATELIMIT_ACCOUNT_EMAIL"), key_func=per_account, methods=["POST"])
 def change_email():
     """Ask to move the account to a new address; it changes once the link sent there is used."""
     form = ChangeEmailForm(current_user.email)
