@@ -1,8 +1,10 @@
 """The settings page, and the rate limits on emails the site sends for account actions."""
 
 import pytest
+import sqlalchemy as sa
 
 from app.extensions import limiter
+from app.models import User
 from tests.conftest import PASSWORD, FormClient
 
 
@@ -90,3 +92,31 @@ def test_email_changes_are_rate_limited(limits_on, alice_client, mailbox):
     data = {"email": "alice9@new.example", "password": PASSWORD}
     assert alice_client.submit("/account/email", data).status_code == 429
     assert len(mailbox.messages) == 3
+
+
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        ("/account/password", {"current_password": PASSWORD, "password": "x" * 10}),
+        ("/account/email", {"email": "alice@new.example", "password": PASSWORD}),
+        ("/account/resend-confirmation", {}),
+        ("/account/delete", {"password": PASSWORD}),
+    ],
+)
+def test_account_changes_need_a_csrf_token(alice_client, alice, db, mailbox, url, data):
+    response = alice_client.post(url, data=data)
+    assert response.status_code == 400
+    assert "The form expired" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert alice.check_password(PASSWORD)
+    assert alice.email == "alice@example.com"
+    assert mailbox.messages == []
+
+
+def test_email_links_need_a_csrf_token_to_act(client, make_user, db, mailbox):
+    make_user("dave", confirmed=False)
+    client.submit("/auth/login", {"username": "dave", "password": PASSWORD})
+    client.submit("/account/resend-confirmation", {}, page="/")
+    assert client.post(mailbox.link(), data={}).status_code == 400
+    db.session.expire_all()
+    assert not db.session.scalar(sa.select(User).where(User.username == "dave")).is_confirmed
