@@ -38,3 +38,25 @@ class Config:
     # them hold across several worker processes.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+
+    # Outgoing email (password resets, address confirmations). With no MAIL_SERVER, messages are
+    # written to the log instead of sent: enough for development, never for a real site.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").strip().lower() in ("1", "true", "yes", "on")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Chirp <no-reply@localhost>")
+    MAIL_TIMEOUT = 10  # seconds to wait for the SMTP server before telling the user to retry
+
+    # How long the links in account emails stay valid, in seconds.
+    RESET_TOKEN_MAX_AGE = 60 * 60
+    CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 60 * 60
+    EMAIL_CHANGE_TOKEN_MAX_AGE = 24 * 60 * 60
+    # Each account email costs the site something and lands in somebody's inbox: limit them.
+    # Password resets: per client address, and per address asked about.
+    RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "5 per hour")
+    # Confirmation resends and email changes, per account.
+    RATELIMIT_ACCOUNT_EMAIL = os.environ.get("RATELIMIT_ACCOUNT_EMAIL", "3 per hour")
+    # Posts read per database round trip while streaming a data export.
+    EXPORT_BATCH_SIZE = 1000

@@ -33,6 +33,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount every feature blueprint."""
+    from app.account import bp as account_bp
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
     from app.main import bp as main_bp
@@ -40,6 +41,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(main_bp)
+    app.register_blueprint(account_bp, url_prefix="/account")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -46,6 +46,8 @@ class User(UserMixin, db.Model):
     # Lower-cased copy of username: makes uniqueness and look-ups case-insensitive on any database.
     username_key: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
     email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    # When the owner proved they read mail at ``email``; None until then (they may not post).
+    email_confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))
     about_me: so.Mapped[str | None] = so.mapped_column(sa.String(ABOUT_ME_MAX_LENGTH))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
@@ -79,6 +81,11 @@ class User(UserMixin, db.Model):
     @so.validates("email")
     def _lower_email(self, _key: str, email: str) -> str:
         return email.strip().lower()
+
+    @property
+    def is_confirmed(self) -> bool:
+        """True once the user has confirmed their email address."""
+        return self.email_confirmed_at is not None
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of ``password`` (werkzeug's scrypt unless configured otherwise)."""
@@ -168,6 +175,14 @@ class User(UserMixin, db.Model):
             .where(Post.user_id == self.id)
             .options(so.joinedload(Post.author))
             .order_by(Post.timestamp.desc(), Post.id.desc())
+        )
+
+    def posts_oldest_first(self) -> sa.Select[tuple[int, datetime, str]]:
+        """(id, timestamp, body) of this user's posts, oldest first: rows for a data export."""
+        return (
+            sa.select(Post.id, Post.timestamp, Post.body)
+            .where(Post.user_id == self.id)
+            .order_by(Post.timestamp, Post.id)
         )
 
     def following_list(self) -> sa.Select[tuple[User]]:

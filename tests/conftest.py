@@ -18,6 +18,7 @@ from app.extensions import db as _db
 from app.models import Post, User
 from app.types import utcnow
 from config import Config
+from tests.smtp import LoopbackSMTP, Mailbox
 
 CSRF_FIELD = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
@@ -190,12 +191,30 @@ def runner(app):
 
 
 @pytest.fixture
-def make_user(db):
-    """Factory: ``make_user("alice")`` creates and commits a user with :data:`PASSWORD`."""
+def mailbox(app):
+    """A real SMTP server on 127.0.0.1 that the app sends to; its messages are in ``.messages``."""
+    box = Mailbox()
+    server = LoopbackSMTP(box)
+    server.start()
+    app.config.update(MAIL_SERVER=server.hostname, MAIL_PORT=server.port)
+    yield box
+    server.stop()
 
-    def make(username: str, email: str | None = None, password: str = PASSWORD) -> User:
+
+@pytest.fixture
+def make_user(db):
+    """Factory: ``make_user("alice")`` creates and commits a user with :data:`PASSWORD`.
+
+    Users have confirmed their email address (so they may post) unless ``confirmed=False``.
+    """
+
+    def make(
+        username: str, email: str | None = None, password: str = PASSWORD, confirmed: bool = True
+    ) -> User:
         user = User(username=username, email=email or f"{username.lower()}@example.com")
         user.set_password(password)
+        if confirmed:
+            user.email_confirmed_at = utcnow()
         db.session.add(user)
         db.session.commit()
         return user

@@ -47,6 +47,41 @@ def test_every_migration_has_a_downgrade(migration_app):
         assert body.strip() not in ("", "pass"), f"{script.revision} cannot be undone"
 
 
+def test_accounts_older_than_email_confirmation_count_as_confirmed(migration_app):
+    """Adding ``email_confirmed_at`` must not stop existing users from posting."""
+    revision = "5b7e2c9d4a1f"
+    upgrade(revision=scripts().get_revision(revision).down_revision)
+    with db.engine.begin() as connection:
+        user = sa.Table("user", sa.MetaData(), autoload_with=connection)
+        rows = [
+            {
+                "id": n,
+                "username": f"u{n}",
+                "username_key": f"u{n}",
+                "email": f"u{n}@example.com",
+                "password_hash": "x",
+                "created_at": WHEN + timedelta(days=n),
+                "updated_at": WHEN,
+                "last_seen": WHEN,
+            }
+            for n in (1, 2)
+        ]
+        connection.execute(user.insert(), rows)
+    upgrade(revision=revision)
+    with db.engine.connect() as connection:
+        confirmed = [
+            (row["id"], row["email_confirmed_at"], row["created_at"])
+            for row in table_rows(connection, "user")
+        ]
+    assert len(confirmed) == 2
+    for _id, confirmed_at, created_at in confirmed:
+        assert confirmed_at is not None
+        assert confirmed_at == created_at
+    downgrade(revision="-1")
+    with db.engine.connect() as connection:
+        assert len(table_rows(connection, "user")) == 2
+
+
 def _fill_previous_revision(connection) -> None:
     """Users, posts and follows as the schema one revision before head stores them."""
     inspector = sa.inspect(connection)

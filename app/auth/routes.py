@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.account.emails import send_email_confirmation
 from app.auth import bp
 from app.auth.forms import LoginForm, RegistrationForm
 from app.auth.safe_next import safe_next_path
@@ -42,6 +43,16 @@ def register():
                 raise
         else:
             flash("Welcome to Chirp! You can log in now.", "success")
+            if send_email_confirmation(user):
+                flash(
+                    f"To post, confirm your address with the link we sent to {user.email}.", "info"
+                )
+            else:
+                flash(
+                    "We could not send the email that confirms your address. Log in and use "
+                    "“Send the link again” to try again.",
+                    "warning",
+                )
             return redirect(url_for("auth.login"))
     return render_template("auth/register.html", title="Register", form=form)
 

@@ -65,6 +65,8 @@ def page_links(endpoint: str, page, **values) -> dict:
 def index():
     """Home: the post box and the timeline of followed users and oneself."""
     form = PostForm()
+    if request.method == "POST" and not current_user.is_confirmed:
+        abort(403, description="Confirm your email address before posting.")
     if form.validate_on_submit():
         db.session.add(Post(body=form.post.data, author=current_user))
         db.session.commit()

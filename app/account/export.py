@@ -1,0 +1,66 @@
+"""A user's data as one JSON document, produced piece by piece.
+
+Posts (and follows) are read with ``yield_per``: a server-side cursor on PostgreSQL, a stepped
+cursor on SQLite, so a user with 100,000 posts costs one batch of rows in memory at a time.
+"""
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import User
+from app.types import utcnow
+
+FORMAT = "chirp-export/1"
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def profile(user: User) -> dict:
+    """What the export says about the user themselves."""
+    return {
+        "username": user.username,
+        "email": user.email,
+        "email_confirmed_at": _time(user.email_confirmed_at),
+        "about_me": user.about_me,
+        "created_at": _time(user.created_at),
+        "last_seen": _time(user.last_seen),
+    }
+
+
+def _json_array(stmt: sa.Select, batch_size: int, to_json) -> Iterator[str]:
+    """The rows of ``stmt`` as a JSON array, one text chunk per batch of rows."""
+    yield "["
+    result = db.session.execute(stmt.execution_options(yield_per=batch_size))
+    separator = ""
+    for rows in result.partitions():
+        yield separator + ",".join(json.dumps(to_json(row), ensure_ascii=False) for row in rows)
+        separator = ","
+    yield "]"
+
+
+def _post(row: sa.Row) -> dict:
+    return {"id": row.id, "timestamp": _time(row.timestamp), "body": row.body}
+
+
+def export_json(user: User, batch_size: int) -> Iterable[str]:
+    """The whole export of ``user`` as a sequence of text chunks forming one JSON object."""
+    header = {"format": FORMAT, "exported_at": _time(utcnow()), "profile": profile(user)}
+    yield json.dumps(header, ensure_ascii=False)[:-1]  # leave the object open for the lists
+    names = [
+        ("following", user.following_list()),
+        ("followers", user.followers_list()),
+    ]
+    for key, people in names:
+        yield f', "{key}": '
+        yield from _json_array(
+            people.with_only_columns(User.username), batch_size, lambda row: row.username
+        )
+    yield ', "posts": '
+    yield from _json_array(user.posts_oldest_first(), batch_size, _post)
+    yield "}\n"

@@ -1,0 +1,245 @@
+"""Views for the account lifecycle."""
+
+import sqlalchemy as sa
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.account import bp, tokens
+from app.account.emails import (
+    send_email_change,
+    send_email_changed_notice,
+    send_email_confirmation,
+    send_password_changed_notice,
+    send_password_reset,
+)
+from app.account.export import export_json
+from app.account.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    DeleteAccountForm,
+    NewPasswordForm,
+    ResetRequestForm,
+)
+from app.account.limits import from_config, per_account, per_address_asked
+from app.extensions import db, limiter
+from app.forms import EmptyForm
+from app.models import User, user_by_email
+from app.types import utcnow
+
+NOT_SENT = "We could not send the email just now. Please try again in a few minutes."
+
+
+def _bad_link(what: str):
+    """A 400 page for a link that is forged, expired or already used."""
+    return render_template("account/bad_link.html", title="Link not valid", what=what), 400
+
+
+def _require_button_form() -> None:
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form expired. Please try again.")
+
+
+@bp.route("/")
+@login_required
+def settings():
+    """The account page: the address and its state, and links to every account action."""
+    return render_template("account/settings.html", title="Account settings")
+
+
+@bp.route("/resend-confirmation", methods=["POST"])
+@login_required
+@limiter.limit(from_config("RATELIMIT_ACCOUNT_EMAIL"), key_func=per_account)
+def resend_confirmation():
+    """Send the confirmation link again."""
+    _require_button_form()
+    if current_user.is_confirmed:
+        flash("Your email address is already confirmed.", "info")
+    elif send_email_confirmation(current_user):
+        flash(f"We sent a new confirmation link to {current_user.email}.", "success")
+    else:
+        flash(NOT_SENT, "error")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    """Confirm an address: the emailed link shows a button, the button (a POST) confirms."""
+    user = tokens.user_for_email_confirmation(token)
+    if user is None:
+        return _bad_link("confirmation")
+    if user.is_confirmed:
+        flash("Your email address is already confirmed.", "info")
+        return redirect(url_for("main.index"))
+    form = EmptyForm()
+    if form.validate_on_submit():
+        user.email_confirmed_at = utcnow()
+        db.session.commit()
+        flash("Thank you: your email address is confirmed, and you can post now.", "success")
+        return redirect(url_for("main.index"))
+    return render_template(
+        "account/confirm.html",
+        title="Confirm your email address",
+        form=form,
+        address=user.email,
+        action=url_for("account.confirm_email", token=token),
+    )
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+@limiter.limit(from_config("RATELIMIT_PASSWORD_RESET"), methods=["POST"])
+@limiter.limit(
+    from_config("RATELIMIT_PASSWORD_RESET"), methods=["POST"], key_func=per_address_asked
+)
+def reset_request():
+    """Ask for a reset link; the answer is the same whether or not the address has an account."""
+    if current_user.is_authenticated:
+        return redirect(url_for("account.change_password"))
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        address = form.email.data.lower()
+        if send_password_reset(address, user_by_email(address)):
+            flash(
+                f"We sent an email to {address}. Follow the link in it within "
+                f"{tokens.valid_for(tokens.RESET_PASSWORD)} to choose a new password.",
+                "info",
+            )
+            return redirect(url_for("auth.login"))
+        form.email.errors.append(NOT_SENT)
+    return render_template("account/reset_request.html", title="Reset your password", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password through an emailed link; every existing session ends."""
+    user = tokens.user_for_password_reset(token)
+    if user is None:
+        return _bad_link("password reset")
+    form = NewPasswordForm(user.username)
+    if form.validate_on_submit():
+        if not user.is_confirmed and tokens.reset_proves_email(user, token):
+            user.email_confirmed_at = utcnow()  # they just read mail sent to that address
+        user.set_password(form.password.data)
+        db.session.commit()
+        send_password_changed_notice(user)  # a failure is logged; the reset itself is done
+        if current_user.is_authenticated:
+            logout_user()
+        flash("Your password has been changed. Log in with the new one.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template(
+        "account/reset_password.html", title="Choose a new password", form=form, user=user
+    )
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change the password; this session stays, every other one ends."""
+    form = ChangePasswordForm(current_user.username)
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current_password.data):
+            form.current_password.errors.append("That is not your current password.")
+        else:
+            current_user.set_password(form.password.data)
+            db.session.commit()
+            send_password_changed_notice(current_user)
+            # The session key holds a fingerprint of the old password: renew it (and the
+            # remember-me cookie, if this browser has one) so only this session survives.
+            remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            login_user(current_user, remember=remember_cookie in request.cookies)
+            flash("Your password has been changed. Other devices have been logged out.", "success")
+            return redirect(url_for("account.settings"))
+    return render_template("account/change_password.html", title="Change password", form=form)
+
+
+@bp.route("/email", methods=["GET", "POST"])
+@login_required
+@limiter.limit(from_config("RATELIMIT_ACCOUNT_EMAIL"), key_func=per_account, methods=["POST"])
+def change_email():
+    """Ask to move the account to a new address; it changes once the link sent there is used."""
+    form = ChangeEmailForm(current_user.email)
+    if form.validate_on_submit():
+        new_email = form.email.data.lower()
+        if not current_user.check_password(form.password.data):
+            form.password.errors.append("That is not your current password.")
+        elif send_email_change(current_user, new_email):
+            flash(
+                f"We sent a link to {new_email}. Your address changes when you follow it.", "info"
+            )
+            return redirect(url_for("account.settings"))
+        else:
+            form.email.errors.append(NOT_SENT)
+    return render_template("account/change_email.html", title="Change email address", form=form)
+
+
+@bp.route("/email/<token>", methods=["GET", "POST"])
+def confirm_email_change(token: str):
+    """Confirm a new address: the emailed link shows a button, the button (a POST) moves."""
+    change = tokens.email_change(token)
+    if change is None:
+        return _bad_link("email change")
+    user, new_email = change
+    form = EmptyForm()
+    if form.validate_on_submit():
+        if user_by_email(new_email) is not None:
+            flash("That email address has been registered by someone else meanwhile.", "error")
+            return redirect(url_for("main.index"))
+        old_email = user.email
+        user.email = new_email
+        user.email_confirmed_at = utcnow()
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:
+            db.session.rollback()  # taken by a simultaneous registration
+            flash("That email address has been registered by someone else meanwhile.", "error")
+        else:
+            send_email_changed_notice(user, old_email)
+            flash(f"Your email address is now {new_email}.", "success")
+        return redirect(url_for("main.index"))
+    return render_template(
+        "account/confirm.html",
+        title="Confirm your new email address",
+        form=form,
+        address=new_email,
+        action=url_for("account.confirm_email_change", token=token),
+    )
+
+
+@bp.route("/export")
+@login_required
+def export():
+    """Download everything one has put into Chirp as JSON, streamed as it is read."""
+    user = db.session.get(User, current_user.id)
+    chunks = export_json(user, current_app.config["EXPORT_BATCH_SIZE"])
+    response = Response(stream_with_context(chunks), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="chirp-{user.username}.json"'
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+def delete():
+    """Delete the account; the database removes its posts and follows with it."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.password.data):
+            form.password.errors.append("That is not your password.")
+        else:
+            user_id = current_user.id
+            logout_user()
+            # ON DELETE CASCADE on post.user_id and both followers columns does the rest.
+            db.session.execute(sa.delete(User).where(User.id == user_id))
+            db.session.commit()
+            flash("Your account and everything in it have been deleted. Goodbye!", "info")
+            return redirect(url_for("auth.login"))
+    return render_template("account/delete.html", title="Delete account", form=form)

@@ -1,0 +1,107 @@
+"""Downloading one's data as JSON, streamed in batches."""
+
+import json
+import tracemalloc
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from app.models import Post
+
+START = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def add_posts(db, user, count: int) -> None:
+    """``count`` posts by ``user``, one second apart, inserted in one statement."""
+    rows = [
+        {"body": f"post {n} «ü»", "timestamp": START + timedelta(seconds=n), "user_id": user.id}
+        for n in range(count)
+    ]
+    db.session.execute(sa.insert(Post), rows)
+    db.session.commit()
+
+
+def test_export_is_complete_json(alice_client, alice, bob, make_user, db, make_post):
+    carol = make_user("carol")
+    alice.about_me = "I <3 birds"
+    alice.follow(bob)
+    carol.follow(alice)
+    bob.follow(alice)
+    db.session.commit()
+    add_posts(db, alice, 5)
+    make_post(bob, "not alice's")
+
+    response = alice_client.get("/account/export")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="chirp-alice.json"'
+    assert "no-store" in response.headers["Cache-Control"]
+    data = json.loads(response.get_data(as_text=True))
+
+    assert data["format"] == "chirp-export/1"
+    assert data["profile"]["username"] == "alice"
+    assert data["profile"]["email"] == "alice@example.com"
+    assert data["profile"]["about_me"] == "I <3 birds"
+    assert datetime.fromisoformat(data["profile"]["created_at"]) == alice.created_at
+    assert data["following"] == ["bob"]
+    assert data["followers"] == ["bob", "carol"]
+    assert [post["body"] for post in data["posts"]] == [f"post {n} «ü»" for n in range(5)]
+    assert datetime.fromisoformat(data["posts"][0]["timestamp"]) == START
+
+
+def test_export_of_a_new_account_has_empty_lists(alice_client):
+    data = json.loads(alice_client.get("/account/export").get_data(as_text=True))
+    assert (data["following"], data["followers"], data["posts"]) == ([], [], [])
+
+
+def test_export_streams_in_batches(app, alice_client, alice, db):
+    """Posts come out one batch per chunk, so the export never holds them all at once."""
+    app.config["EXPORT_BATCH_SIZE"] = 7
+    add_posts(db, alice, 100)
+    response = alice_client.get("/account/export", buffered=False)
+    assert response.is_streamed
+    chunks = [chunk.decode() for chunk in response.response]
+    response.close()
+    post_chunks = [chunk for chunk in chunks if '"body"' in chunk]
+    assert len(post_chunks) == 15  # ceil(100 / 7)
+    assert all(chunk.count('"body"') <= 7 for chunk in post_chunks)
+    data = json.loads("".join(chunks))
+    assert [post["body"] for post in data["posts"]] == [f"post {n} «ü»" for n in range(100)]
+
+
+def test_export_of_many_posts(alice_client, alice, db):
+    add_posts(db, alice, 5000)
+    data = json.loads(alice_client.get("/account/export").get_data(as_text=True))
+    assert len(data["posts"]) == 5000
+    assert len({post["id"] for post in data["posts"]}) == 5000
+
+
+def test_export_needs_login(client):
+    assert client.get("/account/export").headers["Location"].startswith("/auth/login")
+
+
+def streaming_peak_memory(client) -> tuple[int, int]:
+    """(bytes exported, peak Python memory while streaming the export chunk by chunk)."""
+    tracemalloc.start()
+    try:
+        response = client.get("/account/export", buffered=False)
+        size = sum(len(chunk) for chunk in response.response)
+        response.close()
+        return size, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_export_memory_does_not_grow_with_the_number_of_posts(app, alice_client, alice, db):
+    """Twenty times the posts, not more memory: rows are never all held at once.
+
+    (Reading every row first would peak at several times the export's size.)
+    """
+    app.config["EXPORT_BATCH_SIZE"] = 100
+    add_posts(db, alice, 1000)
+    small_size, small_peak = streaming_peak_memory(alice_client)
+    add_posts(db, alice, 19000)
+    large_size, large_peak = streaming_peak_memory(alice_client)
+    assert large_size > 15 * small_size
+    assert large_peak < 2 * small_peak
+    assert large_peak < large_size / 4
