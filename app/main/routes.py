@@ -18,7 +18,15 @@ from app.extensions import db
 from app.forms import EmptyForm
 from app.main import bp
 from app.main.forms import EditProfileForm, PostForm
-from app.models import POSTS_NEWEST_FIRST, USERS_BY_NAME, Post, User, all_posts, user_by_username
+from app.models import (
+    POSTS_NEWEST_FIRST,
+    USERNAME_PATTERN,
+    USERS_BY_NAME,
+    Post,
+    User,
+    all_posts,
+    user_by_username,
+)
 from app.pagination import BadCursor, Keyset, keyset_page
 
 AVATAR_SIZES = range(16, 513)
@@ -92,8 +100,11 @@ def explore():
 
 
 def user_or_404(username: str) -> User:
-    """The user called ``username`` (any case), or a 404 page."""
-    user = user_by_username(username)
+    """The user called ``username`` (any case), or a 404 page.
+
+    A name no account can have is refused before the database sees it (PostgreSQL rejects NUL).
+    """
+    user = user_by_username(username) if USERNAME_PATTERN.match(username) else None
     if user is None:
         abort(404, description=f"There is no user called {username}.")
     return user
