@@ -6,6 +6,7 @@ from flask import Flask
 
 from app import sqlite as _sqlite  # noqa: F401  (registers the SQLite connection settings)
 from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.security_headers import register_security_headers
 from config import Config
 
 
@@ -17,6 +18,7 @@ def create_app(config_class: type = Config) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
+    register_security_headers(app)
     return app
 
 
