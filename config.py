@@ -64,4 +64,12 @@ class Config:
     # Rate limits: in memory per process by default; a shared store (redis://host:6379) makes
     # them hold across several worker processes.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = env_flag("RATELIMIT_ENABLED", default=True)
     RATELIMIT_HEADERS_ENABLED = True
+    # Limits per client address (login, registration, password reset) or per user (posting,
+    # following); several limits are separated by ";". See app/ratelimits.py.
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
+    RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per hour")
+    RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "5 per hour")
+    RATELIMIT_POST = os.environ.get("RATELIMIT_POST", "10 per minute;200 per day")
+    RATELIMIT_FOLLOW = os.environ.get("RATELIMIT_FOLLOW", "30 per minute;500 per day")

@@ -6,11 +6,13 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 
 from app.avatars import identicon_svg
@@ -28,6 +30,7 @@ from app.models import (
     user_by_username,
 )
 from app.pagination import BadCursor, Keyset, keyset_page
+from app.ratelimits import describe_wait, rate_limit, seconds_until_reset
 
 AVATAR_SIZES = range(16, 513)
 
@@ -67,17 +70,8 @@ def page_links(endpoint: str, page, **values) -> dict:
     }
 
 
-@bp.route("/index", methods=["GET", "POST"])
-@bp.route("/", methods=["GET", "POST"])
-@login_required
-def index():
-    """Home: the post box and the timeline of followed users and oneself."""
-    form = PostForm()
-    if form.validate_on_submit():
-        db.session.add(Post(body=form.post.data, author=current_user))
-        db.session.commit()
-        flash("Your post is live!", "success")
-        return redirect(url_for("main.index"))
+def home_page(form: PostForm) -> str:
+    """The home page: ``form`` in the post box above the current user's timeline."""
     page = page_of(current_user.following_posts(), POSTS_NEWEST_FIRST)
     return render_template(
         "main/index.html",
@@ -87,6 +81,31 @@ def index():
         following_anyone=current_user.following_count() > 0,
         **page_links("main.index", page),
     )
+
+
+def posting_too_often(limit: RequestLimit) -> Response | None:
+    """Over the posting limit: the home page again with the text still in the box (429)."""
+    if not current_user.is_authenticated:
+        return None  # the plain 429 page
+    form = PostForm()
+    wait = describe_wait(seconds_until_reset(limit))
+    form.post.errors = [f"You are posting too often. Please wait {wait}, then send it again."]
+    return make_response(home_page(form), 429)
+
+
+@bp.route("/index", methods=["GET", "POST"])
+@bp.route("/", methods=["GET", "POST"])
+@rate_limit("RATELIMIT_POST", per_user=True, on_breach=posting_too_often)
+@login_required
+def index():
+    """Home: the post box and the timeline of followed users and oneself."""
+    form = PostForm()
+    if form.validate_on_submit():
+        db.session.add(Post(body=form.post.data, author=current_user))
+        db.session.commit()
+        flash("Your post is live!", "success")
+        return redirect(url_for("main.index"))
+    return home_page(form)
 
 
 @bp.route("/explore")
@@ -204,6 +223,7 @@ def _follow_change(username: str, following: bool):
 
 
 @bp.route("/follow/<username>", methods=["POST"])
+@rate_limit("RATELIMIT_FOLLOW", per_user=True, scope="follow")
 @login_required
 def follow(username: str):
     """Start following ``username``."""
@@ -211,6 +231,7 @@ def follow(username: str):
 
 
 @bp.route("/unfollow/<username>", methods=["POST"])
+@rate_limit("RATELIMIT_FOLLOW", per_user=True, scope="follow")
 @login_required
 def unfollow(username: str):
     """Stop following ``username``."""
