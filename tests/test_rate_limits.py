@@ -120,3 +120,10 @@ def test_limits_are_off_in_tests_unless_turned_on(app, client):
     for _ in range(3):
         response = client.submit("/auth/login", {"username": "nobody", "password": "x"})
         assert response.status_code == 200
+
+
+def test_a_shared_redis_store_can_be_configured():
+    """RATELIMIT_STORAGE_URI=redis://... needs the redis client; no server is contacted yet."""
+    from limits.storage import RedisStorage, storage_from_string
+
+    assert isinstance(storage_from_string("redis://127.0.0.1:6379"), RedisStorage)
