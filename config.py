@@ -65,7 +65,9 @@ class Config:
     # them hold across several worker processes.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = env_flag("RATELIMIT_ENABLED", default=True)
-    RATELIMIT_HEADERS_ENABLED = True
+    # The 429 handler sends Retry-After itself; the library's headers would put it (and
+    # X-RateLimit-*) on every limited response, successful ones included.
+    RATELIMIT_HEADERS_ENABLED = False
     # Limits per client address (login, registration, password reset) or per user (posting,
     # following); several limits are separated by ";". See app/ratelimits.py.
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")

@@ -128,3 +128,12 @@ def test_long_words_render_in_wrapping_elements(alice_client, alice, make_post):
     make_post(alice, LONG_WORD)
     page = alice_client.get("/user/alice").get_data(as_text=True)
     assert f'<p class="post-body" dir="auto">{LONG_WORD}</p>' in page
+
+
+def test_page_titles_are_escaped(app):
+    """Titles come from the view (usernames today); the layout must escape whatever they hold."""
+    from flask import render_template
+
+    with app.test_request_context("/"):
+        page = render_template("errors/error.html", title=SCRIPT, code=400, name="x", message="y")
+    assert "<title>&lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt; · Chirp</title>" in page

@@ -127,3 +127,10 @@ def test_a_shared_redis_store_can_be_configured():
     from limits.storage import RedisStorage, storage_from_string
 
     assert isinstance(storage_from_string("redis://127.0.0.1:6379"), RedisStorage)
+
+
+@pytest.mark.rate_limits
+def test_only_refusals_carry_retry_after(alice_client):
+    response = alice_client.submit("/", {"post": "within the limit"})
+    assert response.status_code == 302
+    assert "Retry-After" not in response.headers
