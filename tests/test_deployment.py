@@ -1,6 +1,9 @@
 """Start-up rules: a private SECRET_KEY in production, proxy headers trusted only when told,
 and cookies a browser keeps to this site."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,6 +54,23 @@ def test_debug_mode_falls_back_to_the_development_key(monkeypatch):
 
 def test_flaskenv_puts_flask_commands_in_debug_mode():
     assert dotenv_values(ROOT / ".flaskenv")["FLASK_DEBUG"] == "1"
+
+
+def test_quick_start_migrates_without_a_secret_key(tmp_path):
+    """README's quick start: `flask db upgrade` on a fresh checkout, no SECRET_KEY anywhere."""
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "FLASK_DEBUG"}}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'quick-start.db'}"
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "quick-start.db").exists()
 
 
 def test_the_example_env_file_key_is_refused():
