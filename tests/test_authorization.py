@@ -121,3 +121,11 @@ def test_logout_ends_only_this_session(app, alice_client, bob):
     assert alice_client.get("/").status_code == 302
     assert alices_phone.get("/").status_code == 200
     assert bobs.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/follow/bob", "/unfollow/bob", "/auth/logout"])
+def test_links_cannot_change_anything(alice_client, alice, bob, url):
+    """A GET (a link, an <img src>, a prefetch) never changes state."""
+    assert alice_client.get(url).status_code == 405
+    assert not alice.is_following(bob)
+    assert alice_client.get("/").status_code == 200

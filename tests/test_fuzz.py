@@ -51,12 +51,13 @@ TEXT = st.one_of(
 )
 FIELD_NAMES = st.text(CHARACTERS, min_size=1, max_size=20)
 ALICES_POSTS = ["first!", "<script>alert(1)</script>", "line one\nline two"]
-# form page, the fields it has, whether it needs a login
+# where the form posts, the fields it has, whether it needs a login, the page that shows it
 FORMS = {
-    "register": ("/auth/register", ["username", "email", "password", "password2"], False),
-    "login": ("/auth/login", ["username", "password", "remember_me"], False),
-    "post": ("/", ["post"], True),
-    "edit_profile": ("/edit_profile", ["username", "about_me"], True),
+    "register": ("/auth/register", ["username", "email", "password", "password2"], False, None),
+    "login": ("/auth/login", ["username", "password", "remember_me"], False, None),
+    "post": ("/", ["post"], True, None),
+    "edit_profile": ("/edit_profile", ["username", "about_me"], True, None),
+    "logout": ("/auth/logout", ["submit"], True, "/"),
 }
 OK_STATUSES = {200, 301, 302, 308, 400, 404, 405, 413, 429}
 
@@ -97,13 +98,13 @@ def assert_alices_posts_intact(db, alice) -> None:
 
 @pytest.mark.parametrize("form", list(FORMS))
 def test_forms_survive_random_input(app, db, alice_with_posts, form):
-    url, fields, logged_in = FORMS[form]
+    url, fields, logged_in, page = FORMS[form]
 
     @FUZZ
     @given(data=form_data(fields))
     def submit_random(data):
         client = fresh_client(app, logged_in)
-        response = client.submit(url, data)
+        response = client.submit(url, data, page=page)
         assert response.status_code in OK_STATUSES, response.status_code
         assert_alices_posts_intact(db, alice_with_posts)
 
