@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from limits import parse_many
 
 from app.models import Post, User
+from app.ratelimits import describe_wait
 from config import Config
 from tests.conftest import PASSWORD, FormClient
 
@@ -134,3 +135,17 @@ def test_only_refusals_carry_retry_after(alice_client):
     response = alice_client.submit("/", {"post": "within the limit"})
     assert response.status_code == 302
     assert "Retry-After" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (1, "1 second"),
+        (42, "42 seconds"),
+        (89, "89 seconds"),
+        (180, "3 minutes"),
+        (7200, "2 hours"),
+    ],
+)
+def test_waits_are_said_in_words(seconds, words):
+    assert describe_wait(seconds) == words
