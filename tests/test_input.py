@@ -154,3 +154,21 @@ def test_nul_and_junk_in_urls_give_4xx(alice_client, url):
 @pytest.mark.parametrize("url", ["/follow/a%00b", "/unfollow/%3Cscript%3E"])
 def test_following_a_name_no_account_can_have_is_404(alice_client, url):
     assert alice_client.submit(url, page="/").status_code == 404
+
+
+def all_subclasses(cls: type) -> set[type]:
+    found = set()
+    for sub in cls.__subclasses__():
+        found |= {sub, *all_subclasses(sub)}
+    return found
+
+
+def test_every_form_refuses_control_characters(app):
+    """Forms must inherit ChirpForm, or NUL reaches the database (a 500 on PostgreSQL)."""
+    from flask_wtf import FlaskForm
+
+    from app.forms import ChirpForm
+
+    forms = {form for form in all_subclasses(FlaskForm) if form.__module__.startswith("app.")}
+    assert len(forms) >= 5  # the blueprints' forms are loaded
+    assert {f"{f.__module__}.{f.__name__}" for f in forms if not issubclass(f, ChirpForm)} == set()
