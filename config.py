@@ -18,10 +18,30 @@ def database_url(default: str = "sqlite:///chirp.db") -> str:
     return url
 
 
+def env_flag(name: str, default: bool = False) -> bool:
+    """A yes/no setting: ``1``, ``true``, ``yes`` or ``on`` (any case) mean yes."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int = 0) -> int:
+    """A whole-number setting, with an error that names the variable if it is not one."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+
+
 class Config:
     """Settings for a real deployment; every value can come from the environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
+    # Required in production: create_app refuses to start without it (see app/deployment.py).
+    SECRET_KEY = os.environ.get("SECRET_KEY")
     # A relative SQLite path lands in Flask's instance folder.
     SQLALCHEMY_DATABASE_URI = database_url()
     # A pooled connection may have died with a database restart or an idle timeout in between:
@@ -34,10 +54,30 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Set SESSION_COOKIE_SECURE=1 when the site is served over HTTPS: browsers then never send
+    # the session or remember-me cookie over plain HTTP.
+    SESSION_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE")
+    REMEMBER_COOKIE_SECURE = env_flag("REMEMBER_COOKIE_SECURE", SESSION_COOKIE_SECURE)
+    # Behind a reverse proxy: how many proxies set each X-Forwarded-* header (0: trust none).
+    PROXY_FIX_X_FOR = env_int("PROXY_FIX_X_FOR")
+    PROXY_FIX_X_PROTO = env_int("PROXY_FIX_X_PROTO")
+    PROXY_FIX_X_HOST = env_int("PROXY_FIX_X_HOST")
+    PROXY_FIX_X_PORT = env_int("PROXY_FIX_X_PORT")
+    PROXY_FIX_X_PREFIX = env_int("PROXY_FIX_X_PREFIX")
     # Rate limits: in memory per process by default; a shared store (redis://host:6379) makes
     # them hold across several worker processes.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = env_flag("RATELIMIT_ENABLED", default=True)
+    # The 429 handler sends Retry-After itself; the library's headers would put it (and
+    # X-RateLimit-*) on every limited response, successful ones included.
+    RATELIMIT_HEADERS_ENABLED = False
+    # Limits per client address (login, registration, password reset) or per user (posting,
+    # following); several limits are separated by ";". See app/ratelimits.py.
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
+    RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per hour")
+    RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "5 per hour")
+    RATELIMIT_POST = os.environ.get("RATELIMIT_POST", "10 per minute;200 per day")
+    RATELIMIT_FOLLOW = os.environ.get("RATELIMIT_FOLLOW", "30 per minute;500 per day")
 
     # Outgoing email (password resets, address confirmations). With no MAIL_SERVER, messages are
     # written to the log instead of sent: enough for development, never for a real site.
@@ -54,8 +94,7 @@ class Config:
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 60 * 60
     EMAIL_CHANGE_TOKEN_MAX_AGE = 24 * 60 * 60
     # Each account email costs the site something and lands in somebody's inbox: limit them.
-    # Password resets: per client address, and per address asked about.
-    RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "5 per hour")
+    # Password resets (RATELIMIT_PASSWORD_RESET above) count per client and per address asked.
     # Confirmation resends and email changes, per account.
     RATELIMIT_ACCOUNT_EMAIL = os.environ.get("RATELIMIT_ACCOUNT_EMAIL", "3 per hour")
     # Posts read per database round trip while streaming a data export.

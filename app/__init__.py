@@ -6,7 +6,9 @@ from flask import Flask
 
 from app import sqlite as _sqlite  # noqa: F401  (registers the SQLite connection settings)
 from app.commands import register_commands
+from app.deployment import configure_deployment
 from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.security_headers import register_security_headers
 from config import Config
 
 
@@ -14,11 +16,13 @@ def create_app(config_class: type = Config) -> Flask:
     """Build a Chirp application configured by ``config_class``."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config_class)
+    configure_deployment(app)
     os.makedirs(app.instance_path, exist_ok=True)
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_commands(app)
+    register_security_headers(app)
     return app
 
 

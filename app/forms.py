@@ -1,7 +1,12 @@
 """Form pieces shared by several blueprints."""
 
 from flask_wtf import FlaskForm
-from wtforms import SubmitField
+from wtforms import SubmitField, TextAreaField
+from wtforms.validators import StopValidation
+
+from app.text import has_control_characters
+
+CONTROL_CHARACTER_MESSAGE = "Remove the invisible control characters from this field."
 
 
 def strip_text(value: str | None) -> str | None:
@@ -9,7 +14,32 @@ def strip_text(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class EmptyForm(FlaskForm):
+def refuse_control_characters(form, field) -> None:
+    """Validator: control characters (NUL above all, which PostgreSQL cannot store) end validation.
+
+    It stops the field's remaining validators, so no database look-up ever sees such text.
+    """
+    multiline = isinstance(field, TextAreaField)
+    if isinstance(field.data, str) and has_control_characters(field.data, multiline):
+        raise StopValidation(CONTROL_CHARACTER_MESSAGE)
+
+
+class ChirpForm(FlaskForm):
+    """Base of every Chirp form: no text field accepts control characters.
+
+    The check runs after a field's own validators and before its ``validate_<field>`` method.
+    """
+
+    def validate(self, extra_validators=None) -> bool:
+        """Validate as usual, with :func:`refuse_control_characters` on every text field."""
+        extra = {name: list(checks) for name, checks in (extra_validators or {}).items()}
+        for field in self:
+            if field.name != self.meta.csrf_field_name:
+                extra.setdefault(field.name, []).insert(0, refuse_control_characters)
+        return super().validate(extra)
+
+
+class EmptyForm(ChirpForm):
     """A form with only a CSRF token and a button (follow, unfollow, log out)."""
 
     submit = SubmitField("Submit")

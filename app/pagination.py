@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.text import has_control_characters
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
@@ -117,7 +118,7 @@ def decode_time_id(cursor: str) -> tuple[datetime, int]:
 
 
 def decode_text(cursor: str) -> tuple[str]:
-    """Cursor for a single text column."""
-    if not cursor or len(cursor) > 64:
+    """Cursor for a single text column (no control characters: PostgreSQL cannot compare NUL)."""
+    if not cursor or len(cursor) > 64 or has_control_characters(cursor):
         raise BadCursor(cursor)
     return (cursor,)

@@ -15,6 +15,7 @@ from flask import g
 
 from app import create_app
 from app.extensions import db as _db
+from app.extensions import limiter
 from app.models import Post, User
 from app.types import utcnow
 from config import Config
@@ -41,6 +42,13 @@ class TestConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     # Tests that exercise limits switch them on themselves.
     RATELIMIT_ENABLED = False
+
+
+class RateLimitedConfig(TestConfig):
+    """Test settings with rate limits on, for tests marked ``rate_limits``."""
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
 
 
 def csrf_token_from(html: str) -> str:
@@ -97,9 +105,16 @@ def empty_all_tables() -> None:
 
 
 @pytest.fixture
-def app(_schema):
-    """A Chirp app bound to an empty database, emptied again after the test."""
-    app = create_app(TestConfig)
+def app(_schema, request):
+    """A Chirp app bound to an empty database, emptied again after the test.
+
+    Rate limits are off unless the test is marked ``@pytest.mark.rate_limits``; then every
+    count starts from zero.
+    """
+    rate_limited = request.node.get_closest_marker("rate_limits") is not None
+    app = create_app(RateLimitedConfig if rate_limited else TestConfig)
+    if rate_limited:
+        limiter.reset()
     # Requests made inside the test's app context reuse it, so ``g`` (where Flask-Login keeps the
     # current user) would leak from one request, or one client, to the next: start each afresh.
     app.teardown_request(lambda _exc: g.__dict__.clear())
@@ -107,6 +122,8 @@ def app(_schema):
         if IN_MEMORY:
             _db.create_all()
         yield app
+        if rate_limited:
+            limiter.reset()
         # An open transaction would block TRUNCATE / DROP on PostgreSQL.
         _db.session.remove()
         if IN_MEMORY:

@@ -7,8 +7,12 @@ from config import Config, database_url
 from tests.conftest import TestConfig
 
 
+class ProductionConfig(Config):
+    SECRET_KEY = "a-private-key-nobody-else-knows"
+
+
 def test_factory_uses_given_config():
-    assert not create_app(Config).testing
+    assert not create_app(ProductionConfig).testing
     assert create_app(TestConfig).testing
 
 
@@ -31,7 +35,8 @@ def test_database_url_spellings(monkeypatch, given, expected):
     assert database_url() == expected
 
 
-def test_shell_context_has_models():
+def test_shell_context_has_models(monkeypatch):
+    monkeypatch.setenv("FLASK_DEBUG", "1")  # as .flaskenv sets it for `flask shell`
     from microblog import app, make_shell_context
 
     names = make_shell_context()

@@ -1,11 +1,10 @@
 """Forms for the account pages."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from app.auth.forms import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
-from app.forms import strip_text
+from app.forms import ChirpForm, strip_text
 from app.models import user_by_email
 
 LENGTH_RULE = f"Use {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters."
@@ -20,7 +19,7 @@ def email_field(label: str) -> EmailField:
     )
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(ChirpForm):
     """Choose a new password (typed twice) for the account called ``username``."""
 
     password = PasswordField(
@@ -53,14 +52,14 @@ class ChangePasswordForm(NewPasswordForm):
     submit = SubmitField("Change password")
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(ChirpForm):
     """Ask for a password reset link."""
 
     email = email_field("Email")
     submit = SubmitField("Send me a link")
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(ChirpForm):
     """Move the account to another address (confirmed there before it takes effect)."""
 
     email = email_field("New email address")
@@ -79,7 +78,7 @@ class ChangeEmailForm(FlaskForm):
             raise ValidationError("That email address is already registered.")
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(ChirpForm):
     """Delete the account for good, proving the password first."""
 
     password = PasswordField("Password", validators=[DataRequired()])

@@ -1,18 +1,17 @@
 """Forms for registering and logging in."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
-from app.forms import strip_text
-from app.main.forms import USERNAME_RULE
+from app.forms import ChirpForm, strip_text
+from app.main.forms import USERNAME_RULE, refuse_reserved_username
 from app.models import USERNAME_PATTERN, user_by_email, user_by_username
 
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 128
 
 
-class LoginForm(FlaskForm):
+class LoginForm(ChirpForm):
     """Log in with a username or email address."""
 
     username = StringField("Username or email", filters=[strip_text], validators=[DataRequired()])
@@ -21,7 +20,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Log in")
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(ChirpForm):
     """Create an account."""
 
     username = StringField(
@@ -52,7 +51,8 @@ class RegistrationForm(FlaskForm):
     submit = SubmitField("Register")
 
     def validate_username(self, username) -> None:
-        """Refuse a name someone already has (case does not matter)."""
+        """Refuse a reserved name or one someone already has (case does not matter)."""
+        refuse_reserved_username(username.data)
         if user_by_username(username.data) is not None:
             raise ValidationError("That username is taken. Please choose another.")
 

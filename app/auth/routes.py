@@ -12,6 +12,7 @@ from app.auth.safe_next import safe_next_path
 from app.extensions import db, login_manager
 from app.forms import EmptyForm
 from app.models import User, user_by_email, user_by_username, user_from_session_key
+from app.ratelimits import rate_limit
 
 # Checked when no account matches, so a missing account takes as long as a wrong password.
 _DUMMY_PASSWORD_HASH = generate_password_hash("no account has this password")
@@ -24,6 +25,7 @@ def load_user(session_key: str) -> User | None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@rate_limit("RATELIMIT_REGISTER")
 def register():
     """Create an account."""
     if current_user.is_authenticated:
@@ -58,6 +60,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@rate_limit("RATELIMIT_LOGIN")
 def login():
     """Log in; go back to ``next`` if it is a page of this site."""
     if current_user.is_authenticated:

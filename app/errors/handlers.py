@@ -6,6 +6,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.errors import bp
 from app.extensions import db
+from app.ratelimits import describe_wait, seconds_until_reset
 
 # What each status means to a person, shown under the heading.
 EXPLANATIONS = {
@@ -14,7 +15,7 @@ EXPLANATIONS = {
     404: "That page does not exist.",
     405: "That page cannot be used that way.",
     413: "What you sent is too large.",
-    429: "You are doing that too often. Please wait a moment and try again.",
+    429: "You are doing that too often.",
     500: "Something went wrong on our side. It has been logged; please try again.",
 }
 HANDLED = tuple(EXPLANATIONS)
@@ -42,6 +43,22 @@ def csrf_error(error: CSRFError):
     return render_error(error)
 
 
+@bp.app_errorhandler(429)
+def too_many_requests(error: HTTPException):
+    """Over a rate limit: say how long to wait, in words and in ``Retry-After``.
+
+    A limit may have built its own page (the post box keeps the typed text); that is kept.
+    """
+    seconds = seconds_until_reset()
+    if error.response is not None:
+        response = error.response
+    else:
+        error.description = f"{EXPLANATIONS[429]} Try again in {describe_wait(seconds)}."
+        response = render_error(error)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 @bp.app_errorhandler(InternalServerError)
 def internal_error(error: InternalServerError):
     """Roll back whatever the failed request left half-done, then apologise."""
@@ -51,7 +68,7 @@ def internal_error(error: InternalServerError):
 
 def _register_http_errors() -> None:
     for code in HANDLED:
-        if code != 500:
+        if code not in (429, 500):
             bp.app_errorhandler(code)(render_error)
 
 

@@ -1,21 +1,28 @@
 """Forms for posting and editing one's profile."""
 
-from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
-from app.forms import strip_text
+from app.forms import ChirpForm, strip_text
 from app.models import (
     ABOUT_ME_MAX_LENGTH,
     POST_MAX_LENGTH,
     USERNAME_PATTERN,
     user_by_username,
 )
+from app.usernames import is_reserved_username
 
 USERNAME_RULE = "Usernames are 3 to 32 letters, digits or underscores."
+RESERVED_USERNAME_MESSAGE = "That name is reserved for the site. Please choose another."
 
 
-class PostForm(FlaskForm):
+def refuse_reserved_username(name: str) -> None:
+    """Raise the form error for a name the site keeps for itself."""
+    if is_reserved_username(name):
+        raise ValidationError(RESERVED_USERNAME_MESSAGE)
+
+
+class PostForm(ChirpForm):
     """Write a new post."""
 
     post = TextAreaField(
@@ -29,7 +36,7 @@ class PostForm(FlaskForm):
     submit = SubmitField("Post")
 
 
-class EditProfileForm(FlaskForm):
+class EditProfileForm(ChirpForm):
     """Change one's username and about-me text."""
 
     username = StringField(
@@ -51,8 +58,12 @@ class EditProfileForm(FlaskForm):
         self.original_username = original_username
 
     def validate_username(self, username) -> None:
-        """Refuse a name someone else already has (case does not matter)."""
+        """Refuse a reserved name or one someone else has (case does not matter).
+
+        Keeping one's current name is always fine, even if it was reserved after it was taken.
+        """
         if username.data.lower() == self.original_username.lower():
             return
+        refuse_reserved_username(username.data)
         if user_by_username(username.data) is not None:
             raise ValidationError("That username is taken. Please choose another.")

@@ -6,11 +6,13 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 
 from app.avatars import identicon_svg
@@ -18,8 +20,17 @@ from app.extensions import db
 from app.forms import EmptyForm
 from app.main import bp
 from app.main.forms import EditProfileForm, PostForm
-from app.models import POSTS_NEWEST_FIRST, USERS_BY_NAME, Post, User, all_posts, user_by_username
+from app.models import (
+    POSTS_NEWEST_FIRST,
+    USERNAME_PATTERN,
+    USERS_BY_NAME,
+    Post,
+    User,
+    all_posts,
+    user_by_username,
+)
 from app.pagination import BadCursor, Keyset, keyset_page
+from app.ratelimits import describe_wait, rate_limit, seconds_until_reset
 
 AVATAR_SIZES = range(16, 513)
 
@@ -59,8 +70,32 @@ def page_links(endpoint: str, page, **values) -> dict:
     }
 
 
+def home_page(form: PostForm) -> str:
+    """The home page: ``form`` in the post box above the current user's timeline."""
+    page = page_of(current_user.following_posts(), POSTS_NEWEST_FIRST)
+    return render_template(
+        "main/index.html",
+        title="Home",
+        form=form,
+        posts=page.items,
+        following_anyone=current_user.following_count() > 0,
+        **page_links("main.index", page),
+    )
+
+
+def posting_too_often(limit: RequestLimit) -> Response | None:
+    """Over the posting limit: the home page again with the text still in the box (429)."""
+    if not current_user.is_authenticated:
+        return None  # the plain 429 page
+    form = PostForm()
+    wait = describe_wait(seconds_until_reset(limit))
+    form.post.errors = [f"You are posting too often. Please wait {wait}, then send it again."]
+    return make_response(home_page(form), 429)
+
+
 @bp.route("/index", methods=["GET", "POST"])
 @bp.route("/", methods=["GET", "POST"])
+@rate_limit("RATELIMIT_POST", per_user=True, on_breach=posting_too_often)
 @login_required
 def index():
     """Home: the post box and the timeline of followed users and oneself."""
@@ -72,15 +107,7 @@ def index():
         db.session.commit()
         flash("Your post is live!", "success")
         return redirect(url_for("main.index"))
-    page = page_of(current_user.following_posts(), POSTS_NEWEST_FIRST)
-    return render_template(
-        "main/index.html",
-        title="Home",
-        form=form,
-        posts=page.items,
-        following_anyone=current_user.following_count() > 0,
-        **page_links("main.index", page),
-    )
+    return home_page(form)
 
 
 @bp.route("/explore")
@@ -94,8 +121,11 @@ def explore():
 
 
 def user_or_404(username: str) -> User:
-    """The user called ``username`` (any case), or a 404 page."""
-    user = user_by_username(username)
+    """The user called ``username`` (any case), or a 404 page.
+
+    A name no account can have is refused before the database sees it (PostgreSQL rejects NUL).
+    """
+    user = user_by_username(username) if USERNAME_PATTERN.match(username) else None
     if user is None:
         abort(404, description=f"There is no user called {username}.")
     return user
@@ -204,6 +234,7 @@ def _follow_change(username: str, following: bool):
 
 
 @bp.route("/follow/<username>", methods=["POST"])
+@rate_limit("RATELIMIT_FOLLOW", per_user=True, scope="follow")
 @login_required
 def follow(username: str):
     """Start following ``username``."""
@@ -211,6 +242,7 @@ def follow(username: str):
 
 
 @bp.route("/unfollow/<username>", methods=["POST"])
+@rate_limit("RATELIMIT_FOLLOW", per_user=True, scope="follow")
 @login_required
 def unfollow(username: str):
     """Stop following ``username``."""

@@ -1,0 +1,70 @@
+"""Rate limits on the actions worth abusing: logging in, registering, posting, following.
+
+Each limit is a setting (``RATELIMIT_LOGIN = "10 per minute;50 per hour"`` in config.py, or the
+environment) applied to a view with :func:`rate_limit`; only POSTs count. For example, a
+password-reset view takes ``@rate_limit("RATELIMIT_PASSWORD_RESET")`` under its route decorator.
+"""
+
+import time
+from collections.abc import Callable
+
+from flask import Response, current_app
+from flask_limiter import RequestLimit
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+
+from app.extensions import limiter
+
+# Retry-After when a 429 does not come from a counted limit (nothing better is known).
+DEFAULT_RETRY_AFTER = 60
+
+
+def user_or_address() -> str:
+    """Limit key: the logged-in user (from wherever they connect), else the client's address."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"address:{get_remote_address()}"
+
+
+def rate_limit(
+    setting: str,
+    *,
+    per_user: bool = False,
+    scope: str | None = None,
+    on_breach: Callable[[RequestLimit], Response | None] | None = None,
+):
+    """Decorator: limit POSTs to a view to ``app.config[setting]``.
+
+    Counted per client address, or per logged-in user with ``per_user``; views given the same
+    ``scope`` share one count. ``on_breach`` may build the 429 response itself.
+    """
+    options = {
+        "methods": ["POST"],
+        "key_func": user_or_address if per_user else get_remote_address,
+        "on_breach": on_breach,
+    }
+
+    def limit_value() -> str:
+        return current_app.config[setting]
+
+    if scope:
+        return limiter.shared_limit(limit_value, scope=scope, **options)
+    return limiter.limit(limit_value, **options)
+
+
+def seconds_until_reset(limit: RequestLimit | None = None) -> int:
+    """Seconds until the breached ``limit`` (default: this request's) lets the client in again."""
+    limit = limit or limiter.current_limit
+    if limit is None:
+        return DEFAULT_RETRY_AFTER
+    return max(1, int(limit.reset_at - time.time()))
+
+
+def describe_wait(seconds: int) -> str:
+    """``seconds`` as a person would say it: "1 second", "40 seconds", "3 minutes"."""
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} minutes"
+    return f"{round(minutes / 60)} hours"
