@@ -5,7 +5,9 @@ import os
 from flask import Flask
 
 from app import sqlite as _sqlite  # noqa: F401  (registers the SQLite connection settings)
+from app.commands import register_commands
 from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.permissions import AnonymousUser
 from config import Config
 
 
@@ -17,6 +19,7 @@ def create_app(config_class: type = Config) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
+    register_commands(app)
     return app
 
 
@@ -25,19 +28,26 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db)
     login_manager.init_app(app)
+    login_manager.anonymous_user = AnonymousUser
     csrf.init_app(app)
     limiter.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     """Mount every feature blueprint."""
+    from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
     from app.main import bp as main_bp
+    from app.moderation import bp as moderation_bp
+    from app.posts import bp as posts_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(main_bp)
+    app.register_blueprint(posts_bp)
+    app.register_blueprint(moderation_bp, url_prefix="/moderation")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -1,0 +1,35 @@
+"""Forms for changing, deleting and reporting a post."""
+
+from flask_wtf import FlaskForm
+from wtforms import SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from app.forms import strip_text
+from app.main.forms import PostForm
+from app.models import REASON_MAX_LENGTH
+
+
+class EditPostForm(PostForm):
+    """Change the text of one's post."""
+
+    submit = SubmitField("Save")
+
+
+class DeletePostForm(FlaskForm):
+    """Confirm deleting one's post."""
+
+    submit = SubmitField("Delete this post")
+
+
+class ReportForm(FlaskForm):
+    """Tell the moderators what is wrong with a post."""
+
+    reason = TextAreaField(
+        "What is wrong with this post?",
+        filters=[strip_text],
+        validators=[
+            DataRequired(message="Please say what is wrong."),
+            Length(max=REASON_MAX_LENGTH, message=f"At most {REASON_MAX_LENGTH} characters."),
+        ],
+    )
+    submit = SubmitField("Send report")
