@@ -141,3 +141,26 @@ def test_upgrade_to_head_keeps_every_row(migration_app):
             for old, new in zip(rows, after, strict=True):
                 kept = {key: new[key] for key in old if key in new}
                 assert kept == old, f"{name} row changed"
+
+
+ROLES_REVISION = "5c15ca187ab9"
+
+
+def test_roles_are_seeded_and_moderation_data_survives_a_round_trip(migration_app):
+    upgrade(revision=ROLES_REVISION)
+    with db.engine.begin() as connection:
+        names = connection.execute(sa.text("SELECT name FROM role ORDER BY name")).scalars().all()
+        assert names == ["admin", "moderator"]
+        _fill_previous_revision(connection)
+        connection.execute(
+            sa.text("UPDATE post SET hidden_at = :when, hidden_by_id = 1 WHERE id = 2"),
+            {"when": WHEN},
+        )
+    # Going back drops only what this migration added: users, posts and follows stay.
+    downgrade(revision=scripts().get_revision(ROLES_REVISION).down_revision)
+    with db.engine.connect() as connection:
+        assert not sa.inspect(connection).has_table("role")
+        posts = table_rows(connection, "post")
+        assert len(posts) == 20
+        assert "hidden_at" not in posts[0]
+        assert len(table_rows(connection, "followers")) == 20
