@@ -302,8 +302,8 @@ class Post(db.Model):
         return self.hidden_at is not None
 
     def is_visible_to(self, viewer: User) -> bool:
-        """Whether ``viewer`` may open this post: its author and moderators always may."""
-        if viewer.id == self.user_id or viewer.has_role("moderator"):
+        """Whether ``viewer`` (maybe anonymous) may open this post; author and moderators may."""
+        if getattr(viewer, "id", None) == self.user_id or viewer.has_role("moderator"):
             return True
         return not self.is_hidden and not self.author.is_suspended
 

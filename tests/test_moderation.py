@@ -205,3 +205,24 @@ def test_moderators_get_the_nav_link_and_controls(db, alice, make_post, mod_clie
     assert 'href="/admin/"' not in page
     plain = client_for("alice").get("/explore").get_data(as_text=True)
     assert 'href="/moderation/"' not in plain
+
+
+@pytest.mark.parametrize(
+    ("next_url", "landing"),
+    [("/moderation/", "/moderation/"), ("https://evil.example/", None), ("//evil.example", None)],
+)
+def test_moderators_return_where_they_came_from(
+    db, alice, make_post, mod_client, next_url, landing
+):
+    post = make_post(alice, "x")
+    url = f"/moderation/post/{post.id}/hide?next={next_url}"
+    page = mod_client.get(url).get_data(as_text=True)
+    assert f'href="{landing or "/moderation/"}">Cancel' in page
+    response = mod_client.submit(url, {"reason": "r"})
+    assert response.headers["Location"] == (landing or f"/post/{post.id}")
+
+
+def test_hide_link_on_a_timeline_comes_back_to_it(db, alice, make_post, mod_client):
+    post = make_post(alice, "x")
+    page = mod_client.get("/explore").get_data(as_text=True)
+    assert f"/moderation/post/{post.id}/hide?next=/explore" in page

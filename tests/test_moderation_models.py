@@ -130,3 +130,12 @@ def test_one_open_report_per_person_and_post(db, alice, bob, make_post):
     db.session.add(Report(post=post, reporter=alice, reason="three"))
     db.session.commit()  # once the first is resolved, a new report is welcome
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Report)) == 2
+
+
+def test_anonymous_viewers_see_only_public_posts(db, timeline):
+    from app.permissions import AnonymousUser
+
+    alice_post = db.session.scalars(timeline["alice"].authored_posts()).one()
+    bob_post = db.session.scalars(timeline["bob"].authored_posts(timeline["bob"])).one()
+    assert alice_post.is_visible_to(AnonymousUser())
+    assert not bob_post.is_visible_to(AnonymousUser())

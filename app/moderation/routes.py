@@ -4,9 +4,10 @@ Every action asks for a reason on a confirmation page (GET) and is done by a POS
 writes an audit log entry.
 """
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.auth.safe_next import safe_next_path
 from app.extensions import db
 from app.main.routes import page_links, page_of, user_or_404
 from app.models import REPORTS_OLDEST_FIRST, Post, Report, open_reports, record_action
@@ -24,6 +25,11 @@ def post_or_404(post_id: int) -> Post:
     return post
 
 
+def back_to(default: str):
+    """Redirect to the page the moderator came from (``next``, if on this site) or ``default``."""
+    return redirect(safe_next_path(request.args.get("next")) or default)
+
+
 def confirm_page(form: ReasonForm, heading: str, explanation: str, **target):
     """The confirmation page: what will happen, to what (post, user or report), and why."""
     return render_template(
@@ -32,6 +38,7 @@ def confirm_page(form: ReasonForm, heading: str, explanation: str, **target):
         heading=heading,
         explanation=explanation,
         form=form,
+        back_url=safe_next_path(request.args.get("next")) or url_for("moderation.queue"),
         **target,
     )
 
@@ -58,14 +65,14 @@ def hide_post(post_id: int):
     post = post_or_404(post_id)
     if post.is_hidden:
         flash("That post is already hidden.", "info")
-        return redirect(url_for("posts.view", post_id=post.id))
+        return back_to(url_for("posts.view", post_id=post.id))
     form = ReasonForm("Hide post")
     if form.validate_on_submit():
         post.hide(current_user)
         record_action(current_user, "post.hide", post, form.reason.data)
         db.session.commit()
         flash("The post is hidden; its open reports are resolved.", "success")
-        return redirect(url_for("posts.view", post_id=post.id))
+        return back_to(url_for("posts.view", post_id=post.id))
     return confirm_page(
         form,
         "Hide this post",
@@ -81,14 +88,14 @@ def unhide_post(post_id: int):
     post = post_or_404(post_id)
     if not post.is_hidden:
         flash("That post is not hidden.", "info")
-        return redirect(url_for("posts.view", post_id=post.id))
+        return back_to(url_for("posts.view", post_id=post.id))
     form = ReasonForm("Unhide post")
     if form.validate_on_submit():
         post.unhide()
         record_action(current_user, "post.unhide", post, form.reason.data)
         db.session.commit()
         flash("The post is visible to everyone again.", "success")
-        return redirect(url_for("posts.view", post_id=post.id))
+        return back_to(url_for("posts.view", post_id=post.id))
     return confirm_page(form, "Unhide this post", "Everyone will see it again.", post=post)
 
 
@@ -107,14 +114,14 @@ def suspend_user(username: str):
     _may_suspend(user)
     if user.is_suspended:
         flash(f"{user.username} is already suspended.", "info")
-        return redirect(url_for("main.user", username=user.username))
+        return back_to(url_for("main.user", username=user.username))
     form = ReasonForm(f"Suspend {user.username}")
     if form.validate_on_submit():
         user.suspended_at = utcnow()
         record_action(current_user, "user.suspend", user, form.reason.data)
         db.session.commit()
         flash(f"{user.username} is suspended.", "success")
-        return redirect(url_for("main.user", username=user.username))
+        return back_to(url_for("main.user", username=user.username))
     return confirm_page(
         form,
         f"Suspend {user.username}",
@@ -131,14 +138,14 @@ def unsuspend_user(username: str):
     _may_suspend(user)
     if not user.is_suspended:
         flash(f"{user.username} is not suspended.", "info")
-        return redirect(url_for("main.user", username=user.username))
+        return back_to(url_for("main.user", username=user.username))
     form = ReasonForm(f"Unsuspend {user.username}")
     if form.validate_on_submit():
         user.suspended_at = None
         record_action(current_user, "user.unsuspend", user, form.reason.data)
         db.session.commit()
         flash(f"{user.username} can log in again.", "success")
-        return redirect(url_for("main.user", username=user.username))
+        return back_to(url_for("main.user", username=user.username))
     return confirm_page(
         form,
         f"Unsuspend {user.username}",
@@ -156,14 +163,14 @@ def dismiss_report(report_id: int):
         abort(404, description="That report does not exist.")
     if not report.is_open:
         flash("That report is already resolved.", "info")
-        return redirect(url_for("moderation.queue"))
+        return back_to(url_for("moderation.queue"))
     form = ReasonForm("Dismiss report")
     if form.validate_on_submit():
         report.resolve(current_user)
         record_action(current_user, "report.dismiss", report, form.reason.data)
         db.session.commit()
         flash("The report is dismissed.", "success")
-        return redirect(url_for("moderation.queue"))
+        return back_to(url_for("moderation.queue"))
     return confirm_page(
         form,
         "Dismiss this report",
