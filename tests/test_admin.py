@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.models import AuditLog, record_action
+from app.models import AuditLog, record_action, role_named, user_roles
 from app.types import utcnow
 
 
@@ -110,3 +110,20 @@ def test_audit_log_shows_who_what_when_why_newest_first(db, boss_client, boss, b
     assert "<time datetime=" in first
     assert "reason &lt;0&gt;" not in first  # three entries per page in tests
     assert 'rel="next"' in first
+
+
+def test_simultaneous_role_change_gives_a_form_error(db, boss_client, bob):
+    def other_admin_was_faster(session, _context, _instances):
+        row = {"user_id": bob.id, "role_id": role_named("moderator").id, "created_at": utcnow()}
+        session.execute(sa.insert(user_roles).values(row))
+
+    data = {"username": "bob", "role": "moderator", "reason": "r", "grant": "1"}
+    sa.event.listen(db.session, "before_flush", other_admin_was_faster, once=True)
+    try:
+        response = boss_client.submit("/admin/", data)
+    finally:
+        if sa.event.contains(db.session, "before_flush", other_admin_was_faster):
+            sa.event.remove(db.session, "before_flush", other_admin_was_faster)
+    assert response.status_code == 200
+    assert "Someone else just changed the roles of bob" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)) == 0

@@ -116,3 +116,20 @@ def test_refused_actions_change_nothing(as_persona, db, scene, url, data, person
     else:
         assert response.status_code == expected
     assert _changed(db, scene) == before
+
+
+ALLOWED = [
+    pytest.param(url, data, persona, id=f"{url}-{persona}")
+    for url, data, outcomes in ACTIONS
+    for persona in PERSONAS
+    if _expected(persona, outcomes) == 200
+]
+
+
+@pytest.mark.parametrize(("url", "data", "persona"), ALLOWED)
+def test_allowed_actions_take_effect(as_persona, db, scene, url, data, persona):
+    client = as_persona(persona)
+    before = _changed(db, scene)
+    response = client.submit(url.format(**scene), data)
+    assert response.status_code == 302
+    assert _changed(db, scene) != before

@@ -1,5 +1,7 @@
 """Views for admins: who holds which role, granting and revoking roles, the audit log."""
 
+import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -11,32 +13,41 @@ from app.models import AUDIT_NEWEST_FIRST, audit_entries, record_action, staff_m
 from app.permissions import require_role
 
 
+def change_role(form: RoleForm) -> str | None:
+    """Grant or revoke the role the form names; returns why not, or None once committed."""
+    user, role = form.user, form.role.data
+    if form.revoke.data:
+        if user.id == current_user.id and role == "admin":
+            return "You cannot revoke your own admin role; another admin (or the CLI) can."
+        if not user.revoke_role(role):
+            return f"{user.username} does not have that role."
+        action = "role.revoke"
+    else:
+        if not user.grant_role(role):
+            return f"{user.username} already has that role."
+        action = "role.grant"
+    record_action(current_user, action, user, f"{role}: {form.reason.data}")
+    try:
+        db.session.commit()
+    except (sa.exc.IntegrityError, so.exc.StaleDataError):
+        # Another admin made the same change at the same moment.
+        db.session.rollback()
+        return f"Someone else just changed the roles of {user.username}; see the list."
+    return None
+
+
 @bp.route("/", methods=["GET", "POST"])
 @require_role("admin")
 def roles():
     """The staff list, and the form that changes it."""
     form = RoleForm()
     if form.validate_on_submit():
-        user, role = form.user, form.role.data
-        if form.revoke.data:
-            if user.id == current_user.id and role == "admin":
-                form.role.errors.append(
-                    "You cannot revoke your own admin role; another admin (or the CLI) can."
-                )
-            elif not user.revoke_role(role):
-                form.role.errors.append(f"{user.username} does not have that role.")
-            else:
-                record_action(current_user, "role.revoke", user, f"{role}: {form.reason.data}")
-                db.session.commit()
-                flash(f"{user.username} is no longer {role}.", "success")
-                return redirect(url_for("admin.roles"))
-        elif not user.grant_role(role):
-            form.role.errors.append(f"{user.username} already has that role.")
-        else:
-            record_action(current_user, "role.grant", user, f"{role}: {form.reason.data}")
-            db.session.commit()
-            flash(f"{user.username} is now {role}.", "success")
+        problem = change_role(form)
+        if problem is None:
+            verb = "no longer" if form.revoke.data else "now"
+            flash(f"{form.user.username} is {verb} {form.role.data}.", "success")
             return redirect(url_for("admin.roles"))
+        form.role.errors.append(problem)
     staff = db.session.scalars(staff_members()).all()
     return render_template("admin/roles.html", title="Admin", form=form, staff=staff)
 
