@@ -21,6 +21,7 @@ depends_on = None
 UTC_DATETIME = sa.DateTime(timezone=True)
 SEEDED_ROLES = ("admin", "moderator")
 OPEN_REPORT = sa.text("resolved_at IS NULL")
+HIDDEN_BY_SOMEONE = sa.text("hidden_by_id IS NOT NULL")
 
 
 def upgrade():
@@ -113,6 +114,13 @@ def upgrade():
         batch_op.create_foreign_key(
             op.f("fk_post_hidden_by_id_user"), "user", ["hidden_by_id"], ["id"], ondelete="SET NULL"
         )
+        # Partial: only hidden posts are indexed, for ON DELETE SET NULL when an account goes.
+        batch_op.create_index(
+            "ix_post_hidden_by_id",
+            ["hidden_by_id"],
+            sqlite_where=HIDDEN_BY_SOMEONE,
+            postgresql_where=HIDDEN_BY_SOMEONE,
+        )
 
     with op.batch_alter_table("user") as batch_op:
         batch_op.add_column(sa.Column("suspended_at", UTC_DATETIME, nullable=True))
@@ -127,6 +135,7 @@ def downgrade():
         batch_op.drop_column("suspended_at")
 
     with op.batch_alter_table("post") as batch_op:
+        batch_op.drop_index("ix_post_hidden_by_id")
         batch_op.drop_constraint(op.f("fk_post_hidden_by_id_user"), type_="foreignkey")
         batch_op.drop_column("hidden_by_id")
         batch_op.drop_column("hidden_at")
