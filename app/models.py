@@ -492,6 +492,16 @@ def open_report_by(post: Post, reporter: User) -> Report | None:
     )
 
 
+def open_reports_on(post: Post) -> sa.Select[tuple[Report]]:
+    """Unresolved reports on ``post``, oldest first (shown to moderators on its page)."""
+    return (
+        sa.select(Report)
+        .where(Report.post_id == post.id, Report.resolved_at.is_(None))
+        .options(so.joinedload(Report.reporter))
+        .order_by(Report.created_at, Report.id)
+    )
+
+
 def open_reports() -> sa.Select[tuple[Report]]:
     """The moderation queue: unresolved reports, oldest first."""
     return (

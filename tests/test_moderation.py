@@ -226,3 +226,32 @@ def test_hide_link_on_a_timeline_comes_back_to_it(db, alice, make_post, mod_clie
     post = make_post(alice, "x")
     page = mod_client.get("/explore").get_data(as_text=True)
     assert f"/moderation/post/{post.id}/hide?next=/explore" in page
+
+
+def test_suspension_also_ends_remember_me_logins(db, bob, client):
+    client.submit(
+        "/auth/login", {"username": "bob", "password": "correct horse battery", "remember_me": "y"}
+    )
+    client.delete_cookie("session")
+    assert client.get("/").status_code == 200  # the remember-me cookie logs bob back in
+    client.delete_cookie("session")
+    bob.suspended_at = utcnow()
+    db.session.commit()
+    assert client.get("/").status_code == 302
+
+
+def test_moderators_see_and_dismiss_reports_on_the_post_page(db, alice, bob, make_post, mod_client):
+    post = make_post(alice, "debatable")
+    report = Report(post=post, reporter=bob, reason="I disagree")
+    db.session.add(report)
+    db.session.commit()
+    page = mod_client.get(f"/post/{post.id}").get_data(as_text=True)
+    assert "Open reports" in page
+    assert "I disagree" in page
+    dismiss = f"/moderation/report/{report.id}/dismiss?next=/post/{post.id}"
+    assert dismiss in page
+    response = mod_client.submit(dismiss, {"reason": "opinion, not abuse"})
+    assert response.headers["Location"] == f"/post/{post.id}"
+    assert "No open reports on this post." in mod_client.get(f"/post/{post.id}").get_data(
+        as_text=True
+    )

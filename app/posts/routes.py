@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from app.extensions import db
-from app.models import Post, Report, open_report_by
+from app.models import Post, Report, open_report_by, open_reports_on
 from app.posts import bp
 from app.posts.forms import DeletePostForm, EditPostForm, ReportForm
 
@@ -35,8 +35,7 @@ def view(post_id: int):
     post = visible_post_or_404(post_id)
     reports = []
     if current_user.has_role("moderator"):
-        query = sa.select(Report).where(Report.post_id == post.id, Report.resolved_at.is_(None))
-        reports = db.session.scalars(query.order_by(Report.created_at, Report.id)).all()
+        reports = db.session.scalars(open_reports_on(post)).all()
     return render_template(
         "posts/post.html", title=f"Post by {post.author.username}", post=post, reports=reports
     )
