@@ -157,3 +157,24 @@ def test_report_needs_a_csrf_token(alice_client, bob, make_post, db):
     post = make_post(bob, "something")
     assert alice_client.post(f"/post/{post.id}/report", data={"reason": "x"}).status_code == 400
     assert count(db, Report) == 0
+
+
+def test_simultaneous_duplicate_report_is_not_an_error(alice_client, alice, bob, make_post, db):
+    post = make_post(bob, "reported twice at once")
+
+    def same_report_landed_first(session, _context, _instances):
+        session.execute(
+            sa.insert(Report).values(
+                post_id=post.id, reporter_id=alice.id, reason="first", created_at=EARLIER
+            )
+        )
+
+    sa.event.listen(db.session, "before_flush", same_report_landed_first, once=True)
+    try:
+        response = alice_client.submit(f"/post/{post.id}/report", {"reason": "second"})
+    finally:
+        if sa.event.contains(db.session, "before_flush", same_report_landed_first):
+            sa.event.remove(db.session, "before_flush", same_report_landed_first)
+    # The race is lost quietly: one report is enough, and the reporter is thanked either way.
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/post/{post.id}"

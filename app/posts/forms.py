@@ -10,9 +10,13 @@ from app.models import REASON_MAX_LENGTH
 
 
 class EditPostForm(PostForm):
-    """Change the text of one's post."""
+    """Change the text of one's post (same rules as a new one)."""
 
     submit = SubmitField("Save")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.post.label.text = "Your post"
 
 
 class DeletePostForm(FlaskForm):
