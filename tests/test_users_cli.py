@@ -14,17 +14,17 @@ def count_users(db) -> int:
 
 def test_first_admin_from_the_command_line(runner, db, client):
     result = runner.invoke(
-        args=["users", "create", "root", "Root@Example.com", "--role", "admin"],
+        args=["users", "create", "ada", "Ada@Example.com", "--role", "admin"],
         input=PASSWORD_INPUT,
     )
     assert result.exit_code == 0, result.output
-    assert "Created root (admin)." in result.output
+    assert "Created ada (admin)." in result.output
     assert "a fine password" not in result.output  # the prompt does not echo it
-    root = user_by_username("root")
-    assert root.email == "root@example.com"
-    assert root.has_role("admin")
-    assert root.has_role("moderator")  # admins can do all moderators can
-    response = client.submit("/auth/login", {"username": "root", "password": "a fine password"})
+    ada = user_by_username("ada")
+    assert ada.email == "ada@example.com"
+    assert ada.has_role("admin")
+    assert ada.has_role("moderator")  # admins can do all moderators can
+    response = client.submit("/auth/login", {"username": "ada", "password": "a fine password"})
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
     entry = db.session.scalar(sa.select(AuditLog))
