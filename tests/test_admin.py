@@ -107,6 +107,7 @@ def test_audit_log_shows_who_what_when_why_newest_first(db, boss_client, boss, b
     assert "user.disable" in first
     assert "reason &lt;3&gt;" in first
     assert f'href="/post/{post.id}"' in first
+    assert 'href="/user/bob"' in first
     assert "<time datetime=" in first
     assert "reason &lt;0&gt;" not in first  # three entries per page in tests
     assert 'rel="next"' in first
