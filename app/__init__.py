@@ -8,6 +8,7 @@ from app import sqlite as _sqlite  # noqa: F401  (registers the SQLite connectio
 from app.commands import register_commands
 from app.deployment import configure_deployment
 from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.permissions import AnonymousUser
 from app.security_headers import register_security_headers
 from config import Config
 
@@ -31,6 +32,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db)
     login_manager.init_app(app)
+    login_manager.anonymous_user = AnonymousUser
     csrf.init_app(app)
     limiter.init_app(app)
 
@@ -38,14 +40,20 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount every feature blueprint."""
     from app.account import bp as account_bp
+    from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
     from app.main import bp as main_bp
+    from app.moderation import bp as moderation_bp
+    from app.posts import bp as posts_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(main_bp)
     app.register_blueprint(account_bp, url_prefix="/account")
+    app.register_blueprint(posts_bp)
+    app.register_blueprint(moderation_bp, url_prefix="/moderation")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -22,6 +22,14 @@ USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_]{3,32}$")
 POST_MAX_LENGTH = 140
 ABOUT_ME_MAX_LENGTH = 140
 LAST_SEEN_INTERVAL = timedelta(minutes=1)
+REASON_MAX_LENGTH = 500
+
+# The roles there are, and the roles each one includes: an admin can do all a moderator can.
+ROLE_INCLUDES = {
+    "admin": frozenset({"admin", "moderator"}),
+    "moderator": frozenset({"moderator"}),
+}
+ROLE_NAMES = tuple(ROLE_INCLUDES)
 
 followers = sa.Table(
     "followers",
@@ -35,6 +43,20 @@ followers = sa.Table(
     # The primary key serves "whom does X follow"; this serves "who follows X".
     sa.Index("ix_followers_followed_id_follower_id", "followed_id", "follower_id"),
     sa.CheckConstraint("follower_id <> followed_id", name="no_self_follow"),
+)
+
+user_roles = sa.Table(
+    "user_roles",
+    db.metadata,
+    sa.Column(
+        "user_id", sa.Integer, sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "role_id", sa.Integer, sa.ForeignKey("role.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    # The primary key serves "roles of X"; this serves "who holds role R" (and the role FK).
+    sa.Index("ix_user_roles_role_id_user_id", "role_id", "user_id"),
 )
 
 
@@ -53,8 +75,18 @@ class User(UserMixin, db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_seen: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # Set by a moderator: cannot log in, posts hidden from everyone else. Indexed because every
+    # timeline query asks for the (few) suspended accounts.
+    suspended_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, index=True)
+    # Set by the operator (``flask users disable``): cannot log in; posts stay visible.
+    disabled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
-    posts: so.WriteOnlyMapped[Post] = so.relationship(back_populates="author", passive_deletes=True)
+    posts: so.WriteOnlyMapped[Post] = so.relationship(
+        back_populates="author", passive_deletes=True, foreign_keys="Post.user_id"
+    )
+    roles: so.Mapped[list[Role]] = so.relationship(
+        secondary=user_roles, passive_deletes=True, order_by="Role.name"
+    )
     following: so.WriteOnlyMapped[User] = so.relationship(
         secondary=followers,
         primaryjoin=(followers.c.follower_id == id),
@@ -153,9 +185,14 @@ class User(UserMixin, db.Model):
         query = sa.select(sa.func.count()).where(followers.c.follower_id == self.id)
         return db.session.scalar(query) or 0
 
-    def posts_count(self) -> int:
-        """How many posts this user has written."""
-        query = sa.select(sa.func.count()).select_from(Post).where(Post.user_id == self.id)
+    def posts_count(self, viewer: User | None = None) -> int:
+        """How many posts this user has written that ``viewer`` may see."""
+        query = (
+            sa.select(sa.func.count())
+            .select_from(Post)
+            .where(Post.user_id == self.id)
+            .where(visible_to(viewer))
+        )
         return db.session.scalar(query) or 0
 
     def following_posts(self) -> sa.Select[tuple[Post]]:
@@ -164,15 +201,17 @@ class User(UserMixin, db.Model):
         return (
             sa.select(Post)
             .where(sa.or_(Post.user_id == self.id, Post.user_id.in_(followed_ids)))
+            .where(visible_to(self))
             .options(so.joinedload(Post.author))
             .order_by(Post.timestamp.desc(), Post.id.desc())
         )
 
-    def authored_posts(self) -> sa.Select[tuple[Post]]:
-        """This user's own posts, newest first."""
+    def authored_posts(self, viewer: User | None = None) -> sa.Select[tuple[Post]]:
+        """This user's posts that ``viewer`` may see, newest first."""
         return (
             sa.select(Post)
             .where(Post.user_id == self.id)
+            .where(visible_to(viewer))
             .options(so.joinedload(Post.author))
             .order_by(Post.timestamp.desc(), Post.id.desc())
         )
@@ -203,6 +242,40 @@ class User(UserMixin, db.Model):
             .order_by(User.username_key)
         )
 
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login's flag: suspended and disabled accounts cannot log in or stay logged in."""
+        return self.suspended_at is None and self.disabled_at is None
+
+    @property
+    def is_suspended(self) -> bool:
+        """True while a moderator has suspended this account."""
+        return self.suspended_at is not None
+
+    def has_role(self, name: str) -> bool:
+        """True if this user holds role ``name`` or a role that includes it (admin > moderator)."""
+        return any(name in ROLE_INCLUDES.get(role.name, ()) for role in self.roles)
+
+    def role_names(self) -> list[str]:
+        """Names of the roles granted to this user, alphabetically."""
+        return [role.name for role in self.roles]
+
+    def grant_role(self, name: str) -> bool:
+        """Give this user role ``name``; returns False if they already had it."""
+        role = role_named(name)
+        if role in self.roles:
+            return False
+        self.roles.append(role)
+        return True
+
+    def revoke_role(self, name: str) -> bool:
+        """Take role ``name`` away; returns False if they did not have it."""
+        for role in self.roles:
+            if role.name == name:
+                self.roles.remove(role)
+                return True
+        return False
+
     def touch_last_seen(self, now: datetime | None = None) -> bool:
         """Record activity; returns True only when ``last_seen`` actually changed.
 
@@ -224,17 +297,80 @@ class Post(db.Model):
     user_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
     )
+    # The author's last edit; ``timestamp`` keeps the time it was first posted.
+    edited_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Set when a moderator hides the post: only its author (and moderators) still see it.
+    hidden_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    hidden_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
 
-    author: so.Mapped[User] = so.relationship(back_populates="posts")
+    author: so.Mapped[User] = so.relationship(back_populates="posts", foreign_keys=[user_id])
+    hidden_by: so.Mapped[User | None] = so.relationship(foreign_keys=[hidden_by_id])
+
+    __table_args__ = (
+        # Deleting an account sets hidden_by_id to NULL where it points to it; this keeps that
+        # from scanning every post, while staying tiny (only hidden posts are in it).
+        sa.Index(
+            "ix_post_hidden_by_id",
+            "hidden_by_id",
+            sqlite_where=sa.text("hidden_by_id IS NOT NULL"),
+            postgresql_where=sa.text("hidden_by_id IS NOT NULL"),
+        ),
+    )
 
     def __repr__(self) -> str:
         return f"<Post {self.id} by {self.user_id}>"
 
+    @property
+    def is_hidden(self) -> bool:
+        """True while a moderator has hidden this post."""
+        return self.hidden_at is not None
 
-def all_posts() -> sa.Select[tuple[Post]]:
-    """Every post, newest first (the explore page)."""
+    def is_visible_to(self, viewer: User) -> bool:
+        """Whether ``viewer`` (maybe anonymous) may open this post; author and moderators may."""
+        if getattr(viewer, "id", None) == self.user_id or viewer.has_role("moderator"):
+            return True
+        return not self.is_hidden and not self.author.is_suspended
+
+    def edit(self, body: str) -> bool:
+        """Replace the text, marking the post edited; returns False if nothing changed."""
+        if body == self.body:
+            return False
+        self.body = body
+        self.edited_at = utcnow()
+        return True
+
+    def hide(self, moderator: User) -> None:
+        """Hide the post from everyone but its author; its open reports are thereby settled."""
+        self.hidden_at = utcnow()
+        self.hidden_by = moderator
+        resolve_reports(self, moderator)
+
+    def unhide(self) -> None:
+        """Show the post to everyone again."""
+        self.hidden_at = None
+        self.hidden_by = None
+
+
+def visible_to(viewer: User | None) -> sa.ColumnElement[bool]:
+    """WHERE condition for posts ``viewer`` may see in listings (timelines, explore, profiles).
+
+    Posts a moderator hid, and every post of a suspended author, are left out, except that
+    people always see their own. ``viewer`` None means nobody in particular (the public view).
+    """
+    suspended_authors = sa.select(User.id).where(User.suspended_at.is_not(None))
+    public = sa.and_(Post.hidden_at.is_(None), Post.user_id.not_in(suspended_authors))
+    if viewer is None:
+        return public
+    return sa.or_(public, Post.user_id == viewer.id)
+
+
+def all_posts(viewer: User | None = None) -> sa.Select[tuple[Post]]:
+    """Every post ``viewer`` may see, newest first (the explore page)."""
     return (
         sa.select(Post)
+        .where(visible_to(viewer))
         .options(so.joinedload(Post.author))
         .order_by(Post.timestamp.desc(), Post.id.desc())
     )
@@ -253,6 +389,8 @@ def user_from_session_key(key: str) -> User | None:
     user = db.session.get(User, int(ident))
     if user is None or not hmac.compare_digest(user.session_fingerprint(), fingerprint):
         return None
+    if not user.is_active:
+        return None  # suspending or disabling an account ends its sessions
     return user
 
 
@@ -273,4 +411,191 @@ USERS_BY_NAME = Keyset(
     descending=False,
     encode=lambda user: user.username_key,
     decode=decode_text,
+)
+
+
+class Role(db.Model):
+    """A named set of powers (see :data:`ROLE_INCLUDES`) granted to users via ``user_roles``."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Role {self.name}>"
+
+
+def ensure_roles() -> None:
+    """Create the known roles that are missing (the migration seeds them; create_all does not)."""
+    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
+    rows = [{"name": name} for name in ROLE_NAMES]
+    db.session.execute(insert(Role).values(rows).on_conflict_do_nothing())
+
+
+def role_named(name: str) -> Role:
+    """The role called ``name``, created first if the database lacks it."""
+    if name not in ROLE_NAMES:
+        raise ValueError(f"There is no role called {name!r}.")
+    role = db.session.scalar(sa.select(Role).where(Role.name == name))
+    if role is None:
+        ensure_roles()
+        role = db.session.scalar(sa.select(Role).where(Role.name == name))
+    return role
+
+
+def staff_members() -> sa.Select[tuple[User]]:
+    """Users holding any role, alphabetically."""
+    with_a_role = sa.select(user_roles.c.user_id)
+    return sa.select(User).where(User.id.in_(with_a_role)).order_by(User.username_key)
+
+
+class Report(db.Model):
+    """A user's complaint about a post, waiting in the moderation queue until resolved."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    post_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("post.id", ondelete="CASCADE"), index=True
+    )
+    # Reports outlive the reporter's account: the complaint still needs an answer.
+    reporter_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    reason: so.Mapped[str] = so.mapped_column(sa.String(REASON_MAX_LENGTH))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    resolved_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+
+    post: so.Mapped[Post] = so.relationship()
+    reporter: so.Mapped[User | None] = so.relationship(foreign_keys=[reporter_id])
+
+    __table_args__ = (
+        # One open report per person and post; the queue reads open reports oldest first.
+        sa.Index(
+            "uq_report_open_post_id_reporter_id",
+            "post_id",
+            "reporter_id",
+            unique=True,
+            sqlite_where=sa.text("resolved_at IS NULL"),
+            postgresql_where=sa.text("resolved_at IS NULL"),
+        ),
+        sa.Index("ix_report_resolved_at_created_at", "resolved_at", "created_at"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Report {self.id} on post {self.post_id}>"
+
+    @property
+    def is_open(self) -> bool:
+        """True until a moderator deals with it."""
+        return self.resolved_at is None
+
+    def resolve(self, moderator: User) -> None:
+        """Mark this report dealt with by ``moderator``."""
+        self.resolved_at = utcnow()
+        self.resolved_by_id = moderator.id
+
+
+def open_report_by(post: Post, reporter: User) -> Report | None:
+    """``reporter``'s unresolved report on ``post``, if any."""
+    return db.session.scalar(
+        sa.select(Report).where(
+            Report.post_id == post.id,
+            Report.reporter_id == reporter.id,
+            Report.resolved_at.is_(None),
+        )
+    )
+
+
+def open_reports_on(post: Post) -> sa.Select[tuple[Report]]:
+    """Unresolved reports on ``post``, oldest first (shown to moderators on its page)."""
+    return (
+        sa.select(Report)
+        .where(Report.post_id == post.id, Report.resolved_at.is_(None))
+        .options(so.joinedload(Report.reporter))
+        .order_by(Report.created_at, Report.id)
+    )
+
+
+def open_reports() -> sa.Select[tuple[Report]]:
+    """The moderation queue: unresolved reports, oldest first."""
+    return (
+        sa.select(Report)
+        .where(Report.resolved_at.is_(None))
+        .options(so.joinedload(Report.post).joinedload(Post.author), so.joinedload(Report.reporter))
+        .order_by(Report.created_at, Report.id)
+    )
+
+
+def resolve_reports(post: Post, moderator: User) -> None:
+    """Settle every open report on ``post``."""
+    db.session.execute(
+        sa.update(Report)
+        .where(Report.post_id == post.id, Report.resolved_at.is_(None))
+        .values(resolved_at=utcnow(), resolved_by_id=moderator.id)
+    )
+
+
+class AuditLog(db.Model):
+    """One moderation or administration action: who did what to what, when and why."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
+    # None: done from the command line, or by an account deleted since; hence also the label.
+    actor_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    actor_label: so.Mapped[str] = so.mapped_column(sa.String(64))
+    action: so.Mapped[str] = so.mapped_column(sa.String(32))
+    target_type: so.Mapped[str] = so.mapped_column(sa.String(16))
+    # No foreign key: the record must survive the post or account it is about.
+    target_id: so.Mapped[int]
+    # What the target was called at the time (a username, the start of a post).
+    target_label: so.Mapped[str] = so.mapped_column(sa.String(64))
+    reason: so.Mapped[str] = so.mapped_column(sa.String(REASON_MAX_LENGTH))
+
+    def __repr__(self) -> str:
+        return f"<AuditLog {self.id} {self.action}>"
+
+
+def record_action(
+    actor: User | None, action: str, target: User | Post | Report, reason: str
+) -> AuditLog:
+    """Add an audit log entry for ``action`` on ``target`` (the caller commits)."""
+    if isinstance(target, User):
+        target_type, label = "user", target.username
+    elif isinstance(target, Post):
+        target_type, label = "post", f"{target.author.username}: {target.body}"
+    else:
+        target_type, label = "report", f"report on post {target.post_id}"
+    entry = AuditLog(
+        actor_id=actor.id if actor else None,
+        actor_label=actor.username if actor else "command line",
+        action=action,
+        target_type=target_type,
+        target_id=target.id,
+        target_label=label[:64],
+        reason=reason[:REASON_MAX_LENGTH],
+    )
+    db.session.add(entry)
+    return entry
+
+
+def audit_entries() -> sa.Select[tuple[AuditLog]]:
+    """The audit log, newest first."""
+    return sa.select(AuditLog).order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+
+
+REPORTS_OLDEST_FIRST = Keyset(
+    columns=(Report.created_at, Report.id),
+    descending=False,
+    encode=lambda report: encode_time_id(report.created_at, report.id),
+    decode=decode_time_id,
+)
+
+AUDIT_NEWEST_FIRST = Keyset(
+    columns=(AuditLog.created_at, AuditLog.id),
+    descending=True,
+    encode=lambda entry: encode_time_id(entry.created_at, entry.id),
+    decode=decode_time_id,
 )

@@ -281,3 +281,46 @@ def alice_client(client, alice, login):
     """A client logged in as alice."""
     login("alice")
     return client
+
+
+# Who can be on the other end of a request, for permission tests: nobody logged in, a plain
+# user, a moderator, an admin, and someone suspended after logging in (whose session must end).
+PERSONAS = ("anonymous", "user", "moderator", "admin", "suspended")
+
+
+@pytest.fixture
+def as_persona(client, make_user, login, db):
+    """Factory: ``as_persona("moderator")`` returns the client acting as that kind of person.
+
+    The user is called after the persona (``moderator``, ``admin``...); ``anonymous`` logs in
+    nobody.
+    """
+
+    def become(persona: str) -> FormClient:
+        assert persona in PERSONAS
+        if persona == "anonymous":
+            return client
+        user = make_user(persona)
+        if persona in ("moderator", "admin"):
+            user.grant_role(persona)
+            db.session.commit()
+        login(persona)
+        if persona == "suspended":
+            user.suspended_at = utcnow()
+            db.session.commit()
+        return client
+
+    return become
+
+
+@pytest.fixture
+def client_for(app):
+    """Factory: ``client_for("bob")`` is another browser, logged in as that user."""
+
+    def open_browser(username: str, password: str = PASSWORD) -> FormClient:
+        browser = FormClient(app.test_client())
+        response = browser.submit("/auth/login", {"username": username, "password": password})
+        assert response.status_code == 302, "login failed"
+        return browser
+
+    return open_browser

@@ -172,3 +172,26 @@ def test_downgrading_the_last_migration_and_upgrading_again_keeps_every_row(migr
     _assert_rows_kept(before)
     upgrade()
     _assert_rows_kept(before)
+
+
+ROLES_REVISION = "5c15ca187ab9"
+
+
+def test_roles_are_seeded_and_moderation_data_survives_a_round_trip(migration_app):
+    upgrade(revision=ROLES_REVISION)
+    with db.engine.begin() as connection:
+        names = connection.execute(sa.text("SELECT name FROM role ORDER BY name")).scalars().all()
+        assert names == ["admin", "moderator"]
+        _fill_previous_revision(connection)
+        connection.execute(
+            sa.text("UPDATE post SET hidden_at = :when, hidden_by_id = 1 WHERE id = 2"),
+            {"when": WHEN},
+        )
+    # Going back drops only what this migration added: users, posts and follows stay.
+    downgrade(revision=scripts().get_revision(ROLES_REVISION).down_revision)
+    with db.engine.connect() as connection:
+        assert not sa.inspect(connection).has_table("role")
+        posts = table_rows(connection, "post")
+        assert len(posts) == 20
+        assert "hidden_at" not in posts[0]
+        assert len(table_rows(connection, "followers")) == 20

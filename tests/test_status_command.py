@@ -43,7 +43,13 @@ def test_status_shows_url_and_row_counts(runner, alice, bob, make_post):
     assert line(result.output, "Database") == sa.make_url(TEST_DATABASE_URL).render_as_string()
     # The test schema is made by create_all, not by migrations, and the command says so.
     assert line(result.output, "Migration").startswith("none recorded, but tables exist")
-    assert table_rows(result.output) == {"followers": "1", "post": "3", "user": "2"}
+    rows = table_rows(result.output)
+    assert set(rows) == {table.name for table in db.metadata.sorted_tables}
+    assert {name: rows[name] for name in ("followers", "post", "user")} == {
+        "followers": "1",
+        "post": "3",
+        "user": "2",
+    }
 
 
 def test_status_follows_the_migrations(migration_app):
@@ -69,7 +75,13 @@ def test_status_follows_the_migrations(migration_app):
     db.session.commit()
     result = runner.invoke(args=["status"])
     assert line(result.output, "Migration") == f"{head} (head, up to date)"
-    assert table_rows(result.output) == {"followers": "0", "post": "1", "user": "1"}
+    rows = table_rows(result.output)
+    assert {name: rows[name] for name in ("followers", "post", "user", "role")} == {
+        "followers": "0",
+        "post": "1",
+        "user": "1",
+        "role": "2",  # admin and moderator, seeded by the migration
+    }
 
     # Older code run against a database a newer release migrated:
     db.session.execute(sa.text("UPDATE alembic_version SET version_num = 'f00dcafe1234'"))

@@ -73,6 +73,10 @@ def login():
             check_password_hash(_DUMMY_PASSWORD_HASH, form.password.data)
         if user is None or not user.check_password(form.password.data):
             form.password.errors.append("Invalid username or password.")
+        elif user.is_suspended:
+            form.username.errors.append("This account has been suspended by the moderators.")
+        elif not user.is_active:
+            form.username.errors.append("This account has been disabled.")
         else:
             login_user(user, remember=form.remember_me.data)
             return redirect(safe_next_path(request.args.get("next")) or url_for("main.index"))

@@ -114,7 +114,7 @@ def index():
 @login_required
 def explore():
     """Every post on the site, newest first."""
-    page = page_of(all_posts(), POSTS_NEWEST_FIRST)
+    page = page_of(all_posts(current_user), POSTS_NEWEST_FIRST)
     return render_template(
         "main/explore.html", title="Explore", posts=page.items, **page_links("main.explore", page)
     )
@@ -139,7 +139,7 @@ def user(username: str):
     if user.username != username:
         cursors = {k: v for k, v in request.args.items() if k in ("after", "before")}
         return redirect(url_for("main.user", username=user.username, **cursors), 301)
-    page = page_of(user.authored_posts(), POSTS_NEWEST_FIRST)
+    page = page_of(user.authored_posts(current_user), POSTS_NEWEST_FIRST)
     return render_template(
         "main/user.html",
         title=user.username,

@@ -1,0 +1,32 @@
+"""The form for granting and revoking roles."""
+
+from wtforms import SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from app.forms import ChirpForm, strip_text
+from app.models import REASON_MAX_LENGTH, ROLE_NAMES, user_by_username
+
+
+class RoleForm(ChirpForm):
+    """Give a user a role, or take it away."""
+
+    username = StringField("Username", filters=[strip_text], validators=[DataRequired()])
+    role = SelectField(
+        "Role", choices=[SelectChoice(name, name.capitalize()) for name in ROLE_NAMES]
+    )
+    reason = TextAreaField(
+        "Reason (kept in the audit log)",
+        filters=[strip_text],
+        validators=[
+            DataRequired(message="Please give a reason."),
+            Length(max=REASON_MAX_LENGTH, message=f"At most {REASON_MAX_LENGTH} characters."),
+        ],
+    )
+    grant = SubmitField("Grant role")
+    revoke = SubmitField("Revoke role")
+
+    def validate_username(self, username) -> None:
+        """The user must exist."""
+        self.user = user_by_username(username.data)
+        if self.user is None:
+            raise ValidationError(f"There is no user called {username.data}.")

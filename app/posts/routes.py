@@ -1,0 +1,93 @@
+"""Views for one post: permalink, edit, delete (after confirmation) and report."""
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from app.extensions import db
+from app.models import Post, Report, open_report_by, open_reports_on
+from app.posts import bp
+from app.posts.forms import DeletePostForm, EditPostForm, ReportForm
+
+GONE = "That post does not exist or is no longer available."
+
+
+def visible_post_or_404(post_id: int) -> Post:
+    """The post, if the current user may see it; hidden posts look missing to others."""
+    post = db.session.get(Post, post_id)
+    if post is None or not post.is_visible_to(current_user):
+        abort(404, description=GONE)
+    return post
+
+
+def own_post_or_403(post_id: int) -> Post:
+    """The current user's own post (403 if it is someone else's)."""
+    post = visible_post_or_404(post_id)
+    if post.user_id != current_user.id:
+        abort(403, description="Only its author can change or delete a post.")
+    return post
+
+
+@bp.route("/post/<int:post_id>")
+@login_required
+def view(post_id: int):
+    """A post's own page (its permalink)."""
+    post = visible_post_or_404(post_id)
+    reports = []
+    if current_user.has_role("moderator"):
+        reports = db.session.scalars(open_reports_on(post)).all()
+    return render_template(
+        "posts/post.html", title=f"Post by {post.author.username}", post=post, reports=reports
+    )
+
+
+@bp.route("/post/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(post_id: int):
+    """Change one's post; it is marked edited and keeps the time it was first posted."""
+    post = own_post_or_403(post_id)
+    form = EditPostForm()
+    if form.validate_on_submit():
+        if post.edit(form.post.data):
+            db.session.commit()
+            flash("Your post has been updated.", "success")
+        return redirect(url_for("posts.view", post_id=post.id))
+    if not form.is_submitted():
+        form.post.data = post.body
+    return render_template("posts/edit.html", title="Edit post", post=post, form=form)
+
+
+@bp.route("/post/<int:post_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(post_id: int):
+    """Ask first (GET), then delete one's post for good (POST)."""
+    post = own_post_or_403(post_id)
+    form = DeletePostForm()
+    if form.validate_on_submit():
+        db.session.delete(post)
+        db.session.commit()
+        flash("Your post has been deleted.", "success")
+        return redirect(url_for("main.user", username=current_user.username))
+    return render_template("posts/delete.html", title="Delete post", post=post, form=form)
+
+
+@bp.route("/post/<int:post_id>/report", methods=["GET", "POST"])
+@login_required
+def report(post_id: int):
+    """Send a post to the moderation queue with a reason."""
+    post = visible_post_or_404(post_id)
+    if post.user_id == current_user.id:
+        abort(403, description="You cannot report your own post; you can edit or delete it.")
+    if open_report_by(post, current_user) is not None:
+        flash("You have already reported this post; the moderators will look at it.", "info")
+        return redirect(url_for("posts.view", post_id=post.id))
+    form = ReportForm()
+    if form.validate_on_submit():
+        db.session.add(Report(post=post, reporter=current_user, reason=form.reason.data))
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:
+            db.session.rollback()  # the same report, sent twice at once: one is enough
+        flash("Thank you. The moderators will look at this post.", "success")
+        return redirect(url_for("posts.view", post_id=post.id))
+    return render_template("posts/report.html", title="Report post", post=post, form=form)

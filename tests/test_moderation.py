@@ -1,0 +1,257 @@
+"""Hiding posts, suspending accounts and the report queue, as moderators and others see them."""
+
+import pytest
+import sqlalchemy as sa
+
+from app.models import AuditLog, Report
+from app.types import utcnow
+
+
+@pytest.fixture
+def moderator(make_user, db):
+    """A user holding the moderator role."""
+    user = make_user("mod")
+    user.grant_role("moderator")
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def mod_client(moderator, client_for):
+    """A browser logged in as the moderator."""
+    return client_for("mod")
+
+
+def audit_actions(db) -> list[tuple]:
+    entries = db.session.scalars(sa.select(AuditLog).order_by(AuditLog.id))
+    return [(e.actor_label, e.action, e.target_type, e.target_id, e.reason) for e in entries]
+
+
+def test_hidden_post_only_its_author_and_moderators_see(
+    db, alice, bob, make_post, mod_client, client_for
+):
+    bob.follow(alice)
+    db.session.commit()
+    post = make_post(alice, "borderline remark")
+    make_post(alice, "harmless remark")
+    db.session.add(Report(post=post, reporter=bob, reason="offensive"))
+    db.session.commit()
+
+    response = mod_client.submit(f"/moderation/post/{post.id}/hide", {"reason": "insults"})
+    assert response.headers["Location"] == f"/post/{post.id}"
+    db.session.refresh(post)
+    assert post.is_hidden
+    assert post.hidden_by.username == "mod"
+    assert not db.session.scalar(sa.select(Report)).is_open
+    assert audit_actions(db) == [("mod", "post.hide", "post", post.id, "insults")]
+
+    bob_client = client_for("bob")
+    for url in ("/", "/explore", "/user/alice"):
+        page = bob_client.get(url).get_data(as_text=True)
+        assert "borderline remark" not in page, url
+        assert "harmless remark" in page, url
+    assert "<strong>1</strong> posts" in bob_client.get("/user/alice").get_data(as_text=True)
+    assert bob_client.get(f"/post/{post.id}").status_code == 404
+
+    alice_client = client_for("alice")
+    for url in ("/", "/explore", "/user/alice", f"/post/{post.id}"):
+        page = alice_client.get(url).get_data(as_text=True)
+        assert "borderline remark" in page, url
+        assert "Hidden by a moderator" in page, url
+    assert "only you can see it" in alice_client.get(f"/post/{post.id}").get_data(as_text=True)
+
+    permalink = mod_client.get(f"/post/{post.id}").get_data(as_text=True)
+    assert "Hidden by a moderator" in permalink
+    assert f"/moderation/post/{post.id}/unhide" in permalink
+
+
+def test_unhide_shows_the_post_again(db, alice, bob, make_post, mod_client, client_for):
+    post = make_post(alice, "second chance")
+    post.hidden_at = utcnow()
+    db.session.commit()
+    mod_client.submit(f"/moderation/post/{post.id}/unhide", {"reason": "on appeal"})
+    db.session.refresh(post)
+    assert not post.is_hidden
+    assert "second chance" in client_for("bob").get("/explore").get_data(as_text=True)
+    assert audit_actions(db) == [("mod", "post.unhide", "post", post.id, "on appeal")]
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"), [("", "Please give a reason."), ("z" * 501, "At most 500 characters.")]
+)
+def test_moderation_needs_a_reason(db, alice, make_post, mod_client, reason, message):
+    post = make_post(alice, "text")
+    response = mod_client.submit(f"/moderation/post/{post.id}/hide", {"reason": reason})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message in page
+    assert reason in page
+    db.session.refresh(post)
+    assert not post.is_hidden
+    assert audit_actions(db) == []
+
+
+def test_hiding_a_hidden_post_again_changes_nothing(db, alice, make_post, mod_client):
+    post = make_post(alice, "text")
+    post.hidden_at = utcnow()
+    db.session.commit()
+    response = mod_client.get(f"/moderation/post/{post.id}/hide", follow_redirects=True)
+    assert "already hidden" in response.get_data(as_text=True)
+    response = mod_client.get(f"/moderation/post/{post.id}/unhide")
+    assert "Unhide this post" in response.get_data(as_text=True)
+
+
+def test_suspension_ends_sessions_blocks_login_and_hides_posts(
+    db, alice, bob, make_post, mod_client, client_for, client
+):
+    alice.follow(bob)
+    db.session.commit()
+    make_post(bob, "musings of bob")
+    bob_client = client_for("bob")
+    alice_client = client_for("alice")
+    assert "musings of bob" in alice_client.get("/").get_data(as_text=True)
+
+    profile = mod_client.get("/user/bob").get_data(as_text=True)
+    assert "/moderation/user/bob/suspend" in profile
+    response = mod_client.submit("/moderation/user/bob/suspend", {"reason": "spamming"})
+    assert response.headers["Location"] == "/user/bob"
+    assert bob.is_suspended
+
+    # bob's open session ends at once, and he cannot log in again.
+    assert bob_client.get("/").headers["Location"].startswith("/auth/login")
+    login = client.submit("/auth/login", {"username": "bob", "password": "correct horse battery"})
+    assert login.status_code == 200
+    assert "suspended" in login.get_data(as_text=True)
+
+    for url in ("/", "/explore", "/user/bob"):
+        assert "musings of bob" not in alice_client.get(url).get_data(as_text=True), url
+    profile = alice_client.get("/user/bob").get_data(as_text=True)
+    assert "This account is suspended." in profile
+    assert "<strong>0</strong> posts" in profile
+
+    mod_client.submit("/moderation/user/bob/unsuspend", {"reason": "served his time"})
+    assert not bob.is_suspended
+    assert "musings of bob" in alice_client.get("/").get_data(as_text=True)
+    assert client_for("bob").get("/").status_code == 200
+    assert [a[1:] for a in audit_actions(db)] == [
+        ("user.suspend", "user", bob.id, "spamming"),
+        ("user.unsuspend", "user", bob.id, "served his time"),
+    ]
+
+
+@pytest.mark.parametrize("target", ["mod", "boss", "other_mod"])
+def test_moderators_cannot_suspend_staff_or_themselves(db, make_user, mod_client, target):
+    if target != "mod":
+        user = make_user(target)
+        user.grant_role("admin" if target == "boss" else "moderator")
+        db.session.commit()
+    response = mod_client.get(f"/moderation/user/{target}/suspend")
+    assert response.status_code == 403
+    response = mod_client.submit(f"/moderation/user/{target}/suspend", {"reason": "x"}, page="/")
+    assert response.status_code == 403
+    assert audit_actions(db) == []
+
+
+def test_admin_can_suspend_a_moderator(db, moderator, make_user, client_for):
+    boss = make_user("boss")
+    boss.grant_role("admin")
+    db.session.commit()
+    client_for("boss").submit("/moderation/user/mod/suspend", {"reason": "abused powers"})
+    assert moderator.is_suspended
+
+
+def test_suspending_unknown_user_is_404(mod_client):
+    assert mod_client.get("/moderation/user/ghost/suspend").status_code == 404
+
+
+def test_queue_lists_open_reports_and_dismiss_resolves(db, alice, bob, make_post, mod_client):
+    post = make_post(alice, "questionable")
+    report = Report(post=post, reporter=bob, reason="I <b>dislike</b> it")
+    db.session.add(report)
+    db.session.commit()
+    queue = mod_client.get("/moderation/").get_data(as_text=True)
+    assert "questionable" in queue
+    assert "I &lt;b&gt;dislike&lt;/b&gt; it" in queue
+    assert f"/moderation/report/{report.id}/dismiss" in queue
+    assert f"/moderation/post/{post.id}/hide" in queue
+
+    response = mod_client.submit(f"/moderation/report/{report.id}/dismiss", {"reason": "fine"})
+    assert response.headers["Location"] == "/moderation/"
+    db.session.refresh(report)
+    assert not report.is_open
+    assert "No open reports" in mod_client.get("/moderation/").get_data(as_text=True)
+    assert audit_actions(db) == [("mod", "report.dismiss", "report", report.id, "fine")]
+    again = mod_client.get(f"/moderation/report/{report.id}/dismiss", follow_redirects=True)
+    assert "already resolved" in again.get_data(as_text=True)
+
+
+def test_queue_pages_oldest_first(db, alice, make_user, make_post, mod_client):
+    post = make_post(alice, "popular target")
+    for n in range(4):
+        reporter = make_user(f"reporter{n}")
+        db.session.add(Report(post=post, reporter=reporter, reason=f"reason number {n}"))
+        db.session.commit()
+    first = mod_client.get("/moderation/").get_data(as_text=True)
+    assert "reason number 0" in first
+    assert "reason number 3" not in first
+    assert 'rel="next"' in first
+
+
+def test_moderators_get_the_nav_link_and_controls(db, alice, make_post, mod_client, client_for):
+    post = make_post(alice, "x")
+    page = mod_client.get("/explore").get_data(as_text=True)
+    assert 'href="/moderation/"' in page
+    assert f"/moderation/post/{post.id}/hide" in page
+    assert 'href="/admin/"' not in page
+    plain = client_for("alice").get("/explore").get_data(as_text=True)
+    assert 'href="/moderation/"' not in plain
+
+
+@pytest.mark.parametrize(
+    ("next_url", "landing"),
+    [("/moderation/", "/moderation/"), ("https://evil.example/", None), ("//evil.example", None)],
+)
+def test_moderators_return_where_they_came_from(
+    db, alice, make_post, mod_client, next_url, landing
+):
+    post = make_post(alice, "x")
+    url = f"/moderation/post/{post.id}/hide?next={next_url}"
+    page = mod_client.get(url).get_data(as_text=True)
+    assert f'href="{landing or "/moderation/"}">Cancel' in page
+    response = mod_client.submit(url, {"reason": "r"})
+    assert response.headers["Location"] == (landing or f"/post/{post.id}")
+
+
+def test_hide_link_on_a_timeline_comes_back_to_it(db, alice, make_post, mod_client):
+    post = make_post(alice, "x")
+    page = mod_client.get("/explore").get_data(as_text=True)
+    assert f"/moderation/post/{post.id}/hide?next=/explore" in page
+
+
+def test_suspension_also_ends_remember_me_logins(db, bob, client):
+    client.submit(
+        "/auth/login", {"username": "bob", "password": "correct horse battery", "remember_me": "y"}
+    )
+    client.delete_cookie("session")
+    assert client.get("/").status_code == 200  # the remember-me cookie logs bob back in
+    client.delete_cookie("session")
+    bob.suspended_at = utcnow()
+    db.session.commit()
+    assert client.get("/").status_code == 302
+
+
+def test_moderators_see_and_dismiss_reports_on_the_post_page(db, alice, bob, make_post, mod_client):
+    post = make_post(alice, "debatable")
+    report = Report(post=post, reporter=bob, reason="I disagree")
+    db.session.add(report)
+    db.session.commit()
+    page = mod_client.get(f"/post/{post.id}").get_data(as_text=True)
+    assert "Open reports" in page
+    assert "I disagree" in page
+    dismiss = f"/moderation/report/{report.id}/dismiss?next=/post/{post.id}"
+    assert dismiss in page
+    response = mod_client.submit(dismiss, {"reason": "opinion, not abuse"})
+    assert response.headers["Location"] == f"/post/{post.id}"
+    assert "No open reports on this post." in mod_client.get(f"/post/{post.id}").get_data(
+        as_text=True
+    )
