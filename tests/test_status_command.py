@@ -122,7 +122,7 @@ def test_status_masks_the_password_of_a_postgresql_database():
     assert result.exit_code == 0, result.output
     assert line(result.output, "Database") == url.set(password="***").render_as_string()
     assert SECRET not in result.output
-    assert table_rows(result.output) == {"followers": "0", "post": "0", "user": "0"}
+    assert set(table_rows(result.output).values()) == {"0"}
 
 
 @pytest.mark.parametrize(
