@@ -5,6 +5,7 @@ import os
 from flask import Flask
 
 from app import sqlite as _sqlite  # noqa: F401  (registers the SQLite connection settings)
+from app.commands import register_commands
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from config import Config
 
@@ -17,6 +18,7 @@ def create_app(config_class: type = Config) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
+    register_commands(app)
     return app
 
 

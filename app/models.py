@@ -151,12 +151,19 @@ class User(UserMixin, db.Model):
         query = sa.select(sa.func.count()).select_from(Post).where(Post.user_id == self.id)
         return db.session.scalar(query) or 0
 
+    def timeline_authors(self) -> sa.CompoundSelect:
+        """Ids of the users whose posts are on this user's home timeline: followed ones and self."""
+        return timeline_authors_of(sa.bindparam("timeline_user_id", self.id, type_=sa.Integer))
+
     def following_posts(self) -> sa.Select[tuple[Post]]:
-        """Posts by this user and everyone they follow, newest first."""
-        followed_ids = sa.select(followers.c.followed_id).where(followers.c.follower_id == self.id)
+        """Posts by this user and everyone they follow, newest first.
+
+        Correct for any use; pages read the same posts with
+        :func:`app.timeline.home_timeline_page`, which stays fast however many posts there are.
+        """
         return (
             sa.select(Post)
-            .where(sa.or_(Post.user_id == self.id, Post.user_id.in_(followed_ids)))
+            .where(Post.user_id.in_(self.timeline_authors()))
             .options(so.joinedload(Post.author))
             .order_by(Post.timestamp.desc(), Post.id.desc())
         )
@@ -205,12 +212,18 @@ class Post(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     body: so.Mapped[str] = so.mapped_column(sa.String(POST_MAX_LENGTH))
-    timestamp: so.Mapped[datetime] = so.mapped_column(UTCDateTime, index=True, default=utcnow)
-    user_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
-    )
+    timestamp: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
 
     author: so.Mapped[User] = so.relationship(back_populates="posts")
+
+    __table_args__ = (
+        # Both end with the pagination order (timestamp, id), so a page is one index range read
+        # newest first, with no sort: explore uses the first, profiles and timelines the second
+        # (which also serves the foreign key when a user is deleted).
+        sa.Index("ix_post_timestamp_id", "timestamp", "id"),
+        sa.Index("ix_post_user_id_timestamp_id", "user_id", "timestamp", "id"),
+    )
 
     def __repr__(self) -> str:
         return f"<Post {self.id} by {self.user_id}>"
@@ -222,6 +235,16 @@ def all_posts() -> sa.Select[tuple[Post]]:
         sa.select(Post)
         .options(so.joinedload(Post.author))
         .order_by(Post.timestamp.desc(), Post.id.desc())
+    )
+
+
+def timeline_authors_of(user_id: sa.ColumnElement[int]) -> sa.CompoundSelect:
+    """Ids (column ``user_id``) of the authors on the home timeline of the user ``user_id``."""
+    return sa.union_all(
+        sa.select(followers.c.followed_id.label("user_id")).where(
+            followers.c.follower_id == user_id
+        ),
+        sa.select(user_id.label("user_id")),
     )
 
 
