@@ -239,13 +239,32 @@ def all_posts() -> sa.Select[tuple[Post]]:
 
 
 def timeline_authors_of(user_id: sa.ColumnElement[int]) -> sa.CompoundSelect:
-    """Ids (column ``user_id``) of the authors on the home timeline of the user ``user_id``."""
+    """Ids (column ``user_id``) of the authors on the home timeline of the user ``user_id``.
+
+    Keep in step with :func:`on_timeline_of`, which says the same of one author.
+    """
     return sa.union_all(
         sa.select(followers.c.followed_id.label("user_id")).where(
             followers.c.follower_id == user_id
         ),
         sa.select(user_id.label("user_id")),
     )
+
+
+def on_timeline_of(
+    user_id: sa.ColumnElement[int], author_id: sa.ColumnElement[int]
+) -> sa.ColumnElement[bool]:
+    """True if ``author_id``'s posts are on ``user_id``'s home timeline.
+
+    The same set as :func:`timeline_authors_of`, asked one author at a time: a probe of the
+    followers primary key, whatever the number of accounts followed.
+    """
+    follows = (
+        sa.select(followers.c.followed_id)
+        .where(followers.c.follower_id == user_id, followers.c.followed_id == author_id)
+        .exists()
+    )
+    return sa.or_(author_id == user_id, follows)
 
 
 def user_by_username(username: str) -> User | None:

@@ -15,7 +15,7 @@ from functools import cache
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.models import POSTS_NEWEST_FIRST, Post, User, timeline_authors_of
+from app.models import POSTS_NEWEST_FIRST, Post, User, on_timeline_of, timeline_authors_of
 from app.types import UTCDateTime
 
 RECENT_WINDOW_PAGES = 40
@@ -41,8 +41,9 @@ def home_timeline_page(
     ways, and the database runs only the one it needs:
 
     * *recent*: the ``RECENT_WINDOW_PAGES * limit`` posts beyond ``position`` site-wide (a range
-      of the (timestamp, id) index), kept if by a timeline author. When that finds a full page,
-      it is the page: the usual case for people who follow active or many accounts.
+      of the (timestamp, id) index), kept if by a timeline author (a probe of the followers
+      key each). When that finds a full page, it is the page: the usual case for people who
+      follow active or many accounts.
     * otherwise *by author*, for people who follow rare posters: see :func:`_by_author`.
     """
     values = {
@@ -67,9 +68,12 @@ def _home_timeline_query(reverse: bool, positioned: bool) -> sa.Select[tuple[Pos
         .limit(_WINDOW_SIZE)
         .subquery("recent")
     )
+    # The first page-full of them by timeline authors (fewer if the window has fewer).
     hits = (
-        sa.select(window.c.id, window.c.timestamp)
-        .where(window.c.user_id.in_(authors))
+        sa.select(window.c.id)
+        .where(on_timeline_of(_USER_ID, window.c.user_id))
+        .order_by(*POSTS_NEWEST_FIRST.ordering(reverse, (window.c.timestamp, window.c.id)))
+        .limit(_PAGE_SIZE)
         .cte("hits")
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
