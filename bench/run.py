@@ -16,12 +16,14 @@ import shutil
 import statistics
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import asdict
 
 from flask import Flask
 from flask_migrate import upgrade
 
 from app import create_app
+from app.extensions import db
 from bench.dbtime import Timing, page_statements, time_statements
 from bench.load import Load, fetch, gunicorn, login, run_wrk
 from bench.pg import copy_from_sqlite, throwaway_postgres
@@ -35,30 +37,37 @@ def app_for(url: str) -> Flask:
     return create_app(type("Config", (BenchConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
 
 
-def measure_http(size: Size, pages: list[BenchPage], seconds: int, connections: int) -> dict:
-    """wrk figures per page name.
+def measure_http(plans: dict[Size, list[BenchPage]], seconds: int, connections: int) -> dict:
+    """wrk figures per size, then per page name.
 
-    The machine may be shared, so pages take turns in rounds of a few seconds each: a burst of
-    outside load then hits them all alike. Requests/s is over all rounds; p50 and p99 are the
+    The machine may be shared, so every size is served at once and the pages of all sizes take
+    turns in rounds of a few seconds: a burst of outside load then hits them all alike, and the
+    L/S ratios compare like with like. Requests/s is over all rounds; p50 and p99 are the
     median of the rounds' values.
     """
     rounds = max(1, seconds // 3)
-    runs: dict[str, list[Load]] = {page.name: [] for page in pages}
-    with gunicorn(size.url) as base:
-        cookies = {name: login(base, name) for name in {p.username for p in pages}}
-        for page in pages:
-            status, body = fetch(base + page.url, cookies[page.username])
-            if status != 200 or page.marker not in body:
-                raise RuntimeError(f"{page.name}: {base + page.url} answered {status}")
-            run_wrk(base + page.url, cookies[page.username], 1, connections)  # warm-up
-        for number in range(rounds):
-            print(f"  {size.name} round {number + 1} of {rounds}", flush=True)
+    runs = {size: {page.name: [] for page in pages} for size, pages in plans.items()}
+    targets = []  # (size, page, url, cookie) in the order they take turns
+    with ExitStack() as servers:
+        for size, pages in plans.items():
+            base = servers.enter_context(gunicorn(size.url))
+            cookies = {name: login(base, name) for name in {p.username for p in pages}}
             for page in pages:
-                load = run_wrk(
-                    base + page.url, cookies[page.username], seconds // rounds, connections
-                )
-                runs[page.name].append(load)
-    return {name: _combine(loads) for name, loads in runs.items()}
+                url, cookie = base + page.url, cookies[page.username]
+                status, body = fetch(url, cookie)
+                if status != 200 or page.marker not in body:
+                    raise RuntimeError(f"{size.name} {page.name}: {url} answered {status}")
+                run_wrk(url, cookie, 1, connections)  # warm-up
+                targets.append((size, page, url, cookie))
+        targets.sort(key=lambda target: plans[target[0]].index(target[1]))
+        for number in range(rounds):
+            print(f"  round {number + 1} of {rounds}", flush=True)
+            for size, page, url, cookie in targets:
+                runs[size][page.name].append(run_wrk(url, cookie, seconds // rounds, connections))
+    return {
+        size.name: {name: _combine(loads) for name, loads in pages.items()}
+        for size, pages in runs.items()
+    }
 
 
 def _combine(loads: list[Load]) -> Load:
@@ -134,19 +143,21 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [SIZES[name] for name in args.sizes.split(",")]
     report: dict = {"seconds": args.seconds, "connections": args.connections}
     report.update(http={}, db={}, seed_seconds={})
+    plans = {}
     for size in sizes:
         print(f"== {size.name}: {size.users} users, {size.posts} posts", flush=True)
         report["seed_seconds"][size.name] = prepare(size, reseed=args.reseed)
         app = app_for(size.url)
         with app.app_context():
             add_rare_reader()
-            pages = bench_pages(app.config["POSTS_PER_PAGE"])
+            plans[size] = pages = bench_pages(app.config["POSTS_PER_PAGE"])
         report["db"][f"SQLite {size.name}"] = {
             name: asdict(t) for name, t in measure_db(app, pages, args.runs).items()
         }
-        loads = measure_http(size, pages, args.seconds, args.connections)
-        report["http"][size.name] = {
-            name: {**asdict(load), "per_second": load.per_second} for name, load in loads.items()
+    print("== HTTP", flush=True)
+    for name, loads in measure_http(plans, args.seconds, args.connections).items():
+        report["http"][name] = {
+            page: {**asdict(load), "per_second": load.per_second} for page, load in loads.items()
         }
     if not args.no_postgres:
         size = sizes[-1]
@@ -157,12 +168,10 @@ def main(argv: list[str] | None = None) -> int:
                 upgrade()
             copy_from_sqlite(size.path, url)
             report["db"][f"PostgreSQL {size.name}"] = {
-                name: asdict(t) for name, t in measure_db(app, pages, args.runs).items()
+                name: asdict(t) for name, t in measure_db(app, plans[size], args.runs).items()
             }
             with app.app_context():
-                from app.extensions import db
-
-                db.engine.dispose()
+                db.engine.dispose()  # let the server stop
     print_report(report)
     out = DATA / f"report-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(report, indent=2))
