@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import Post, User, followers
+from tests.conftest import TEST_DATABASE_URL
 
 START = datetime(2025, 6, 1, tzinfo=UTC)
 
@@ -99,3 +100,10 @@ def test_healthz_renders_without_the_database(alice_client, statements):
     assert response.status_code == 200
     assert "ok" in response.get_data(as_text=True)
     assert statements == []
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgresql"), reason="PostgreSQL setting")
+def test_postgresql_does_not_jit_compile_page_queries(db):
+    # The home timeline's cost estimate is large enough for JIT, which costs far more than
+    # the query itself (tens of milliseconds against about one).
+    assert db.session.scalar(sa.text("SHOW jit")) == "off"
