@@ -75,7 +75,7 @@ def walk(source, per_page: int) -> tuple[list[int], list[int]]:
 
 
 @pytest.mark.parametrize("window_pages", [0, 1, 40])
-@pytest.mark.parametrize("per_page", [4, 25])
+@pytest.mark.parametrize("per_page", [1, 4, 25])
 def test_pages_match_the_plain_query(community, monkeypatch, window_pages, per_page):
     # window_pages=0 forces the author-by-author path; 40 mostly takes the recent window.
     monkeypatch.setattr(timeline, "RECENT_WINDOW_PAGES", window_pages)
