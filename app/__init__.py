@@ -4,6 +4,7 @@ import os
 
 from flask import Flask
 
+from app import postgres as _postgres  # noqa: F401  (registers the PostgreSQL connection settings)
 from app import sqlite as _sqlite  # noqa: F401  (registers the SQLite connection settings)
 from app.commands import register_commands
 from app.deployment import configure_deployment

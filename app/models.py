@@ -195,12 +195,19 @@ class User(UserMixin, db.Model):
         )
         return db.session.scalar(query) or 0
 
+    def timeline_authors(self) -> sa.CompoundSelect:
+        """Ids of the users whose posts are on this user's home timeline: followed ones and self."""
+        return timeline_authors_of(sa.bindparam("timeline_user_id", self.id, type_=sa.Integer))
+
     def following_posts(self) -> sa.Select[tuple[Post]]:
-        """Posts by this user and everyone they follow, newest first."""
-        followed_ids = sa.select(followers.c.followed_id).where(followers.c.follower_id == self.id)
+        """Posts by this user and everyone they follow, newest first.
+
+        Correct for any use; pages read the same posts with
+        :func:`app.timeline.home_timeline_page`, which stays fast however many posts there are.
+        """
         return (
             sa.select(Post)
-            .where(sa.or_(Post.user_id == self.id, Post.user_id.in_(followed_ids)))
+            .where(Post.user_id.in_(self.timeline_authors()))
             .where(visible_to(self))
             .options(so.joinedload(Post.author))
             .order_by(Post.timestamp.desc(), Post.id.desc())
@@ -293,10 +300,8 @@ class Post(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     body: so.Mapped[str] = so.mapped_column(sa.String(POST_MAX_LENGTH))
-    timestamp: so.Mapped[datetime] = so.mapped_column(UTCDateTime, index=True, default=utcnow)
-    user_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
-    )
+    timestamp: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
     # The author's last edit; ``timestamp`` keeps the time it was first posted.
     edited_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     # Set when a moderator hides the post: only its author (and moderators) still see it.
@@ -309,6 +314,11 @@ class Post(db.Model):
     hidden_by: so.Mapped[User | None] = so.relationship(foreign_keys=[hidden_by_id])
 
     __table_args__ = (
+        # Both end with the pagination order (timestamp, id), so a page is one index range read
+        # newest first, with no sort: explore uses the first, profiles and timelines the second
+        # (which also serves the foreign key when a user is deleted).
+        sa.Index("ix_post_timestamp_id", "timestamp", "id"),
+        sa.Index("ix_post_user_id_timestamp_id", "user_id", "timestamp", "id"),
         # Deleting an account sets hidden_by_id to NULL where it points to it; this keeps that
         # from scanning every post, while staying tiny (only hidden posts are in it).
         sa.Index(
@@ -359,11 +369,16 @@ def visible_to(viewer: User | None) -> sa.ColumnElement[bool]:
     Posts a moderator hid, and every post of a suspended author, are left out, except that
     people always see their own. ``viewer`` None means nobody in particular (the public view).
     """
+    return post_visible_to(Post.__table__, None if viewer is None else viewer.id)
+
+
+def post_visible_to(post: sa.FromClause, viewer_id: int | sa.ColumnElement[int] | None):
+    """:func:`visible_to` for any alias of the post table and a viewer id (a value or SQL)."""
     suspended_authors = sa.select(User.id).where(User.suspended_at.is_not(None))
-    public = sa.and_(Post.hidden_at.is_(None), Post.user_id.not_in(suspended_authors))
-    if viewer is None:
+    public = sa.and_(post.c.hidden_at.is_(None), post.c.user_id.not_in(suspended_authors))
+    if viewer_id is None:
         return public
-    return sa.or_(public, Post.user_id == viewer.id)
+    return sa.or_(public, post.c.user_id == viewer_id)
 
 
 def all_posts(viewer: User | None = None) -> sa.Select[tuple[Post]]:
@@ -374,6 +389,35 @@ def all_posts(viewer: User | None = None) -> sa.Select[tuple[Post]]:
         .options(so.joinedload(Post.author))
         .order_by(Post.timestamp.desc(), Post.id.desc())
     )
+
+
+def timeline_authors_of(user_id: sa.ColumnElement[int]) -> sa.CompoundSelect:
+    """Ids (column ``user_id``) of the authors on the home timeline of the user ``user_id``.
+
+    Keep in step with :func:`on_timeline_of`, which says the same of one author.
+    """
+    return sa.union_all(
+        sa.select(followers.c.followed_id.label("user_id")).where(
+            followers.c.follower_id == user_id
+        ),
+        sa.select(user_id.label("user_id")),
+    )
+
+
+def on_timeline_of(
+    user_id: sa.ColumnElement[int], author_id: sa.ColumnElement[int]
+) -> sa.ColumnElement[bool]:
+    """True if ``author_id``'s posts are on ``user_id``'s home timeline.
+
+    The same set as :func:`timeline_authors_of`, asked one author at a time: a probe of the
+    followers primary key, whatever the number of accounts followed.
+    """
+    follows = (
+        sa.select(followers.c.followed_id)
+        .where(followers.c.follower_id == user_id, followers.c.followed_id == author_id)
+        .exists()
+    )
+    return sa.or_(author_id == user_id, follows)
 
 
 def user_by_username(username: str) -> User | None:

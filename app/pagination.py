@@ -36,24 +36,40 @@ class Keyset:
     encode: Callable[[Any], str]
     decode: Callable[[str], tuple]
 
-    def ordering(self, reverse: bool = False) -> list:
-        """ORDER BY clauses, optionally reversed (used to walk backwards)."""
-        desc = self.descending != reverse
-        return [col.desc() if desc else col.asc() for col in self.columns]
+    def ordering(self, reverse: bool = False, columns: Sequence[Any] | None = None) -> list:
+        """ORDER BY clauses, optionally reversed (used to walk backwards).
 
-    def beyond(self, values: tuple, reverse: bool = False) -> sa.ColumnElement[bool]:
+        ``columns`` stand in for :attr:`columns` when querying an alias of the same table.
+        """
+        desc = self.descending != reverse
+        return [col.desc() if desc else col.asc() for col in columns or self.columns]
+
+    def beyond(
+        self, values: tuple, reverse: bool = False, columns: Sequence[Any] | None = None
+    ) -> sa.ColumnElement[bool]:
         """Condition for rows strictly after ``values`` in display order (before if ``reverse``)."""
         smaller = self.descending != reverse
-        return _row_compare(list(self.columns), list(values), smaller)
+        return _row_compare(list(columns or self.columns), list(values), smaller)
+
+    def slice(
+        self, stmt: sa.Select, position: tuple | None, reverse: bool, limit: int
+    ) -> sa.Select:
+        """``stmt`` limited to ``limit`` rows after ``position`` (from the start if None)."""
+        if position is not None:
+            stmt = stmt.where(self.beyond(position, reverse=reverse))
+        return stmt.order_by(*self.ordering(reverse=reverse)).limit(limit)
 
 
 def _row_compare(columns: list, values: list, smaller: bool) -> sa.ColumnElement[bool]:
-    # Spelled out as (a < x) OR (a = x AND b < y): both SQLite and PostgreSQL use an index for it.
+    # (a, b) < (x, y) spelled as a <= x AND (a < x OR (a = x AND b < y)): the first, redundant
+    # term is a plain range both SQLite and PostgreSQL seek to in an index on (..., a, b).
     first, value = columns[0], values[0]
     strict = first < value if smaller else first > value
     if len(columns) == 1:
         return strict
-    return sa.or_(strict, sa.and_(first == value, _row_compare(columns[1:], values[1:], smaller)))
+    bound = first <= value if smaller else first >= value
+    rest = _row_compare(columns[1:], values[1:], smaller)
+    return sa.and_(bound, sa.or_(strict, sa.and_(first == value, rest)))
 
 
 @dataclass
@@ -65,17 +81,24 @@ class Page:
     prev_cursor: str | None
 
 
+PageQuery = Callable[[tuple | None, bool, int], sa.Select]
+"""Builds a whole page query: ``(position, reverse, limit) -> Select``; see :func:`keyset_page`."""
+
+
 def keyset_page(
-    stmt: sa.Select,
+    source: sa.Select | PageQuery,
     keyset: Keyset,
     per_page: int,
     after: str | None = None,
     before: str | None = None,
 ) -> Page:
-    """Fetch the page of ``stmt`` after (or before) a cursor, in ``keyset`` order."""
-    stmt = stmt.order_by(None)
+    """Fetch the page of ``source`` after (or before) a cursor, in ``keyset`` order.
+
+    ``source`` is either a Select, which is cut with :meth:`Keyset.slice`, or a function that
+    builds the whole page query (for listings that need a special shape to stay fast).
+    """
     if before:
-        rows = _fetch(stmt, keyset, keyset.decode(before), per_page, reverse=True)
+        rows = _fetch(source, keyset, keyset.decode(before), per_page, reverse=True)
         more = len(rows) > per_page
         items = list(reversed(rows[:per_page]))
         return Page(
@@ -84,7 +107,7 @@ def keyset_page(
             prev_cursor=keyset.encode(items[0]) if more else None,
         )
     position = keyset.decode(after) if after else None
-    rows = _fetch(stmt, keyset, position, per_page, reverse=False)
+    rows = _fetch(source, keyset, position, per_page, reverse=False)
     more = len(rows) > per_page
     items = rows[:per_page]
     return Page(
@@ -94,10 +117,12 @@ def keyset_page(
     )
 
 
-def _fetch(stmt: sa.Select, keyset: Keyset, position, per_page: int, reverse: bool) -> list:
-    if position is not None:
-        stmt = stmt.where(keyset.beyond(position, reverse=reverse))
-    stmt = stmt.order_by(*keyset.ordering(reverse=reverse)).limit(per_page + 1)
+def _fetch(source, keyset: Keyset, position, per_page: int, reverse: bool) -> list:
+    # One row more than a page tells whether there is a next one.
+    if isinstance(source, sa.Select):
+        stmt = keyset.slice(source.order_by(None), position, reverse, per_page + 1)
+    else:
+        stmt = source(position, reverse, per_page + 1)
     return list(db.session.scalars(stmt).unique())
 
 

@@ -1,5 +1,7 @@
 """Views for timelines, profiles, following and avatars."""
 
+from functools import partial
+
 import sqlalchemy as sa
 from flask import (
     Response,
@@ -31,6 +33,7 @@ from app.models import (
 )
 from app.pagination import BadCursor, Keyset, keyset_page
 from app.ratelimits import describe_wait, rate_limit, seconds_until_reset
+from app.timeline import home_timeline_page
 
 AVATAR_SIZES = range(16, 513)
 
@@ -38,8 +41,8 @@ AVATAR_SIZES = range(16, 513)
 @bp.before_app_request
 def record_last_seen() -> None:
     """Note that the current user is active (written at most once a minute)."""
-    if request.endpoint in ("static", "main.avatar"):
-        return  # assets need no user, so don't load one from the database
+    if request.endpoint in ("static", "main.avatar", "main.healthz"):
+        return  # these need no user, so don't load one from the database
     if current_user.is_authenticated and current_user.touch_last_seen():
         db.session.commit()
 
@@ -72,13 +75,14 @@ def page_links(endpoint: str, page, **values) -> dict:
 
 def home_page(form: PostForm) -> str:
     """The home page: ``form`` in the post box above the current user's timeline."""
-    page = page_of(current_user.following_posts(), POSTS_NEWEST_FIRST)
+    page = page_of(partial(home_timeline_page, current_user), POSTS_NEWEST_FIRST)
     return render_template(
         "main/index.html",
         title="Home",
         form=form,
         posts=page.items,
-        following_anyone=current_user.following_count() > 0,
+        # Only asked when the page is empty: it decides whether to suggest exploring.
+        following_anyone=bool(page.items) or current_user.following_count() > 0,
         **page_links("main.index", page),
     )
 
@@ -258,3 +262,13 @@ def avatar(user_id: int, size: int):
     response.cache_control.public = True
     response.cache_control.max_age = 7 * 86400
     return response
+
+
+@bp.route("/healthz")
+def healthz():
+    """A tiny page for uptime checks, and the benchmark's floor.
+
+    It goes through the whole framework (routing, session, template) but not the database,
+    so ``bench/run.py`` compares every other page with it.
+    """
+    return render_template("main/healthz.html")

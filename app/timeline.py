@@ -1,0 +1,182 @@
+"""The home timeline's page query: fast whatever the number of posts.
+
+The plain query (:meth:`app.models.User.following_posts`) makes the database look at every
+post by every followed account to find the newest few. This one reads a number of index
+entries that grows with the page size and the number of accounts followed, not with the number
+of posts. Building it is slow for Python (it is large), so each shape is built once with bound
+parameters and only the values change per page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.models import (
+    POSTS_NEWEST_FIRST,
+    Post,
+    User,
+    on_timeline_of,
+    post_visible_to,
+    timeline_authors_of,
+)
+from app.types import UTCDateTime
+
+RECENT_WINDOW_PAGES = 40
+"""How many pages' worth of the newest posts site-wide the home timeline looks at first."""
+
+_USER_ID = sa.bindparam("timeline_user_id", type_=sa.Integer)
+_AFTER = (
+    sa.bindparam("after_timestamp", type_=UTCDateTime),
+    sa.bindparam("after_id", type_=sa.Integer),
+)
+_PAGE_SIZE = sa.bindparam("page_size", type_=sa.Integer)
+_WINDOW_SIZE = sa.bindparam("window_size", type_=sa.Integer)
+_LAST_HEAD = sa.bindparam("last_head", type_=sa.Integer)
+
+
+def home_timeline_page(
+    user: User, position: tuple[datetime, int] | None, reverse: bool, limit: int
+) -> sa.Select[tuple[Post]]:
+    """The next ``limit`` posts of ``user``'s home timeline beyond ``position``.
+
+    A :data:`~app.pagination.PageQuery` for :data:`~app.models.POSTS_NEWEST_FIRST` (``reverse``
+    walks back towards newer posts). It is one statement that finds the page in one of two
+    ways, and the database runs only the one it needs:
+
+    * *recent*: the ``RECENT_WINDOW_PAGES * limit`` posts beyond ``position`` site-wide (a range
+      of the (timestamp, id) index), kept if by a timeline author (a probe of the followers
+      key each). When that finds a full page, it is the page: the usual case for people who
+      follow active or many accounts.
+    * otherwise *by author*, for people who follow rare posters: see :func:`_by_author`.
+    """
+    values = {
+        "timeline_user_id": user.id,
+        "page_size": limit,
+        "window_size": RECENT_WINDOW_PAGES * limit,
+        "last_head": limit - 1,
+    }
+    if position is not None:
+        values["after_timestamp"], values["after_id"] = position
+    return _home_timeline_query(reverse, position is not None).params(values)
+
+
+@cache
+def _home_timeline_query(reverse: bool, positioned: bool) -> sa.Select[tuple[Post]]:
+    """The statement for one direction, from the start or from a position; built once."""
+    position = _AFTER if positioned else None
+    authors = timeline_authors_of(_USER_ID)
+    window = (
+        _timeline_posts(Post.__table__, position, reverse)
+        .with_only_columns(Post.id, Post.timestamp, Post.user_id)
+        .limit(_WINDOW_SIZE)
+        .subquery("recent")
+    )
+    # The first page-full of them by timeline authors (fewer if the window has fewer).
+    hits = (
+        sa.select(window.c.id)
+        .where(on_timeline_of(_USER_ID, window.c.user_id))
+        .order_by(*POSTS_NEWEST_FIRST.ordering(reverse, (window.c.timestamp, window.c.id)))
+        .limit(_PAGE_SIZE)
+        .cte("hits")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    enough = sa.select(sa.func.count()).select_from(hits).scalar_subquery() >= _PAGE_SIZE
+    # A condition on no row is a constant to the database: it skips the unneeded half entirely.
+    # It is put where the by-author work starts, on the authors it would read.
+    needed = authors.subquery("needed")
+    needed = sa.select(needed.c.user_id).where(sa.not_(enough))
+    by_author = _by_author(needed, position, reverse)
+    candidates = sa.union_all(
+        sa.select(hits.c.id).where(enough), sa.select(by_author.c.id)
+    ).subquery("candidates")
+    return (
+        sa.select(Post)
+        .join(candidates, candidates.c.id == Post.id)
+        .options(so.joinedload(Post.author))
+        .order_by(*POSTS_NEWEST_FIRST.ordering(reverse=reverse))
+        .limit(_PAGE_SIZE)
+    )
+
+
+def _by_author(authors: sa.Select, position, reverse: bool) -> sa.Subquery:
+    """Ids of at most page size ** 2 posts that include the page, found author by author.
+
+    1. *heads*: each timeline author's first post beyond ``position`` (one seek each in the
+       (user_id, timestamp, id) index);
+    2. *top*: only authors with one of the page-size first heads can be on the page (a post by
+       anyone else comes after that many heads of other people); ties are kept;
+    3. *edge*: each of them contributes at most a page of their first posts, which bounds the
+       index range read per author even for someone who posts all the time.
+    """
+    newest_first = POSTS_NEWEST_FIRST.descending != reverse
+    authors = authors.subquery("authors")
+
+    head_post = Post.__table__.alias("head_post")
+    head = (
+        _timeline_posts(head_post, position, reverse)
+        .where(head_post.c.user_id == authors.c.user_id)
+        .with_only_columns(head_post.c.timestamp)
+        .limit(1)
+        .scalar_subquery()
+    )
+    heads = (
+        sa.select(authors.c.user_id, head.label("head"))
+        .cte("heads")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    last_head = (
+        sa.select(heads.c.head)
+        .where(heads.c.head.is_not(None))
+        .order_by(heads.c.head.desc() if newest_first else heads.c.head.asc())
+        .offset(_LAST_HEAD)
+        .limit(1)
+        .scalar_subquery()
+    )
+    # Fewer heads than a page: every author with one is in.
+    last_head = sa.func.coalesce(last_head, heads.c.head)
+    keep = heads.c.head >= last_head if newest_first else heads.c.head <= last_head
+    top = sa.select(heads.c.user_id).where(heads.c.head.is_not(None), keep).subquery("top")
+
+    edge_post = Post.__table__.alias("edge_post")
+    first_posts = (
+        _timeline_posts(edge_post, position, reverse)
+        .where(edge_post.c.user_id == top.c.user_id)
+        .with_only_columns(edge_post.c.timestamp.label("at"))
+        .limit(_PAGE_SIZE)
+        .correlate(top)
+        .subquery("first_posts")
+    )
+    edge = (sa.func.min if newest_first else sa.func.max)(first_posts.c.at)
+    bounded = sa.select(top.c.user_id, sa.select(edge).scalar_subquery().label("edge")).subquery(
+        "bounded"
+    )
+
+    post = Post.__table__.alias("page_post")
+    at = post.c.timestamp
+    within = at >= bounded.c.edge if newest_first else at <= bounded.c.edge
+    return (
+        _timeline_posts(post, position, reverse)
+        .where(post.c.user_id == bounded.c.user_id, within)
+        .with_only_columns(post.c.id)
+        .limit(_PAGE_SIZE)
+        .subquery("by_author")
+    )
+
+
+def _timeline_posts(post: sa.FromClause, position, reverse: bool) -> sa.Select:
+    """Rows of ``post`` (the post table or an alias) in page order beyond ``position``.
+
+    Every step above reads posts through here, so a rule about which posts may be shown on
+    the timeline belongs here.
+    """
+    keyset = POSTS_NEWEST_FIRST
+    columns = (post.c.timestamp, post.c.id)
+    # Hidden posts and suspended authors' posts, except the reader's own.
+    stmt = sa.select(post).where(post_visible_to(post, _USER_ID))
+    if position is not None:
+        stmt = stmt.where(keyset.beyond(position, reverse=reverse, columns=columns))
+    return stmt.order_by(*keyset.ordering(reverse=reverse, columns=columns))

@@ -1,0 +1,102 @@
+"""Who the benchmark logs in as and which pages it asks for, picked from the seeded data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import POSTS_NEWEST_FIRST, Post, User, followers, user_by_username
+from app.pagination import keyset_page
+from app.timeline import home_timeline_page
+
+RARE_READER = "bench_rare_reader"
+DEEP_PAGES = 40
+
+
+@dataclass(frozen=True)
+class BenchPage:
+    """A page to measure, and who is logged in to see it (None: nobody)."""
+
+    name: str
+    url: str
+    username: str | None
+    marker: str = 'class="post"'  # must be in the page, or the run is wrong
+
+
+def add_rare_reader() -> None:
+    """A reader who follows the accounts that post least, once per database.
+
+    As many as a fifth of the accounts that post, at most 2,000. Their timeline cannot be found
+    among the newest posts, so it takes the by-author path.
+    """
+    if user_by_username(RARE_READER):
+        return
+    template = db.session.scalar(sa.select(User).order_by(User.id).limit(1))
+    reader = User(username=RARE_READER, email=f"{RARE_READER}@example.com")
+    reader.password_hash = template.password_hash  # the fake users' password
+    db.session.add(reader)
+    db.session.flush()
+    posters = db.session.scalar(sa.select(sa.func.count(sa.distinct(Post.user_id))))
+    rarest = (
+        sa.select(sa.literal(reader.id), Post.user_id)
+        .group_by(Post.user_id)
+        .order_by(sa.func.count(), Post.user_id)
+        .limit(min(2000, posters // 5))
+    )
+    db.session.execute(sa.insert(followers).from_select(["follower_id", "followed_id"], rarest))
+    db.session.commit()
+
+
+def _by_following(order) -> User:
+    counts = (
+        sa.select(followers.c.follower_id, sa.func.count().label("n"))
+        .group_by(followers.c.follower_id)
+        .subquery()
+    )
+    return db.session.scalar(
+        sa.select(User)
+        .join(counts, counts.c.follower_id == User.id)
+        .where(User.username != RARE_READER)
+        .order_by(order(counts.c.n), User.id)
+        .limit(1)
+    )
+
+
+def bench_pages(per_page: int) -> list[BenchPage]:
+    """The pages the issue asks about, for the current app's database."""
+    reader = _by_following(lambda n: sa.func.abs(n - 100))
+    heavy = _by_following(lambda n: n.desc())
+    famous = db.session.scalar(
+        sa.select(User)
+        .join(followers, followers.c.followed_id == User.id)
+        .group_by(User.id)
+        .order_by(sa.func.count().desc(), User.id)
+        .limit(1)
+    )
+    page, deep = None, 0
+    while deep < DEEP_PAGES and (page is None or page.next_cursor):
+        after = page.next_cursor if page else None
+        page = keyset_page(
+            partial(home_timeline_page, reader), POSTS_NEWEST_FIRST, per_page, after=after
+        )
+        deep += 1
+    return [
+        # The floor: the framework alone, no database at all. Logged in, Flask-Login also
+        # loads the user (one query), as on every other page.
+        BenchPage("floor: /healthz", "/healthz", None, marker="ok"),
+        BenchPage("floor, logged in", "/healthz", reader.username, marker="ok"),
+        BenchPage(f"home, follows {reader.following_count()}", "/", reader.username),
+        BenchPage(f"home, follows {heavy.following_count()}", "/", heavy.username),
+        BenchPage(f"home, page {deep + 1}", f"/?after={page.next_cursor}", reader.username),
+        BenchPage("home, rare posters", "/", RARE_READER),
+        BenchPage("explore", "/explore", reader.username),
+        BenchPage(
+            f"profile, {famous.followers_count()} followers",
+            f"/user/{famous.username}",
+            reader.username,
+            marker='class="profile',
+        ),
+    ]
