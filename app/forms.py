@@ -9,6 +9,12 @@ def strip_text(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
+def single_newlines(value: str | None) -> str | None:
+    """Filter for text areas: browsers send each line break as CRLF but count (and show) one
+    character, so store LF and let the length limit agree with the page's counter."""
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
 class EmptyForm(FlaskForm):
     """A form with only a CSRF token and a button (follow, unfollow, log out)."""
 

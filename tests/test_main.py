@@ -84,6 +84,13 @@ def test_post_of_exactly_140_characters(alice_client, db):
     assert db.session.scalar(sa.select(Post.body)) == "y" * 140
 
 
+def test_line_breaks_count_once_as_the_page_counter_says(alice_client, db):
+    # Browsers send a line break in a text area as CRLF; it is one character to the writer.
+    body = "\r\n".join(["x" * 19] * 7)  # 133 characters plus 6 breaks
+    alice_client.submit("/", {"post": body})
+    assert db.session.scalar(sa.select(Post.body)) == body.replace("\r\n", "\n")
+
+
 def test_post_bodies_are_escaped(alice_client):
     alice_client.submit("/", {"post": "<script>alert(1)</script>"})
     page = alice_client.get("/explore").get_data(as_text=True)
@@ -130,10 +137,13 @@ def test_profile_shows_counts_and_lists(alice_client, alice, bob, db, make_post)
     make_post(alice, "about cats")
     page = alice_client.get("/user/alice").get_data(as_text=True)
     assert "about cats" in page
-    assert "<strong>1</strong> posts" in page
-    assert "<strong>1</strong> followers" in page
-    assert "Member since" in page
+    assert "<strong>1</strong> post</li>" in page
+    assert "<strong>1</strong> follower</a>" in page
+    assert f'Joined <time datetime="{alice.created_at:%Y-%m-%d}">{alice.created_at:%B %Y}' in page
     assert "<time datetime=" in page
+    bobs_page = alice_client.get("/user/bob").get_data(as_text=True)
+    assert "<strong>0</strong> posts</li>" in bobs_page
+    assert "<strong>0</strong> followers</a>" in bobs_page
     assert "bob" in alice_client.get("/user/alice/followers").get_data(as_text=True)
     assert "bob" not in alice_client.get("/user/alice/following").get_data(as_text=True)
 

@@ -22,6 +22,7 @@ def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
 
 def screenshot(page: Page, name: str) -> Path:
     """Save a full-page screenshot named after the page, its width and its colour scheme."""
+    page.wait_for_load_state()  # a page still loading its stylesheet would look broken
     width = page.viewport_size["width"]
     scheme = page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
     path = SCREENSHOTS / f"{name}-{width}px-{'dark' if scheme else 'light'}.png"

@@ -75,6 +75,14 @@ def test_post_with_live_counter_and_a_too_long_post_keeps_its_text(page: Page, s
     expect(post.locator("time")).to_have_text("just now")
     expect(box).to_have_value("")
 
+    # Exactly 140 by the counter (an emoji is one character, a line break one) is accepted.
+    full = "\U0001f426" * 60 + "\n" * 20 + "tweet" * 12
+    box.fill(full)
+    expect(counter).to_have_text("0 characters left")
+    page.get_by_role("button", name="Post").click()
+    expect(page.get_by_text("Your post is live!")).to_be_visible()
+    expect(page.locator("article.post .post-body").first).to_have_text(full)
+
 
 def test_follow_from_profile_see_their_posts_then_unfollow(page: Page, seed):
     erin = seed.user("erin", about_me="Birdwatcher.")
@@ -93,7 +101,7 @@ def test_follow_from_profile_see_their_posts_then_unfollow(page: Page, seed):
     expect(page.locator(".counts")).to_contain_text("0 followers")
     page.get_by_role("button", name="Follow").click()
     expect(page.get_by_text("You are following erin.")).to_be_visible()
-    expect(page.locator(".counts")).to_contain_text("1 followers")
+    expect(page.locator(".counts")).to_contain_text("1 follower")
     expect(page.get_by_role("button", name="Unfollow")).to_be_visible()
 
     nav(page).get_by_role("link", name="Home").click()
@@ -190,6 +198,7 @@ def test_the_site_works_at_phone_width(new_context, seed):
     page.get_by_label("Say something").fill("Posting from my phone.")
     page.get_by_role("button", name="Post").click()
     expect(page.locator("article.post").first).to_contain_text("Posting from my phone.")
+    page.wait_for_load_state()  # the stylesheet too, before measuring
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 

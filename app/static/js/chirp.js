@@ -8,7 +8,8 @@ function setUpCounters() {
     const max = Number(box.dataset.max);
     if (!output || !max) return;
     const update = () => {
-      const left = max - box.value.trim().length;
+      // Count characters as the server does: code points, so an emoji is one, not two.
+      const left = max - [...box.value.trim()].length;
       output.textContent = left >= 0 ? `${left} characters left` : `${-left} characters too many`;
       output.classList.toggle("counter-over", left < 0);
     };
