@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from app import create_app
@@ -25,7 +25,7 @@ from app.extensions import db
 from app.models import Post, User
 from app.types import utcnow
 from tests.conftest import PASSWORD, TEST_DATABASE_URL, TestConfig, empty_all_tables
-from tests.e2e.helpers import DESKTOP
+from tests.e2e.helpers import DESKTOP, SCREENSHOTS
 
 CHROMIUM = "/usr/bin/chromium"
 # Debian's Chromium as root in a sandbox without network: no sandbox, no GPU, and none of the
@@ -39,6 +39,17 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+# Generous waits: the machine running the suite may be busy with other work.
+TIMEOUT_MS = 15_000
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Tell the reviewer where the screenshots of this run are."""
+    shots = sorted(SCREENSHOTS.glob("*.png")) if SCREENSHOTS.is_dir() else []
+    if shots:
+        terminalreporter.write_line(f"Browser screenshots for review: {SCREENSHOTS} ({len(shots)})")
 
 
 class QuietRequestHandler(WSGIRequestHandler):
@@ -90,11 +101,30 @@ def live_app(e2e_database_url) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+def buffered(app: Flask):
+    """WSGI middleware that reads each response whole and closes it before sending.
+
+    When a test ends while the browser is still fetching (say a stylesheet), the browser hangs
+    up and werkzeug's development server never closes the response, leaving a static file open:
+    a ResourceWarning, which this suite turns into an error. Responses here are small.
+    """
+
+    def wsgi(environ, start_response):
+        result = app(environ, start_response)
+        try:
+            return [b"".join(result)]
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_server(live_app) -> Iterator[str]:
     """Base URL of a real HTTP server running the app in a background thread."""
     server: BaseWSGIServer = make_server(
-        "127.0.0.1", 0, live_app, threaded=True, request_handler=QuietRequestHandler
+        "127.0.0.1", 0, buffered(live_app), threaded=True, request_handler=QuietRequestHandler
     )
     thread = threading.Thread(target=server.serve_forever, name="chirp-live-server", daemon=True)
     thread.start()
@@ -219,7 +249,7 @@ def new_context(browser, live_server, problems) -> Iterator:
         options.setdefault("viewport", DESKTOP)
         options.setdefault("color_scheme", "light")
         context = browser.new_context(base_url=live_server, **options)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(TIMEOUT_MS)
         watch(context, live_server, problems)
         contexts.append(context)
         return context

@@ -158,6 +158,10 @@ def test_keyboard_alone_logs_in_posts_and_shows_focus(page: Page, seed):
 
     # Every stop of the tab order, all the way round, shows a visible focus ring.
     page.goto("/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    screenshot(page, "focus-ring")
+    page.goto("/")
     stops = []
     while (stop := next_new_stop(page)) and len(stops) < 60:
         stops.append(stop)

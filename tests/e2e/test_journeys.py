@@ -60,10 +60,14 @@ def test_post_with_live_counter_and_a_too_long_post_keeps_its_text(page: Page, s
     box.fill(too_long)
     expect(counter).to_have_text("11 characters too many")
     expect(counter).to_have_class("counter counter-over")
+    # Screen readers hear that once, through a live region, not the count at every key press.
+    expect(page.locator("[aria-live=polite]")).to_have_text("11 characters too many")
+    expect(box).to_have_attribute("aria-describedby", "post-counter")
     page.get_by_role("button", name="Post").click()
     expect(page.get_by_text("Posts are at most 140 characters.")).to_be_visible()
     expect(box).to_have_value(too_long.strip())
     expect(box).to_have_attribute("aria-invalid", "true")
+    expect(box).to_have_attribute("aria-describedby", "post-error post-counter")
     screenshot(page, "post-too-long")
 
     box.fill("My first chirp!")
@@ -206,8 +210,18 @@ def test_posting_works_without_javascript(new_context, seed):
     seed.user("kim")
     page = new_context(java_script_enabled=False).new_page()
     log_in(page, "kim")
-    expect(page.locator("#post-counter")).to_have_text("")
+    expect(page.locator("#post-counter")).to_have_text("Up to 140 characters")
     page.get_by_label("Say something").fill("No scripts needed.")
     page.get_by_role("button", name="Post").click()
     expect(page.get_by_text("Your post is live!")).to_be_visible()
     expect(page.locator("article.post").first).to_contain_text("No scripts needed.")
+
+
+def test_every_page_names_the_site_and_has_its_favicon(page: Page, seed):
+    page.goto("/auth/register")
+    expect(page).to_have_title("Register · Chirp")
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    response = page.request.get(icon)
+    assert response.ok
+    assert response.headers["content-type"].startswith("image/svg+xml")
+    assert b"<svg" in response.body()

@@ -1,17 +1,35 @@
 // Progressive enhancement only: every page works without this file.
 "use strict";
 
+function characters(count) {
+  return `${count} character${count === 1 ? "" : "s"}`;
+}
+
 // Live "characters left" counters for textareas that declare data-counter and data-max.
+// The counter is read with the box (aria-describedby); a hidden live region speaks up only when
+// the text nears or passes the limit, not at every key press.
 function setUpCounters() {
   document.querySelectorAll("textarea[data-counter][data-max]").forEach((box) => {
     const output = document.getElementById(box.dataset.counter);
     const max = Number(box.dataset.max);
     if (!output || !max) return;
+    const notice = document.createElement("span");
+    notice.className = "visually-hidden";
+    notice.setAttribute("aria-live", "polite");
+    output.after(notice);
+    const described = (box.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    box.setAttribute("aria-describedby", [...described, output.id].join(" "));
+    let announced = "";
     const update = () => {
       // Count characters as the server does: code points, so an emoji is one, not two.
       const left = max - [...box.value.trim()].length;
-      output.textContent = left >= 0 ? `${left} characters left` : `${-left} characters too many`;
+      output.textContent = left >= 0 ? `${characters(left)} left` : `${characters(-left)} too many`;
       output.classList.toggle("counter-over", left < 0);
+      const state = left < 0 ? "over" : left <= 20 ? "near" : "";
+      if (state !== announced) {
+        notice.textContent = state ? output.textContent : "";
+        announced = state;
+      }
     };
     box.addEventListener("input", update);
     update();
