@@ -131,6 +131,27 @@ def test_empty_home_suggests_explore(alice_client):
     assert "You aren't following anyone yet" in page
 
 
+@pytest.mark.parametrize(
+    ("url", "says", "links_to"),
+    [
+        ("/explore", "Nobody has posted anything yet.", 'href="/"'),
+        ("/user/alice", "You haven't posted anything yet", 'href="/"'),
+        ("/user/alice/following", "You aren't following anyone yet", 'href="/explore"'),
+        ("/user/bob", "bob hasn&#39;t posted anything yet.", None),
+        ("/user/bob/following", "bob does not follow anyone yet.", None),
+    ],
+)
+def test_empty_states_say_what_to_do(alice_client, bob, url, says, links_to):
+    page = alice_client.get(url).get_data(as_text=True)
+    empty = page[page.index('<p class="empty">') :]
+    empty = empty[: empty.index("</p>")]
+    assert says in empty
+    if links_to:
+        assert links_to in empty
+    else:
+        assert "<a " not in empty
+
+
 def test_profile_shows_counts_and_lists(alice_client, alice, bob, db, make_post):
     bob.follow(alice)
     db.session.commit()
