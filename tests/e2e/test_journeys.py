@@ -1,6 +1,6 @@
 """What people do on Chirp, done in a real browser against the live server (CSRF on)."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import Page, expect
 
@@ -215,6 +215,21 @@ def test_posting_works_without_javascript(new_context, seed):
     page.get_by_role("button", name="Post").click()
     expect(page.get_by_text("Your post is live!")).to_be_visible()
     expect(page.locator("article.post").first).to_contain_text("No scripts needed.")
+
+
+def test_relative_times_move_on_while_the_page_stays_open(page: Page, seed):
+    lee = seed.user("lee")
+    seed.posts(lee, ["Fresh off the press."])
+    log_in(page, "lee")
+    # A visitor whose computer clock is a day behind still reads the server's time.
+    page.clock.install(time=datetime.now(UTC) - timedelta(days=1))
+    page.goto("/")
+    when = page.locator("article.post time")
+    expect(when).to_have_text("just now")
+    page.clock.fast_forward("01:00:30")
+    expect(when).to_have_text("1 hour ago")
+    page.clock.fast_forward("25:00:00")
+    expect(when).to_have_text("1 day ago")
 
 
 def test_every_page_names_the_site_and_has_its_favicon(page: Page, seed):

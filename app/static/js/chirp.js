@@ -36,4 +36,43 @@ function setUpCounters() {
   });
 }
 
-document.addEventListener("DOMContentLoaded", setUpCounters);
+// Relative times ("5 minutes ago") move on while a page stays open. Same wording and units as
+// app/timefmt.py; the clock is the server's (the page says when it was made), so a visitor whose
+// own clock is wrong still reads the right thing.
+const UNITS = [
+  [365 * 86400, "year"],
+  [30 * 86400, "month"],
+  [7 * 86400, "week"],
+  [86400, "day"],
+  [3600, "hour"],
+  [60, "minute"],
+];
+
+function relativeTime(seconds) {
+  if (seconds < 45) return "just now";
+  for (const [length, name] of UNITS) {
+    if (seconds >= length) {
+      const count = Math.floor(seconds / length);
+      return `${count} ${name}${count === 1 ? "" : "s"} ago`;
+    }
+  }
+  return "1 minute ago";
+}
+
+function keepTimesFresh() {
+  const renderedAt = Date.parse(document.body.dataset.renderedAt);
+  if (Number.isNaN(renderedAt)) return;
+  const skew = renderedAt - Date.now();
+  setInterval(() => {
+    const now = Date.now() + skew;
+    document.querySelectorAll("time[data-relative]").forEach((time) => {
+      const when = Date.parse(time.dateTime);
+      if (!Number.isNaN(when)) time.textContent = relativeTime(Math.floor((now - when) / 1000));
+    });
+  }, 30 * 1000);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  setUpCounters();
+  keepTimesFresh();
+});
