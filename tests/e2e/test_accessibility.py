@@ -3,6 +3,7 @@ the structure is sound, nothing overflows sideways, and a screenshot is saved fo
 
 from datetime import timedelta
 from itertools import pairwise
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -24,6 +25,8 @@ MEMBER_PAGES = {
     "edit-profile": "/edit_profile",
     "not-found": "/user/nobody",
 }
+
+MAX_CRAWLED_PAGES = 30
 
 
 def seed_world(seed) -> None:
@@ -54,7 +57,9 @@ def structure_problems(page: Page) -> list[str]:
     return found
 
 
-def review(page: Page, name: str, url: str, status: int = 200) -> list[str]:
+def review(
+    page: Page, name: str, url: str, status: int = 200, screenshot_it: bool = True
+) -> list[str]:
     """Open ``url``, screenshot it and return what is wrong with it."""
     response = page.goto(url)
     found = [] if response.status == status else [f"status {response.status}"]
@@ -63,7 +68,8 @@ def review(page: Page, name: str, url: str, status: int = 200) -> list[str]:
     width = page.evaluate("document.documentElement.scrollWidth")
     if width > page.viewport_size["width"]:
         found.append(f"page is {width}px wide: it scrolls sideways")
-    screenshot(page, name)
+    if screenshot_it:
+        screenshot(page, name)
     return [f"{name}: {problem}" for problem in found]
 
 
@@ -90,6 +96,45 @@ def test_main_pages_pass_axe_and_fit(new_context, seed, viewport, scheme):
     found += [f"home-flash: {problem}" for problem in axe_violations(member)]
     screenshot(member, "home-flash")
     assert found == []
+
+
+def page_kind(url: str, usernames: set[str]) -> tuple[str, ...]:
+    """What makes two URLs the same page: the path, with usernames taken out."""
+    path = urlsplit(url).path.strip("/").split("/")
+    return tuple("<user>" if part in usernames else part for part in path)
+
+
+def crawl(page: Page, start: str, usernames: set[str]) -> tuple[set, list[str]]:
+    """Visit every kind of HTML page reachable by links from ``start``; review each once."""
+    origin = start[: start.index("/", len("http://"))]
+    queue, seen, found = [start], set(), []
+    while queue and len(seen) < MAX_CRAWLED_PAGES:
+        url = queue.pop(0)
+        kind = page_kind(url, usernames)
+        if kind in seen:
+            continue
+        seen.add(kind)
+        # Only HTML pages (a data export, say, is a download).
+        if "text/html" not in page.request.head(url).headers.get("content-type", ""):
+            continue
+        found += review(page, "/".join(kind) or "home", url, screenshot_it=False)
+        links = page.eval_on_selector_all("a[href]", "(links) => links.map((a) => a.href)")
+        queue += [link.split("#")[0] for link in links if link.startswith(origin)]
+    return seen, found
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_page_reachable_by_links_passes_axe(new_context, seed, live_server, scheme):
+    """Follow every link a visitor and a member can see, so pages added later are checked too."""
+    seed_world(seed)
+    page = new_context(color_scheme=scheme).new_page()
+    usernames = {"alice", "bob", "carol"}
+    seen, found = crawl(page, f"{live_server}/auth/login", usernames)
+    assert {("auth", "login"), ("auth", "register")} <= seen
+    log_in(page, "alice")
+    seen, more = crawl(page, f"{live_server}/", usernames)
+    assert {("",), ("explore",), ("user", "<user>"), ("edit_profile",)} <= seen
+    assert found + more == []
 
 
 def test_dark_mode_follows_the_system_setting(new_context, seed):
