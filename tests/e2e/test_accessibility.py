@@ -57,9 +57,7 @@ def structure_problems(page: Page) -> list[str]:
     return found
 
 
-def review(
-    page: Page, name: str, url: str, status: int = 200, screenshot_it: bool = True
-) -> list[str]:
+def review(page: Page, name: str, url: str, status: int = 200) -> list[str]:
     """Open ``url``, screenshot it and return what is wrong with it."""
     response = page.goto(url)
     found = [] if response.status == status else [f"status {response.status}"]
@@ -68,8 +66,7 @@ def review(
     width = page.evaluate("document.documentElement.scrollWidth")
     if width > page.viewport_size["width"]:
         found.append(f"page is {width}px wide: it scrolls sideways")
-    if screenshot_it:
-        screenshot(page, name)
+    screenshot(page, name)
     return [f"{name}: {problem}" for problem in found]
 
 
@@ -117,7 +114,8 @@ def crawl(page: Page, start: str, usernames: set[str]) -> tuple[set, list[str]]:
         # Only HTML pages (a data export, say, is a download).
         if "text/html" not in page.request.head(url).headers.get("content-type", ""):
             continue
-        found += review(page, "/".join(kind) or "home", url, screenshot_it=False)
+        name = "-".join(kind).replace("<user>", "someone") or "home"
+        found += review(page, f"crawled-{name}", url)
         links = page.eval_on_selector_all("a[href]", "(links) => links.map((a) => a.href)")
         queue += [link.split("#")[0] for link in links if link.startswith(origin)]
     return seen, found
