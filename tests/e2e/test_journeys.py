@@ -42,10 +42,11 @@ def test_register_log_out_and_log_back_in_after_a_wrong_password(page: Page, see
     expect(page.get_by_text("Invalid username or password.")).to_be_visible()
     expect(page.get_by_label("Username or email")).to_have_value("carol@example.com")
     expect(page.get_by_label("Password")).to_have_value("")
+    expect(page.get_by_label("Password")).to_be_focused()
     screenshot(page, "login-error")
 
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Hi, carol!")).to_be_visible()
 
 
