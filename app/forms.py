@@ -5,14 +5,12 @@ from wtforms import SubmitField
 
 
 def strip_text(value: str | None) -> str | None:
-    """Filter for text fields: trim surrounding white space."""
-    return value.strip() if isinstance(value, str) else value
+    """Filter for text fields: trim surrounding white space, and store line breaks as LF.
 
-
-def single_newlines(value: str | None) -> str | None:
-    """Filter for text areas: browsers send each line break as CRLF but count (and show) one
-    character, so store LF and let the length limit agree with the page's counter."""
-    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+    Browsers send a line break in a text area as CRLF, yet count and show it as one character:
+    storing LF keeps the length limit in step with the post box's counter.
+    """
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
 
 
 class EmptyForm(FlaskForm):

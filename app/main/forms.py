@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
-from app.forms import single_newlines, strip_text
+from app.forms import strip_text
 from app.models import (
     ABOUT_ME_MAX_LENGTH,
     POST_MAX_LENGTH,
@@ -20,7 +20,7 @@ class PostForm(FlaskForm):
 
     post = TextAreaField(
         "Say something",
-        filters=[single_newlines, strip_text],
+        filters=[strip_text],
         validators=[
             DataRequired(message="Write something first."),
             Length(max=POST_MAX_LENGTH, message=f"Posts are at most {POST_MAX_LENGTH} characters."),
@@ -39,7 +39,7 @@ class EditProfileForm(FlaskForm):
     )
     about_me = TextAreaField(
         "About me",
-        filters=[single_newlines, strip_text],
+        filters=[strip_text],
         validators=[
             Length(max=ABOUT_ME_MAX_LENGTH, message=f"At most {ABOUT_ME_MAX_LENGTH} characters.")
         ],
