@@ -28,6 +28,7 @@ def axe_source() -> str:
 
 def axe_violations(page: Page) -> list[str]:
     """Serious or critical axe violations (and structural ones) on the page, one line each."""
+    page.wait_for_load_state()  # styles applied: contrast is judged on the finished page
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         # Evaluated through DevTools, so a strict Content-Security-Policy does not block it.
         page.evaluate(axe_source())

@@ -79,6 +79,7 @@ def test_main_pages_pass_axe_and_fit(new_context, seed, viewport, scheme):
     for name, url in ANONYMOUS_PAGES.items():
         found += review(visitor, name, url)
     visitor.get_by_role("button", name="Register").click()  # an empty form: every error shows
+    expect(visitor.get_by_text("This field is required.").first).to_be_visible()
     found += axe_violations(visitor)
     screenshot(visitor, "register-errors")
 

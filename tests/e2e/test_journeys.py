@@ -99,7 +99,7 @@ def test_follow_from_profile_see_their_posts_then_unfollow(page: Page, seed):
 
     page.get_by_role("main").get_by_role("link", name="explore").click()
     expect(page.get_by_role("heading", name="Explore")).to_be_visible()
-    page.locator("article.post").first.get_by_role("link", name="erin").click()
+    page.locator("article.post").first.get_by_role("link", name="erin", exact=True).click()
 
     expect(page.get_by_role("heading", name="erin")).to_be_visible()
     expect(page.get_by_text("Birdwatcher.")).to_be_visible()
@@ -117,7 +117,7 @@ def test_follow_from_profile_see_their_posts_then_unfollow(page: Page, seed):
     expect(posts.nth(1)).to_contain_text("Saw a heron today.")
     screenshot(page, "home-following")
 
-    posts.first.get_by_role("link", name="erin").click()
+    posts.first.get_by_role("link", name="erin", exact=True).click()
     page.get_by_role("button", name="Unfollow").click()
     expect(page.get_by_text("You are not following erin.")).to_be_visible()
     nav(page).get_by_role("link", name="Home").click()
