@@ -1,6 +1,7 @@
 """Every main page, at desktop and phone width, light and dark: axe-core finds nothing serious,
 the structure is sound, nothing overflows sideways, and a screenshot is saved for review."""
 
+import re
 from datetime import timedelta
 from itertools import pairwise
 from urllib.parse import urlsplit
@@ -192,6 +193,7 @@ def test_keyboard_alone_logs_in_posts_and_shows_focus(page: Page, seed):
     expect(skip).to_be_focused()
     expect(skip).to_be_in_viewport()
     page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile("#content$"))
     page.keyboard.press("Tab")
     expect(page.get_by_label("Say something")).to_be_focused()
     page.keyboard.type("Typed without a mouse.")
