@@ -98,9 +98,11 @@ def test_main_pages_pass_axe_and_fit(new_context, seed, viewport, scheme):
 
 
 def page_kind(url: str, usernames: set[str]) -> tuple[str, ...]:
-    """What makes two URLs the same page: the path, with usernames taken out."""
+    """What makes two URLs the same page: the path, with usernames and ids taken out."""
     path = urlsplit(url).path.strip("/").split("/")
-    return tuple("<user>" if part in usernames else part for part in path)
+    return tuple(
+        "<user>" if part in usernames else "<id>" if part.isdigit() else part for part in path
+    )
 
 
 def crawl(page: Page, start: str, usernames: set[str]) -> tuple[set, list[str]]:
@@ -116,7 +118,7 @@ def crawl(page: Page, start: str, usernames: set[str]) -> tuple[set, list[str]]:
         # Only HTML pages (a data export, say, is a download).
         if "text/html" not in page.request.head(url).headers.get("content-type", ""):
             continue
-        name = "-".join(kind).replace("<user>", "someone") or "home"
+        name = "-".join(kind).replace("<user>", "someone").replace("<id>", "n") or "home"
         found += review(page, f"crawled-{name}", url)
         links = page.eval_on_selector_all("a[href]", "(links) => links.map((a) => a.href)")
         queue += [link.split("#")[0] for link in links if link.startswith(origin)]
