@@ -58,7 +58,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Filters the templates share."""
+    """Filters and constants the templates share."""
+    from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
     from app.timefmt import relative_time
+    from app.types import utcnow
 
     app.add_template_filter(relative_time, "relative_time")
+    app.jinja_env.globals.update(
+        POST_MAX_LENGTH=POST_MAX_LENGTH, ABOUT_ME_MAX_LENGTH=ABOUT_ME_MAX_LENGTH, utcnow=utcnow
+    )

@@ -10,8 +10,12 @@ CONTROL_CHARACTER_MESSAGE = "Remove the invisible control characters from this f
 
 
 def strip_text(value: str | None) -> str | None:
-    """Filter for text fields: trim surrounding white space."""
-    return value.strip() if isinstance(value, str) else value
+    """Filter for text fields: trim surrounding white space, and store line breaks as LF.
+
+    Browsers send a line break in a text area as CRLF, yet count and show it as one character:
+    storing LF keeps the length limit in step with the post box's counter.
+    """
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
 
 
 def refuse_control_characters(form, field) -> None:

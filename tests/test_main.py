@@ -84,6 +84,13 @@ def test_post_of_exactly_140_characters(alice_client, db):
     assert db.session.scalar(sa.select(Post.body)) == "y" * 140
 
 
+def test_line_breaks_count_once_as_the_page_counter_says(alice_client, db):
+    # Browsers send a line break in a text area as CRLF; it is one character to the writer.
+    body = "\r\n".join(["x" * 19] * 7)  # 133 characters plus 6 breaks
+    alice_client.submit("/", {"post": body})
+    assert db.session.scalar(sa.select(Post.body)) == body.replace("\r\n", "\n")
+
+
 def test_post_bodies_are_escaped(alice_client):
     alice_client.submit("/", {"post": "<script>alert(1)</script>"})
     page = alice_client.get("/explore").get_data(as_text=True)
@@ -124,16 +131,40 @@ def test_empty_home_suggests_explore(alice_client):
     assert "You aren't following anyone yet" in page
 
 
+@pytest.mark.parametrize(
+    ("url", "says", "links_to"),
+    [
+        ("/explore", "Nobody has posted anything yet.", 'href="/"'),
+        ("/user/alice", "You haven't posted anything yet", 'href="/"'),
+        ("/user/alice/following", "You aren't following anyone yet", 'href="/explore"'),
+        ("/user/bob", "bob hasn&#39;t posted anything yet.", None),
+        ("/user/bob/following", "bob does not follow anyone yet.", None),
+    ],
+)
+def test_empty_states_say_what_to_do(alice_client, bob, url, says, links_to):
+    page = alice_client.get(url).get_data(as_text=True)
+    empty = page[page.index('<p class="empty">') :]
+    empty = empty[: empty.index("</p>")]
+    assert says in empty
+    if links_to:
+        assert links_to in empty
+    else:
+        assert "<a " not in empty
+
+
 def test_profile_shows_counts_and_lists(alice_client, alice, bob, db, make_post):
     bob.follow(alice)
     db.session.commit()
     make_post(alice, "about cats")
     page = alice_client.get("/user/alice").get_data(as_text=True)
     assert "about cats" in page
-    assert "<strong>1</strong> posts" in page
-    assert "<strong>1</strong> followers" in page
-    assert "Member since" in page
+    assert "<strong>1</strong> post</li>" in page
+    assert "<strong>1</strong> follower</a>" in page
+    assert f'Joined <time datetime="{alice.created_at:%Y-%m-%d}">{alice.created_at:%B %Y}' in page
     assert "<time datetime=" in page
+    bobs_page = alice_client.get("/user/bob").get_data(as_text=True)
+    assert "<strong>0</strong> posts</li>" in bobs_page
+    assert "<strong>0</strong> followers</a>" in bobs_page
     assert "bob" in alice_client.get("/user/alice/followers").get_data(as_text=True)
     assert "bob" not in alice_client.get("/user/alice/following").get_data(as_text=True)
 

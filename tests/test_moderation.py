@@ -50,7 +50,7 @@ def test_hidden_post_only_its_author_and_moderators_see(
         page = bob_client.get(url).get_data(as_text=True)
         assert "borderline remark" not in page, url
         assert "harmless remark" in page, url
-    assert "<strong>1</strong> posts" in bob_client.get("/user/alice").get_data(as_text=True)
+    assert "<strong>1</strong> post</li>" in bob_client.get("/user/alice").get_data(as_text=True)
     assert bob_client.get(f"/post/{post.id}").status_code == 404
 
     alice_client = client_for("alice")

@@ -1,20 +1,78 @@
 // Progressive enhancement only: every page works without this file.
 "use strict";
 
+function characters(count) {
+  return `${count} character${count === 1 ? "" : "s"}`;
+}
+
 // Live "characters left" counters for textareas that declare data-counter and data-max.
+// The counter is read with the box (aria-describedby); a hidden live region speaks up only when
+// the text nears or passes the limit, not at every key press.
 function setUpCounters() {
   document.querySelectorAll("textarea[data-counter][data-max]").forEach((box) => {
     const output = document.getElementById(box.dataset.counter);
     const max = Number(box.dataset.max);
     if (!output || !max) return;
+    const notice = document.createElement("span");
+    notice.className = "visually-hidden";
+    notice.setAttribute("aria-live", "polite");
+    output.after(notice);
+    const described = (box.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    box.setAttribute("aria-describedby", [...described, output.id].join(" "));
+    let announced = "";
     const update = () => {
-      const left = max - box.value.trim().length;
-      output.textContent = left >= 0 ? `${left} characters left` : `${-left} characters too many`;
+      // Count characters as the server does: code points, so an emoji is one, not two.
+      const left = max - [...box.value.trim()].length;
+      output.textContent = left >= 0 ? `${characters(left)} left` : `${characters(-left)} too many`;
       output.classList.toggle("counter-over", left < 0);
+      const state = left < 0 ? "over" : left <= 20 ? "near" : "";
+      if (state !== announced) {
+        notice.textContent = state ? output.textContent : "";
+        announced = state;
+      }
     };
     box.addEventListener("input", update);
     update();
   });
 }
 
-document.addEventListener("DOMContentLoaded", setUpCounters);
+// Relative times ("5 minutes ago") move on while a page stays open. Same wording and units as
+// app/timefmt.py; the clock is the server's (the page says when it was made), so a visitor whose
+// own clock is wrong still reads the right thing.
+const UNITS = [
+  [365 * 86400, "year"],
+  [30 * 86400, "month"],
+  [7 * 86400, "week"],
+  [86400, "day"],
+  [3600, "hour"],
+  [60, "minute"],
+];
+
+function relativeTime(seconds) {
+  if (seconds < 45) return "just now";
+  for (const [length, name] of UNITS) {
+    if (seconds >= length) {
+      const count = Math.floor(seconds / length);
+      return `${count} ${name}${count === 1 ? "" : "s"} ago`;
+    }
+  }
+  return "1 minute ago";
+}
+
+function keepTimesFresh() {
+  const renderedAt = Date.parse(document.body.dataset.renderedAt);
+  if (Number.isNaN(renderedAt)) return;
+  const skew = renderedAt - Date.now();
+  setInterval(() => {
+    const now = Date.now() + skew;
+    document.querySelectorAll("time[data-relative]").forEach((time) => {
+      const when = Date.parse(time.dateTime);
+      if (!Number.isNaN(when)) time.textContent = relativeTime(Math.floor((now - when) / 1000));
+    });
+  }, 30 * 1000);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  setUpCounters();
+  keepTimesFresh();
+});

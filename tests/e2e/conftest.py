@@ -1,0 +1,270 @@
+"""Fixtures for the browser tests: a live Chirp server and Debian's Chromium driven by Playwright.
+
+The server is a real WSGI server (werkzeug, threaded) on 127.0.0.1 at a free port, with CSRF on,
+serving a database of its own that the migrations build. Every test starts from empty tables and
+seeds what it needs through the models. Every page a test opens is watched: a request to another
+host, a server error, a failed asset, a JavaScript error or a console error fails the test.
+"""
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask_migrate import upgrade
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from app import create_app
+from app.extensions import db
+from app.models import Post, User
+from app.types import utcnow
+from tests.conftest import PASSWORD, TEST_DATABASE_URL, TestConfig, empty_all_tables
+from tests.e2e.helpers import DESKTOP, SCREENSHOTS
+
+CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium as root in a sandbox without network: no sandbox, no GPU, and none of the
+# background services that would try (and fail) to reach Google.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+# Generous waits: the machine running the suite may be busy with other work.
+TIMEOUT_MS = 15_000
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Tell the reviewer where the screenshots of this run are."""
+    shots = sorted(SCREENSHOTS.glob("*.png")) if SCREENSHOTS.is_dir() else []
+    if shots:
+        terminalreporter.write_line(f"Browser screenshots for review: {SCREENSHOTS} ({len(shots)})")
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Keeps the per-request access log out of the test output (errors are still logged)."""
+
+    def log_request(self, code="-", size="-") -> None:
+        """Say nothing about ordinary requests."""
+
+
+@pytest.fixture(scope="session")
+def e2e_database_url(tmp_path_factory) -> Iterator[str]:
+    """A database for the live server alone.
+
+    On the PostgreSQL pass (``TEST_DATABASE_URL`` names a server) the journeys run on
+    PostgreSQL too, in a database of their own created on that server: the unit tests empty and
+    rebuild ``TEST_DATABASE_URL``'s database under their own fixtures, which must not meet the
+    live server's connections. Otherwise it is a SQLite file (an in-memory database cannot be
+    shared by the server's threads).
+    """
+    url = sa.make_url(TEST_DATABASE_URL)
+    if url.get_backend_name() != "postgresql":
+        yield f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'chirp.db'}"
+        return
+    name = f"{url.database}_e2e"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_app(e2e_database_url) -> Iterator[Flask]:
+    """The app the live server runs, its schema built by the migrations."""
+
+    class LiveConfig(TestConfig):
+        TESTING = False  # errors become the site's 500 page, as in production
+        WTF_CSRF_ENABLED = True
+        SQLALCHEMY_DATABASE_URI = e2e_database_url
+
+    app = create_app(LiveConfig)
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def buffered(app: Flask):
+    """WSGI middleware that reads each response whole and closes it before sending.
+
+    When a test ends while the browser is still fetching (say a stylesheet), the browser hangs
+    up and werkzeug's development server never closes the response, leaving a static file open:
+    a ResourceWarning, which this suite turns into an error. Responses here are small.
+    """
+
+    def wsgi(environ, start_response):
+        result = app(environ, start_response)
+        try:
+            return [b"".join(result)]
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+
+    return wsgi
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app) -> Iterator[str]:
+    """Base URL of a real HTTP server running the app in a background thread."""
+    server: BaseWSGIServer = make_server(
+        "127.0.0.1", 0, buffered(live_app), threaded=True, request_handler=QuietRequestHandler
+    )
+    thread = threading.Thread(target=server.serve_forever, name="chirp-live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+class Seeder:
+    """Creates data for a test directly through the models (fast, and no UI involved)."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+
+    def user(self, username: str, about_me: str | None = None) -> int:
+        """Register ``username`` with the shared test password; returns the new id."""
+        with self.app.app_context():
+            user = User(username=username, email=f"{username.lower()}@example.com")
+            user.about_me = about_me
+            user.set_password(PASSWORD)
+            # Where accounts must confirm their email before posting (the email-lifecycle
+            # work), seeded people have done so, like the unit tests' ``make_user``.
+            if hasattr(User, "email_confirmed_at"):
+                user.email_confirmed_at = utcnow()
+            db.session.add(user)
+            db.session.commit()
+            return user.id
+
+    def posts(self, user_id: int, bodies: list[str], ago: timedelta = timedelta(0)) -> None:
+        """Posts by ``user_id``, the last of ``bodies`` the newest, written ``ago`` and earlier."""
+        with self.app.app_context():
+            now = utcnow() - ago
+            count = len(bodies)
+            for index, body in enumerate(bodies):
+                when = now - timedelta(minutes=count - 1 - index)
+                db.session.add(Post(body=body, user_id=user_id, timestamp=when))
+            db.session.commit()
+
+    def follow(self, follower_id: int, followed_id: int) -> None:
+        """Make one user follow another."""
+        with self.app.app_context():
+            db.session.get(User, follower_id).follow(db.session.get(User, followed_id))
+            db.session.commit()
+
+
+@pytest.fixture
+def seed(live_app, live_server) -> Seeder:
+    """Empty tables, and a :class:`Seeder` to fill them."""
+    with live_app.app_context():
+        db.session.remove()
+        empty_all_tables()
+    return Seeder(live_app)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the whole run."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: run `bash .ci/setup` (as root) to install it")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class PageProblems:
+    """What went wrong while a test's pages were open; each list must stay empty."""
+
+    foreign_requests: list[str] = field(default_factory=list)
+    server_errors: list[str] = field(default_factory=list)
+    failed_assets: list[str] = field(default_factory=list)
+    script_errors: list[str] = field(default_factory=list)
+
+    def assert_none(self) -> None:
+        """Fail with everything recorded, if anything was."""
+        found = {name: items for name, items in vars(self).items() if items}
+        assert not found, f"problems while browsing: {found}"
+
+
+def watch(context: BrowserContext, base_url: str, problems: PageProblems) -> None:
+    """Record (and block) requests to other hosts, failed responses and script errors."""
+    origin = urlsplit(base_url)[:2]
+
+    def is_foreign(url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.scheme not in ("data", "blob", "about") and parts[:2] != origin
+
+    def block(route) -> None:
+        problems.foreign_requests.append(route.request.url)
+        route.abort()
+
+    def on_response(response) -> None:
+        if response.status >= 500:
+            problems.server_errors.append(f"{response.status} {response.url}")
+        elif response.status >= 400 and not response.request.is_navigation_request():
+            problems.failed_assets.append(f"{response.status} {response.url}")
+
+    def on_console(message) -> None:
+        # Chromium logs every 4xx page load as an error; on_response judges those.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.script_errors.append(message.text)
+
+    def on_page(page: Page) -> None:
+        page.on("pageerror", lambda error: problems.script_errors.append(str(error)))
+        page.on("console", on_console)
+
+    context.route(is_foreign, block)
+    context.on("response", on_response)
+    context.on("page", on_page)
+
+
+@pytest.fixture
+def problems() -> PageProblems:
+    """Problems seen by the test's pages (checked when the test ends)."""
+    return PageProblems()
+
+
+@pytest.fixture
+def new_context(browser, live_server, problems) -> Iterator:
+    """Factory of watched contexts: ``new_context(viewport=PHONE, color_scheme="dark")``."""
+    contexts: list[BrowserContext] = []
+
+    def make(**options) -> BrowserContext:
+        options.setdefault("viewport", DESKTOP)
+        options.setdefault("color_scheme", "light")
+        context = browser.new_context(base_url=live_server, **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        watch(context, live_server, problems)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+    problems.assert_none()
+
+
+@pytest.fixture
+def page(new_context) -> Page:
+    """A page in a fresh desktop-sized, light-mode browser context."""
+    return new_context().new_page()

@@ -1,0 +1,235 @@
+"""Every main page, at desktop and phone width, light and dark: axe-core finds nothing serious,
+the structure is sound, nothing overflows sideways, and a screenshot is saved for review."""
+
+import re
+from datetime import timedelta
+from itertools import pairwise
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.a11y import axe_violations, heading_levels, landmarks
+from tests.e2e.helpers import DESKTOP, PHONE, log_in, screenshot
+
+ANONYMOUS_PAGES = {
+    "login": "/auth/login",
+    "register": "/auth/register",
+}
+MEMBER_PAGES = {
+    "home": "/",
+    "explore": "/explore",
+    "profile-own": "/user/alice",
+    "profile-other": "/user/bob",
+    "followers": "/user/alice/followers",
+    "following-empty": "/user/carol/following",
+    "edit-profile": "/edit_profile",
+    "not-found": "/user/nobody",
+}
+
+MAX_CRAWLED_PAGES = 30
+
+
+def seed_world(seed) -> None:
+    """A small community: alice follows bob and carol; bob posts a lot, carol never."""
+    alice = seed.user("alice", about_me="Writes tests for fun.")
+    bob = seed.user("bob", about_me="Birds, mostly. " * 6)
+    carol = seed.user("carol")
+    seed.posts(
+        bob, [f"Bird note {n}: a wren sang at dawn." for n in range(1, 5)], timedelta(days=1)
+    )
+    seed.posts(alice, ["Hello, Chirp!", "Line one\nLine two, after a break."], timedelta(hours=2))
+    seed.posts(bob, ["https://example.org/" + "a-very-long-unbroken-path" * 4])
+    seed.follow(alice, bob)
+    seed.follow(alice, carol)
+    seed.follow(bob, alice)
+
+
+def structure_problems(page: Page) -> list[str]:
+    """One h1 first, no skipped heading levels, and the four landmarks."""
+    found = []
+    levels = heading_levels(page)
+    if levels.count(1) != 1 or levels[0] != 1:
+        found.append(f"headings should start with exactly one h1: {levels}")
+    found += [f"heading level jumps from h{a} to h{b}" for a, b in pairwise(levels) if b > a + 1]
+    missing = {"banner", "navigation", "main", "contentinfo"} - landmarks(page)
+    if missing:
+        found.append(f"missing landmarks: {sorted(missing)}")
+    return found
+
+
+def review(page: Page, name: str, url: str, status: int = 200) -> list[str]:
+    """Open ``url``, screenshot it and return what is wrong with it."""
+    response = page.goto(url)
+    found = [] if response.status == status else [f"status {response.status}"]
+    found += axe_violations(page)
+    found += structure_problems(page)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > page.viewport_size["width"]:
+        found.append(f"page is {width}px wide: it scrolls sideways")
+    screenshot(page, name)
+    return [f"{name}: {problem}" for problem in found]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_main_pages_pass_axe_and_fit(new_context, seed, viewport, scheme):
+    seed_world(seed)
+    found = []
+    visitor = new_context(viewport=viewport, color_scheme=scheme).new_page()
+    for name, url in ANONYMOUS_PAGES.items():
+        found += review(visitor, name, url)
+    visitor.get_by_role("button", name="Register").click()  # an empty form: every error shows
+    expect(visitor.get_by_text("This field is required.").first).to_be_visible()
+    found += axe_violations(visitor)
+    screenshot(visitor, "register-errors")
+
+    member = new_context(viewport=viewport, color_scheme=scheme).new_page()
+    log_in(member, "alice")
+    for name, url in MEMBER_PAGES.items():
+        found += review(member, name, url, status=404 if name == "not-found" else 200)
+    member.goto("/")
+    member.get_by_label("Say something").fill("Flash messages must pass too.")
+    member.get_by_role("button", name="Post").click()
+    expect(member.get_by_text("Your post is live!")).to_be_visible()
+    found += [f"home-flash: {problem}" for problem in axe_violations(member)]
+    screenshot(member, "home-flash")
+    assert found == []
+
+
+def page_kind(url: str, usernames: set[str]) -> tuple[str, ...]:
+    """What makes two URLs the same page: the path, with usernames and ids taken out."""
+    path = urlsplit(url).path.strip("/").split("/")
+    return tuple(
+        "<user>" if part in usernames else "<id>" if part.isdigit() else part for part in path
+    )
+
+
+def crawl(page: Page, start: str, usernames: set[str]) -> tuple[set, list[str]]:
+    """Visit every kind of HTML page reachable by links from ``start``; review each once."""
+    origin = start[: start.index("/", len("http://"))]
+    queue, seen, found = [start], set(), []
+    while queue and len(seen) < MAX_CRAWLED_PAGES:
+        url = queue.pop(0)
+        kind = page_kind(url, usernames)
+        if kind in seen:
+            continue
+        seen.add(kind)
+        # Only HTML pages (a data export, say, is a download).
+        if "text/html" not in page.request.head(url).headers.get("content-type", ""):
+            continue
+        name = "-".join(kind).replace("<user>", "someone").replace("<id>", "n") or "home"
+        found += review(page, f"crawled-{name}", url)
+        links = page.eval_on_selector_all("a[href]", "(links) => links.map((a) => a.href)")
+        queue += [link.split("#")[0] for link in links if link.startswith(origin)]
+    return seen, found
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_page_reachable_by_links_passes_axe(new_context, seed, live_server, scheme):
+    """Follow every link a visitor and a member can see, so pages added later are checked too."""
+    seed_world(seed)
+    page = new_context(color_scheme=scheme).new_page()
+    usernames = {"alice", "bob", "carol"}
+    seen, found = crawl(page, f"{live_server}/auth/login", usernames)
+    assert {("auth", "login"), ("auth", "register")} <= seen
+    log_in(page, "alice")
+    seen, more = crawl(page, f"{live_server}/", usernames)
+    assert {("",), ("explore",), ("user", "<user>"), ("edit_profile",)} <= seen
+    assert found + more == []
+
+
+def test_dark_mode_follows_the_system_setting(new_context, seed):
+    def background(scheme: str) -> list[int]:
+        page = new_context(color_scheme=scheme).new_page()
+        page.goto("/auth/login")
+        colour = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        return [int(part) for part in colour[colour.index("(") + 1 : -1].split(",")[:3]]
+
+    assert sum(background("light")) > 600
+    assert sum(background("dark")) < 150
+
+
+def focus_ring(page: Page) -> str:
+    """A description of the focused element's outline (empty if it shows none)."""
+    return page.evaluate(
+        """() => {
+            const style = getComputedStyle(document.activeElement);
+            const width = parseFloat(style.outlineWidth);
+            return style.outlineStyle !== 'none' && width >= 2 ? `${width}px ${style.outlineStyle}`
+                : '';
+        }"""
+    )
+
+
+def next_new_stop(page: Page) -> str | None:
+    """Press Tab; describe the newly focused element, or None once focus comes round again."""
+    page.keyboard.press("Tab")
+    return page.evaluate(
+        """() => {
+            const e = document.activeElement;
+            window.seenStops ??= new Set();
+            if (e === document.body || window.seenStops.has(e)) return null;
+            window.seenStops.add(e);
+            return `${e.tagName} ${e.id || e.textContent.trim() || e.value || ''}`;
+        }"""
+    )
+
+
+def test_keyboard_alone_logs_in_posts_and_shows_focus(page: Page, seed):
+    alice = seed.user("alice")
+    seed.posts(alice, ["Older chirp"] * 4, timedelta(hours=1))
+    page.goto("/auth/login")
+    # The username field has the focus on arrival; Tab moves to the password; Enter submits.
+    expect(page.get_by_label("Username or email")).to_be_focused()
+    page.keyboard.type("alice")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type("correct horse battery")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Hi, alice!")).to_be_visible()
+
+    # The first Tab reaches the skip link, which shows itself and jumps past the navigation.
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile("#content$"))
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Say something")).to_be_focused()
+    page.keyboard.type("Typed without a mouse.")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Post")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Your post is live!")).to_be_visible()
+
+    # Every stop of the tab order, all the way round, shows a visible focus ring.
+    page.goto("/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    screenshot(page, "focus-ring")
+    page.goto("/")
+    stops = []
+    while (stop := next_new_stop(page)) and len(stops) < 60:
+        stops.append(stop)
+        assert focus_ring(page), f"no visible focus on {stop}"
+    assert any("Older" in stop for stop in stops), " | ".join(stops)  # reached the pager
+
+
+def test_every_form_field_has_a_label(page: Page, seed):
+    seed.user("alice")
+    unlabelled = []
+    for url in ("/auth/login", "/auth/register", "/", "/edit_profile"):
+        if url == "/":
+            log_in(page, "alice")
+        page.goto(url)
+        unlabelled += page.evaluate(
+            """(url) => [...document.querySelectorAll(
+                    'input:not([type=hidden]):not([type=submit]), textarea, select')]
+                .filter((field) => field.labels.length === 0
+                    || [...field.labels].every((label) => !label.textContent.trim()))
+                .map((field) => `${url} ${field.name}`)""",
+            url,
+        )
+    assert unlabelled == []

@@ -1,0 +1,243 @@
+"""What people do on Chirp, done in a real browser against the live server (CSRF on)."""
+
+from datetime import UTC, datetime, timedelta
+
+from playwright.sync_api import Page, expect
+
+from tests.conftest import PASSWORD
+from tests.e2e.helpers import PHONE, log_in, screenshot
+
+
+def nav(page: Page):
+    """The main navigation bar."""
+    return page.get_by_role("navigation", name="Main")
+
+
+def test_register_log_out_and_log_back_in_after_a_wrong_password(page: Page, seed):
+    page.goto("/")
+    expect(page).to_have_url("/auth/login?next=%2F")
+    expect(page.get_by_text("Please log in to see this page.")).to_be_visible()
+    nav(page).get_by_role("link", name="Register").click()
+
+    expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
+    page.get_by_label("Username").fill("carol")
+    page.get_by_label("Email").fill("carol@example.com")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Repeat password").fill(PASSWORD)
+    page.get_by_role("button", name="Register").click()
+
+    expect(page.get_by_text("Welcome to Chirp! You can log in now.")).to_be_visible()
+    log_in(page, "carol")
+    expect(page.get_by_role("heading", name="Hi, carol!")).to_be_visible()
+    expect(nav(page).get_by_role("link", name="carol")).to_be_visible()
+
+    nav(page).get_by_role("button", name="Log out").click()
+    expect(page.get_by_text("You have been logged out.")).to_be_visible()
+    expect(nav(page).get_by_role("link", name="Log in")).to_be_visible()
+    expect(nav(page).get_by_role("link", name="carol")).to_have_count(0)
+
+    page.get_by_label("Username or email").fill("carol@example.com")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text("Invalid username or password.")).to_be_visible()
+    expect(page.get_by_label("Username or email")).to_have_value("carol@example.com")
+    expect(page.get_by_label("Password")).to_have_value("")
+    expect(page.get_by_label("Password")).to_be_focused()
+    screenshot(page, "login-error")
+
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Hi, carol!")).to_be_visible()
+
+
+def test_post_with_live_counter_and_a_too_long_post_keeps_its_text(page: Page, seed):
+    seed.user("dave")
+    log_in(page, "dave")
+    box = page.get_by_label("Say something")
+    counter = page.locator("#post-counter")
+    expect(counter).to_have_text("140 characters left")
+
+    too_long = "A cheerful chirp that goes on and on. " * 4  # 151 characters once trimmed
+    box.fill(too_long)
+    expect(counter).to_have_text("11 characters too many")
+    expect(counter).to_have_class("counter counter-over")
+    # Screen readers hear that once, through a live region, not the count at every key press.
+    expect(page.locator("[aria-live=polite]")).to_have_text("11 characters too many")
+    expect(box).to_have_attribute("aria-describedby", "post-counter")
+    page.get_by_role("button", name="Post").click()
+    expect(page.get_by_text("Posts are at most 140 characters.")).to_be_visible()
+    expect(box).to_have_value(too_long.strip())
+    expect(box).to_have_attribute("aria-invalid", "true")
+    expect(box).to_have_attribute("aria-describedby", "post-error post-counter")
+    screenshot(page, "post-too-long")
+
+    box.fill("My first chirp!")
+    expect(counter).to_have_text("125 characters left")
+    page.get_by_role("button", name="Post").click()
+    expect(page.get_by_text("Your post is live!")).to_be_visible()
+    post = page.locator("article.post").first
+    expect(post).to_contain_text("My first chirp!")
+    expect(post.locator("time")).to_have_text("just now")
+    expect(box).to_have_value("")
+
+    # Exactly 140 by the counter (an emoji is one character, a line break one) is accepted.
+    full = "\U0001f426" * 60 + "\n" * 20 + "tweet" * 12
+    box.fill(full)
+    expect(counter).to_have_text("0 characters left")
+    page.get_by_role("button", name="Post").click()
+    expect(page.get_by_text("Your post is live!")).to_be_visible()
+    expect(page.locator("article.post .post-body").first).to_have_text(full)
+
+
+def test_follow_from_profile_see_their_posts_then_unfollow(page: Page, seed):
+    erin = seed.user("erin", about_me="Birdwatcher.")
+    seed.posts(erin, ["Saw a heron today.", "Two kingfishers!"], ago=timedelta(hours=3))
+    seed.user("frank")
+    log_in(page, "frank")
+    expect(page.get_by_text("You aren't following anyone yet")).to_be_visible()
+    screenshot(page, "home-empty")
+
+    page.get_by_role("main").get_by_role("link", name="explore").click()
+    expect(page.get_by_role("heading", name="Explore")).to_be_visible()
+    page.locator("article.post").first.get_by_role("link", name="erin", exact=True).click()
+
+    expect(page.get_by_role("heading", name="erin")).to_be_visible()
+    expect(page.get_by_text("Birdwatcher.")).to_be_visible()
+    expect(page.locator(".counts")).to_contain_text("0 followers")
+    page.get_by_role("button", name="Follow").click()
+    expect(page.get_by_text("You are following erin.")).to_be_visible()
+    expect(page.locator(".counts")).to_contain_text("1 follower")
+    expect(page.get_by_role("button", name="Unfollow")).to_be_visible()
+
+    nav(page).get_by_role("link", name="Home").click()
+    posts = page.locator("article.post")
+    expect(posts).to_have_count(2)
+    expect(posts.first).to_contain_text("Two kingfishers!")
+    expect(posts.first.locator("time")).to_have_text("3 hours ago")
+    expect(posts.nth(1)).to_contain_text("Saw a heron today.")
+    screenshot(page, "home-following")
+
+    posts.first.get_by_role("link", name="erin", exact=True).click()
+    page.get_by_role("button", name="Unfollow").click()
+    expect(page.get_by_text("You are not following erin.")).to_be_visible()
+    nav(page).get_by_role("link", name="Home").click()
+    expect(page.locator("article.post")).to_have_count(0)
+    expect(page.get_by_text("You aren't following anyone yet")).to_be_visible()
+
+
+def test_edit_profile(page: Page, seed):
+    seed.user("gina")
+    seed.user("taken")
+    log_in(page, "gina")
+    nav(page).get_by_role("link", name="gina").click()
+    page.get_by_role("link", name="Edit your profile").click()
+
+    page.get_by_label("Username").fill("taken")
+    page.get_by_label("About me").fill("Coffee, code and crows.")
+    expect(page.locator("#about-counter")).to_have_text("117 characters left")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("That username is taken. Please choose another.")).to_be_visible()
+    expect(page.get_by_label("About me")).to_have_value("Coffee, code and crows.")
+
+    page.get_by_label("Username").fill("gina_b")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Your changes have been saved.")).to_be_visible()
+    expect(page).to_have_url("/user/gina_b")
+    expect(page.get_by_role("heading", name="gina_b")).to_be_visible()
+    expect(page.get_by_text("Coffee, code and crows.")).to_be_visible()
+    expect(nav(page).get_by_role("link", name="gina_b")).to_be_visible()
+
+
+def test_page_through_an_older_timeline(page: Page, seed):
+    # The test configuration shows 3 posts a page; 7 posts make pages of 3, 3 and 1.
+    hana = seed.user("hana")
+    seed.posts(hana, [f"Chirp number {n}" for n in range(1, 8)], ago=timedelta(days=2))
+    log_in(page, "hana")
+    posts = page.locator("article.post .post-body")
+    pager = page.get_by_role("navigation", name="Pages")
+
+    expect(posts).to_have_text(["Chirp number 7", "Chirp number 6", "Chirp number 5"])
+    expect(pager.get_by_role("link", name="Newer")).to_have_count(0)
+    pager.get_by_role("link", name="Older").click()
+    expect(posts).to_have_text(["Chirp number 4", "Chirp number 3", "Chirp number 2"])
+    screenshot(page, "home-page-2")
+    pager.get_by_role("link", name="Older").click()
+    expect(posts).to_have_text(["Chirp number 1"])
+    expect(pager.get_by_role("link", name="Older")).to_have_count(0)
+    expect(page.locator("article.post time").first).to_have_text("2 days ago")
+
+    pager.get_by_role("link", name="Newer").click()
+    expect(posts).to_have_text(["Chirp number 4", "Chirp number 3", "Chirp number 2"])
+    pager.get_by_role("link", name="Newer").click()
+    expect(posts).to_have_text(["Chirp number 7", "Chirp number 6", "Chirp number 5"])
+
+
+def test_missing_pages_show_a_404_in_the_site_layout(page: Page, seed):
+    seed.user("ivan")
+    log_in(page, "ivan")
+    response = page.goto("/user/nobody_here")
+    assert response.status == 404
+    expect(page.get_by_role("heading", name="404 · Not Found")).to_be_visible()
+    expect(page.get_by_text("There is no user called nobody_here.")).to_be_visible()
+    expect(nav(page).get_by_role("link", name="ivan")).to_be_visible()
+    screenshot(page, "not-found")
+
+    response = page.goto("/no/such/page")
+    assert response.status == 404
+    expect(page.get_by_text("That page does not exist.")).to_be_visible()
+    page.get_by_role("link", name="Go to the home page").click()
+    expect(page.get_by_role("heading", name="Hi, ivan!")).to_be_visible()
+
+
+def test_the_site_works_at_phone_width(new_context, seed):
+    judy = seed.user("judy")
+    seed.posts(judy, ["A chirp with a long unbroken word: " + "x" * 90])
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(page, "judy")
+    # Everything fits: no sideways scrolling, and the whole navigation bar is on screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    for name in ("Home", "Explore", "judy"):
+        box = nav(page).get_by_role("link", name=name).bounding_box()
+        assert box["x"] >= 0, name
+        assert box["x"] + box["width"] <= PHONE["width"], name
+    page.get_by_label("Say something").fill("Posting from my phone.")
+    page.get_by_role("button", name="Post").click()
+    expect(page.locator("article.post").first).to_contain_text("Posting from my phone.")
+    page.wait_for_load_state()  # the stylesheet too, before measuring
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_posting_works_without_javascript(new_context, seed):
+    seed.user("kim")
+    page = new_context(java_script_enabled=False).new_page()
+    log_in(page, "kim")
+    expect(page.locator("#post-counter")).to_have_text("Up to 140 characters")
+    page.get_by_label("Say something").fill("No scripts needed.")
+    page.get_by_role("button", name="Post").click()
+    expect(page.get_by_text("Your post is live!")).to_be_visible()
+    expect(page.locator("article.post").first).to_contain_text("No scripts needed.")
+
+
+def test_relative_times_move_on_while_the_page_stays_open(page: Page, seed):
+    lee = seed.user("lee")
+    seed.posts(lee, ["Fresh off the press."])
+    log_in(page, "lee")
+    # A visitor whose computer clock is a day behind still reads the server's time.
+    page.clock.install(time=datetime.now(UTC) - timedelta(days=1))
+    page.goto("/")
+    when = page.locator("article.post time")
+    expect(when).to_have_text("just now")
+    page.clock.fast_forward("01:00:30")
+    expect(when).to_have_text("1 hour ago")
+    page.clock.fast_forward("25:00:00")
+    expect(when).to_have_text("1 day ago")
+
+
+def test_every_page_names_the_site_and_has_its_favicon(page: Page, seed):
+    page.goto("/auth/register")
+    expect(page).to_have_title("Register · Chirp")
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    response = page.request.get(icon)
+    assert response.ok
+    assert response.headers["content-type"].startswith("image/svg+xml")
+    assert b"<svg" in response.body()
