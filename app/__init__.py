@@ -58,7 +58,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Filters the templates share."""
+    """Filters and functions the templates share."""
     from app.timefmt import relative_time
+    from app.urls import url_for_id
 
     app.add_template_filter(relative_time, "relative_time")
+    app.add_template_global(url_for_id)

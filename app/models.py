@@ -5,10 +5,11 @@ from __future__ import annotations
 import hmac
 import re
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app, url_for
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -17,6 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.extensions import db
 from app.pagination import Keyset, decode_text, decode_time_id, encode_time_id
 from app.types import UTCDateTime, utcnow
+from app.urls import url_for_id
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_]{3,32}$")
 POST_MAX_LENGTH = 140
@@ -144,7 +146,7 @@ class User(UserMixin, db.Model):
 
     def avatar(self, size: int = 64) -> str:
         """URL of this user's identicon, served by this site."""
-        return url_for("main.avatar", user_id=self.id, size=size)
+        return url_for_id("main.avatar", "user_id", self.id, size=size)
 
     def follow(self, user: User) -> None:
         """Follow ``user``; following someone already followed changes nothing."""
@@ -429,14 +431,23 @@ def user_by_username(username: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.username_key == username.lower()))
 
 
+@cache
+def _session_user_query() -> sa.Select[tuple[User]]:
+    # Built once: it runs on every request. Every page asks the user's roles (the navigation,
+    # the controls on each post), so they come in the same statement.
+    return (
+        sa.select(User)
+        .options(so.joinedload(User.roles))
+        .where(User.id == sa.bindparam("user_id", type_=sa.Integer))
+    )
+
+
 def user_from_session_key(key: str) -> User | None:
     """The user a session key from :meth:`User.get_id` names, if it is still valid."""
     ident, _, fingerprint = key.partition(":")
     if not ident.isdigit() or not fingerprint:
         return None
-    # Every page asks the user's roles (the navigation, the controls on each post): load them
-    # in the same statement.
-    user = db.session.get(User, int(ident), options=[so.joinedload(User.roles)])
+    user = db.session.scalars(_session_user_query(), {"user_id": int(ident)}).unique().one_or_none()
     if user is None or not hmac.compare_digest(user.session_fingerprint(), fingerprint):
         return None
     if not user.is_active:

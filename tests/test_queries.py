@@ -105,12 +105,19 @@ def test_older_timeline_pages_run_as_few_statements(app, db, busy, alice_client,
         url = html.unescape(re.search(r'<a href="([^"]+)" rel="next"', page).group(1))
 
 
-def test_healthz_renders_without_the_database(alice_client, statements):
+def test_healthz_renders_without_the_database(client, statements):
     statements.clear()
-    response = alice_client.get("/healthz")
+    response = client.get("/healthz")
     assert response.status_code == 200
     assert "ok" in response.get_data(as_text=True)
     assert statements == []
+
+
+def test_healthz_logged_in_only_loads_the_user(db, alice_client, statements):
+    # Flask-Login puts current_user in every template's context, so rendering loads the user.
+    start_counting(db, statements)
+    assert alice_client.get("/healthz").status_code == 200
+    assert len(statements) == 1
 
 
 @pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgresql"), reason="PostgreSQL setting")
