@@ -316,11 +316,12 @@ class Post(db.Model):
     hidden_by: so.Mapped[User | None] = so.relationship(foreign_keys=[hidden_by_id])
 
     __table_args__ = (
-        # Both start with the pagination order (timestamp, id), so a page is one index range read
+        # Both hold the pagination order (timestamp, id), so a page is one index range read
         # newest first, with no sort: explore uses the first, profiles and timelines the second
-        # (which also serves the foreign key when a user is deleted). Its hidden_at lets the
-        # visibility rule be checked from the index alone: the home timeline looks at the
-        # newest post of each followed account, and profiles count posts, without reading rows.
+        # per author (it also serves the foreign key when a user is deleted). Its trailing
+        # hidden_at lets the visibility rule be checked in the index: the home timeline looks at
+        # the newest post of each followed account, and profiles count posts, without reading
+        # table rows.
         sa.Index("ix_post_timestamp_id", "timestamp", "id"),
         sa.Index(
             "ix_post_user_id_timestamp_id_hidden_at", "user_id", "timestamp", "id", "hidden_at"
