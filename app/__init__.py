@@ -58,12 +58,14 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Filters and constants the templates share."""
+    """Filters, functions and constants the templates share."""
     from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
     from app.timefmt import relative_time
     from app.types import utcnow
+    from app.urls import url_for_id
 
     app.add_template_filter(relative_time, "relative_time")
+    app.add_template_global(url_for_id)
     app.jinja_env.globals.update(
         POST_MAX_LENGTH=POST_MAX_LENGTH, ABOUT_ME_MAX_LENGTH=ABOUT_ME_MAX_LENGTH, utcnow=utcnow
     )

@@ -123,8 +123,68 @@ def print_report(report: dict) -> None:
             timing = list(report["db"][column].values())[index]
             cells.append(f"{timing['median_ms']:9.2f} ({timing['statements']})")
         print(f"{name:30}" + "".join(f"{c:>16}" for c in cells))
+    print_targets(report)
     print("\nSeeding time (flask fake, SQLite): "
           + ", ".join(f"{k} {v:.0f} s" for k, v in report["seed_seconds"].items()))  # fmt: skip
+
+
+# The issue's targets: at L, DB time under 5 ms (SQLite and PostgreSQL), throughput at least
+# 40% of the floor's, no non-2xx responses; L/S latency ratio at most 1.5.
+DB_MS, FLOOR_SHARE, LS_RATIO = 5.0, 0.40, 1.5
+
+
+def target_rows(report: dict) -> list[tuple[str, list[tuple[str, float, bool]]]]:
+    """Each page (but the floors) of the largest size with (target, figure, met) per target.
+
+    Pages of different sizes have different names (the heaviest follower differs): they are
+    matched by position, as the benchmark lists them in the same order.
+    """
+    http, db = report["http"], report["db"]
+    size = list(http)[-1]
+    floor = next(iter(http[size].values()))["per_second"] or 1
+    rows = []
+    for index, (name, load) in enumerate(http[size].items()):
+        if name.startswith("floor"):
+            continue
+        checks = []
+        sqlite = db.get(f"SQLite {size}")
+        if sqlite:
+            ms = list(sqlite.values())[index]["median_ms"]
+            checks.append((f"SQLite {size} DB ms", ms, ms < DB_MS))
+        postgres = db.get(f"PostgreSQL {size}")
+        if postgres:
+            ms = list(postgres.values())[index]["median_ms"]
+            checks.append((f"PostgreSQL {size} DB ms", ms, ms < DB_MS))
+        share = load["per_second"] / floor
+        checks.append(("/floor", share, share >= FLOOR_SHARE))
+        checks.append(("non-2xx", load["not_ok"], load["not_ok"] == 0))
+        if size != "S" and "S" in http:
+            small = list(http["S"].values())[index]
+            for key in ("p50_ms", "p99_ms"):
+                ratio = load[key] / small[key] if small[key] else 0.0
+                checks.append((f"L/S {key[:3]}", ratio, ratio <= LS_RATIO))
+        rows.append((name, checks))
+    return rows
+
+
+def print_targets(report: dict) -> None:
+    """Which of the issue's targets each page meets (the figure, then ok or MISSED)."""
+    rows = target_rows(report)
+    if not rows:
+        return
+    print("\nTargets: DB < 5 ms, >= 40% of the floor's req/s, no non-2xx, L/S latency <= 1.5")
+    for name, checks in rows:
+        cells = []
+        for label, figure, met in checks:
+            shown = (
+                f"{figure:.0%}"
+                if label == "/floor"
+                else f"{figure:g}"
+                if label == "non-2xx"
+                else f"{figure:.2f}"
+            )
+            cells.append(f"{label} {shown} {'ok' if met else 'MISSED'}")
+        print(f"{name:30} " + "; ".join(cells))
 
 
 def main(argv: list[str] | None = None) -> int:

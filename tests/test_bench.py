@@ -4,6 +4,7 @@ import pytest
 
 from bench.dbtime import page_statements, time_statements
 from bench.load import parse_wrk
+from bench.run import target_rows
 from bench.subjects import RARE_READER, add_rare_reader, bench_pages
 
 WRK_OUTPUT = """Running 2s test @ http://127.0.0.1:5000/
@@ -49,3 +50,32 @@ def test_pages_and_their_statements(app, runner):
         assert timing.statements == len(statements)
         assert timing.median_ms >= timing.worst_statement_ms >= 0
     assert page_statements(app, "/healthz", None) == []
+
+
+def test_targets_are_checked_page_by_page():
+    def load(per_second, p50, p99, not_ok=0):
+        return {"per_second": per_second, "p50_ms": p50, "p99_ms": p99, "not_ok": not_ok}
+
+    def timing(ms):
+        return {"statements": 2, "median_ms": ms, "worst_statement_ms": ms}
+
+    report = {
+        "http": {
+            "S": {"floor: /healthz": load(1000, 1, 2), "home, follows 99": load(500, 10, 20)},
+            "L": {"floor: /healthz": load(1000, 1, 2), "home, follows 2000": load(300, 12, 40, 1)},
+        },
+        "db": {
+            "SQLite L": {"floor: /healthz": timing(0), "home, follows 2000": timing(0.5)},
+            "PostgreSQL L": {"floor: /healthz": timing(0), "home, follows 2000": timing(6)},
+        },
+    }
+    [(name, checks)] = target_rows(report)
+    assert name == "home, follows 2000"
+    assert {label: met for label, _figure, met in checks} == {
+        "SQLite L DB ms": True,
+        "PostgreSQL L DB ms": False,
+        "/floor": False,  # 30% of the floor
+        "non-2xx": False,
+        "L/S p50": True,  # 1.2
+        "L/S p99": False,  # 2.0
+    }

@@ -26,6 +26,16 @@ def statements(db):
     sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
+def start_counting(db, statements) -> None:
+    """Forget the objects loaded so far, as a real request's new session would, and count afresh.
+
+    The test client's requests share the test's session: without this, the user (and their
+    roles) would come from its identity map and go uncounted.
+    """
+    db.session.expunge_all()
+    statements.clear()
+
+
 @pytest.fixture
 def busy(db, alice):
     """Alice follows 40 people (and is followed by them), each of whom wrote 2 posts."""
@@ -53,7 +63,8 @@ def busy(db, alice):
     return people
 
 
-# The most statements each page may run: the logged-in user, then the page's own queries.
+# The most statements each page may run: the logged-in user (with their roles), then the page's
+# own queries.
 PAGES = {
     "/": 2,  # user, timeline
     "/explore": 2,  # user, posts with their authors
@@ -65,13 +76,13 @@ PAGES = {
 
 @pytest.mark.parametrize(("url", "most"), PAGES.items())
 def test_statements_per_page_do_not_grow_with_page_size(
-    app, busy, alice_client, statements, url, most
+    app, db, busy, alice_client, statements, url, most
 ):
     counts = []
     for per_page in (2, 30):
         app.config["POSTS_PER_PAGE"] = per_page
         alice_client.get(url)  # last_seen is written at most once a minute: get that done
-        statements.clear()
+        start_counting(db, statements)
         response = alice_client.get(url)
         assert response.status_code == 200
         counts.append(len(statements))
@@ -82,24 +93,31 @@ def test_statements_per_page_do_not_grow_with_page_size(
     assert counts[0] == counts[1] <= most
 
 
-def test_older_timeline_pages_run_as_few_statements(app, busy, alice_client, statements):
+def test_older_timeline_pages_run_as_few_statements(app, db, busy, alice_client, statements):
     app.config["POSTS_PER_PAGE"] = 10
     alice_client.get("/")
     url = "/"
     for _ in range(5):
-        statements.clear()
+        start_counting(db, statements)
         page = alice_client.get(url).get_data(as_text=True)
         assert 'class="post"' in page
         assert len(statements) <= PAGES["/"]
         url = html.unescape(re.search(r'<a href="([^"]+)" rel="next"', page).group(1))
 
 
-def test_healthz_renders_without_the_database(alice_client, statements):
+def test_healthz_renders_without_the_database(client, statements):
     statements.clear()
-    response = alice_client.get("/healthz")
+    response = client.get("/healthz")
     assert response.status_code == 200
     assert "ok" in response.get_data(as_text=True)
     assert statements == []
+
+
+def test_healthz_logged_in_only_loads_the_user(db, alice_client, statements):
+    # Flask-Login puts current_user in every template's context, so rendering loads the user.
+    start_counting(db, statements)
+    assert alice_client.get("/healthz").status_code == 200
+    assert len(statements) == 1
 
 
 @pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgresql"), reason="PostgreSQL setting")

@@ -11,6 +11,7 @@ EXPECTED = {
     "busy_timeout": 5000,  # a locked database is waited for, not an error
     "foreign_keys": 1,  # ON DELETE CASCADE and references are enforced
     "synchronous": 1,  # NORMAL: safe with WAL, far fewer fsyncs than FULL
+    "cache_size": -65536,  # 64 MiB of cached pages per connection
 }
 
 

@@ -1,0 +1,26 @@
+"""Links that a page builds once per post, at a fraction of ``url_for``'s cost."""
+
+from flask import g, url_for
+
+# An id no row will have. Built into a URL, its digits show where the id goes.
+_MARK = str(9_007_199_254_740_881)
+
+
+def url_for_id(endpoint: str, name: str, value: int, **values) -> str:
+    """``url_for(endpoint, **{name: value}, **values)``, where ``name`` is an ``<int:...>`` part.
+
+    The first call for an endpoint (and the same other ``values``) in a request builds the URL
+    with a marker for ``value`` and keeps the text on either side; the others only put the
+    number in between. The result is what url_for gives; a listing of 25 posts makes about a
+    hundred of these links.
+    """
+    key = (endpoint, name, *sorted(values.items()))
+    templates = g.setdefault("_url_templates", {})
+    parts = templates.get(key)
+    if parts is None:
+        built = url_for(endpoint, **{name: int(_MARK)}, **values)
+        head, _, tail = built.partition(_MARK)
+        parts = templates[key] = (head, tail) if built.count(_MARK) == 1 else ()
+    if not parts:
+        return url_for(endpoint, **{name: value}, **values)
+    return f"{parts[0]}{int(value)}{parts[1]}"

@@ -1,0 +1,30 @@
+"""Per-post links built by url_for_id are exactly what url_for builds."""
+
+import pytest
+from flask import url_for
+
+from app.urls import url_for_id
+
+CASES = [
+    ("posts.view", "post_id", {}),
+    ("posts.edit", "post_id", {}),
+    ("moderation.hide_post", "post_id", {"next": "/user/bob?after=1_2&x=%20"}),
+    ("main.avatar", "user_id", {"size": 48}),
+]
+
+
+@pytest.mark.parametrize("script_root", ["", "/chirp"])
+@pytest.mark.parametrize(("endpoint", "name", "values"), CASES)
+def test_same_links_as_url_for(app, script_root, endpoint, name, values):
+    with app.test_request_context("/", base_url=f"http://example.com{script_root}/"):
+        for value in (1, 42, 9_007_199_254_740_881, 10**20):
+            assert url_for_id(endpoint, name, value, **values) == url_for(
+                endpoint, **{name: value}, **values
+            )
+
+
+def test_a_link_built_before_changes_nothing_for_other_values(app):
+    with app.test_request_context("/"):
+        assert url_for_id("main.avatar", "user_id", 7, size=48) == "/avatar/7/48.svg"
+        assert url_for_id("main.avatar", "user_id", 7, size=128) == "/avatar/7/128.svg"
+        assert url_for_id("posts.view", "post_id", 3) == url_for("posts.view", post_id=3)
