@@ -97,6 +97,66 @@ def test_main_pages_pass_axe_and_fit(new_context, seed, viewport, scheme):
     assert found == []
 
 
+def seed_staff_world(seed) -> dict[str, str]:
+    """seed_world plus a moderator, an admin, an open report and audit entries.
+
+    Returns the staff pages to review, by name.
+    """
+    seed_world(seed)
+    mod = seed.user("mia", about_me="Keeps the peace.")
+    admin = seed.user("ada")
+    dan = seed.user("dan")
+    seed.grant(mod, "moderator", "volunteered at the meetup")
+    seed.grant(admin, "admin", "runs the server")
+    [post] = seed.posts(dan, ["Buy cheap watches at a site I will not name!"], timedelta(hours=1))
+    report = seed.report(post, reporter_id=1, reason="Spam: the same advert every hour.\nTwice.")
+    return {
+        "moderation-queue": "/moderation/",
+        "moderation-reported-post": f"/post/{post}",
+        "moderation-hide": f"/moderation/post/{post}/hide?next=/moderation/",
+        "moderation-suspend": "/moderation/user/dan/suspend",
+        "moderation-dismiss": f"/moderation/report/{report}/dismiss",
+    }
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_staff_pages_pass_axe_and_fit(new_context, seed, viewport, scheme):
+    """The moderation pages (as a moderator) and the admin pages (as an admin), filled in."""
+    moderation_pages = seed_staff_world(seed)
+    found = []
+    moderator = new_context(viewport=viewport, color_scheme=scheme).new_page()
+    log_in(moderator, "mia")
+    for name, url in moderation_pages.items():
+        found += review(moderator, name, url)
+    moderator.goto(moderation_pages["moderation-hide"])
+    moderator.get_by_role("button", name="Hide post").click()  # no reason given
+    expect(moderator.get_by_text("Please give a reason.")).to_be_visible()
+    found += [f"moderation-hide-errors: {problem}" for problem in axe_violations(moderator)]
+    screenshot(moderator, "moderation-hide-errors")
+    moderator.get_by_label("Reason (kept in the audit log)").fill("Spam, reported twice.")
+    moderator.get_by_role("button", name="Hide post").click()
+    expect(moderator.get_by_text("The post is hidden")).to_be_visible()
+
+    admin = new_context(viewport=viewport, color_scheme=scheme).new_page()
+    log_in(admin, "ada")
+    found += review(admin, "admin-roles", "/admin/")
+    admin.get_by_label("Username", exact=True).fill("nobody")
+    admin.get_by_role("button", name="Grant role").click()
+    expect(admin.get_by_text("There is no user called nobody.")).to_be_visible()
+    found += [f"admin-roles-errors: {problem}" for problem in axe_violations(admin)]
+    screenshot(admin, "admin-roles-errors")
+    # Enter in a field submits with the form's first button: that must grant, never revoke.
+    admin.get_by_label("Role", exact=True).select_option("Moderator")
+    admin.get_by_label("Reason (kept in the audit log)").fill("Helps out at weekends.")
+    admin.get_by_label("Username", exact=True).fill("dan")
+    admin.get_by_label("Username", exact=True).press("Enter")
+    expect(admin.get_by_text("dan is now moderator.")).to_be_visible()
+    found += review(admin, "admin-audit", "/admin/audit")
+    expect(admin.get_by_text("Spam, reported twice.")).to_be_visible()
+    assert found == []
+
+
 def page_kind(url: str, usernames: set[str]) -> tuple[str, ...]:
     """What makes two URLs the same page: the path, with usernames and ids taken out."""
     path = urlsplit(url).path.strip("/").split("/")
