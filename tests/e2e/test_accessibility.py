@@ -277,6 +277,52 @@ def test_keyboard_alone_logs_in_posts_and_shows_focus(page: Page, seed):
     assert any("Older" in stop for stop in stops), " | ".join(stops)  # reached the pager
 
 
+def nav_tab_stops(page: Page) -> list[dict]:
+    """Tab from the top of the page through the main navigation: each stop's name and box."""
+    page.keyboard.press("Tab")  # the skip link
+    stops = []
+    while len(stops) < 20:
+        page.keyboard.press("Tab")
+        stop = page.evaluate(
+            """() => {
+                const e = document.activeElement;
+                if (!e.closest('nav[aria-label=Main]')) return null;
+                const box = e.getBoundingClientRect();
+                return {name: e.textContent.trim(), left: box.left, right: box.right,
+                        middle: (box.top + box.bottom) / 2};
+            }"""
+        )
+        if stop is None:
+            return stops
+        stops.append(stop)
+    return stops
+
+
+def reads_before(first: dict, second: dict) -> bool:
+    """True if ``first`` comes before ``second`` reading row by row, left to right."""
+    same_row = abs(first["middle"] - second["middle"]) < 8
+    return second["left"] >= first["right"] if same_row else second["middle"] > first["middle"]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize(
+    ("username", "places"),
+    [("alice", ["Home", "Explore"]), ("ada", ["Home", "Explore", "Moderation", "Admin"])],
+    ids=["member", "admin"],
+)
+def test_nav_tab_order_is_the_visual_order(new_context, seed, viewport, username, places):
+    """Keyboard users meet the navigation's links in the order sighted users read them."""
+    seed.grant(seed.user("ada"), "admin")
+    seed.user("alice")
+    page = new_context(viewport=viewport).new_page()
+    log_in(page, username)
+    stops = nav_tab_stops(page)
+    names = [stop["name"] for stop in stops]
+    assert names == ["Chirp", *places, username, "Settings", "Log out"]
+    assert all(reads_before(a, b) for a, b in pairwise(stops)), stops
+    screenshot(page, f"nav-{username}")
+
+
 def test_every_form_field_has_a_label(page: Page, seed):
     seed.user("alice")
     unlabelled = []
