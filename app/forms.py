@@ -2,8 +2,9 @@
 
 from flask_wtf import FlaskForm
 from wtforms import SubmitField, TextAreaField
-from wtforms.validators import StopValidation
+from wtforms.validators import DataRequired, Length, StopValidation
 
+from app.models import REASON_MAX_LENGTH
 from app.text import has_control_characters
 
 CONTROL_CHARACTER_MESSAGE = "Remove the invisible control characters from this field."
@@ -26,6 +27,23 @@ def refuse_control_characters(form, field) -> None:
     multiline = isinstance(field, TextAreaField)
     if isinstance(field.data, str) and has_control_characters(field.data, multiline):
         raise StopValidation(CONTROL_CHARACTER_MESSAGE)
+
+
+def reason_field(
+    label: str = "Reason (kept in the audit log)", missing: str = "Please give a reason."
+) -> TextAreaField:
+    """A required free-text reason (a report, or a moderator's or an admin's action).
+
+    ``missing`` is the error shown when it is left empty.
+    """
+    return TextAreaField(
+        label,
+        filters=[strip_text],
+        validators=[
+            DataRequired(message=missing),
+            Length(max=REASON_MAX_LENGTH, message=f"At most {REASON_MAX_LENGTH} characters."),
+        ],
+    )
 
 
 class ChirpForm(FlaskForm):

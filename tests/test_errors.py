@@ -7,8 +7,10 @@ def test_404_page(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     page = response.get_data(as_text=True)
-    assert "404" in page
-    assert "Chirp" in page
+    assert "<h1>Page not found</h1>" in page
+    assert "<title>Page not found · Chirp</title>" in page
+    # The number is still there for whoever reports the problem, just not as the heading.
+    assert '<p class="error-code">Error 404 (Not Found)</p>' in page
 
 
 def test_405_keeps_allow_header(client):
@@ -24,14 +26,28 @@ def test_413_for_oversized_body(alice_client):
     assert "too large" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("code", [400, 403, 429])
-def test_other_error_pages(app, client, code):
+@pytest.mark.parametrize(
+    ("code", "heading", "name"),
+    [
+        (400, "That did not work", "Bad Request"),
+        (403, "Not allowed", "Forbidden"),
+        (404, "Page not found", "Not Found"),
+        (405, "Not possible here", "Method Not Allowed"),
+        (413, "That is too much at once", "Request Entity Too Large"),
+        (429, "Slow down a little", "Too Many Requests"),
+    ],
+)
+def test_error_pages_speak_plainly(app, client, code, heading, name):
+    """Every handled status gets a heading in words; the number is only a small footnote."""
     from flask import abort
 
     app.add_url_rule(f"/raise/{code}", f"raise_{code}", lambda: abort(code))
     response = client.get(f"/raise/{code}")
     assert response.status_code == code
-    assert f"{code} ·" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert f"<h1>{heading}</h1>" in page
+    assert f'<p class="error-code">Error {code} ({name})</p>' in page
+    assert "Go to the home page" in page
 
 
 def test_500_rolls_back_and_renders(app, client, db):
@@ -43,4 +59,7 @@ def test_500_rolls_back_and_renders(app, client, db):
     app.add_url_rule("/broken", "broken", broken)
     response = client.get("/broken")
     assert response.status_code == 500
-    assert "Something went wrong" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "<h1>Something went wrong</h1>" in page
+    assert "it has been logged" in page
+    assert "Error 500 (Internal Server Error)" in page

@@ -1,10 +1,10 @@
 """The form for granting and revoking roles."""
 
-from wtforms import SelectChoice, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import SelectChoice, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, ValidationError
 
-from app.forms import ChirpForm, strip_text
-from app.models import REASON_MAX_LENGTH, ROLE_NAMES, user_by_username
+from app.forms import ChirpForm, reason_field, strip_text
+from app.models import ROLE_NAMES, user_by_username
 
 
 class RoleForm(ChirpForm):
@@ -14,14 +14,7 @@ class RoleForm(ChirpForm):
     role = SelectField(
         "Role", choices=[SelectChoice(name, name.capitalize()) for name in ROLE_NAMES]
     )
-    reason = TextAreaField(
-        "Reason (kept in the audit log)",
-        filters=[strip_text],
-        validators=[
-            DataRequired(message="Please give a reason."),
-            Length(max=REASON_MAX_LENGTH, message=f"At most {REASON_MAX_LENGTH} characters."),
-        ],
-    )
+    reason = reason_field()
     grant = SubmitField("Grant role")
     revoke = SubmitField("Revoke role")
 

@@ -82,18 +82,27 @@ def create(username: str, email: str, roles: tuple[str, ...]) -> None:
     click.echo(f"Created {username}" + (f" ({', '.join(roles)})." if roles else "."))
 
 
+def _change_role(username: str, role: str, grant: bool) -> None:
+    """Grant or revoke ``role``, with an audit entry; says so if there is nothing to change."""
+    user = _user(username)
+    if grant:
+        changed, action, already, done = user.grant_role(role), "grant", "already is", "is now"
+    else:
+        changed, action, already, done = user.revoke_role(role), "revoke", "is not", "is no longer"
+    if not changed:
+        click.echo(f"{user.username} {already} {role}.")
+        return
+    record_action(None, f"role.{action}", user, f"{role}, {CLI_REASON}")
+    db.session.commit()
+    click.echo(f"{user.username} {done} {role}.")
+
+
 @users.command("grant")
 @click.argument("username")
 @click.argument("role", type=click.Choice(ROLE_NAMES))
 def grant(username: str, role: str) -> None:
     """Give USERNAME the role ROLE."""
-    user = _user(username)
-    if not user.grant_role(role):
-        click.echo(f"{user.username} already is {role}.")
-        return
-    record_action(None, "role.grant", user, f"{role}, {CLI_REASON}")
-    db.session.commit()
-    click.echo(f"{user.username} is now {role}.")
+    _change_role(username, role, grant=True)
 
 
 @users.command("revoke")
@@ -101,13 +110,7 @@ def grant(username: str, role: str) -> None:
 @click.argument("role", type=click.Choice(ROLE_NAMES))
 def revoke(username: str, role: str) -> None:
     """Take the role ROLE away from USERNAME."""
-    user = _user(username)
-    if not user.revoke_role(role):
-        click.echo(f"{user.username} is not {role}.")
-        return
-    record_action(None, "role.revoke", user, f"{role}, {CLI_REASON}")
-    db.session.commit()
-    click.echo(f"{user.username} is no longer {role}.")
+    _change_role(username, role, grant=False)
 
 
 @users.command("list")

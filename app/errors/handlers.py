@@ -8,7 +8,17 @@ from app.errors import bp
 from app.extensions import db
 from app.ratelimits import describe_wait, seconds_until_reset
 
-# What each status means to a person, shown under the heading.
+# Each status in a person's words: the page heading, and what it means (shown under it). The
+# number and its standard name still appear, smaller, for whoever reports the problem.
+HEADINGS = {
+    400: "That did not work",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Not possible here",
+    413: "That is too much at once",
+    429: "Slow down a little",
+    500: "Something went wrong",
+}
 EXPLANATIONS = {
     400: "The request could not be understood.",
     403: "You are not allowed to do that.",
@@ -16,9 +26,9 @@ EXPLANATIONS = {
     405: "That page cannot be used that way.",
     413: "What you sent is too large.",
     429: "You are doing that too often.",
-    500: "Something went wrong on our side. It has been logged; please try again.",
+    500: "The fault is ours, and it has been logged. Please try again.",
 }
-HANDLED = tuple(EXPLANATIONS)
+HANDLED = tuple(HEADINGS)
 
 
 def render_error(error: HTTPException):
@@ -27,8 +37,14 @@ def render_error(error: HTTPException):
     description = error.description
     if description == type(error).description:
         description = EXPLANATIONS.get(code, description)
+    heading = HEADINGS.get(code, error.name)
     body = render_template(
-        "errors/error.html", title=error.name, code=code, name=error.name, message=description
+        "errors/error.html",
+        title=heading,
+        heading=heading,
+        code=code,
+        name=error.name,
+        message=description,
     )
     response = error.get_response()
     response.set_data(body)

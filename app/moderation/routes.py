@@ -4,13 +4,15 @@ Every action asks for a reason on a confirmation page (GET) and is done by a POS
 writes an audit log entry.
 """
 
+from collections.abc import Callable
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.safe_next import safe_next_path
 from app.extensions import db
 from app.main.routes import page_links, page_of, user_or_404
-from app.models import REPORTS_OLDEST_FIRST, Post, Report, open_reports, record_action
+from app.models import REPORTS_OLDEST_FIRST, Post, Report, User, open_reports, record_action
 from app.moderation import bp
 from app.moderation.forms import ReasonForm
 from app.permissions import require_role
@@ -58,100 +60,111 @@ def queue():
     )
 
 
+def confirmed_action(
+    form: ReasonForm,
+    action: str,
+    target: Post | User | Report,
+    apply: Callable[[], None],
+    done: str,
+    destination: str,
+    confirm: tuple[str, str],
+    **shown,
+):
+    """The flow every moderation action shares.
+
+    A valid POST applies the change, writes the audit entry ``action`` with the reason, commits,
+    says ``done`` and goes back; anything else shows the ``(heading, explanation)`` confirmation
+    page with ``shown`` (the post, user or report concerned).
+    """
+    if form.validate_on_submit():
+        apply()
+        record_action(current_user, action, target, form.reason.data)
+        db.session.commit()
+        flash(done, "success")
+        return back_to(destination)
+    return confirm_page(form, *confirm, **shown)
+
+
+def set_post_hidden(post_id: int, hide: bool):
+    """Hide or unhide a post, once the moderator confirms and says why."""
+    post = post_or_404(post_id)
+    destination = url_for("posts.view", post_id=post.id)
+    if post.is_hidden == hide:
+        flash(f"That post is {'already' if hide else 'not'} hidden.", "info")
+        return back_to(destination)
+    if hide:
+        verb, apply = "Hide", lambda: post.hide(current_user)
+        done = "The post is hidden; its open reports are resolved."
+        explanation = (
+            "Only its author will still see it, marked hidden. Its open reports will be resolved."
+        )
+    else:
+        verb, apply = "Unhide", post.unhide
+        done, explanation = "The post is visible to everyone again.", "Everyone will see it again."
+    form = ReasonForm(f"{verb} post")
+    confirm = (f"{verb} this post", explanation)
+    action = f"post.{verb.lower()}"
+    return confirmed_action(form, action, post, apply, done, destination, confirm, post=post)
+
+
 @bp.route("/post/<int:post_id>/hide", methods=["GET", "POST"])
 @require_role("moderator")
 def hide_post(post_id: int):
     """Hide a post from everyone but its author; settles its open reports."""
-    post = post_or_404(post_id)
-    if post.is_hidden:
-        flash("That post is already hidden.", "info")
-        return back_to(url_for("posts.view", post_id=post.id))
-    form = ReasonForm("Hide post")
-    if form.validate_on_submit():
-        post.hide(current_user)
-        record_action(current_user, "post.hide", post, form.reason.data)
-        db.session.commit()
-        flash("The post is hidden; its open reports are resolved.", "success")
-        return back_to(url_for("posts.view", post_id=post.id))
-    return confirm_page(
-        form,
-        "Hide this post",
-        "Only its author will still see it, marked hidden. Its open reports will be resolved.",
-        post=post,
-    )
+    return set_post_hidden(post_id, hide=True)
 
 
 @bp.route("/post/<int:post_id>/unhide", methods=["GET", "POST"])
 @require_role("moderator")
 def unhide_post(post_id: int):
     """Show a hidden post to everyone again."""
-    post = post_or_404(post_id)
-    if not post.is_hidden:
-        flash("That post is not hidden.", "info")
-        return back_to(url_for("posts.view", post_id=post.id))
-    form = ReasonForm("Unhide post")
-    if form.validate_on_submit():
-        post.unhide()
-        record_action(current_user, "post.unhide", post, form.reason.data)
-        db.session.commit()
-        flash("The post is visible to everyone again.", "success")
-        return back_to(url_for("posts.view", post_id=post.id))
-    return confirm_page(form, "Unhide this post", "Everyone will see it again.", post=post)
+    return set_post_hidden(post_id, hide=False)
 
 
-def _may_suspend(user) -> None:
+def set_user_suspended(username: str, suspend: bool):
+    """Suspend an account or lift its suspension, once the moderator confirms and says why.
+
+    Nobody may do this to themselves, and only an admin may do it to staff.
+    """
+    user = user_or_404(username)
     if user.id == current_user.id:
         abort(403, description="You cannot suspend yourself.")
     if user.roles and not current_user.has_role("admin"):
         abort(403, description="Only an admin can suspend a moderator or an admin.")
+    destination = url_for("main.user", username=user.username)
+    if user.is_suspended == suspend:
+        flash(f"{user.username} is {'already' if suspend else 'not'} suspended.", "info")
+        return back_to(destination)
+
+    def apply() -> None:
+        user.suspended_at = utcnow() if suspend else None
+
+    if suspend:
+        verb, done = "Suspend", f"{user.username} is suspended."
+        explanation = (
+            "They will be logged out and unable to log in, and nobody else will see their posts."
+        )
+    else:
+        verb, done = "Unsuspend", f"{user.username} can log in again."
+        explanation = "They will be able to log in again, and their posts will be visible."
+    form = ReasonForm(f"{verb} {user.username}")
+    confirm = (f"{verb} {user.username}", explanation)
+    action = f"user.{verb.lower()}"
+    return confirmed_action(form, action, user, apply, done, destination, confirm, user=user)
 
 
 @bp.route("/user/<username>/suspend", methods=["GET", "POST"])
 @require_role("moderator")
 def suspend_user(username: str):
     """Suspend an account: it cannot log in, its sessions end, its posts are hidden."""
-    user = user_or_404(username)
-    _may_suspend(user)
-    if user.is_suspended:
-        flash(f"{user.username} is already suspended.", "info")
-        return back_to(url_for("main.user", username=user.username))
-    form = ReasonForm(f"Suspend {user.username}")
-    if form.validate_on_submit():
-        user.suspended_at = utcnow()
-        record_action(current_user, "user.suspend", user, form.reason.data)
-        db.session.commit()
-        flash(f"{user.username} is suspended.", "success")
-        return back_to(url_for("main.user", username=user.username))
-    return confirm_page(
-        form,
-        f"Suspend {user.username}",
-        "They will be logged out and unable to log in, and nobody else will see their posts.",
-        user=user,
-    )
+    return set_user_suspended(username, suspend=True)
 
 
 @bp.route("/user/<username>/unsuspend", methods=["GET", "POST"])
 @require_role("moderator")
 def unsuspend_user(username: str):
     """Lift a suspension."""
-    user = user_or_404(username)
-    _may_suspend(user)
-    if not user.is_suspended:
-        flash(f"{user.username} is not suspended.", "info")
-        return back_to(url_for("main.user", username=user.username))
-    form = ReasonForm(f"Unsuspend {user.username}")
-    if form.validate_on_submit():
-        user.suspended_at = None
-        record_action(current_user, "user.unsuspend", user, form.reason.data)
-        db.session.commit()
-        flash(f"{user.username} can log in again.", "success")
-        return back_to(url_for("main.user", username=user.username))
-    return confirm_page(
-        form,
-        f"Unsuspend {user.username}",
-        "They will be able to log in again, and their posts will be visible.",
-        user=user,
-    )
+    return set_user_suspended(username, suspend=False)
 
 
 @bp.route("/report/<int:report_id>/dismiss", methods=["GET", "POST"])
@@ -164,17 +177,17 @@ def dismiss_report(report_id: int):
     if not report.is_open:
         flash("That report is already resolved.", "info")
         return back_to(url_for("moderation.queue"))
-    form = ReasonForm("Dismiss report")
-    if form.validate_on_submit():
-        report.resolve(current_user)
-        record_action(current_user, "report.dismiss", report, form.reason.data)
-        db.session.commit()
-        flash("The report is dismissed.", "success")
-        return back_to(url_for("moderation.queue"))
-    return confirm_page(
-        form,
-        "Dismiss this report",
-        "The report will be resolved and the post will stay as it is.",
+    return confirmed_action(
+        ReasonForm("Dismiss report"),
+        action="report.dismiss",
+        target=report,
+        apply=lambda: report.resolve(current_user),
+        done="The report is dismissed.",
+        destination=url_for("moderation.queue"),
+        confirm=(
+            "Dismiss this report",
+            "The report will be resolved and the post will stay as it is.",
+        ),
         post=report.post,
         report=report,
     )

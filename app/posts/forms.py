@@ -1,11 +1,9 @@
 """Forms for changing, deleting and reporting a post."""
 
-from wtforms import SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import SubmitField
 
-from app.forms import ChirpForm, strip_text
+from app.forms import ChirpForm, reason_field
 from app.main.forms import PostForm
-from app.models import REASON_MAX_LENGTH
 
 
 class EditPostForm(PostForm):
@@ -27,12 +25,5 @@ class DeletePostForm(ChirpForm):
 class ReportForm(ChirpForm):
     """Tell the moderators what is wrong with a post."""
 
-    reason = TextAreaField(
-        "What is wrong with this post?",
-        filters=[strip_text],
-        validators=[
-            DataRequired(message="Please say what is wrong."),
-            Length(max=REASON_MAX_LENGTH, message=f"At most {REASON_MAX_LENGTH} characters."),
-        ],
-    )
+    reason = reason_field("What is wrong with this post?", "Please say what is wrong.")
     submit = SubmitField("Send report")

@@ -22,7 +22,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from app import create_app
 from app.extensions import db
-from app.models import Post, User
+from app.models import Post, Report, User, record_action
 from app.types import utcnow
 from tests.conftest import PASSWORD, TEST_DATABASE_URL, TestConfig, empty_all_tables
 from tests.e2e.helpers import DESKTOP, SCREENSHOTS
@@ -154,21 +154,43 @@ class Seeder:
             db.session.commit()
             return user.id
 
-    def posts(self, user_id: int, bodies: list[str], ago: timedelta = timedelta(0)) -> None:
-        """Posts by ``user_id``, the last of ``bodies`` the newest, written ``ago`` and earlier."""
+    def posts(self, user_id: int, bodies: list[str], ago: timedelta = timedelta(0)) -> list[int]:
+        """Posts by ``user_id``, the last of ``bodies`` the newest, written ``ago`` and earlier.
+
+        Returns the new posts' ids, in the order of ``bodies``.
+        """
         with self.app.app_context():
             now = utcnow() - ago
             count = len(bodies)
-            for index, body in enumerate(bodies):
-                when = now - timedelta(minutes=count - 1 - index)
-                db.session.add(Post(body=body, user_id=user_id, timestamp=when))
+            posts = [
+                Post(body=body, user_id=user_id, timestamp=now - timedelta(minutes=count - 1 - i))
+                for i, body in enumerate(bodies)
+            ]
+            db.session.add_all(posts)
             db.session.commit()
+            return [post.id for post in posts]
 
     def follow(self, follower_id: int, followed_id: int) -> None:
         """Make one user follow another."""
         with self.app.app_context():
             db.session.get(User, follower_id).follow(db.session.get(User, followed_id))
             db.session.commit()
+
+    def grant(self, user_id: int, role: str, reason: str = "seeded staff") -> None:
+        """Give a user a role, with the audit log entry an admin's grant would leave."""
+        with self.app.app_context():
+            user = db.session.get(User, user_id)
+            user.grant_role(role)
+            record_action(None, "role.grant", user, f"{role}: {reason}")
+            db.session.commit()
+
+    def report(self, post_id: int, reporter_id: int, reason: str) -> int:
+        """An open report on a post, waiting in the moderation queue; returns its id."""
+        with self.app.app_context():
+            report = Report(post_id=post_id, reporter_id=reporter_id, reason=reason)
+            db.session.add(report)
+            db.session.commit()
+            return report.id
 
 
 @pytest.fixture

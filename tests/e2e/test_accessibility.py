@@ -97,6 +97,66 @@ def test_main_pages_pass_axe_and_fit(new_context, seed, viewport, scheme):
     assert found == []
 
 
+def seed_staff_world(seed) -> dict[str, str]:
+    """seed_world plus a moderator, an admin, an open report and audit entries.
+
+    Returns the staff pages to review, by name.
+    """
+    seed_world(seed)
+    mod = seed.user("mia", about_me="Keeps the peace.")
+    admin = seed.user("ada")
+    dan = seed.user("dan")
+    seed.grant(mod, "moderator", "volunteered at the meetup")
+    seed.grant(admin, "admin", "runs the server")
+    [post] = seed.posts(dan, ["Buy cheap watches at a site I will not name!"], timedelta(hours=1))
+    report = seed.report(post, reporter_id=1, reason="Spam: the same advert every hour.\nTwice.")
+    return {
+        "moderation-queue": "/moderation/",
+        "moderation-reported-post": f"/post/{post}",
+        "moderation-hide": f"/moderation/post/{post}/hide?next=/moderation/",
+        "moderation-suspend": "/moderation/user/dan/suspend",
+        "moderation-dismiss": f"/moderation/report/{report}/dismiss",
+    }
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_staff_pages_pass_axe_and_fit(new_context, seed, viewport, scheme):
+    """The moderation pages (as a moderator) and the admin pages (as an admin), filled in."""
+    moderation_pages = seed_staff_world(seed)
+    found = []
+    moderator = new_context(viewport=viewport, color_scheme=scheme).new_page()
+    log_in(moderator, "mia")
+    for name, url in moderation_pages.items():
+        found += review(moderator, name, url)
+    moderator.goto(moderation_pages["moderation-hide"])
+    moderator.get_by_role("button", name="Hide post").click()  # no reason given
+    expect(moderator.get_by_text("Please give a reason.")).to_be_visible()
+    found += [f"moderation-hide-errors: {problem}" for problem in axe_violations(moderator)]
+    screenshot(moderator, "moderation-hide-errors")
+    moderator.get_by_label("Reason (kept in the audit log)").fill("Spam, reported twice.")
+    moderator.get_by_role("button", name="Hide post").click()
+    expect(moderator.get_by_text("The post is hidden")).to_be_visible()
+
+    admin = new_context(viewport=viewport, color_scheme=scheme).new_page()
+    log_in(admin, "ada")
+    found += review(admin, "admin-roles", "/admin/")
+    admin.get_by_label("Username", exact=True).fill("nobody")
+    admin.get_by_role("button", name="Grant role").click()
+    expect(admin.get_by_text("There is no user called nobody.")).to_be_visible()
+    found += [f"admin-roles-errors: {problem}" for problem in axe_violations(admin)]
+    screenshot(admin, "admin-roles-errors")
+    # Enter in a field submits with the form's first button: that must grant, never revoke.
+    admin.get_by_label("Role", exact=True).select_option("Moderator")
+    admin.get_by_label("Reason (kept in the audit log)").fill("Helps out at weekends.")
+    admin.get_by_label("Username", exact=True).fill("dan")
+    admin.get_by_label("Username", exact=True).press("Enter")
+    expect(admin.get_by_text("dan is now moderator.")).to_be_visible()
+    found += review(admin, "admin-audit", "/admin/audit")
+    expect(admin.get_by_text("Spam, reported twice.")).to_be_visible()
+    assert found == []
+
+
 def page_kind(url: str, usernames: set[str]) -> tuple[str, ...]:
     """What makes two URLs the same page: the path, with usernames and ids taken out."""
     path = urlsplit(url).path.strip("/").split("/")
@@ -215,6 +275,52 @@ def test_keyboard_alone_logs_in_posts_and_shows_focus(page: Page, seed):
         stops.append(stop)
         assert focus_ring(page), f"no visible focus on {stop}"
     assert any("Older" in stop for stop in stops), " | ".join(stops)  # reached the pager
+
+
+def nav_tab_stops(page: Page) -> list[dict]:
+    """Tab from the top of the page through the main navigation: each stop's name and box."""
+    page.keyboard.press("Tab")  # the skip link
+    stops = []
+    while len(stops) < 20:
+        page.keyboard.press("Tab")
+        stop = page.evaluate(
+            """() => {
+                const e = document.activeElement;
+                if (!e.closest('nav[aria-label=Main]')) return null;
+                const box = e.getBoundingClientRect();
+                return {name: e.textContent.trim(), left: box.left, right: box.right,
+                        middle: (box.top + box.bottom) / 2};
+            }"""
+        )
+        if stop is None:
+            return stops
+        stops.append(stop)
+    return stops
+
+
+def reads_before(first: dict, second: dict) -> bool:
+    """True if ``first`` comes before ``second`` reading row by row, left to right."""
+    same_row = abs(first["middle"] - second["middle"]) < 8
+    return second["left"] >= first["right"] if same_row else second["middle"] > first["middle"]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize(
+    ("username", "places"),
+    [("alice", ["Home", "Explore"]), ("ada", ["Home", "Explore", "Moderation", "Admin"])],
+    ids=["member", "admin"],
+)
+def test_nav_tab_order_is_the_visual_order(new_context, seed, viewport, username, places):
+    """Keyboard users meet the navigation's links in the order sighted users read them."""
+    seed.grant(seed.user("ada"), "admin")
+    seed.user("alice")
+    page = new_context(viewport=viewport).new_page()
+    log_in(page, username)
+    stops = nav_tab_stops(page)
+    names = [stop["name"] for stop in stops]
+    assert names == ["Chirp", *places, username, "Settings", "Log out"]
+    assert all(reads_before(a, b) for a, b in pairwise(stops)), stops
+    screenshot(page, f"nav-{username}")
 
 
 def test_every_form_field_has_a_label(page: Page, seed):

@@ -177,7 +177,7 @@ def test_missing_pages_show_a_404_in_the_site_layout(page: Page, seed):
     log_in(page, "ivan")
     response = page.goto("/user/nobody_here")
     assert response.status == 404
-    expect(page.get_by_role("heading", name="404 · Not Found")).to_be_visible()
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     expect(page.get_by_text("There is no user called nobody_here.")).to_be_visible()
     expect(nav(page).get_by_role("link", name="ivan")).to_be_visible()
     screenshot(page, "not-found")
