@@ -174,6 +174,8 @@ def test_queue_lists_open_reports_and_dismiss_resolves(db, alice, bob, make_post
     assert "I &lt;b&gt;dislike&lt;/b&gt; it" in queue
     assert f"/moderation/report/{report.id}/dismiss" in queue
     assert f"/moderation/post/{post.id}/hide" in queue
+    assert f"/post/{post.id}/report" not in queue  # reporting again from the queue means nothing
+    assert f"/post/{post.id}/report" in mod_client.get(f"/post/{post.id}").get_data(as_text=True)
 
     response = mod_client.submit(f"/moderation/report/{report.id}/dismiss", {"reason": "fine"})
     assert response.headers["Location"] == "/moderation/"
