@@ -289,7 +289,20 @@ PERSONAS = ("anonymous", "user", "moderator", "admin", "suspended")
 
 
 @pytest.fixture
-def as_persona(client, make_user, login, db):
+def make_staff(make_user, db):
+    """Factory: ``make_staff("mod", "moderator")`` creates a user holding that role."""
+
+    def make(username: str, role: str) -> User:
+        user = make_user(username)
+        user.grant_role(role)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def as_persona(client, make_user, make_staff, login, db):
     """Factory: ``as_persona("moderator")`` returns the client acting as that kind of person.
 
     The user is called after the persona (``moderator``, ``admin``...); ``anonymous`` logs in
@@ -300,10 +313,10 @@ def as_persona(client, make_user, login, db):
         assert persona in PERSONAS
         if persona == "anonymous":
             return client
-        user = make_user(persona)
         if persona in ("moderator", "admin"):
-            user.grant_role(persona)
-            db.session.commit()
+            user = make_staff(persona, persona)
+        else:
+            user = make_user(persona)
         login(persona)
         if persona == "suspended":
             user.suspended_at = utcnow()

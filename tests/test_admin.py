@@ -10,12 +10,9 @@ from app.types import utcnow
 
 
 @pytest.fixture
-def boss(make_user, db):
+def boss(make_staff):
     """An admin."""
-    user = make_user("boss")
-    user.grant_role("admin")
-    db.session.commit()
-    return user
+    return make_staff("boss", "admin")
 
 
 @pytest.fixture

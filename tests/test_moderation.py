@@ -8,12 +8,9 @@ from app.types import utcnow
 
 
 @pytest.fixture
-def moderator(make_user, db):
+def moderator(make_staff):
     """A user holding the moderator role."""
-    user = make_user("mod")
-    user.grant_role("moderator")
-    db.session.commit()
-    return user
+    return make_staff("mod", "moderator")
 
 
 @pytest.fixture
