@@ -48,6 +48,8 @@ class Config:
     # check it on checkout (a cheap round trip) rather than fail the request that draws it.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     POSTS_PER_PAGE = int(os.environ.get("POSTS_PER_PAGE", "25"))
+    # Rendered post cards kept per worker process (about 1.5 kB each); see app/postcards.py.
+    POST_CARD_CACHE_SIZE = int(os.environ.get("POST_CARD_CACHE_SIZE", "5000"))
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a hashing method name, not a secret)
     MAX_CONTENT_LENGTH = 64 * 1024
     SESSION_COOKIE_HTTPONLY = True

@@ -59,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters, functions and constants the templates share."""
+    from app import postcards
     from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
     from app.timefmt import relative_time
     from app.types import utcnow
@@ -66,6 +67,7 @@ def register_template_helpers(app: Flask) -> None:
 
     app.add_template_filter(relative_time, "relative_time")
     app.add_template_global(url_for_id)
+    postcards.init_app(app)
     app.jinja_env.globals.update(
         POST_MAX_LENGTH=POST_MAX_LENGTH, ABOUT_ME_MAX_LENGTH=ABOUT_ME_MAX_LENGTH, utcnow=utcnow
     )

@@ -388,16 +388,6 @@ def post_visible_to(post: sa.FromClause, viewer_id: int | sa.ColumnElement[int] 
     return sa.or_(public, post.c.user_id == viewer_id)
 
 
-def all_posts(viewer: User | None = None) -> sa.Select[tuple[Post]]:
-    """Every post ``viewer`` may see, newest first (the explore page)."""
-    return (
-        sa.select(Post)
-        .where(visible_to(viewer))
-        .options(so.joinedload(Post.author))
-        .order_by(Post.timestamp.desc(), Post.id.desc())
-    )
-
-
 def timeline_authors_of(user_id: sa.ColumnElement[int]) -> sa.CompoundSelect:
     """Ids (column ``user_id``) of the authors on the home timeline of the user ``user_id``.
 

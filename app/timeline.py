@@ -13,7 +13,6 @@ from datetime import datetime
 from functools import cache
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
 from app.models import (
     POSTS_NEWEST_FIRST,
@@ -23,6 +22,7 @@ from app.models import (
     post_visible_to,
     timeline_authors_of,
 )
+from app.postcards import PostCard, card_select
 from app.types import UTCDateTime
 
 RECENT_WINDOW_PAGES = 40
@@ -40,7 +40,7 @@ _LAST_HEAD = sa.bindparam("last_head", type_=sa.Integer)
 
 def home_timeline_page(
     user: User, position: tuple[datetime, int] | None, reverse: bool, limit: int
-) -> sa.Select[tuple[Post]]:
+) -> sa.Select[tuple[PostCard]]:
     """The next ``limit`` posts of ``user``'s home timeline beyond ``position``.
 
     A :data:`~app.pagination.PageQuery` for :data:`~app.models.POSTS_NEWEST_FIRST` (``reverse``
@@ -65,7 +65,7 @@ def home_timeline_page(
 
 
 @cache
-def _home_timeline_query(reverse: bool, positioned: bool) -> sa.Select[tuple[Post]]:
+def _home_timeline_query(reverse: bool, positioned: bool) -> sa.Select[tuple[PostCard]]:
     """The statement for one direction, from the start or from a position; built once."""
     position = _AFTER if positioned else None
     authors = timeline_authors_of(_USER_ID)
@@ -94,9 +94,8 @@ def _home_timeline_query(reverse: bool, positioned: bool) -> sa.Select[tuple[Pos
         sa.select(hits.c.id).where(enough), sa.select(by_author.c.id)
     ).subquery("candidates")
     return (
-        sa.select(Post)
+        card_select()
         .join(candidates, candidates.c.id == Post.id)
-        .options(so.joinedload(Post.author))
         .order_by(*POSTS_NEWEST_FIRST.ordering(reverse=reverse))
         .limit(_PAGE_SIZE)
     )

@@ -10,8 +10,9 @@ from functools import partial
 import pytest
 import sqlalchemy as sa
 
-from app.models import POSTS_NEWEST_FIRST, all_posts
+from app.models import POSTS_NEWEST_FIRST
 from app.pagination import keyset_page
+from app.postcards import explore_cards, profile_cards
 from app.timeline import home_timeline_page
 from tests.conftest import TEST_DATABASE_URL
 
@@ -49,9 +50,9 @@ def assert_index_only(plans: list[str], *indexes: str) -> None:
 
 def test_explore_walks_the_timestamp_index_backwards(db, alice, make_post):
     make_post(alice)
-    page = keyset_page(all_posts(), POSTS_NEWEST_FIRST, 3)
+    page = keyset_page(explore_cards(), POSTS_NEWEST_FIRST, 3)
     plans = plans_of(
-        db, lambda: keyset_page(all_posts(), POSTS_NEWEST_FIRST, 3, after=page.next_cursor)
+        db, lambda: keyset_page(explore_cards(), POSTS_NEWEST_FIRST, 3, after=page.next_cursor)
     )
     assert_index_only(plans, "ix_post_timestamp_id")
     assert "TEMP B-TREE" not in plans[0]
@@ -65,7 +66,7 @@ def test_profile_posts_and_counts_use_indexes(db, alice, bob, make_post):
     plans = plans_of(
         db,
         lambda: (
-            keyset_page(alice.authored_posts(), POSTS_NEWEST_FIRST, 3),
+            keyset_page(profile_cards(alice), POSTS_NEWEST_FIRST, 3),
             alice.posts_count(),
             alice.followers_count(),
             alice.following_count(),

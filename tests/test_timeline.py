@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from app import timeline
 from app.models import POSTS_NEWEST_FIRST, Post, User, followers
 from app.pagination import keyset_page
+from app.postcards import PostCard
 from app.timeline import home_timeline_page
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
@@ -118,8 +119,10 @@ def test_own_posts_and_nobody_followed(db, make_user, make_post):
     assert rest.next_cursor is None
 
 
-def test_authors_come_loaded_with_their_posts(community, db):
+def test_cards_carry_their_authors_names(community, db):
     page = keyset_page(partial(home_timeline_page, community), POSTS_NEWEST_FIRST, 10)
-    names = {p.author.username for p in page.items}
-    assert names
-    assert all(name.startswith("person") for name in names)
+    assert page.items
+    for card in page.items:
+        post = db.session.get(Post, card.id)
+        assert card == PostCard.of(post)
+        assert card.author_username == post.author.username

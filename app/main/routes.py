@@ -28,10 +28,10 @@ from app.models import (
     USERS_BY_NAME,
     Post,
     User,
-    all_posts,
     user_by_username,
 )
 from app.pagination import BadCursor, Keyset, keyset_page
+from app.postcards import explore_cards, profile_cards
 from app.ratelimits import describe_wait, rate_limit, seconds_until_reset
 from app.timeline import home_timeline_page
 
@@ -118,7 +118,7 @@ def index():
 @login_required
 def explore():
     """Every post on the site, newest first."""
-    page = page_of(all_posts(current_user), POSTS_NEWEST_FIRST)
+    page = page_of(explore_cards(current_user), POSTS_NEWEST_FIRST)
     return render_template(
         "main/explore.html", title="Explore", posts=page.items, **page_links("main.explore", page)
     )
@@ -143,7 +143,7 @@ def user(username: str):
     if user.username != username:
         cursors = {k: v for k, v in request.args.items() if k in ("after", "before")}
         return redirect(url_for("main.user", username=user.username, **cursors), 301)
-    page = page_of(user.authored_posts(current_user), POSTS_NEWEST_FIRST)
+    page = page_of(profile_cards(user, current_user), POSTS_NEWEST_FIRST)
     return render_template(
         "main/user.html",
         title=user.username,

@@ -1,0 +1,162 @@
+"""Post cards: what a listing shows of a post, how listings read them and how they are rendered.
+
+Listings (home, explore, profiles) show 25 posts per page. Loading them as ORM objects with
+their authors, and rendering each through the card macro, cost most of such a page's time, so
+listings read plain :class:`PostCard` tuples and render them through :class:`CardCache`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import Flask, current_app, request
+from markupsafe import Markup
+
+from app.models import Post, User, visible_to
+from app.timefmt import relative_time
+from app.types import utcnow
+
+if TYPE_CHECKING:
+    from app.permissions import AnonymousUser
+
+
+class PostCard(NamedTuple):
+    """A post with the little a card shows of its author; compared and hashed by value."""
+
+    id: int
+    body: str
+    timestamp: datetime
+    edited_at: datetime | None
+    hidden_at: datetime | None
+    user_id: int
+    author_username: str
+    author_suspended_at: datetime | None
+
+    @property
+    def is_hidden(self) -> bool:
+        """True while a moderator has hidden the post."""
+        return self.hidden_at is not None
+
+    @property
+    def author_is_suspended(self) -> bool:
+        """True while the author is suspended."""
+        return self.author_suspended_at is not None
+
+    @classmethod
+    def of(cls, post: Post) -> PostCard:
+        """The card of an ORM ``post`` (loads its author if needed)."""
+        author = post.author
+        return cls(
+            post.id,
+            post.body,
+            post.timestamp,
+            post.edited_at,
+            post.hidden_at,
+            post.user_id,
+            author.username,
+            author.suspended_at,
+        )
+
+
+class _CardColumns(so.Bundle):
+    """Selects a :class:`PostCard` as one value: ``db.session.scalars()`` gives cards."""
+
+    def create_row_processor(self, query, procs, labels):
+        make = PostCard._make
+
+        def card(row):
+            return make([proc(row) for proc in procs])
+
+        return card
+
+
+POST_CARD = _CardColumns(
+    "post_card",
+    Post.id,
+    Post.body,
+    Post.timestamp,
+    Post.edited_at,
+    Post.hidden_at,
+    Post.user_id,
+    User.username,
+    User.suspended_at,
+    single_entity=True,
+)
+"""Put in a select with the post table joined to its author (see :func:`card_select`)."""
+
+
+def card_select() -> sa.Select[tuple[PostCard]]:
+    """Cards of posts joined to their authors: add WHERE and ORDER BY."""
+    return sa.select(POST_CARD).join(User, User.id == Post.user_id)
+
+
+def explore_cards(viewer: User | None = None) -> sa.Select[tuple[PostCard]]:
+    """Every post ``viewer`` (None: nobody in particular) may see, newest first: explore."""
+    return card_select().where(visible_to(viewer)).order_by(Post.timestamp.desc(), Post.id.desc())
+
+
+def profile_cards(author: User, viewer: User | None = None) -> sa.Select[tuple[PostCard]]:
+    """``author``'s posts that ``viewer`` may see, newest first; see ``User.authored_posts``."""
+    return (
+        card_select()
+        .where(Post.user_id == author.id, visible_to(viewer))
+        .order_by(Post.timestamp.desc(), Post.id.desc())
+    )
+
+
+class CardCache:
+    """Rendered cards, shared by every viewer who stands in the same relation to a post.
+
+    A card's HTML depends only on the card's values, whether the viewer is anonymous, its
+    author or someone else, whether Report is offered, the relative time shown and the
+    application root: that tuple is the key, so an edited, hidden or renamed post simply gets
+    a new entry, never a stale one. Moderators' cards carry links back to the page they are
+    on and are not cached. The oldest entries go first when the cache is full.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._html: dict[tuple, Markup] = {}
+
+    def render(
+        self, card: PostCard, viewer: User | AnonymousUser, reportable: bool = True
+    ) -> Markup:
+        """The card for ``viewer`` as the ``post_card`` macro renders it."""
+        relative = relative_time(card.timestamp, utcnow())
+        if not viewer.is_authenticated:
+            relation = "anonymous"
+        else:
+            relation = "author" if viewer.id == card.user_id else "reader"
+        key = (card, relation, reportable, relative, request.script_root)
+        html = self._html.get(key)
+        if html is None:
+            html = render_card(card, viewer, relative=relative, reportable=reportable)
+            if len(self._html) >= self.size:
+                del self._html[next(iter(self._html))]
+            self._html[key] = html
+        return html
+
+    def __len__(self) -> int:
+        return len(self._html)
+
+
+def render_card(card: PostCard, viewer, **options) -> Markup:
+    """Render ``card`` with the ``post_card`` macro of ``_macros/posts.html``."""
+    macros = current_app.jinja_env.get_template("_macros/posts.html").module
+    return macros.post_card(card, viewer, **options)
+
+
+def post_cards(cards, viewer, reportable: bool = True) -> Markup:
+    """Template global: the HTML of ``cards`` (a listing) for ``viewer``, from the app's cache."""
+    cache = current_app.extensions["post_cards"]
+    return Markup("").join([cache.render(card, viewer, reportable) for card in cards])
+
+
+def init_app(app: Flask) -> None:
+    """Give ``app`` its card cache (``POST_CARD_CACHE_SIZE`` entries) and template helpers."""
+    app.extensions["post_cards"] = CardCache(app.config["POST_CARD_CACHE_SIZE"])
+    app.add_template_global(post_cards)
+    app.add_template_filter(PostCard.of, "card")

@@ -1,0 +1,144 @@
+"""Post cards: listings read them as plain values and show them from a cache of rendered HTML.
+
+The cache must never show anything stale: an edit, a hide, a rename or a suspension shows on
+the next page view, and the relative time moves on.
+"""
+
+from datetime import timedelta
+
+import pytest
+from flask_login import login_user
+
+from app import postcards
+from app.permissions import AnonymousUser
+from app.postcards import CardCache, PostCard, render_card
+from app.types import utcnow
+
+
+def card_html(html: str, post_id: int) -> str:
+    """The <article> of the post ``post_id`` in a page."""
+    start = html.index(f'href="/post/{post_id}"')
+    return html[html.rindex("<article", 0, start) : html.index("</article>", start)]
+
+
+@pytest.fixture
+def rendered(app, monkeypatch):
+    """Counts calls of the card macro, which the cache saves."""
+    calls = []
+    real = postcards.render_card
+
+    def counting(card, viewer, **options):
+        calls.append(card.id)
+        return real(card, viewer, **options)
+
+    monkeypatch.setattr(postcards, "render_card", counting)
+    return calls
+
+
+def test_a_card_is_the_post_and_its_author(db, alice, make_post):
+    post = make_post(alice, "a card")
+    card = PostCard.of(post)
+    assert (card.id, card.body, card.user_id, card.author_username) == (
+        post.id,
+        "a card",
+        alice.id,
+        "alice",
+    )
+    assert not card.is_hidden
+    assert not card.author_is_suspended
+
+
+@pytest.mark.parametrize("who", ["anonymous", "author", "reader"])
+def test_cached_html_is_what_the_macro_renders(app, db, alice, bob, make_post, who):
+    card = PostCard.of(make_post(alice, "same either way"))
+    viewer = {"anonymous": AnonymousUser(), "author": alice, "reader": bob}[who]
+    cache = CardCache(10)
+    with app.test_request_context("/"):
+        if who != "anonymous":
+            login_user(viewer)
+        first = cache.render(card, viewer)
+        assert cache.render(card, viewer) == first == render_card(card, viewer)
+    assert ("Edit" in first, "Report" in first) == {
+        "anonymous": (False, False),
+        "author": (True, False),
+        "reader": (False, True),
+    }[who]
+
+
+def test_readers_share_cards_and_the_author_gets_their_own(
+    app, alice, bob, make_user, make_post, rendered
+):
+    carol = make_user("carol")
+    card = PostCard.of(make_post(alice, "shared"))
+    cache = CardCache(10)
+    with app.test_request_context("/"):
+        for viewer in (bob, carol, bob, alice, alice, AnonymousUser()):
+            cache.render(card, viewer)
+    assert len(rendered) == 3  # one for readers, one for the author, one for nobody
+    assert len(cache) == 3
+
+
+def test_the_cache_keeps_at_most_its_size(app, alice, bob, make_post, rendered):
+    cards = [PostCard.of(make_post(alice, f"post {n}")) for n in range(5)]
+    cache = CardCache(3)
+    with app.test_request_context("/"):
+        for card in cards:
+            cache.render(card, bob)
+        assert len(cache) == 3
+        cache.render(cards[-1], bob)  # still there
+        assert len(rendered) == 5
+        cache.render(cards[0], bob)  # the oldest went first
+        assert len(rendered) == 6
+
+
+def test_the_relative_time_moves_on(app, alice, bob, make_post, monkeypatch):
+    card = PostCard.of(make_post(alice, "then", utcnow() - timedelta(minutes=5)))
+    cache = CardCache(10)
+    with app.test_request_context("/"):
+        assert "5 minutes ago" in cache.render(card, bob)
+        later = utcnow() + timedelta(hours=2)
+        monkeypatch.setattr(postcards, "utcnow", lambda: later)
+        assert "2 hours ago" in cache.render(card, bob)
+
+
+def test_listings_show_changes_at_once(db, alice_client, alice, bob, make_post, make_staff):
+    post = make_post(bob, "first words")
+    alice.follow(bob)
+    db.session.commit()
+    for url in ("/", "/explore", "/user/bob"):
+        assert "first words" in card_html(alice_client.get(url).get_data(as_text=True), post.id)
+
+    post.edit("second thoughts")
+    db.session.commit()
+    for url in ("/", "/explore", "/user/bob"):
+        html = card_html(alice_client.get(url).get_data(as_text=True), post.id)
+        assert "second thoughts" in html
+        assert "edited" in html
+
+    bob.username = "robert"
+    db.session.commit()
+    html = card_html(alice_client.get("/explore").get_data(as_text=True), post.id)
+    assert ">robert</a>" in html
+    assert "/user/robert" in html
+
+    bob.suspended_at = utcnow()
+    db.session.commit()
+    assert f'href="/post/{post.id}"' not in alice_client.get("/explore").get_data(as_text=True)
+
+
+def test_authors_see_their_hidden_post_marked(db, alice_client, alice, make_post, make_staff):
+    post = make_post(alice, "mine")
+    alice_client.get("/")  # cached as shown before the hide
+    post.hide(make_staff("mod", "moderator"))
+    db.session.commit()
+    html = card_html(alice_client.get("/").get_data(as_text=True), post.id)
+    assert "Hidden by a moderator" in html
+    assert "post-hidden" in html
+
+
+def test_moderators_get_hide_links_back_to_the_page(client, login, alice, make_post, make_staff):
+    post = make_post(alice, "to moderate")
+    make_staff("mod", "moderator")
+    login("mod")
+    html = card_html(client.get("/explore").get_data(as_text=True), post.id)
+    assert f"/moderation/post/{post.id}/hide?next=/explore" in html
