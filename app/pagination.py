@@ -52,7 +52,7 @@ class Keyset:
         return _row_compare(list(columns or self.columns), list(values), smaller)
 
     def slice(
-        self, stmt: sa.Select, position: tuple | None, reverse: bool, limit: int
+        self, stmt: sa.Select, position: Sequence | None, reverse: bool, limit: Any
     ) -> sa.Select:
         """``stmt`` limited to ``limit`` rows after ``position`` (from the start if None)."""
         if position is not None:
@@ -81,8 +81,48 @@ class Page:
     prev_cursor: str | None
 
 
-PageQuery = Callable[[tuple | None, bool, int], sa.Select]
-"""Builds a whole page query: ``(position, reverse, limit) -> Select``; see :func:`keyset_page`."""
+PageQuery = Callable[[tuple | None, bool, int], tuple[sa.Select, dict[str, Any]]]
+"""Gives a page's statement and the values of its bind parameters:
+``(position, reverse, limit) -> (statement, values)``; see :func:`keyset_page`."""
+
+
+class PreparedListing:
+    """A listing whose page statements are built once, with bind parameters for what changes.
+
+    Building a statement, and SQLAlchemy working out its cache key, cost about as much as a
+    fast page query takes to run: pages of a prepared listing skip both. ``build`` gives the
+    listing's statement without ordering or limits; its own bind parameters get their values
+    in :meth:`pages`.
+    """
+
+    def __init__(self, keyset: Keyset, build: Callable[[], sa.Select]) -> None:
+        self.keyset = keyset
+        self._build = build
+        self._position = [
+            sa.bindparam(f"position_{n}", type_=column.type)
+            for n, column in enumerate(keyset.columns)
+        ]
+        self._statements: dict[tuple[bool, bool], sa.Select] = {}
+
+    def pages(self, **values: Any) -> PageQuery:
+        """The listing's :data:`PageQuery`, with ``values`` for ``build``'s bind parameters."""
+
+        def page_query(position: tuple | None, reverse: bool, limit: int):
+            params = {**values, "page_limit": limit}
+            if position is not None:
+                params.update(zip((p.key for p in self._position), position, strict=True))
+            return self._statement(reverse, position is not None), params
+
+        return page_query
+
+    def _statement(self, reverse: bool, positioned: bool) -> sa.Select:
+        stmt = self._statements.get((reverse, positioned))
+        if stmt is None:
+            position = self._position if positioned else None
+            limit = sa.bindparam("page_limit", type_=sa.Integer)
+            stmt = self.keyset.slice(self._build(), position, reverse, limit)
+            self._statements[reverse, positioned] = stmt
+        return stmt
 
 
 def keyset_page(
@@ -94,8 +134,9 @@ def keyset_page(
 ) -> Page:
     """Fetch the page of ``source`` after (or before) a cursor, in ``keyset`` order.
 
-    ``source`` is either a Select, which is cut with :meth:`Keyset.slice`, or a function that
-    builds the whole page query (for listings that need a special shape to stay fast).
+    ``source`` is either a Select, which is cut with :meth:`Keyset.slice`, or a
+    :data:`PageQuery` (a :class:`PreparedListing`'s, or one for a listing that needs a
+    special shape to stay fast).
     """
     if before:
         rows = _fetch(source, keyset, keyset.decode(before), per_page, reverse=True)
@@ -120,10 +161,10 @@ def keyset_page(
 def _fetch(source, keyset: Keyset, position, per_page: int, reverse: bool) -> list:
     # One row more than a page tells whether there is a next one.
     if isinstance(source, sa.Select):
-        stmt = keyset.slice(source.order_by(None), position, reverse, per_page + 1)
+        stmt, params = keyset.slice(source.order_by(None), position, reverse, per_page + 1), {}
     else:
-        stmt = source(position, reverse, per_page + 1)
-    return list(db.session.scalars(stmt).unique())
+        stmt, params = source(position, reverse, per_page + 1)
+    return list(db.session.scalars(stmt, params).unique())
 
 
 def encode_time_id(when: datetime, ident: int) -> str:

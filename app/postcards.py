@@ -15,7 +15,8 @@ import sqlalchemy.orm as so
 from flask import Flask, current_app, request
 from markupsafe import Markup
 
-from app.models import Post, User, visible_to
+from app.models import POSTS_NEWEST_FIRST, Post, User, post_visible_to
+from app.pagination import PageQuery, PreparedListing
 from app.timefmt import relative_time
 from app.types import utcnow
 
@@ -93,18 +94,28 @@ def card_select() -> sa.Select[tuple[PostCard]]:
     return sa.select(POST_CARD).join(User, User.id == Post.user_id)
 
 
-def explore_cards(viewer: User | None = None) -> sa.Select[tuple[PostCard]]:
-    """Every post ``viewer`` (None: nobody in particular) may see, newest first: explore."""
-    return card_select().where(visible_to(viewer)).order_by(Post.timestamp.desc(), Post.id.desc())
+_VIEWER_ID = sa.bindparam("viewer_id", type_=sa.Integer)
+_AUTHOR_ID = sa.bindparam("author_id", type_=sa.Integer)
+
+_EXPLORE = PreparedListing(
+    POSTS_NEWEST_FIRST, lambda: card_select().where(post_visible_to(Post.__table__, _VIEWER_ID))
+)
+_PROFILE = PreparedListing(
+    POSTS_NEWEST_FIRST,
+    lambda: card_select().where(
+        Post.user_id == _AUTHOR_ID, post_visible_to(Post.__table__, _VIEWER_ID)
+    ),
+)
 
 
-def profile_cards(author: User, viewer: User | None = None) -> sa.Select[tuple[PostCard]]:
-    """``author``'s posts that ``viewer`` may see, newest first; see ``User.authored_posts``."""
-    return (
-        card_select()
-        .where(Post.user_id == author.id, visible_to(viewer))
-        .order_by(Post.timestamp.desc(), Post.id.desc())
-    )
+def explore_cards(viewer: User | None = None) -> PageQuery:
+    """Pages of every post ``viewer`` (None: nobody in particular) may see: explore."""
+    return _EXPLORE.pages(viewer_id=viewer.id if viewer else None)
+
+
+def profile_cards(author: User, viewer: User | None = None) -> PageQuery:
+    """Pages of ``author``'s posts that ``viewer`` may see; see ``User.authored_posts``."""
+    return _PROFILE.pages(author_id=author.id, viewer_id=viewer.id if viewer else None)
 
 
 class CardCache:

@@ -40,7 +40,7 @@ _LAST_HEAD = sa.bindparam("last_head", type_=sa.Integer)
 
 def home_timeline_page(
     user: User, position: tuple[datetime, int] | None, reverse: bool, limit: int
-) -> sa.Select[tuple[PostCard]]:
+) -> tuple[sa.Select[tuple[PostCard]], dict]:
     """The next ``limit`` posts of ``user``'s home timeline beyond ``position``.
 
     A :data:`~app.pagination.PageQuery` for :data:`~app.models.POSTS_NEWEST_FIRST` (``reverse``
@@ -61,7 +61,7 @@ def home_timeline_page(
     }
     if position is not None:
         values["after_timestamp"], values["after_id"] = position
-    return _home_timeline_query(reverse, position is not None).params(values)
+    return _home_timeline_query(reverse, position is not None), values
 
 
 @cache

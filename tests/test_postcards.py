@@ -7,11 +7,14 @@ the next page view, and the relative time moves on.
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from flask_login import login_user
 
 from app import postcards
+from app.models import POSTS_NEWEST_FIRST, Post, visible_to
+from app.pagination import keyset_page
 from app.permissions import AnonymousUser
-from app.postcards import CardCache, PostCard, render_card
+from app.postcards import CardCache, PostCard, explore_cards, profile_cards, render_card
 from app.types import utcnow
 
 
@@ -142,3 +145,44 @@ def test_moderators_get_hide_links_back_to_the_page(client, login, alice, make_p
     login("mod")
     html = card_html(client.get("/explore").get_data(as_text=True), post.id)
     assert f"/moderation/post/{post.id}/hide?next=/explore" in html
+
+
+def walk(source, per_page: int = 3) -> tuple[list[int], list[int]]:
+    """Post ids of every page forward, then of every page back from the last one."""
+    forward, page = [], keyset_page(source, POSTS_NEWEST_FIRST, per_page)
+    forward += [card.id for card in page.items]
+    while page.next_cursor:
+        page = keyset_page(source, POSTS_NEWEST_FIRST, per_page, after=page.next_cursor)
+        forward += [card.id for card in page.items]
+    backward = [card.id for card in page.items]
+    while page.prev_cursor:
+        page = keyset_page(source, POSTS_NEWEST_FIRST, per_page, before=page.prev_cursor)
+        backward = [card.id for card in page.items] + backward
+    return forward, backward
+
+
+@pytest.mark.parametrize("who", [None, "alice", "bob"])
+def test_prepared_listings_give_the_pages_of_the_plain_queries(db, alice, bob, make_post, who):
+    when = utcnow()
+    for n in range(8):  # ties on the timestamp, a hidden post of each author
+        make_post(alice, f"alice {n}", when - timedelta(minutes=n // 2))
+        make_post(bob, f"bob {n}", when - timedelta(minutes=n // 3))
+    hidden = db.session.scalars(sa.select(Post).where(Post.body.in_(["alice 3", "bob 5"]))).all()
+    for post in hidden:
+        post.hidden_at = when
+    db.session.commit()
+    viewer = {"alice": alice, "bob": bob}.get(who)
+    newest = (Post.timestamp.desc(), Post.id.desc())
+    everyone = db.session.scalars(sa.select(Post.id).where(visible_to(viewer)).order_by(*newest))
+    expected = everyone.all()
+    assert walk(explore_cards(viewer)) == (expected, expected)
+    alices = [post.id for post in db.session.scalars(alice.authored_posts(viewer))]
+    assert walk(profile_cards(alice, viewer)) == (alices, alices)
+    assert len(alices) == (8 if who == "alice" else 7)
+
+
+def test_prepared_statements_are_built_once(alice, bob):
+    first, _ = explore_cards(alice)(None, False, 4)
+    again, values = explore_cards(bob)(None, False, 4)
+    assert again is first
+    assert values == {"viewer_id": bob.id, "page_limit": 4}
