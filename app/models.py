@@ -172,30 +172,21 @@ class User(UserMixin, db.Model):
 
     def is_following(self, user: User) -> bool:
         """True if this user follows ``user``."""
-        query = sa.select(followers.c.follower_id).where(
-            followers.c.follower_id == self.id, followers.c.followed_id == user.id
-        )
-        return db.session.scalar(query) is not None
+        values = {"user_id": self.id, "other_id": user.id}
+        return db.session.scalar(_prepared_follows(), values) is not None
 
     def followers_count(self) -> int:
         """How many users follow this one."""
-        query = sa.select(sa.func.count()).where(followers.c.followed_id == self.id)
-        return db.session.scalar(query) or 0
+        return db.session.scalar(_prepared_followers_count(), {"user_id": self.id}) or 0
 
     def following_count(self) -> int:
         """How many users this one follows."""
-        query = sa.select(sa.func.count()).where(followers.c.follower_id == self.id)
-        return db.session.scalar(query) or 0
+        return db.session.scalar(_prepared_following_count(), {"user_id": self.id}) or 0
 
     def posts_count(self, viewer: User | None = None) -> int:
         """How many posts this user has written that ``viewer`` may see."""
-        query = (
-            sa.select(sa.func.count())
-            .select_from(Post)
-            .where(Post.user_id == self.id)
-            .where(visible_to(viewer))
-        )
-        return db.session.scalar(query) or 0
+        values = {"user_id": self.id, "viewer_id": viewer.id if viewer else None}
+        return db.session.scalar(_prepared_posts_count(), values) or 0
 
     def timeline_authors(self) -> sa.CompoundSelect:
         """Ids of the users whose posts are on this user's home timeline: followed ones and self."""
@@ -430,6 +421,39 @@ def _session_user_query() -> sa.Select[tuple[User]]:
         sa.select(User)
         .options(so.joinedload(User.roles))
         .where(User.id == sa.bindparam("user_id", type_=sa.Integer))
+    )
+
+
+# Statements profiles run on every view, built once with bind parameters: building them, and
+# SQLAlchemy working out their cache keys, would cost more than running them.
+_USER_ID = sa.bindparam("user_id", type_=sa.Integer)
+_OTHER_ID = sa.bindparam("other_id", type_=sa.Integer)
+_VIEWER_ID = sa.bindparam("viewer_id", type_=sa.Integer)
+
+
+@cache
+def _prepared_follows() -> sa.Select[tuple[int]]:
+    return sa.select(followers.c.follower_id).where(
+        followers.c.follower_id == _USER_ID, followers.c.followed_id == _OTHER_ID
+    )
+
+
+@cache
+def _prepared_followers_count() -> sa.Select[tuple[int]]:
+    return sa.select(sa.func.count()).where(followers.c.followed_id == _USER_ID)
+
+
+@cache
+def _prepared_following_count() -> sa.Select[tuple[int]]:
+    return sa.select(sa.func.count()).where(followers.c.follower_id == _USER_ID)
+
+
+@cache
+def _prepared_posts_count() -> sa.Select[tuple[int]]:
+    return (
+        sa.select(sa.func.count())
+        .select_from(Post)
+        .where(Post.user_id == _USER_ID, post_visible_to(Post.__table__, _VIEWER_ID))
     )
 
 
