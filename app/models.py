@@ -308,12 +308,14 @@ class Post(db.Model):
 
     __table_args__ = (
         # Both hold the pagination order (timestamp, id), so a page is one index range read
-        # newest first, with no sort: explore uses the first, profiles and timelines the second
-        # per author (it also serves the foreign key when a user is deleted). Its trailing
-        # hidden_at lets the visibility rule be checked in the index: the home timeline looks at
-        # the newest post of each followed account, and profiles count posts, without reading
-        # table rows.
-        sa.Index("ix_post_timestamp_id", "timestamp", "id"),
+        # newest first, with no sort: explore and the home timeline's recent window use the
+        # first, profiles and the timeline's by-author path the second (it also serves the
+        # foreign key when a user is deleted). The trailing columns let the visibility rule
+        # (and, in the first, whether the author is followed) be checked in the index: the
+        # home timeline, and profile post counts, read no table rows until the page is found.
+        sa.Index(
+            "ix_post_timestamp_id_user_id_hidden_at", "timestamp", "id", "user_id", "hidden_at"
+        ),
         sa.Index(
             "ix_post_user_id_timestamp_id_hidden_at", "user_id", "timestamp", "id", "hidden_at"
         ),

@@ -69,17 +69,14 @@ def _home_timeline_query(reverse: bool, positioned: bool) -> sa.Select[tuple[Pos
     """The statement for one direction, from the start or from a position; built once."""
     position = _AFTER if positioned else None
     authors = timeline_authors_of(_USER_ID)
-    window = (
-        _timeline_posts(Post.__table__, position, reverse)
-        .with_only_columns(Post.id, Post.timestamp, Post.user_id)
-        .limit(_WINDOW_SIZE)
-        .subquery("recent")
-    )
-    # The first page-full of them by timeline authors (fewer if the window has fewer).
+    # The first page-full of posts by timeline authors within the window (fewer if it has
+    # fewer): one walk of the (timestamp, id) index in page order that stops at the last hit,
+    # so it reads less than the window when the timeline is dense, and needs no sort.
+    post = Post.__table__.alias("recent_post")
     hits = (
-        sa.select(window.c.id)
-        .where(on_timeline_of(_USER_ID, window.c.user_id))
-        .order_by(*POSTS_NEWEST_FIRST.ordering(reverse, (window.c.timestamp, window.c.id)))
+        _timeline_posts(post, position, reverse)
+        .where(_within_window(post, position, reverse), on_timeline_of(_USER_ID, post.c.user_id))
+        .with_only_columns(post.c.id)
         .limit(_PAGE_SIZE)
         .cte("hits")
         .prefix_with("MATERIALIZED", dialect="postgresql")
@@ -99,6 +96,30 @@ def _home_timeline_query(reverse: bool, positioned: bool) -> sa.Select[tuple[Pos
         .order_by(*POSTS_NEWEST_FIRST.ordering(reverse=reverse))
         .limit(_PAGE_SIZE)
     )
+
+
+def _within_window(post: sa.FromClause, position, reverse: bool) -> sa.ColumnElement[bool]:
+    """True for the posts of ``post`` in the recent window: a range of timestamps.
+
+    The window is bounded by the timestamp of its last post (the ``window_size``-th beyond
+    ``position`` site-wide, hidden or not), found by counting along the (timestamp, id) index
+    alone; ties with that post are in, which only makes the window a little longer. No post
+    beyond ``position``: NULL, and the window is empty.
+    """
+    newest_first = POSTS_NEWEST_FIRST.descending != reverse
+    edge_post = Post.__table__.alias("window_post")
+    columns = (edge_post.c.timestamp, edge_post.c.id)
+    window = sa.select(edge_post.c.timestamp.label("at"))
+    if position is not None:
+        window = window.where(POSTS_NEWEST_FIRST.beyond(position, reverse, columns))
+    window = (
+        window.order_by(*POSTS_NEWEST_FIRST.ordering(reverse, columns))
+        .limit(_WINDOW_SIZE)
+        .subquery("window")
+    )
+    edge = sa.select((sa.func.min if newest_first else sa.func.max)(window.c.at))
+    edge = edge.scalar_subquery()
+    return post.c.timestamp >= edge if newest_first else post.c.timestamp <= edge
 
 
 def _by_author(authors: sa.Select, position, reverse: bool) -> sa.Subquery:

@@ -19,11 +19,12 @@ from tests.conftest import TEST_DATABASE_URL
 pytestmark = pytest.mark.skipif(
     not TEST_DATABASE_URL.startswith("sqlite"), reason="reads SQLite query plans"
 )
+TIME_INDEX = "ix_post_timestamp_id_user_id_hidden_at"
 WHOLE_TABLE = re.compile(r"\bSCAN (post|user|followers)\b(?! USING)|\bSCAN \w*post\b(?! USING)")
 
 
-def plans_of(db, action) -> list[str]:
-    """The query plan of every statement ``action()`` runs."""
+def statements_of(db, action) -> list[tuple[str, object]]:
+    """The SQL and parameters of every statement ``action()`` runs."""
     statements = []
 
     def record(_conn, _cursor, statement, parameters, _context, _executemany):
@@ -34,11 +35,34 @@ def plans_of(db, action) -> list[str]:
         action()
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
+    return statements
+
+
+def plan_rows(db, sql: str, params) -> list[tuple[int, int, str]]:
+    """EXPLAIN QUERY PLAN of one statement: (node id, parent id, detail) rows."""
     connection = db.session.connection().connection.dbapi_connection
     return [
-        "\n".join(row[3] for row in connection.execute("EXPLAIN QUERY PLAN " + sql, params))
-        for sql, params in statements
+        (row[0], row[1], row[3]) for row in connection.execute("EXPLAIN QUERY PLAN " + sql, params)
     ]
+
+
+def plans_of(db, action) -> list[str]:
+    """The query plan of every statement ``action()`` runs."""
+    return [
+        "\n".join(detail for _, _, detail in plan_rows(db, sql, params))
+        for sql, params in statements_of(db, action)
+    ]
+
+
+def subtree(rows: list[tuple[int, int, str]], root_detail: str) -> list[str]:
+    """Details of the plan node ``root_detail`` and of everything under it."""
+    (root,) = [node for node, _, detail in rows if detail == root_detail]
+    inside, details = {root}, []
+    for node, parent, detail in rows:  # parents come before their children
+        if node in inside or parent in inside:
+            inside.add(node)
+            details.append(detail)
+    return details
 
 
 def assert_index_only(plans: list[str], *indexes: str) -> None:
@@ -54,7 +78,7 @@ def test_explore_walks_the_timestamp_index_backwards(db, alice, make_post):
     plans = plans_of(
         db, lambda: keyset_page(explore_cards(), POSTS_NEWEST_FIRST, 3, after=page.next_cursor)
     )
-    assert_index_only(plans, "ix_post_timestamp_id")
+    assert_index_only(plans, TIME_INDEX)
     assert "TEMP B-TREE" not in plans[0]
 
 
@@ -86,4 +110,30 @@ def test_home_timeline_reads_only_index_ranges(db, alice, bob, make_post):
         plans = plans_of(
             db, lambda after=after: keyset_page(timeline, POSTS_NEWEST_FIRST, 1, after=after)
         )
-        assert_index_only(plans, "ix_post_timestamp_id", "ix_post_user_id_timestamp_id_hidden_at")
+        assert_index_only(plans, TIME_INDEX, "ix_post_user_id_timestamp_id_hidden_at")
+
+
+def test_home_timeline_window_stops_at_the_page_without_sorting(db, alice, bob, make_post):
+    # The recent window is one range of the covering (timestamp, id, user_id, hidden_at) index
+    # walked in page order until the page is full: no table rows, no sort, in both directions.
+    alice.follow(bob)
+    for n in range(3):
+        make_post(bob, f"post {n}")
+    db.session.commit()
+    timeline = partial(home_timeline_page, alice)
+    cursor = keyset_page(timeline, POSTS_NEWEST_FIRST, 1).next_cursor
+    for after, before in ((None, None), (cursor, None), (None, cursor)):
+        (*_, (sql, params)) = statements_of(
+            db,
+            lambda after=after, before=before: keyset_page(
+                timeline, POSTS_NEWEST_FIRST, 1, after=after, before=before
+            ),
+        )
+        hits = subtree(plan_rows(db, sql, params), "MATERIALIZE hits")
+        (scan,) = [detail for detail in hits if "recent_post" in detail]
+        assert scan.startswith(
+            f"SEARCH recent_post USING COVERING INDEX {TIME_INDEX} (timestamp"
+        ), hits
+        posts = [detail for detail in hits if "post" in detail]
+        assert all("COVERING INDEX" in detail for detail in posts), hits
+        assert not any("TEMP B-TREE" in detail for detail in hits), hits
