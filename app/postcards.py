@@ -7,6 +7,7 @@ listings read plain :class:`PostCard` tuples and render them through :class:`Car
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -133,22 +134,26 @@ class CardCache:
         self._html: dict[tuple, Markup] = {}
 
     def render(
-        self, card: PostCard, viewer: User | AnonymousUser, reportable: bool = True
+        self, cards: Iterable[PostCard], viewer: User | AnonymousUser, reportable: bool = True
     ) -> Markup:
-        """The card for ``viewer`` as the ``post_card`` macro renders it."""
-        relative = relative_time(card.timestamp, utcnow())
-        if not viewer.is_authenticated:
-            relation = "anonymous"
-        else:
-            relation = "author" if viewer.id == card.user_id else "reader"
-        key = (card, relation, reportable, relative, request.script_root)
-        html = self._html.get(key)
-        if html is None:
-            html = render_card(card, viewer, relative=relative, reportable=reportable)
-            if len(self._html) >= self.size:
-                del self._html[next(iter(self._html))]
-            self._html[key] = html
-        return html
+        """The HTML of ``cards`` for ``viewer``, as the ``post_card`` macro renders each."""
+        viewer_id = viewer.id if viewer.is_authenticated else None
+        now, root, html = utcnow(), request.script_root, []
+        for card in cards:
+            relative = relative_time(card.timestamp, now)
+            if viewer_id is None:
+                relation = "anonymous"
+            else:
+                relation = "author" if viewer_id == card.user_id else "reader"
+            key = (card, relation, reportable, relative, root)
+            one = self._html.get(key)
+            if one is None:
+                one = render_card(card, viewer, relative=relative, reportable=reportable)
+                if len(self._html) >= self.size:
+                    del self._html[next(iter(self._html))]
+                self._html[key] = one
+            html.append(one)
+        return Markup("").join(html)
 
     def __len__(self) -> int:
         return len(self._html)
@@ -162,8 +167,7 @@ def render_card(card: PostCard, viewer, **options) -> Markup:
 
 def post_cards(cards, viewer, reportable: bool = True) -> Markup:
     """Template global: the HTML of ``cards`` (a listing) for ``viewer``, from the app's cache."""
-    cache = current_app.extensions["post_cards"]
-    return Markup("").join([cache.render(card, viewer, reportable) for card in cards])
+    return current_app.extensions["post_cards"].render(cards, viewer, reportable)
 
 
 def init_app(app: Flask) -> None:

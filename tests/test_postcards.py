@@ -59,8 +59,8 @@ def test_cached_html_is_what_the_macro_renders(app, db, alice, bob, make_post, w
     with app.test_request_context("/"):
         if who != "anonymous":
             login_user(viewer)
-        first = cache.render(card, viewer)
-        assert cache.render(card, viewer) == first == render_card(card, viewer)
+        first = cache.render([card], viewer)
+        assert cache.render([card], viewer) == first == render_card(card, viewer)
     assert ("Edit" in first, "Report" in first) == {
         "anonymous": (False, False),
         "author": (True, False),
@@ -76,7 +76,7 @@ def test_readers_share_cards_and_the_author_gets_their_own(
     cache = CardCache(10)
     with app.test_request_context("/"):
         for viewer in (bob, carol, bob, alice, alice, AnonymousUser()):
-            cache.render(card, viewer)
+            cache.render([card], viewer)
     assert len(rendered) == 3  # one for readers, one for the author, one for nobody
     assert len(cache) == 3
 
@@ -86,11 +86,11 @@ def test_the_cache_keeps_at_most_its_size(app, alice, bob, make_post, rendered):
     cache = CardCache(3)
     with app.test_request_context("/"):
         for card in cards:
-            cache.render(card, bob)
+            cache.render([card], bob)
         assert len(cache) == 3
-        cache.render(cards[-1], bob)  # still there
+        cache.render([cards[-1]], bob)  # still there
         assert len(rendered) == 5
-        cache.render(cards[0], bob)  # the oldest went first
+        cache.render([cards[0]], bob)  # the oldest went first
         assert len(rendered) == 6
 
 
@@ -98,10 +98,10 @@ def test_the_relative_time_moves_on(app, alice, bob, make_post, monkeypatch):
     card = PostCard.of(make_post(alice, "then", utcnow() - timedelta(minutes=5)))
     cache = CardCache(10)
     with app.test_request_context("/"):
-        assert "5 minutes ago" in cache.render(card, bob)
+        assert "5 minutes ago" in cache.render([card], bob)
         later = utcnow() + timedelta(hours=2)
         monkeypatch.setattr(postcards, "utcnow", lambda: later)
-        assert "2 hours ago" in cache.render(card, bob)
+        assert "2 hours ago" in cache.render([card], bob)
 
 
 def test_listings_show_changes_at_once(db, alice_client, alice, bob, make_post, make_staff):
@@ -186,3 +186,13 @@ def test_prepared_statements_are_built_once(alice, bob):
     again, values = explore_cards(bob)(None, False, 4)
     assert again is first
     assert values == {"viewer_id": bob.id, "page_limit": 4}
+
+
+def test_a_listing_is_its_cards_in_order(app, alice, bob, make_post):
+    cards = [PostCard.of(make_post(alice, f"post {n}")) for n in range(3)]
+    cache = CardCache(10)
+    with app.test_request_context("/"):
+        login_user(bob)
+        expected = "".join(render_card(card, bob) for card in reversed(cards))
+        assert cache.render(reversed(cards), bob) == expected
+        assert cache.render(reversed(cards), bob) == expected  # from the cache
