@@ -76,6 +76,7 @@ def bench_pages(per_page: int) -> list[BenchPage]:
         .order_by(sa.func.count().desc(), User.id)
         .limit(1)
     )
+    rare = user_by_username(RARE_READER)
     page, deep = None, 0
     while deep < DEEP_PAGES and (page is None or page.next_cursor):
         after = page.next_cursor if page else None
@@ -91,7 +92,8 @@ def bench_pages(per_page: int) -> list[BenchPage]:
         BenchPage(f"home, follows {reader.following_count()}", "/", reader.username),
         BenchPage(f"home, follows {heavy.following_count()}", "/", heavy.username),
         BenchPage(f"home, page {deep + 1}", f"/?after={page.next_cursor}", reader.username),
-        BenchPage("home, rare posters", "/", RARE_READER),
+        # It follows 200 accounts at S and 2,000 at L, so its L/S ratio also measures that.
+        BenchPage(f"home, rare, follows {rare.following_count()}", "/", RARE_READER),
         BenchPage("explore", "/explore", reader.username),
         BenchPage(
             f"profile, {famous.followers_count()} followers",
