@@ -7,6 +7,7 @@ listings read plain :class:`PostCard` tuples and render them through :class:`Car
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
@@ -130,8 +131,11 @@ class CardCache:
     """
 
     def __init__(self, size: int) -> None:
+        if size < 1:
+            raise ValueError("POST_CARD_CACHE_SIZE must be at least 1")
         self.size = size
         self._html: dict[tuple, Markup] = {}
+        self._lock = threading.Lock()
 
     def render(
         self, cards: Iterable[PostCard], viewer: User | AnonymousUser, reportable: bool = True
@@ -149,11 +153,16 @@ class CardCache:
             one = self._html.get(key)
             if one is None:
                 one = render_card(card, viewer, relative=relative, reportable=reportable)
-                if len(self._html) >= self.size:
-                    del self._html[next(iter(self._html))]
-                self._html[key] = one
+                self._keep(key, one)
             html.append(one)
         return Markup("").join(html)
+
+    def _keep(self, key: tuple, html: Markup) -> None:
+        # Threaded servers may fill it from several threads; reads need no lock.
+        with self._lock:
+            while len(self._html) >= self.size:
+                del self._html[next(iter(self._html))]
+            self._html[key] = html
 
     def __len__(self) -> int:
         return len(self._html)

@@ -4,6 +4,8 @@ The cache must never show anything stale: an edit, a hide, a rename or a suspens
 the next page view, and the relative time moves on.
 """
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -196,3 +198,26 @@ def test_a_listing_is_its_cards_in_order(app, alice, bob, make_post):
         expected = "".join(render_card(card, bob) for card in reversed(cards))
         assert cache.render(reversed(cards), bob) == expected
         assert cache.render(reversed(cards), bob) == expected  # from the cache
+
+
+def test_threads_can_fill_a_small_cache_at_once(app, alice, bob, make_post):
+    cards = [PostCard.of(make_post(alice, f"post {n}")) for n in range(40)]
+    cache = CardCache(5)
+    assert bob.id  # loaded here: the threads only read it
+    start = threading.Barrier(4)
+
+    def fill(offset: int) -> None:
+        with app.test_request_context("/"):
+            start.wait()
+            for n in range(200):
+                cache.render([cards[(n + offset) % len(cards)]], bob)
+
+    with ThreadPoolExecutor(4) as pool:
+        for done in [pool.submit(fill, offset) for offset in range(4)]:
+            done.result()  # re-raises anything a thread raised
+    assert len(cache) == 5
+
+
+def test_the_cache_size_must_be_positive():
+    with pytest.raises(ValueError, match="POST_CARD_CACHE_SIZE"):
+        CardCache(0)
