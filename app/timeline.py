@@ -39,9 +39,14 @@ _AFTER = (
     sa.bindparam("after_timestamp", type_=UTCDateTime),
     sa.bindparam("after_id", type_=sa.Integer),
 )
-_PAGE_SIZE = sa.bindparam("page_size", type_=sa.Integer)
-_WINDOW_SIZE = sa.bindparam("window_size", type_=sa.Integer)
-_LAST_HEAD = sa.bindparam("last_head", type_=sa.Integer)
+# The sizes are written into the SQL text rather than sent as parameters (they take a few
+# values, all from the page size). Knowing them, PostgreSQL's plan for a prepared statement
+# without the reader's values is as good as one made for them, so it can keep that plan
+# instead of planning this large statement again on every page.
+_PAGE_SIZE = sa.bindparam("page_size", type_=sa.Integer, literal_execute=True)
+_WINDOW_SIZE = sa.bindparam("window_size", type_=sa.Integer, literal_execute=True)
+_LAST_HEAD = sa.bindparam("last_head", type_=sa.Integer, literal_execute=True)
+_ONE = sa.literal_column("1", sa.Integer)
 
 
 def home_timeline_page(
@@ -147,7 +152,7 @@ def _by_author(authors: sa.Select, position, reverse: bool) -> sa.Subquery:
         _timeline_posts(head_post, position, reverse)
         .where(head_post.c.user_id == authors.c.user_id)
         .with_only_columns(head_post.c.timestamp)
-        .limit(1)
+        .limit(_ONE)
         .scalar_subquery()
     )
     heads = (
@@ -160,7 +165,7 @@ def _by_author(authors: sa.Select, position, reverse: bool) -> sa.Subquery:
         .where(heads.c.head.is_not(None))
         .order_by(heads.c.head.desc() if newest_first else heads.c.head.asc())
         .offset(_LAST_HEAD)
-        .limit(1)
+        .limit(_ONE)
         .scalar_subquery()
     )
     # Fewer heads than a page: every author with one is in.
