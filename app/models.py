@@ -412,7 +412,7 @@ def on_timeline_of(
 
 def user_by_username(username: str) -> User | None:
     """Find a user by name, ignoring case."""
-    return db.session.scalar(sa.select(User).where(User.username_key == username.lower()))
+    return db.session.scalar(_prepared_user_by_name(), {"username_key": username.lower()})
 
 
 @cache
@@ -431,6 +431,11 @@ def _session_user_query() -> sa.Select[tuple[User]]:
 _USER_ID = sa.bindparam("user_id", type_=sa.Integer)
 _OTHER_ID = sa.bindparam("other_id", type_=sa.Integer)
 _VIEWER_ID = sa.bindparam("viewer_id", type_=sa.Integer)
+
+
+@cache
+def _prepared_user_by_name() -> sa.Select[tuple[User]]:
+    return sa.select(User).where(User.username_key == sa.bindparam("username_key", type_=sa.String))
 
 
 @cache
