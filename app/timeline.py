@@ -40,9 +40,10 @@ _AFTER = (
     sa.bindparam("after_id", type_=sa.Integer),
 )
 # The sizes are written into the SQL text rather than sent as parameters (they take a few
-# values, all from the page size). Knowing them, PostgreSQL's plan for a prepared statement
-# without the reader's values is as good as one made for them, so it can keep that plan
-# instead of planning this large statement again on every page.
+# values, all from the page size). Knowing them, PostgreSQL's plan for the prepared statement
+# that leaves out the reader's values is as good as one made for a reader, and it keeps that
+# plan (instead of planning this large statement on every page, about 0.45 ms) once the
+# readers' own plans look no cheaper: at once for heavy followers.
 _PAGE_SIZE = sa.bindparam("page_size", type_=sa.Integer, literal_execute=True)
 _WINDOW_SIZE = sa.bindparam("window_size", type_=sa.Integer, literal_execute=True)
 _LAST_HEAD = sa.bindparam("last_head", type_=sa.Integer, literal_execute=True)

@@ -90,10 +90,10 @@ def hidden_from(db, reader: User) -> set[int]:
     return set(db.session.scalars(query))
 
 
-@pytest.mark.parametrize("window_pages", [0, 1, 40])
+@pytest.mark.parametrize("window_pages", [0, 1, timeline.RECENT_WINDOW_PAGES, 40])
 @pytest.mark.parametrize("per_page", [1, 4, 25])
 def test_pages_match_the_plain_query(db, community, monkeypatch, window_pages, per_page):
-    # window_pages=0 forces the author-by-author path; 40 mostly takes the recent window.
+    # window_pages=0 forces the author-by-author path; 40 takes the recent window for most pages.
     monkeypatch.setattr(timeline, "RECENT_WINDOW_PAGES", window_pages)
     expected, _ = walk(community.following_posts(), per_page)
     forward, backward = walk(partial(home_timeline_page, community), per_page)
@@ -126,3 +126,24 @@ def test_cards_carry_their_authors_names(community, db):
         post = db.session.get(Post, card.id)
         assert card == PostCard.of(post)
         assert card.author_username == post.author.username
+
+
+def test_one_statement_text_for_every_reader(db, community, make_user):
+    # The sizes are in the SQL text and the reader's values are parameters: every reader's page
+    # of a given size is one statement, so PostgreSQL can keep one plan for it.
+    other = make_user("other")
+    texts = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany):
+        if statement.startswith("WITH hits"):
+            texts.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        for reader in (community, other):
+            keyset_page(partial(home_timeline_page, reader), POSTS_NEWEST_FIRST, 4)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert len(texts) == 2
+    assert texts[0] == texts[1]
+    assert "LIMIT 5" in texts[0]
