@@ -6,6 +6,7 @@ import hmac
 import re
 from datetime import datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -461,6 +462,38 @@ def _prepared_posts_count() -> sa.Select[tuple[int]]:
         sa.select(sa.func.count())
         .select_from(Post)
         .where(Post.user_id == _USER_ID, post_visible_to(Post.__table__, _VIEWER_ID))
+    )
+
+
+class ProfileStats(NamedTuple):
+    """The figures a profile shows, as a viewer sees them."""
+
+    posts: int
+    followers: int
+    following: int
+    followed_by_viewer: bool
+
+
+def profile_stats(user: User, viewer: User | None) -> ProfileStats:
+    """``user``'s post, follower and following counts and whether ``viewer`` follows them.
+
+    The same figures as :meth:`User.posts_count`, :meth:`User.followers_count`,
+    :meth:`User.following_count` and :meth:`User.is_following`, in one statement.
+    """
+    values = {"user_id": user.id, "viewer_id": viewer.id if viewer else None}
+    return ProfileStats(*db.session.execute(_prepared_profile_stats(), values).one())
+
+
+@cache
+def _prepared_profile_stats() -> sa.Select[tuple[int, int, int, bool]]:
+    followed = sa.exists().where(
+        followers.c.follower_id == _VIEWER_ID, followers.c.followed_id == _USER_ID
+    )
+    return sa.select(
+        _prepared_posts_count().scalar_subquery(),
+        _prepared_followers_count().scalar_subquery(),
+        _prepared_following_count().scalar_subquery(),
+        followed,
     )
 
 

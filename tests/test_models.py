@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from app.models import Post, User, followers, user_by_email, user_by_username
+from app.models import Post, User, followers, profile_stats, user_by_email, user_by_username
+from app.types import utcnow
 
 
 def test_password_hashing(alice):
@@ -95,6 +96,28 @@ def test_posts_relationship_and_count(db, alice, bob, make_post):
     assert sorted(p.body for p in db.session.scalars(alice.posts.select())) == ["a1", "a2"]
     assert alice.posts_count() == 2
     assert bob.posts_count() == 1
+
+
+@pytest.mark.parametrize("viewer_name", [None, "alice", "bob", "carol"])
+def test_profile_stats_are_the_separate_figures(db, alice, bob, make_user, make_post, viewer_name):
+    carol = make_user("carol")
+    for n in range(3):
+        make_post(alice, f"a{n}")
+    db.session.scalars(alice.posts.select()).first().hidden_at = utcnow()  # alice still sees it
+    bob.follow(alice)
+    alice.follow(carol)
+    db.session.commit()
+    viewer = {"alice": alice, "bob": bob, "carol": carol}.get(viewer_name)
+    stats = profile_stats(alice, viewer)
+    assert stats == (
+        alice.posts_count(viewer),
+        alice.followers_count(),
+        alice.following_count(),
+        viewer is not None and viewer.is_following(alice),
+    )
+    assert stats.posts == (3 if viewer_name == "alice" else 2)
+    assert (stats.followers, stats.following) == (1, 1)
+    assert stats.followed_by_viewer == (viewer_name == "bob")
 
 
 def test_username_unique_ignoring_case(db, alice):

@@ -10,7 +10,7 @@ from functools import partial
 import pytest
 import sqlalchemy as sa
 
-from app.models import POSTS_NEWEST_FIRST
+from app.models import POSTS_NEWEST_FIRST, profile_stats
 from app.pagination import keyset_page
 from app.postcards import explore_cards, profile_cards
 from app.timeline import home_timeline_page
@@ -87,6 +87,7 @@ def test_profile_posts_and_counts_use_indexes(db, alice, bob, make_post):
     bob.follow(alice)
     db.session.commit()
     db.session.refresh(alice)  # now, not while plans are recorded
+    db.session.refresh(bob)
     plans = plans_of(
         db,
         lambda: (
@@ -94,6 +95,7 @@ def test_profile_posts_and_counts_use_indexes(db, alice, bob, make_post):
             alice.posts_count(),
             alice.followers_count(),
             alice.following_count(),
+            profile_stats(alice, bob),
         ),
     )
     assert_index_only(plans, "ix_post_user_id_timestamp_id_hidden_at", "ix_followers_followed_id")

@@ -28,6 +28,7 @@ from app.models import (
     USERS_BY_NAME,
     Post,
     User,
+    profile_stats,
     user_by_username,
 )
 from app.pagination import BadCursor, Keyset, keyset_page
@@ -148,6 +149,7 @@ def user(username: str):
         "main/user.html",
         title=user.username,
         user=user,
+        stats=profile_stats(user, current_user),
         posts=page.items,
         form=EmptyForm(),
         **page_links("main.user", page, username=user.username),
