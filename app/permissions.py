@@ -7,7 +7,7 @@ from flask import abort
 from flask_login import AnonymousUserMixin, current_user
 
 from app.extensions import login_manager
-from app.models import ROLE_NAMES
+from app.models.moderation import ROLE_NAMES
 
 
 class AnonymousUser(AnonymousUserMixin):

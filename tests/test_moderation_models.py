@@ -3,8 +3,8 @@
 import pytest
 import sqlalchemy as sa
 
-from app.models import (
-    POSTS_NEWEST_FIRST,
+from app.models import POSTS_NEWEST_FIRST, user_roles
+from app.models.moderation import (
     AuditLog,
     Report,
     Role,
@@ -13,7 +13,6 @@ from app.models import (
     resolve_reports,
     role_named,
     staff_members,
-    user_roles,
 )
 from app.pagination import keyset_page
 from app.permissions import require_role

@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from app.models import Post, Report
+from app.models import Post
+from app.models.moderation import Report
 
 EARLIER = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 

@@ -8,14 +8,8 @@ from flask.cli import AppGroup
 
 from app.auth.forms import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from app.extensions import db
-from app.models import (
-    ROLE_NAMES,
-    USERNAME_PATTERN,
-    User,
-    record_action,
-    user_by_email,
-    user_by_username,
-)
+from app.models import USERNAME_PATTERN, User, user_by_email, user_by_username
+from app.models.moderation import ROLE_NAMES, record_action
 from app.types import utcnow
 from app.usernames import is_reserved_username
 

@@ -12,7 +12,8 @@ from flask_login import current_user
 from app.auth.safe_next import safe_next_path
 from app.extensions import db
 from app.main.routes import page_links, page_of, user_or_404
-from app.models import REPORTS_OLDEST_FIRST, Post, Report, User, open_reports, record_action
+from app.models import Post, User
+from app.models.moderation import REPORTS_OLDEST_FIRST, Report, open_reports, record_action
 from app.moderation import bp
 from app.moderation.forms import ReasonForm
 from app.permissions import require_role

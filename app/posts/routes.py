@@ -5,7 +5,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from app.extensions import db
-from app.models import Post, Report, open_report_by, open_reports_on
+from app.models import Post
+from app.models.moderation import Report, open_report_by, open_reports_on
 from app.posts import bp
 from app.posts.forms import DeletePostForm, EditPostForm, ReportForm
 
