@@ -256,6 +256,7 @@ def test_keyboard_alone_logs_in_posts_and_shows_focus(page: Page, seed):
     expect(skip).to_be_in_viewport()
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile("#content$"))
+    expect(page.locator("main#content")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_label("Say something")).to_be_focused()
     page.keyboard.type("Typed without a mouse.")
