@@ -49,6 +49,26 @@ def test_export_is_complete_json(alice_client, alice, bob, make_user, db, make_p
     assert datetime.fromisoformat(data["posts"][0]["timestamp"]) == START
 
 
+def test_export_says_which_posts_were_edited_or_hidden(
+    alice_client, alice, make_user, make_post, db
+):
+    moderator = make_user("mod")
+    plain, edited, hidden = (make_post(alice, text) for text in ("plain", "first", "rude"))
+    edited.edit("second")
+    hidden.hide(moderator)
+    db.session.commit()
+
+    posts = json.loads(alice_client.get("/account/export").get_data(as_text=True))["posts"]
+
+    by_id = {post["id"]: post for post in posts}
+    assert by_id[plain.id]["edited_at"] is None
+    assert by_id[plain.id]["hidden_at"] is None
+    assert by_id[edited.id]["body"] == "second"
+    assert datetime.fromisoformat(by_id[edited.id]["edited_at"]) == edited.edited_at
+    assert datetime.fromisoformat(by_id[hidden.id]["hidden_at"]) == hidden.hidden_at
+    assert by_id[hidden.id]["body"] == "rude"  # the author keeps their own words
+
+
 def test_export_of_a_new_account_has_empty_lists(alice_client):
     data = json.loads(alice_client.get("/account/export").get_data(as_text=True))
     assert (data["following"], data["followers"], data["posts"]) == ([], [], [])

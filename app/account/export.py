@@ -45,7 +45,14 @@ def _json_array(stmt: sa.Select, batch_size: int, to_json) -> Iterator[str]:
 
 
 def _post(row: sa.Row) -> dict:
-    return {"id": row.id, "timestamp": _time(row.timestamp), "body": row.body}
+    return {
+        "id": row.id,
+        "timestamp": _time(row.timestamp),
+        "body": row.body,
+        "edited_at": _time(row.edited_at),
+        # Hidden by a moderator: still the author's, but nobody else sees it.
+        "hidden_at": _time(row.hidden_at),
+    }
 
 
 def export_json(user: User, batch_size: int) -> Iterable[str]:

@@ -210,10 +210,14 @@ class User(UserMixin, db.Model):
             .order_by(Post.timestamp.desc(), Post.id.desc())
         )
 
-    def posts_oldest_first(self) -> sa.Select[tuple[int, datetime, str]]:
-        """(id, timestamp, body) of this user's posts, oldest first: rows for a data export."""
+    def posts_oldest_first(self) -> sa.Select[tuple[int, datetime, str, datetime, datetime]]:
+        """This user's posts as rows for a data export, oldest first.
+
+        Each row is (id, timestamp, body, edited_at, hidden_at): when it was last edited and
+        when a moderator hid it, or None.
+        """
         return (
-            sa.select(Post.id, Post.timestamp, Post.body)
+            sa.select(Post.id, Post.timestamp, Post.body, Post.edited_at, Post.hidden_at)
             .where(Post.user_id == self.id)
             .order_by(Post.timestamp, Post.id)
         )
