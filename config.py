@@ -85,7 +85,10 @@ class Config:
     # written to the log instead of sent: enough for development, never for a real site.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
-    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").strip().lower() in ("1", "true", "yes", "on")
+    # STARTTLS upgrades a plain connection (port 587); MAIL_USE_SSL speaks TLS from the first byte
+    # (port 465). Either way the server's certificate must be valid for MAIL_SERVER.
+    MAIL_USE_TLS = env_flag("MAIL_USE_TLS")
+    MAIL_USE_SSL = env_flag("MAIL_USE_SSL")
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Chirp <no-reply@localhost>")

@@ -1,4 +1,4 @@
-"""Start-up rules for running Chirp for real: a secret key, and trust in a reverse proxy."""
+"""Start-up rules for running Chirp for real: a secret key, sound mail settings, proxy trust."""
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -47,7 +47,18 @@ def apply_proxy_fix(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, **hops)
 
 
+def check_mail_encryption(app: Flask) -> None:
+    """Refuse contradictory mail settings: TLS from the start and STARTTLS exclude each other."""
+    if app.config.get("MAIL_USE_SSL") and app.config.get("MAIL_USE_TLS"):
+        raise ValueError(
+            "MAIL_USE_SSL and MAIL_USE_TLS are both set. Use MAIL_USE_SSL for a server that "
+            "speaks TLS from the start (usually port 465), or MAIL_USE_TLS for STARTTLS "
+            "(usually port 587), not both."
+        )
+
+
 def configure_deployment(app: Flask) -> None:
     """Apply the start-up rules above to ``app``."""
     check_secret_key(app)
+    check_mail_encryption(app)
     apply_proxy_fix(app)

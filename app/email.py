@@ -44,11 +44,7 @@ def send_email(to: str, subject: str, template: str, **context) -> bool:
         )
         return True
     try:
-        with smtplib.SMTP(
-            config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
-        ) as smtp:
-            if config["MAIL_USE_TLS"]:
-                smtp.starttls(context=ssl.create_default_context())
+        with _connect(config) as smtp:
             if config["MAIL_USERNAME"]:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
             smtp.send_message(message)
@@ -56,3 +52,19 @@ def send_email(to: str, subject: str, template: str, **context) -> bool:
         current_app.logger.exception("Could not send email %r to %s", subject, to)
         return False
     return True
+
+
+def _connect(config) -> smtplib.SMTP:
+    """A connection to the mail server, encrypted as ``MAIL_USE_SSL``/``MAIL_USE_TLS`` say."""
+    server, port, timeout = config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_TIMEOUT"]
+    if config["MAIL_USE_SSL"]:
+        context = ssl.create_default_context()
+        return smtplib.SMTP_SSL(server, port, timeout=timeout, context=context)
+    smtp = smtplib.SMTP(server, port, timeout=timeout)
+    if config["MAIL_USE_TLS"]:
+        try:
+            smtp.starttls(context=ssl.create_default_context())
+        except BaseException:
+            smtp.close()  # the caller's ``with`` never got the connection
+            raise
+    return smtp

@@ -45,10 +45,16 @@ class Mailbox:
 
 
 class LoopbackSMTP(Controller):
-    """Listens on 127.0.0.1 on a free port (``port=0``), found once the server is up."""
+    """Listens on 127.0.0.1 on a free port (``port=0``), found once the server is up.
 
-    def __init__(self, handler):
-        super().__init__(handler, hostname="127.0.0.1", port=0)
+    ``ssl_context`` makes it speak TLS from the first byte; ``tls_context`` offers STARTTLS.
+    """
+
+    def __init__(self, handler, ssl_context=None, tls_context=None):
+        smtp_options = {"tls_context": tls_context, "require_starttls": True} if tls_context else {}
+        super().__init__(
+            handler, hostname="127.0.0.1", port=0, ssl_context=ssl_context, **smtp_options
+        )
 
     def _trigger_server(self):
         # The base class connects to self.port to check the server answers: learn it first.

@@ -44,6 +44,11 @@ def test_production_starts_with_a_private_secret_key(monkeypatch):
     assert app.secret_key == "a-private-key-nobody-else-knows"
 
 
+def test_both_kinds_of_mail_encryption_at_once_are_refused():
+    with pytest.raises(ValueError, match="MAIL_USE_SSL and MAIL_USE_TLS are both set"):
+        create_app(type("MailConfig", (TestConfig,), {"MAIL_USE_SSL": True, "MAIL_USE_TLS": True}))
+
+
 def test_debug_mode_falls_back_to_the_development_key(monkeypatch):
     """What `flask run` / `flask db upgrade` get from .flaskenv on a developer's machine."""
     monkeypatch.setenv("FLASK_DEBUG", "1")

@@ -3,12 +3,16 @@
 import logging
 import smtplib
 import socket
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
+import trustme
 
 from app.email import send_email
-from tests.smtp import LoopbackSMTP
+from tests.smtp import LoopbackSMTP, Mailbox
 
 
 def free_port() -> int:
@@ -88,3 +92,57 @@ def test_login_or_timeout_failures_are_reported_not_raised(app, mailbox, monkeyp
     monkeypatch.setattr(smtplib.SMTP, "login", fail)
     assert not send_test_message(app)
     assert mailbox.messages == []
+
+
+@pytest.fixture
+def certificate_authority(monkeypatch):
+    """A throwaway CA that this process trusts, as the system's CAs are trusted in production."""
+    authority = trustme.CA()
+    with authority.cert_pem.tempfile() as ca_file:
+        # ssl.create_default_context() loads the trusted CAs from here.
+        monkeypatch.setenv("SSL_CERT_FILE", ca_file)
+        yield authority
+
+
+@contextmanager
+def tls_mail_server(app, setting: str, certificate: trustme.LeafCert) -> Iterator[Mailbox]:
+    """A loopback SMTP server presenting ``certificate``, and the app set to use ``setting``.
+
+    ``MAIL_USE_SSL``: the server speaks TLS from the first byte. ``MAIL_USE_TLS``: it refuses
+    mail until the client has said STARTTLS.
+    """
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    certificate.configure_cert(context)
+    box = Mailbox()
+    if setting == "MAIL_USE_SSL":
+        server = LoopbackSMTP(box, ssl_context=context)
+    else:
+        server = LoopbackSMTP(box, tls_context=context)
+    server.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, **{setting: True})
+    try:
+        yield box
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("setting", ["MAIL_USE_SSL", "MAIL_USE_TLS"])
+def test_mail_goes_over_tls_to_a_server_with_a_valid_certificate(
+    app, certificate_authority, setting
+):
+    certificate = certificate_authority.issue_cert("127.0.0.1")
+    with tls_mail_server(app, setting, certificate) as box:
+        assert send_test_message(app)
+    assert box.last()["Subject"] == "Hello there"
+
+
+@pytest.mark.parametrize("setting", ["MAIL_USE_SSL", "MAIL_USE_TLS"])
+def test_a_certificate_for_another_host_is_a_logged_failure(
+    app, certificate_authority, caplog, setting
+):
+    """Encryption to a server that can't prove it is MAIL_SERVER would protect nothing."""
+    certificate = certificate_authority.issue_cert("mail.example.com")
+    with tls_mail_server(app, setting, certificate) as box:
+        assert not send_test_message(app)
+    assert box.messages == []
+    assert "CERTIFICATE_VERIFY_FAILED" in caplog.text
