@@ -60,6 +60,8 @@ class Config:
     # the session or remember-me cookie over plain HTTP.
     SESSION_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE")
     REMEMBER_COOKIE_SECURE = env_flag("REMEMBER_COOKIE_SECURE", SESSION_COOKIE_SECURE)
+    # HTTPS responses tell browsers to use only HTTPS here for this long (0: don't).
+    HSTS_MAX_AGE = env_int("HSTS_MAX_AGE", 365 * 24 * 60 * 60)
     # Behind a reverse proxy: how many proxies set each X-Forwarded-* header (0: trust none).
     PROXY_FIX_X_FOR = env_int("PROXY_FIX_X_FOR")
     PROXY_FIX_X_PROTO = env_int("PROXY_FIX_X_PROTO")

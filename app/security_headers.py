@@ -1,6 +1,6 @@
 """Security headers on every response, error pages and static files included."""
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, request
 
 # Everything comes from this site; no inline script or style, no plugins, no framing, and
 # forms may only post back here. Avatars are same-origin SVG files.
@@ -29,9 +29,17 @@ SECURITY_HEADERS = {
 
 
 def add_security_headers(response: Response) -> Response:
-    """Add :data:`SECURITY_HEADERS`, leaving any a view chose to set itself."""
+    """Add :data:`SECURITY_HEADERS`, leaving any a view chose to set itself.
+
+    Over HTTPS, also HSTS: the browser then uses HTTPS for this host for ``HSTS_MAX_AGE``
+    seconds, even for a typed ``http://`` address or link. Browsers ignore the header over plain
+    HTTP, so it is only sent where it counts (behind a proxy, see ``PROXY_FIX_X_PROTO``).
+    """
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    max_age = current_app.config["HSTS_MAX_AGE"]
+    if max_age and request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={max_age}")
     return response
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 
 import app as app_package
+from app import create_app
+from tests.conftest import TestConfig
 
 TEMPLATES = sorted(Path(app_package.__file__).parent.rglob("templates/**/*.html"))
 # Inline code the Content-Security-Policy would block: <script> without src, <style>, style="",
@@ -82,3 +84,26 @@ def test_rendered_pages_have_no_inline_code(alice_client, make_post, alice, url)
     make_post(alice, "a post so that the post partial renders too")
     page = alice_client.get(url).get_data(as_text=True)
     assert INLINE_CODE.findall(page) == []
+
+
+def test_https_responses_ask_browsers_to_keep_to_https(client):
+    response = client.get("/auth/login", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_plain_http_responses_carry_no_hsts(client):
+    """Browsers ignore it over HTTP; a site still being set up must not promise HTTPS."""
+    assert "Strict-Transport-Security" not in client.get("/auth/login").headers
+
+
+def test_hsts_can_be_turned_off(app, client):
+    app.config["HSTS_MAX_AGE"] = 0
+    response = client.get("/auth/login", base_url="https://localhost")
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_hsts_behind_a_proxy_that_terminates_https():
+    config = type("ProxiedConfig", (TestConfig,), {"PROXY_FIX_X_PROTO": 1, "HSTS_MAX_AGE": 600})
+    client = create_app(config).test_client()
+    response = client.get("/auth/login", headers={"X-Forwarded-Proto": "https"})
+    assert response.headers["Strict-Transport-Security"] == "max-age=600"
