@@ -60,12 +60,14 @@ def register_blueprints(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Filters, functions and constants the templates share."""
     from app import postcards
+    from app.links import link_urls
     from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
     from app.timefmt import relative_time
     from app.types import utcnow
     from app.urls import url_for_id
 
     app.add_template_filter(relative_time, "relative_time")
+    app.add_template_filter(link_urls, "link_urls")
     app.add_template_global(url_for_id)
     postcards.init_app(app)
     app.jinja_env.globals.update(

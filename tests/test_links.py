@@ -1,0 +1,75 @@
+"""Web addresses in posts and about-me texts are links; nothing else becomes markup."""
+
+import pytest
+
+from app.links import link_urls
+
+REL = 'rel="nofollow ugc noopener noreferrer"'
+
+
+def link(url: str, shown: str | None = None) -> str:
+    return f'<a href="{url}" {REL}>{shown or url}</a>'
+
+
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("see https://example.com", "see " + link("https://example.com")),
+        ("HTTP://EXAMPLE.COM/A?b=1", link("HTTP://EXAMPLE.COM/A?b=1")),
+        ("http://example.com/a. Next", link("http://example.com/a") + ". Next"),
+        ("Is it https://example.com/?", "Is it " + link("https://example.com/") + "?"),
+        ("(see https://example.com/a)", "(see " + link("https://example.com/a") + ")"),
+        (
+            "https://en.wikipedia.org/wiki/Python_(language), yes",
+            link("https://en.wikipedia.org/wiki/Python_(language)") + ", yes",
+        ),
+        (
+            "a https://example.com/?q=1&r=2 b",
+            "a " + link("https://example.com/?q=1&amp;r=2") + " b",
+        ),
+        (
+            "two: http://a.example\nhttp://b.example",
+            f"two: {link('http://a.example')}\n" + link("http://b.example"),
+        ),
+        ("«https://example.com/ü»", "«" + link("https://example.com/ü") + "»"),
+    ],
+)
+def test_addresses_become_links(text, html):
+    assert link_urls(text) == html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no address here",
+        "javascript:alert(1)",
+        "ftp://example.com/file",
+        "data:text/html,<b>x</b>",
+        "just http:// and https://.",
+        "xhttps://example.com",
+    ],
+)
+def test_other_text_is_not_linked(text):
+    assert "<a " not in link_urls(text)
+
+
+def test_markup_around_and_inside_addresses_stays_text():
+    html = link_urls('<b>hi</b> https://example.com/"onmouseover="alert(1) <script>')
+    assert html.startswith("&lt;b&gt;hi&lt;/b&gt; " + link("https://example.com/"))
+    assert html.endswith("&#34;onmouseover=&#34;alert(1) &lt;script&gt;")
+    assert html.count("<a ") == 1
+
+
+@pytest.mark.parametrize("url", ["/", "/explore", "/user/alice", "permalink"])
+def test_post_cards_link_addresses(alice_client, alice, make_post, url):
+    post = make_post(alice, "Read https://example.com/story <i>now</i>")
+    page = alice_client.get(f"/post/{post.id}" if url == "permalink" else url)
+    html = page.get_data(as_text=True)
+    assert "Read " + link("https://example.com/story") + " &lt;i&gt;now&lt;/i&gt;" in html
+
+
+def test_about_me_links_addresses(alice_client, alice, db):
+    alice.about_me = "My site: https://alice.example"
+    db.session.commit()
+    html = alice_client.get("/user/alice").get_data(as_text=True)
+    assert "My site: " + link("https://alice.example") in html
