@@ -254,3 +254,31 @@ def test_moderators_see_and_dismiss_reports_on_the_post_page(db, alice, bob, mak
     assert "No open reports on this post." in mod_client.get(f"/post/{post.id}").get_data(
         as_text=True
     )
+
+
+def test_suspended_accounts_are_listed_and_can_be_unsuspended_from_there(
+    db, alice, make_user, mod_client
+):
+    assert "No account is suspended." in mod_client.get("/moderation/suspended").get_data(
+        as_text=True
+    )
+    for name in ("zed", "Bea", "amy", "cy"):
+        make_user(name).suspended_at = utcnow()
+    db.session.commit()
+    queue = mod_client.get("/moderation/").get_data(as_text=True)
+    assert 'href="/moderation/suspended"' in queue
+
+    first = mod_client.get("/moderation/suspended").get_data(as_text=True)
+    names = ["amy", "Bea", "cy", "zed"]
+    per_page = mod_client.application.config["POSTS_PER_PAGE"]
+    shown = [name for name in names if f'href="/user/{name}"' in first]
+    assert shown == names[:per_page]
+    assert 'href="/user/alice"' not in first  # not suspended
+
+    unsuspend = "/moderation/user/amy/unsuspend?next=/moderation/suspended"
+    assert unsuspend in first
+    response = mod_client.submit(unsuspend, {"reason": "appeal granted"})
+    assert response.headers["Location"] == "/moderation/suspended"
+    after = mod_client.get("/moderation/suspended").get_data(as_text=True)
+    assert 'href="/user/amy"' not in after
+    assert 'href="/user/Bea"' in after

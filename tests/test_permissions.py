@@ -25,6 +25,7 @@ PAGES = [
     ("/post/{post}/edit", NOT_AUTHOR),
     ("/post/{post}/delete", NOT_AUTHOR),
     ("/moderation/", MODERATORS),
+    ("/moderation/suspended", MODERATORS),
     ("/moderation/post/{post}/hide", MODERATORS),
     ("/moderation/post/{hidden}/unhide", MODERATORS),
     ("/moderation/user/bob/suspend", MODERATORS),

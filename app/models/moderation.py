@@ -137,6 +137,11 @@ def open_reports() -> sa.Select[tuple[Report]]:
     )
 
 
+def suspended_users() -> sa.Select[tuple[User]]:
+    """Suspended accounts, alphabetically (pages of them follow ``USERS_BY_NAME``)."""
+    return sa.select(User).where(User.suspended_at.is_not(None)).order_by(User.username_key)
+
+
 def resolve_reports(post: Post, moderator: User) -> None:
     """Settle every open report on ``post``."""
     db.session.execute(

@@ -12,8 +12,14 @@ from flask_login import current_user
 from app.auth.safe_next import safe_next_path
 from app.extensions import db
 from app.main.routes import page_links, page_of, user_or_404
-from app.models import Post, User
-from app.models.moderation import REPORTS_OLDEST_FIRST, Report, open_reports, record_action
+from app.models import USERS_BY_NAME, Post, User
+from app.models.moderation import (
+    REPORTS_OLDEST_FIRST,
+    Report,
+    open_reports,
+    record_action,
+    suspended_users,
+)
 from app.moderation import bp
 from app.moderation.forms import ReasonForm
 from app.permissions import require_role
@@ -58,6 +64,21 @@ def queue():
         prev_label="Previous",
         next_label="Next",
         **page_links("moderation.queue", page),
+    )
+
+
+@bp.route("/suspended")
+@require_role("moderator")
+def suspended():
+    """Suspended accounts, alphabetically, each with a way to lift the suspension."""
+    page = page_of(suspended_users(), USERS_BY_NAME)
+    return render_template(
+        "moderation/suspended.html",
+        title="Suspended accounts",
+        people=page.items,
+        prev_label="Previous",
+        next_label="Next",
+        **page_links("moderation.suspended", page),
     )
 
 

@@ -185,6 +185,12 @@ class Seeder:
             record_action(None, "role.grant", user, f"{role}: {reason}")
             db.session.commit()
 
+    def suspend(self, user_id: int) -> None:
+        """Suspend an account, as a moderator would."""
+        with self.app.app_context():
+            db.session.get(User, user_id).suspended_at = utcnow()
+            db.session.commit()
+
     def report(self, post_id: int, reporter_id: int, reason: str) -> int:
         """An open report on a post, waiting in the moderation queue; returns its id."""
         with self.app.app_context():

@@ -110,12 +110,14 @@ def seed_staff_world(seed) -> dict[str, str]:
     seed.grant(admin, "admin", "runs the server")
     [post] = seed.posts(dan, ["Buy cheap watches at a site I will not name!"], timedelta(hours=1))
     report = seed.report(post, reporter_id=1, reason="Spam: the same advert every hour.\nTwice.")
+    seed.suspend(seed.user("a_spammer_with_a_name_of_32_char"))
     return {
         "moderation-queue": "/moderation/",
         "moderation-reported-post": f"/post/{post}",
         "moderation-hide": f"/moderation/post/{post}/hide?next=/moderation/",
         "moderation-suspend": "/moderation/user/dan/suspend",
         "moderation-dismiss": f"/moderation/report/{report}/dismiss",
+        "moderation-suspended": "/moderation/suspended",
     }
 
 
