@@ -1,4 +1,4 @@
-"""Rate limits on the actions worth abusing: logging in, registering, posting, following.
+"""Rate limits on the actions worth abusing: logging in, registering, posting, following, reports.
 
 Each limit is a setting (``RATELIMIT_LOGIN = "10 per minute;50 per hour"`` in config.py, or the
 environment) applied to a view with :func:`rate_limit`; only POSTs count. For example, a

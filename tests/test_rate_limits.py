@@ -1,10 +1,11 @@
-"""Rate limits on logging in, registering, posting and following (switched on per test)."""
+"""Rate limits on logging in, registering, posting, following and reporting (on per test)."""
 
 import pytest
 import sqlalchemy as sa
 from limits import parse_many
 
 from app.models import Post, User
+from app.models.moderation import Report
 from app.ratelimits import describe_wait
 from config import Config
 from tests.conftest import PASSWORD, FormClient
@@ -91,6 +92,24 @@ def test_follow_and_unfollow_share_one_limit(app, alice_client, alice, bob):
 
 
 @pytest.mark.rate_limits
+def test_reporting_too_often_keeps_the_reason(app, alice_client, bob, make_post, db):
+    """Reports fill the moderators' queue, so a flood of them is refused politely."""
+    app.config["RATELIMIT_REPORT"] = "2 per hour"
+    posts = [make_post(bob, f"post {n}") for n in range(3)]
+    for post in posts[:2]:
+        response = alice_client.submit(f"/post/{post.id}/report", {"reason": "spam"})
+        assert response.status_code == 302
+    response = alice_client.submit(f"/post/{posts[2].id}/report", {"reason": "more spam, sorry"})
+    assert response.status_code == 429
+    assert 0 < int(response.headers["Retry-After"]) <= 3600
+    page = response.get_data(as_text=True)
+    assert "You are sending many reports. Please wait" in page
+    assert "more spam, sorry</textarea>" in page
+    assert "post 2" in page  # the post being reported is still shown
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Report)) == 2
+
+
+@pytest.mark.rate_limits
 @pytest.mark.parametrize("run", [1, 2])
 def test_counts_start_from_zero_in_every_test(app, client, run):
     """Run twice: the second run would start at the limit if counts leaked between tests."""
@@ -110,6 +129,7 @@ def test_counts_start_from_zero_in_every_test(app, client, run):
         "RATELIMIT_PASSWORD_RESET",
         "RATELIMIT_POST",
         "RATELIMIT_FOLLOW",
+        "RATELIMIT_REPORT",
     ],
 )
 def test_default_limits_are_valid(setting):

@@ -1,7 +1,8 @@
 """Views for one post: permalink, edit, delete (after confirmation) and report."""
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 
 from app.extensions import db
@@ -9,6 +10,7 @@ from app.models import Post
 from app.models.moderation import Report, open_report_by, open_reports_on
 from app.posts import bp
 from app.posts.forms import DeletePostForm, EditPostForm, ReportForm
+from app.ratelimits import describe_wait, rate_limit, seconds_until_reset
 
 GONE = "That post does not exist or is no longer available."
 
@@ -72,7 +74,24 @@ def delete(post_id: int):
     return render_template("posts/delete.html", title="Delete post", post=post, form=form)
 
 
+def report_page(post: Post, form: ReportForm) -> str:
+    """The report form for ``post``."""
+    return render_template("posts/report.html", title="Report post", post=post, form=form)
+
+
+def reporting_too_often(limit: RequestLimit) -> Response | None:
+    """Over the reporting limit: the form again with the reason still in it (429)."""
+    if not current_user.is_authenticated:
+        return None  # the plain 429 page
+    post = visible_post_or_404(request.view_args["post_id"])
+    form = ReportForm()
+    wait = describe_wait(seconds_until_reset(limit))
+    form.reason.errors = [f"You are sending many reports. Please wait {wait}, then send it again."]
+    return make_response(report_page(post, form), 429)
+
+
 @bp.route("/post/<int:post_id>/report", methods=["GET", "POST"])
+@rate_limit("RATELIMIT_REPORT", per_user=True, on_breach=reporting_too_often)
 @login_required
 def report(post_id: int):
     """Send a post to the moderation queue with a reason."""
@@ -91,4 +110,4 @@ def report(post_id: int):
             db.session.rollback()  # the same report, sent twice at once: one is enough
         flash("Thank you. The moderators will look at this post.", "success")
         return redirect(url_for("posts.view", post_id=post.id))
-    return render_template("posts/report.html", title="Report post", post=post, form=form)
+    return report_page(post, form)
