@@ -29,7 +29,7 @@ def own_post_or_403(post_id: int) -> Post:
     return post
 
 
-@bp.route("/post/<int:post_id>")
+@bp.route("/post/<id:post_id>")
 @login_required
 def view(post_id: int):
     """A post's own page (its permalink)."""
@@ -42,7 +42,7 @@ def view(post_id: int):
     )
 
 
-@bp.route("/post/<int:post_id>/edit", methods=["GET", "POST"])
+@bp.route("/post/<id:post_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(post_id: int):
     """Change one's post; it is marked edited and keeps the time it was first posted."""
@@ -58,7 +58,7 @@ def edit(post_id: int):
     return render_template("posts/edit.html", title="Edit post", post=post, form=form)
 
 
-@bp.route("/post/<int:post_id>/delete", methods=["GET", "POST"])
+@bp.route("/post/<id:post_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(post_id: int):
     """Ask first (GET), then delete one's post for good (POST)."""
@@ -72,7 +72,7 @@ def delete(post_id: int):
     return render_template("posts/delete.html", title="Delete post", post=post, form=form)
 
 
-@bp.route("/post/<int:post_id>/report", methods=["GET", "POST"])
+@bp.route("/post/<id:post_id>/report", methods=["GET", "POST"])
 @login_required
 def report(post_id: int):
     """Send a post to the moderation queue with a reason."""
