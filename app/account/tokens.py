@@ -64,18 +64,17 @@ def password_reset_token(user: User) -> str:
 
 
 def user_for_password_reset(token: str) -> User | None:
-    """The user a reset token is for, if it is valid and their password is still the same."""
+    """The user a valid reset token is for, while their password and address are unchanged.
+
+    A link sent to an address the account has since moved away from no longer works.
+    """
     claims = read_token(RESET_PASSWORD, token)
     user = _user(claims)
     if user is None or not hmac.compare_digest(user.session_fingerprint(), str(claims.get("pw"))):
         return None
+    if claims.get("email") != user.email:
+        return None
     return user
-
-
-def reset_proves_email(user: User, token: str) -> bool:
-    """True if the reset link was sent to the user's current address (so they can read it)."""
-    claims = read_token(RESET_PASSWORD, token) or {}
-    return claims.get("email") == user.email
 
 
 def email_confirmation_token(user: User) -> str:
