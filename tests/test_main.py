@@ -1,11 +1,13 @@
 """Timelines, posting, profiles and following, as a logged-in user sees them."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.models import Post
+from tests.conftest import csrf_token_from
 
 PAGES = [
     "/",
@@ -69,6 +71,17 @@ def test_rejected_post_keeps_its_text(alice_client, db, body, message):
     assert message in page
     assert body.strip() in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
+
+
+def test_a_post_written_slowly_is_still_accepted(alice_client, db, monkeypatch):
+    """A page left open for hours (a long post, a tab forgotten) must not lose the text to an
+    expired form: the CSRF token lasts as long as the session it belongs to."""
+    token = csrf_token_from(alice_client.get("/").get_data(as_text=True))
+    later = time.time() + 6 * 3600
+    monkeypatch.setattr(time, "time", lambda: later)
+    response = alice_client.post("/", data={"csrf_token": token, "post": "thought it through"})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Post.body)) == "thought it through"
 
 
 def test_post_box_does_not_cut_text_short(alice_client):
