@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import Post
+from app.types import utcnow
 from tests.conftest import csrf_token_from
 
 PAGES = [
@@ -59,6 +60,29 @@ def test_post_appears_on_home_and_explore(alice_client, db):
     assert post.body == "my first chirp"
     assert "my first chirp" in alice_client.get("/").get_data(as_text=True)
     assert "my first chirp" in alice_client.get("/explore").get_data(as_text=True)
+
+
+def post_bodies(db) -> list[str]:
+    return db.session.scalars(sa.select(Post.body).order_by(Post.id)).all()
+
+
+def test_a_double_submitted_post_is_posted_once(alice_client, db):
+    """A double click on Post sends the form twice: both answers are a success, one post."""
+    token = csrf_token_from(alice_client.get("/").get_data(as_text=True))
+    for _ in range(2):
+        response = alice_client.post("/", data={"csrf_token": token, "post": "hello there"})
+        assert response.headers["Location"] == "/"
+    assert "Your post is live!" in alice_client.get("/").get_data(as_text=True)
+    assert post_bodies(db) == ["hello there"]
+
+
+def test_saying_the_same_again_later_or_something_else_is_a_new_post(
+    alice_client, alice, make_post, db
+):
+    make_post(alice, "good morning", timestamp=utcnow() - timedelta(minutes=5))
+    alice_client.submit("/", {"post": "good morning"})
+    alice_client.submit("/", {"post": "good morning!"})
+    assert post_bodies(db) == ["good morning", "good morning", "good morning!"]
 
 
 @pytest.mark.parametrize(
