@@ -52,6 +52,9 @@ class Config:
     POST_CARD_CACHE_SIZE = int(os.environ.get("POST_CARD_CACHE_SIZE", "5000"))
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a hashing method name, not a secret)
     MAX_CONTENT_LENGTH = 64 * 1024
+    # CSRF tokens last as long as the session they are bound to. Flask-WTF's default (an hour)
+    # turned a post written in a tab left open into a "form expired" page, the text lost.
+    WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -21,6 +21,7 @@ def create_app(config_class: type = Config) -> Flask:
     configure_deployment(app)
     os.makedirs(app.instance_path, exist_ok=True)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_commands(app)
@@ -36,6 +37,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.anonymous_user = AnonymousUser
     csrf.init_app(app)
     limiter.init_app(app)
+
+
+def register_url_converters(app: Flask) -> None:
+    """Route variable types of our own (needed before the routes that use them)."""
+    from app.urls import IdConverter
+
+    app.url_map.converters["id"] = IdConverter
 
 
 def register_blueprints(app: Flask) -> None:

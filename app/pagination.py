@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.text import has_control_characters
+from app.types import MAX_ID
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
@@ -173,14 +174,18 @@ def encode_time_id(when: datetime, ident: int) -> str:
 
 
 def decode_time_id(cursor: str) -> tuple[datetime, int]:
-    """Inverse of :func:`encode_time_id`; raises :class:`BadCursor` on anything else."""
-    micros, sep, ident = cursor.partition("_")
+    """Inverse of :func:`encode_time_id`; raises :class:`BadCursor` on anything else.
+
+    The id must be one a row can have: the database refuses to compare with a larger one.
+    """
+    micros, _, ident = cursor.partition("_")
     try:
-        if not sep:
-            raise ValueError(cursor)
-        return EPOCH + int(micros) * MICROSECOND, int(ident)
+        when, row_id = EPOCH + int(micros) * MICROSECOND, int(ident)
     except (ValueError, OverflowError) as exc:
         raise BadCursor(cursor) from exc
+    if not 0 < row_id <= MAX_ID:
+        raise BadCursor(cursor)
+    return when, row_id
 
 
 def decode_text(cursor: str) -> tuple[str]:

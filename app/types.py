@@ -4,6 +4,10 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+# The largest id a row can have: id columns are ``sa.Integer``, PostgreSQL's 32-bit integer.
+# A larger number in a URL names no row; sent to the database, it fails the query.
+MAX_ID = 2**31 - 1
+
 
 class UTCDateTime(sa.types.TypeDecorator):
     """A timezone-aware UTC datetime on every database.

@@ -1,13 +1,25 @@
-"""Links that a page builds once per post, at a fraction of ``url_for``'s cost."""
+"""URLs: the ``<id:...>`` route part, and links that a page builds once per post, at a fraction
+of ``url_for``'s cost."""
 
 from flask import g, url_for
+from werkzeug.routing import IntegerConverter
+
+from app.types import MAX_ID
 
 # An id no row will have. Built into a URL, its digits show where the id goes.
 _MARK = str(9_007_199_254_740_881)
 
 
+class IdConverter(IntegerConverter):
+    """``<id:name>`` in a route: a row id, 1 to :data:`MAX_ID`; any other number is a 404."""
+
+    def __init__(self, map) -> None:
+        super().__init__(map, min=1, max=MAX_ID)
+
+
 def url_for_id(endpoint: str, name: str, value: int, **values) -> str:
-    """``url_for(endpoint, **{name: value}, **values)``, where ``name`` is an ``<int:...>`` part.
+    """``url_for(endpoint, **{name: value}, **values)``, where ``name`` is an
+    ``<id:...>`` or ``<int:...>`` part.
 
     The first call for an endpoint (and the same other ``values``) in a request builds the URL
     with a marker for ``value`` and keeps the text on either side; the others only put the

@@ -3,7 +3,7 @@
 import pytest
 
 from app.models import user_by_email, user_by_username
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, FormClient
 
 
 def ask_to_change(client, address="alice@new.example", password=PASSWORD):
@@ -94,6 +94,21 @@ def test_a_second_change_voids_the_first_link(alice_client, db, mailbox):
     assert alice_client.get(first).status_code == 400
     db.session.expire_all()
     assert user_by_username("alice").email == "second@new.example"
+
+
+def test_a_new_password_voids_a_pending_change_link(app, alice_client, alice, db, mailbox):
+    """Someone who learnt the password can move the account to their own address; once the
+    owner changes the password, the link they were sent must stop working."""
+    ask_to_change(alice_client, "thief@evil.example")
+    link = mailbox.link()
+    alice_client.submit(
+        "/account/password",
+        {"current_password": PASSWORD, "password": "a new secret", "password2": "a new secret"},
+    )
+    thief = FormClient(app.test_client())
+    assert thief.get(link).status_code == 400
+    db.session.expire_all()
+    assert user_by_username("alice").email == "alice@example.com"
 
 
 def test_expired_change_link_is_refused(app, alice_client, mailbox):

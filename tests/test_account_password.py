@@ -80,6 +80,22 @@ def test_a_newer_password_voids_older_links(client, alice, mailbox, db):
     assert client.get(link).status_code == 400
 
 
+def test_a_new_address_voids_links_sent_to_the_old_one(app, client, alice, mailbox, db):
+    """People move their account away from a mailbox they no longer trust: whoever reads it must
+    not be able to take the account back with a reset link sent there before the move."""
+    ask_for_reset(client)
+    link = mailbox.link()
+    browser = new_client(app)
+    browser.submit("/account/email", {"email": "alice@new.example", "password": PASSWORD})
+    browser.submit(mailbox.link(), {})
+    db.session.expire_all()
+    assert user_by_username("alice").email == "alice@new.example"
+    assert client.get(link).status_code == 400
+    client.submit(link, {"password": NEW, "password2": NEW}, page="/auth/login")
+    db.session.expire_all()
+    assert user_by_username("alice").check_password(PASSWORD)
+
+
 def test_an_expired_reset_link_is_refused(app, client, alice, mailbox):
     ask_for_reset(client)
     app.config["RESET_TOKEN_MAX_AGE"] = -1

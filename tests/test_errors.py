@@ -26,6 +26,17 @@ def test_413_for_oversized_body(alice_client):
     assert "too large" in response.get_data(as_text=True)
 
 
+def test_other_http_errors_are_pages_of_the_site_too(client):
+    """Statuses without words of their own, like a static file's 416, still get the layout."""
+    response = client.get("/static/favicon.svg", headers={"Range": "bytes=999999-"})
+    assert response.status_code == 416
+    assert response.headers["Content-Range"].startswith("bytes */")
+    page = response.get_data(as_text=True)
+    assert "<h1>Requested Range Not Satisfiable</h1>" in page
+    assert 'class="site-header"' in page
+    assert "Go to the home page" in page
+
+
 @pytest.mark.parametrize(
     ("code", "heading", "name"),
     [

@@ -1,11 +1,14 @@
 """Timelines, posting, profiles and following, as a logged-in user sees them."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.models import Post
+from app.types import utcnow
+from tests.conftest import csrf_token_from
 
 PAGES = [
     "/",
@@ -59,6 +62,29 @@ def test_post_appears_on_home_and_explore(alice_client, db):
     assert "my first chirp" in alice_client.get("/explore").get_data(as_text=True)
 
 
+def post_bodies(db) -> list[str]:
+    return db.session.scalars(sa.select(Post.body).order_by(Post.id)).all()
+
+
+def test_a_double_submitted_post_is_posted_once(alice_client, db):
+    """A double click on Post sends the form twice: both answers are a success, one post."""
+    token = csrf_token_from(alice_client.get("/").get_data(as_text=True))
+    for _ in range(2):
+        response = alice_client.post("/", data={"csrf_token": token, "post": "hello there"})
+        assert response.headers["Location"] == "/"
+    assert "Your post is live!" in alice_client.get("/").get_data(as_text=True)
+    assert post_bodies(db) == ["hello there"]
+
+
+def test_saying_the_same_again_later_or_something_else_is_a_new_post(
+    alice_client, alice, make_post, db
+):
+    make_post(alice, "good morning", timestamp=utcnow() - timedelta(minutes=5))
+    alice_client.submit("/", {"post": "good morning"})
+    alice_client.submit("/", {"post": "good morning!"})
+    assert post_bodies(db) == ["good morning", "good morning", "good morning!"]
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [("", "Write something first."), ("   ", "Write something first."), ("x" * 141, "at most 140")],
@@ -69,6 +95,17 @@ def test_rejected_post_keeps_its_text(alice_client, db, body, message):
     assert message in page
     assert body.strip() in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
+
+
+def test_a_post_written_slowly_is_still_accepted(alice_client, db, monkeypatch):
+    """A page left open for hours (a long post, a tab forgotten) must not lose the text to an
+    expired form: the CSRF token lasts as long as the session it belongs to."""
+    token = csrf_token_from(alice_client.get("/").get_data(as_text=True))
+    later = time.time() + 6 * 3600
+    monkeypatch.setattr(time, "time", lambda: later)
+    response = alice_client.post("/", data={"csrf_token": token, "post": "thought it through"})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Post.body)) == "thought it through"
 
 
 def test_post_box_does_not_cut_text_short(alice_client):

@@ -126,7 +126,7 @@ def reset_password(token: str):
         return _bad_link("password reset")
     form = NewPasswordForm(user.username)
     if form.validate_on_submit():
-        if not user.is_confirmed and tokens.reset_proves_email(user, token):
+        if not user.is_confirmed:
             user.email_confirmed_at = utcnow()  # they just read mail sent to that address
         user.set_password(form.password.data)
         db.session.commit()

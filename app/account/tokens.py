@@ -64,18 +64,17 @@ def password_reset_token(user: User) -> str:
 
 
 def user_for_password_reset(token: str) -> User | None:
-    """The user a reset token is for, if it is valid and their password is still the same."""
+    """The user a valid reset token is for, while their password and address are unchanged.
+
+    A link sent to an address the account has since moved away from no longer works.
+    """
     claims = read_token(RESET_PASSWORD, token)
     user = _user(claims)
     if user is None or not hmac.compare_digest(user.session_fingerprint(), str(claims.get("pw"))):
         return None
+    if claims.get("email") != user.email:
+        return None
     return user
-
-
-def reset_proves_email(user: User, token: str) -> bool:
-    """True if the reset link was sent to the user's current address (so they can read it)."""
-    claims = read_token(RESET_PASSWORD, token) or {}
-    return claims.get("email") == user.email
 
 
 def email_confirmation_token(user: User) -> str:
@@ -93,14 +92,22 @@ def user_for_email_confirmation(token: str) -> User | None:
 
 
 def email_change_token(user: User, new_email: str) -> str:
-    """A token that moves ``user`` from their current address to ``new_email``."""
-    return make_token(CHANGE_EMAIL, id=user.id, old=user.email, new=new_email)
+    """A token that moves ``user`` from their current address to ``new_email``.
+
+    It also names the password: whoever asked knew it, and once the owner changes it (say,
+    because someone else learnt it) a pending link to another address must stop working.
+    """
+    return make_token(
+        CHANGE_EMAIL, id=user.id, old=user.email, new=new_email, pw=user.session_fingerprint()
+    )
 
 
 def email_change(token: str) -> tuple[User, str] | None:
-    """(user, new address) for a valid change token whose old address is still the user's."""
+    """(user, new address) for a valid change token; None once the address or password changed."""
     claims = read_token(CHANGE_EMAIL, token)
     user = _user(claims)
     if user is None or claims.get("old") != user.email or not isinstance(claims.get("new"), str):
+        return None
+    if not hmac.compare_digest(user.session_fingerprint(), str(claims.get("pw"))):
         return None
     return user, claims["new"]

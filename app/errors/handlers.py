@@ -28,7 +28,6 @@ EXPLANATIONS = {
     429: "You are doing that too often.",
     500: "The fault is ours, and it has been logged. Please try again.",
 }
-HANDLED = tuple(HEADINGS)
 
 
 def render_error(error: HTTPException):
@@ -82,10 +81,7 @@ def internal_error(error: InternalServerError):
     return render_error(error)
 
 
-def _register_http_errors() -> None:
-    for code in HANDLED:
-        if code not in (429, 500):
-            bp.app_errorhandler(code)(render_error)
-
-
-_register_http_errors()
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    """Every other HTTP error (404, 405, a static file's 416...) as a page of the site."""
+    return render_error(error)

@@ -108,8 +108,10 @@ def index():
     if request.method == "POST" and not current_user.is_confirmed:
         abort(403, description="Confirm your email address before posting.")
     if form.validate_on_submit():
-        db.session.add(Post(body=form.post.data, author=current_user))
-        db.session.commit()
+        # A double submit answers like the first one, without a second copy of the post.
+        if not current_user.just_posted(form.post.data):
+            db.session.add(Post(body=form.post.data, author=current_user))
+            db.session.commit()
         flash("Your post is live!", "success")
         return redirect(url_for("main.index"))
     return home_page(form)

@@ -26,6 +26,8 @@ USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_]{3,32}$")
 POST_MAX_LENGTH = 140
 ABOUT_ME_MAX_LENGTH = 140
 LAST_SEEN_INTERVAL = timedelta(minutes=1)
+# The same text posted again within this time is the form sent twice (a double click).
+REPEAT_POST_INTERVAL = timedelta(seconds=10)
 
 followers = sa.Table(
     "followers",
@@ -220,6 +222,23 @@ class User(UserMixin, db.Model):
             sa.select(Post.id, Post.timestamp, Post.body, Post.edited_at, Post.hidden_at)
             .where(Post.user_id == self.id)
             .order_by(Post.timestamp, Post.id)
+        )
+
+    def just_posted(self, body: str, now: datetime | None = None) -> bool:
+        """True if this user's newest post says ``body`` and is under a few seconds old.
+
+        Posting ``body`` now would be the form sent twice (see :data:`REPEAT_POST_INTERVAL`).
+        """
+        newest = db.session.execute(
+            sa.select(Post.body, Post.timestamp)
+            .where(Post.user_id == self.id)
+            .order_by(Post.timestamp.desc(), Post.id.desc())
+            .limit(1)
+        ).first()
+        return (
+            newest is not None
+            and newest.body == body
+            and (now or utcnow()) - newest.timestamp < REPEAT_POST_INTERVAL
         )
 
     def following_list(self) -> sa.Select[tuple[User]]:

@@ -129,14 +129,14 @@ def set_post_hidden(post_id: int, hide: bool):
     return confirmed_action(form, action, post, apply, done, destination, confirm, post=post)
 
 
-@bp.route("/post/<int:post_id>/hide", methods=["GET", "POST"])
+@bp.route("/post/<id:post_id>/hide", methods=["GET", "POST"])
 @require_role("moderator")
 def hide_post(post_id: int):
     """Hide a post from everyone but its author; settles its open reports."""
     return set_post_hidden(post_id, hide=True)
 
 
-@bp.route("/post/<int:post_id>/unhide", methods=["GET", "POST"])
+@bp.route("/post/<id:post_id>/unhide", methods=["GET", "POST"])
 @require_role("moderator")
 def unhide_post(post_id: int):
     """Show a hidden post to everyone again."""
@@ -189,7 +189,7 @@ def unsuspend_user(username: str):
     return set_user_suspended(username, suspend=False)
 
 
-@bp.route("/report/<int:report_id>/dismiss", methods=["GET", "POST"])
+@bp.route("/report/<id:report_id>/dismiss", methods=["GET", "POST"])
 @require_role("moderator")
 def dismiss_report(report_id: int):
     """Resolve a report without acting on the post."""

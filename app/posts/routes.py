@@ -31,7 +31,7 @@ def own_post_or_403(post_id: int) -> Post:
     return post
 
 
-@bp.route("/post/<int:post_id>")
+@bp.route("/post/<id:post_id>")
 @login_required
 def view(post_id: int):
     """A post's own page (its permalink)."""
@@ -44,7 +44,7 @@ def view(post_id: int):
     )
 
 
-@bp.route("/post/<int:post_id>/edit", methods=["GET", "POST"])
+@bp.route("/post/<id:post_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(post_id: int):
     """Change one's post; it is marked edited and keeps the time it was first posted."""
@@ -60,7 +60,7 @@ def edit(post_id: int):
     return render_template("posts/edit.html", title="Edit post", post=post, form=form)
 
 
-@bp.route("/post/<int:post_id>/delete", methods=["GET", "POST"])
+@bp.route("/post/<id:post_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(post_id: int):
     """Ask first (GET), then delete one's post for good (POST)."""
@@ -90,7 +90,7 @@ def reporting_too_often(limit: RequestLimit) -> Response | None:
     return make_response(report_page(post, form), 429)
 
 
-@bp.route("/post/<int:post_id>/report", methods=["GET", "POST"])
+@bp.route("/post/<id:post_id>/report", methods=["GET", "POST"])
 @rate_limit("RATELIMIT_REPORT", per_user=True, on_breach=reporting_too_often)
 @login_required
 def report(post_id: int):
