@@ -214,8 +214,20 @@ def test_profile_of_unknown_user_is_404(alice_client):
 
 def test_profile_name_is_case_insensitive(alice_client):
     response = alice_client.get("/user/ALICE")
-    assert response.status_code == 301
+    assert response.status_code == 302
     assert response.headers["Location"] == "/user/alice"
+
+
+def test_the_spelling_redirect_is_not_permanent(alice_client, alice, make_user, db):
+    """Names change hands: a browser that kept "/user/Alice -> /user/alice" for ever would loop
+    once alice renames herself and a new "Alice" registers (whose page sends /user/alice back)."""
+    assert alice_client.get("/user/Alice").status_code == 302
+    alice.username = "alicia"
+    db.session.commit()
+    make_user("Alice", email="another.alice@example.com")
+    response = alice_client.get("/user/alice")
+    assert (response.status_code, response.headers["Location"]) == (302, "/user/Alice")
+    assert alice_client.get("/user/Alice").status_code == 200
 
 
 def test_edit_profile(alice_client, alice):

@@ -145,7 +145,8 @@ def user(username: str):
     user = user_or_404(username)
     if user.username != username:
         cursors = {k: v for k, v in request.args.items() if k in ("after", "before")}
-        return redirect(url_for("main.user", username=user.username, **cursors), 301)
+        # Not permanent: the spelling belongs to whoever has the name now.
+        return redirect(url_for("main.user", username=user.username, **cursors))
     page = page_of(profile_cards(user, current_user), POSTS_NEWEST_FIRST)
     return render_template(
         "main/user.html",
