@@ -60,6 +60,15 @@ def seconds_until_reset(limit: RequestLimit | None = None) -> int:
     return max(1, int(limit.reset_at - time.time()))
 
 
+def wait_and_retry(limit: RequestLimit, refusal: str, retry: str = "send it again") -> str:
+    """A form error for a breached ``limit``: "<refusal>. Please wait <time>, then <retry>."
+
+    Views whose limit re-renders their form (``on_breach``) put it on a field, so what was
+    typed stays in the form.
+    """
+    return f"{refusal}. Please wait {describe_wait(seconds_until_reset(limit))}, then {retry}."
+
+
 def describe_wait(seconds: int) -> str:
     """``seconds`` as a person would say it: "1 second", "40 seconds", "3 minutes"."""
     if seconds < 90:

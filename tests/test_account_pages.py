@@ -72,6 +72,9 @@ def test_reset_requests_are_rate_limited_but_the_form_is_not(limits_on, client, 
         assert response.status_code == 302
     response = client.submit("/account/reset-password", {"email": "alice@example.com"})
     assert response.status_code == 429
+    page = response.get_data(as_text=True)
+    assert "Too many reset links were asked for. Please wait" in page
+    assert 'value="alice@example.com"' in page  # the form again, as typed
     assert len(mailbox.messages) == 5
     assert client.get("/account/reset-password").status_code == 200
 
@@ -90,7 +93,12 @@ def test_email_changes_are_rate_limited(limits_on, alice_client, mailbox):
         data = {"email": f"alice{n}@new.example", "password": PASSWORD}
         assert alice_client.submit("/account/email", data).status_code == 302
     data = {"email": "alice9@new.example", "password": PASSWORD}
-    assert alice_client.submit("/account/email", data).status_code == 429
+    response = alice_client.submit("/account/email", data)
+    assert response.status_code == 429
+    assert 0 < int(response.headers["Retry-After"]) <= 3600
+    page = response.get_data(as_text=True)
+    assert "You have asked for many address changes. Please wait" in page
+    assert 'value="alice9@new.example"' in page
     assert len(mailbox.messages) == 3
 
 

@@ -6,12 +6,14 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
     stream_with_context,
     url_for,
 )
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.account import bp, tokens
@@ -34,6 +36,7 @@ from app.account.limits import from_config, per_account, per_address_asked
 from app.extensions import db, limiter
 from app.forms import EmptyForm
 from app.models import User, user_by_email
+from app.ratelimits import wait_and_retry
 from app.types import utcnow
 
 NOT_SENT = "We could not send the email just now. Please try again in a few minutes."
@@ -95,10 +98,39 @@ def confirm_email(token: str):
     )
 
 
+def reset_request_page(form: ResetRequestForm) -> str:
+    """The form that asks for a reset link."""
+    return render_template("account/reset_request.html", title="Reset your password", form=form)
+
+
+def resetting_too_often(limit: RequestLimit) -> Response:
+    """Over a reset limit: the form again with the address still in it (429)."""
+    form = ResetRequestForm()
+    form.email.errors = [wait_and_retry(limit, "Too many reset links were asked for")]
+    return make_response(reset_request_page(form), 429)
+
+
+def changing_email_too_often(limit: RequestLimit) -> Response:
+    """Over the email limit: the form again with the new address still in it (429)."""
+    form = ChangeEmailForm(current_user.email)
+    form.email.errors = [wait_and_retry(limit, "You have asked for many address changes")]
+    return make_response(change_email_page(form), 429)
+
+
+def change_email_page(form: ChangeEmailForm) -> str:
+    """The form that moves the account to a new address."""
+    return render_template("account/change_email.html", title="Change email address", form=form)
+
+
 @bp.route("/reset-password", methods=["GET", "POST"])
-@limiter.limit(from_config("RATELIMIT_PASSWORD_RESET"), methods=["POST"])
 @limiter.limit(
-    from_config("RATELIMIT_PASSWORD_RESET"), methods=["POST"], key_func=per_address_asked
+    from_config("RATELIMIT_PASSWORD_RESET"), methods=["POST"], on_breach=resetting_too_often
+)
+@limiter.limit(
+    from_config("RATELIMIT_PASSWORD_RESET"),
+    methods=["POST"],
+    key_func=per_address_asked,
+    on_breach=resetting_too_often,
 )
 def reset_request():
     """Ask for a reset link; the answer is the same whether or not the address has an account."""
@@ -115,7 +147,7 @@ def reset_request():
             )
             return redirect(url_for("auth.login"))
         form.email.errors.append(NOT_SENT)
-    return render_template("account/reset_request.html", title="Reset your password", form=form)
+    return reset_request_page(form)
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
@@ -163,7 +195,12 @@ def change_password():
 
 @bp.route("/email", methods=["GET", "POST"])
 @login_required
-@limiter.limit(from_config("RATELIMIT_ACCOUNT_EMAIL"), key_func=per_account, methods=["POST"])
+@limiter.limit(
+    from_config("RATELIMIT_ACCOUNT_EMAIL"),
+    key_func=per_account,
+    methods=["POST"],
+    on_breach=changing_email_too_often,
+)
 def change_email():
     """Ask to move the account to a new address; it changes once the link sent there is used."""
     form = ChangeEmailForm(current_user.email)
@@ -178,7 +215,7 @@ def change_email():
             return redirect(url_for("account.settings"))
         else:
             form.email.errors.append(NOT_SENT)
-    return render_template("account/change_email.html", title="Change email address", form=form)
+    return change_email_page(form)
 
 
 @bp.route("/email/<token>", methods=["GET", "POST"])

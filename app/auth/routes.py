@@ -1,7 +1,8 @@
 """Views for registering and logging in and out."""
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -12,7 +13,7 @@ from app.auth.safe_next import safe_next_path
 from app.extensions import db, login_manager
 from app.forms import EmptyForm
 from app.models import User, user_by_email, user_by_username, user_from_session_key
-from app.ratelimits import rate_limit
+from app.ratelimits import rate_limit, wait_and_retry
 
 # Checked when no account matches, so a missing account takes as long as a wrong password.
 _DUMMY_PASSWORD_HASH = generate_password_hash("no account has this password")
@@ -24,8 +25,22 @@ def load_user(session_key: str) -> User | None:
     return user_from_session_key(session_key)
 
 
+def registering_too_often(limit: RequestLimit) -> Response:
+    """Over the registration limit: the form again, as filled in (429)."""
+    form = RegistrationForm()
+    form.username.errors = [
+        wait_and_retry(limit, "Too many accounts were made from here", "try again")
+    ]
+    return make_response(register_page(form), 429)
+
+
+def register_page(form: RegistrationForm) -> str:
+    """The registration form."""
+    return render_template("auth/register.html", title="Register", form=form)
+
+
 @bp.route("/register", methods=["GET", "POST"])
-@rate_limit("RATELIMIT_REGISTER")
+@rate_limit("RATELIMIT_REGISTER", on_breach=registering_too_often)
 def register():
     """Create an account."""
     if current_user.is_authenticated:
@@ -56,11 +71,23 @@ def register():
                     "warning",
                 )
             return redirect(url_for("auth.login"))
-    return render_template("auth/register.html", title="Register", form=form)
+    return register_page(form)
+
+
+def logging_in_too_often(limit: RequestLimit) -> Response:
+    """Over the login limit: the form again with the name still in it (429)."""
+    form = LoginForm()
+    form.password.errors = [wait_and_retry(limit, "Too many attempts to log in", "try again")]
+    return make_response(login_page(form), 429)
+
+
+def login_page(form: LoginForm) -> str:
+    """The login form."""
+    return render_template("auth/login.html", title="Log in", form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@rate_limit("RATELIMIT_LOGIN")
+@rate_limit("RATELIMIT_LOGIN", on_breach=logging_in_too_often)
 def login():
     """Log in; go back to ``next`` if it is a page of this site."""
     if current_user.is_authenticated:
@@ -80,7 +107,7 @@ def login():
         else:
             login_user(user, remember=form.remember_me.data)
             return redirect(safe_next_path(request.args.get("next")) or url_for("main.index"))
-    return render_template("auth/login.html", title="Log in", form=form)
+    return login_page(form)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -33,7 +33,7 @@ from app.models import (
 )
 from app.pagination import BadCursor, Keyset, keyset_page
 from app.postcards import explore_cards, profile_cards
-from app.ratelimits import describe_wait, rate_limit, seconds_until_reset
+from app.ratelimits import rate_limit, wait_and_retry
 from app.timeline import home_timeline_page
 
 AVATAR_SIZES = range(16, 513)
@@ -93,8 +93,7 @@ def posting_too_often(limit: RequestLimit) -> Response | None:
     if not current_user.is_authenticated:
         return None  # the plain 429 page
     form = PostForm()
-    wait = describe_wait(seconds_until_reset(limit))
-    form.post.errors = [f"You are posting too often. Please wait {wait}, then send it again."]
+    form.post.errors = [wait_and_retry(limit, "You are posting too often")]
     return make_response(home_page(form), 429)
 
 

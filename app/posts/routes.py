@@ -10,7 +10,7 @@ from app.models import Post
 from app.models.moderation import Report, open_report_by, open_reports_on
 from app.posts import bp
 from app.posts.forms import DeletePostForm, EditPostForm, ReportForm
-from app.ratelimits import describe_wait, rate_limit, seconds_until_reset
+from app.ratelimits import rate_limit, wait_and_retry
 
 GONE = "That post does not exist or is no longer available."
 
@@ -85,8 +85,7 @@ def reporting_too_often(limit: RequestLimit) -> Response | None:
         return None  # the plain 429 page
     post = visible_post_or_404(request.view_args["post_id"])
     form = ReportForm()
-    wait = describe_wait(seconds_until_reset(limit))
-    form.reason.errors = [f"You are sending many reports. Please wait {wait}, then send it again."]
+    form.reason.errors = [wait_and_retry(limit, "You are sending many reports")]
     return make_response(report_page(post, form), 429)
 
 
