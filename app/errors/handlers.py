@@ -5,6 +5,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.errors import bp
+from app.expired_forms import refilled_form
 from app.extensions import db
 from app.ratelimits import describe_wait, seconds_until_reset
 
@@ -53,7 +54,10 @@ def render_error(error: HTTPException):
 
 @bp.app_errorhandler(CSRFError)
 def csrf_error(error: CSRFError):
-    """A missing or stale CSRF token."""
+    """A missing or stale CSRF token: a form people write in comes back as sent, else a page."""
+    refilled = refilled_form()
+    if refilled is not None:
+        return refilled, 400
     error.description = "The form expired or did not come from this site. Please try again."
     return render_error(error)
 

@@ -18,6 +18,7 @@ from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 
 from app.avatars import identicon_svg
+from app.expired_forms import refill_when_expired
 from app.extensions import db
 from app.forms import EmptyForm
 from app.main import bp
@@ -95,6 +96,14 @@ def posting_too_often(limit: RequestLimit) -> Response | None:
     form = PostForm()
     form.post.errors = [wait_and_retry(limit, "You are posting too often")]
     return make_response(home_page(form), 429)
+
+
+@refill_when_expired("main.index")
+def post_box_again(message: str) -> str:
+    """The home page with the post box as sent and ``message`` under it."""
+    form = PostForm()
+    form.post.errors = [message]
+    return home_page(form)
 
 
 @bp.route("/index", methods=["GET", "POST"])
@@ -190,6 +199,19 @@ def following(username: str):
     )
 
 
+def edit_profile_page(form: EditProfileForm) -> str:
+    """The form that changes one's username and about-me text."""
+    return render_template("main/edit_profile.html", title="Edit profile", form=form)
+
+
+@refill_when_expired("main.edit_profile")
+def edit_profile_again(message: str) -> str:
+    """The profile form as sent, ``message`` under the about-me text."""
+    form = EditProfileForm(current_user.username)
+    form.about_me.errors = [message]
+    return edit_profile_page(form)
+
+
 @bp.route("/edit_profile", methods=["GET", "POST"])
 @login_required
 def edit_profile():
@@ -210,7 +232,7 @@ def edit_profile():
     elif request.method == "GET":
         form.username.data = current_user.username
         form.about_me.data = current_user.about_me
-    return render_template("main/edit_profile.html", title="Edit profile", form=form)
+    return edit_profile_page(form)
 
 
 def _follow_change(username: str, following: bool):

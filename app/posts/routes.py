@@ -5,6 +5,7 @@ from flask import Response, abort, flash, make_response, redirect, render_templa
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 
+from app.expired_forms import refill_when_expired
 from app.extensions import db
 from app.models import Post
 from app.models.moderation import Report, open_report_by, open_reports_on
@@ -44,6 +45,27 @@ def view(post_id: int):
     )
 
 
+def edit_page(post: Post, form: EditPostForm) -> str:
+    """The form that edits ``post``."""
+    return render_template("posts/edit.html", title="Edit post", post=post, form=form)
+
+
+@refill_when_expired("posts.edit")
+def edit_form_again(message: str) -> str:
+    """The edit form as sent, ``message`` under the text."""
+    form = EditPostForm()
+    form.post.errors = [message]
+    return edit_page(own_post_or_403(request.view_args["post_id"]), form)
+
+
+@refill_when_expired("posts.report")
+def report_form_again(message: str) -> str:
+    """The report form as sent, ``message`` under the reason."""
+    form = ReportForm()
+    form.reason.errors = [message]
+    return report_page(visible_post_or_404(request.view_args["post_id"]), form)
+
+
 @bp.route("/post/<id:post_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(post_id: int):
@@ -57,7 +79,7 @@ def edit(post_id: int):
         return redirect(url_for("posts.view", post_id=post.id))
     if not form.is_submitted():
         form.post.data = post.body
-    return render_template("posts/edit.html", title="Edit post", post=post, form=form)
+    return edit_page(post, form)
 
 
 @bp.route("/post/<id:post_id>/delete", methods=["GET", "POST"])

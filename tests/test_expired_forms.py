@@ -1,0 +1,84 @@
+"""A form sent from a page whose session has ended comes back as sent, not as a dead end.
+
+A stale CSRF token is what a person sees after their browser restarts and a remember-me cookie
+logs them back in: the page they had open was made for the old session.
+"""
+
+import sqlalchemy as sa
+
+from app.expired_forms import EXPIRED_MESSAGE
+from app.models import Post
+from app.models.moderation import Report
+from tests.conftest import csrf_token_from
+
+STALE = {"csrf_token": "made-for-a-session-that-has-ended"}
+
+
+def test_a_post_sent_from_an_expired_page_keeps_its_text(alice_client, db):
+    response = alice_client.post("/", data={**STALE, "post": "written before the restart"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert EXPIRED_MESSAGE in page
+    assert "written before the restart</textarea>" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
+
+    # The page comes with a token that works: sending it again posts.
+    token = csrf_token_from(page)
+    response = alice_client.post(
+        "/", data={"csrf_token": token, "post": "written before the restart"}
+    )
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Post.body)) == "written before the restart"
+
+
+def test_an_edit_sent_from_an_expired_page_keeps_its_text(alice_client, alice, make_post):
+    post = make_post(alice, "first version")
+    response = alice_client.post(
+        f"/post/{post.id}/edit", data={**STALE, "post": "second version, carefully"}
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert EXPIRED_MESSAGE in page
+    assert "second version, carefully</textarea>" in page
+    assert post.body == "first version"
+
+
+def test_a_report_sent_from_an_expired_page_keeps_its_reason(alice_client, bob, make_post, db):
+    post = make_post(bob, "questionable")
+    response = alice_client.post(f"/post/{post.id}/report", data={**STALE, "reason": "it is spam"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert EXPIRED_MESSAGE in page
+    assert "it is spam</textarea>" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Report)) == 0
+
+
+def test_a_profile_sent_from_an_expired_page_keeps_its_text(alice_client, alice):
+    data = {**STALE, "username": "alice_b", "about_me": "I like long walks"}
+    response = alice_client.post("/edit_profile", data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert EXPIRED_MESSAGE in page
+    assert 'value="alice_b"' in page
+    assert "I like long walks</textarea>" in page
+    assert alice.username == "alice"
+
+
+def test_an_edit_of_a_post_deleted_meanwhile_gets_the_plain_page(
+    alice_client, alice, make_post, db
+):
+    post = make_post(alice, "soon gone")
+    post_id = post.id
+    db.session.delete(post)
+    db.session.commit()
+    response = alice_client.post(f"/post/{post_id}/edit", data={**STALE, "post": "too late"})
+    assert response.status_code == 400
+    assert "The form expired or did not come from this site" in response.get_data(as_text=True)
+
+
+def test_logged_out_visitors_get_the_plain_page(client):
+    response = client.post("/", data={**STALE, "post": "who am I"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "The form expired or did not come from this site" in page
+    assert EXPIRED_MESSAGE not in page
