@@ -5,9 +5,13 @@ cookie logged its owner back in, or ``SECRET_KEY`` changed), the form's CSRF tok
 matches, and CSRFProtect refuses the POST before the view runs. For the forms people write in,
 that would throw their text away: their views register a page here that shows the form again,
 as it was sent, with a fresh token and a message saying nothing was done.
+
+Only for requests the browser says came from this site: another site must not be able to fill
+someone's form with its words and hand them a working token to send them with.
 """
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from flask import request
 from flask_login import current_user
@@ -30,14 +34,25 @@ def refill_when_expired(endpoint: str):
     return register
 
 
+def sent_from_this_site() -> bool:
+    """True if the browser says the request came from one of this site's pages.
+
+    Browsers send ``Origin`` with every POST, and ``Referer`` (kept to this site by its
+    Referrer-Policy) where they don't; with neither, the answer is no.
+    """
+    source = request.headers.get("Origin") or request.referrer or ""
+    return urlsplit(source).netloc == request.host
+
+
 def refilled_form() -> str | None:
     """This request's form again, as sent, if its view registered a page and may still show it.
 
-    None for anyone logged out (the form's page needs a login) or if the page is gone (the post
-    being edited was deleted meanwhile): the plain error page then explains.
+    None for anyone logged out (the form's page needs a login), for a request from elsewhere,
+    or if the page is gone (the post being edited was deleted meanwhile): the plain error page
+    then explains.
     """
     page = _refill_pages.get(request.endpoint)
-    if page is None or not current_user.is_authenticated:
+    if page is None or not current_user.is_authenticated or not sent_from_this_site():
         return None
     try:
         return page(EXPIRED_MESSAGE)

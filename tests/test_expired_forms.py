@@ -4,6 +4,7 @@ A stale CSRF token is what a person sees after their browser restarts and a reme
 logs them back in: the page they had open was made for the old session.
 """
 
+import pytest
 import sqlalchemy as sa
 
 from app.expired_forms import EXPIRED_MESSAGE
@@ -12,10 +13,13 @@ from app.models.moderation import Report
 from tests.conftest import csrf_token_from
 
 STALE = {"csrf_token": "made-for-a-session-that-has-ended"}
+FROM_HERE = {"Origin": "http://localhost"}  # what browsers send with a POST from this site
 
 
 def test_a_post_sent_from_an_expired_page_keeps_its_text(alice_client, db):
-    response = alice_client.post("/", data={**STALE, "post": "written before the restart"})
+    response = alice_client.post(
+        "/", data={**STALE, "post": "written before the restart"}, headers=FROM_HERE
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert EXPIRED_MESSAGE in page
@@ -34,7 +38,9 @@ def test_a_post_sent_from_an_expired_page_keeps_its_text(alice_client, db):
 def test_an_edit_sent_from_an_expired_page_keeps_its_text(alice_client, alice, make_post):
     post = make_post(alice, "first version")
     response = alice_client.post(
-        f"/post/{post.id}/edit", data={**STALE, "post": "second version, carefully"}
+        f"/post/{post.id}/edit",
+        data={**STALE, "post": "second version, carefully"},
+        headers=FROM_HERE,
     )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -45,7 +51,9 @@ def test_an_edit_sent_from_an_expired_page_keeps_its_text(alice_client, alice, m
 
 def test_a_report_sent_from_an_expired_page_keeps_its_reason(alice_client, bob, make_post, db):
     post = make_post(bob, "questionable")
-    response = alice_client.post(f"/post/{post.id}/report", data={**STALE, "reason": "it is spam"})
+    response = alice_client.post(
+        f"/post/{post.id}/report", data={**STALE, "reason": "it is spam"}, headers=FROM_HERE
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert EXPIRED_MESSAGE in page
@@ -55,7 +63,7 @@ def test_a_report_sent_from_an_expired_page_keeps_its_reason(alice_client, bob, 
 
 def test_a_profile_sent_from_an_expired_page_keeps_its_text(alice_client, alice):
     data = {**STALE, "username": "alice_b", "about_me": "I like long walks"}
-    response = alice_client.post("/edit_profile", data=data)
+    response = alice_client.post("/edit_profile", data=data, headers=FROM_HERE)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert EXPIRED_MESSAGE in page
@@ -71,14 +79,37 @@ def test_an_edit_of_a_post_deleted_meanwhile_gets_the_plain_page(
     post_id = post.id
     db.session.delete(post)
     db.session.commit()
-    response = alice_client.post(f"/post/{post_id}/edit", data={**STALE, "post": "too late"})
+    response = alice_client.post(
+        f"/post/{post_id}/edit", data={**STALE, "post": "too late"}, headers=FROM_HERE
+    )
     assert response.status_code == 400
     assert "The form expired or did not come from this site" in response.get_data(as_text=True)
 
 
 def test_logged_out_visitors_get_the_plain_page(client):
-    response = client.post("/", data={**STALE, "post": "who am I"})
+    response = client.post("/", data={**STALE, "post": "who am I"}, headers=FROM_HERE)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "The form expired or did not come from this site" in page
     assert EXPIRED_MESSAGE not in page
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Origin": "https://elsewhere.example"}, {"Referer": "https://elsewhere.example/x"}],
+)
+def test_another_site_cannot_fill_the_post_box(alice_client, headers):
+    """Nobody may put words in someone's post box with a working token to send them."""
+    data = {**STALE, "post": "Words put in your mouth."}
+    response = alice_client.post("/", data=data, headers=headers)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "The form expired or did not come from this site." in page
+    assert "Words put in your mouth." not in page
+
+
+def test_a_referer_from_this_site_is_enough(alice_client):
+    """Some browsers leave Origin out; the Referer then says where the form was."""
+    data = {**STALE, "post": "sent by an older browser"}
+    response = alice_client.post("/", data=data, headers={"Referer": "http://localhost/"})
+    assert "sent by an older browser</textarea>" in response.get_data(as_text=True)
