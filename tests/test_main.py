@@ -168,6 +168,13 @@ def test_empty_home_suggests_explore(alice_client):
     assert "You aren't following anyone yet" in page
 
 
+def test_empty_timeline_of_someone_who_follows_says_what_will_appear(alice_client, alice, bob, db):
+    alice.follow(bob)
+    db.session.commit()
+    page = alice_client.get("/").get_data(as_text=True)
+    assert "No posts yet: yours and those of the people you follow will appear here." in page
+
+
 @pytest.mark.parametrize(
     ("url", "says", "links_to"),
     [
@@ -302,6 +309,12 @@ def test_bad_page_cursor_is_400(alice_client, cursor):
     response = alice_client.get(f"/explore?after={cursor}")
     assert response.status_code == 400
     assert "page link is not valid" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/explore", "/", "/user/alice"])
+def test_a_broken_page_link_offers_that_listings_first_page(alice_client, url):
+    page = alice_client.get(f"{url}?before=truncat").get_data(as_text=True)
+    assert f'<a href="{url}">Go to the first page</a>' in page
 
 
 def test_avatar_is_svg_and_cacheable(client):

@@ -149,6 +149,29 @@ def test_moderators_cannot_suspend_staff_or_themselves(db, make_user, mod_client
     assert audit_actions(db) == []
 
 
+def test_suspend_is_offered_only_where_it_is_allowed(
+    db, alice, bob, moderator, make_staff, make_post, mod_client, client_for
+):
+    """A moderator is not shown a Suspend that would end on a 403 page: not for staff (on their
+    profile or their reported post in the queue), nor for themselves; an admin is."""
+    other_mod = make_staff("other_mod", "moderator")
+    for author in (alice, other_mod):
+        db.session.add(Report(post=make_post(author, "reported"), reporter=bob, reason="rude"))
+    db.session.commit()
+    assert "/moderation/user/alice/suspend" in mod_client.get("/user/alice").get_data(as_text=True)
+    for username in ("other_mod", "mod"):
+        page = mod_client.get(f"/user/{username}").get_data(as_text=True)
+        assert f"/moderation/user/{username}/suspend" not in page
+    queue = mod_client.get("/moderation/").get_data(as_text=True)
+    assert "Suspend alice</a>" in queue
+    assert "Suspend other_mod</a>" not in queue
+    make_staff("boss", "admin")
+    boss = client_for("boss")
+    assert "Suspend other_mod</a>" in boss.get("/moderation/").get_data(as_text=True)
+    page = boss.get("/user/other_mod").get_data(as_text=True)
+    assert "/moderation/user/other_mod/suspend" in page
+
+
 def test_admin_can_suspend_a_moderator(db, moderator, make_user, client_for):
     boss = make_user("boss")
     boss.grant_role("admin")
@@ -282,3 +305,63 @@ def test_suspended_accounts_are_listed_and_can_be_unsuspended_from_there(
     after = mod_client.get("/moderation/suspended").get_data(as_text=True)
     assert 'href="/user/amy"' not in after
     assert 'href="/user/Bea"' in after
+
+
+def test_post_page_keeps_the_reporters_line_breaks(db, alice, bob, make_post, mod_client):
+    """As the queue does: the reason sits in an element whose white space is kept (CSS)."""
+    post = make_post(alice, "debatable")
+    db.session.add(Report(post=post, reporter=bob, reason="Spam.\nThe same advert, twice."))
+    db.session.commit()
+    page = mod_client.get(f"/post/{post.id}").get_data(as_text=True)
+    assert '<span class="report-text">Spam.\nThe same advert, twice.</span>' in page
+
+
+@pytest.mark.parametrize(
+    ("action", "button", "danger"),
+    [
+        ("hide", "Hide post", True),
+        ("suspend", "Suspend alice", True),
+        ("unhide", "Unhide post", False),
+        ("unsuspend", "Unsuspend alice", False),
+        ("dismiss", "Dismiss report", False),
+    ],
+)
+def test_only_actions_that_take_something_away_have_a_red_button(
+    db, alice, bob, make_post, mod_client, action, button, danger
+):
+    post = make_post(alice, "borderline remark")
+    report = Report(post=post, reporter=bob, reason="rude")
+    db.session.add(report)
+    if action == "unhide":
+        post.hide(bob)
+    if action == "unsuspend":
+        alice.suspended_at = utcnow()
+    db.session.commit()
+    url = {
+        "hide": f"/moderation/post/{post.id}/hide",
+        "unhide": f"/moderation/post/{post.id}/unhide",
+        "suspend": "/moderation/user/alice/suspend",
+        "unsuspend": "/moderation/user/alice/unsuspend",
+        "dismiss": f"/moderation/report/{report.id}/dismiss",
+    }[action]
+    page = mod_client.get(url).get_data(as_text=True)
+    classes = "button button-danger" if danger else "button"
+    assert f'class="{classes}" id="submit" name="submit" type="submit" value="{button}"' in page
+
+
+def test_hide_suspend_and_delete_links_look_dangerous(
+    db, alice, bob, make_post, mod_client, moderator
+):
+    theirs = make_post(alice, "reported remark")
+    mine = make_post(moderator, "my own remark")
+    db.session.add(Report(post=theirs, reporter=bob, reason="rude"))
+    db.session.commit()
+    queue = mod_client.get("/moderation/").get_data(as_text=True)
+    assert f'/moderation/post/{theirs.id}/hide?next=/moderation/" class="action-danger">' in queue
+    assert 'class="action-danger">Suspend alice</a>' in queue
+    explore = mod_client.get("/explore").get_data(as_text=True)
+    assert f'href="/post/{mine.id}/delete" class="action-danger">Delete' in explore
+    profile = mod_client.get("/user/alice").get_data(as_text=True)
+    assert 'class="button button-secondary button-secondary-danger"' in profile
+    settings = mod_client.get("/account/").get_data(as_text=True)
+    assert 'class="action-danger">Delete your account' in settings

@@ -123,7 +123,7 @@ def set_post_hidden(post_id: int, hide: bool):
     else:
         verb, apply = "Unhide", post.unhide
         done, explanation = "The post is visible to everyone again.", "Everyone will see it again."
-    form = ReasonForm(f"{verb} post")
+    form = ReasonForm(f"{verb} post", danger=hide)
     confirm = (f"{verb} this post", explanation)
     action = f"post.{verb.lower()}"
     return confirmed_action(form, action, post, apply, done, destination, confirm, post=post)
@@ -151,7 +151,7 @@ def set_user_suspended(username: str, suspend: bool):
     user = user_or_404(username)
     if user.id == current_user.id:
         abort(403, description="You cannot suspend yourself.")
-    if user.roles and not current_user.has_role("admin"):
+    if not current_user.may_suspend(user):
         abort(403, description="Only an admin can suspend a moderator or an admin.")
     destination = url_for("main.user", username=user.username)
     if user.is_suspended == suspend:
@@ -169,7 +169,7 @@ def set_user_suspended(username: str, suspend: bool):
     else:
         verb, done = "Unsuspend", f"{user.username} can log in again."
         explanation = "They will be able to log in again, and their posts will be visible."
-    form = ReasonForm(f"{verb} {user.username}")
+    form = ReasonForm(f"{verb} {user.username}", danger=suspend)
     confirm = (f"{verb} {user.username}", explanation)
     action = f"user.{verb.lower()}"
     return confirmed_action(form, action, user, apply, done, destination, confirm, user=user)

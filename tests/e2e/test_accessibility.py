@@ -9,6 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from app.account.tokens import email_confirmation_token
+from app.extensions import db
+from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH, User
 from tests.e2e.a11y import axe_violations, heading_levels, landmarks
 from tests.e2e.helpers import DESKTOP, PHONE, log_in, screenshot
 
@@ -342,3 +345,119 @@ def test_every_form_field_has_a_label(page: Page, seed):
             url,
         )
     assert unlabelled == []
+
+
+def test_longest_names_and_unbroken_words_fit_a_phone(new_context, seed):
+    """A 32-character username, a 254-character email address and words with no space never
+    make a page scroll sideways."""
+    longest = "w" * 32  # the longest username allowed, in the widest letter
+    alice = seed.user("alice")
+    long_id = seed.user(longest, about_me="x" * ABOUT_ME_MAX_LENGTH)
+    mod = seed.user("mia")
+    seed.grant(mod, "moderator")
+    seed.grant(long_id, "admin")  # listed among the staff, named in the audit log
+    [post] = seed.posts(long_id, ["W" * POST_MAX_LENGTH])
+    seed.follow(alice, long_id)
+    seed.follow(long_id, alice)
+    seed.report(post, reporter_id=long_id, reason="z" * 200)
+    with seed.app.app_context():
+        user = db.session.get(User, long_id)
+        user.email = "w" * 64 + "@" + "a-long-subdomain-name." * 8 + "example.com"
+        user.email_confirmed_at = None  # settings and the home page then show the address too
+        confirm = f"/account/confirm/{email_confirmation_token(user)}"
+        db.session.commit()
+    pages = {
+        longest: [
+            "/",
+            "/explore",
+            f"/user/{longest}",
+            f"/post/{post}",
+            "/edit_profile",
+            "/account/",
+            "/account/email",
+            "/account/delete",
+            confirm,
+            "/admin/",
+            "/admin/audit",
+        ],
+        "mia": ["/moderation/", f"/post/{post}", f"/user/{longest}", "/user/alice/followers"],
+    }
+    too_wide = []
+    for username, urls in pages.items():
+        page = new_context(viewport=PHONE).new_page()
+        log_in(page, username)
+        for url in urls:
+            page.goto(url)
+            page.wait_for_load_state()  # measured with the stylesheet applied
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > PHONE["width"]:
+                too_wide.append(f"{url} as {username}: {width}px")
+    assert too_wide == []
+
+
+def test_profile_buttons_keep_apart_when_they_wrap(new_context, seed):
+    """At phone width the profile's two buttons sit on two rows, with room between them."""
+    seed.user("alice")
+    page = new_context(viewport=PHONE).new_page()
+    log_in(page, "alice")
+    page.goto("/user/alice")
+    page.wait_for_load_state()  # laid out with the stylesheet
+    edit = page.get_by_role("link", name="Edit your profile").bounding_box()
+    settings = page.get_by_role("link", name="Account settings").bounding_box()
+    assert settings["y"] - (edit["y"] + edit["height"]) >= 8
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG contrast ratio of two computed CSS colours (``rgb(r, g, b)``)."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(part) / 255 for part in re.findall(r"\d+", colour)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted([luminance(first), luminance(second)], reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+FIELDS = "main :is(input:not([type=hidden], [type=submit], [type=checkbox]), textarea, select)"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_form_fields_stand_out_from_their_card(new_context, seed, scheme):
+    """A field's edge is at least 3:1 against the card around it (WCAG 1.4.11), so people can
+    see where to type; axe does not check this."""
+    seed.user("alice")
+    page = new_context(color_scheme=scheme).new_page()
+    log_in(page, "alice")
+    faint = []
+    for url in ("/", "/edit_profile", "/account/password", "/auth/login"):
+        if url == "/auth/login":
+            page.get_by_role("button", name="Log out").click()
+        page.goto(url)
+        page.wait_for_load_state()
+        faint += page.evaluate(
+            """(selector) => [...document.querySelectorAll(selector)]
+                .map((field) => [field.name, getComputedStyle(field).borderTopColor,
+                                 getComputedStyle(field.closest('.card')).backgroundColor])""",
+            FIELDS,
+        )
+    too_faint = [
+        f"{name}: {edge} on {card}" for name, edge, card in faint if contrast(edge, card) < 3
+    ]
+    assert faint
+    assert too_faint == []
+
+
+def test_arrows_are_not_read_out_in_link_names(page: Page, seed):
+    """Screen readers hear "Older" and "Back to alice", not "Older right arrow" or "left arrow
+    alice" (the arrows are hidden from them)."""
+    alice = seed.user("alice")
+    [post, *_] = seed.posts(alice, [f"Chirp {n}" for n in range(4)])  # 3 a page: a pager
+    log_in(page, "alice")
+    pager = page.get_by_role("navigation", name="Pages")
+    expect(pager.get_by_role("link", name="Older", exact=True)).to_be_visible()
+    pager.get_by_role("link", name="Older", exact=True).click()
+    expect(pager.get_by_role("link", name="Newer", exact=True)).to_be_visible()
+    for url in ("/user/alice/followers", f"/post/{post}"):
+        page.goto(url)
+        expect(page.get_by_role("link", name="Back to alice", exact=True)).to_be_visible()
