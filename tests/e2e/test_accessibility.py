@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
 from tests.e2e.a11y import axe_violations, heading_levels, landmarks
 from tests.e2e.helpers import DESKTOP, PHONE, log_in, screenshot
 
@@ -340,3 +341,31 @@ def test_every_form_field_has_a_label(page: Page, seed):
             url,
         )
     assert unlabelled == []
+
+
+def test_longest_names_and_unbroken_words_fit_a_phone(new_context, seed):
+    """A 32-character username and words with no space never make a page scroll sideways."""
+    longest = "w" * 32  # the longest username allowed, in the widest letter
+    alice = seed.user("alice")
+    long_id = seed.user(longest, about_me="x" * ABOUT_ME_MAX_LENGTH)
+    mod = seed.user("mia")
+    seed.grant(mod, "moderator")
+    [post] = seed.posts(long_id, ["W" * POST_MAX_LENGTH])
+    seed.follow(alice, long_id)
+    seed.follow(long_id, alice)
+    seed.report(post, reporter_id=long_id, reason="z" * 200)
+    pages = {
+        longest: ["/", "/explore", f"/user/{longest}", f"/post/{post}", "/edit_profile"],
+        "mia": ["/moderation/", f"/post/{post}", f"/user/{longest}", "/user/alice/followers"],
+    }
+    too_wide = []
+    for username, urls in pages.items():
+        page = new_context(viewport=PHONE).new_page()
+        log_in(page, username)
+        for url in urls:
+            page.goto(url)
+            page.wait_for_load_state()  # measured with the stylesheet applied
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > PHONE["width"]:
+                too_wide.append(f"{url} as {username}: {width}px")
+    assert too_wide == []
