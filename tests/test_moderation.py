@@ -254,3 +254,54 @@ def test_moderators_see_and_dismiss_reports_on_the_post_page(db, alice, bob, mak
     assert "No open reports on this post." in mod_client.get(f"/post/{post.id}").get_data(
         as_text=True
     )
+
+
+@pytest.mark.parametrize(
+    ("action", "button", "danger"),
+    [
+        ("hide", "Hide post", True),
+        ("suspend", "Suspend alice", True),
+        ("unhide", "Unhide post", False),
+        ("unsuspend", "Unsuspend alice", False),
+        ("dismiss", "Dismiss report", False),
+    ],
+)
+def test_only_actions_that_take_something_away_have_a_red_button(
+    db, alice, bob, make_post, mod_client, action, button, danger
+):
+    post = make_post(alice, "borderline remark")
+    report = Report(post=post, reporter=bob, reason="rude")
+    db.session.add(report)
+    if action == "unhide":
+        post.hide(bob)
+    if action == "unsuspend":
+        alice.suspended_at = utcnow()
+    db.session.commit()
+    url = {
+        "hide": f"/moderation/post/{post.id}/hide",
+        "unhide": f"/moderation/post/{post.id}/unhide",
+        "suspend": "/moderation/user/alice/suspend",
+        "unsuspend": "/moderation/user/alice/unsuspend",
+        "dismiss": f"/moderation/report/{report.id}/dismiss",
+    }[action]
+    page = mod_client.get(url).get_data(as_text=True)
+    classes = "button button-danger" if danger else "button"
+    assert f'class="{classes}" id="submit" name="submit" type="submit" value="{button}"' in page
+
+
+def test_hide_suspend_and_delete_links_look_dangerous(
+    db, alice, bob, make_post, mod_client, moderator
+):
+    theirs = make_post(alice, "reported remark")
+    mine = make_post(moderator, "my own remark")
+    db.session.add(Report(post=theirs, reporter=bob, reason="rude"))
+    db.session.commit()
+    queue = mod_client.get("/moderation/").get_data(as_text=True)
+    assert f'/moderation/post/{theirs.id}/hide?next=/moderation/" class="action-danger">' in queue
+    assert 'class="action-danger">Suspend alice</a>' in queue
+    explore = mod_client.get("/explore").get_data(as_text=True)
+    assert f'href="/post/{mine.id}/delete" class="action-danger">Delete' in explore
+    profile = mod_client.get("/user/alice").get_data(as_text=True)
+    assert 'class="button button-secondary button-secondary-danger"' in profile
+    settings = mod_client.get("/account/").get_data(as_text=True)
+    assert 'class="action-danger">Delete your account' in settings

@@ -11,6 +11,8 @@ class ReasonForm(ChirpForm):
     reason = reason_field()
     submit = SubmitField("Confirm")
 
-    def __init__(self, button: str, *args, **kwargs):
+    def __init__(self, button: str, *args, danger: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.submit.label.text = button
+        # Hiding and suspending take something away from someone: their button looks it.
+        self.danger = danger

@@ -102,7 +102,7 @@ def set_post_hidden(post_id: int, hide: bool):
     else:
         verb, apply = "Unhide", post.unhide
         done, explanation = "The post is visible to everyone again.", "Everyone will see it again."
-    form = ReasonForm(f"{verb} post")
+    form = ReasonForm(f"{verb} post", danger=hide)
     confirm = (f"{verb} this post", explanation)
     action = f"post.{verb.lower()}"
     return confirmed_action(form, action, post, apply, done, destination, confirm, post=post)
@@ -148,7 +148,7 @@ def set_user_suspended(username: str, suspend: bool):
     else:
         verb, done = "Unsuspend", f"{user.username} can log in again."
         explanation = "They will be able to log in again, and their posts will be visible."
-    form = ReasonForm(f"{verb} {user.username}")
+    form = ReasonForm(f"{verb} {user.username}", danger=suspend)
     confirm = (f"{verb} {user.username}", explanation)
     action = f"user.{verb.lower()}"
     return confirmed_action(form, action, user, apply, done, destination, confirm, user=user)
