@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from app.models import Post
+from app.models import POST_MAX_LENGTH, Post
 from app.models.moderation import Report
 
 EARLIER = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
@@ -179,3 +179,17 @@ def test_simultaneous_duplicate_report_is_not_an_error(alice_client, alice, bob,
     # The race is lost quietly: one report is enough, and the reporter is thanked either way.
     assert response.status_code == 302
     assert response.headers["Location"] == f"/post/{post.id}"
+
+
+def test_edit_form_explains_itself_like_the_post_box(alice_client, alice, make_post):
+    """The note about "edited" is read with the box, and the counter works as on the home page:
+    it says the limit without JavaScript and is not a live region announcing every key press."""
+    post = make_post(alice, "first words")
+    page = alice_client.get(f"/post/{post.id}/edit").get_data(as_text=True)
+    assert 'aria-describedby="post-hint"' in page
+    assert '<p class="hint" id="post-hint">It will be marked “edited”' in page
+    assert f'data-max="{POST_MAX_LENGTH}"' in page
+    assert (
+        f'<span id="post-counter" class="counter">Up to {POST_MAX_LENGTH} characters</span>' in page
+    )
+    assert "aria-live" not in page
