@@ -369,3 +369,15 @@ def test_longest_names_and_unbroken_words_fit_a_phone(new_context, seed):
             if width > PHONE["width"]:
                 too_wide.append(f"{url} as {username}: {width}px")
     assert too_wide == []
+
+
+def test_profile_buttons_keep_apart_when_they_wrap(new_context, seed):
+    """At phone width the profile's two buttons sit on two rows, with room between them."""
+    seed.user("alice")
+    page = new_context(viewport=PHONE).new_page()
+    log_in(page, "alice")
+    page.goto("/user/alice")
+    page.wait_for_load_state()  # laid out with the stylesheet
+    edit = page.get_by_role("link", name="Edit your profile").bounding_box()
+    settings = page.get_by_role("link", name="Account settings").bounding_box()
+    assert settings["y"] - (edit["y"] + edit["height"]) >= 8
