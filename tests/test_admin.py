@@ -126,3 +126,10 @@ def test_simultaneous_role_change_gives_a_form_error(db, boss_client, bob):
     assert response.status_code == 200
     assert "Someone else just changed the roles of bob" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)) == 0
+
+
+def test_role_form_preselects_moderator_not_admin(boss_client):
+    """Enter in the form grants with whatever is selected: that must not be the admin role."""
+    page = boss_client.get("/admin/").get_data(as_text=True)
+    assert '<option selected value="moderator">Moderator</option>' in page
+    assert '<option value="admin">Admin</option>' in page

@@ -12,8 +12,11 @@ class RoleForm(ChirpForm):
     """Give a user a role, or take it away."""
 
     username = StringField("Username", filters=[strip_text], validators=[DataRequired()])
+    # Preselect the smaller role: a slip (Enter in a field grants) must not hand out admin.
     role = SelectField(
-        "Role", choices=[SelectChoice(name, name.capitalize()) for name in ROLE_NAMES]
+        "Role",
+        choices=[SelectChoice(name, name.capitalize()) for name in ROLE_NAMES],
+        default="moderator",
     )
     reason = reason_field()
     grant = SubmitField("Grant role")
