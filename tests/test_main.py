@@ -1,11 +1,14 @@
 """Timelines, posting, profiles and following, as a logged-in user sees them."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from itsdangerous import TimestampSigner
 
 from app.models import Post
+from tests.conftest import csrf_token_from
 
 PAGES = [
     "/",
@@ -271,3 +274,14 @@ def test_last_seen_is_not_written_on_every_request(alice_client, alice, db):
     alice_client.get("/explore")
     db.session.refresh(alice)
     assert alice.last_seen == seen
+
+
+def test_a_form_left_open_for_hours_still_submits(alice_client, alice, db, monkeypatch):
+    """Its CSRF token lasts as long as the session, so the text typed into it is not lost."""
+    html = alice_client.get("/").get_data(as_text=True)
+    token = csrf_token_from(html)
+    later = int(time.time()) + 6 * 3600
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
+    response = alice_client.post("/", data={"csrf_token": token, "post": "Written after lunch."})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Post.body)) == "Written after lunch."
