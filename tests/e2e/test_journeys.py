@@ -241,3 +241,17 @@ def test_every_page_names_the_site_and_has_its_favicon(page: Page, seed):
     assert response.ok
     assert response.headers["content-type"].startswith("image/svg+xml")
     assert b"<svg" in response.body()
+
+
+def test_a_form_sent_back_with_errors_puts_the_cursor_on_the_first_one(page: Page, seed):
+    page.goto("/auth/register")
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_text("This field is required.").first).to_be_visible()
+    expect(page.get_by_label("Username")).to_be_focused()
+
+    page.get_by_label("Username").fill("carol")
+    page.get_by_label("Email").fill("not an address")
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_text("Enter a valid email address.")).to_be_visible()
+    expect(page.get_by_label("Email")).to_be_focused()
+    expect(page.get_by_label("Username")).to_have_value("carol")

@@ -72,7 +72,16 @@ function keepTimesFresh() {
   }, 30 * 1000);
 }
 
+// A form sent back with errors puts the cursor in the first field to fix, so keyboard and
+// screen-reader users start there (and hear its error) instead of at the top of the page. A page
+// that chose its own field with autofocus (the login form after a wrong password) keeps it.
+function focusFirstError() {
+  const invalid = document.querySelector("[aria-invalid=true]");
+  if (invalid && !document.querySelector("[autofocus]")) invalid.focus();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setUpCounters();
   keepTimesFresh();
+  focusFirstError();
 });
