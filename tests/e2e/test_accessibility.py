@@ -381,3 +381,44 @@ def test_profile_buttons_keep_apart_when_they_wrap(new_context, seed):
     edit = page.get_by_role("link", name="Edit your profile").bounding_box()
     settings = page.get_by_role("link", name="Account settings").bounding_box()
     assert settings["y"] - (edit["y"] + edit["height"]) >= 8
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG contrast ratio of two computed CSS colours (``rgb(r, g, b)``)."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(part) / 255 for part in re.findall(r"\d+", colour)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted([luminance(first), luminance(second)], reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+FIELDS = "main :is(input:not([type=hidden], [type=submit], [type=checkbox]), textarea, select)"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_form_fields_stand_out_from_their_card(new_context, seed, scheme):
+    """A field's edge is at least 3:1 against the card around it (WCAG 1.4.11), so people can
+    see where to type; axe does not check this."""
+    seed.user("alice")
+    page = new_context(color_scheme=scheme).new_page()
+    log_in(page, "alice")
+    faint = []
+    for url in ("/", "/edit_profile", "/account/password", "/auth/login"):
+        if url == "/auth/login":
+            page.get_by_role("button", name="Log out").click()
+        page.goto(url)
+        page.wait_for_load_state()
+        faint += page.evaluate(
+            """(selector) => [...document.querySelectorAll(selector)]
+                .map((field) => [field.name, getComputedStyle(field).borderTopColor,
+                                 getComputedStyle(field.closest('.card')).backgroundColor])""",
+            FIELDS,
+        )
+    too_faint = [
+        f"{name}: {edge} on {card}" for name, edge, card in faint if contrast(edge, card) < 3
+    ]
+    assert faint
+    assert too_faint == []
