@@ -256,6 +256,15 @@ def test_moderators_see_and_dismiss_reports_on_the_post_page(db, alice, bob, mak
     )
 
 
+def test_post_page_keeps_the_reporters_line_breaks(db, alice, bob, make_post, mod_client):
+    """As the queue does: the reason sits in an element whose white space is kept (CSS)."""
+    post = make_post(alice, "debatable")
+    db.session.add(Report(post=post, reporter=bob, reason="Spam.\nThe same advert, twice."))
+    db.session.commit()
+    page = mod_client.get(f"/post/{post.id}").get_data(as_text=True)
+    assert '<span class="report-text">Spam.\nThe same advert, twice.</span>' in page
+
+
 @pytest.mark.parametrize(
     ("action", "button", "danger"),
     [
