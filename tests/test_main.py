@@ -134,6 +134,13 @@ def test_empty_home_suggests_explore(alice_client):
     assert "You aren't following anyone yet" in page
 
 
+def test_empty_timeline_of_someone_who_follows_says_what_will_appear(alice_client, alice, bob, db):
+    alice.follow(bob)
+    db.session.commit()
+    page = alice_client.get("/").get_data(as_text=True)
+    assert "No posts yet: yours and those of the people you follow will appear here." in page
+
+
 @pytest.mark.parametrize(
     ("url", "says", "links_to"),
     [
