@@ -9,7 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
+from app.account.tokens import email_confirmation_token
+from app.extensions import db
+from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH, User
 from tests.e2e.a11y import axe_violations, heading_levels, landmarks
 from tests.e2e.helpers import DESKTOP, PHONE, log_in, screenshot
 
@@ -344,18 +346,38 @@ def test_every_form_field_has_a_label(page: Page, seed):
 
 
 def test_longest_names_and_unbroken_words_fit_a_phone(new_context, seed):
-    """A 32-character username and words with no space never make a page scroll sideways."""
+    """A 32-character username, a 254-character email address and words with no space never
+    make a page scroll sideways."""
     longest = "w" * 32  # the longest username allowed, in the widest letter
     alice = seed.user("alice")
     long_id = seed.user(longest, about_me="x" * ABOUT_ME_MAX_LENGTH)
     mod = seed.user("mia")
     seed.grant(mod, "moderator")
+    seed.grant(long_id, "admin")  # listed among the staff, named in the audit log
     [post] = seed.posts(long_id, ["W" * POST_MAX_LENGTH])
     seed.follow(alice, long_id)
     seed.follow(long_id, alice)
     seed.report(post, reporter_id=long_id, reason="z" * 200)
+    with seed.app.app_context():
+        user = db.session.get(User, long_id)
+        user.email = "w" * 64 + "@" + "a-long-subdomain-name." * 8 + "example.com"
+        user.email_confirmed_at = None  # settings and the home page then show the address too
+        confirm = f"/account/confirm/{email_confirmation_token(user)}"
+        db.session.commit()
     pages = {
-        longest: ["/", "/explore", f"/user/{longest}", f"/post/{post}", "/edit_profile"],
+        longest: [
+            "/",
+            "/explore",
+            f"/user/{longest}",
+            f"/post/{post}",
+            "/edit_profile",
+            "/account/",
+            "/account/email",
+            "/account/delete",
+            confirm,
+            "/admin/",
+            "/admin/audit",
+        ],
         "mia": ["/moderation/", f"/post/{post}", f"/user/{longest}", "/user/alice/followers"],
     }
     too_wide = []
