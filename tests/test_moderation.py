@@ -149,6 +149,29 @@ def test_moderators_cannot_suspend_staff_or_themselves(db, make_user, mod_client
     assert audit_actions(db) == []
 
 
+def test_suspend_is_offered_only_where_it_is_allowed(
+    db, alice, bob, moderator, make_staff, make_post, mod_client, client_for
+):
+    """A moderator is not shown a Suspend that would end on a 403 page: not for staff (on their
+    profile or their reported post in the queue), nor for themselves; an admin is."""
+    other_mod = make_staff("other_mod", "moderator")
+    for author in (alice, other_mod):
+        db.session.add(Report(post=make_post(author, "reported"), reporter=bob, reason="rude"))
+    db.session.commit()
+    assert "/moderation/user/alice/suspend" in mod_client.get("/user/alice").get_data(as_text=True)
+    for username in ("other_mod", "mod"):
+        page = mod_client.get(f"/user/{username}").get_data(as_text=True)
+        assert f"/moderation/user/{username}/suspend" not in page
+    queue = mod_client.get("/moderation/").get_data(as_text=True)
+    assert "Suspend alice</a>" in queue
+    assert "Suspend other_mod</a>" not in queue
+    make_staff("boss", "admin")
+    boss = client_for("boss")
+    assert "Suspend other_mod</a>" in boss.get("/moderation/").get_data(as_text=True)
+    page = boss.get("/user/other_mod").get_data(as_text=True)
+    assert "/moderation/user/other_mod/suspend" in page
+
+
 def test_admin_can_suspend_a_moderator(db, moderator, make_user, client_for):
     boss = make_user("boss")
     boss.grant_role("admin")

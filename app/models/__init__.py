@@ -250,6 +250,13 @@ class User(UserMixin, db.Model):
         """True if this user holds role ``name`` or a role that includes it (admin > moderator)."""
         return any(name in ROLE_INCLUDES.get(role.name, ()) for role in self.roles)
 
+    def may_suspend(self, user: User) -> bool:
+        """True if this user may suspend ``user`` (or lift it): a moderator may suspend anyone
+        but themselves, and only an admin may suspend staff."""
+        if user.id == self.id or not self.has_role("moderator"):
+            return False
+        return not user.roles or self.has_role("admin")
+
     def role_names(self) -> list[str]:
         """Names of the roles granted to this user, alphabetically."""
         return [role.name for role in self.roles]

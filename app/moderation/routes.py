@@ -130,7 +130,7 @@ def set_user_suspended(username: str, suspend: bool):
     user = user_or_404(username)
     if user.id == current_user.id:
         abort(403, description="You cannot suspend yourself.")
-    if user.roles and not current_user.has_role("admin"):
+    if not current_user.may_suspend(user):
         abort(403, description="Only an admin can suspend a moderator or an admin.")
     destination = url_for("main.user", username=user.username)
     if user.is_suspended == suspend:
