@@ -444,3 +444,18 @@ def test_form_fields_stand_out_from_their_card(new_context, seed, scheme):
     ]
     assert faint
     assert too_faint == []
+
+
+def test_arrows_are_not_read_out_in_link_names(page: Page, seed):
+    """Screen readers hear "Older" and "Back to alice", not "Older right arrow" or "left arrow
+    alice" (the arrows are hidden from them)."""
+    alice = seed.user("alice")
+    [post, *_] = seed.posts(alice, [f"Chirp {n}" for n in range(4)])  # 3 a page: a pager
+    log_in(page, "alice")
+    pager = page.get_by_role("navigation", name="Pages")
+    expect(pager.get_by_role("link", name="Older", exact=True)).to_be_visible()
+    pager.get_by_role("link", name="Older", exact=True).click()
+    expect(pager.get_by_role("link", name="Newer", exact=True)).to_be_visible()
+    for url in ("/user/alice/followers", f"/post/{post}"):
+        page.goto(url)
+        expect(page.get_by_role("link", name="Back to alice", exact=True)).to_be_visible()
