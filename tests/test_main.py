@@ -292,3 +292,29 @@ def test_a_form_left_open_for_hours_still_submits(alice_client, alice, db, monke
     response = alice_client.post("/", data={"csrf_token": token, "post": "Written after lunch."})
     assert response.status_code == 302
     assert db.session.scalar(sa.select(Post.body)) == "Written after lunch."
+
+
+def test_a_post_sent_from_an_expired_page_comes_back_in_the_box(alice_client, db):
+    """Its token no longer fits the session: nothing is posted, but the text is not lost."""
+    text = "Typed before the browser restarted."
+    origin = {"Origin": "http://localhost"}
+    response = alice_client.post("/", data={"csrf_token": "stale", "post": text}, headers=origin)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert f"{text}</textarea>" in page
+    assert "The page had expired, so nothing was posted." in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
+    again = {"csrf_token": csrf_token_from(page), "post": text}
+    assert alice_client.post("/", data=again, headers=origin).status_code == 302
+    assert db.session.scalar(sa.select(Post.body)) == text
+
+
+@pytest.mark.parametrize("headers", [{}, {"Origin": "https://elsewhere.example"}])
+def test_a_stale_post_from_elsewhere_gets_the_error_page_not_a_filled_box(alice_client, headers):
+    """Another site must not be able to put words in someone's post box."""
+    data = {"csrf_token": "stale", "post": "Words put in your mouth."}
+    response = alice_client.post("/", data=data, headers=headers)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "The form expired or did not come from this site." in page
+    assert "Words put in your mouth." not in page

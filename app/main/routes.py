@@ -1,6 +1,7 @@
 """Views for timelines, profiles, following and avatars."""
 
 from functools import partial
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import (
@@ -16,8 +17,10 @@ from flask import (
 )
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 
 from app.avatars import identicon_svg
+from app.errors.handlers import csrf_error
 from app.extensions import db
 from app.forms import EmptyForm
 from app.main import bp
@@ -96,6 +99,32 @@ def posting_too_often(limit: RequestLimit) -> Response | None:
     wait = describe_wait(seconds_until_reset(limit))
     form.post.errors = [f"You are posting too often. Please wait {wait}, then send it again."]
     return make_response(home_page(form), 429)
+
+
+def sent_from_this_site() -> bool:
+    """True if the browser says the request came from one of this site's pages."""
+    source = request.headers.get("Origin") or request.referrer or ""
+    return urlsplit(source).netloc == request.host
+
+
+@bp.errorhandler(CSRFError)
+def post_box_expired(error: CSRFError):
+    """A post whose form token no longer fits the session (say the browser was closed and the
+    tab restored, and remember-me logged its owner back in): the home page again with the text
+    still in the box and a fresh token, instead of an error page that throws the text away.
+
+    Nothing is posted. Any other form, or a request from another site, gets the 400 page.
+    """
+    if not (
+        request.endpoint == "main.index"
+        and current_user.is_authenticated
+        and current_user.is_confirmed
+        and sent_from_this_site()
+    ):
+        return csrf_error(error)
+    form = PostForm()
+    form.post.errors = ["The page had expired, so nothing was posted. Check it and send it again."]
+    return make_response(home_page(form), 400)
 
 
 @bp.route("/index", methods=["GET", "POST"])
