@@ -55,6 +55,13 @@ def test_account_pages_render(alice_client, url):
     assert "<h1>" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("url", ["/account/email", "/account/password", "/account/delete"])
+def test_account_forms_offer_a_way_back_to_settings(alice_client, url):
+    page = alice_client.get(url).get_data(as_text=True)
+    actions = page[page.index('<div class="form-actions">') :]
+    assert '<a href="/account/">Cancel</a>' in actions[: actions.index("</div>")]
+
+
 def test_resending_the_confirmation_is_rate_limited(limits_on, client, make_user, login, mailbox):
     make_user("dave", confirmed=False)
     login("dave")
