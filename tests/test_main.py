@@ -265,6 +265,12 @@ def test_bad_page_cursor_is_400(alice_client, cursor):
     assert "page link is not valid" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("url", ["/explore", "/", "/user/alice"])
+def test_a_broken_page_link_offers_that_listings_first_page(alice_client, url):
+    page = alice_client.get(f"{url}?before=truncat").get_data(as_text=True)
+    assert f'<a href="{url}">Go to the first page</a>' in page
+
+
 def test_avatar_is_svg_and_cacheable(client):
     response = client.get("/avatar/7/48.svg")
     assert response.status_code == 200

@@ -45,6 +45,8 @@ def render_error(error: HTTPException):
         code=code,
         name=error.name,
         message=description,
+        # Where trying again makes sense (a broken page link: that listing's first page).
+        retry_url=getattr(error, "retry_url", None),
     )
     response = error.get_response()
     response.set_data(body)

@@ -18,6 +18,7 @@ from flask import (
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import BadRequest
 
 from app.avatars import identicon_svg
 from app.errors.handlers import csrf_error
@@ -62,7 +63,9 @@ def page_of(stmt: sa.Select, keyset: Keyset):
             before=request.args.get("before"),
         )
     except BadCursor:
-        abort(400, description="That page link is not valid. Start again from the first page.")
+        error = BadRequest("That page link is not valid. Start again from the first page.")
+        error.retry_url = request.path  # the same listing, from its first page
+        raise error from None
 
 
 def page_links(endpoint: str, page, **values) -> dict:
