@@ -21,6 +21,13 @@ def test_settings_are_linked_from_the_nav_and_the_profile(alice_client):
     assert 'href="/account/"' in alice_client.get("/user/alice").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("url", ["/account/", "/account/email", "/account/password"])
+def test_the_nav_says_settings_on_every_settings_page(alice_client, url):
+    page = alice_client.get(url).get_data(as_text=True)
+    assert '<a href="/account/" aria-current="page">Settings</a>' in page
+    assert page.count('aria-current="page"') == 1
+
+
 def test_settings_page_links_every_account_action(alice_client):
     page = alice_client.get("/account/").get_data(as_text=True)
     assert "alice@example.com" in page
