@@ -73,3 +73,15 @@ def test_about_me_links_addresses(alice_client, alice, db):
     db.session.commit()
     html = alice_client.get("/user/alice").get_data(as_text=True)
     assert "My site: " + link("https://alice.example") in html
+
+
+def test_about_me_of_an_unconfirmed_account_links_nothing(client, make_user, login, db):
+    """Posting needs a confirmed address; a profile advert must not get around that."""
+    make_user("alice")
+    spammer = make_user("spammer", confirmed=False)
+    spammer.about_me = "Cheap watches: https://spam.example"
+    db.session.commit()
+    login("alice")
+    html = client.get("/user/spammer").get_data(as_text=True)
+    assert "Cheap watches: https://spam.example" in html
+    assert 'href="https://spam.example"' not in html
