@@ -33,7 +33,6 @@ class PostForm(ChirpForm):
             Length(max=POST_MAX_LENGTH, message=f"Posts are at most {POST_MAX_LENGTH} characters."),
         ],
     )
-    submit = SubmitField("Post")
 
 
 class EditProfileForm(ChirpForm):
