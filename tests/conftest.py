@@ -58,6 +58,18 @@ def csrf_token_from(html: str) -> str:
     return match.group(1) or match.group(2)
 
 
+def refused_form_page(response, message: str, *kept: str, max_wait: int = 3600) -> str:
+    """The page of a form refused over a rate limit: a 429 with ``Retry-After`` that shows
+    ``message`` and keeps each of the ``kept`` snippets of what was typed. Returns the page."""
+    assert response.status_code == 429
+    assert 0 < int(response.headers["Retry-After"]) <= max_wait
+    page = response.get_data(as_text=True)
+    assert f"{message}. Please wait" in page
+    for snippet in kept:
+        assert snippet in page
+    return page
+
+
 class FormClient:
     """A test client that submits forms the way a browser does, CSRF token included."""
 

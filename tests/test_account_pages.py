@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from app.extensions import limiter
 from app.models import User
-from tests.conftest import PASSWORD, FormClient
+from tests.conftest import PASSWORD, FormClient, refused_form_page
 
 
 @pytest.fixture
@@ -85,10 +85,7 @@ def test_reset_requests_are_rate_limited_but_the_form_is_not(limits_on, client, 
         response = client.submit("/account/reset-password", {"email": f"someone{n}@example.com"})
         assert response.status_code == 302
     response = client.submit("/account/reset-password", {"email": "alice@example.com"})
-    assert response.status_code == 429
-    page = response.get_data(as_text=True)
-    assert "Too many reset links were asked for. Please wait" in page
-    assert 'value="alice@example.com"' in page  # the form again, as typed
+    refused_form_page(response, "Too many reset links were asked for", 'value="alice@example.com"')
     assert len(mailbox.messages) == 5
     assert client.get("/account/reset-password").status_code == 200
 
@@ -108,11 +105,9 @@ def test_email_changes_are_rate_limited(limits_on, alice_client, mailbox):
         assert alice_client.submit("/account/email", data).status_code == 302
     data = {"email": "alice9@new.example", "password": PASSWORD}
     response = alice_client.submit("/account/email", data)
-    assert response.status_code == 429
-    assert 0 < int(response.headers["Retry-After"]) <= 3600
-    page = response.get_data(as_text=True)
-    assert "You have asked for many address changes. Please wait" in page
-    assert 'value="alice9@new.example"' in page
+    refused_form_page(
+        response, "You have asked for many address changes", 'value="alice9@new.example"'
+    )
     assert len(mailbox.messages) == 3
 
 
