@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import Flask, current_app, request
 from markupsafe import Markup
 
+from app.bundles import TupleBundle
 from app.models import POSTS_NEWEST_FIRST, Post, User, post_visible_to
 from app.pagination import PageQuery, PreparedListing
 from app.timefmt import relative_time
@@ -64,20 +64,8 @@ class PostCard(NamedTuple):
         )
 
 
-class _CardColumns(so.Bundle):
-    """Selects a :class:`PostCard` as one value: ``db.session.scalars()`` gives cards."""
-
-    def create_row_processor(self, query, procs, labels):
-        make = PostCard._make
-
-        def card(row):
-            return make([proc(row) for proc in procs])
-
-        return card
-
-
-POST_CARD = _CardColumns(
-    "post_card",
+POST_CARD = TupleBundle(
+    PostCard,
     Post.id,
     Post.body,
     Post.timestamp,
@@ -86,7 +74,6 @@ POST_CARD = _CardColumns(
     Post.user_id,
     User.username,
     User.suspended_at,
-    single_entity=True,
 )
 """Put in a select with the post table joined to its author (see :func:`card_select`)."""
 

@@ -28,7 +28,7 @@ TABLES = {
         "updated_at",
         "last_seen",
     ],
-    "followers": ["follower_id", "followed_id"],
+    "followers": ["follower_id", "followed_id", "created_at"],
     "post": ["id", "body", "timestamp", "user_id"],
 }
 

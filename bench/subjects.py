@@ -101,4 +101,11 @@ def bench_pages(per_page: int) -> list[BenchPage]:
             reader.username,
             marker='class="profile',
         ),
+        # Not one of the issue's pages: the longest follower list, newest follower first.
+        BenchPage(
+            f"followers, {famous.followers_count()}",
+            f"/user/{famous.username}/followers",
+            reader.username,
+            marker='class="person"',
+        ),
     ]

@@ -41,7 +41,8 @@ def test_pages_and_their_statements(app, runner):
         "/",
         "/",
         "/explore",
-        pages[-1].url,
+        pages[-2].url,
+        pages[-2].url + "/followers",
     ]
     assert any(p.username == RARE_READER for p in pages)
     for page in pages:

@@ -36,6 +36,12 @@ def test_fake_fills_an_empty_database(runner, db, client, make_user):
     ).all()
     assert max(follower_counts) >= 3 * statistics.median(follower_counts)
     assert max(u.following_count() for u in users) == 59
+    # Each follow began once both accounts existed, and not in the future.
+    joined = dict(db.session.execute(sa.select(User.id, User.created_at)).all())
+    follows = db.session.execute(
+        sa.select(followers.c.follower_id, followers.c.followed_id, followers.c.created_at)
+    ).all()
+    assert all(max(joined[a], joined[b]) <= began <= utcnow() for a, b, began in follows)
     post_counts = db.session.scalars(
         sa.select(sa.func.count()).select_from(Post).group_by(Post.user_id)
     ).all()

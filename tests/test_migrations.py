@@ -82,6 +82,34 @@ def test_accounts_older_than_email_confirmation_count_as_confirmed(migration_app
         assert len(table_rows(connection, "user")) == 2
 
 
+def test_existing_follows_date_from_when_both_accounts_existed(migration_app):
+    """Follows made before ``followers.created_at`` get the later account's creation time."""
+    revision = "3f8a2d6c9b14"
+    upgrade(revision=scripts().get_revision(revision).down_revision)
+    with db.engine.begin() as connection:
+        _fill_previous_revision(connection)
+        connection.execute(
+            sa.text('UPDATE "user" SET created_at = :when WHERE id = 3'),
+            {"when": WHEN + timedelta(days=30)},
+        )
+    upgrade(revision=revision)
+    with db.engine.connect() as connection:
+        began = {
+            (row["follower_id"], row["followed_id"]): row["created_at"]
+            for row in table_rows(connection, "followers")
+        }
+        nullable = {
+            column["name"]: column["nullable"]
+            for column in sa.inspect(connection).get_columns("followers")
+        }
+    assert len(began) == 20
+    for (follower, followed), when in began.items():
+        joined_last = 30 if 3 in (follower, followed) else 0
+        aware = when if when.tzinfo else when.replace(tzinfo=UTC)  # SQLite drops the zone
+        assert aware == WHEN + timedelta(days=joined_last)
+    assert nullable["created_at"] is False
+
+
 def _fill_previous_revision(connection) -> None:
     """Users, posts and follows as the schema one revision before head stores them."""
     inspector = sa.inspect(connection)

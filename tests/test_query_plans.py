@@ -12,6 +12,12 @@ import sqlalchemy as sa
 
 from app.models import POSTS_NEWEST_FIRST, profile_stats
 from app.pagination import keyset_page
+from app.people import (
+    FOLLOWERS_NEWEST_FIRST,
+    FOLLOWING_NEWEST_FIRST,
+    follower_cards,
+    following_cards,
+)
 from app.postcards import explore_cards, profile_cards
 from app.timeline import home_timeline_page
 from tests.conftest import TEST_DATABASE_URL
@@ -98,7 +104,9 @@ def test_profile_posts_and_counts_use_indexes(db, alice, bob, make_post):
             profile_stats(alice, bob),
         ),
     )
-    assert_index_only(plans, "ix_post_user_id_timestamp_id_hidden_at", "ix_followers_followed_id")
+    assert_index_only(
+        plans, "ix_post_user_id_timestamp_id_hidden_at", "ix_followers_followed_id_created_at"
+    )
     assert "TEMP B-TREE" not in plans[0]
     assert all("COVERING INDEX" in plan for plan in plans[1:])
 
@@ -139,3 +147,31 @@ def test_home_timeline_window_stops_at_the_page_without_sorting(db, alice, bob, 
         posts = [detail for detail in hits if "post" in detail]
         assert all("COVERING INDEX" in detail for detail in posts), hits
         assert not any("TEMP B-TREE" in detail for detail in hits), hits
+
+
+@pytest.mark.parametrize(
+    ("listing", "keyset", "index"),
+    [
+        (follower_cards, FOLLOWERS_NEWEST_FIRST, "ix_followers_followed_id_created_at"),
+        (following_cards, FOLLOWING_NEWEST_FIRST, "ix_followers_follower_id_created_at"),
+    ],
+)
+def test_follow_lists_read_a_range_of_their_index_without_sorting(
+    db, alice, bob, make_user, listing, keyset, index
+):
+    # Sorted by name, each page sorted every follower; newest first, it is an index range.
+    for n in range(3):
+        carol = make_user(f"carol{n}")
+        carol.follow(alice)
+        alice.follow(carol)
+    db.session.commit()
+    cursor = keyset_page(listing(alice), keyset, 1).next_cursor
+    for after, before in ((None, None), (cursor, None), (None, cursor)):
+        plans = plans_of(
+            db,
+            lambda after=after, before=before: keyset_page(
+                listing(alice), keyset, 1, after=after, before=before
+            ),
+        )
+        assert_index_only(plans, index)
+        assert "TEMP B-TREE" not in plans[0], plans[0]

@@ -16,7 +16,7 @@ import re
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import click
 import sqlalchemy as sa
@@ -95,6 +95,7 @@ class FakeData:
         self.start = self.now - HISTORY
         self.usernames = self._usernames()
         self.follow_count = 0
+        self.joined: list[float] = []  # seconds after ``start`` each user joined
         # Who writes each post and when (seconds after ``start``), oldest first.
         self.post_times = self._post_times()
         self.post_authors = array("l", self._post_authors())
@@ -129,7 +130,9 @@ class FakeData:
         for index, name in enumerate(self.usernames):
             # People join a little before their first post (never-posters: any time).
             joined = first_post.get(index, self.rng.uniform(0, HISTORY.total_seconds()))
-            created = self.start + timedelta(seconds=joined - self.rng.uniform(0, 86400))
+            joined = max(0.0, joined - self.rng.uniform(0, 86400))
+            self.joined.append(joined)
+            created = self.start + timedelta(seconds=joined)
             about = self.faker.sentence(nb_words=8) if self.rng.random() < 0.6 else None
             rows.append(
                 {
@@ -187,12 +190,26 @@ class FakeData:
         rows: list[dict] = []
         with bar(self.users) as progress:
             for follower, followed in enumerate(self.followees()):
-                rows += [{"follower_id": ids[follower], "followed_id": ids[b]} for b in followed]
+                rows += [
+                    {
+                        "follower_id": ids[follower],
+                        "followed_id": ids[b],
+                        "created_at": self._follow_time(follower, b),
+                    }
+                    for b in followed
+                ]
                 if len(rows) >= CHUNK or follower == self.users - 1:
                     connection.execute(followers.insert(), rows)
                     self.follow_count += len(rows)
                     rows = []
                 progress.update(1)
+
+    def _follow_time(self, follower: int, followed: int) -> datetime:
+        # Any time after both had joined; the fraction is squared so that follows, like
+        # people's activity, cluster nearer the present.
+        since = max(self.joined[follower], self.joined[followed])
+        seconds = since + (HISTORY.total_seconds() - since) * (1 - self.rng.random() ** 2)
+        return self.start + timedelta(seconds=seconds)
 
     def post_bodies(self) -> Iterator[str]:
         """Post texts of varied length, from a pool of fake sentences and paragraphs."""

@@ -27,13 +27,18 @@ from app.main.forms import EditProfileForm, PostForm
 from app.models import (
     POSTS_NEWEST_FIRST,
     USERNAME_PATTERN,
-    USERS_BY_NAME,
     Post,
     User,
     profile_stats,
     user_by_username,
 )
 from app.pagination import BadCursor, Keyset, keyset_page
+from app.people import (
+    FOLLOWERS_NEWEST_FIRST,
+    FOLLOWING_NEWEST_FIRST,
+    follower_cards,
+    following_cards,
+)
 from app.postcards import explore_cards, profile_cards
 from app.ratelimits import rate_limit, wait_and_retry
 from app.timeline import home_timeline_page
@@ -175,7 +180,7 @@ def user(username: str):
 def followers(username: str):
     """Who follows this user."""
     user = user_or_404(username)
-    page = page_of(user.followers_list(), USERS_BY_NAME)
+    page = page_of(follower_cards(user), FOLLOWERS_NEWEST_FIRST)
     return render_template(
         "main/people.html",
         title=f"People following {user.username}",
@@ -191,7 +196,7 @@ def followers(username: str):
 def following(username: str):
     """Whom this user follows."""
     user = user_or_404(username)
-    page = page_of(user.following_list(), USERS_BY_NAME)
+    page = page_of(following_cards(user), FOLLOWING_NEWEST_FIRST)
     return render_template(
         "main/people.html",
         title=f"People {user.username} follows",

@@ -38,8 +38,12 @@ followers = sa.Table(
     sa.Column(
         "followed_id", sa.Integer, sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
     ),
-    # The primary key serves "whom does X follow"; this serves "who follows X".
-    sa.Index("ix_followers_followed_id_follower_id", "followed_id", "follower_id"),
+    # When the follow began: follower lists show the newest first.
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    # The primary key answers "does X follow Y"; these list (and count) who follows X and whom
+    # X follows, newest first, a page being one range of the index however long the list is.
+    sa.Index("ix_followers_followed_id_created_at", "followed_id", "created_at", "follower_id"),
+    sa.Index("ix_followers_follower_id_created_at", "follower_id", "created_at", "followed_id"),
     sa.CheckConstraint("follower_id <> followed_id", name="no_self_follow"),
 )
 
@@ -242,21 +246,21 @@ class User(UserMixin, db.Model):
         )
 
     def following_list(self) -> sa.Select[tuple[User]]:
-        """Users this one follows, alphabetically."""
+        """Users this one follows, the most recently followed first."""
         return (
             sa.select(User)
             .join(followers, followers.c.followed_id == User.id)
             .where(followers.c.follower_id == self.id)
-            .order_by(User.username_key)
+            .order_by(followers.c.created_at.desc(), followers.c.followed_id.desc())
         )
 
     def followers_list(self) -> sa.Select[tuple[User]]:
-        """Users following this one, alphabetically."""
+        """Users following this one, the newest follower first."""
         return (
             sa.select(User)
             .join(followers, followers.c.follower_id == User.id)
             .where(followers.c.followed_id == self.id)
-            .order_by(User.username_key)
+            .order_by(followers.c.created_at.desc(), followers.c.follower_id.desc())
         )
 
     @property

@@ -1,0 +1,107 @@
+"""Follower and following lists: newest follow first, page by page, old links handled."""
+
+import html
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.models import User, followers
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+PERSON = re.compile(r'<li class="person">\s*<img [^>]*>\s*<a href="/user/(\w+)">')
+
+
+def follow_at(db, follower: User, followed: User, when: datetime) -> None:
+    """``follower`` follows ``followed`` since ``when``."""
+    follower.follow(followed)
+    db.session.execute(
+        sa.update(followers)
+        .where(followers.c.follower_id == follower.id, followers.c.followed_id == followed.id)
+        .values(created_at=when)
+    )
+    db.session.commit()
+
+
+def people_on(page: str) -> list[str]:
+    """The names listed on a follower or following page, in order."""
+    return PERSON.findall(page)
+
+
+def link(page: str, rel: str) -> str | None:
+    """The pager's ``prev`` or ``next`` URL, if there is one."""
+    match = re.search(rf'<a href="([^"]+)" rel="{rel}"', page)
+    return html.unescape(match.group(1)) if match else None
+
+
+def walk(client, url: str, rel: str = "next") -> list[list[str]]:
+    """Every page from ``url`` on, following the ``rel`` links: the names on each."""
+    pages = []
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        pages.append(people_on(page))
+        url = link(page, rel)
+    return pages
+
+
+@pytest.fixture
+def fans(db, alice, make_user):
+    """Seven people who followed alice a day apart (fan0 first); two at the same moment."""
+    people = [make_user(f"fan{n}") for n in range(7)]
+    for n, fan in enumerate(people):
+        follow_at(db, fan, alice, START + timedelta(days=min(n, 5)))
+    return people
+
+
+def test_followers_are_listed_newest_first_across_pages(alice_client, fans):
+    pages = walk(alice_client, "/user/alice/followers")
+    # fan5 and fan6 followed at the same moment: the later account (higher id) comes first.
+    assert pages == [["fan6", "fan5", "fan4"], ["fan3", "fan2", "fan1"], ["fan0"]]
+
+
+def test_paging_back_gives_the_same_pages(alice_client, fans):
+    forward = []
+    url = "/user/alice/followers"
+    while url:
+        page = alice_client.get(url).get_data(as_text=True)
+        forward.append(people_on(page))
+        last, url = page, link(page, "next")
+    backward = walk(alice_client, link(last, "prev"), rel="prev")
+    assert backward == list(reversed(forward[:-1]))
+
+
+def test_following_lists_the_most_recently_followed_first(db, alice_client, alice, make_user):
+    for n, name in enumerate(["zed", "amy", "mo"]):
+        follow_at(db, alice, make_user(name), START + timedelta(hours=n))
+    assert walk(alice_client, "/user/alice/following") == [["mo", "amy", "zed"]]
+
+
+def test_following_again_moves_someone_to_the_top(db, alice_client, alice, fans):
+    fans[0].unfollow(alice)
+    db.session.commit()
+    fans[0].follow(alice)  # now: after every other follow
+    db.session.commit()
+    assert walk(alice_client, "/user/alice/followers")[0] == ["fan0", "fan6", "fan5"]
+
+
+def test_the_model_lists_match_the_pages(db, alice, fans):
+    newest_first = ["fan6", "fan5", "fan4", "fan3", "fan2", "fan1", "fan0"]
+    assert [u.username for u in db.session.scalars(alice.followers_list())] == newest_first
+    assert [u.username for u in db.session.scalars(fans[3].following_list())] == ["alice"]
+
+
+def test_a_follow_records_when_it_began(db, alice, bob):
+    before = datetime.now(UTC)
+    alice.follow(bob)
+    db.session.commit()
+    began = db.session.scalar(sa.select(followers.c.created_at))
+    assert before <= began <= datetime.now(UTC)
+
+
+def test_an_alphabetical_page_link_from_before_gets_a_way_to_the_first_page(alice_client, fans):
+    """Links saved when these lists were sorted by name carried a name as their cursor."""
+    response = alice_client.get("/user/alice/followers?after=fan3")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert '<a href="/user/alice/followers">Go to the first page</a>' in page
