@@ -55,13 +55,13 @@ def parse_wrk(output: str) -> Load:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int = 2) -> Iterator[str]:
-    """Serve the app (bench/wsgi.py) on a free port of 127.0.0.1; yields its base URL."""
+def gunicorn(database_url: str, workers: int = 2, app: str = "bench.wsgi:app") -> Iterator[str]:
+    """Serve ``app`` (bench/wsgi.py's) on a free port of 127.0.0.1; yields its base URL."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32)}
     command = [
         sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-        f"127.0.0.1:{port}", "--log-level", "warning", "bench.wsgi:app",
+        f"127.0.0.1:{port}", "--log-level", "warning", app,
     ]  # fmt: skip
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"

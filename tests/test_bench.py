@@ -1,7 +1,9 @@
 """The benchmark's helpers, on a small fake database (the benchmark itself is not a test)."""
 
 import pytest
+import sqlalchemy as sa
 
+from bench.ceiling import ceiling_app
 from bench.dbtime import page_statements, time_statements
 from bench.load import parse_wrk
 from bench.run import target_rows
@@ -80,3 +82,16 @@ def test_targets_are_checked_page_by_page():
         "L/S p50": True,  # 1.2
         "L/S p99": False,  # 2.0
     }
+
+
+def test_the_ceiling_page_is_home_without_any_sql(app, runner, db):
+    assert runner.invoke(args=["fake", "--users", "40", "--posts", "500"]).exit_code == 0
+    add_rare_reader()
+    ceiling_app(app)
+    statements = []
+    sa.event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    page = app.test_client().get("/ceiling/home").get_data(as_text=True)
+    assert statements == []
+    assert page.count('<article class="post') == app.config["POSTS_PER_PAGE"]
+    assert 'rel="next"' in page
+    assert "Log out" in page
