@@ -30,37 +30,27 @@ class PersonCard(NamedTuple):
         return url_for_id("main.avatar", "user_id", self.id, size=size)
 
 
-def _newest_first(person_id: sa.Column) -> Keyset:
-    return Keyset(
-        columns=(followers.c.created_at, person_id),
-        descending=True,
-        encode=lambda person: encode_time_id(person.followed_at, person.id),
-        decode=decode_time_id,
-    )
-
-
-FOLLOWERS_NEWEST_FIRST = _newest_first(followers.c.follower_id)
-FOLLOWING_NEWEST_FIRST = _newest_first(followers.c.followed_id)
-
 _USER_ID = sa.bindparam("user_id", type_=sa.Integer)
 _PERSON = TupleBundle(PersonCard, User.id, User.username, followers.c.created_at)
 
-_FOLLOWERS = PreparedListing(
-    FOLLOWERS_NEWEST_FIRST,
-    lambda: (
-        sa.select(_PERSON)
-        .join(followers, followers.c.follower_id == User.id)
-        .where(followers.c.followed_id == _USER_ID)
-    ),
-)
-_FOLLOWING = PreparedListing(
-    FOLLOWING_NEWEST_FIRST,
-    lambda: (
-        sa.select(_PERSON)
-        .join(followers, followers.c.followed_id == User.id)
-        .where(followers.c.follower_id == _USER_ID)
-    ),
-)
+
+def _newest_first(person: sa.Column, owner: sa.Column) -> tuple[Keyset, PreparedListing]:
+    """The order and the listing of the people in ``person`` for the user in ``owner``."""
+    keyset = Keyset(
+        columns=(followers.c.created_at, person),
+        descending=True,
+        encode=lambda card: encode_time_id(card.followed_at, card.id),
+        decode=decode_time_id,
+    )
+    listing = PreparedListing(
+        keyset,
+        lambda: sa.select(_PERSON).join(followers, person == User.id).where(owner == _USER_ID),
+    )
+    return keyset, listing
+
+
+FOLLOWERS_NEWEST_FIRST, _FOLLOWERS = _newest_first(followers.c.follower_id, followers.c.followed_id)
+FOLLOWING_NEWEST_FIRST, _FOLLOWING = _newest_first(followers.c.followed_id, followers.c.follower_id)
 
 
 def follower_cards(user: User) -> PageQuery:
