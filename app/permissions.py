@@ -5,6 +5,7 @@ from functools import wraps
 
 from flask import abort
 from flask_login import AnonymousUserMixin, current_user
+from werkzeug.exceptions import Forbidden
 
 from app.extensions import login_manager
 from app.models.moderation import ROLE_NAMES
@@ -38,3 +39,19 @@ def require_role(name: str) -> Callable:
         return guarded
 
     return decorator
+
+
+def require_confirmed_email(doing: str) -> None:
+    """Refuse ``doing`` (e.g. "following people") to a user whose email address is unconfirmed.
+
+    Throwaway accounts may read but not act on others. The 403 page says why and offers to send
+    the confirmation link again, like the post box does.
+    """
+    if current_user.is_confirmed:
+        return
+    error = Forbidden(
+        f"Confirm your email address before {doing}: follow the link we sent to "
+        f"{current_user.email}."
+    )
+    error.offer_confirmation = True  # the error page shows the "Send the link again" button
+    raise error

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from app.auth.forms import RegistrationForm
 from app.extensions import db
 from app.models import User, followers
+from app.types import utcnow
 from tests.conftest import PASSWORD, FormClient
 
 TIMEOUT = 10  # seconds; a request that waits longer has deadlocked
@@ -57,8 +58,11 @@ def wait_before(monkeypatch, owner: type, name: str, step: Callable[[], object])
 
 
 def add_users(*names: str) -> list[User]:
-    """Create and commit users with :data:`PASSWORD`."""
-    users = [User(username=name, email=f"{name}@example.com") for name in names]
+    """Create and commit users with :data:`PASSWORD` and a confirmed address."""
+    users = [
+        User(username=name, email=f"{name}@example.com", email_confirmed_at=utcnow())
+        for name in names
+    ]
     for user in users:
         user.set_password(PASSWORD)
     db.session.add_all(users)

@@ -47,6 +47,8 @@ def render_error(error: HTTPException):
         message=description,
         # Where trying again makes sense (a broken page link: that listing's first page).
         retry_url=getattr(error, "retry_url", None),
+        # Refused until the address is confirmed: a way to get the link again.
+        offer_confirmation=getattr(error, "offer_confirmation", False),
     )
     response = error.get_response()
     response.set_data(body)

@@ -39,6 +39,7 @@ from app.people import (
     follower_cards,
     following_cards,
 )
+from app.permissions import require_confirmed_email
 from app.postcards import explore_cards, profile_cards
 from app.ratelimits import rate_limit, wait_and_retry
 from app.timeline import home_timeline_page
@@ -121,8 +122,8 @@ def post_box_again(message: str) -> str:
 def index():
     """Home: the post box and the timeline of followed users and oneself."""
     form = PostForm()
-    if request.method == "POST" and not current_user.is_confirmed:
-        abort(403, description="Confirm your email address before posting.")
+    if request.method == "POST":
+        require_confirmed_email("posting")
     if form.validate_on_submit():
         # A double submit answers like the first one, without a second copy of the post.
         if not current_user.just_posted(form.post.data):
@@ -255,6 +256,8 @@ def _follow_change(username: str, following: bool):
         flash("You cannot follow yourself.", "warning")
         return redirect(url_for("main.user", username=name))
     if following:
+        # Unfollowing stays open to everyone: it only takes something away.
+        require_confirmed_email("following people")
         try:
             current_user.follow(user)
             db.session.commit()

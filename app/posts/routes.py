@@ -9,6 +9,7 @@ from app.expired_forms import refill_when_expired
 from app.extensions import db
 from app.models import Post
 from app.models.moderation import Report, open_report_by, open_reports_on
+from app.permissions import require_confirmed_email
 from app.posts import bp
 from app.posts.forms import DeletePostForm, EditPostForm, ReportForm
 from app.ratelimits import rate_limit, wait_and_retry
@@ -122,6 +123,8 @@ def report(post_id: int):
     if open_report_by(post, current_user) is not None:
         flash("You have already reported this post; the moderators will look at it.", "info")
         return redirect(url_for("posts.view", post_id=post.id))
+    if request.method == "POST":
+        require_confirmed_email("reporting posts")
     form = ReportForm()
     if form.validate_on_submit():
         db.session.add(Report(post=post, reporter=current_user, reason=form.reason.data))
