@@ -1,8 +1,8 @@
 """Rate limits on the actions worth abusing: logging in, registering, posting, following, reports.
 
 Each limit is a setting (``RATELIMIT_LOGIN = "10 per minute;50 per hour"`` in config.py, or the
-environment) applied to a view with :func:`rate_limit`; only POSTs count. For example, a
-password-reset view takes ``@rate_limit("RATELIMIT_PASSWORD_RESET")`` under its route decorator.
+environment) applied to a view with :func:`rate_limit`, under its route decorator; only POSTs
+count.
 """
 
 import time
