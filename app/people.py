@@ -24,6 +24,7 @@ class PersonCard(NamedTuple):
     id: int
     username: str
     followed_at: datetime
+    viewer_follows: bool  # whether the person reading the list follows them
 
     def avatar(self, size: int = 64) -> str:
         """URL of their identicon, like :meth:`User.avatar`."""
@@ -31,7 +32,16 @@ class PersonCard(NamedTuple):
 
 
 _USER_ID = sa.bindparam("user_id", type_=sa.Integer)
-_PERSON = TupleBundle(PersonCard, User.id, User.username, followers.c.created_at)
+_VIEWER_ID = sa.bindparam("viewer_id", type_=sa.Integer)
+_VIEWERS = followers.alias("viewers_follow")
+_PERSON = TupleBundle(
+    PersonCard,
+    User.id,
+    User.username,
+    followers.c.created_at,
+    # A probe of the primary key per person: the Follow buttons need no statement of their own.
+    sa.exists().where(_VIEWERS.c.follower_id == _VIEWER_ID, _VIEWERS.c.followed_id == User.id),
+)
 
 
 def _newest_first(person: sa.Column, owner: sa.Column) -> tuple[Keyset, PreparedListing]:
@@ -53,11 +63,11 @@ FOLLOWERS_NEWEST_FIRST, _FOLLOWERS = _newest_first(followers.c.follower_id, foll
 FOLLOWING_NEWEST_FIRST, _FOLLOWING = _newest_first(followers.c.followed_id, followers.c.follower_id)
 
 
-def follower_cards(user: User) -> PageQuery:
-    """Pages of the people following ``user`` (:data:`FOLLOWERS_NEWEST_FIRST`)."""
-    return _FOLLOWERS.pages(user_id=user.id)
+def follower_cards(user: User, viewer: User) -> PageQuery:
+    """Pages of the people following ``user`` (:data:`FOLLOWERS_NEWEST_FIRST`) for ``viewer``."""
+    return _FOLLOWERS.pages(user_id=user.id, viewer_id=viewer.id)
 
 
-def following_cards(user: User) -> PageQuery:
-    """Pages of the people ``user`` follows (:data:`FOLLOWING_NEWEST_FIRST`)."""
-    return _FOLLOWING.pages(user_id=user.id)
+def following_cards(user: User, viewer: User) -> PageQuery:
+    """Pages of the people ``user`` follows (:data:`FOLLOWING_NEWEST_FIRST`) for ``viewer``."""
+    return _FOLLOWING.pages(user_id=user.id, viewer_id=viewer.id)

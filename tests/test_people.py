@@ -105,3 +105,65 @@ def test_an_alphabetical_page_link_from_before_gets_a_way_to_the_first_page(alic
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert '<a href="/user/alice/followers">Go to the first page</a>' in page
+
+
+BUTTON = re.compile(
+    r'<form action="(/(?:un)?follow/(\w+)\?next=[^"]*)" method="post" class="inline-form">.*?'
+    r'<button type="submit" class="[^"]*">(\w+)<span class="visually-hidden"> (\w+)</span>',
+    re.S,
+)
+
+
+def buttons_on(page: str) -> dict[str, str]:
+    """Each listed person's button: {"bob": "Follow"}; its hidden text must name them."""
+    found = {}
+    for _action, target, label, named in BUTTON.findall(page):
+        assert named == target
+        found[target] = label
+    return found
+
+
+def test_lists_offer_follow_or_unfollow_for_each_person_but_oneself(
+    db, alice_client, alice, bob, make_user
+):
+    carol, dave = make_user("carol"), make_user("dave")
+    for fan in (alice, carol, dave):
+        fan.follow(bob)
+    alice.follow(carol)
+    db.session.commit()
+    page = alice_client.get("/user/bob/followers").get_data(as_text=True)
+    assert people_on(page) == ["dave", "carol", "alice"]
+    assert buttons_on(page) == {"dave": "Follow", "carol": "Unfollow"}
+
+
+def test_following_from_a_list_comes_back_to_that_page(db, alice_client, alice, fans):
+    second = link(alice_client.get("/user/alice/followers").get_data(as_text=True), "next")
+    page = alice_client.get(second).get_data(as_text=True)
+    action = html.unescape(BUTTON.search(page).group(1))  # fan3, the first on that page
+    response = alice_client.submit(action, page=second)
+    assert response.status_code == 302
+    assert response.headers["Location"] == second
+    back = alice_client.get(second).get_data(as_text=True)
+    assert "You are following fan3." in back
+    assert buttons_on(back)["fan3"] == "Unfollow"
+    assert alice.is_following(fans[3])
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/x"])
+def test_a_follow_never_sends_anyone_to_another_site(alice_client, bob, next_url):
+    response = alice_client.submit(f"/follow/bob?next={next_url}", page="/user/bob")
+    assert response.headers["Location"] == "/user/bob"
+
+
+def test_unconfirmed_readers_get_only_unfollow_buttons(db, client, login, alice, make_user):
+    newbie = make_user("newbie", confirmed=False)
+    newbie.follow(alice)  # followed before that was refused to the unconfirmed
+    db.session.commit()
+    make_user("carol").follow(alice)
+    db.session.commit()
+    login("newbie")
+    page = client.get("/user/alice/followers").get_data(as_text=True)
+    assert people_on(page) == ["carol", "newbie"]
+    assert buttons_on(page) == {}  # carol: not followed, and following needs a confirmed address
+    page = client.get("/user/newbie/following").get_data(as_text=True)
+    assert buttons_on(page) == {"alice": "Unfollow"}

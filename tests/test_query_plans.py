@@ -165,12 +165,12 @@ def test_follow_lists_read_a_range_of_their_index_without_sorting(
         carol.follow(alice)
         alice.follow(carol)
     db.session.commit()
-    cursor = keyset_page(listing(alice), keyset, 1).next_cursor
+    cursor = keyset_page(listing(alice, bob), keyset, 1).next_cursor
     for after, before in ((None, None), (cursor, None), (None, cursor)):
         plans = plans_of(
             db,
             lambda after=after, before=before: keyset_page(
-                listing(alice), keyset, 1, after=after, before=before
+                listing(alice, bob), keyset, 1, after=after, before=before
             ),
         )
         assert_index_only(plans, index)

@@ -18,6 +18,7 @@ from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest
 
+from app.auth.safe_next import safe_next_path
 from app.avatars import identicon_svg
 from app.expired_forms import refill_when_expired
 from app.extensions import db
@@ -181,14 +182,12 @@ def user(username: str):
 def followers(username: str):
     """Who follows this user."""
     user = user_or_404(username)
-    page = page_of(follower_cards(user), FOLLOWERS_NEWEST_FIRST)
-    return render_template(
-        "main/people.html",
+    return people_page(
+        "main.followers",
+        user,
+        page_of(follower_cards(user, current_user), FOLLOWERS_NEWEST_FIRST),
         title=f"People following {user.username}",
-        user=user,
-        people=page.items,
         empty_text=f"Nobody follows {user.username} yet.",
-        **page_links("main.followers", page, username=user.username),
     )
 
 
@@ -197,14 +196,24 @@ def followers(username: str):
 def following(username: str):
     """Whom this user follows."""
     user = user_or_404(username)
-    page = page_of(following_cards(user), FOLLOWING_NEWEST_FIRST)
+    return people_page(
+        "main.following",
+        user,
+        page_of(following_cards(user, current_user), FOLLOWING_NEWEST_FIRST),
+        title=f"People {user.username} follows",
+        empty_text=f"{user.username} does not follow anyone yet.",
+    )
+
+
+def people_page(endpoint: str, user: User, page, title: str, empty_text: str) -> str:
+    """A page of ``user``'s followers or followings, each with Follow or Unfollow for the reader."""
     return render_template(
         "main/people.html",
-        title=f"People {user.username} follows",
+        title=title,
         user=user,
         people=page.items,
-        empty_text=f"{user.username} does not follow anyone yet.",
-        **page_links("main.following", page, username=user.username),
+        empty_text=empty_text,
+        **page_links(endpoint, page, username=user.username),
     )
 
 
@@ -271,7 +280,8 @@ def _follow_change(username: str, following: bool):
         current_user.unfollow(user)
         db.session.commit()
         flash(f"You are not following {name}.", "success")
-    return redirect(url_for("main.user", username=name))
+    # Back to the list the button was on, if it was on one.
+    return redirect(safe_next_path(request.args.get("next")) or url_for("main.user", username=name))
 
 
 @bp.route("/follow/<username>", methods=["POST"])
