@@ -1,5 +1,7 @@
 """Form pieces shared by several blueprints."""
 
+from datetime import timedelta
+
 from flask_wtf import FlaskForm
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation
@@ -8,6 +10,9 @@ from app.models.moderation import REASON_MAX_LENGTH
 from app.text import has_control_characters
 
 CONTROL_CHARACTER_MESSAGE = "Remove the invisible control characters from this field."
+# A form sent again this soon with what the first one already did is a double click: it gets the
+# first one's answer, not an error about the change that answer made.
+REPEAT_SUBMIT_INTERVAL = timedelta(seconds=10)
 
 
 def strip_text(value: str | None) -> str | None:

@@ -178,18 +178,26 @@ def change_password():
     """Change the password; this session stays, every other one ends."""
     form = ChangePasswordForm(current_user.username)
     if form.validate_on_submit():
-        if not current_user.check_password(form.current_password.data):
-            form.current_password.errors.append("That is not your current password.")
-        else:
+        if current_user.check_password(form.current_password.data):
             current_user.set_password(form.password.data)
             db.session.commit()
             send_password_changed_notice(current_user)
-            # The session key holds a fingerprint of the old password: renew it (and the
-            # remember-me cookie, if this browser has one) so only this session survives.
-            remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-            login_user(current_user, remember=remember_cookie in request.cookies)
-            flash("Your password has been changed. Other devices have been logged out.", "success")
-            return redirect(url_for("account.settings"))
+        elif not current_user.check_password(form.password.data):
+            form.current_password.errors.append("That is not your current password.")
+            return change_password_page(form)
+        # Else the password already is the new one: this form was sent twice (a double click)
+        # and the first one changed it. Knowing it, the sender gets the first one's answer.
+        # The session key holds a fingerprint of the old password: renew it (and the remember-me
+        # cookie, if this browser has one) so only this session survives.
+        remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+        login_user(current_user, remember=remember_cookie in request.cookies)
+        flash("Your password has been changed. Other devices have been logged out.", "success")
+        return redirect(url_for("account.settings"))
+    return change_password_page(form)
+
+
+def change_password_page(form: ChangePasswordForm) -> str:
+    """The form that changes the password."""
     return render_template("account/change_password.html", title="Change password", form=form)
 
 

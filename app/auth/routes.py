@@ -11,9 +11,16 @@ from app.auth import bp
 from app.auth.forms import LoginForm, RegistrationForm
 from app.auth.safe_next import safe_next_path
 from app.extensions import db, login_manager
-from app.forms import EmptyForm
-from app.models import User, user_by_email, user_by_username, user_from_session_key
+from app.forms import REPEAT_SUBMIT_INTERVAL, EmptyForm
+from app.models import (
+    USERNAME_PATTERN,
+    User,
+    user_by_email,
+    user_by_username,
+    user_from_session_key,
+)
 from app.ratelimits import rate_limit, wait_and_retry
+from app.types import utcnow
 
 # Checked when no account matches, so a missing account takes as long as a wrong password.
 _DUMMY_PASSWORD_HASH = generate_password_hash("no account has this password")
@@ -39,6 +46,42 @@ def register_page(form: RegistrationForm) -> str:
     return render_template("auth/register.html", title="Register", form=form)
 
 
+def registered_just_now(form: RegistrationForm) -> User | None:
+    """The account ``form`` describes, if it was made moments ago with the same name, address
+    and password: the form sent twice (a double click).
+
+    Whoever sent it knows the password, so hearing that the account exists tells them nothing a
+    login would not; anything else that matches an account stays the usual form error.
+    """
+    username, email, password = form.username.data, form.email.data, form.password.data
+    if not (username and email and password) or not USERNAME_PATTERN.match(username):
+        return None  # nothing to compare (or nothing that may reach the database)
+    user = user_by_username(username)
+    if (
+        user is None
+        or user.username != username
+        or user.email != email.strip().lower()
+        or utcnow() - user.created_at > REPEAT_SUBMIT_INTERVAL
+        or not user.check_password(password)
+    ):
+        return None
+    return user
+
+
+def welcome(user: User, emailed: bool = True):
+    """Where registering ends: the login page, with a welcome and what to do about the email."""
+    flash("Welcome to Chirp! You can log in now.", "success")
+    if emailed:
+        flash(f"To post, confirm your address with the link we sent to {user.email}.", "info")
+    else:
+        flash(
+            "We could not send the email that confirms your address. Log in and use "
+            "“Send the link again” to try again.",
+            "warning",
+        )
+    return redirect(url_for("auth.login"))
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @rate_limit("RATELIMIT_REGISTER", on_breach=registering_too_often)
 def register():
@@ -54,23 +97,19 @@ def register():
             db.session.commit()
         except sa.exc.IntegrityError:
             # A simultaneous registration took this name or address after the form's check: the
-            # same check now finds it and says which field to change, as if we had been second.
+            # same check now finds it and says which field to change, as if we had been second;
+            # unless it was this very form, sent twice at once.
             db.session.rollback()
+            first = registered_just_now(form)
+            if first is not None:
+                return welcome(first)
             if form.validate():
                 raise
         else:
-            flash("Welcome to Chirp! You can log in now.", "success")
-            if send_email_confirmation(user):
-                flash(
-                    f"To post, confirm your address with the link we sent to {user.email}.", "info"
-                )
-            else:
-                flash(
-                    "We could not send the email that confirms your address. Log in and use "
-                    "“Send the link again” to try again.",
-                    "warning",
-                )
-            return redirect(url_for("auth.login"))
+            return welcome(user, emailed=send_email_confirmation(user))
+    elif form.is_submitted() and (first := registered_just_now(form)) is not None:
+        # Sent again once the first one made the account: the same answer, no second email.
+        return welcome(first)
     return register_page(form)
 
 

@@ -6,11 +6,13 @@ writes an audit log entry.
 
 from collections.abc import Callable
 
+import sqlalchemy.orm as so
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.safe_next import safe_next_path
 from app.extensions import db
+from app.gone import gone_is_404
 from app.main.routes import page_links, page_of, user_or_404
 from app.models import USERS_BY_NAME, Post, User
 from app.models.moderation import (
@@ -25,12 +27,16 @@ from app.moderation.forms import ReasonForm
 from app.permissions import require_role
 from app.types import utcnow
 
+POST_GONE = "That post does not exist."
+REPORT_GONE = "That report does not exist."
+
 
 def post_or_404(post_id: int) -> Post:
-    """Any post, hidden or not (moderators see them all)."""
-    post = db.session.get(Post, post_id)
+    """Any post, hidden or not (moderators see them all), with its author (read together, so
+    neither can vanish in between)."""
+    post = db.session.get(Post, post_id, options=[so.joinedload(Post.author)])
     if post is None:
-        abort(404, description="That post does not exist.")
+        abort(404, description=POST_GONE)
     return post
 
 
@@ -90,18 +96,21 @@ def confirmed_action(
     done: str,
     destination: str,
     confirm: tuple[str, str],
+    gone: str,
     **shown,
 ):
     """The flow every moderation action shares.
 
     A valid POST applies the change, writes the audit entry ``action`` with the reason, commits,
     says ``done`` and goes back; anything else shows the ``(heading, explanation)`` confirmation
-    page with ``shown`` (the post, user or report concerned).
+    page with ``shown`` (the post, user or report concerned). If the target was deleted
+    meanwhile, nothing is written and the answer is the 404 page ``gone``.
     """
     if form.validate_on_submit():
-        apply()
-        record_action(current_user, action, target, form.reason.data)
-        db.session.commit()
+        with gone_is_404(gone):
+            apply()
+            record_action(current_user, action, target, form.reason.data)
+            db.session.commit()
         flash(done, "success")
         return back_to(destination)
     return confirm_page(form, *confirm, **shown)
@@ -126,7 +135,8 @@ def set_post_hidden(post_id: int, hide: bool):
     form = ReasonForm(f"{verb} post", danger=hide)
     confirm = (f"{verb} this post", explanation)
     action = f"post.{verb.lower()}"
-    return confirmed_action(form, action, post, apply, done, destination, confirm, post=post)
+    gone = POST_GONE
+    return confirmed_action(form, action, post, apply, done, destination, confirm, gone, post=post)
 
 
 @bp.route("/post/<id:post_id>/hide", methods=["GET", "POST"])
@@ -172,7 +182,8 @@ def set_user_suspended(username: str, suspend: bool):
     form = ReasonForm(f"{verb} {user.username}", danger=suspend)
     confirm = (f"{verb} {user.username}", explanation)
     action = f"user.{verb.lower()}"
-    return confirmed_action(form, action, user, apply, done, destination, confirm, user=user)
+    gone = f"There is no user called {user.username}."
+    return confirmed_action(form, action, user, apply, done, destination, confirm, gone, user=user)
 
 
 @bp.route("/user/<username>/suspend", methods=["GET", "POST"])
@@ -193,9 +204,12 @@ def unsuspend_user(username: str):
 @require_role("moderator")
 def dismiss_report(report_id: int):
     """Resolve a report without acting on the post."""
-    report = db.session.get(Report, report_id)
+    # The post and its author come with it: read later, they might have been deleted meanwhile.
+    report = db.session.get(
+        Report, report_id, options=[so.joinedload(Report.post).joinedload(Post.author)]
+    )
     if report is None:
-        abort(404, description="That report does not exist.")
+        abort(404, description=REPORT_GONE)
     if not report.is_open:
         flash("That report is already resolved.", "info")
         return back_to(url_for("moderation.queue"))
@@ -210,6 +224,7 @@ def dismiss_report(report_id: int):
             "Dismiss this report",
             "The report will be resolved and the post will stay as it is.",
         ),
+        gone=REPORT_GONE,
         post=report.post,
         report=report,
     )

@@ -1,12 +1,14 @@
 """Views for one post: permalink, edit, delete (after confirmation) and report."""
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 
 from app.expired_forms import refill_when_expired
 from app.extensions import db
+from app.gone import forget_deleted_user, gone_is_404
 from app.models import Post
 from app.models.moderation import Report, open_report_by, open_reports_on
 from app.permissions import require_confirmed_email
@@ -18,11 +20,31 @@ GONE = "That post does not exist or is no longer available."
 
 
 def visible_post_or_404(post_id: int) -> Post:
-    """The post, if the current user may see it; hidden posts look missing to others."""
-    post = db.session.get(Post, post_id)
+    """The post, if the current user may see it; hidden posts look missing to others.
+
+    Its author comes in the same statement: read later, they might have been deleted meanwhile.
+    """
+    post = db.session.get(Post, post_id, options=[so.joinedload(Post.author)])
     if post is None or not post.is_visible_to(current_user):
         abort(404, description=GONE)
     return post
+
+
+def still_visible_or_404(post_id: int) -> None:
+    """Check again, from the database, that the current user may see the post.
+
+    Another request may have deleted or hidden it, or suspended its author, since this one loaded
+    it: then what this request wrote is undone and it answers as if it had come just after.
+    """
+    post = db.session.scalar(
+        sa.select(Post)
+        .where(Post.id == post_id)
+        .options(so.joinedload(Post.author))
+        .execution_options(populate_existing=True)
+    )
+    if post is None or not post.is_visible_to(current_user):
+        db.session.rollback()
+        abort(404, description=GONE)
 
 
 def own_post_or_403(post_id: int) -> Post:
@@ -75,7 +97,8 @@ def edit(post_id: int):
     form = EditPostForm()
     if form.validate_on_submit():
         if post.edit(form.post.data):
-            db.session.commit()
+            with gone_is_404(GONE):
+                db.session.commit()
             flash("Your post has been updated.", "success")
         return redirect(url_for("posts.view", post_id=post.id))
     if not form.is_submitted():
@@ -90,7 +113,11 @@ def delete(post_id: int):
     post = own_post_or_403(post_id)
     form = DeletePostForm()
     if form.validate_on_submit():
-        db.session.delete(post)
+        # Nothing deleted: it went meanwhile (from another tab, or with its author's account).
+        if db.session.execute(sa.delete(Post).where(Post.id == post.id)).rowcount == 0:
+            db.session.rollback()
+            forget_deleted_user()
+            abort(404, description=GONE)
         db.session.commit()
         flash("Your post has been deleted.", "success")
         return redirect(url_for("main.user", username=current_user.username))
@@ -129,9 +156,13 @@ def report(post_id: int):
     if form.validate_on_submit():
         db.session.add(Report(post=post, reporter=current_user, reason=form.reason.data))
         try:
-            db.session.commit()
+            db.session.flush()
         except sa.exc.IntegrityError:
-            db.session.rollback()  # the same report, sent twice at once: one is enough
+            # The same report sent twice at once (one is enough), or the post deleted meanwhile
+            # (its foreign key fails), which the check below finds.
+            db.session.rollback()
+        still_visible_or_404(post_id)
+        db.session.commit()
         flash("Thank you. The moderators will look at this post.", "success")
         return redirect(url_for("posts.view", post_id=post.id))
     return report_page(post, form)

@@ -1,0 +1,188 @@
+"""A post, report or account changed by someone else while a request is working on it.
+
+Each test lets the request load what it needs, then makes the change from another connection
+(as another process would) just before the request writes. The request must answer as if it had
+come just after the change (a 404 page), never with a 500, and leave nothing half-written.
+"""
+
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+from flask import request
+
+from app.extensions import db
+from app.models import Post, User
+from app.models.moderation import AuditLog, Report
+from app.moderation.forms import ReasonForm
+from app.posts.forms import DeletePostForm, EditPostForm, ReportForm
+from app.types import utcnow
+from tests.test_concurrency import add_users, at_once, logged_in, wait_before
+
+GONE = "That post does not exist or is no longer available."
+
+
+def elsewhere(app, statement: sa.Executable, when: str = "POST") -> Callable[[], None]:
+    """A step that runs ``statement`` in a thread, session and connection of its own, during
+    a ``when`` request only (the form page fetched first must not see the change)."""
+
+    def run() -> None:
+        with app.app_context():
+            db.session.execute(statement)
+            db.session.commit()
+
+    def step() -> None:
+        if request.method == when:
+            at_once(run)
+
+    return step
+
+
+def delete_post(post_id: int) -> sa.Delete:
+    return sa.delete(Post).where(Post.id == post_id)
+
+
+def delete_user(user_id: int) -> sa.Delete:
+    return sa.delete(User).where(User.id == user_id)
+
+
+def hide_post(post_id: int) -> sa.Update:
+    return sa.update(Post).where(Post.id == post_id).values(hidden_at=utcnow())
+
+
+def suspend_user(user_id: int) -> sa.Update:
+    return sa.update(User).where(User.id == user_id).values(suspended_at=utcnow())
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+@pytest.fixture
+def people(shared_app):
+    """alice (author), bob (reader) and mod (moderator), and alice's post; their ids."""
+    alice, bob, mod = add_users("alice", "bob", "mod")
+    mod.grant_role("moderator")
+    post = Post(body="first words", author=alice)
+    db.session.add(post)
+    db.session.commit()
+    return {"alice": alice.id, "bob": bob.id, "mod": mod.id, "post": post.id}
+
+
+@pytest.mark.parametrize("gone", ["post", "author"])
+def test_editing_a_post_deleted_meanwhile_is_a_404(shared_app, people, monkeypatch, gone):
+    statement = delete_post(people["post"]) if gone == "post" else delete_user(people["alice"])
+    client = logged_in(shared_app, "alice")
+    wait_before(monkeypatch, EditPostForm, "validate_on_submit", elsewhere(shared_app, statement))
+
+    response = client.submit(f"/post/{people['post']}/edit", {"post": "second thoughts"})
+
+    assert response.status_code == 404
+    assert GONE in response.get_data(as_text=True)
+    assert count(Post) == 0
+
+
+def test_deleting_a_post_deleted_meanwhile_is_a_404(shared_app, people, monkeypatch):
+    client = logged_in(shared_app, "alice")
+    change = elsewhere(shared_app, delete_post(people["post"]))
+    wait_before(monkeypatch, DeletePostForm, "validate_on_submit", change)
+
+    response = client.submit(f"/post/{people['post']}/delete", {})
+
+    assert response.status_code == 404
+    assert GONE in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda ids: delete_post(ids["post"]),
+        lambda ids: delete_user(ids["alice"]),
+        lambda ids: hide_post(ids["post"]),
+        lambda ids: suspend_user(ids["alice"]),
+    ],
+    ids=["post deleted", "author deleted", "post hidden", "author suspended"],
+)
+def test_reporting_a_post_gone_meanwhile_is_a_404(shared_app, people, monkeypatch, change):
+    # Just after the change, bob could not open the post at all: no thanks, no report.
+    client = logged_in(shared_app, "bob")
+    wait_before(
+        monkeypatch, ReportForm, "validate_on_submit", elsewhere(shared_app, change(people))
+    )
+
+    response = client.submit(f"/post/{people['post']}/report", {"reason": "rude"})
+
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert GONE in page
+    assert "Thank you" not in page
+    assert count(Report) == 0
+
+
+@pytest.mark.parametrize("action", ["hide", "unhide"])
+def test_hiding_a_post_deleted_meanwhile_is_a_404(shared_app, people, monkeypatch, action):
+    if action == "unhide":
+        db.session.execute(hide_post(people["post"]))
+        db.session.commit()
+    client = logged_in(shared_app, "mod")
+    change = elsewhere(shared_app, delete_post(people["post"]))
+    wait_before(monkeypatch, ReasonForm, "validate_on_submit", change)
+
+    response = client.submit(f"/moderation/post/{people['post']}/{action}", {"reason": "spam"})
+
+    assert response.status_code == 404
+    assert "That post does not exist." in response.get_data(as_text=True)
+    assert count(AuditLog) == 0
+
+
+def test_suspending_an_account_deleted_meanwhile_is_a_404(shared_app, people, monkeypatch):
+    client = logged_in(shared_app, "mod")
+    change = elsewhere(shared_app, delete_user(people["alice"]))
+    wait_before(monkeypatch, ReasonForm, "validate_on_submit", change)
+
+    response = client.submit("/moderation/user/alice/suspend", {"reason": "spam"})
+
+    assert response.status_code == 404
+    assert "There is no user called alice." in response.get_data(as_text=True)
+    assert count(AuditLog) == 0
+
+
+def test_dismissing_a_report_whose_post_was_deleted_meanwhile_is_a_404(
+    shared_app, people, monkeypatch
+):
+    report = Report(post_id=people["post"], reporter_id=people["bob"], reason="rude")
+    db.session.add(report)
+    db.session.commit()
+    client = logged_in(shared_app, "mod")
+    change = elsewhere(shared_app, delete_post(people["post"]))
+    wait_before(monkeypatch, ReasonForm, "validate_on_submit", change)
+
+    response = client.submit(f"/moderation/report/{report.id}/dismiss", {"reason": "fine"})
+
+    assert response.status_code == 404
+    assert "That report does not exist." in response.get_data(as_text=True)
+    assert count(AuditLog) == 0
+
+
+@pytest.mark.parametrize("url", ["/post/{}", "/moderation/post/{}/hide"])
+def test_a_post_page_read_as_its_author_is_deleted_still_renders(
+    shared_app, people, monkeypatch, url
+):
+    # The post and its author are read together, so the page shows them as they were a moment
+    # ago instead of failing on an author that vanished in between.
+    client = logged_in(shared_app, "mod")
+    change = elsewhere(shared_app, delete_user(people["alice"]), when="GET")
+    original = db.session.get
+
+    def get_then_change(*args, **kwargs):
+        found = original(*args, **kwargs)
+        if args and args[0] is Post:
+            change()
+        return found
+
+    monkeypatch.setattr(db.session, "get", get_then_change)
+
+    response = client.get(url.format(people["post"]))
+
+    assert response.status_code == 200
+    assert "first words" in response.get_data(as_text=True)
