@@ -213,6 +213,17 @@ def test_profile_shows_counts_and_lists(alice_client, alice, bob, db, make_post)
     assert "bob" not in alice_client.get("/user/alice/following").get_data(as_text=True)
 
 
+def test_a_profile_says_when_its_owner_follows_you(alice_client, alice, bob, make_user, db):
+    carol = make_user("carol")
+    bob.follow(alice)
+    alice.follow(carol)  # following someone is not being followed by them
+    db.session.commit()
+    badge = '<span class="badge badge-quiet">Follows you</span>'
+    assert badge in alice_client.get("/user/bob").get_data(as_text=True)
+    assert badge not in alice_client.get("/user/carol").get_data(as_text=True)
+    assert badge not in alice_client.get("/user/alice").get_data(as_text=True)
+
+
 def test_profile_of_unknown_user_is_404(alice_client):
     response = alice_client.get("/user/ghost")
     assert response.status_code == 404

@@ -114,10 +114,12 @@ def test_profile_stats_are_the_separate_figures(db, alice, bob, make_user, make_
         alice.followers_count(),
         alice.following_count(),
         viewer is not None and viewer.is_following(alice),
+        viewer is not None and alice.is_following(viewer),
     )
     assert stats.posts == (3 if viewer_name == "alice" else 2)
     assert (stats.followers, stats.following) == (1, 1)
     assert stats.followed_by_viewer == (viewer_name == "bob")
+    assert stats.follows_viewer == (viewer_name == "carol")
 
 
 def test_username_unique_ignoring_case(db, alice):

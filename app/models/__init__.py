@@ -499,28 +499,33 @@ class ProfileStats(NamedTuple):
     followers: int
     following: int
     followed_by_viewer: bool
+    follows_viewer: bool
 
 
 def profile_stats(user: User, viewer: User | None) -> ProfileStats:
-    """``user``'s post, follower and following counts and whether ``viewer`` follows them.
+    """``user``'s post, follower and following counts, whether ``viewer`` follows them and
+    whether they follow ``viewer``.
 
     The same figures as :meth:`User.posts_count`, :meth:`User.followers_count`,
-    :meth:`User.following_count` and :meth:`User.is_following`, in one statement.
+    :meth:`User.following_count` and :meth:`User.is_following` (both ways), in one statement.
     """
     values = {"user_id": user.id, "viewer_id": viewer.id if viewer else None}
     return ProfileStats(*db.session.execute(_prepared_profile_stats(), values).one())
 
 
 @cache
-def _prepared_profile_stats() -> sa.Select[tuple[int, int, int, bool]]:
-    followed = sa.exists().where(
-        followers.c.follower_id == _VIEWER_ID, followers.c.followed_id == _USER_ID
-    )
+def _prepared_profile_stats() -> sa.Select[tuple[int, int, int, bool, bool]]:
+    def follows(follower, followed) -> sa.Exists:
+        return sa.exists().where(
+            followers.c.follower_id == follower, followers.c.followed_id == followed
+        )
+
     return sa.select(
         _prepared_posts_count().scalar_subquery(),
         _prepared_followers_count().scalar_subquery(),
         _prepared_following_count().scalar_subquery(),
-        followed,
+        follows(_VIEWER_ID, _USER_ID),
+        follows(_USER_ID, _VIEWER_ID),
     )
 
 
