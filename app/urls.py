@@ -1,6 +1,8 @@
 """URLs: the ``<id:...>`` route part, and links that a page builds once per post, at a fraction
 of ``url_for``'s cost."""
 
+import re
+
 from flask import g, url_for
 from werkzeug.routing import IntegerConverter
 
@@ -8,6 +10,8 @@ from app.types import MAX_ID
 
 # An id no row will have. Built into a URL, its digits show where the id goes.
 _MARK = str(9_007_199_254_740_881)
+# Text a URL path carries as it is (usernames are made of these).
+_UNQUOTED = re.compile(r"[A-Za-z0-9_]+")
 
 
 class IdConverter(IntegerConverter):
@@ -26,6 +30,26 @@ def url_for_id(endpoint: str, name: str, value: int, **values) -> str:
     number in between. The result is what url_for gives; a listing of 25 posts makes about a
     hundred of these links.
     """
+    parts = _around_marker(endpoint, name, values)
+    if not parts:
+        return url_for(endpoint, **{name: value}, **values)
+    return f"{parts[0]}{int(value)}{parts[1]}"
+
+
+def url_for_name(endpoint: str, name: str, username: str, **values) -> str:
+    """Like :func:`url_for_id`, for a part that is a username (a list of people links each).
+
+    Usernames are letters, digits and underscores, which a URL carries as they are; any other
+    text goes through ``url_for``, which quotes it.
+    """
+    parts = _around_marker(endpoint, name, values)
+    if not parts or not _UNQUOTED.fullmatch(username):
+        return url_for(endpoint, **{name: username}, **values)
+    return f"{parts[0]}{username}{parts[1]}"
+
+
+def _around_marker(endpoint: str, name: str, values: dict) -> tuple[str, str] | tuple[()]:
+    """The URL's text before and after ``name``'s value, built once per request (or ``()``)."""
     key = (endpoint, name, *sorted(values.items()))
     templates = g.setdefault("_url_templates", {})
     parts = templates.get(key)
@@ -33,6 +57,4 @@ def url_for_id(endpoint: str, name: str, value: int, **values) -> str:
         built = url_for(endpoint, **{name: int(_MARK)}, **values)
         head, _, tail = built.partition(_MARK)
         parts = templates[key] = (head, tail) if built.count(_MARK) == 1 else ()
-    if not parts:
-        return url_for(endpoint, **{name: value}, **values)
-    return f"{parts[0]}{int(value)}{parts[1]}"
+    return parts

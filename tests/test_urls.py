@@ -1,9 +1,9 @@
-"""Per-post links built by url_for_id are exactly what url_for builds."""
+"""Links built by url_for_id and url_for_name are exactly what url_for builds."""
 
 import pytest
 from flask import url_for
 
-from app.urls import url_for_id
+from app.urls import url_for_id, url_for_name
 
 CASES = [
     ("posts.view", "post_id", {}),
@@ -28,3 +28,21 @@ def test_a_link_built_before_changes_nothing_for_other_values(app):
         assert url_for_id("main.avatar", "user_id", 7, size=48) == "/avatar/7/48.svg"
         assert url_for_id("main.avatar", "user_id", 7, size=128) == "/avatar/7/128.svg"
         assert url_for_id("posts.view", "post_id", 3) == url_for("posts.view", post_id=3)
+
+
+NAME_CASES = [
+    ("main.user", {}),
+    ("main.followers", {"after": "1_2"}),
+    ("main.follow", {"next": "/user/bob/followers?after=1_2&x=%20"}),
+]
+
+
+@pytest.mark.parametrize("script_root", ["", "/chirp"])
+@pytest.mark.parametrize(("endpoint", "values"), NAME_CASES)
+def test_same_name_links_as_url_for(app, script_root, endpoint, values):
+    with app.test_request_context("/", base_url=f"http://example.com{script_root}/"):
+        # Names of today's rules, then text they refuse, which url_for quotes.
+        for name in ("bob", "Ann_99", "9007199254740881", "a b", "x/y", "é", "%41", "?next"):
+            assert url_for_name(endpoint, "username", name, **values) == url_for(
+                endpoint, username=name, **values
+            )
