@@ -99,6 +99,14 @@ def test_a_follow_records_when_it_began(db, alice, bob):
     assert before <= began <= datetime.now(UTC)
 
 
+def test_following_through_the_relationship_dates_the_follow_too(db, alice, bob):
+    """``u.following.add(v)`` in ``flask shell`` works as ``u.follow(v)`` does."""
+    alice.following.add(bob)
+    db.session.commit()
+    assert alice.is_following(bob)
+    assert db.session.scalar(sa.select(followers.c.created_at)) is not None
+
+
 def test_an_alphabetical_page_link_from_before_gets_a_way_to_the_first_page(alice_client, fans):
     """Links saved when these lists were sorted by name carried a name as their cursor."""
     response = alice_client.get("/user/alice/followers?after=fan3")
