@@ -70,11 +70,12 @@ def register_template_helpers(app: Flask) -> None:
     from app import postcards
     from app.links import link_urls
     from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
-    from app.timefmt import relative_time
+    from app.timefmt import exact_time, relative_time
     from app.types import utcnow
     from app.urls import url_for_id, url_for_name
 
     app.add_template_filter(relative_time, "relative_time")
+    app.add_template_filter(exact_time, "exact_time")
     app.add_template_filter(link_urls, "link_urls")
     app.add_template_global(url_for_id)
     app.add_template_global(url_for_name)

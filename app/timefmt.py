@@ -14,6 +14,12 @@ _UNITS = (
 )
 
 
+def exact_time(when: datetime) -> str:
+    """The date and time in words, e.g. "26 November 2026, 07:30 UTC" (for tooltips and
+    screen readers, next to a relative time)."""
+    return f"{when.day} {when:%B %Y, %H:%M} UTC"
+
+
 def relative_time(when: datetime, now: datetime | None = None) -> str:
     """Say how long ago ``when`` was, e.g. "5 minutes ago" or "just now"."""
     seconds = int(((now or utcnow()) - when).total_seconds())

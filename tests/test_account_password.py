@@ -112,7 +112,7 @@ def test_unknown_address_gets_the_same_answer_and_an_email_saying_so(client, ali
     known = ask_for_reset(client, "alice@example.com")
     unknown = ask_for_reset(client, "nobody@example.com")
     assert known.request.path == unknown.request.path == "/auth/login"
-    flash = 'class="flash flash-info">We sent an email to {}. Follow the link'
+    flash = 'class="flash flash-info" role="status">We sent an email to {}. Follow the link'
     assert flash.format("alice@example.com") in known.get_data(as_text=True)
     assert flash.format("nobody@example.com") in unknown.get_data(as_text=True)
     message = mailbox.last()

@@ -461,3 +461,18 @@ def test_arrows_are_not_read_out_in_link_names(page: Page, seed):
     for url in ("/user/alice/followers", f"/post/{post}"):
         page.goto(url)
         expect(page.get_by_role("link", name="Back to alice", exact=True)).to_be_visible()
+
+
+def test_screen_readers_hear_exact_post_times_and_flash_messages(page: Page, seed):
+    erin = seed.user("erin")
+    seed.posts(erin, ["Out on the marsh."], ago=timedelta(minutes=5))
+    log_in(page, "erin")
+    exact = r"\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d UTC"
+    permalink = page.locator("article.post .post-permalink")
+    expect(permalink).to_have_accessible_name(re.compile(rf"^\d+ minutes ago \({exact}\)$"))
+    expect(permalink.locator("time")).to_have_attribute("title", re.compile(rf"^{exact}$"))
+
+    # A message shown on arrival is a live region, and still there once chirp.js re-announced it.
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("status")).to_have_text("You have been logged out.")
+    expect(page.get_by_role("status")).to_be_visible()

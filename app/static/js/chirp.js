@@ -65,9 +65,10 @@ function keepTimesFresh() {
   const skew = renderedAt - Date.now();
   setInterval(() => {
     const now = Date.now() + skew;
-    document.querySelectorAll("time[data-relative]").forEach((time) => {
-      const when = Date.parse(time.dateTime);
-      if (!Number.isNaN(when)) time.textContent = relativeTime(Math.floor((now - when) / 1000));
+    // Only the words change: the exact time after them, for screen readers, stays.
+    document.querySelectorAll("time[data-relative] .time-ago").forEach((words) => {
+      const when = Date.parse(words.parentElement.dateTime);
+      if (!Number.isNaN(when)) words.textContent = relativeTime(Math.floor((now - when) / 1000));
     });
   }, 30 * 1000);
 }
@@ -80,7 +81,23 @@ function focusFirstError() {
   if (invalid && !document.querySelector("[autofocus]")) invalid.focus();
 }
 
+// Screen readers announce a live region's changes, not what it held when the page loaded: a
+// flash message (from the form just sent) would go unheard. So each one's text is put back a
+// moment after load, which they then read out; the box keeps its height meanwhile.
+function announceFlashes() {
+  document.querySelectorAll(".flash[role]").forEach((flash) => {
+    const text = flash.textContent;
+    flash.style.minHeight = `${flash.offsetHeight}px`;
+    flash.textContent = "";
+    setTimeout(() => {
+      flash.textContent = text;
+      flash.style.minHeight = "";
+    }, 250);
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  announceFlashes();
   setUpCounters();
   keepTimesFresh();
   focusFirstError();
