@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 
 from app.auth.forms import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from app.forms import ChirpForm, strip_text
-from app.models import user_by_email
+from app.models import email_spellings, user_by_email
 
 LENGTH_RULE = f"Use {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters."
 
@@ -72,7 +72,7 @@ class ChangeEmailForm(ChirpForm):
 
     def validate_email(self, email) -> None:
         """The new address must be new, and nobody else's."""
-        if email.data.lower() == self.current_email:
+        if self.current_email in email_spellings(email.data):
             raise ValidationError("That is already your address.")
         if user_by_email(email.data) is not None:
             raise ValidationError("That email address is already registered.")

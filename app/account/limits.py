@@ -4,6 +4,8 @@ from flask import current_app, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
+from app.models import normalize_email
+
 
 def from_config(setting: str):
     """The limit in config ``setting``, read at each request (so a test can change it)."""
@@ -19,4 +21,4 @@ def per_account() -> str:
 
 def per_address_asked() -> str:
     """Key: the email address a reset is asked for, whoever asks, so one inbox can't be flooded."""
-    return "reset:" + request.form.get("email", "").strip().lower()
+    return "reset:" + normalize_email(request.form.get("email", ""))

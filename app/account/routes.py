@@ -35,7 +35,7 @@ from app.account.forms import (
 from app.account.limits import from_config, per_account, per_address_asked
 from app.extensions import db, limiter
 from app.forms import EmptyForm
-from app.models import User, user_by_email
+from app.models import User, normalize_email, user_by_email
 from app.ratelimits import wait_and_retry
 from app.types import utcnow
 
@@ -138,7 +138,7 @@ def reset_request():
         return redirect(url_for("account.change_password"))
     form = ResetRequestForm()
     if form.validate_on_submit():
-        address = form.email.data.lower()
+        address = normalize_email(form.email.data)
         if send_password_reset(address, user_by_email(address)):
             flash(
                 f"We sent an email to {address}. Follow the link in it within "
@@ -213,7 +213,7 @@ def change_email():
     """Ask to move the account to a new address; it changes once the link sent there is used."""
     form = ChangeEmailForm(current_user.email)
     if form.validate_on_submit():
-        new_email = form.email.data.lower()
+        new_email = normalize_email(form.email.data)
         if not current_user.check_password(form.password.data):
             form.password.errors.append("That is not your current password.")
         elif send_email_change(current_user, new_email):

@@ -15,6 +15,7 @@ from app.forms import REPEAT_SUBMIT_INTERVAL, EmptyForm
 from app.models import (
     USERNAME_PATTERN,
     User,
+    normalize_email,
     user_by_email,
     user_by_username,
     user_from_session_key,
@@ -60,7 +61,7 @@ def registered_just_now(form: RegistrationForm) -> User | None:
     if (
         user is None
         or user.username != username
-        or user.email != email.strip().lower()
+        or user.email != normalize_email(email)
         or utcnow() - user.created_at > REPEAT_SUBMIT_INTERVAL
         or not user.check_password(password)
     ):

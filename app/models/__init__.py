@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -113,8 +114,8 @@ class User(UserMixin, db.Model):
         return username
 
     @so.validates("email")
-    def _lower_email(self, _key: str, email: str) -> str:
-        return email.strip().lower()
+    def _normalize_email(self, _key: str, email: str) -> str:
+        return normalize_email(email)
 
     @property
     def is_confirmed(self) -> bool:
@@ -542,9 +543,42 @@ def user_from_session_key(key: str) -> User | None:
     return user
 
 
+def _validated_email(address: str) -> ValidatedEmail | None:
+    try:
+        return validate_email(address.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        return None
+
+
+def normalize_email(address: str) -> str:
+    """The one spelling of an email address that accounts store and look-ups compare.
+
+    Lower-case and normalised by email-validator, with the domain in its ASCII (``xn--``) form
+    whether it was typed so or in Unicode: every mail server accepts that spelling. A Unicode
+    local part keeps the Unicode form; text that is not an address is only trimmed.
+    """
+    valid = _validated_email(address)
+    if valid is None:
+        return address.strip().lower()
+    return (valid.ascii_email or valid.normalized).lower()
+
+
+def email_spellings(address: str) -> set[str]:
+    """Every spelling an account with ``address`` may have in the database: the normal one, and
+    for accounts made before addresses were normalised, the Unicode form and the address as
+    typed (lower-cased)."""
+    typed = address.strip().lower()
+    valid = _validated_email(address)
+    if valid is None:
+        return {typed}
+    return {typed, (valid.ascii_email or valid.normalized).lower(), valid.normalized.lower()}
+
+
 def user_by_email(email: str) -> User | None:
-    """Find a user by email address, ignoring case."""
-    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    """Find a user by email address, ignoring case and how its domain is spelled."""
+    return db.session.scalar(
+        sa.select(User).where(User.email.in_(email_spellings(email))).order_by(User.id)
+    )
 
 
 POSTS_NEWEST_FIRST = Keyset(
