@@ -28,13 +28,15 @@ def gone_is_404(description: str) -> Iterator[None]:
         abort(404, description=description)
 
 
-def forget_deleted_user() -> None:
+def forget_deleted_user() -> bool:
     """Log out the current user if their account was deleted meanwhile (their post may have
-    gone with it), so the page that answers does not try to load them."""
+    gone with it), so the page that answers does not try to load them. True if it was."""
     user = current_user._get_current_object()
     if not isinstance(user, User):
-        return
+        return False
     try:
         db.session.refresh(user)
     except sa.exc.InvalidRequestError:  # no such row any more
         logout_user()
+        return True
+    return False

@@ -1,6 +1,7 @@
 """Error pages render in the site's layout with the right status."""
 
 import pytest
+import sqlalchemy as sa
 
 
 def test_404_page(client):
@@ -74,3 +75,21 @@ def test_500_rolls_back_and_renders(app, client, db):
     assert "<h1>Something went wrong</h1>" in page
     assert "it has been logged" in page
     assert "Error 500 (Internal Server Error)" in page
+
+
+def test_a_database_error_of_a_user_who_still_exists_is_a_500(
+    app, alice_client, db, caplog, monkeypatch
+):
+    """Only a vanished account turns an integrity error into logging out; any other is a fault
+    of ours: logged, apologised for, and the user stays logged in."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def broken():
+        raise sa.exc.IntegrityError("INSERT ...", {}, Exception("constraint failed"))
+
+    monkeypatch.setitem(app.view_functions, "main.explore", broken)
+    response = alice_client.get("/explore")
+    assert response.status_code == 500
+    assert "<h1>Something went wrong</h1>" in response.get_data(as_text=True)
+    assert "constraint failed" in caplog.text
+    assert alice_client.get("/").status_code == 200

@@ -186,3 +186,43 @@ def test_a_post_page_read_as_its_author_is_deleted_still_renders(
 
     assert response.status_code == 200
     assert "first words" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("url", "page", "data", "form"),
+    [
+        ("/", "/", {"post": "written in another tab"}, "PostForm"),
+        (
+            "/edit_profile",
+            "/edit_profile",
+            {"username": "alice2", "about_me": "hi"},
+            "EditProfileForm",
+        ),
+        ("/follow/bob", "/user/bob", {}, "EmptyForm"),
+        ("/post/{post}/report", "/post/{post}/report", {"reason": "rude"}, "ReportForm"),
+    ],
+    ids=["post", "edit profile", "follow", "report"],
+)
+def test_acting_while_ones_own_account_is_deleted_logs_out(
+    shared_app, people, monkeypatch, url, page, data, form
+):
+    """The account was deleted in another tab: the next request would find nobody logged in."""
+    from app import forms
+    from app.main import forms as main_forms
+    from app.posts import forms as post_forms
+
+    owner = {"PostForm": main_forms, "EditProfileForm": main_forms, "EmptyForm": forms}
+    form_class = getattr(owner.get(form, post_forms), form)
+    who = "bob" if form == "ReportForm" else "alice"
+    client = logged_in(shared_app, who)
+    change = elsewhere(shared_app, delete_user(people[who]))
+    wait_before(monkeypatch, form_class, "validate_on_submit", change)
+
+    response = client.submit(url.format(**people), data, page=page.format(**people))
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+    login_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your account no longer exists." in login_page
+    assert client.get("/").status_code == 302  # logged out
+    assert count(User) == 2

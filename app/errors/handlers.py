@@ -1,12 +1,15 @@
 """Render HTTP errors as pages of the site."""
 
-from flask import render_template
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import flash, redirect, render_template, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.errors import bp
 from app.expired_forms import refilled_form
 from app.extensions import db
+from app.gone import forget_deleted_user
 from app.ratelimits import describe_wait, seconds_until_reset
 
 # Each status in a person's words: the page heading, and what it means (shown under it). The
@@ -87,6 +90,20 @@ def internal_error(error: InternalServerError):
     """Roll back whatever the failed request left half-done, then apologise."""
     db.session.rollback()
     return render_error(error)
+
+
+@bp.app_errorhandler(sa.exc.IntegrityError)
+@bp.app_errorhandler(so.exc.StaleDataError)
+@bp.app_errorhandler(so.exc.ObjectDeletedError)
+def own_account_gone(error: Exception):
+    """A write or read that failed because the user's own account was deleted meanwhile (from
+    another tab): they are logged out and sent to log in, as their next request would be. Any
+    other such failure is a fault of ours, a 500."""
+    db.session.rollback()
+    if not forget_deleted_user():
+        raise error
+    flash("Your account no longer exists.", "info")
+    return redirect(url_for("auth.login"))
 
 
 @bp.app_errorhandler(HTTPException)
