@@ -258,3 +258,30 @@ def test_a_form_sent_back_with_errors_puts_the_cursor_on_the_first_one(page: Pag
     expect(page.get_by_text("Enter a valid email address.")).to_be_visible()
     expect(page.get_by_label("Email")).to_be_focused()
     expect(page.get_by_label("Username")).to_have_value("carol")
+
+
+def test_a_form_is_sent_once_however_often_it_is_submitted(page: Page, seed):
+    """A double click must not send the password change twice: the second request would carry
+    the session the first one ended, and its answer would log the browser out."""
+    seed.user("hana")
+    log_in(page, "hana")
+    page.goto("/account/password")
+    # A listener on window hears each submit after chirp.js (on document) has, records whether
+    # chirp.js let it through, and keeps the page from leaving.
+    outcomes = page.evaluate(
+        """() => {
+            const seen = [];
+            window.addEventListener("submit", (event) => {
+                seen.push(event.defaultPrevented ? "held back" : "sent");
+                event.preventDefault();
+            });
+            const form = document.querySelector("main form[method=post]");
+            form.requestSubmit();
+            form.requestSubmit();
+            window.dispatchEvent(new PageTransitionEvent("pageshow", {persisted: true}));
+            form.requestSubmit();
+            return seen;
+        }"""
+    )
+    # Coming back to the page (the back button) lets the form be sent again.
+    assert outcomes == ["sent", "held back", "sent"]

@@ -96,9 +96,30 @@ function announceFlashes() {
   });
 }
 
+// A double click sends a form once. The second click would send the same request again while
+// the first is on its way: after a password change, that one carries the session the change
+// just ended, and its answer logs the browser out. Coming back to the page (back button) or
+// ten seconds without an answer lets the form be sent again.
+function sendFormsOnce() {
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (form.method !== "post" || event.defaultPrevented) return;
+    if (form.dataset.sending) {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.sending = "yes";
+    setTimeout(() => delete form.dataset.sending, 10 * 1000);
+  });
+  window.addEventListener("pageshow", () => {
+    document.querySelectorAll("form[data-sending]").forEach((form) => delete form.dataset.sending);
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   announceFlashes();
   setUpCounters();
   keepTimesFresh();
   focusFirstError();
+  sendFormsOnce();
 });
