@@ -1,4 +1,4 @@
-"""Rows another request deleted while this one was changing them."""
+"""Rows another request changed or deleted while this one was working on them."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,3 +40,20 @@ def forget_deleted_user() -> bool:
         logout_user()
         return True
     return False
+
+
+def lock_and_reload(row: db.Model) -> bool:
+    """Keep other requests from changing ``row`` until this one commits, and reload it: a check
+    made next sees every change committed before, and none can come in between. False (and
+    nothing locked) if the row was deleted meanwhile.
+
+    A write that changes nothing takes the lock on either database: PostgreSQL's row lock, or
+    SQLite's database write lock, which a plain ``SELECT ... FOR UPDATE`` would not take.
+    """
+    (key,) = sa.inspect(type(row)).primary_key
+    ident = sa.inspect(row).identity[0]
+    found = db.session.execute(sa.update(key.table).where(key == ident).values({key.name: key}))
+    if found.rowcount == 0:
+        return False
+    db.session.refresh(row)
+    return True

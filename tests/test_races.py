@@ -17,6 +17,7 @@ from app.models.moderation import AuditLog, Report
 from app.moderation.forms import ReasonForm
 from app.posts.forms import DeletePostForm, EditPostForm, ReportForm
 from app.types import utcnow
+from tests.conftest import csrf_token_from
 from tests.test_concurrency import add_users, at_once, logged_in, wait_before
 
 GONE = "That post does not exist or is no longer available."
@@ -226,3 +227,43 @@ def test_acting_while_ones_own_account_is_deleted_logs_out(
     assert "Your account no longer exists." in login_page
     assert client.get("/").status_code == 302  # logged out
     assert count(User) == 2
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("/moderation/post/{post}/hide", "That post is already hidden."),
+        ("/moderation/user/alice/suspend", "alice is already suspended."),
+        ("/moderation/report/{report}/dismiss", "That report is already resolved."),
+    ],
+    ids=["hide", "suspend", "dismiss"],
+)
+def test_two_moderators_acting_at_once_write_one_audit_entry(
+    shared_app, people, monkeypatch, url, says
+):
+    report = Report(post_id=people["post"], reporter_id=people["bob"], reason="rude")
+    db.session.add(report)
+    (other,) = add_users("other_mod")
+    other.grant_role("moderator")
+    db.session.commit()
+    url = url.format(report=report.id, **people)
+    first, second = logged_in(shared_app, "mod"), logged_in(shared_app, "other_mod")
+    second_page = second.get(url).get_data(as_text=True)
+    answers = []
+
+    def the_other_moderator_first() -> None:
+        # While the first moderator's request is under way, the second one's runs through
+        # (and passes this point once only).
+        if request.method == "POST" and not answers:
+            answers.append(None)
+            data = {"csrf_token": csrf_token_from(second_page), "reason": "fake"}
+            (answers[0],) = at_once(lambda: second.post(url, data=data))
+
+    wait_before(monkeypatch, ReasonForm, "validate_on_submit", the_other_moderator_first)
+
+    response = first.submit(url, {"reason": "spam"}, follow_redirects=True)
+
+    assert answers[0].status_code == 302
+    assert says in response.get_data(as_text=True)
+    assert count(AuditLog) == 1
+    assert db.session.scalars(sa.select(AuditLog.reason)).all() == ["fake"]

@@ -5,6 +5,7 @@ writes an audit log entry.
 """
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import sqlalchemy.orm as so
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -12,7 +13,7 @@ from flask_login import current_user
 
 from app.auth.safe_next import safe_next_path
 from app.extensions import db
-from app.gone import gone_is_404
+from app.gone import gone_is_404, lock_and_reload
 from app.main.routes import page_links, page_of, user_or_404
 from app.models import USERS_BY_NAME, Post, User
 from app.models.moderation import (
@@ -88,6 +89,18 @@ def suspended():
     )
 
 
+class AlreadyDone(NamedTuple):
+    """How to tell that an action's change has been made, and what to say then."""
+
+    check: Callable[[], bool]
+    message: str
+
+    def say(self, destination: str):
+        """Say it, and go back (to ``destination`` unless the moderator came from elsewhere)."""
+        flash(self.message, "info")
+        return back_to(destination)
+
+
 def confirmed_action(
     form: ReasonForm,
     action: str,
@@ -97,6 +110,7 @@ def confirmed_action(
     destination: str,
     confirm: tuple[str, str],
     gone: str,
+    already: AlreadyDone,
     **shown,
 ):
     """The flow every moderation action shares.
@@ -104,10 +118,18 @@ def confirmed_action(
     A valid POST applies the change, writes the audit entry ``action`` with the reason, commits,
     says ``done`` and goes back; anything else shows the ``(heading, explanation)`` confirmation
     page with ``shown`` (the post, user or report concerned). If the target was deleted
-    meanwhile, nothing is written and the answer is the 404 page ``gone``.
+    meanwhile, nothing is written and the answer is the 404 page ``gone``. If another moderator
+    made the change meanwhile (``already``, checked once the target is locked), this request
+    says so and writes nothing: no second audit entry.
     """
     if form.validate_on_submit():
         with gone_is_404(gone):
+            if not lock_and_reload(target):
+                db.session.rollback()
+                abort(404, description=gone)
+            if already.check():
+                db.session.rollback()
+                return already.say(destination)
             apply()
             record_action(current_user, action, target, form.reason.data)
             db.session.commit()
@@ -120,9 +142,11 @@ def set_post_hidden(post_id: int, hide: bool):
     """Hide or unhide a post, once the moderator confirms and says why."""
     post = post_or_404(post_id)
     destination = url_for("posts.view", post_id=post.id)
-    if post.is_hidden == hide:
-        flash(f"That post is {'already' if hide else 'not'} hidden.", "info")
-        return back_to(destination)
+    already = AlreadyDone(
+        lambda: post.is_hidden == hide, f"That post is {'already' if hide else 'not'} hidden."
+    )
+    if already.check():
+        return already.say(destination)
     if hide:
         verb, apply = "Hide", lambda: post.hide(current_user)
         done = "The post is hidden; its open reports are resolved."
@@ -136,7 +160,9 @@ def set_post_hidden(post_id: int, hide: bool):
     confirm = (f"{verb} this post", explanation)
     action = f"post.{verb.lower()}"
     gone = POST_GONE
-    return confirmed_action(form, action, post, apply, done, destination, confirm, gone, post=post)
+    return confirmed_action(
+        form, action, post, apply, done, destination, confirm, gone, already, post=post
+    )
 
 
 @bp.route("/post/<id:post_id>/hide", methods=["GET", "POST"])
@@ -164,9 +190,12 @@ def set_user_suspended(username: str, suspend: bool):
     if not current_user.may_suspend(user):
         abort(403, description="Only an admin can suspend a moderator or an admin.")
     destination = url_for("main.user", username=user.username)
-    if user.is_suspended == suspend:
-        flash(f"{user.username} is {'already' if suspend else 'not'} suspended.", "info")
-        return back_to(destination)
+    already = AlreadyDone(
+        lambda: user.is_suspended == suspend,
+        f"{user.username} is {'already' if suspend else 'not'} suspended.",
+    )
+    if already.check():
+        return already.say(destination)
 
     def apply() -> None:
         user.suspended_at = utcnow() if suspend else None
@@ -183,7 +212,9 @@ def set_user_suspended(username: str, suspend: bool):
     confirm = (f"{verb} {user.username}", explanation)
     action = f"user.{verb.lower()}"
     gone = f"There is no user called {user.username}."
-    return confirmed_action(form, action, user, apply, done, destination, confirm, gone, user=user)
+    return confirmed_action(
+        form, action, user, apply, done, destination, confirm, gone, already, user=user
+    )
 
 
 @bp.route("/user/<username>/suspend", methods=["GET", "POST"])
@@ -210,9 +241,9 @@ def dismiss_report(report_id: int):
     )
     if report is None:
         abort(404, description=REPORT_GONE)
-    if not report.is_open:
-        flash("That report is already resolved.", "info")
-        return back_to(url_for("moderation.queue"))
+    already = AlreadyDone(lambda: not report.is_open, "That report is already resolved.")
+    if already.check():
+        return already.say(url_for("moderation.queue"))
     return confirmed_action(
         ReasonForm("Dismiss report"),
         action="report.dismiss",
@@ -225,6 +256,7 @@ def dismiss_report(report_id: int):
             "The report will be resolved and the post will stay as it is.",
         ),
         gone=REPORT_GONE,
+        already=already,
         post=report.post,
         report=report,
     )
