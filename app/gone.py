@@ -42,18 +42,26 @@ def forget_deleted_user() -> bool:
     return False
 
 
-def lock_and_reload(row: db.Model) -> bool:
-    """Keep other requests from changing ``row`` until this one commits, and reload it: a check
-    made next sees every change committed before, and none can come in between. False (and
-    nothing locked) if the row was deleted meanwhile.
+def lock_row(model: type[db.Model], ident: int) -> bool:
+    """Keep other requests from changing the ``model`` row ``ident`` until this one commits;
+    False (and nothing locked) if there is no such row.
 
     A write that changes nothing takes the lock on either database: PostgreSQL's row lock, or
     SQLite's database write lock, which a plain ``SELECT ... FOR UPDATE`` would not take.
     """
-    (key,) = sa.inspect(type(row)).primary_key
-    ident = sa.inspect(row).identity[0]
-    found = db.session.execute(sa.update(key.table).where(key == ident).values({key.name: key}))
-    if found.rowcount == 0:
+    (key,) = sa.inspect(model).primary_key
+    return (
+        db.session.execute(
+            sa.update(key.table).where(key == ident).values({key.name: key})
+        ).rowcount
+        > 0
+    )
+
+
+def lock_and_reload(row: db.Model) -> bool:
+    """:func:`lock_row` for a loaded ``row``, then reload it: a check made next sees every change
+    committed before, and none can come in between. False if it was deleted meanwhile."""
+    if not lock_row(type(row), sa.inspect(row).identity[0]):
         return False
     db.session.refresh(row)
     return True

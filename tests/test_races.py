@@ -267,3 +267,39 @@ def test_two_moderators_acting_at_once_write_one_audit_entry(
     assert says in response.get_data(as_text=True)
     assert count(AuditLog) == 1
     assert db.session.scalars(sa.select(AuditLog.reason)).all() == ["fake"]
+
+
+def test_a_report_keeps_its_post_locked_until_it_is_saved(shared_app, people, monkeypatch):
+    """A moderator hiding the post while a report of it is being saved waits for the report,
+    then resolves it with the other open reports: it never stays open on a hidden post."""
+    from app.posts import routes
+
+    def try_to_hide() -> str:
+        with shared_app.app_context(), db.engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            wait = "PRAGMA busy_timeout = {}" if sqlite else "SET lock_timeout = '{}ms'"
+            connection.exec_driver_sql(wait.format(100))
+            try:
+                connection.execute(hide_post(people["post"]))
+                connection.rollback()
+                return "went ahead"
+            except sa.exc.OperationalError:  # SQLite: database is locked; PostgreSQL: lock timeout
+                connection.rollback()
+                return "waited"
+            finally:
+                connection.exec_driver_sql(wait.format(5000))
+
+    checked, outcomes = routes.still_visible_or_404, []
+
+    def check_then_try_to_hide(post_id: int) -> None:
+        checked(post_id)
+        outcomes.extend(at_once(try_to_hide))
+
+    monkeypatch.setattr(routes, "still_visible_or_404", check_then_try_to_hide)
+    client = logged_in(shared_app, "bob")
+
+    response = client.submit(f"/post/{people['post']}/report", {"reason": "rude"})
+
+    assert response.status_code == 302
+    assert outcomes == ["waited"]
+    assert count(Report) == 1

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from app.expired_forms import refill_when_expired
 from app.extensions import db
-from app.gone import forget_deleted_user, gone_is_404
+from app.gone import forget_deleted_user, gone_is_404, lock_row
 from app.models import Post
 from app.models.moderation import Report, open_report_by, open_reports_on
 from app.permissions import require_confirmed_email
@@ -34,8 +34,13 @@ def still_visible_or_404(post_id: int) -> None:
     """Check again, from the database, that the current user may see the post.
 
     Another request may have deleted or hidden it, or suspended its author, since this one loaded
-    it: then what this request wrote is undone and it answers as if it had come just after.
+    it: then what this request wrote is undone and it answers as if it had come just after. The
+    post stays locked until this request commits, so a moderator hiding it now waits, and then
+    settles what this request wrote (a report) with the others.
     """
+    if not lock_row(Post, post_id):
+        db.session.rollback()
+        abort(404, description=GONE)
     post = db.session.scalar(
         sa.select(Post)
         .where(Post.id == post_id)
