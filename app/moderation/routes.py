@@ -68,8 +68,6 @@ def queue():
         "moderation/queue.html",
         title="Moderation queue",
         reports=page.items,
-        prev_label="Previous",
-        next_label="Next",
         **page_links("moderation.queue", page),
     )
 
@@ -83,8 +81,6 @@ def suspended():
         "moderation/suspended.html",
         title="Suspended accounts",
         people=page.items,
-        prev_label="Previous",
-        next_label="Next",
         **page_links("moderation.suspended", page),
     )
 
