@@ -260,6 +260,23 @@ def test_a_form_sent_back_with_errors_puts_the_cursor_on_the_first_one(page: Pag
     expect(page.get_by_label("Username")).to_have_value("carol")
 
 
+def test_a_field_chosen_before_the_script_ran_keeps_the_cursor(page: Page, seed):
+    """Someone who clicks into a field while chirp.js is still on its way is not moved back."""
+    page.goto("/auth/register")
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_label("Username")).to_be_focused()
+    # As the page is parsed, and so before its deferred script runs, the visitor picks a field.
+    page.add_init_script(
+        """new MutationObserver((changes, observer) => {
+            const email = document.getElementById("email");
+            if (email) { email.focus(); observer.disconnect(); }
+        }).observe(document, {childList: true, subtree: true});"""
+    )
+    page.get_by_role("button", name="Register").click()
+    page.wait_for_load_state()
+    expect(page.get_by_label("Email")).to_be_focused()
+
+
 def test_a_form_is_sent_once_however_often_it_is_submitted(page: Page, seed):
     """A double click must not send the password change twice: the second request would carry
     the session the first one ended, and its answer would log the browser out."""

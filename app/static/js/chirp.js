@@ -75,10 +75,12 @@ function keepTimesFresh() {
 
 // A form sent back with errors puts the cursor in the first field to fix, so keyboard and
 // screen-reader users start there (and hear its error) instead of at the top of the page. A page
-// that chose its own field with autofocus (the login form after a wrong password) keeps it.
+// that chose its own field with autofocus (the login form after a wrong password) keeps it, and
+// so does a visitor who already moved on while this script was on its way.
 function focusFirstError() {
   const invalid = document.querySelector("[aria-invalid=true]");
-  if (invalid && !document.querySelector("[autofocus]")) invalid.focus();
+  const untouched = document.activeElement === document.body;
+  if (invalid && untouched && !document.querySelector("[autofocus]")) invalid.focus();
 }
 
 // Screen readers announce a live region's changes, not what it held when the page loaded: a
