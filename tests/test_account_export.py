@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.models import Post
+from app.models import Post, followers
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -21,13 +21,28 @@ def add_posts(db, user, count: int) -> None:
     db.session.commit()
 
 
+def day(n: int) -> datetime:
+    """Midnight UTC ``n`` days after START."""
+    return START + timedelta(days=n)
+
+
+def follow_on_day(db, follower, followed, n: int) -> None:
+    """``follower`` follows ``followed``, dated ``day(n)``."""
+    follower.follow(followed)
+    db.session.flush()
+    db.session.execute(
+        sa.update(followers)
+        .where(followers.c.follower_id == follower.id, followers.c.followed_id == followed.id)
+        .values(created_at=day(n))
+    )
+    db.session.commit()
+
+
 def test_export_is_complete_json(alice_client, alice, bob, make_user, db, make_post):
     carol = make_user("carol")
     alice.about_me = "I <3 birds"
-    alice.follow(bob)
-    carol.follow(alice)
-    bob.follow(alice)
-    db.session.commit()
+    for follower, followed, when in [(alice, bob, 3), (carol, alice, 1), (bob, alice, 2)]:
+        follow_on_day(db, follower, followed, when)
     add_posts(db, alice, 5)
     make_post(bob, "not alice's")
 
@@ -38,13 +53,17 @@ def test_export_is_complete_json(alice_client, alice, bob, make_user, db, make_p
     assert "no-store" in response.headers["Cache-Control"]
     data = json.loads(response.get_data(as_text=True))
 
-    assert data["format"] == "chirp-export/1"
+    assert data["format"] == "chirp-export/2"
     assert data["profile"]["username"] == "alice"
     assert data["profile"]["email"] == "alice@example.com"
     assert data["profile"]["about_me"] == "I <3 birds"
     assert datetime.fromisoformat(data["profile"]["created_at"]) == alice.created_at
-    assert data["following"] == ["bob"]
-    assert data["followers"] == ["bob", "carol"]
+    # Newest follow first, each with the day it began.
+    assert data["following"] == [{"username": "bob", "since": day(3).isoformat()}]
+    assert data["followers"] == [
+        {"username": "bob", "since": day(2).isoformat()},
+        {"username": "carol", "since": day(1).isoformat()},
+    ]
     assert [post["body"] for post in data["posts"]] == [f"post {n} «ü»" for n in range(5)]
     assert datetime.fromisoformat(data["posts"][0]["timestamp"]) == START
 

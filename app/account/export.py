@@ -11,10 +11,11 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import User
+from app.models import User, followers
 from app.types import utcnow
 
-FORMAT = "chirp-export/1"
+# Version 2: each follow is {"username", "since"} (version 1 listed usernames alone).
+FORMAT = "chirp-export/2"
 
 
 def _time(value: datetime | None) -> str | None:
@@ -44,6 +45,10 @@ def _json_array(stmt: sa.Select, batch_size: int, to_json) -> Iterator[str]:
     yield "]"
 
 
+def _follow(row: sa.Row) -> dict:
+    return {"username": row.username, "since": _time(row.created_at)}
+
+
 def _post(row: sa.Row) -> dict:
     return {
         "id": row.id,
@@ -59,15 +64,14 @@ def export_json(user: User, batch_size: int) -> Iterable[str]:
     """The whole export of ``user`` as a sequence of text chunks forming one JSON object."""
     header = {"format": FORMAT, "exported_at": _time(utcnow()), "profile": profile(user)}
     yield json.dumps(header, ensure_ascii=False)[:-1]  # leave the object open for the lists
-    names = [
+    follows = [
         ("following", user.following_list()),
         ("followers", user.followers_list()),
     ]
-    for key, people in names:
+    for key, people in follows:
         yield f', "{key}": '
-        yield from _json_array(
-            people.with_only_columns(User.username), batch_size, lambda row: row.username
-        )
+        columns = people.with_only_columns(User.username, followers.c.created_at)
+        yield from _json_array(columns, batch_size, _follow)
     yield ', "posts": '
     yield from _json_array(user.posts_oldest_first(), batch_size, _post)
     yield "}\n"
