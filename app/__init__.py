@@ -55,12 +55,14 @@ def register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.moderation import bp as moderation_bp
     from app.posts import bp as posts_bp
+    from app.search import bp as search_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(main_bp)
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(posts_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
     app.register_blueprint(admin_bp, url_prefix="/admin")
 

@@ -71,6 +71,7 @@ PAGES = {
     "/user/writer7": 7,  # user, profile, posts, 3 counts, "do I follow them?"
     "/user/alice/followers": 3,  # user, profile, people
     "/user/alice/following": 3,
+    "/search?q=writer": 2,  # user, people with "do I follow them?"
 }
 
 

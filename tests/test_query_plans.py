@@ -15,6 +15,8 @@ from app.pagination import keyset_page
 from app.people import (
     FOLLOWERS_NEWEST_FIRST,
     FOLLOWING_NEWEST_FIRST,
+    PEOPLE_BY_NAME,
+    cards_named_like,
     follower_cards,
     following_cards,
 )
@@ -174,4 +176,22 @@ def test_follow_lists_read_a_range_of_their_index_without_sorting(
             ),
         )
         assert_index_only(plans, index)
+        assert "TEMP B-TREE" not in plans[0], plans[0]
+
+
+def test_people_search_walks_the_name_index_from_the_text_without_sorting(db, alice, make_user):
+    for name in ("alfred", "alma", "bob", "carol"):
+        make_user(name)
+    make_user("albert").suspended_at = alice.created_at
+    db.session.commit()
+    cursor = keyset_page(cards_named_like("al", alice), PEOPLE_BY_NAME, 1).next_cursor
+    for after, before in ((None, None), (cursor, None), (None, cursor)):
+        plans = plans_of(
+            db,
+            lambda after=after, before=before: keyset_page(
+                cards_named_like("al", alice), PEOPLE_BY_NAME, 1, after=after, before=before
+            ),
+        )
+        assert_index_only(plans)
+        assert re.search(r"SEARCH user USING INDEX \w+ \(username_key[<>]", plans[0]), plans[0]
         assert "TEMP B-TREE" not in plans[0], plans[0]

@@ -57,8 +57,12 @@ def record_last_seen() -> None:
         db.session.commit()
 
 
-def page_of(stmt: sa.Select, keyset: Keyset):
-    """The page of ``stmt`` named by the request's ``after``/``before`` cursor."""
+def page_of(stmt: sa.Select, keyset: Keyset, first_page: str | None = None):
+    """The page of ``stmt`` named by the request's ``after``/``before`` cursor.
+
+    A cursor that is not valid gets the 400 page, with a link to ``first_page`` (by default
+    the same path without the cursor).
+    """
     try:
         return keyset_page(
             stmt,
@@ -69,7 +73,7 @@ def page_of(stmt: sa.Select, keyset: Keyset):
         )
     except BadCursor:
         error = BadRequest("That page link is not valid. Start again from the first page.")
-        error.retry_url = request.path  # the same listing, from its first page
+        error.retry_url = first_page or request.path  # the same listing, from its first page
         raise error from None
 
 

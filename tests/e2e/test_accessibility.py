@@ -27,6 +27,8 @@ MEMBER_PAGES = {
     "followers": "/user/alice/followers",
     "following-empty": "/user/carol/following",
     "edit-profile": "/edit_profile",
+    "search-results": "/search?q=b",
+    "search-mistake": "/search?q=b+o",
     "not-found": "/user/nobody",
 }
 

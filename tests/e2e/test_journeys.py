@@ -126,6 +126,34 @@ def test_follow_from_profile_see_their_posts_then_unfollow(page: Page, seed):
     expect(page.get_by_text("You aren't following anyone yet")).to_be_visible()
 
 
+def test_find_someone_by_name_and_follow_them_from_the_results(page: Page, seed):
+    seed.user("dave")
+    for name in ["carol", "carlos", "cara"]:
+        seed.user(name)
+    log_in(page, "dave")
+    nav(page).get_by_role("link", name="Explore").click()
+    search = page.get_by_role("search")
+    search.get_by_label("Find people by username").fill("@CAR")
+    search.get_by_label("Find people by username").press("Enter")
+
+    expect(page).to_have_url(re.compile(r"/search\?q=%40CAR$"))
+    expect(page.get_by_label("Find people by username")).to_have_value("CAR")
+    people = page.get_by_role("main").get_by_role("listitem").get_by_role("link")
+    expect(people).to_have_text(["cara", "carlos", "carol"])
+    screenshot(page, "search-results")
+    page.get_by_role("button", name="Follow carol").click()
+
+    expect(page.get_by_text("You are following carol.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/search\?q=%40CAR$"))
+    expect(page.get_by_role("button", name="Unfollow carol")).to_be_visible()
+
+    page.get_by_label("Find people by username").fill("car ol")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_text("Usernames have only letters, digits and underscores")).to_be_visible()
+    expect(page.get_by_label("Find people by username")).to_have_value("car ol")
+    expect(page.get_by_label("Find people by username")).to_be_focused()
+
+
 def test_edit_profile(page: Page, seed):
     seed.user("gina")
     seed.user("taken")
