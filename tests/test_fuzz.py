@@ -147,3 +147,14 @@ def test_pages_survive_random_names_and_cursors(
     url = f"/user/{quote(name, safe='')}{page}?{cursor}={quote(position, safe='')}"
     response = client.get(url)
     assert response.status_code in {200, 302, 308, 400, 404}, (url, response.status_code)
+
+
+@FUZZ
+@given(text=TEXT, cursor=st.sampled_from(["after", "before"]), position=TEXT)
+def test_people_search_survives_random_text_and_cursors(
+    app, alice_with_posts, text, cursor, position
+):
+    client = fresh_client(app, logged_in=True)
+    url = f"/search?q={quote(text, safe='')}&{cursor}={quote(position, safe='')}"
+    response = client.get(url)
+    assert response.status_code in {200, 400}, (url, response.status_code)
