@@ -70,7 +70,7 @@ def register_blueprints(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Filters, functions and constants the templates share."""
     from app import postcards
-    from app.links import link_urls
+    from app.links import link_text
     from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
     from app.timefmt import exact_time, relative_time
     from app.types import utcnow
@@ -78,7 +78,7 @@ def register_template_helpers(app: Flask) -> None:
 
     app.add_template_filter(relative_time, "relative_time")
     app.add_template_filter(exact_time, "exact_time")
-    app.add_template_filter(link_urls, "link_urls")
+    app.add_template_filter(link_text, "link_text")
     app.add_template_global(url_for_id)
     app.add_template_global(url_for_name)
     postcards.init_app(app)

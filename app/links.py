@@ -1,14 +1,19 @@
-"""Web addresses in user text become links; everything else stays escaped text."""
+"""Web addresses and @mentions in user text become links; everything else stays escaped text."""
 
 import re
 
 from markupsafe import Markup, escape
+
+from app.urls import url_for_name
 
 # http(s) addresses up to the next space or character that can't be in one unescaped. What ends
 # a sentence (a full stop, a closing bracket...) is trimmed off below.
 URL = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
 TRAILING_PUNCTUATION = ".,:;!?*'\"\u201d\u2019\u00bb"  # and closing quotation marks
 CLOSERS = {")": "(", "]": "["}
+# "@name" with a name an account can have, where a mention may start: not inside a word or an
+# email address ("bob@example.com"), and not the start of a longer word ("@alice" in "@aliceé").
+MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{3,32})(?![\w@])")
 
 
 def _trim(url: str) -> str:
@@ -26,10 +31,11 @@ def _trim(url: str) -> str:
     return url
 
 
-def link_urls(text: str) -> Markup:
-    """``text`` as HTML in which each http(s) address is a link that leaves the site.
+def link_text(text: str) -> Markup:
+    """``text`` as HTML in which each http(s) address is a link that leaves the site, and each
+    "@name" a link to that profile (a name nobody has leads to the profile's 404 page).
 
-    Links open in the same tab; ``nofollow ugc`` tells search engines they are users' links,
+    Links out open in the same tab; ``nofollow ugc`` tells search engines they are users' links,
     ``noopener noreferrer`` gives the other site no handle on this page or its address.
     """
     parts, start = [], 0
@@ -37,10 +43,22 @@ def link_urls(text: str) -> Markup:
         url = _trim(match.group())
         if "://" not in url or url.endswith("://"):
             continue
-        parts.append(escape(text[start : match.start()]))
+        parts.append(_link_mentions(text[start : match.start()]))
         parts.append(
             Markup('<a href="{0}" rel="nofollow ugc noopener noreferrer">{0}</a>').format(url)
         )
         start = match.start() + len(url)
+    parts.append(_link_mentions(text[start:]))
+    return Markup("").join(parts)
+
+
+def _link_mentions(text: str) -> Markup:
+    """``text`` (no web addresses in it) as HTML, each @mention a link to that profile."""
+    parts, start = [], 0
+    for match in MENTION.finditer(text):
+        href = url_for_name("main.user", "username", match.group(1))
+        parts.append(escape(text[start : match.start()]))
+        parts.append(Markup('<a href="{0}">{1}</a>').format(href, match.group()))
+        start = match.end()
     parts.append(escape(text[start:]))
     return Markup("").join(parts)

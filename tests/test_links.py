@@ -1,8 +1,8 @@
-"""Web addresses in posts and about-me texts are links; nothing else becomes markup."""
+"""Web addresses and @mentions in posts and about-me texts are links; nothing else is markup."""
 
 import pytest
 
-from app.links import link_urls
+from app.links import link_text
 
 REL = 'rel="nofollow ugc noopener noreferrer"'
 
@@ -35,7 +35,7 @@ def link(url: str, shown: str | None = None) -> str:
     ],
 )
 def test_addresses_become_links(text, html):
-    assert link_urls(text) == html
+    assert link_text(text) == html
 
 
 @pytest.mark.parametrize(
@@ -50,14 +50,65 @@ def test_addresses_become_links(text, html):
     ],
 )
 def test_other_text_is_not_linked(text):
-    assert "<a " not in link_urls(text)
+    assert "<a " not in link_text(text)
 
 
 def test_markup_around_and_inside_addresses_stays_text():
-    html = link_urls('<b>hi</b> https://example.com/"onmouseover="alert(1) <script>')
+    html = link_text('<b>hi</b> https://example.com/"onmouseover="alert(1) <script>')
     assert html.startswith("&lt;b&gt;hi&lt;/b&gt; " + link("https://example.com/"))
     assert html.endswith("&#34;onmouseover=&#34;alert(1) &lt;script&gt;")
     assert html.count("<a ") == 1
+
+
+def mention(name: str) -> str:
+    return f'<a href="/user/{name}">@{name}</a>'
+
+
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("@bob hi", mention("bob") + " hi"),
+        ("thanks, @Bob_2!", "thanks, " + mention("Bob_2") + "!"),
+        ("(@bob) @carol's", "(" + mention("bob") + ") " + mention("carol") + "&#39;s"),
+        ("@bob\n@carol", mention("bob") + "\n" + mention("carol")),
+        ("<i>@bob</i>", "&lt;i&gt;" + mention("bob") + "&lt;/i&gt;"),
+        ("@" + "b" * 32, mention("b" * 32)),
+        (
+            "@bob at https://example.com/@carol",
+            mention("bob") + " at " + link("https://example.com/@carol"),
+        ),
+    ],
+)
+def test_mentions_link_to_profiles(app, text, html):
+    with app.test_request_context():
+        assert link_text(text) == html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mail bob@example.com",
+        "@al is too short",
+        "@" + "b" * 33,
+        "@@bob",
+        "@bob@example.com",
+        "@élan",
+        "@bobé",
+        "@ bob",
+    ],
+)
+def test_text_that_only_looks_like_a_mention_is_not_linked(app, text):
+    with app.test_request_context():
+        assert "<a " not in link_text(text)
+
+
+def test_a_mention_in_a_post_leads_to_the_profile(alice_client, alice, bob, make_post):
+    post = make_post(alice, "Lunch with @BOB?")
+    page = alice_client.get(f"/post/{post.id}").get_data(as_text=True)
+    assert "Lunch with " + mention("BOB") + "?" in page
+    profile = alice_client.get("/user/BOB")
+    assert profile.status_code == 302  # to the name as its owner spells it
+    assert profile.headers["Location"] == "/user/bob"
 
 
 @pytest.mark.parametrize("url", ["/", "/explore", "/user/alice", "permalink"])
