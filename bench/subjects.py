@@ -108,4 +108,11 @@ def bench_pages(per_page: int) -> list[BenchPage]:
             reader.username,
             marker='class="person"',
         ),
+        # Not one of the pages either: people whose names start like the famous one's.
+        BenchPage(
+            f"search, {famous.username[:2]!r}",
+            f"/search?q={famous.username[:2]}",
+            reader.username,
+            marker='class="person"',
+        ),
     ]

@@ -43,8 +43,9 @@ def test_pages_and_their_statements(app, runner):
         "/",
         "/",
         "/explore",
-        pages[-2].url,
-        pages[-2].url + "/followers",
+        pages[-3].url,
+        pages[-3].url + "/followers",
+        "/search",
     ]
     assert any(p.username == RARE_READER for p in pages)
     for page in pages:
