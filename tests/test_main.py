@@ -163,9 +163,11 @@ def test_follow_is_post_only(alice_client, bob):
     assert alice_client.get("/follow/bob").status_code == 405
 
 
-def test_empty_home_suggests_explore(alice_client):
+def test_empty_home_suggests_explore_and_search(alice_client):
     page = alice_client.get("/").get_data(as_text=True)
     assert "You aren't following anyone yet" in page
+    assert '<a href="/explore">explore</a>' in page
+    assert '<a href="/search">find someone by name</a>' in page
 
 
 def test_empty_timeline_of_someone_who_follows_says_what_will_appear(alice_client, alice, bob, db):
