@@ -479,3 +479,32 @@ def test_screen_readers_hear_exact_post_times_and_flash_messages(page: Page, see
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("status")).to_have_text("You have been logged out.")
     expect(page.get_by_role("status")).to_be_visible()
+
+
+# Runs before chirp.js's own DOMContentLoaded handler (init scripts come first), then notes what
+# the eye sees in each flash message every time its content changes (and how many times, on
+# <html>, for the test to wait on: the page's CSP forbids the eval that wait_for_function needs).
+RECORD_FLASH_TEXT = """
+window.flashTexts = [];
+document.addEventListener("DOMContentLoaded", () => {
+  const flash = document.querySelector(".flash");
+  if (!flash) return;
+  new MutationObserver(() => {
+    window.flashTexts.push(flash.innerText);
+    document.documentElement.dataset.flashChanges = window.flashTexts.length;
+  }).observe(flash, {childList: true, characterData: true, subtree: true});
+});
+"""
+
+
+def test_a_flash_message_never_shows_an_empty_box_while_it_is_re_announced(page: Page, seed):
+    seed.user("erin")
+    log_in(page, "erin")
+    page.add_init_script(RECORD_FLASH_TEXT)
+    page.get_by_role("button", name="Log out").click()
+    # chirp.js takes the text out of the live region and puts it back a moment later.
+    expect(page.locator("html")).to_have_attribute("data-flash-changes", "2")
+    flash = page.get_by_role("status")
+    expect(flash.locator("[aria-hidden]")).to_have_count(0)
+    expect(flash).to_have_text("You have been logged out.")
+    assert set(page.evaluate("window.flashTexts")) == {"You have been logged out."}
