@@ -508,3 +508,21 @@ def test_a_flash_message_never_shows_an_empty_box_while_it_is_re_announced(page:
     expect(flash.locator("[aria-hidden]")).to_have_count(0)
     expect(flash).to_have_text("You have been logged out.")
     assert set(page.evaluate("window.flashTexts")) == {"You have been logged out."}
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_long_username_in_the_header_is_cut_short_not_wrapped(new_context, seed, viewport):
+    """The longest username leaves Settings and Log out beside it (on a desktop, the whole
+    navigation stays on one row), and the link to the profile still has the full name."""
+    longest = "w" * 32
+    seed.user(longest)
+    page = new_context(viewport=viewport).new_page()
+    log_in(page, longest)
+    page.wait_for_load_state()  # laid out with the stylesheet
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name=longest, exact=True)).to_be_visible()
+    stops = nav_tab_stops(page)
+    row = stops if viewport == DESKTOP else stops[-3:]  # on a phone: you, Settings, Log out
+    assert [stop["name"] for stop in row][-3:] == [longest, "Settings", "Log out"]
+    assert all(abs(stop["middle"] - row[0]["middle"]) < 8 for stop in row), stops
+    screenshot(page, "nav-long-username")
