@@ -526,3 +526,24 @@ def test_a_long_username_in_the_header_is_cut_short_not_wrapped(new_context, see
     assert [stop["name"] for stop in row][-3:] == [longest, "Settings", "Log out"]
     assert all(abs(stop["middle"] - row[0]["middle"]) < 8 for stop in row), stops
     screenshot(page, "nav-long-username")
+
+
+def test_a_relative_time_is_never_split_across_lines(new_context, seed):
+    """Beside the longest username, or in the audit log's narrow first column, "2 hours ago"
+    moves to the next line whole."""
+    longest = "w" * 32
+    admin = seed.user(longest)
+    seed.grant(admin, "admin")
+    seed.posts(admin, ["Late again."], ago=timedelta(hours=2))
+    split = []
+    for viewport, url in ((PHONE, "/explore"), (DESKTOP, "/explore"), (DESKTOP, "/admin/audit")):
+        page = new_context(viewport=viewport).new_page()
+        log_in(page, longest)
+        page.goto(url)
+        page.wait_for_load_state()  # laid out with the stylesheet
+        expect(page.locator(".time-ago").first).to_be_visible()
+        lines = page.locator(".time-ago").evaluate_all(
+            "(times) => times.map((t) => [t.textContent, t.getClientRects().length])"
+        )
+        split += [f"{url} at {viewport['width']}px: {text!r}" for text, n in lines if n != 1]
+    assert split == []
