@@ -547,3 +547,27 @@ def test_a_relative_time_is_never_split_across_lines(new_context, seed):
         )
         split += [f"{url} at {viewport['width']}px: {text!r}" for text, n in lines if n != 1]
     assert split == []
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_button_named_after_the_longest_username_stays_in_its_card(new_context, seed, viewport):
+    """ "Suspend wwww…" wraps inside the confirmation card, Cancel beside or above it, instead
+    of running out of the card (leftwards, where no scrollbar would even show it)."""
+    longest = "w" * 32
+    seed.user(longest)
+    seed.grant(seed.user("mia"), "moderator")
+    page = new_context(viewport=viewport).new_page()
+    log_in(page, "mia")
+    page.goto(f"/moderation/user/{longest}/suspend")
+    page.wait_for_load_state()  # laid out with the stylesheet
+    card = page.locator("main .card").bounding_box()
+    outside = []
+    for control in (
+        page.get_by_role("button", name=f"Suspend {longest}"),
+        page.get_by_role("link", name="Cancel"),
+    ):
+        box = control.bounding_box()
+        if box["x"] < card["x"] or box["x"] + box["width"] > card["x"] + card["width"]:
+            outside.append(f"{control}: {box} outside {card}")
+    assert outside == []
+    screenshot(page, "moderation-suspend-longest")
