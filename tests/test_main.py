@@ -269,6 +269,18 @@ def test_edit_profile_rejects_taken_name(alice_client, bob, alice):
     assert alice.username == "alice"
 
 
+def test_edit_profile_cancel_leads_back_to_the_profile_as_it_is(alice_client, bob, alice):
+    """Like the other edit forms, it offers a way out; after a refused rename, that is still
+    alice's profile, not the name typed in the box."""
+    for page in (
+        alice_client.get("/edit_profile"),
+        alice_client.submit("/edit_profile", {"username": "BOB", "about_me": ""}),
+    ):
+        html = page.get_data(as_text=True)
+        actions = html[html.index('<div class="form-actions">') :]
+        assert '<a href="/user/alice">Cancel</a>' in actions[: actions.index("</div>")]
+
+
 def test_edit_profile_allows_changing_case_of_own_name(alice_client, alice):
     alice_client.submit("/edit_profile", {"username": "ALICE", "about_me": ""})
     assert alice.username == "ALICE"

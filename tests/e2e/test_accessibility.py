@@ -481,3 +481,95 @@ def test_screen_readers_hear_exact_post_times_and_flash_messages(page: Page, see
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("status")).to_have_text("You have been logged out.")
     expect(page.get_by_role("status")).to_be_visible()
+
+
+# Runs before chirp.js's own DOMContentLoaded handler (init scripts come first), then notes what
+# the eye sees in each flash message every time its content changes (and how many times, on
+# <html>, for the test to wait on: the page's CSP forbids the eval that wait_for_function needs).
+RECORD_FLASH_TEXT = """
+window.flashTexts = [];
+document.addEventListener("DOMContentLoaded", () => {
+  const flash = document.querySelector(".flash");
+  if (!flash) return;
+  new MutationObserver(() => {
+    window.flashTexts.push(flash.innerText);
+    document.documentElement.dataset.flashChanges = window.flashTexts.length;
+  }).observe(flash, {childList: true, characterData: true, subtree: true});
+});
+"""
+
+
+def test_a_flash_message_never_shows_an_empty_box_while_it_is_re_announced(page: Page, seed):
+    seed.user("erin")
+    log_in(page, "erin")
+    page.add_init_script(RECORD_FLASH_TEXT)
+    page.get_by_role("button", name="Log out").click()
+    # chirp.js takes the text out of the live region and puts it back a moment later.
+    expect(page.locator("html")).to_have_attribute("data-flash-changes", "2")
+    flash = page.get_by_role("status")
+    expect(flash.locator("[aria-hidden]")).to_have_count(0)
+    expect(flash).to_have_text("You have been logged out.")
+    assert set(page.evaluate("window.flashTexts")) == {"You have been logged out."}
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_long_username_in_the_header_is_cut_short_not_wrapped(new_context, seed, viewport):
+    """The longest username leaves Settings and Log out beside it (on a desktop, the whole
+    navigation stays on one row), and the link to the profile still has the full name."""
+    longest = "w" * 32
+    seed.user(longest)
+    page = new_context(viewport=viewport).new_page()
+    log_in(page, longest)
+    page.wait_for_load_state()  # laid out with the stylesheet
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name=longest, exact=True)).to_be_visible()
+    stops = nav_tab_stops(page)
+    row = stops if viewport == DESKTOP else stops[-3:]  # on a phone: you, Settings, Log out
+    assert [stop["name"] for stop in row][-3:] == [longest, "Settings", "Log out"]
+    assert all(abs(stop["middle"] - row[0]["middle"]) < 8 for stop in row), stops
+    screenshot(page, "nav-long-username")
+
+
+def test_a_relative_time_is_never_split_across_lines(new_context, seed):
+    """Beside the longest username, or in the audit log's narrow first column, "2 hours ago"
+    moves to the next line whole."""
+    longest = "w" * 32
+    admin = seed.user(longest)
+    seed.grant(admin, "admin")
+    seed.posts(admin, ["Late again."], ago=timedelta(hours=2))
+    split = []
+    for viewport, url in ((PHONE, "/explore"), (DESKTOP, "/explore"), (DESKTOP, "/admin/audit")):
+        page = new_context(viewport=viewport).new_page()
+        log_in(page, longest)
+        page.goto(url)
+        page.wait_for_load_state()  # laid out with the stylesheet
+        expect(page.locator(".time-ago").first).to_be_visible()
+        lines = page.locator(".time-ago").evaluate_all(
+            "(times) => times.map((t) => [t.textContent, t.getClientRects().length])"
+        )
+        split += [f"{url} at {viewport['width']}px: {text!r}" for text, n in lines if n != 1]
+    assert split == []
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_button_named_after_the_longest_username_stays_in_its_card(new_context, seed, viewport):
+    """ "Suspend wwww…" wraps inside the confirmation card, Cancel beside or above it, instead
+    of running out of the card (leftwards, where no scrollbar would even show it)."""
+    longest = "w" * 32
+    seed.user(longest)
+    seed.grant(seed.user("mia"), "moderator")
+    page = new_context(viewport=viewport).new_page()
+    log_in(page, "mia")
+    page.goto(f"/moderation/user/{longest}/suspend")
+    page.wait_for_load_state()  # laid out with the stylesheet
+    card = page.locator("main .card").bounding_box()
+    outside = []
+    for control in (
+        page.get_by_role("button", name=f"Suspend {longest}"),
+        page.get_by_role("link", name="Cancel"),
+    ):
+        box = control.bounding_box()
+        if box["x"] < card["x"] or box["x"] + box["width"] > card["x"] + card["width"]:
+            outside.append(f"{control}: {box} outside {card}")
+    assert outside == []
+    screenshot(page, "moderation-suspend-longest")

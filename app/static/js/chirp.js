@@ -85,16 +85,16 @@ function focusFirstError() {
 
 // Screen readers announce a live region's changes, not what it held when the page loaded: a
 // flash message (from the form just sent) would go unheard. So each one's text is put back a
-// moment after load, which they then read out; the box keeps its height meanwhile.
+// moment after load, which they then read out. Meanwhile the eye still reads it: a copy hidden
+// from screen readers stands in, so the box never shows up empty.
 function announceFlashes() {
   document.querySelectorAll(".flash[role]").forEach((flash) => {
     const text = flash.textContent;
-    flash.style.minHeight = `${flash.offsetHeight}px`;
-    flash.textContent = "";
-    setTimeout(() => {
-      flash.textContent = text;
-      flash.style.minHeight = "";
-    }, 250);
+    const standIn = document.createElement("span");
+    standIn.setAttribute("aria-hidden", "true");
+    standIn.textContent = text;
+    flash.replaceChildren(standIn);
+    setTimeout(() => flash.replaceChildren(text), 250);
   });
 }
 
