@@ -138,8 +138,14 @@ def open_reports() -> sa.Select[tuple[Report]]:
 
 
 def suspended_users() -> sa.Select[tuple[User]]:
-    """Suspended accounts, alphabetically (pages of them follow ``USERS_BY_NAME``)."""
-    return sa.select(User).where(User.suspended_at.is_not(None)).order_by(User.username_key)
+    """Suspended accounts, alphabetically (pages of them follow ``USERS_BY_NAME``), with their
+    roles: whether a moderator may lift a suspension depends on them."""
+    return (
+        sa.select(User)
+        .where(User.suspended_at.is_not(None))
+        .options(so.selectinload(User.roles))
+        .order_by(User.username_key)
+    )
 
 
 def resolve_reports(post: Post, moderator: User) -> None:
