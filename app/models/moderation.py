@@ -175,6 +175,13 @@ class AuditLog(db.Model):
     target_label: so.Mapped[str] = so.mapped_column(sa.String(64))
     reason: so.Mapped[str] = so.mapped_column(sa.String(REASON_MAX_LENGTH))
 
+    # The account an entry is about, while it exists. Its page is found through this, not
+    # through ``target_label``: after a rename, someone else may have the old name.
+    target_user: so.Mapped[User | None] = so.relationship(
+        primaryjoin="and_(AuditLog.target_type == 'user', foreign(AuditLog.target_id) == User.id)",
+        viewonly=True,
+    )
+
     def __repr__(self) -> str:
         return f"<AuditLog {self.id} {self.action}>"
 
@@ -203,8 +210,12 @@ def record_action(
 
 
 def audit_entries() -> sa.Select[tuple[AuditLog]]:
-    """The audit log, newest first."""
-    return sa.select(AuditLog).order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+    """The audit log, newest first, with the accounts the entries are about."""
+    return (
+        sa.select(AuditLog)
+        .options(so.joinedload(AuditLog.target_user))
+        .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+    )
 
 
 REPORTS_OLDEST_FIRST = Keyset(
