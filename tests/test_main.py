@@ -306,6 +306,30 @@ def test_timeline_pages_with_newer_and_older_links(alice_client, alice, make_pos
     assert 'rel="prev"' in back
 
 
+@pytest.mark.parametrize("gone", ["older", "newer"])
+def test_a_page_whose_posts_went_meanwhile_shows_the_nearest_ones(
+    alice_client, bob, make_post, db, gone
+):
+    """Following "Older" (or "Newer") after those posts were deleted shows the last (or first)
+    page, not an empty one that says bob never posted and has no way back."""
+    start = datetime.now(UTC) - timedelta(hours=1)
+    posts = [make_post(bob, f"post number {n}", start + timedelta(minutes=n)) for n in range(5)]
+    first = alice_client.get("/user/bob").get_data(as_text=True)
+    second = alice_client.get(_link(first, "next")).get_data(as_text=True)
+    link = _link(first, "next") if gone == "older" else _link(second, "prev")
+    for post in posts[:2] if gone == "older" else posts[2:]:
+        db.session.delete(post)
+    db.session.commit()
+    page = alice_client.get(link).get_data(as_text=True)
+    assert "hasn&#39;t posted anything yet" not in page
+    if gone == "older":
+        assert [f"post number {n}" in page for n in (4, 3, 2)] == [True, True, True]
+        assert 'rel="next"' not in page
+    else:
+        assert [f"post number {n}" in page for n in (1, 0)] == [True, True]
+        assert 'rel="prev"' not in page
+
+
 def _link(page: str, rel: str) -> str:
     import html
     import re
