@@ -22,7 +22,7 @@ from app.auth.safe_next import safe_next_path
 from app.avatars import identicon_svg
 from app.expired_forms import refill_when_expired
 from app.extensions import db
-from app.forms import EmptyForm
+from app.forms import EmptyForm, require_button_form
 from app.main import bp
 from app.main.forms import EditProfileForm, PostForm
 from app.models import (
@@ -254,9 +254,7 @@ def edit_profile():
 
 
 def _follow_change(username: str, following: bool):
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        abort(400, description="The form expired. Please try again.")
+    require_button_form()
     user = user_or_404(username)
     # Read before committing: the account may be deleted meanwhile, and an expired object
     # would then fail to reload.
