@@ -8,8 +8,8 @@ from flask_login import current_user
 from app.admin import bp
 from app.admin.forms import RoleForm
 from app.extensions import db
-from app.main.routes import page_links, page_of
 from app.models.moderation import AUDIT_NEWEST_FIRST, audit_entries, record_action, staff_members
+from app.pages import page_links, page_of
 from app.permissions import require_role
 
 

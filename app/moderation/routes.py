@@ -14,7 +14,7 @@ from flask_login import current_user
 from app.auth.safe_next import safe_next_path
 from app.extensions import db
 from app.gone import gone_is_404, lock_and_reload
-from app.main.routes import page_links, page_of, user_or_404
+from app.lookups import user_or_404
 from app.models import USERS_BY_NAME, Post, User
 from app.models.moderation import (
     REPORTS_OLDEST_FIRST,
@@ -25,6 +25,7 @@ from app.models.moderation import (
 )
 from app.moderation import bp
 from app.moderation.forms import ReasonForm
+from app.pages import page_links, page_of
 from app.permissions import require_role
 from app.types import utcnow
 
