@@ -100,6 +100,7 @@ class AlreadyDone(NamedTuple):
 
 def confirmed_action(
     form: ReasonForm,
+    *,
     action: str,
     target: Post | User | Report,
     apply: Callable[[], None],
@@ -153,12 +154,17 @@ def set_post_hidden(post_id: int, hide: bool):
     else:
         verb, apply = "Unhide", post.unhide
         done, explanation = "The post is visible to everyone again.", "Everyone will see it again."
-    form = ReasonForm(f"{verb} post", danger=hide)
-    confirm = (f"{verb} this post", explanation)
-    action = f"post.{verb.lower()}"
-    gone = POST_GONE
     return confirmed_action(
-        form, action, post, apply, done, destination, confirm, gone, already, post=post
+        ReasonForm(f"{verb} post", danger=hide),
+        action=f"post.{verb.lower()}",
+        target=post,
+        apply=apply,
+        done=done,
+        destination=destination,
+        confirm=(f"{verb} this post", explanation),
+        gone=POST_GONE,
+        already=already,
+        post=post,
     )
 
 
@@ -205,12 +211,17 @@ def set_user_suspended(username: str, suspend: bool):
     else:
         verb, done = "Unsuspend", f"{user.username} can log in again."
         explanation = "They will be able to log in again, and their posts will be visible."
-    form = ReasonForm(f"{verb} {user.username}", danger=suspend)
-    confirm = (f"{verb} {user.username}", explanation)
-    action = f"user.{verb.lower()}"
-    gone = f"There is no user called {user.username}."
     return confirmed_action(
-        form, action, user, apply, done, destination, confirm, gone, already, user=user
+        ReasonForm(f"{verb} {user.username}", danger=suspend),
+        action=f"user.{verb.lower()}",
+        target=user,
+        apply=apply,
+        done=done,
+        destination=destination,
+        confirm=(f"{verb} {user.username}", explanation),
+        gone=f"There is no user called {user.username}.",
+        already=already,
+        user=user,
     )
 
 
