@@ -16,6 +16,7 @@ from flask import (
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 
+from app.auth.forms import TAKEN_USERNAME_MESSAGE
 from app.auth.safe_next import safe_next_path
 from app.avatars import identicon_svg
 from app.expired_forms import refill_when_expired
@@ -196,7 +197,7 @@ def edit_profile():
         except sa.exc.IntegrityError:
             # Someone took the name between the check and the write.
             db.session.rollback()
-            form.username.errors.append("That username is taken. Please choose another.")
+            form.username.errors.append(TAKEN_USERNAME_MESSAGE)
         else:
             flash("Your changes have been saved.", "success")
             return redirect(url_for("main.user", username=current_user.username))
