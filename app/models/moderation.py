@@ -6,11 +6,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.extensions import db
-from app.models import Post, User, user_roles
+from app.models import Post, User, insert_new, user_roles
 from app.pagination import Keyset, decode_time_id, encode_time_id
 from app.types import UTCDateTime, utcnow
 
@@ -36,9 +34,7 @@ class Role(db.Model):
 
 def ensure_roles() -> None:
     """Create the known roles that are missing (the migration seeds them; create_all does not)."""
-    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
-    rows = [{"name": name} for name in ROLE_NAMES]
-    db.session.execute(insert(Role).values(rows).on_conflict_do_nothing())
+    db.session.execute(insert_new(Role).values([{"name": name} for name in ROLE_NAMES]))
 
 
 def role_named(name: str) -> Role:
