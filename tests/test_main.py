@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.models import Post
+from app.models import Post, User
 from app.types import utcnow
 from tests.conftest import csrf_token_from
 
@@ -265,6 +265,31 @@ def test_edit_profile_rejects_taken_name(alice_client, bob, alice):
     assert "That username is taken" in page
     assert "kept" in page
     assert alice.username == "alice"
+
+
+def test_a_name_taken_while_the_profile_form_is_sent_gives_a_form_error(alice_client, alice, db):
+    """Someone registers the name between the form's check and the write: the unique
+    constraint decides, and alice gets the form back as typed, with the usual error."""
+
+    def someone_was_faster(session, _context, _instances):
+        row = {"username": "Robin", "username_key": "robin", "email": "robin@example.com"}
+        session.execute(sa.insert(User).values(row))
+
+    sa.event.listen(db.session, "before_flush", someone_was_faster, once=True)
+    try:
+        response = alice_client.submit(
+            "/edit_profile", {"username": "robin", "about_me": "typed with care"}
+        )
+    finally:
+        if sa.event.contains(db.session, "before_flush", someone_was_faster):
+            sa.event.remove(db.session, "before_flush", someone_was_faster)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "That username is taken" in page
+    assert 'value="robin"' in page
+    assert "typed with care</textarea>" in page
+    db.session.refresh(alice)
+    assert (alice.username, alice.about_me) == ("alice", None)
 
 
 def test_edit_profile_allows_changing_case_of_own_name(alice_client, alice):
