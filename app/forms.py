@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from flask import abort
 from flask_wtf import FlaskForm
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation
@@ -70,3 +71,13 @@ class EmptyForm(ChirpForm):
     """A form with only a CSRF token and a button (follow, unfollow, log out)."""
 
     submit = SubmitField("Submit")
+
+
+def require_button_form() -> None:
+    """For a view that is only a button: refuse (400) a POST that is not its :class:`EmptyForm`.
+
+    CSRFProtect already refuses a bad token before the view runs; this keeps each such view
+    correct on its own, should that protection ever be switched off for it.
+    """
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form expired. Please try again.")

@@ -138,24 +138,38 @@ def keyset_page(
     ``source`` is either a Select, which is cut with :meth:`Keyset.slice`, or a
     :data:`PageQuery` (a :class:`PreparedListing`'s, or one for a listing that needs a
     special shape to stay fast).
+
+    A cursor with nothing beyond it (what followed was deleted since the link was made) gives
+    the page at that end of the listing: an empty page would look like an empty listing.
     """
     if before:
-        rows = _fetch(source, keyset, keyset.decode(before), per_page, reverse=True)
-        more = len(rows) > per_page
-        items = list(reversed(rows[:per_page]))
-        return Page(
-            items=items,
-            next_cursor=keyset.encode(items[-1]) if items else None,
-            prev_cursor=keyset.encode(items[0]) if more else None,
-        )
-    position = keyset.decode(after) if after else None
+        page = _page_backwards(source, keyset, keyset.decode(before), per_page)
+        return page if page.items else _page_forwards(source, keyset, None, per_page)
+    if after:
+        page = _page_forwards(source, keyset, keyset.decode(after), per_page)
+        return page if page.items else _page_backwards(source, keyset, None, per_page)
+    return _page_forwards(source, keyset, None, per_page)
+
+
+def _page_forwards(source, keyset: Keyset, position, per_page: int) -> Page:
+    """The page after ``position`` (the first page if None)."""
     rows = _fetch(source, keyset, position, per_page, reverse=False)
-    more = len(rows) > per_page
     items = rows[:per_page]
     return Page(
         items=items,
-        next_cursor=keyset.encode(items[-1]) if more else None,
+        next_cursor=keyset.encode(items[-1]) if len(rows) > per_page else None,
         prev_cursor=keyset.encode(items[0]) if position is not None and items else None,
+    )
+
+
+def _page_backwards(source, keyset: Keyset, position, per_page: int) -> Page:
+    """The page before ``position`` (the last page if None)."""
+    rows = _fetch(source, keyset, position, per_page, reverse=True)
+    items = list(reversed(rows[:per_page]))
+    return Page(
+        items=items,
+        next_cursor=keyset.encode(items[-1]) if position is not None and items else None,
+        prev_cursor=keyset.encode(items[0]) if len(rows) > per_page else None,
     )
 
 

@@ -111,6 +111,26 @@ def test_audit_log_shows_who_what_when_why_newest_first(db, boss_client, boss, b
     assert 'rel="next"' in first
 
 
+def test_audit_log_links_to_the_account_acted_on_even_after_a_rename(
+    db, boss_client, boss, bob, make_user
+):
+    """An entry names the account as it was called then, but links to the account itself: once
+    bob is renamed, his old name may belong to someone else, and a deleted account has no page."""
+    record_action(boss, "user.suspend", bob, "spam")
+    bob.username = "bobby"
+    make_user("bob", email="new.bob@example.com")
+    carol = make_user("carol")
+    record_action(boss, "user.suspend", carol, "spam")
+    db.session.commit()
+    db.session.delete(carol)
+    db.session.commit()
+    log = boss_client.get("/admin/audit").get_data(as_text=True)
+    assert 'href="/user/bobby"' in log
+    assert 'href="/user/bob"' not in log  # the newcomer who took the name
+    assert 'href="/user/carol"' not in log
+    assert log.count('class="target-label"') == 2  # both still named as they were
+
+
 def test_simultaneous_role_change_gives_a_form_error(db, boss_client, bob):
     def other_admin_was_faster(session, _context, _instances):
         row = {"user_id": bob.id, "role_id": role_named("moderator").id, "created_at": utcnow()}

@@ -113,3 +113,53 @@ def test_a_referer_from_this_site_is_enough(alice_client):
     data = {**STALE, "post": "sent by an older browser"}
     response = alice_client.post("/", data=data, headers={"Referer": "http://localhost/"})
     assert "sent by an older browser</textarea>" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("url", "changed"),
+    [
+        ("/moderation/post/{post}/hide", lambda post, bob: post.is_hidden),
+        ("/moderation/user/bob/suspend", lambda post, bob: bob.is_suspended),
+        ("/moderation/report/{report}/dismiss", lambda post, bob: False),
+    ],
+)
+def test_a_moderators_reason_sent_from_an_expired_page_is_kept(
+    make_staff, client_for, alice, bob, make_post, db, url, changed
+):
+    post = make_post(bob, "questionable")
+    report = Report(post=post, reporter=alice, reason="rude")
+    db.session.add(report)
+    db.session.commit()
+    make_staff("mod", "moderator")
+    url = url.format(post=post.id, report=report.id)
+    data = {**STALE, "reason": "spam, three reports this week"}
+    response = client_for("mod").post(url, data=data, headers=FROM_HERE)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert EXPIRED_MESSAGE in page
+    assert "spam, three reports this week</textarea>" in page
+    db.session.expire_all()
+    assert not changed(post, bob)
+    assert report.is_open
+
+
+def test_an_admins_reason_sent_from_an_expired_page_is_kept(make_staff, client_for, bob):
+    make_staff("boss", "admin")
+    data = {**STALE, "username": "bob", "role": "moderator", "reason": "helps out a lot"}
+    response = client_for("boss").post("/admin/", data=data, headers=FROM_HERE)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert EXPIRED_MESSAGE in page
+    assert 'value="bob"' in page
+    assert "helps out a lot</textarea>" in page
+    assert bob.role_names() == []
+
+
+@pytest.mark.parametrize("url", ["/admin/", "/moderation/user/bob/suspend"])
+def test_staff_pages_are_not_refilled_for_people_without_the_role(alice_client, bob, url):
+    data = {**STALE, "username": "bob", "reason": "let me in"}
+    response = alice_client.post(url, data=data, headers=FROM_HERE)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "The form expired or did not come from this site" in page
+    assert "let me in" not in page

@@ -3,8 +3,8 @@
 import pytest
 import sqlalchemy as sa
 
+from app.auth.forms import RESERVED_USERNAME_MESSAGE
 from app.forms import CONTROL_CHARACTER_MESSAGE
-from app.main.forms import RESERVED_USERNAME_MESSAGE
 from app.models import Post, User
 from app.usernames import RESERVED_USERNAMES
 from tests.conftest import PASSWORD

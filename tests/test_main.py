@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.models import Post
+from app.models import Post, User
 from app.types import utcnow
 from tests.conftest import csrf_token_from
 
@@ -281,6 +281,31 @@ def test_edit_profile_cancel_leads_back_to_the_profile_as_it_is(alice_client, bo
         assert '<a href="/user/alice">Cancel</a>' in actions[: actions.index("</div>")]
 
 
+def test_a_name_taken_while_the_profile_form_is_sent_gives_a_form_error(alice_client, alice, db):
+    """Someone registers the name between the form's check and the write: the unique
+    constraint decides, and alice gets the form back as typed, with the usual error."""
+
+    def someone_was_faster(session, _context, _instances):
+        row = {"username": "Robin", "username_key": "robin", "email": "robin@example.com"}
+        session.execute(sa.insert(User).values(row))
+
+    sa.event.listen(db.session, "before_flush", someone_was_faster, once=True)
+    try:
+        response = alice_client.submit(
+            "/edit_profile", {"username": "robin", "about_me": "typed with care"}
+        )
+    finally:
+        if sa.event.contains(db.session, "before_flush", someone_was_faster):
+            sa.event.remove(db.session, "before_flush", someone_was_faster)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "That username is taken" in page
+    assert 'value="robin"' in page
+    assert "typed with care</textarea>" in page
+    db.session.refresh(alice)
+    assert (alice.username, alice.about_me) == ("alice", None)
+
+
 def test_edit_profile_allows_changing_case_of_own_name(alice_client, alice):
     alice_client.submit("/edit_profile", {"username": "ALICE", "about_me": ""})
     assert alice.username == "ALICE"
@@ -318,6 +343,30 @@ def test_timeline_pages_with_newer_and_older_links(alice_client, alice, make_pos
     assert "post number 3" in back
     assert "post number 1" in back
     assert 'rel="prev"' in back
+
+
+@pytest.mark.parametrize("gone", ["older", "newer"])
+def test_a_page_whose_posts_went_meanwhile_shows_the_nearest_ones(
+    alice_client, bob, make_post, db, gone
+):
+    """Following "Older" (or "Newer") after those posts were deleted shows the last (or first)
+    page, not an empty one that says bob never posted and has no way back."""
+    start = datetime.now(UTC) - timedelta(hours=1)
+    posts = [make_post(bob, f"post number {n}", start + timedelta(minutes=n)) for n in range(5)]
+    first = alice_client.get("/user/bob").get_data(as_text=True)
+    second = alice_client.get(_link(first, "next")).get_data(as_text=True)
+    link = _link(first, "next") if gone == "older" else _link(second, "prev")
+    for post in posts[:2] if gone == "older" else posts[2:]:
+        db.session.delete(post)
+    db.session.commit()
+    page = alice_client.get(link).get_data(as_text=True)
+    assert "hasn&#39;t posted anything yet" not in page
+    if gone == "older":
+        assert [f"post number {n}" in page for n in (4, 3, 2)] == [True, True, True]
+        assert 'rel="next"' not in page
+    else:
+        assert [f"post number {n}" in page for n in (1, 0)] == [True, True]
+        assert 'rel="prev"' not in page
 
 
 def _link(page: str, rel: str) -> str:

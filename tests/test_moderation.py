@@ -307,6 +307,23 @@ def test_suspended_accounts_are_listed_and_can_be_unsuspended_from_there(
     assert 'href="/user/Bea"' in after
 
 
+def test_suspended_list_offers_unsuspend_only_where_it_is_allowed(
+    db, make_user, make_staff, mod_client, client_for
+):
+    """A suspended moderator is listed, but only an admin is offered to lift it (a moderator
+    would get a 403 page), as on profiles and in the queue."""
+    make_user("amy").suspended_at = utcnow()
+    make_staff("other_mod", "moderator").suspended_at = utcnow()
+    db.session.commit()
+    page = mod_client.get("/moderation/suspended").get_data(as_text=True)
+    assert 'href="/user/other_mod"' in page
+    assert "/moderation/user/amy/unsuspend" in page
+    assert "/moderation/user/other_mod/unsuspend" not in page
+    make_staff("boss", "admin")
+    page = client_for("boss").get("/moderation/suspended").get_data(as_text=True)
+    assert "/moderation/user/other_mod/unsuspend" in page
+
+
 def test_post_page_keeps_the_reporters_line_breaks(db, alice, bob, make_post, mod_client):
     """As the queue does: the reason sits in an element whose white space is kept (CSS)."""
     post = make_post(alice, "debatable")

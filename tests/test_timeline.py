@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app import timeline
 from app.models import POSTS_NEWEST_FIRST, Post, User, followers
-from app.pagination import keyset_page
+from app.pagination import encode_time_id, keyset_page
 from app.postcards import PostCard
 from app.timeline import home_timeline_page
 
@@ -147,3 +147,25 @@ def test_one_statement_text_for_every_reader(db, community, make_user):
     assert len(texts) == 2
     assert texts[0] == texts[1]
     assert "LIMIT 5" in texts[0]
+
+
+@pytest.mark.parametrize("window_pages", [0, timeline.RECENT_WINDOW_PAGES])
+@pytest.mark.parametrize("per_page", [1, 4, 25])
+def test_a_cursor_past_either_end_gives_the_page_at_that_end(
+    db, community, monkeypatch, window_pages, per_page
+):
+    """A page link whose posts are gone shows the last (or first) page, as the plain query's."""
+    monkeypatch.setattr(timeline, "RECENT_WINDOW_PAGES", window_pages)
+    expected, _ = walk(community.following_posts(), per_page)
+    newest, oldest = db.session.get(Post, expected[0]), db.session.get(Post, expected[-1])
+    past_the_end = encode_time_id(oldest.timestamp, oldest.id)
+    before_the_start = encode_time_id(newest.timestamp, newest.id)
+    for source in (community.following_posts(), partial(home_timeline_page, community)):
+        last = keyset_page(source, POSTS_NEWEST_FIRST, per_page, after=past_the_end)
+        assert [p.id for p in last.items] == expected[-per_page:]
+        assert last.next_cursor is None
+        assert last.prev_cursor == POSTS_NEWEST_FIRST.encode(last.items[0])
+        first = keyset_page(source, POSTS_NEWEST_FIRST, per_page, before=before_the_start)
+        assert [p.id for p in first.items] == expected[:per_page]
+        assert first.prev_cursor is None
+        assert first.next_cursor == POSTS_NEWEST_FIRST.encode(first.items[-1])

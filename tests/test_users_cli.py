@@ -116,3 +116,14 @@ def test_disable_ends_sessions_and_blocks_login_until_enabled(
     assert client_for("alice").get("/").status_code == 200
     reasons = db.session.scalars(sa.select(AuditLog.reason).order_by(AuditLog.id)).all()
     assert reasons == ["owner asked", "from the command line"]
+
+
+def test_create_with_a_role_named_twice_grants_and_logs_it_once(runner, db):
+    result = runner.invoke(
+        args=["users", "create", "ada", "ada@example.com", "--role", "admin", "--role", "admin"],
+        input=PASSWORD_INPUT,
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created ada (admin)." in result.output
+    assert user_by_username("ada").role_names() == ["admin"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)) == 1

@@ -1,38 +1,23 @@
 """Forms for the account pages."""
 
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms import PasswordField, SubmitField
+from wtforms.validators import DataRequired, ValidationError
 
-from app.auth.forms import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
-from app.forms import ChirpForm, strip_text
+from app.auth.forms import (
+    email_field,
+    new_password_field,
+    refuse_username_as_password,
+    repeat_password_field,
+)
+from app.forms import ChirpForm
 from app.models import email_spellings, user_by_email
-
-LENGTH_RULE = f"Use {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters."
-
-
-def email_field(label: str) -> EmailField:
-    """An email address field with the same rules as registration."""
-    return EmailField(
-        label,
-        filters=[strip_text],
-        validators=[DataRequired(), Length(max=254), Email(message="Enter a valid email address.")],
-    )
 
 
 class NewPasswordForm(ChirpForm):
     """Choose a new password (typed twice) for the account called ``username``."""
 
-    password = PasswordField(
-        "New password",
-        validators=[
-            DataRequired(),
-            Length(min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH, message=LENGTH_RULE),
-        ],
-    )
-    password2 = PasswordField(
-        "Repeat new password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
-    )
+    password = new_password_field("New password")
+    password2 = repeat_password_field("Repeat new password")
     submit = SubmitField("Set new password")
 
     def __init__(self, username: str, *args, **kwargs):
@@ -40,9 +25,8 @@ class NewPasswordForm(ChirpForm):
         self.username = username
 
     def validate_password(self, password) -> None:
-        """A password equal to the username is the first one an attacker tries."""
-        if password.data.lower() == self.username.lower():
-            raise ValidationError("Your password must not be your username.")
+        """Not the username."""
+        refuse_username_as_password(password.data, self.username)
 
 
 class ChangePasswordForm(NewPasswordForm):

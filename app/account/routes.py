@@ -3,7 +3,6 @@
 import sqlalchemy as sa
 from flask import (
     Response,
-    abort,
     current_app,
     flash,
     make_response,
@@ -34,7 +33,7 @@ from app.account.forms import (
 )
 from app.account.limits import from_config, per_account, per_address_asked
 from app.extensions import db, limiter
-from app.forms import EmptyForm
+from app.forms import EmptyForm, require_button_form
 from app.models import User, normalize_email, user_by_email
 from app.ratelimits import wait_and_retry
 from app.types import utcnow
@@ -45,11 +44,6 @@ NOT_SENT = "We could not send the email just now. Please try again in a few minu
 def _bad_link(what: str):
     """A 400 page for a link that is forged, expired or already used."""
     return render_template("account/bad_link.html", title="Link not valid", what=what), 400
-
-
-def _require_button_form() -> None:
-    if not EmptyForm().validate_on_submit():
-        abort(400, description="The form expired. Please try again.")
 
 
 @bp.route("/")
@@ -64,7 +58,7 @@ def settings():
 @limiter.limit(from_config("RATELIMIT_ACCOUNT_EMAIL"), key_func=per_account)
 def resend_confirmation():
     """Send the confirmation link again."""
-    _require_button_form()
+    require_button_form()
     if current_user.is_confirmed:
         flash("Your email address is already confirmed.", "info")
     elif send_email_confirmation(current_user):

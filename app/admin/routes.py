@@ -2,14 +2,15 @@
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.admin import bp
 from app.admin.forms import RoleForm
+from app.expired_forms import refill_when_expired
 from app.extensions import db
-from app.main.routes import page_links, page_of
 from app.models.moderation import AUDIT_NEWEST_FIRST, audit_entries, record_action, staff_members
+from app.pages import page_links, page_of
 from app.permissions import require_role
 
 
@@ -48,8 +49,23 @@ def roles():
             flash(f"{form.user.username} is {verb} {form.role.data}.", "success")
             return redirect(url_for("admin.roles"))
         form.role.errors.append(problem)
+    return roles_page(form)
+
+
+def roles_page(form: RoleForm) -> str:
+    """The staff list, and ``form`` to change it."""
     staff = db.session.scalars(staff_members()).all()
     return render_template("admin/roles.html", title="Admin", form=form, staff=staff)
+
+
+@refill_when_expired("admin.roles")
+def roles_form_again(message: str) -> str:
+    """The role form as sent, ``message`` under the reason (for admins only)."""
+    if not current_user.has_role("admin"):
+        abort(403)
+    form = RoleForm()
+    form.reason.errors = [message]
+    return roles_page(form)
 
 
 @bp.route("/audit")

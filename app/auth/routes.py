@@ -1,7 +1,7 @@
 """Views for registering and logging in and out."""
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Response, flash, make_response, redirect, render_template, request, url_for
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -11,7 +11,7 @@ from app.auth import bp
 from app.auth.forms import LoginForm, RegistrationForm
 from app.auth.safe_next import safe_next_path
 from app.extensions import db, login_manager
-from app.forms import REPEAT_SUBMIT_INTERVAL, EmptyForm
+from app.forms import REPEAT_SUBMIT_INTERVAL, require_button_form
 from app.models import (
     USERNAME_PATTERN,
     User,
@@ -154,8 +154,7 @@ def login():
 @login_required
 def logout():
     """Log out (a POST, so no link or image can log anybody out)."""
-    if not EmptyForm().validate_on_submit():
-        abort(400, description="The form expired. Please try again.")
+    require_button_form()
     logout_user()
     flash("You have been logged out.", "info")
     return redirect(url_for("auth.login"))

@@ -70,10 +70,12 @@ def create(username: str, email: str, roles: tuple[str, ...]) -> None:
     db.session.add(user)
     db.session.flush()
     for name in roles:
-        user.grant_role(name)
-        record_action(None, "role.grant", user, f"{name}, {CLI_REASON}")
+        # "--role admin --role admin" grants (and logs) it once.
+        if user.grant_role(name):
+            record_action(None, "role.grant", user, f"{name}, {CLI_REASON}")
     db.session.commit()
-    click.echo(f"Created {username}" + (f" ({', '.join(roles)})." if roles else "."))
+    granted = user.role_names()
+    click.echo(f"Created {username}" + (f" ({', '.join(granted)})." if granted else "."))
 
 
 def _change_role(username: str, role: str, grant: bool) -> None:

@@ -1,25 +1,11 @@
 """Forms for posting and editing one's profile."""
 
-from wtforms import StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+from wtforms import SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
+from app.auth.forms import refuse_unavailable_username, username_field
 from app.forms import ChirpForm, strip_text
-from app.models import (
-    ABOUT_ME_MAX_LENGTH,
-    POST_MAX_LENGTH,
-    USERNAME_PATTERN,
-    user_by_username,
-)
-from app.usernames import is_reserved_username
-
-USERNAME_RULE = "Usernames are 3 to 32 letters, digits or underscores."
-RESERVED_USERNAME_MESSAGE = "That name is reserved for the site. Please choose another."
-
-
-def refuse_reserved_username(name: str) -> None:
-    """Raise the form error for a name the site keeps for itself."""
-    if is_reserved_username(name):
-        raise ValidationError(RESERVED_USERNAME_MESSAGE)
+from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
 
 
 class PostForm(ChirpForm):
@@ -38,11 +24,7 @@ class PostForm(ChirpForm):
 class EditProfileForm(ChirpForm):
     """Change one's username and about-me text."""
 
-    username = StringField(
-        "Username",
-        filters=[strip_text],
-        validators=[DataRequired(), Regexp(USERNAME_PATTERN, message=USERNAME_RULE)],
-    )
+    username = username_field()
     about_me = TextAreaField(
         "About me",
         filters=[strip_text],
@@ -61,8 +43,5 @@ class EditProfileForm(ChirpForm):
 
         Keeping one's current name is always fine, even if it was reserved after it was taken.
         """
-        if username.data.lower() == self.original_username.lower():
-            return
-        refuse_reserved_username(username.data)
-        if user_by_username(username.data) is not None:
-            raise ValidationError("That username is taken. Please choose another.")
+        if username.data.lower() != self.original_username.lower():
+            refuse_unavailable_username(username.data)

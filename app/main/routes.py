@@ -6,7 +6,6 @@ import sqlalchemy as sa
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -16,24 +15,18 @@ from flask import (
 )
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
-from werkzeug.exceptions import BadRequest
 
+from app.auth.forms import TAKEN_USERNAME_MESSAGE
 from app.auth.safe_next import safe_next_path
 from app.avatars import identicon_svg
 from app.expired_forms import refill_when_expired
 from app.extensions import db
-from app.forms import EmptyForm
+from app.forms import EmptyForm, require_button_form
+from app.lookups import user_or_404
 from app.main import bp
 from app.main.forms import EditProfileForm, PostForm
-from app.models import (
-    POSTS_NEWEST_FIRST,
-    USERNAME_PATTERN,
-    Post,
-    User,
-    profile_stats,
-    user_by_username,
-)
-from app.pagination import BadCursor, Keyset, keyset_page
+from app.models import POSTS_NEWEST_FIRST, Post, User, profile_stats
+from app.pages import page_links, page_of
 from app.people import (
     FOLLOWERS_NEWEST_FIRST,
     FOLLOWING_NEWEST_FIRST,
@@ -55,38 +48,6 @@ def record_last_seen() -> None:
         return  # these need no user, so don't load one from the database
     if current_user.is_authenticated and current_user.touch_last_seen():
         db.session.commit()
-
-
-def page_of(stmt: sa.Select, keyset: Keyset, first_page: str | None = None):
-    """The page of ``stmt`` named by the request's ``after``/``before`` cursor.
-
-    A cursor that is not valid gets the 400 page, with a link to ``first_page`` (by default
-    the same path without the cursor).
-    """
-    try:
-        return keyset_page(
-            stmt,
-            keyset,
-            per_page=current_app.config["POSTS_PER_PAGE"],
-            after=request.args.get("after"),
-            before=request.args.get("before"),
-        )
-    except BadCursor:
-        error = BadRequest("That page link is not valid. Start again from the first page.")
-        error.retry_url = first_page or request.path  # the same listing, from its first page
-        raise error from None
-
-
-def page_links(endpoint: str, page, **values) -> dict:
-    """URLs of the neighbouring pages for the pagination partial."""
-    return {
-        "prev_url": url_for(endpoint, before=page.prev_cursor, **values)
-        if page.prev_cursor
-        else None,
-        "next_url": url_for(endpoint, after=page.next_cursor, **values)
-        if page.next_cursor
-        else None,
-    }
 
 
 def home_page(form: PostForm) -> str:
@@ -147,17 +108,6 @@ def explore():
     return render_template(
         "main/explore.html", title="Explore", posts=page.items, **page_links("main.explore", page)
     )
-
-
-def user_or_404(username: str) -> User:
-    """The user called ``username`` (any case), or a 404 page.
-
-    A name no account can have is refused before the database sees it (PostgreSQL rejects NUL).
-    """
-    user = user_by_username(username) if USERNAME_PATTERN.match(username) else None
-    if user is None:
-        abort(404, description=f"There is no user called {username}.")
-    return user
 
 
 @bp.route("/user/<username>")
@@ -247,7 +197,7 @@ def edit_profile():
         except sa.exc.IntegrityError:
             # Someone took the name between the check and the write.
             db.session.rollback()
-            form.username.errors.append("That username is taken. Please choose another.")
+            form.username.errors.append(TAKEN_USERNAME_MESSAGE)
         else:
             flash("Your changes have been saved.", "success")
             return redirect(url_for("main.user", username=current_user.username))
@@ -258,9 +208,7 @@ def edit_profile():
 
 
 def _follow_change(username: str, following: bool):
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        abort(400, description="The form expired. Please try again.")
+    require_button_form()
     user = user_or_404(username)
     # Read before committing: the account may be deleted meanwhile, and an expired object
     # would then fail to reload.

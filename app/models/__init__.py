@@ -155,13 +155,8 @@ class User(UserMixin, db.Model):
             db.session.flush()  # new users need their ids first
         if user.id == self.id:
             raise ValueError("You cannot follow yourself.")
-        # INSERT .. ON CONFLICT DO NOTHING: two simultaneous follows leave one row and no error.
-        insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
-        db.session.execute(
-            insert(followers)
-            .values(follower_id=self.id, followed_id=user.id)
-            .on_conflict_do_nothing()
-        )
+        # Two simultaneous follows leave one row and no error.
+        db.session.execute(insert_new(followers).values(follower_id=self.id, followed_id=user.id))
 
     def unfollow(self, user: User) -> None:
         """Stop following ``user``; a no-op if not following."""
@@ -390,6 +385,14 @@ class Post(db.Model):
         """Show the post to everyone again."""
         self.hidden_at = None
         self.hidden_by = None
+
+
+def insert_new(table: sa.Table | type[db.Model]):
+    """``INSERT ... ON CONFLICT DO NOTHING`` into ``table``, spelled for the session's database:
+    rows whose key is already there are left out, without an error."""
+    dialect = db.session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    return insert(table).on_conflict_do_nothing()
 
 
 def visible_to(viewer: User | None) -> sa.ColumnElement[bool]:

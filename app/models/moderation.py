@@ -6,11 +6,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.extensions import db
-from app.models import Post, User, user_roles
+from app.models import Post, User, insert_new, user_roles
 from app.pagination import Keyset, decode_time_id, encode_time_id
 from app.types import UTCDateTime, utcnow
 
@@ -36,9 +34,7 @@ class Role(db.Model):
 
 def ensure_roles() -> None:
     """Create the known roles that are missing (the migration seeds them; create_all does not)."""
-    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
-    rows = [{"name": name} for name in ROLE_NAMES]
-    db.session.execute(insert(Role).values(rows).on_conflict_do_nothing())
+    db.session.execute(insert_new(Role).values([{"name": name} for name in ROLE_NAMES]))
 
 
 def role_named(name: str) -> Role:
@@ -138,8 +134,14 @@ def open_reports() -> sa.Select[tuple[Report]]:
 
 
 def suspended_users() -> sa.Select[tuple[User]]:
-    """Suspended accounts, alphabetically (pages of them follow ``USERS_BY_NAME``)."""
-    return sa.select(User).where(User.suspended_at.is_not(None)).order_by(User.username_key)
+    """Suspended accounts, alphabetically (pages of them follow ``USERS_BY_NAME``), with their
+    roles: whether a moderator may lift a suspension depends on them."""
+    return (
+        sa.select(User)
+        .where(User.suspended_at.is_not(None))
+        .options(so.selectinload(User.roles))
+        .order_by(User.username_key)
+    )
 
 
 def resolve_reports(post: Post, moderator: User) -> None:
@@ -169,6 +171,13 @@ class AuditLog(db.Model):
     target_label: so.Mapped[str] = so.mapped_column(sa.String(64))
     reason: so.Mapped[str] = so.mapped_column(sa.String(REASON_MAX_LENGTH))
 
+    # The account an entry is about, while it exists. Its page is found through this, not
+    # through ``target_label``: after a rename, someone else may have the old name.
+    target_user: so.Mapped[User | None] = so.relationship(
+        primaryjoin="and_(AuditLog.target_type == 'user', foreign(AuditLog.target_id) == User.id)",
+        viewonly=True,
+    )
+
     def __repr__(self) -> str:
         return f"<AuditLog {self.id} {self.action}>"
 
@@ -197,8 +206,12 @@ def record_action(
 
 
 def audit_entries() -> sa.Select[tuple[AuditLog]]:
-    """The audit log, newest first."""
-    return sa.select(AuditLog).order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+    """The audit log, newest first, with the accounts the entries are about."""
+    return (
+        sa.select(AuditLog)
+        .options(so.joinedload(AuditLog.target_user))
+        .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+    )
 
 
 REPORTS_OLDEST_FIRST = Keyset(

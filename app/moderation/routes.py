@@ -5,6 +5,7 @@ writes an audit log entry.
 """
 
 from collections.abc import Callable
+from functools import partial
 from typing import NamedTuple
 
 import sqlalchemy.orm as so
@@ -12,9 +13,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.safe_next import safe_next_path
+from app.expired_forms import refill_when_expired
 from app.extensions import db
 from app.gone import gone_is_404, lock_and_reload
-from app.main.routes import page_links, page_of, user_or_404
+from app.lookups import user_or_404
 from app.models import USERS_BY_NAME, Post, User
 from app.models.moderation import (
     REPORTS_OLDEST_FIRST,
@@ -25,6 +27,7 @@ from app.models.moderation import (
 )
 from app.moderation import bp
 from app.moderation.forms import ReasonForm
+from app.pages import page_links, page_of
 from app.permissions import require_role
 from app.types import utcnow
 
@@ -44,19 +47,6 @@ def post_or_404(post_id: int) -> Post:
 def back_to(default: str):
     """Redirect to the page the moderator came from (``next``, if on this site) or ``default``."""
     return redirect(safe_next_path(request.args.get("next")) or default)
-
-
-def confirm_page(form: ReasonForm, heading: str, explanation: str, **target):
-    """The confirmation page: what will happen, to what (post, user or report), and why."""
-    return render_template(
-        "moderation/confirm.html",
-        title=heading,
-        heading=heading,
-        explanation=explanation,
-        form=form,
-        back_url=safe_next_path(request.args.get("next")) or url_for("moderation.queue"),
-        **target,
-    )
 
 
 @bp.route("/")
@@ -97,52 +87,75 @@ class AlreadyDone(NamedTuple):
         return back_to(destination)
 
 
-def confirmed_action(
-    form: ReasonForm,
-    action: str,
-    target: Post | User | Report,
-    apply: Callable[[], None],
-    done: str,
-    destination: str,
-    confirm: tuple[str, str],
-    gone: str,
-    already: AlreadyDone,
-    **shown,
-):
+class Action(NamedTuple):
+    """One moderation action on one post, account or report, and what its pages say."""
+
+    name: str  # in the audit log: "post.hide", "user.suspend"...
+    target: Post | User | Report
+    apply: Callable[[], None]
+    button: str
+    heading: str
+    explanation: str
+    done: str
+    destination: str  # where to go afterwards, unless the moderator came from elsewhere
+    gone: str  # the 404 page's words if the target is deleted meanwhile
+    already: AlreadyDone
+    shown: dict  # the post, user or report the confirmation page shows
+    danger: bool = False  # takes something away from someone: a red button
+
+    def form(self) -> ReasonForm:
+        """The form that confirms this action and asks why."""
+        return ReasonForm(self.button, danger=self.danger)
+
+
+def confirm_page(action: Action, form: ReasonForm) -> str:
+    """The confirmation page: what will happen, to what (post, user or report), and why."""
+    return render_template(
+        "moderation/confirm.html",
+        title=action.heading,
+        heading=action.heading,
+        explanation=action.explanation,
+        form=form,
+        back_url=safe_next_path(request.args.get("next")) or url_for("moderation.queue"),
+        **action.shown,
+    )
+
+
+def confirmed_action(action: Action):
     """The flow every moderation action shares.
 
-    A valid POST applies the change, writes the audit entry ``action`` with the reason, commits,
-    says ``done`` and goes back; anything else shows the ``(heading, explanation)`` confirmation
-    page with ``shown`` (the post, user or report concerned). If the target was deleted
-    meanwhile, nothing is written and the answer is the 404 page ``gone``. If another moderator
-    made the change meanwhile (``already``, checked once the target is locked), this request
-    says so and writes nothing: no second audit entry.
+    If the change has been made already, say so and go back. A valid POST applies it, writes
+    the audit entry with the reason, commits, says ``done`` and goes back; anything else shows
+    the confirmation page. If the target was deleted meanwhile, nothing is written and the
+    answer is the 404 page ``gone``. If another moderator made the change meanwhile (checked
+    once the target is locked), this request says so and writes nothing: no second audit entry.
     """
+    already = action.already
+    if already.check():
+        return already.say(action.destination)
+    form = action.form()
     if form.validate_on_submit():
-        with gone_is_404(gone):
-            if not lock_and_reload(target):
+        with gone_is_404(action.gone):
+            if not lock_and_reload(action.target):
                 db.session.rollback()
-                abort(404, description=gone)
+                abort(404, description=action.gone)
             if already.check():
                 db.session.rollback()
-                return already.say(destination)
-            apply()
-            record_action(current_user, action, target, form.reason.data)
+                return already.say(action.destination)
+            action.apply()
+            record_action(current_user, action.name, action.target, form.reason.data)
             db.session.commit()
-        flash(done, "success")
-        return back_to(destination)
-    return confirm_page(form, *confirm, **shown)
+        flash(action.done, "success")
+        return back_to(action.destination)
+    return confirm_page(action, form)
 
 
-def set_post_hidden(post_id: int, hide: bool):
-    """Hide or unhide a post, once the moderator confirms and says why."""
+def post_hiding(post_id: int, hide: bool) -> Action:
+    """Hiding a post (settling its open reports), or showing it again."""
     post = post_or_404(post_id)
-    destination = url_for("posts.view", post_id=post.id)
     already = AlreadyDone(
         lambda: post.is_hidden == hide, f"That post is {'already' if hide else 'not'} hidden."
     )
-    if already.check():
-        return already.say(destination)
     if hide:
         verb, apply = "Hide", lambda: post.hide(current_user)
         done = "The post is hidden; its open reports are resolved."
@@ -152,46 +165,32 @@ def set_post_hidden(post_id: int, hide: bool):
     else:
         verb, apply = "Unhide", post.unhide
         done, explanation = "The post is visible to everyone again.", "Everyone will see it again."
-    form = ReasonForm(f"{verb} post", danger=hide)
-    confirm = (f"{verb} this post", explanation)
-    action = f"post.{verb.lower()}"
-    gone = POST_GONE
-    return confirmed_action(
-        form, action, post, apply, done, destination, confirm, gone, already, post=post
+    return Action(
+        name=f"post.{verb.lower()}",
+        target=post,
+        apply=apply,
+        button=f"{verb} post",
+        heading=f"{verb} this post",
+        explanation=explanation,
+        done=done,
+        destination=url_for("posts.view", post_id=post.id),
+        gone=POST_GONE,
+        already=already,
+        shown={"post": post},
+        danger=hide,
     )
 
 
-@bp.route("/post/<id:post_id>/hide", methods=["GET", "POST"])
-@require_role("moderator")
-def hide_post(post_id: int):
-    """Hide a post from everyone but its author; settles its open reports."""
-    return set_post_hidden(post_id, hide=True)
+def user_suspension(username: str, suspend: bool) -> Action:
+    """Suspending an account, or lifting its suspension.
 
-
-@bp.route("/post/<id:post_id>/unhide", methods=["GET", "POST"])
-@require_role("moderator")
-def unhide_post(post_id: int):
-    """Show a hidden post to everyone again."""
-    return set_post_hidden(post_id, hide=False)
-
-
-def set_user_suspended(username: str, suspend: bool):
-    """Suspend an account or lift its suspension, once the moderator confirms and says why.
-
-    Nobody may do this to themselves, and only an admin may do it to staff.
+    Nobody may do this to themselves, and only an admin may do it to staff (a 403 page).
     """
     user = user_or_404(username)
     if user.id == current_user.id:
         abort(403, description="You cannot suspend yourself.")
     if not current_user.may_suspend(user):
         abort(403, description="Only an admin can suspend a moderator or an admin.")
-    destination = url_for("main.user", username=user.username)
-    already = AlreadyDone(
-        lambda: user.is_suspended == suspend,
-        f"{user.username} is {'already' if suspend else 'not'} suspended.",
-    )
-    if already.check():
-        return already.say(destination)
 
     def apply() -> None:
         user.suspended_at = utcnow() if suspend else None
@@ -204,55 +203,101 @@ def set_user_suspended(username: str, suspend: bool):
     else:
         verb, done = "Unsuspend", f"{user.username} can log in again."
         explanation = "They will be able to log in again, and their posts will be visible."
-    form = ReasonForm(f"{verb} {user.username}", danger=suspend)
-    confirm = (f"{verb} {user.username}", explanation)
-    action = f"user.{verb.lower()}"
-    gone = f"There is no user called {user.username}."
-    return confirmed_action(
-        form, action, user, apply, done, destination, confirm, gone, already, user=user
+    return Action(
+        name=f"user.{verb.lower()}",
+        target=user,
+        apply=apply,
+        button=f"{verb} {user.username}",
+        heading=f"{verb} {user.username}",
+        explanation=explanation,
+        done=done,
+        destination=url_for("main.user", username=user.username),
+        gone=f"There is no user called {user.username}.",
+        already=AlreadyDone(
+            lambda: user.is_suspended == suspend,
+            f"{user.username} is {'already' if suspend else 'not'} suspended.",
+        ),
+        shown={"user": user},
+        danger=suspend,
     )
 
 
-@bp.route("/user/<username>/suspend", methods=["GET", "POST"])
-@require_role("moderator")
-def suspend_user(username: str):
-    """Suspend an account: it cannot log in, its sessions end, its posts are hidden."""
-    return set_user_suspended(username, suspend=True)
-
-
-@bp.route("/user/<username>/unsuspend", methods=["GET", "POST"])
-@require_role("moderator")
-def unsuspend_user(username: str):
-    """Lift a suspension."""
-    return set_user_suspended(username, suspend=False)
-
-
-@bp.route("/report/<id:report_id>/dismiss", methods=["GET", "POST"])
-@require_role("moderator")
-def dismiss_report(report_id: int):
-    """Resolve a report without acting on the post."""
+def report_dismissal(report_id: int) -> Action:
+    """Resolving a report without acting on the post."""
     # The post and its author come with it: read later, they might have been deleted meanwhile.
     report = db.session.get(
         Report, report_id, options=[so.joinedload(Report.post).joinedload(Post.author)]
     )
     if report is None:
         abort(404, description=REPORT_GONE)
-    already = AlreadyDone(lambda: not report.is_open, "That report is already resolved.")
-    if already.check():
-        return already.say(url_for("moderation.queue"))
-    return confirmed_action(
-        ReasonForm("Dismiss report"),
-        action="report.dismiss",
+    return Action(
+        name="report.dismiss",
         target=report,
         apply=lambda: report.resolve(current_user),
+        button="Dismiss report",
+        heading="Dismiss this report",
+        explanation="The report will be resolved and the post will stay as it is.",
         done="The report is dismissed.",
         destination=url_for("moderation.queue"),
-        confirm=(
-            "Dismiss this report",
-            "The report will be resolved and the post will stay as it is.",
-        ),
         gone=REPORT_GONE,
-        already=already,
-        post=report.post,
-        report=report,
+        already=AlreadyDone(lambda: not report.is_open, "That report is already resolved."),
+        shown={"post": report.post, "report": report},
     )
+
+
+@bp.route("/post/<id:post_id>/hide", methods=["GET", "POST"])
+@require_role("moderator")
+def hide_post(post_id: int):
+    """Hide a post from everyone but its author; settles its open reports."""
+    return confirmed_action(post_hiding(post_id, hide=True))
+
+
+@bp.route("/post/<id:post_id>/unhide", methods=["GET", "POST"])
+@require_role("moderator")
+def unhide_post(post_id: int):
+    """Show a hidden post to everyone again."""
+    return confirmed_action(post_hiding(post_id, hide=False))
+
+
+@bp.route("/user/<username>/suspend", methods=["GET", "POST"])
+@require_role("moderator")
+def suspend_user(username: str):
+    """Suspend an account: it cannot log in, its sessions end, its posts are hidden."""
+    return confirmed_action(user_suspension(username, suspend=True))
+
+
+@bp.route("/user/<username>/unsuspend", methods=["GET", "POST"])
+@require_role("moderator")
+def unsuspend_user(username: str):
+    """Lift a suspension."""
+    return confirmed_action(user_suspension(username, suspend=False))
+
+
+@bp.route("/report/<id:report_id>/dismiss", methods=["GET", "POST"])
+@require_role("moderator")
+def dismiss_report(report_id: int):
+    """Resolve a report without acting on the post."""
+    return confirmed_action(report_dismissal(report_id))
+
+
+ACTIONS: dict[str, Callable[..., Action]] = {
+    "moderation.hide_post": partial(post_hiding, hide=True),
+    "moderation.unhide_post": partial(post_hiding, hide=False),
+    "moderation.suspend_user": partial(user_suspension, suspend=True),
+    "moderation.unsuspend_user": partial(user_suspension, suspend=False),
+    "moderation.dismiss_report": report_dismissal,
+}
+
+
+def reason_again(message: str) -> str:
+    """This request's confirmation page with the reason as sent, ``message`` under it."""
+    if not current_user.has_role("moderator"):
+        abort(403)
+    action = ACTIONS[request.endpoint](**request.view_args)
+    form = action.form()
+    form.reason.errors = [message]
+    return confirm_page(action, form)
+
+
+for _endpoint in ACTIONS:
+    refill_when_expired(_endpoint)(reason_again)

@@ -3,7 +3,7 @@
 from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.main.routes import page_links, page_of
+from app.pages import page_links, page_of
 from app.people import PEOPLE_BY_NAME, cards_named_like
 from app.search import bp
 from app.search.forms import PeopleSearchForm
