@@ -136,6 +136,14 @@ def test_login_page_redirects_when_logged_in(alice_client):
     assert alice_client.get("/auth/register").headers["Location"] == "/"
 
 
+def test_a_login_form_sent_when_already_logged_in_still_goes_to_next(alice_client):
+    """Logged in meanwhile in another tab, the old login page still leads where it promised."""
+    form = {"username": "alice", "password": PASSWORD}
+    response = alice_client.submit("/auth/login?next=/user/alice", form, page="/explore")
+    assert response.headers["Location"] == "/user/alice"
+    assert alice_client.get("/auth/login?next=//evil.example").headers["Location"] == "/"
+
+
 def test_logout_is_post_only(alice_client):
     assert alice_client.get("/auth/logout").status_code == 405
     response = alice_client.submit("/auth/logout", page="/")

@@ -129,9 +129,13 @@ def login_page(form: LoginForm) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @rate_limit("RATELIMIT_LOGIN", on_breach=logging_in_too_often)
 def login():
-    """Log in; go back to ``next`` if it is a page of this site."""
+    """Log in; go back to ``next`` if it is a page of this site.
+
+    Someone already logged in (in another tab, say) goes straight there.
+    """
+    back = safe_next_path(request.args.get("next")) or url_for("main.index")
     if current_user.is_authenticated:
-        return redirect(url_for("main.index"))
+        return redirect(back)
     form = LoginForm()
     if form.validate_on_submit():
         name = form.username.data
@@ -146,7 +150,7 @@ def login():
             form.username.errors.append("This account has been disabled.")
         else:
             login_user(user, remember=form.remember_me.data)
-            return redirect(safe_next_path(request.args.get("next")) or url_for("main.index"))
+            return redirect(back)
     return login_page(form)
 
 
