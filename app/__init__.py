@@ -74,13 +74,14 @@ def register_template_helpers(app: Flask) -> None:
     from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
     from app.timefmt import exact_time, relative_time
     from app.types import utcnow
-    from app.urls import url_for_id, url_for_name
+    from app.urls import this_page, url_for_id, url_for_name
 
     app.add_template_filter(relative_time, "relative_time")
     app.add_template_filter(exact_time, "exact_time")
     app.add_template_filter(link_text, "link_text")
     app.add_template_global(url_for_id)
     app.add_template_global(url_for_name)
+    app.add_template_global(this_page)
     postcards.init_app(app)
     app.jinja_env.globals.update(
         POST_MAX_LENGTH=POST_MAX_LENGTH, ABOUT_ME_MAX_LENGTH=ABOUT_ME_MAX_LENGTH, utcnow=utcnow

@@ -145,8 +145,11 @@ class CardCache:
         return Markup("").join(html)
 
     def _keep(self, key: tuple, html: Markup) -> None:
-        # Threaded servers may fill it from several threads; reads need no lock.
+        # Threaded servers may fill it from several threads; reads need no lock. Two threads
+        # may render the same card at once: the second keeps the first's, and evicts nothing.
         with self._lock:
+            if key in self._html:
+                return
             while len(self._html) >= self.size:
                 del self._html[next(iter(self._html))]
             self._html[key] = html

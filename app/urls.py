@@ -3,7 +3,7 @@ of ``url_for``'s cost."""
 
 import re
 
-from flask import g, url_for
+from flask import g, request, url_for
 from werkzeug.routing import IntegerConverter
 
 from app.types import MAX_ID
@@ -19,6 +19,12 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, map) -> None:
         super().__init__(map, min=1, max=MAX_ID)
+
+
+def this_page() -> str:
+    """The path and query of the page being made: where its buttons and links to confirmation
+    pages bring the user back to (``next=``) afterwards."""
+    return request.full_path.rstrip("?")
 
 
 def url_for_id(endpoint: str, name: str, value: int, **values) -> str:

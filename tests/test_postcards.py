@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from flask_login import login_user
+from markupsafe import Markup
 
 from app import postcards
 from app.models import POSTS_NEWEST_FIRST, Post, visible_to
@@ -216,6 +217,15 @@ def test_threads_can_fill_a_small_cache_at_once(app, alice, bob, make_post):
         for done in [pool.submit(fill, offset) for offset in range(4)]:
             done.result()  # re-raises anything a thread raised
     assert len(cache) == 5
+
+
+def test_a_card_two_threads_rendered_at_once_is_kept_once_and_evicts_nothing():
+    """Both threads missed it and both keep it: the second must not push out another card
+    (the cache above would end up one card short, and the test above fail now and then)."""
+    cache = CardCache(3)
+    for key in ("a", "b", "c", "c"):
+        cache._keep((key,), Markup("<p>card</p>"))
+    assert len(cache) == 3
 
 
 def test_the_cache_size_must_be_positive():
