@@ -382,3 +382,25 @@ def test_hide_suspend_and_delete_links_look_dangerous(
     assert 'class="button button-secondary button-secondary-danger"' in profile
     settings = mod_client.get("/account/").get_data(as_text=True)
     assert 'class="action-danger">Delete your account' in settings
+
+
+@pytest.mark.parametrize("why", ["hidden", "author suspended"])
+def test_a_post_nobody_else_sees_is_not_offered_for_reporting(
+    db, alice, moderator, make_post, mod_client, why
+):
+    post = make_post(alice, "already dealt with")
+    if why == "hidden":
+        post.hide(moderator)
+    else:
+        alice.suspended_at = utcnow()
+    db.session.commit()
+
+    page = mod_client.get(f"/post/{post.id}").get_data(as_text=True)
+    assert "already dealt with" in page
+    assert f"/post/{post.id}/report" not in page
+    response = mod_client.get(f"/post/{post.id}/report")
+    assert response.headers["Location"] == f"/post/{post.id}"
+    assert "there is nothing to report" in mod_client.get(f"/post/{post.id}").get_data(as_text=True)
+    response = mod_client.submit(f"/post/{post.id}/report", {"reason": "spam"}, page="/")
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Report)) == 0

@@ -152,6 +152,9 @@ def report(post_id: int):
     post = visible_post_or_404(post_id)
     if post.user_id == current_user.id:
         abort(403, description="You cannot report your own post; you can edit or delete it.")
+    if post.is_hidden or post.author.is_suspended:  # what a moderator may still open
+        flash("Nobody but its author sees this post any more: there is nothing to report.", "info")
+        return redirect(url_for("posts.view", post_id=post.id))
     if open_report_by(post, current_user) is not None:
         flash("You have already reported this post; the moderators will look at it.", "info")
         return redirect(url_for("posts.view", post_id=post.id))
