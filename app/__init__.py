@@ -7,10 +7,10 @@ from flask import Flask
 from app import postgres as _postgres  # noqa: F401  (registers the PostgreSQL connection settings)
 from app import sqlite as _sqlite  # noqa: F401  (registers the SQLite connection settings)
 from app.commands import register_commands
-from app.deployment import configure_deployment
 from app.extensions import csrf, db, limiter, login_manager, migrate
-from app.permissions import AnonymousUser
-from app.security_headers import register_security_headers
+from app.web.deployment import configure_deployment
+from app.web.permissions import AnonymousUser
+from app.web.security_headers import register_security_headers
 from config import Config
 
 
@@ -41,7 +41,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_url_converters(app: Flask) -> None:
     """Route variable types of our own (needed before the routes that use them)."""
-    from app.urls import IdConverter
+    from app.web.urls import IdConverter
 
     app.url_map.converters["id"] = IdConverter
 
@@ -70,11 +70,10 @@ def register_blueprints(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Filters, functions and constants the templates share."""
     from app import postcards
-    from app.links import link_text
     from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
-    from app.timefmt import exact_time, relative_time
-    from app.types import utcnow
-    from app.urls import this_page, url_for_id, url_for_name
+    from app.models.types import utcnow
+    from app.web.filters import exact_time, link_text, relative_time
+    from app.web.urls import this_page, url_for_id, url_for_name
 
     app.add_template_filter(relative_time, "relative_time")
     app.add_template_filter(exact_time, "exact_time")

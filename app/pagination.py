@@ -14,8 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.text import has_control_characters
-from app.types import MAX_ID
+from app.models.types import MAX_ID
+from app.web.text import has_control_characters
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)

@@ -25,7 +25,7 @@ from app.pagination import (
     decode_time_id,
     encode_time_id,
 )
-from app.urls import url_for_id
+from app.web.urls import url_for_id
 
 
 class PersonCard(NamedTuple):

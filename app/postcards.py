@@ -18,12 +18,12 @@ from markupsafe import Markup
 
 from app.bundles import TupleBundle
 from app.models import POSTS_NEWEST_FIRST, Post, User, post_visible_to
+from app.models.types import utcnow
 from app.pagination import PageQuery, PreparedListing
-from app.timefmt import relative_time
-from app.types import utcnow
+from app.web.filters import relative_time
 
 if TYPE_CHECKING:
-    from app.permissions import AnonymousUser
+    from app.web.permissions import AnonymousUser
 
 
 class PostCard(NamedTuple):

@@ -22,8 +22,8 @@ from app.models import (
     post_visible_to,
     timeline_authors_of,
 )
+from app.models.types import UTCDateTime
 from app.postcards import PostCard, card_select
-from app.types import UTCDateTime
 
 RECENT_WINDOW_PAGES = 10
 """How many pages' worth of the newest posts site-wide the home timeline looks at first.

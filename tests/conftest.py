@@ -17,7 +17,7 @@ from app import create_app
 from app.extensions import db as _db
 from app.extensions import limiter
 from app.models import Post, User
-from app.types import utcnow
+from app.models.types import utcnow
 from config import Config
 from tests.smtp import LoopbackSMTP, Mailbox
 

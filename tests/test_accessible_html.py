@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.timefmt import exact_time
+from app.web.filters import exact_time
 
 WHEN = datetime(2026, 3, 7, 9, 5, tzinfo=UTC)
 

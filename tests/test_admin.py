@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.models import user_roles
 from app.models.moderation import AuditLog, record_action, role_named
-from app.types import utcnow
+from app.models.types import utcnow
 
 
 @pytest.fixture

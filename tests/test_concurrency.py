@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from app.auth.forms import RegistrationForm
 from app.extensions import db
 from app.models import User, followers
-from app.types import utcnow
+from app.models.types import utcnow
 from tests.conftest import PASSWORD, FormClient
 
 TIMEOUT = 10  # seconds; a request that waits longer has deadlocked

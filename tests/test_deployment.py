@@ -11,7 +11,7 @@ from dotenv import dotenv_values
 from flask import request
 
 from app import create_app
-from app.deployment import DEVELOPMENT_SECRET_KEY, PUBLIC_SECRET_KEYS, InsecureConfiguration
+from app.web.deployment import DEVELOPMENT_SECRET_KEY, PUBLIC_SECRET_KEYS, InsecureConfiguration
 from config import Config, env_flag, env_int
 from tests.conftest import PASSWORD, TestConfig
 

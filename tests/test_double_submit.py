@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app.auth.forms import RegistrationForm
 from app.extensions import db as shared_db
 from app.models import User, user_by_username
-from app.types import utcnow
+from app.models.types import utcnow
 from tests.conftest import PASSWORD, FormClient, csrf_token_from
 from tests.test_concurrency import TIMEOUT, at_once, wait_before
 

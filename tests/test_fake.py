@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.commands.fake import DEFAULT_PASSWORD
 from app.models import POST_MAX_LENGTH, USERNAME_PATTERN, Post, User, followers
-from app.types import utcnow
+from app.models.types import utcnow
 
 ARGS = ["fake", "--users", "60", "--posts", "900", "--follows", "8"]
 

@@ -3,10 +3,9 @@
 import pytest
 import sqlalchemy as sa
 
-from app.auth.forms import RESERVED_USERNAME_MESSAGE
-from app.forms import CONTROL_CHARACTER_MESSAGE
 from app.models import Post, User
-from app.usernames import RESERVED_USERNAMES
+from app.web.account_fields import RESERVED_USERNAME_MESSAGE, RESERVED_USERNAMES
+from app.web.forms import CONTROL_CHARACTER_MESSAGE
 from tests.conftest import PASSWORD
 
 REGISTRATION = {
@@ -213,7 +212,7 @@ def test_every_form_refuses_control_characters(app):
     """Forms must inherit ChirpForm, or NUL reaches the database (a 500 on PostgreSQL)."""
     from flask_wtf import FlaskForm
 
-    from app.forms import ChirpForm
+    from app.web.forms import ChirpForm
 
     forms = {form for form in all_subclasses(FlaskForm) if form.__module__.startswith("app.")}
     assert len(forms) >= 5  # the blueprints' forms are loaded

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.links import link_text
+from app.web.filters import link_text
 
 REL = 'rel="nofollow ugc noopener noreferrer"'
 

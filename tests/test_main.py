@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import Post, User
-from app.types import utcnow
+from app.models.types import utcnow
 from tests.conftest import csrf_token_from
 
 PAGES = [

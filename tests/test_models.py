@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import Post, User, followers, profile_stats, user_by_email, user_by_username
-from app.types import utcnow
+from app.models.types import utcnow
 
 
 def test_password_hashing(alice):

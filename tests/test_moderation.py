@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.models.moderation import AuditLog, Report
-from app.types import utcnow
+from app.models.types import utcnow
 
 
 @pytest.fixture

@@ -14,10 +14,10 @@ from app.models.moderation import (
     role_named,
     staff_members,
 )
+from app.models.types import utcnow
 from app.pagination import keyset_page
-from app.permissions import require_role
 from app.postcards import explore_cards
-from app.types import utcnow
+from app.web.permissions import require_role
 
 
 def bodies(db, stmt) -> list[str]:
@@ -139,7 +139,7 @@ def test_one_open_report_per_person_and_post(db, alice, bob, make_post):
 
 
 def test_anonymous_viewers_see_only_public_posts(db, timeline):
-    from app.permissions import AnonymousUser
+    from app.web.permissions import AnonymousUser
 
     alice_post = db.session.scalars(timeline["alice"].authored_posts()).one()
     bob_post = db.session.scalars(timeline["bob"].authored_posts(timeline["bob"])).one()

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.models import Post, User, user_by_username
 from app.models.moderation import AuditLog, Report
-from app.types import utcnow
+from app.models.types import utcnow
 from tests.conftest import PERSONAS
 
 LOGIN = "login"

@@ -15,10 +15,10 @@ from markupsafe import Markup
 
 from app import postcards
 from app.models import POSTS_NEWEST_FIRST, Post, visible_to
+from app.models.types import utcnow
 from app.pagination import keyset_page
-from app.permissions import AnonymousUser
 from app.postcards import CardCache, PostCard, explore_cards, profile_cards, render_card
-from app.types import utcnow
+from app.web.permissions import AnonymousUser
 
 
 def card_html(html: str, post_id: int) -> str:

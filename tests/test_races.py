@@ -14,9 +14,9 @@ from flask import request
 from app.extensions import db
 from app.models import Post, User
 from app.models.moderation import AuditLog, Report
+from app.models.types import utcnow
 from app.moderation.forms import ReasonForm
 from app.posts.forms import DeletePostForm, EditPostForm, ReportForm
-from app.types import utcnow
 from tests.conftest import csrf_token_from
 from tests.test_concurrency import add_users, at_once, logged_in, wait_before
 
@@ -208,9 +208,9 @@ def test_acting_while_ones_own_account_is_deleted_logs_out(
     shared_app, people, monkeypatch, url, page, data, form
 ):
     """The account was deleted in another tab: the next request would find nobody logged in."""
-    from app import forms
     from app.main import forms as main_forms
     from app.posts import forms as post_forms
+    from app.web import forms
 
     owner = {"PostForm": main_forms, "EditProfileForm": main_forms, "EmptyForm": forms}
     form_class = getattr(owner.get(form, post_forms), form)

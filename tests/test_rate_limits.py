@@ -6,7 +6,7 @@ from limits import parse_many
 
 from app.models import Post, User
 from app.models.moderation import Report
-from app.ratelimits import describe_wait
+from app.web.ratelimits import describe_wait
 from config import Config
 from tests.conftest import PASSWORD, FormClient, refused_form_page
 

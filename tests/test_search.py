@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from app.types import utcnow
+from app.models.types import utcnow
 from tests.test_people import link, people_on, walk
 
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.models import followers, user_by_username
 from app.models.moderation import AuditLog, Report
-from app.types import utcnow
+from app.models.types import utcnow
 
 RESEND = 'action="/account/resend-confirmation"'
 

@@ -3,7 +3,7 @@
 import pytest
 from flask import url_for
 
-from app.urls import url_for_id, url_for_name
+from app.web.urls import url_for_id, url_for_name
 
 CASES = [
     ("posts.view", "post_id", {}),

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import User, followers
-from app.types import utcnow
+from app.models.types import utcnow
 
 # Version 2: each follow is {"username", "since"} (version 1 listed usernames alone).
 FORMAT = "chirp-export/2"

@@ -33,10 +33,10 @@ from app.account.forms import (
 )
 from app.account.limits import from_config, per_account, per_address_asked
 from app.extensions import db, limiter
-from app.forms import EmptyForm, require_button_form
 from app.models import User, normalize_email, user_by_email
-from app.ratelimits import wait_and_retry
-from app.types import utcnow
+from app.models.types import utcnow
+from app.web.forms import EmptyForm, require_button_form
+from app.web.ratelimits import wait_and_retry
 
 NOT_SENT = "We could not send the email just now. Please try again in a few minutes."
 

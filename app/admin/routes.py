@@ -7,11 +7,11 @@ from flask_login import current_user
 
 from app.admin import bp
 from app.admin.forms import RoleForm
-from app.expired_forms import refill_when_expired
 from app.extensions import db
 from app.models.moderation import AUDIT_NEWEST_FIRST, audit_entries, record_action, staff_members
 from app.pages import page_links, page_of
-from app.permissions import require_role
+from app.web.form_pages import refill_when_expired
+from app.web.permissions import require_role
 
 
 def change_role(form: RoleForm) -> str | None:

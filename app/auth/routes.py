@@ -9,9 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.account.emails import send_email_confirmation
 from app.auth import bp
 from app.auth.forms import LoginForm, RegistrationForm
-from app.auth.safe_next import safe_next_path
 from app.extensions import db, login_manager
-from app.forms import REPEAT_SUBMIT_INTERVAL, require_button_form
 from app.models import (
     USERNAME_PATTERN,
     User,
@@ -20,8 +18,10 @@ from app.models import (
     user_by_username,
     user_from_session_key,
 )
-from app.ratelimits import rate_limit, wait_and_retry
-from app.types import utcnow
+from app.models.types import utcnow
+from app.web.forms import REPEAT_SUBMIT_INTERVAL, require_button_form
+from app.web.ratelimits import rate_limit, wait_and_retry
+from app.web.urls import safe_next_path
 
 # Checked when no account matches, so a missing account takes as long as a wrong password.
 _DUMMY_PASSWORD_HASH = generate_password_hash("no account has this password")

@@ -7,10 +7,10 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.errors import bp
-from app.expired_forms import refilled_form
 from app.extensions import db
-from app.gone import forget_deleted_user
-from app.ratelimits import describe_wait, seconds_until_reset
+from app.web.form_pages import refilled_form
+from app.web.ratelimits import describe_wait, seconds_until_reset
+from app.web.rows import forget_deleted_user
 
 # Each status in a person's words: the page heading, and what it means (shown under it). The
 # number and its standard name still appear, smaller, for whoever reports the problem.

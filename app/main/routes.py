@@ -16,13 +16,8 @@ from flask import (
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 
-from app.auth.forms import TAKEN_USERNAME_MESSAGE
-from app.auth.safe_next import safe_next_path
 from app.avatars import identicon_svg
-from app.expired_forms import refill_when_expired
 from app.extensions import db
-from app.forms import EmptyForm, require_button_form
-from app.lookups import user_or_404
 from app.main import bp
 from app.main.forms import EditProfileForm, PostForm
 from app.models import POSTS_NEWEST_FIRST, Post, User, profile_stats
@@ -33,10 +28,15 @@ from app.people import (
     follower_cards,
     following_cards,
 )
-from app.permissions import require_confirmed_email
 from app.postcards import explore_cards, profile_cards
-from app.ratelimits import rate_limit, wait_and_retry
 from app.timeline import home_timeline_page
+from app.web.account_fields import TAKEN_USERNAME_MESSAGE
+from app.web.form_pages import refill_when_expired
+from app.web.forms import EmptyForm, require_button_form
+from app.web.permissions import require_confirmed_email
+from app.web.ratelimits import rate_limit, wait_and_retry
+from app.web.rows import user_or_404
+from app.web.urls import safe_next_path
 
 AVATAR_SIZES = range(16, 513)
 

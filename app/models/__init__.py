@@ -19,9 +19,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
 from app.pagination import Keyset, decode_text, decode_time_id, encode_time_id
-from app.types import UTCDateTime, utcnow
-from app.urls import url_for_id
+from app.web.urls import url_for_id
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_]{3,32}$")
 POST_MAX_LENGTH = 140

@@ -2,7 +2,7 @@
 
 from wtforms import SubmitField
 
-from app.forms import ChirpForm, reason_field
+from app.web.forms import ChirpForm, reason_field
 
 
 class ReasonForm(ChirpForm):

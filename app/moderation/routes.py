@@ -12,11 +12,7 @@ import sqlalchemy.orm as so
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.auth.safe_next import safe_next_path
-from app.expired_forms import refill_when_expired
 from app.extensions import db
-from app.gone import gone_is_404, lock_and_reload
-from app.lookups import user_or_404
 from app.models import USERS_BY_NAME, Post, User
 from app.models.moderation import (
     REPORTS_OLDEST_FIRST,
@@ -25,11 +21,14 @@ from app.models.moderation import (
     record_action,
     suspended_users,
 )
+from app.models.types import utcnow
 from app.moderation import bp
 from app.moderation.forms import ReasonForm
 from app.pages import page_links, page_of
-from app.permissions import require_role
-from app.types import utcnow
+from app.web.form_pages import refill_when_expired
+from app.web.permissions import require_role
+from app.web.rows import gone_is_404, lock_and_reload, user_or_404
+from app.web.urls import safe_next_path
 
 POST_GONE = "That post does not exist."
 REPORT_GONE = "That report does not exist."

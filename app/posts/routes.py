@@ -6,15 +6,15 @@ from flask import Response, abort, flash, make_response, redirect, render_templa
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 
-from app.expired_forms import refill_when_expired
 from app.extensions import db
-from app.gone import forget_deleted_user, gone_is_404, lock_row
 from app.models import Post
 from app.models.moderation import Report, open_report_by, open_reports_on
-from app.permissions import require_confirmed_email
 from app.posts import bp
 from app.posts.forms import DeletePostForm, EditPostForm, ReportForm
-from app.ratelimits import rate_limit, wait_and_retry
+from app.web.form_pages import refill_when_expired
+from app.web.permissions import require_confirmed_email
+from app.web.ratelimits import rate_limit, wait_and_retry
+from app.web.rows import forget_deleted_user, gone_is_404, lock_row
 
 GONE = "That post does not exist or is no longer available."
 

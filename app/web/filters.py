@@ -1,10 +1,13 @@
-"""Web addresses and @mentions in user text become links; everything else stays escaped text."""
+"""Template filters: web addresses and @mentions in user text as links (everything else stays
+escaped text), and times in words."""
 
 import re
+from datetime import datetime
 
 from markupsafe import Markup, escape
 
-from app.urls import url_for_name
+from app.models.types import utcnow
+from app.web.urls import url_for_name
 
 # http(s) addresses up to the next space or character that can't be in one unescaped. What ends
 # a sentence (a full stop, a closing bracket...) is trimmed off below.
@@ -14,6 +17,14 @@ CLOSERS = {")": "(", "]": "["}
 # "@name" with a name an account can have, where a mention may start: not inside a word or an
 # email address ("bob@example.com"), and not the start of a longer word ("@alice" in "@aliceé").
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{3,32})(?![\w@])")
+_UNITS = (
+    (365 * 86400, "year"),
+    (30 * 86400, "month"),
+    (7 * 86400, "week"),
+    (86400, "day"),
+    (3600, "hour"),
+    (60, "minute"),
+)
 
 
 def _trim(url: str) -> str:
@@ -62,3 +73,21 @@ def _link_mentions(text: str) -> Markup:
         start = match.end()
     parts.append(escape(text[start:]))
     return Markup("").join(parts)
+
+
+def exact_time(when: datetime) -> str:
+    """The date and time in words, e.g. "26 November 2026, 07:30 UTC" (for tooltips and
+    screen readers, next to a relative time)."""
+    return f"{when.day} {when:%B %Y, %H:%M} UTC"
+
+
+def relative_time(when: datetime, now: datetime | None = None) -> str:
+    """Say how long ago ``when`` was, e.g. "5 minutes ago" or "just now"."""
+    seconds = int(((now or utcnow()) - when).total_seconds())
+    if seconds < 45:
+        return "just now"
+    for length, name in _UNITS:
+        if seconds >= length:
+            count = seconds // length
+            return f"{count} {name}{'' if count == 1 else 's'} ago"
+    return "1 minute ago"

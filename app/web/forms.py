@@ -7,8 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation
 
+from app.models import POST_MAX_LENGTH
 from app.models.moderation import REASON_MAX_LENGTH
-from app.text import has_control_characters
+from app.web.text import has_control_characters
 
 CONTROL_CHARACTER_MESSAGE = "Remove the invisible control characters from this field."
 # A form sent again this soon with what the first one already did is a double click: it gets the
@@ -33,6 +34,18 @@ def refuse_control_characters(form, field) -> None:
     multiline = isinstance(field, TextAreaField)
     if isinstance(field.data, str) and has_control_characters(field.data, multiline):
         raise StopValidation(CONTROL_CHARACTER_MESSAGE)
+
+
+def post_text_field(label: str) -> TextAreaField:
+    """The text of a post: new ones (the post box) and edits follow the same rules."""
+    return TextAreaField(
+        label,
+        filters=[strip_text],
+        validators=[
+            DataRequired(message="Write something first."),
+            Length(max=POST_MAX_LENGTH, message=f"Posts are at most {POST_MAX_LENGTH} characters."),
+        ],
+    )
 
 
 def reason_field(

@@ -1,4 +1,5 @@
-"""Rows another request changed or deleted while this one was working on them."""
+"""The rows a request works on: the one its URL names (or the 404 page), and rows another
+request changed or deleted while this one was working on them."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,7 +10,18 @@ from flask import abort
 from flask_login import current_user, logout_user
 
 from app.extensions import db
-from app.models import User
+from app.models import USERNAME_PATTERN, User, user_by_username
+
+
+def user_or_404(username: str) -> User:
+    """The user called ``username`` (any case), or a 404 page.
+
+    A name no account can have is refused before the database sees it (PostgreSQL rejects NUL).
+    """
+    user = user_by_username(username) if USERNAME_PATTERN.match(username) else None
+    if user is None:
+        abort(404, description=f"There is no user called {username}.")
+    return user
 
 
 @contextmanager

@@ -1,12 +1,13 @@
-"""URLs: the ``<id:...>`` route part, and links that a page builds once per post, at a fraction
-of ``url_for``'s cost."""
+"""URLs: the ``<id:...>`` route part, links that a page builds once per post (at a fraction of
+``url_for``'s cost), and the ``next`` pages a link may send people back to."""
 
 import re
+from urllib.parse import unquote, urlsplit
 
 from flask import g, request, url_for
 from werkzeug.routing import IntegerConverter
 
-from app.types import MAX_ID
+from app.models.types import MAX_ID
 
 # An id no row will have. Built into a URL, its digits show where the id goes.
 _MARK = str(9_007_199_254_740_881)
@@ -25,6 +26,28 @@ def this_page() -> str:
     """The path and query of the page being made: where its buttons and links to confirmation
     pages bring the user back to (``next=``) afterwards."""
     return request.full_path.rstrip("?")
+
+
+def safe_next_path(target: str | None) -> str | None:
+    """Return ``target`` if it is a path on this site, else None: a ``next`` parameter must not
+    send people to another site.
+
+    Browsers treat ``//host``, ``/\\host`` and ``http:host`` as other sites, and ignore tabs and
+    newlines inside URLs, so anything but a plain absolute path is refused (also once decoded).
+    """
+    if not target:
+        return None
+    for candidate in (target, unquote(target)):
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in candidate):
+            return None
+        if not candidate.startswith("/") or candidate.startswith(("//", "/\\")):
+            return None
+        if "\\" in candidate:
+            return None
+        parts = urlsplit(candidate)
+        if parts.scheme or parts.netloc:
+            return None
+    return target
 
 
 def url_for_id(endpoint: str, name: str, value: int, **values) -> str:
