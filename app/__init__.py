@@ -69,7 +69,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters, functions and constants the templates share."""
-    from app import postcards
+    from app.listings import posts as postcards
     from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
     from app.models.types import utcnow
     from app.web.filters import exact_time, link_text, relative_time

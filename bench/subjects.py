@@ -8,9 +8,9 @@ from functools import partial
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.listings.keyset import keyset_page
+from app.listings.timeline import home_timeline_page
 from app.models import POSTS_NEWEST_FIRST, Post, User, followers, user_by_username
-from app.pagination import keyset_page
-from app.timeline import home_timeline_page
 
 RARE_READER = "bench_rare_reader"
 DEEP_PAGES = 40

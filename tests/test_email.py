@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 import trustme
 
-from app.email import send_email
+from app.mail.sending import send_email
 from tests.smtp import LoopbackSMTP, Mailbox
 
 

@@ -3,6 +3,8 @@
 import pytest
 import sqlalchemy as sa
 
+from app.listings.keyset import keyset_page
+from app.listings.posts import explore_cards
 from app.models import POSTS_NEWEST_FIRST, user_roles
 from app.models.moderation import (
     AuditLog,
@@ -15,8 +17,6 @@ from app.models.moderation import (
     staff_members,
 )
 from app.models.types import utcnow
-from app.pagination import keyset_page
-from app.postcards import explore_cards
 from app.web.permissions import require_role
 
 

@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from flask_login import login_user
 from markupsafe import Markup
 
-from app import postcards
+from app.listings import posts as postcards
+from app.listings.keyset import keyset_page
+from app.listings.posts import CardCache, PostCard, explore_cards, profile_cards, render_card
 from app.models import POSTS_NEWEST_FIRST, Post, visible_to
 from app.models.types import utcnow
-from app.pagination import keyset_page
-from app.postcards import CardCache, PostCard, explore_cards, profile_cards, render_card
 from app.web.permissions import AnonymousUser
 
 

@@ -10,9 +10,8 @@ from functools import partial
 import pytest
 import sqlalchemy as sa
 
-from app.models import POSTS_NEWEST_FIRST, profile_stats
-from app.pagination import keyset_page
-from app.people import (
+from app.listings.keyset import keyset_page
+from app.listings.people import (
     FOLLOWERS_NEWEST_FIRST,
     FOLLOWING_NEWEST_FIRST,
     PEOPLE_BY_NAME,
@@ -20,8 +19,9 @@ from app.people import (
     follower_cards,
     following_cards,
 )
-from app.postcards import explore_cards, profile_cards
-from app.timeline import home_timeline_page
+from app.listings.posts import explore_cards, profile_cards
+from app.listings.timeline import home_timeline_page
+from app.models import POSTS_NEWEST_FIRST, profile_stats
 from tests.conftest import TEST_DATABASE_URL
 
 pytestmark = pytest.mark.skipif(

@@ -7,11 +7,11 @@ from functools import partial
 import pytest
 import sqlalchemy as sa
 
-from app import timeline
+from app.listings import timeline
+from app.listings.keyset import encode_time_id, keyset_page
+from app.listings.posts import PostCard
+from app.listings.timeline import home_timeline_page
 from app.models import POSTS_NEWEST_FIRST, Post, User, followers
-from app.pagination import encode_time_id, keyset_page
-from app.postcards import PostCard
-from app.timeline import home_timeline_page
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import (
+    Blueprint,
     Response,
     current_app,
     flash,
@@ -15,14 +16,6 @@ from flask import (
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.account import bp, tokens
-from app.account.emails import (
-    send_email_change,
-    send_email_changed_notice,
-    send_email_confirmation,
-    send_password_changed_notice,
-    send_password_reset,
-)
 from app.account.export import export_json
 from app.account.forms import (
     ChangeEmailForm,
@@ -33,10 +26,20 @@ from app.account.forms import (
 )
 from app.account.limits import from_config, per_account, per_address_asked
 from app.extensions import db, limiter
+from app.mail import tokens
+from app.mail.account_emails import (
+    send_email_change,
+    send_email_changed_notice,
+    send_email_confirmation,
+    send_password_changed_notice,
+    send_password_reset,
+)
 from app.models import User, normalize_email, user_by_email
 from app.models.types import utcnow
 from app.web.forms import EmptyForm, require_button_form
 from app.web.ratelimits import wait_and_retry
+
+bp = Blueprint("account", __name__, template_folder="templates")
 
 NOT_SENT = "We could not send the email just now. Please try again in a few minutes."
 

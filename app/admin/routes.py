@@ -2,16 +2,17 @@
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from app.admin import bp
 from app.admin.forms import RoleForm
 from app.extensions import db
+from app.listings.pages import page_links, page_of
 from app.models.moderation import AUDIT_NEWEST_FIRST, audit_entries, record_action, staff_members
-from app.pages import page_links, page_of
 from app.web.form_pages import refill_when_expired
 from app.web.permissions import require_role
+
+bp = Blueprint("admin", __name__, template_folder="templates")
 
 
 def change_role(form: RoleForm) -> str | None:

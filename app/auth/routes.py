@@ -1,15 +1,23 @@
 """Views for registering and logging in and out."""
 
 import sqlalchemy as sa
-from flask import Response, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.account.emails import send_email_confirmation
-from app.auth import bp
 from app.auth.forms import LoginForm, RegistrationForm
 from app.extensions import db, login_manager
+from app.mail.account_emails import send_email_confirmation
 from app.models import (
     USERNAME_PATTERN,
     User,
@@ -22,6 +30,8 @@ from app.models.types import utcnow
 from app.web.forms import REPEAT_SUBMIT_INTERVAL, require_button_form
 from app.web.ratelimits import rate_limit, wait_and_retry
 from app.web.urls import safe_next_path
+
+bp = Blueprint("auth", __name__, template_folder="templates")
 
 # Checked when no account matches, so a missing account takes as long as a wrong password.
 _DUMMY_PASSWORD_HASH = generate_password_hash("no account has this password")

@@ -2,15 +2,16 @@
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app.errors import bp
 from app.extensions import db
 from app.web.form_pages import refilled_form
 from app.web.ratelimits import describe_wait, seconds_until_reset
 from app.web.rows import forget_deleted_user
+
+bp = Blueprint("errors", __name__, template_folder="templates")
 
 # Each status in a person's words: the page heading, and what it means (shown under it). The
 # number and its standard name still appear, smaller, for whoever reports the problem.

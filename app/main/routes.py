@@ -4,6 +4,7 @@ from functools import partial
 
 import sqlalchemy as sa
 from flask import (
+    Blueprint,
     Response,
     abort,
     flash,
@@ -16,20 +17,19 @@ from flask import (
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 
-from app.avatars import identicon_svg
 from app.extensions import db
-from app.main import bp
-from app.main.forms import EditProfileForm, PostForm
-from app.models import POSTS_NEWEST_FIRST, Post, User, profile_stats
-from app.pages import page_links, page_of
-from app.people import (
+from app.listings.pages import page_links, page_of
+from app.listings.people import (
     FOLLOWERS_NEWEST_FIRST,
     FOLLOWING_NEWEST_FIRST,
     follower_cards,
     following_cards,
 )
-from app.postcards import explore_cards, profile_cards
-from app.timeline import home_timeline_page
+from app.listings.posts import explore_cards, profile_cards
+from app.listings.timeline import home_timeline_page
+from app.main.avatars import identicon_svg
+from app.main.forms import EditProfileForm, PostForm
+from app.models import POSTS_NEWEST_FIRST, Post, User, profile_stats
 from app.web.account_fields import TAKEN_USERNAME_MESSAGE
 from app.web.form_pages import refill_when_expired
 from app.web.forms import EmptyForm, require_button_form
@@ -37,6 +37,8 @@ from app.web.permissions import require_confirmed_email
 from app.web.ratelimits import rate_limit, wait_and_retry
 from app.web.rows import user_or_404
 from app.web.urls import safe_next_path
+
+bp = Blueprint("main", __name__, template_folder="templates")
 
 AVATAR_SIZES = range(16, 513)
 

@@ -19,8 +19,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
+from app.listings.keyset import Keyset, decode_text, decode_time_id, encode_time_id
 from app.models.types import UTCDateTime, utcnow
-from app.pagination import Keyset, decode_text, decode_time_id, encode_time_id
 from app.web.urls import url_for_id
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_]{3,32}$")

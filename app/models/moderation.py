@@ -8,9 +8,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
+from app.listings.keyset import Keyset, decode_time_id, encode_time_id
 from app.models import Post, User, insert_new, user_roles
 from app.models.types import UTCDateTime, utcnow
-from app.pagination import Keyset, decode_time_id, encode_time_id
 
 REASON_MAX_LENGTH = 500
 

@@ -9,10 +9,11 @@ from functools import partial
 from typing import NamedTuple
 
 import sqlalchemy.orm as so
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.extensions import db
+from app.listings.pages import page_links, page_of
 from app.models import USERS_BY_NAME, Post, User
 from app.models.moderation import (
     REPORTS_OLDEST_FIRST,
@@ -22,13 +23,13 @@ from app.models.moderation import (
     suspended_users,
 )
 from app.models.types import utcnow
-from app.moderation import bp
 from app.moderation.forms import ReasonForm
-from app.pages import page_links, page_of
 from app.web.form_pages import refill_when_expired
 from app.web.permissions import require_role
 from app.web.rows import gone_is_404, lock_and_reload, user_or_404
 from app.web.urls import safe_next_path
+
+bp = Blueprint("moderation", __name__, template_folder="templates")
 
 POST_GONE = "That post does not exist."
 REPORT_GONE = "That report does not exist."

@@ -2,19 +2,30 @@
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.models import Post
 from app.models.moderation import Report, open_report_by, open_reports_on
-from app.posts import bp
 from app.posts.forms import DeletePostForm, EditPostForm, ReportForm
 from app.web.form_pages import refill_when_expired
 from app.web.permissions import require_confirmed_email
 from app.web.ratelimits import rate_limit, wait_and_retry
 from app.web.rows import forget_deleted_user, gone_is_404, lock_row
+
+bp = Blueprint("posts", __name__, template_folder="templates")
 
 GONE = "That post does not exist or is no longer available."
 

@@ -1,12 +1,13 @@
 """The people search page."""
 
-from flask import render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.pages import page_links, page_of
-from app.people import PEOPLE_BY_NAME, cards_named_like
-from app.search import bp
+from app.listings.pages import page_links, page_of
+from app.listings.people import PEOPLE_BY_NAME, cards_named_like
 from app.search.forms import PeopleSearchForm
+
+bp = Blueprint("search", __name__, template_folder="templates")
 
 
 @bp.route("/search")

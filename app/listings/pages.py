@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import current_app, request, url_for
 from werkzeug.exceptions import BadRequest
 
-from app.pagination import BadCursor, Keyset, Page, PageQuery, keyset_page
+from app.listings.keyset import BadCursor, Keyset, Page, PageQuery, keyset_page
 
 
 def page_of(stmt: sa.Select | PageQuery, keyset: Keyset, first_page: str | None = None) -> Page:

@@ -14,6 +14,7 @@ from functools import cache
 
 import sqlalchemy as sa
 
+from app.listings.posts import PostCard, card_select
 from app.models import (
     POSTS_NEWEST_FIRST,
     Post,
@@ -23,7 +24,6 @@ from app.models import (
     timeline_authors_of,
 )
 from app.models.types import UTCDateTime
-from app.postcards import PostCard, card_select
 
 RECENT_WINDOW_PAGES = 10
 """How many pages' worth of the newest posts site-wide the home timeline looks at first.

@@ -2,8 +2,8 @@
 
 from flask import url_for
 
-from app.account import tokens
-from app.email import send_email
+from app.mail import tokens
+from app.mail.sending import send_email
 from app.models import User
 
 

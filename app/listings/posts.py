@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from flask import Flask, current_app, request
 from markupsafe import Markup
 
-from app.bundles import TupleBundle
+from app.listings.bundles import TupleBundle
+from app.listings.keyset import PageQuery, PreparedListing
 from app.models import POSTS_NEWEST_FIRST, Post, User, post_visible_to
 from app.models.types import utcnow
-from app.pagination import PageQuery, PreparedListing
 from app.web.filters import relative_time
 
 if TYPE_CHECKING:

@@ -15,9 +15,8 @@ from typing import NamedTuple
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.bundles import TupleBundle
-from app.models import User, followers
-from app.pagination import (
+from app.listings.bundles import TupleBundle
+from app.listings.keyset import (
     Keyset,
     PageQuery,
     PreparedListing,
@@ -25,6 +24,7 @@ from app.pagination import (
     decode_time_id,
     encode_time_id,
 )
+from app.models import User, followers
 from app.web.urls import url_for_id
 
 
