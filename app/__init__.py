@@ -4,9 +4,8 @@ import os
 
 from flask import Flask
 
-from app import postgres as _postgres  # noqa: F401  (registers the PostgreSQL connection settings)
-from app import sqlite as _sqlite  # noqa: F401  (registers the SQLite connection settings)
 from app.commands import register_commands
+from app.database import configure_connections
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.web.deployment import configure_deployment
 from app.web.permissions import AnonymousUser
@@ -32,6 +31,8 @@ def create_app(config_class: type = Config) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Bind the shared extension objects to ``app``."""
     db.init_app(app)
+    with app.app_context():
+        configure_connections(db.engine)
     migrate.init_app(app, db)
     login_manager.init_app(app)
     login_manager.anonymous_user = AnonymousUser

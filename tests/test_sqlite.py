@@ -1,6 +1,7 @@
 """SQLite as a multi-process web server needs it (runs in both passes: SQLite is always there)."""
 
 import pytest
+import sqlalchemy as sa
 
 from app import create_app
 from app.extensions import db
@@ -36,3 +37,12 @@ def test_every_connection_gets_the_server_settings(file_engine):
                 name: connection.exec_driver_sql(f"PRAGMA {name}").scalar() for name in EXPECTED
             }
             assert settings == EXPECTED
+
+
+def test_other_engines_keep_the_driver_defaults(file_engine, tmp_path):
+    """The settings belong to the app's engine, not to every engine in the process."""
+    other = sa.create_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    with other.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 0
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "delete"
+    other.dispose()
