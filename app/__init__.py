@@ -74,7 +74,7 @@ def register_template_helpers(app: Flask) -> None:
     from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
     from app.models.types import utcnow
     from app.web.filters import exact_time, link_text, relative_time
-    from app.web.urls import this_page, url_for_id, url_for_name
+    from app.web.urls import avatar_url, this_page, url_for_id, url_for_name
 
     app.add_template_filter(relative_time, "relative_time")
     app.add_template_filter(exact_time, "exact_time")
@@ -82,6 +82,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(url_for_id)
     app.add_template_global(url_for_name)
     app.add_template_global(this_page)
+    app.add_template_global(avatar_url)
     postcards.init_app(app)
     app.jinja_env.globals.update(
         POST_MAX_LENGTH=POST_MAX_LENGTH, ABOUT_ME_MAX_LENGTH=ABOUT_ME_MAX_LENGTH, utcnow=utcnow

@@ -18,9 +18,10 @@ from flask import Flask, g, render_template
 
 from app.extensions import db
 from app.listings.keyset import keyset_page
+from app.listings.posts import POSTS_NEWEST_FIRST
 from app.listings.timeline import home_timeline_page
 from app.main.forms import PostForm
-from app.models import POSTS_NEWEST_FIRST, user_by_username
+from app.models import user_by_username
 from bench.load import Load, fetch, gunicorn, login, run_wrk
 from bench.run import app_for
 from bench.seed import SIZES, prepare

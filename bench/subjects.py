@@ -9,8 +9,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.listings.keyset import keyset_page
+from app.listings.posts import POSTS_NEWEST_FIRST
 from app.listings.timeline import home_timeline_page
-from app.models import POSTS_NEWEST_FIRST, Post, User, followers, user_by_username
+from app.models import Post, User, followers, user_by_username
 
 RARE_READER = "bench_rare_reader"
 DEEP_PAGES = 40

@@ -5,8 +5,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.models import user_roles
-from app.models.moderation import AuditLog, record_action, role_named
+from app.models import AuditLog, record_action, role_named, user_roles
 from app.models.types import utcnow
 
 

@@ -7,8 +7,7 @@ logs them back in: the page they had open was made for the old session.
 import pytest
 import sqlalchemy as sa
 
-from app.models import Post
-from app.models.moderation import Report
+from app.models import Post, Report
 from app.web.form_pages import EXPIRED_MESSAGE
 from tests.conftest import csrf_token_from
 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from app.models import Post, User, followers, profile_stats, user_by_email, user_by_username
 from app.models.types import utcnow
+from app.web.urls import avatar_url
 
 
 def test_password_hashing(alice):
@@ -22,7 +23,7 @@ def test_user_without_password_cannot_log_in(db):
 
 def test_avatar_is_served_by_this_site(app, alice):
     with app.test_request_context():
-        url = alice.avatar(64)
+        url = avatar_url(alice.id, 64)
     assert url == f"/avatar/{alice.id}/64.svg"
 
 

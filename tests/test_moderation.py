@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from app.models.moderation import AuditLog, Report
+from app.models import AuditLog, Report
 from app.models.types import utcnow
 
 

@@ -4,9 +4,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.listings.keyset import keyset_page
-from app.listings.posts import explore_cards
-from app.models import POSTS_NEWEST_FIRST, user_roles
-from app.models.moderation import (
+from app.listings.posts import POSTS_NEWEST_FIRST, explore_cards
+from app.models import (
     AuditLog,
     Report,
     Role,
@@ -15,6 +14,7 @@ from app.models.moderation import (
     resolve_reports,
     role_named,
     staff_members,
+    user_roles,
 )
 from app.models.types import utcnow
 from app.web.permissions import require_role

@@ -7,8 +7,7 @@ use their own posts and report others'; moderators also moderate; admins also ma
 import pytest
 import sqlalchemy as sa
 
-from app.models import Post, User, user_by_username
-from app.models.moderation import AuditLog, Report
+from app.models import AuditLog, Post, Report, User, user_by_username
 from app.models.types import utcnow
 from tests.conftest import PERSONAS
 

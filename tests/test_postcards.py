@@ -15,8 +15,15 @@ from markupsafe import Markup
 
 from app.listings import posts as postcards
 from app.listings.keyset import keyset_page
-from app.listings.posts import CardCache, PostCard, explore_cards, profile_cards, render_card
-from app.models import POSTS_NEWEST_FIRST, Post, visible_to
+from app.listings.posts import (
+    POSTS_NEWEST_FIRST,
+    CardCache,
+    PostCard,
+    explore_cards,
+    profile_cards,
+    render_card,
+)
+from app.models import Post, visible_to
 from app.models.types import utcnow
 from app.web.permissions import AnonymousUser
 

@@ -5,8 +5,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from app.models import POST_MAX_LENGTH, Post
-from app.models.moderation import Report
+from app.models import POST_MAX_LENGTH, Post, Report
 
 EARLIER = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 

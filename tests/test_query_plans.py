@@ -19,9 +19,9 @@ from app.listings.people import (
     follower_cards,
     following_cards,
 )
-from app.listings.posts import explore_cards, profile_cards
+from app.listings.posts import POSTS_NEWEST_FIRST, explore_cards, profile_cards
 from app.listings.timeline import home_timeline_page
-from app.models import POSTS_NEWEST_FIRST, profile_stats
+from app.models import profile_stats
 from tests.conftest import TEST_DATABASE_URL
 
 pytestmark = pytest.mark.skipif(

@@ -12,8 +12,7 @@ import sqlalchemy as sa
 from flask import request
 
 from app.extensions import db
-from app.models import Post, User
-from app.models.moderation import AuditLog, Report
+from app.models import AuditLog, Post, Report, User
 from app.models.types import utcnow
 from app.moderation.forms import ReasonForm
 from app.posts.forms import DeletePostForm, EditPostForm, ReportForm

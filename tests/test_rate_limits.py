@@ -4,8 +4,7 @@ import pytest
 import sqlalchemy as sa
 from limits import parse_many
 
-from app.models import Post, User
-from app.models.moderation import Report
+from app.models import Post, Report, User
 from app.web.ratelimits import describe_wait
 from config import Config
 from tests.conftest import PASSWORD, FormClient, refused_form_page

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from app.listings import timeline
 from app.listings.keyset import encode_time_id, keyset_page
-from app.listings.posts import PostCard
+from app.listings.posts import POSTS_NEWEST_FIRST, PostCard
 from app.listings.timeline import home_timeline_page
-from app.models import POSTS_NEWEST_FIRST, Post, User, followers
+from app.models import Post, User, followers
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 

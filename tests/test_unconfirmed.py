@@ -4,8 +4,7 @@ follow or report; every refused button says why and offers the confirmation link
 import pytest
 import sqlalchemy as sa
 
-from app.models import followers, user_by_username
-from app.models.moderation import AuditLog, Report
+from app.models import AuditLog, Report, followers, user_by_username
 from app.models.types import utcnow
 
 RESEND = 'action="/account/resend-confirmation"'

@@ -3,8 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from app.models import User, user_by_username
-from app.models.moderation import AuditLog
+from app.models import AuditLog, User, user_by_username
 
 PASSWORD_INPUT = "a fine password\na fine password\n"
 

@@ -7,8 +7,9 @@ from flask_login import current_user
 
 from app.admin.forms import RoleForm
 from app.extensions import db
+from app.listings.moderation import AUDIT_NEWEST_FIRST, audit_entries
 from app.listings.pages import page_links, page_of
-from app.models.moderation import AUDIT_NEWEST_FIRST, audit_entries, record_action, staff_members
+from app.models import record_action, staff_members
 from app.web.form_pages import refill_when_expired
 from app.web.permissions import require_role
 

@@ -7,8 +7,14 @@ from email_validator import EmailNotValidError, validate_email
 from flask.cli import AppGroup
 
 from app.extensions import db
-from app.models import USERNAME_PATTERN, User, user_by_email, user_by_username
-from app.models.moderation import ROLE_NAMES, record_action
+from app.models import (
+    ROLE_NAMES,
+    USERNAME_PATTERN,
+    User,
+    record_action,
+    user_by_email,
+    user_by_username,
+)
 from app.models.types import utcnow
 from app.web.account_fields import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, is_reserved_username
 

@@ -25,7 +25,6 @@ from app.listings.keyset import (
     encode_time_id,
 )
 from app.models import User, followers
-from app.web.urls import url_for_id
 
 
 class PersonCard(NamedTuple):
@@ -35,10 +34,6 @@ class PersonCard(NamedTuple):
     username: str
     followed_at: datetime | None  # None outside follower and following lists
     viewer_follows: bool  # whether the person reading the list follows them
-
-    def avatar(self, size: int = 64) -> str:
-        """URL of their identicon, like :meth:`User.avatar`."""
-        return url_for_id("main.avatar", "user_id", self.id, size=size)
 
 
 _USER_ID = sa.bindparam("user_id", type_=sa.Integer)

@@ -17,13 +17,20 @@ from flask import Flask, current_app, request
 from markupsafe import Markup
 
 from app.listings.bundles import TupleBundle
-from app.listings.keyset import PageQuery, PreparedListing
-from app.models import POSTS_NEWEST_FIRST, Post, User, post_visible_to
+from app.listings.keyset import Keyset, PageQuery, PreparedListing, decode_time_id, encode_time_id
+from app.models import Post, User, post_visible_to
 from app.models.types import utcnow
 from app.web.filters import relative_time
 
 if TYPE_CHECKING:
     from app.web.permissions import AnonymousUser
+
+POSTS_NEWEST_FIRST = Keyset(
+    columns=(Post.timestamp, Post.id),
+    descending=True,
+    encode=lambda post: encode_time_id(post.timestamp, post.id),
+    decode=decode_time_id,
+)
 
 
 class PostCard(NamedTuple):

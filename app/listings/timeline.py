@@ -14,15 +14,8 @@ from functools import cache
 
 import sqlalchemy as sa
 
-from app.listings.posts import PostCard, card_select
-from app.models import (
-    POSTS_NEWEST_FIRST,
-    Post,
-    User,
-    on_timeline_of,
-    post_visible_to,
-    timeline_authors_of,
-)
+from app.listings.posts import POSTS_NEWEST_FIRST, PostCard, card_select
+from app.models import Post, User, on_timeline_of, post_visible_to, timeline_authors_of
 from app.models.types import UTCDateTime
 
 RECENT_WINDOW_PAGES = 10

@@ -25,11 +25,11 @@ from app.listings.people import (
     follower_cards,
     following_cards,
 )
-from app.listings.posts import explore_cards, profile_cards
+from app.listings.posts import POSTS_NEWEST_FIRST, explore_cards, profile_cards
 from app.listings.timeline import home_timeline_page
 from app.main.avatars import identicon_svg
 from app.main.forms import EditProfileForm, PostForm
-from app.models import POSTS_NEWEST_FIRST, Post, User, profile_stats
+from app.models import Post, User, profile_stats
 from app.web.account_fields import TAKEN_USERNAME_MESSAGE
 from app.web.form_pages import refill_when_expired
 from app.web.forms import EmptyForm, require_button_form

@@ -13,15 +13,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from app.extensions import db
-from app.listings.pages import page_links, page_of
-from app.models import USERS_BY_NAME, Post, User
-from app.models.moderation import (
+from app.listings.moderation import (
     REPORTS_OLDEST_FIRST,
-    Report,
+    USERS_BY_NAME,
     open_reports,
-    record_action,
     suspended_users,
 )
+from app.listings.pages import page_links, page_of
+from app.models import Post, Report, User, record_action
 from app.models.types import utcnow
 from app.moderation.forms import ReasonForm
 from app.web.form_pages import refill_when_expired

@@ -17,8 +17,7 @@ from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 
 from app.extensions import db
-from app.models import Post
-from app.models.moderation import Report, open_report_by, open_reports_on
+from app.models import Post, Report, open_report_by, open_reports_on
 from app.posts.forms import DeletePostForm, EditPostForm, ReportForm
 from app.web.form_pages import refill_when_expired
 from app.web.permissions import require_confirmed_email

@@ -7,8 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation
 
-from app.models import POST_MAX_LENGTH
-from app.models.moderation import REASON_MAX_LENGTH
+from app.models import POST_MAX_LENGTH, REASON_MAX_LENGTH
 from app.web.text import has_control_characters
 
 CONTROL_CHARACTER_MESSAGE = "Remove the invisible control characters from this field."

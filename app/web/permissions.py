@@ -8,7 +8,7 @@ from flask_login import AnonymousUserMixin, current_user
 from werkzeug.exceptions import Forbidden
 
 from app.extensions import login_manager
-from app.models.moderation import ROLE_NAMES
+from app.models import ROLE_NAMES
 
 
 class AnonymousUser(AnonymousUserMixin):

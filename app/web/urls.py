@@ -65,6 +65,11 @@ def url_for_id(endpoint: str, name: str, value: int, **values) -> str:
     return f"{parts[0]}{int(value)}{parts[1]}"
 
 
+def avatar_url(user_id: int, size: int = 64) -> str:
+    """URL of the identicon of the user ``user_id``, served by this site (a template global)."""
+    return url_for_id("main.avatar", "user_id", user_id, size=size)
+
+
 def url_for_name(endpoint: str, name: str, username: str, **values) -> str:
     """Like :func:`url_for_id`, for a part that is a username (a list of people links each).
 

@@ -22,8 +22,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from app import create_app
 from app.extensions import db
-from app.models import Post, User
-from app.models.moderation import Report, record_action
+from app.models import Post, Report, User, record_action
 from app.models.types import utcnow
 from tests.conftest import PASSWORD, TEST_DATABASE_URL, TestConfig, empty_all_tables
 from tests.e2e.helpers import DESKTOP, SCREENSHOTS
