@@ -70,7 +70,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters, functions and constants the templates share."""
-    from app.listings import posts as postcards
+    from app.listings import cards
     from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
     from app.models.types import utcnow
     from app.web.filters import exact_time, link_text, relative_time
@@ -83,7 +83,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(url_for_name)
     app.add_template_global(this_page)
     app.add_template_global(avatar_url)
-    postcards.init_app(app)
+    cards.init_app(app)
     app.jinja_env.globals.update(
         POST_MAX_LENGTH=POST_MAX_LENGTH, ABOUT_ME_MAX_LENGTH=ABOUT_ME_MAX_LENGTH, utcnow=utcnow
     )

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.listings.keyset import keyset_page
-from app.listings.posts import POSTS_NEWEST_FIRST
-from app.listings.timeline import home_timeline_page
+from app.listings.timeline import home_timeline
 from app.models import Post, User, followers, user_by_username
 
 RARE_READER = "bench_rare_reader"
@@ -81,9 +79,7 @@ def bench_pages(per_page: int) -> list[BenchPage]:
     page, deep = None, 0
     while deep < DEEP_PAGES and (page is None or page.next_cursor):
         after = page.next_cursor if page else None
-        page = keyset_page(
-            partial(home_timeline_page, reader), POSTS_NEWEST_FIRST, per_page, after=after
-        )
+        page = keyset_page(home_timeline(reader), per_page, after=after)
         deep += 1
     return [
         # The floor: the framework alone, no database at all. Logged in, Flask-Login also

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.listings.keyset import keyset_page
-from app.listings.posts import POSTS_NEWEST_FIRST, explore_cards
+from app.listings.posts import explore_cards
 from app.models import (
     AuditLog,
     Report,
@@ -53,9 +53,7 @@ def test_listings_leave_out_hidden_posts_and_suspended_authors(db, timeline):
 
 def test_explore_query_takes_the_viewer(db, timeline):
     def explore_bodies(viewer=None):
-        return [
-            card.body for card in keyset_page(explore_cards(viewer), POSTS_NEWEST_FIRST, 10).items
-        ]
+        return [card.body for card in keyset_page(explore_cards(viewer), 10).items]
 
     assert explore_bodies() == ["by alice"]
     assert set(explore_bodies(timeline["bob"])) == {"by alice", "by bob"}

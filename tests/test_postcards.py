@@ -13,16 +13,10 @@ import sqlalchemy as sa
 from flask_login import login_user
 from markupsafe import Markup
 
-from app.listings import posts as postcards
+from app.listings import cards as card_rendering
+from app.listings.cards import CardCache, render_card
 from app.listings.keyset import keyset_page
-from app.listings.posts import (
-    POSTS_NEWEST_FIRST,
-    CardCache,
-    PostCard,
-    explore_cards,
-    profile_cards,
-    render_card,
-)
+from app.listings.posts import PostCard, explore_cards, profile_cards
 from app.models import Post, visible_to
 from app.models.types import utcnow
 from app.web.permissions import AnonymousUser
@@ -38,13 +32,13 @@ def card_html(html: str, post_id: int) -> str:
 def rendered(app, monkeypatch):
     """Counts calls of the card macro, which the cache saves."""
     calls = []
-    real = postcards.render_card
+    real = card_rendering.render_card
 
     def counting(card, viewer, **options):
         calls.append(card.id)
         return real(card, viewer, **options)
 
-    monkeypatch.setattr(postcards, "render_card", counting)
+    monkeypatch.setattr(card_rendering, "render_card", counting)
     return calls
 
 
@@ -110,7 +104,7 @@ def test_the_relative_time_moves_on(app, alice, bob, make_post, monkeypatch):
     with app.test_request_context("/"):
         assert "5 minutes ago" in cache.render([card], bob)
         later = utcnow() + timedelta(hours=2)
-        monkeypatch.setattr(postcards, "utcnow", lambda: later)
+        monkeypatch.setattr(card_rendering, "utcnow", lambda: later)
         assert "2 hours ago" in cache.render([card], bob)
 
 
@@ -159,14 +153,14 @@ def test_moderators_get_hide_links_back_to_the_page(client, login, alice, make_p
 
 def walk(source, per_page: int = 3) -> tuple[list[int], list[int]]:
     """Post ids of every page forward, then of every page back from the last one."""
-    forward, page = [], keyset_page(source, POSTS_NEWEST_FIRST, per_page)
+    forward, page = [], keyset_page(source, per_page)
     forward += [card.id for card in page.items]
     while page.next_cursor:
-        page = keyset_page(source, POSTS_NEWEST_FIRST, per_page, after=page.next_cursor)
+        page = keyset_page(source, per_page, after=page.next_cursor)
         forward += [card.id for card in page.items]
     backward = [card.id for card in page.items]
     while page.prev_cursor:
-        page = keyset_page(source, POSTS_NEWEST_FIRST, per_page, before=page.prev_cursor)
+        page = keyset_page(source, per_page, before=page.prev_cursor)
         backward = [card.id for card in page.items] + backward
     return forward, backward
 

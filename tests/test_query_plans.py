@@ -5,7 +5,6 @@ PostgreSQL chooses plans by table statistics, so its plans are checked by the be
 """
 
 import re
-from functools import partial
 
 import pytest
 import sqlalchemy as sa
@@ -14,13 +13,12 @@ from app.listings.keyset import keyset_page
 from app.listings.people import (
     FOLLOWERS_NEWEST_FIRST,
     FOLLOWING_NEWEST_FIRST,
-    PEOPLE_BY_NAME,
     cards_named_like,
     follower_cards,
     following_cards,
 )
-from app.listings.posts import POSTS_NEWEST_FIRST, explore_cards, profile_cards
-from app.listings.timeline import home_timeline_page
+from app.listings.posts import explore_cards, profile_cards
+from app.listings.timeline import home_timeline
 from app.models import profile_stats
 from tests.conftest import TEST_DATABASE_URL
 
@@ -82,10 +80,8 @@ def assert_index_only(plans: list[str], *indexes: str) -> None:
 
 def test_explore_walks_the_timestamp_index_backwards(db, alice, make_post):
     make_post(alice)
-    page = keyset_page(explore_cards(), POSTS_NEWEST_FIRST, 3)
-    plans = plans_of(
-        db, lambda: keyset_page(explore_cards(), POSTS_NEWEST_FIRST, 3, after=page.next_cursor)
-    )
+    page = keyset_page(explore_cards(), 3)
+    plans = plans_of(db, lambda: keyset_page(explore_cards(), 3, after=page.next_cursor))
     assert_index_only(plans, TIME_INDEX)
     assert "TEMP B-TREE" not in plans[0]
 
@@ -99,7 +95,7 @@ def test_profile_posts_and_counts_use_indexes(db, alice, bob, make_post):
     plans = plans_of(
         db,
         lambda: (
-            keyset_page(profile_cards(alice), POSTS_NEWEST_FIRST, 3),
+            keyset_page(profile_cards(alice), 3),
             alice.posts_count(),
             alice.followers_count(),
             alice.following_count(),
@@ -117,11 +113,9 @@ def test_home_timeline_reads_only_index_ranges(db, alice, bob, make_post):
     alice.follow(bob)
     make_post(bob)
     db.session.commit()
-    timeline = partial(home_timeline_page, alice)
-    for after in (None, keyset_page(timeline, POSTS_NEWEST_FIRST, 1).next_cursor):
-        plans = plans_of(
-            db, lambda after=after: keyset_page(timeline, POSTS_NEWEST_FIRST, 1, after=after)
-        )
+    timeline = home_timeline(alice)
+    for after in (None, keyset_page(timeline, 1).next_cursor):
+        plans = plans_of(db, lambda after=after: keyset_page(timeline, 1, after=after))
         assert_index_only(plans, TIME_INDEX, "ix_post_user_id_timestamp_id_hidden_at")
 
 
@@ -132,14 +126,12 @@ def test_home_timeline_window_stops_at_the_page_without_sorting(db, alice, bob, 
     for n in range(3):
         make_post(bob, f"post {n}")
     db.session.commit()
-    timeline = partial(home_timeline_page, alice)
-    cursor = keyset_page(timeline, POSTS_NEWEST_FIRST, 1).next_cursor
+    timeline = home_timeline(alice)
+    cursor = keyset_page(timeline, 1).next_cursor
     for after, before in ((None, None), (cursor, None), (None, cursor)):
         (*_, (sql, params)) = statements_of(
             db,
-            lambda after=after, before=before: keyset_page(
-                timeline, POSTS_NEWEST_FIRST, 1, after=after, before=before
-            ),
+            lambda after=after, before=before: keyset_page(timeline, 1, after=after, before=before),
         )
         hits = subtree(plan_rows(db, sql, params), "MATERIALIZE hits")
         (scan,) = [detail for detail in hits if "recent_post" in detail]
@@ -167,12 +159,13 @@ def test_follow_lists_read_a_range_of_their_index_without_sorting(
         carol.follow(alice)
         alice.follow(carol)
     db.session.commit()
-    cursor = keyset_page(listing(alice, bob), keyset, 1).next_cursor
+    assert listing(alice, bob).keyset is keyset
+    cursor = keyset_page(listing(alice, bob), 1).next_cursor
     for after, before in ((None, None), (cursor, None), (None, cursor)):
         plans = plans_of(
             db,
             lambda after=after, before=before: keyset_page(
-                listing(alice, bob), keyset, 1, after=after, before=before
+                listing(alice, bob), 1, after=after, before=before
             ),
         )
         assert_index_only(plans, index)
@@ -184,12 +177,12 @@ def test_people_search_walks_the_name_index_from_the_text_without_sorting(db, al
         make_user(name)
     make_user("albert").suspended_at = alice.created_at
     db.session.commit()
-    cursor = keyset_page(cards_named_like("al", alice), PEOPLE_BY_NAME, 1).next_cursor
+    cursor = keyset_page(cards_named_like("al", alice), 1).next_cursor
     for after, before in ((None, None), (cursor, None), (None, cursor)):
         plans = plans_of(
             db,
             lambda after=after, before=before: keyset_page(
-                cards_named_like("al", alice), PEOPLE_BY_NAME, 1, after=after, before=before
+                cards_named_like("al", alice), 1, after=after, before=before
             ),
         )
         assert_index_only(plans)

@@ -2,15 +2,14 @@
 
 import random
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 import pytest
 import sqlalchemy as sa
 
 from app.listings import timeline
-from app.listings.keyset import encode_time_id, keyset_page
+from app.listings.keyset import encode_time_id, keyset_page, select_pages
 from app.listings.posts import POSTS_NEWEST_FIRST, PostCard
-from app.listings.timeline import home_timeline_page
+from app.listings.timeline import home_timeline
 from app.models import Post, User, followers
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
@@ -66,7 +65,7 @@ def walk(source, per_page: int) -> tuple[list[int], list[int]]:
     """Every post id page by page with Older links, then back again with Newer links."""
     forward, pages, cursor = [], [], None
     while True:
-        page = keyset_page(source, POSTS_NEWEST_FIRST, per_page, after=cursor)
+        page = keyset_page(source, per_page, after=cursor)
         forward += [p.id for p in page.items]
         pages.append(page)
         if not page.next_cursor:
@@ -74,7 +73,7 @@ def walk(source, per_page: int) -> tuple[list[int], list[int]]:
         cursor = page.next_cursor
     backward, cursor = [], pages[-1].prev_cursor
     while cursor:
-        page = keyset_page(source, POSTS_NEWEST_FIRST, per_page, before=cursor)
+        page = keyset_page(source, per_page, before=cursor)
         backward = [p.id for p in page.items] + backward
         cursor = page.prev_cursor
     return forward, backward
@@ -95,8 +94,8 @@ def hidden_from(db, reader: User) -> set[int]:
 def test_pages_match_the_plain_query(db, community, monkeypatch, window_pages, per_page):
     # window_pages=0 forces the author-by-author path; 40 takes the recent window for most pages.
     monkeypatch.setattr(timeline, "RECENT_WINDOW_PAGES", window_pages)
-    expected, _ = walk(community.following_posts(), per_page)
-    forward, backward = walk(partial(home_timeline_page, community), per_page)
+    expected, _ = walk(select_pages(community.following_posts(), POSTS_NEWEST_FIRST), per_page)
+    forward, backward = walk(home_timeline(community), per_page)
     assert len(expected) > 150
     assert forward == expected
     hidden = hidden_from(db, community)
@@ -110,17 +109,15 @@ def test_own_posts_and_nobody_followed(db, make_user, make_post):
     loner = make_user("loner")
     mine = [make_post(loner, f"mine {n}", START + timedelta(minutes=n)) for n in range(3)]
     make_post(make_user("stranger"), "not on the timeline", START)
-    page = keyset_page(partial(home_timeline_page, loner), POSTS_NEWEST_FIRST, 2)
+    page = keyset_page(home_timeline(loner), 2)
     assert [p.id for p in page.items] == [mine[2].id, mine[1].id]
-    rest = keyset_page(
-        partial(home_timeline_page, loner), POSTS_NEWEST_FIRST, 2, after=page.next_cursor
-    )
+    rest = keyset_page(home_timeline(loner), 2, after=page.next_cursor)
     assert [p.id for p in rest.items] == [mine[0].id]
     assert rest.next_cursor is None
 
 
 def test_cards_carry_their_authors_names(community, db):
-    page = keyset_page(partial(home_timeline_page, community), POSTS_NEWEST_FIRST, 10)
+    page = keyset_page(home_timeline(community), 10)
     assert page.items
     for card in page.items:
         post = db.session.get(Post, card.id)
@@ -141,7 +138,7 @@ def test_one_statement_text_for_every_reader(db, community, make_user):
     sa.event.listen(db.engine, "before_cursor_execute", record)
     try:
         for reader in (community, other):
-            keyset_page(partial(home_timeline_page, reader), POSTS_NEWEST_FIRST, 4)
+            keyset_page(home_timeline(reader), 4)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
     assert len(texts) == 2
@@ -156,16 +153,17 @@ def test_a_cursor_past_either_end_gives_the_page_at_that_end(
 ):
     """A page link whose posts are gone shows the last (or first) page, as the plain query's."""
     monkeypatch.setattr(timeline, "RECENT_WINDOW_PAGES", window_pages)
-    expected, _ = walk(community.following_posts(), per_page)
+    expected, _ = walk(select_pages(community.following_posts(), POSTS_NEWEST_FIRST), per_page)
     newest, oldest = db.session.get(Post, expected[0]), db.session.get(Post, expected[-1])
     past_the_end = encode_time_id(oldest.timestamp, oldest.id)
     before_the_start = encode_time_id(newest.timestamp, newest.id)
-    for source in (community.following_posts(), partial(home_timeline_page, community)):
-        last = keyset_page(source, POSTS_NEWEST_FIRST, per_page, after=past_the_end)
+    plain = select_pages(community.following_posts(), POSTS_NEWEST_FIRST)
+    for source in (plain, home_timeline(community)):
+        last = keyset_page(source, per_page, after=past_the_end)
         assert [p.id for p in last.items] == expected[-per_page:]
         assert last.next_cursor is None
         assert last.prev_cursor == POSTS_NEWEST_FIRST.encode(last.items[0])
-        first = keyset_page(source, POSTS_NEWEST_FIRST, per_page, before=before_the_start)
+        first = keyset_page(source, per_page, before=before_the_start)
         assert [p.id for p in first.items] == expected[:per_page]
         assert first.prev_cursor is None
         assert first.next_cursor == POSTS_NEWEST_FIRST.encode(first.items[-1])

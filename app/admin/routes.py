@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app.admin.forms import RoleForm
 from app.extensions import db
-from app.listings.moderation import AUDIT_NEWEST_FIRST, audit_entries
+from app.listings.moderation import audit_entries
 from app.listings.pages import page_links, page_of
 from app.models import record_action, staff_members
 from app.web.form_pages import refill_when_expired
@@ -74,7 +74,7 @@ def roles_form_again(message: str) -> str:
 @require_role("admin")
 def audit_log():
     """Every moderation and administration action, newest first."""
-    page = page_of(audit_entries(), AUDIT_NEWEST_FIRST)
+    page = page_of(audit_entries())
     return render_template(
         "admin/audit.html",
         title="Audit log",

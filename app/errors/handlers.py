@@ -7,7 +7,9 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
+from app.listings.pages import BadPageLink
 from app.web.form_pages import refilled_form
+from app.web.permissions import ConfirmationRequired
 from app.web.ratelimits import describe_wait, seconds_until_reset
 from app.web.rows import forget_deleted_user
 
@@ -50,9 +52,9 @@ def render_error(error: HTTPException):
         name=error.name,
         message=description,
         # Where trying again makes sense (a broken page link: that listing's first page).
-        retry_url=getattr(error, "retry_url", None),
+        retry_url=error.retry_url if isinstance(error, BadPageLink) else None,
         # Refused until the address is confirmed: a way to get the link again.
-        offer_confirmation=getattr(error, "offer_confirmation", False),
+        offer_confirmation=isinstance(error, ConfirmationRequired),
     )
     response = error.get_response()
     response.set_data(body)

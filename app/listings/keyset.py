@@ -73,6 +73,21 @@ def _row_compare(columns: list, values: list, smaller: bool) -> sa.ColumnElement
     return sa.and_(bound, sa.or_(strict, sa.and_(first == value, rest)))
 
 
+def time_id_keyset(
+    time: Any, ident: Any, *, descending: bool, position: Callable[[Any], tuple[datetime, int]]
+) -> Keyset:
+    """The order of a listing by a time and an id column (the id breaks ties), and its cursors.
+
+    ``position`` gives an item's (time, id), e.g. ``lambda post: (post.timestamp, post.id)``.
+    """
+    return Keyset(
+        columns=(time, ident),
+        descending=descending,
+        encode=lambda item: encode_time_id(*position(item)),
+        decode=decode_time_id,
+    )
+
+
 @dataclass
 class Page:
     """One page of a listing with cursors for its neighbours (None where there is none)."""
@@ -82,9 +97,8 @@ class Page:
     prev_cursor: str | None
 
 
-PageQuery = Callable[[tuple | None, bool, int], tuple[sa.Select, dict[str, Any]]]
-"""Gives a page's statement and the values of its bind parameters:
-``(position, reverse, limit) -> (statement, values)``; see :func:`keyset_page`."""
+PAGE_LIMIT = sa.bindparam("page_limit", type_=sa.Integer)
+"""How many rows a page statement reads (a page, and one more to tell if there is a next)."""
 
 
 class PreparedListing:
@@ -92,68 +106,104 @@ class PreparedListing:
 
     Building a statement, and SQLAlchemy working out its cache key, cost about as much as a
     fast page query takes to run: pages of a prepared listing skip both. ``build`` gives the
-    listing's statement without ordering or limits; its own bind parameters get their values
-    in :meth:`pages`.
+    listing's statement without ordering or limits; its bind parameters (those of
+    :mod:`app.models.params`) get their values in :meth:`pages`. A listing that needs a
+    special shape to stay fast (the home timeline) overrides :meth:`page_statement` and
+    :meth:`limit_values`.
     """
 
-    def __init__(self, keyset: Keyset, build: Callable[[], sa.Select]) -> None:
+    def __init__(self, keyset: Keyset, build: Callable[[], sa.Select] | None = None) -> None:
         self.keyset = keyset
         self._build = build
-        self._position = [
+        # Where a page starts: one parameter per ordering column, of that column's type.
+        self.position = tuple(
             sa.bindparam(f"position_{n}", type_=column.type)
             for n, column in enumerate(keyset.columns)
-        ]
+        )
         self._statements: dict[tuple[bool, bool], sa.Select] = {}
 
     def pages(self, **values: Any) -> PageQuery:
-        """The listing's :data:`PageQuery`, with ``values`` for ``build``'s bind parameters."""
+        """The listing's pages, with ``values`` for its bind parameters."""
+        return PageQuery(self, values)
 
-        def page_query(position: tuple | None, reverse: bool, limit: int):
-            params = {**values, "page_limit": limit}
-            if position is not None:
-                params.update(zip((p.key for p in self._position), position, strict=True))
-            return self._statement(reverse, position is not None), params
-
-        return page_query
-
-    def _statement(self, reverse: bool, positioned: bool) -> sa.Select:
+    def statement(self, reverse: bool, positioned: bool) -> sa.Select:
+        """The statement of a page in one direction, from the start or from a position."""
         stmt = self._statements.get((reverse, positioned))
         if stmt is None:
-            position = self._position if positioned else None
-            limit = sa.bindparam("page_limit", type_=sa.Integer)
-            stmt = self.keyset.slice(self._build(), position, reverse, limit)
+            stmt = self.page_statement(reverse, self.position if positioned else None)
             self._statements[reverse, positioned] = stmt
         return stmt
 
+    def page_statement(self, reverse: bool, position: tuple | None) -> sa.Select:
+        """Build the statement of a page: ``build``'s, cut by the keyset."""
+        return self.keyset.slice(self._build(), position, reverse, PAGE_LIMIT)
+
+    def limit_values(self, limit: int) -> dict[str, Any]:
+        """The values of the parameters that say how many rows a page statement reads."""
+        return {"page_limit": limit}
+
+
+class PageQuery:
+    """The pages of one listing as one reader sees it: the interface every listing offers.
+
+    Called with ``(position, reverse, limit)`` it gives the statement of the ``limit`` items
+    beyond ``position`` (from the start if None; walking backwards if ``reverse``) and the
+    values of its bind parameters; :func:`keyset_page` turns those into a :class:`Page`.
+    """
+
+    __slots__ = ("listing", "values")
+
+    def __init__(self, listing: PreparedListing, values: dict[str, Any]) -> None:
+        self.listing = listing
+        self.values = values
+
+    @property
+    def keyset(self) -> Keyset:
+        """The listing's order, and how its cursors are written."""
+        return self.listing.keyset
+
+    def __call__(
+        self, position: tuple | None, reverse: bool, limit: int
+    ) -> tuple[sa.Select, dict[str, Any]]:
+        listing = self.listing
+        params = {**self.values, **listing.limit_values(limit)}
+        if position is not None:
+            params.update(zip((p.key for p in listing.position), position, strict=True))
+        return listing.statement(reverse, position is not None), params
+
+
+def select_pages(stmt: sa.Select, keyset: Keyset) -> PageQuery:
+    """The pages of a plain Select (a model method's, say) in ``keyset`` order.
+
+    Its own ordering is replaced by the keyset's. Its statements are built for this use only:
+    for one-off listings and as the plain reference that prepared listings are checked
+    against.
+    """
+    return PreparedListing(keyset, lambda: stmt.order_by(None)).pages()
+
 
 def keyset_page(
-    source: sa.Select | PageQuery,
-    keyset: Keyset,
-    per_page: int,
-    after: str | None = None,
-    before: str | None = None,
+    pages: PageQuery, per_page: int, after: str | None = None, before: str | None = None
 ) -> Page:
-    """Fetch the page of ``source`` after (or before) a cursor, in ``keyset`` order.
-
-    ``source`` is either a Select, which is cut with :meth:`Keyset.slice`, or a
-    :data:`PageQuery` (a :class:`PreparedListing`'s, or one for a listing that needs a
-    special shape to stay fast).
+    """Fetch the page of ``pages`` after (or before) a cursor, in the listing's order.
 
     A cursor with nothing beyond it (what followed was deleted since the link was made) gives
     the page at that end of the listing: an empty page would look like an empty listing.
     """
+    keyset = pages.keyset
     if before:
-        page = _page_backwards(source, keyset, keyset.decode(before), per_page)
-        return page if page.items else _page_forwards(source, keyset, None, per_page)
+        page = _page_backwards(pages, keyset.decode(before), per_page)
+        return page if page.items else _page_forwards(pages, None, per_page)
     if after:
-        page = _page_forwards(source, keyset, keyset.decode(after), per_page)
-        return page if page.items else _page_backwards(source, keyset, None, per_page)
-    return _page_forwards(source, keyset, None, per_page)
+        page = _page_forwards(pages, keyset.decode(after), per_page)
+        return page if page.items else _page_backwards(pages, None, per_page)
+    return _page_forwards(pages, None, per_page)
 
 
-def _page_forwards(source, keyset: Keyset, position, per_page: int) -> Page:
+def _page_forwards(pages: PageQuery, position, per_page: int) -> Page:
     """The page after ``position`` (the first page if None)."""
-    rows = _fetch(source, keyset, position, per_page, reverse=False)
+    keyset = pages.keyset
+    rows = _fetch(pages, position, per_page, reverse=False)
     items = rows[:per_page]
     return Page(
         items=items,
@@ -162,9 +212,10 @@ def _page_forwards(source, keyset: Keyset, position, per_page: int) -> Page:
     )
 
 
-def _page_backwards(source, keyset: Keyset, position, per_page: int) -> Page:
+def _page_backwards(pages: PageQuery, position, per_page: int) -> Page:
     """The page before ``position`` (the last page if None)."""
-    rows = _fetch(source, keyset, position, per_page, reverse=True)
+    keyset = pages.keyset
+    rows = _fetch(pages, position, per_page, reverse=True)
     items = list(reversed(rows[:per_page]))
     return Page(
         items=items,
@@ -173,12 +224,9 @@ def _page_backwards(source, keyset: Keyset, position, per_page: int) -> Page:
     )
 
 
-def _fetch(source, keyset: Keyset, position, per_page: int, reverse: bool) -> list:
+def _fetch(pages: PageQuery, position, per_page: int, reverse: bool) -> list:
     # One row more than a page tells whether there is a next one.
-    if isinstance(source, sa.Select):
-        stmt, params = keyset.slice(source.order_by(None), position, reverse, per_page + 1), {}
-    else:
-        stmt, params = source(position, reverse, per_page + 1)
+    stmt, params = pages(position, reverse, per_page + 1)
     return list(db.session.scalars(stmt, params).unique())
 
 

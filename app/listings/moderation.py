@@ -3,21 +3,21 @@
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.listings.keyset import Keyset, decode_text, decode_time_id, encode_time_id
+from app.listings.keyset import Keyset, PageQuery, PreparedListing, decode_text, time_id_keyset
 from app.models import AuditLog, Post, Report, User
 
-REPORTS_OLDEST_FIRST = Keyset(
-    columns=(Report.created_at, Report.id),
+REPORTS_OLDEST_FIRST = time_id_keyset(
+    Report.created_at,
+    Report.id,
     descending=False,
-    encode=lambda report: encode_time_id(report.created_at, report.id),
-    decode=decode_time_id,
+    position=lambda report: (report.created_at, report.id),
 )
 
-AUDIT_NEWEST_FIRST = Keyset(
-    columns=(AuditLog.created_at, AuditLog.id),
+AUDIT_NEWEST_FIRST = time_id_keyset(
+    AuditLog.created_at,
+    AuditLog.id,
     descending=True,
-    encode=lambda entry: encode_time_id(entry.created_at, entry.id),
-    decode=decode_time_id,
+    position=lambda entry: (entry.created_at, entry.id),
 )
 
 USERS_BY_NAME = Keyset(
@@ -27,32 +27,37 @@ USERS_BY_NAME = Keyset(
     decode=decode_text,
 )
 
-
-def open_reports() -> sa.Select[tuple[Report]]:
-    """The moderation queue: unresolved reports, oldest first."""
-    return (
+_QUEUE = PreparedListing(
+    REPORTS_OLDEST_FIRST,
+    lambda: (
         sa.select(Report)
         .where(Report.resolved_at.is_(None))
         .options(so.joinedload(Report.post).joinedload(Post.author), so.joinedload(Report.reporter))
-        .order_by(Report.created_at, Report.id)
-    )
+    ),
+)
+# With their roles: whether a moderator may lift a suspension depends on them.
+_SUSPENDED = PreparedListing(
+    USERS_BY_NAME,
+    lambda: (
+        sa.select(User).where(User.suspended_at.is_not(None)).options(so.selectinload(User.roles))
+    ),
+)
+_AUDIT_LOG = PreparedListing(
+    AUDIT_NEWEST_FIRST,
+    lambda: sa.select(AuditLog).options(so.joinedload(AuditLog.target_user)),
+)
 
 
-def suspended_users() -> sa.Select[tuple[User]]:
-    """Suspended accounts, alphabetically (pages of them follow ``USERS_BY_NAME``), with their
-    roles: whether a moderator may lift a suspension depends on them."""
-    return (
-        sa.select(User)
-        .where(User.suspended_at.is_not(None))
-        .options(so.selectinload(User.roles))
-        .order_by(User.username_key)
-    )
+def report_queue() -> PageQuery:
+    """Pages of the moderation queue: unresolved reports, oldest first, with their posts."""
+    return _QUEUE.pages()
 
 
-def audit_entries() -> sa.Select[tuple[AuditLog]]:
-    """The audit log, newest first, with the accounts the entries are about."""
-    return (
-        sa.select(AuditLog)
-        .options(so.joinedload(AuditLog.target_user))
-        .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
-    )
+def suspended_accounts() -> PageQuery:
+    """Pages of the suspended accounts, alphabetically."""
+    return _SUSPENDED.pages()
+
+
+def audit_entries() -> PageQuery:
+    """Pages of the audit log, newest first, with the accounts the entries are about."""
+    return _AUDIT_LOG.pages()

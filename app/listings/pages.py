@@ -1,31 +1,36 @@
 """The view side of keyset pagination: the page a request's cursor names, and the links to
 the pages beside it (for ``_partials/_pagination.html``)."""
 
-import sqlalchemy as sa
 from flask import current_app, request, url_for
 from werkzeug.exceptions import BadRequest
 
-from app.listings.keyset import BadCursor, Keyset, Page, PageQuery, keyset_page
+from app.listings.keyset import BadCursor, Page, PageQuery, keyset_page
 
 
-def page_of(stmt: sa.Select | PageQuery, keyset: Keyset, first_page: str | None = None) -> Page:
-    """The page of ``stmt`` named by the request's ``after``/``before`` cursor.
+class BadPageLink(BadRequest):
+    """A page link whose cursor is not valid: the 400 page, with a way back to the listing's
+    first page (``retry_url``)."""
+
+    def __init__(self, retry_url: str) -> None:
+        super().__init__("That page link is not valid. Start again from the first page.")
+        self.retry_url = retry_url
+
+
+def page_of(pages: PageQuery, first_page: str | None = None) -> Page:
+    """The page of a listing named by the request's ``after``/``before`` cursor.
 
     A cursor that is not valid gets the 400 page, with a link to ``first_page`` (by default
     the same path without the cursor).
     """
     try:
         return keyset_page(
-            stmt,
-            keyset,
+            pages,
             per_page=current_app.config["POSTS_PER_PAGE"],
             after=request.args.get("after"),
             before=request.args.get("before"),
         )
     except BadCursor:
-        error = BadRequest("That page link is not valid. Start again from the first page.")
-        error.retry_url = first_page or request.path  # the same listing, from its first page
-        raise error from None
+        raise BadPageLink(first_page or request.path) from None
 
 
 def page_links(endpoint: str, page: Page, **values) -> dict:

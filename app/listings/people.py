@@ -16,15 +16,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.listings.bundles import TupleBundle
-from app.listings.keyset import (
-    Keyset,
-    PageQuery,
-    PreparedListing,
-    decode_text,
-    decode_time_id,
-    encode_time_id,
-)
+from app.listings.keyset import Keyset, PageQuery, PreparedListing, decode_text, time_id_keyset
 from app.models import User, followers
+from app.models.params import USER_ID, VIEWER_ID
 
 
 class PersonCard(NamedTuple):
@@ -36,27 +30,25 @@ class PersonCard(NamedTuple):
     viewer_follows: bool  # whether the person reading the list follows them
 
 
-_USER_ID = sa.bindparam("user_id", type_=sa.Integer)
-_VIEWER_ID = sa.bindparam("viewer_id", type_=sa.Integer)
 _VIEWERS = followers.alias("viewers_follow")
 # A probe of the primary key per person: the Follow buttons need no statement of their own.
 _VIEWER_FOLLOWS = sa.exists().where(
-    _VIEWERS.c.follower_id == _VIEWER_ID, _VIEWERS.c.followed_id == User.id
+    _VIEWERS.c.follower_id == VIEWER_ID, _VIEWERS.c.followed_id == User.id
 )
 _PERSON = TupleBundle(PersonCard, User.id, User.username, followers.c.created_at, _VIEWER_FOLLOWS)
 
 
 def _newest_first(person: sa.Column, owner: sa.Column) -> tuple[Keyset, PreparedListing]:
     """The order and the listing of the people in ``person`` for the user in ``owner``."""
-    keyset = Keyset(
-        columns=(followers.c.created_at, person),
+    keyset = time_id_keyset(
+        followers.c.created_at,
+        person,
         descending=True,
-        encode=lambda card: encode_time_id(card.followed_at, card.id),
-        decode=decode_time_id,
+        position=lambda card: (card.followed_at, card.id),
     )
     listing = PreparedListing(
         keyset,
-        lambda: sa.select(_PERSON).join(followers, person == User.id).where(owner == _USER_ID),
+        lambda: sa.select(_PERSON).join(followers, person == User.id).where(owner == USER_ID),
     )
     return keyset, listing
 

@@ -4,19 +4,18 @@ The plain query (:meth:`app.models.User.following_posts`) makes the database loo
 post by every followed account to find the newest few. This one reads a number of index
 entries that grows with the page size and the number of accounts followed, not with the number
 of posts. Building it is slow for Python (it is large), so each shape is built once with bound
-parameters and only the values change per page.
+parameters and only the values change per page (a :class:`PreparedListing` of a shape of its
+own).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from functools import cache
-
 import sqlalchemy as sa
 
+from app.listings.keyset import PageQuery, PreparedListing
 from app.listings.posts import POSTS_NEWEST_FIRST, PostCard, card_select
 from app.models import Post, User, on_timeline_of, post_visible_to, timeline_authors_of
-from app.models.types import UTCDateTime
+from app.models.params import USER_ID
 
 RECENT_WINDOW_PAGES = 10
 """How many pages' worth of the newest posts site-wide the home timeline looks at first.
@@ -27,11 +26,6 @@ window finds the page for people who see one post in ten site-wide (heavy follow
 the others little; a longer one costs the reader of 100 accounts more than it saves anyone.
 """
 
-_USER_ID = sa.bindparam("timeline_user_id", type_=sa.Integer)
-_AFTER = (
-    sa.bindparam("after_timestamp", type_=UTCDateTime),
-    sa.bindparam("after_id", type_=sa.Integer),
-)
 # The sizes are written into the SQL text rather than sent as parameters (they take a few
 # values, all from the page size). Knowing them, PostgreSQL's plan for the prepared statement
 # that leaves out the reader's values is as good as one made for a reader, and it keeps that
@@ -43,44 +37,50 @@ _LAST_HEAD = sa.bindparam("last_head", type_=sa.Integer, literal_execute=True)
 _ONE = sa.literal_column("1", sa.Integer)
 
 
-def home_timeline_page(
-    user: User, position: tuple[datetime, int] | None, reverse: bool, limit: int
-) -> tuple[sa.Select[tuple[PostCard]], dict]:
-    """The next ``limit`` posts of ``user``'s home timeline beyond ``position``.
+class HomeTimeline(PreparedListing):
+    """The home timeline of the reader ``user_id``, in :data:`POSTS_NEWEST_FIRST` order.
 
-    A :data:`~app.pagination.PageQuery` for :data:`~app.models.POSTS_NEWEST_FIRST` (``reverse``
-    walks back towards newer posts). It is one statement that finds the page in one of two
-    ways, and the database runs only the one it needs:
+    Each page is one statement that finds the page in one of two ways, and the database runs
+    only the one it needs:
 
-    * *recent*: the ``RECENT_WINDOW_PAGES * limit`` posts beyond ``position`` site-wide (a range
+    * *recent*: the ``RECENT_WINDOW_PAGES * limit`` posts beyond the position site-wide (a range
       of the (timestamp, id, ...) index, read in page order until a page of them is by
       timeline authors, a probe of the followers key each). When that finds a full page, it is
       the page: the usual case for people who follow active or many accounts.
     * otherwise *by author*, for people who follow rare posters: see :func:`_by_author`.
     """
-    values = {
-        "timeline_user_id": user.id,
-        "page_size": limit,
-        "window_size": RECENT_WINDOW_PAGES * limit,
-        "last_head": limit - 1,
-    }
-    if position is not None:
-        values["after_timestamp"], values["after_id"] = position
-    return _home_timeline_query(reverse, position is not None), values
+
+    def page_statement(self, reverse: bool, position: tuple | None) -> sa.Select[tuple[PostCard]]:
+        """The statement for one direction, from the start or from a position; built once."""
+        return _home_timeline_query(reverse, position)
+
+    def limit_values(self, limit: int) -> dict[str, int]:
+        """The page size, and the sizes of the recent window and of the by-author path."""
+        return {
+            "page_size": limit,
+            "window_size": RECENT_WINDOW_PAGES * limit,
+            "last_head": limit - 1,
+        }
 
 
-@cache
-def _home_timeline_query(reverse: bool, positioned: bool) -> sa.Select[tuple[PostCard]]:
-    """The statement for one direction, from the start or from a position; built once."""
-    position = _AFTER if positioned else None
-    authors = timeline_authors_of(_USER_ID)
+_HOME = HomeTimeline(POSTS_NEWEST_FIRST)
+
+
+def home_timeline(user: User) -> PageQuery:
+    """Pages of ``user``'s home timeline: the posts :meth:`User.following_posts` gives, read
+    fast (``reverse`` walks back towards newer posts)."""
+    return _HOME.pages(user_id=user.id)
+
+
+def _home_timeline_query(reverse: bool, position: tuple | None) -> sa.Select[tuple[PostCard]]:
+    authors = timeline_authors_of(USER_ID)
     # The first page-full of posts by timeline authors within the window (fewer if it has
     # fewer): one walk of the (timestamp, id) index in page order that stops at the last hit,
     # so it reads less than the window when the timeline is dense, and needs no sort.
     post = Post.__table__.alias("recent_post")
     hits = (
         _timeline_posts(post, position, reverse)
-        .where(_within_window(post, position, reverse), on_timeline_of(_USER_ID, post.c.user_id))
+        .where(_within_window(post, position, reverse), on_timeline_of(USER_ID, post.c.user_id))
         .with_only_columns(post.c.id)
         .limit(_PAGE_SIZE)
         .cte("hits")
@@ -201,7 +201,7 @@ def _timeline_posts(post: sa.FromClause, position, reverse: bool) -> sa.Select:
     keyset = POSTS_NEWEST_FIRST
     columns = (post.c.timestamp, post.c.id)
     # Hidden posts and suspended authors' posts, except the reader's own.
-    stmt = sa.select(post).where(post_visible_to(post, _USER_ID))
+    stmt = sa.select(post).where(post_visible_to(post, USER_ID))
     if position is not None:
         stmt = stmt.where(keyset.beyond(position, reverse=reverse, columns=columns))
     return stmt.order_by(*keyset.ordering(reverse=reverse, columns=columns))

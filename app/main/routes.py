@@ -1,7 +1,5 @@
 """Views for timelines, profiles, following and avatars."""
 
-from functools import partial
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -20,13 +18,11 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.listings.pages import page_links, page_of
 from app.listings.people import (
-    FOLLOWERS_NEWEST_FIRST,
-    FOLLOWING_NEWEST_FIRST,
     follower_cards,
     following_cards,
 )
-from app.listings.posts import POSTS_NEWEST_FIRST, explore_cards, profile_cards
-from app.listings.timeline import home_timeline_page
+from app.listings.posts import explore_cards, profile_cards
+from app.listings.timeline import home_timeline
 from app.main.avatars import identicon_svg
 from app.main.forms import EditProfileForm, PostForm
 from app.models import Post, User, profile_stats
@@ -54,7 +50,7 @@ def record_last_seen() -> None:
 
 def home_page(form: PostForm) -> str:
     """The home page: ``form`` in the post box above the current user's timeline."""
-    page = page_of(partial(home_timeline_page, current_user), POSTS_NEWEST_FIRST)
+    page = page_of(home_timeline(current_user))
     return render_template(
         "main/index.html",
         title="Home",
@@ -106,7 +102,7 @@ def index():
 @login_required
 def explore():
     """Every post on the site, newest first."""
-    page = page_of(explore_cards(current_user), POSTS_NEWEST_FIRST)
+    page = page_of(explore_cards(current_user))
     return render_template(
         "main/explore.html", title="Explore", posts=page.items, **page_links("main.explore", page)
     )
@@ -121,7 +117,7 @@ def user(username: str):
         cursors = {k: v for k, v in request.args.items() if k in ("after", "before")}
         # Not permanent: the spelling belongs to whoever has the name now.
         return redirect(url_for("main.user", username=user.username, **cursors))
-    page = page_of(profile_cards(user, current_user), POSTS_NEWEST_FIRST)
+    page = page_of(profile_cards(user, current_user))
     return render_template(
         "main/user.html",
         title=user.username,
@@ -141,7 +137,7 @@ def followers(username: str):
     return people_page(
         "main.followers",
         user,
-        page_of(follower_cards(user, current_user), FOLLOWERS_NEWEST_FIRST),
+        page_of(follower_cards(user, current_user)),
         title=f"People following {user.username}",
         empty_text=f"Nobody follows {user.username} yet.",
     )
@@ -155,7 +151,7 @@ def following(username: str):
     return people_page(
         "main.following",
         user,
-        page_of(following_cards(user, current_user), FOLLOWING_NEWEST_FIRST),
+        page_of(following_cards(user, current_user)),
         title=f"People {user.username} follows",
         empty_text=f"{user.username} does not follow anyone yet.",
     )

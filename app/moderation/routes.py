@@ -13,12 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from app.extensions import db
-from app.listings.moderation import (
-    REPORTS_OLDEST_FIRST,
-    USERS_BY_NAME,
-    open_reports,
-    suspended_users,
-)
+from app.listings.moderation import report_queue, suspended_accounts
 from app.listings.pages import page_links, page_of
 from app.models import Post, Report, User, record_action
 from app.models.types import utcnow
@@ -52,7 +47,7 @@ def back_to(default: str):
 @require_role("moderator")
 def queue():
     """Open reports, oldest first."""
-    page = page_of(open_reports(), REPORTS_OLDEST_FIRST)
+    page = page_of(report_queue())
     return render_template(
         "moderation/queue.html",
         title="Moderation queue",
@@ -65,7 +60,7 @@ def queue():
 @require_role("moderator")
 def suspended():
     """Suspended accounts, alphabetically, each with a way to lift the suspension."""
-    page = page_of(suspended_users(), USERS_BY_NAME)
+    page = page_of(suspended_accounts())
     return render_template(
         "moderation/suspended.html",
         title="Suspended accounts",

@@ -11,6 +11,11 @@ from app.extensions import login_manager
 from app.models import ROLE_NAMES
 
 
+class ConfirmationRequired(Forbidden):
+    """Refused until the user confirms their email address: the 403 page offers to send the
+    confirmation link again."""
+
+
 class AnonymousUser(AnonymousUserMixin):
     """Someone not logged in: templates may ask them about roles like anybody else."""
 
@@ -49,9 +54,7 @@ def require_confirmed_email(doing: str) -> None:
     """
     if current_user.is_confirmed:
         return
-    error = Forbidden(
+    raise ConfirmationRequired(
         f"Confirm your email address before {doing}: follow the link we sent to "
         f"{current_user.email}."
     )
-    error.offer_confirmation = True  # the error page shows the "Send the link again" button
-    raise error
