@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.admin.forms import RoleForm
@@ -10,7 +10,7 @@ from app.extensions import db
 from app.listings.moderation import audit_entries
 from app.listings.pages import page_links, page_of
 from app.models import record_action, staff_members
-from app.web.form_pages import refill_when_expired
+from app.web.form_pages import form_page
 from app.web.permissions import require_role
 
 bp = Blueprint("admin", __name__, template_folder="templates")
@@ -54,20 +54,11 @@ def roles():
     return roles_page(form)
 
 
+@form_page(RoleForm, "reason", role="admin", refill_expired=["admin.roles"])
 def roles_page(form: RoleForm) -> str:
     """The staff list, and ``form`` to change it."""
     staff = db.session.scalars(staff_members()).all()
     return render_template("admin/roles.html", title="Admin", form=form, staff=staff)
-
-
-@refill_when_expired("admin.roles")
-def roles_form_again(message: str) -> str:
-    """The role form as sent, ``message`` under the reason (for admins only)."""
-    if not current_user.has_role("admin"):
-        abort(403)
-    form = RoleForm()
-    form.reason.errors = [message]
-    return roles_page(form)
 
 
 @bp.route("/audit")

@@ -3,15 +3,12 @@
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -27,8 +24,9 @@ from app.models import (
     user_from_session_key,
 )
 from app.models.types import utcnow
+from app.web.form_pages import form_page
 from app.web.forms import REPEAT_SUBMIT_INTERVAL, require_button_form
-from app.web.ratelimits import rate_limit, wait_and_retry
+from app.web.ratelimits import rate_limit
 from app.web.urls import safe_next_path
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -43,15 +41,7 @@ def load_user(session_key: str) -> User | None:
     return user_from_session_key(session_key)
 
 
-def registering_too_often(limit: RequestLimit) -> Response:
-    """Over the registration limit: the form again, as filled in (429)."""
-    form = RegistrationForm()
-    form.username.errors = [
-        wait_and_retry(limit, "Too many accounts were made from here", "try again")
-    ]
-    return make_response(register_page(form), 429)
-
-
+@form_page(RegistrationForm, "username", public=True)
 def register_page(form: RegistrationForm) -> str:
     """The registration form."""
     return render_template("auth/register.html", title="Register", form=form)
@@ -94,7 +84,12 @@ def welcome(user: User, emailed: bool = True):
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@rate_limit("RATELIMIT_REGISTER", on_breach=registering_too_often)
+@rate_limit(
+    "RATELIMIT_REGISTER",
+    page=register_page,
+    refusal="Too many accounts were made from here",
+    retry="try again",
+)
 def register():
     """Create an account."""
     if current_user.is_authenticated:
@@ -124,20 +119,16 @@ def register():
     return register_page(form)
 
 
-def logging_in_too_often(limit: RequestLimit) -> Response:
-    """Over the login limit: the form again with the name still in it (429)."""
-    form = LoginForm()
-    form.password.errors = [wait_and_retry(limit, "Too many attempts to log in", "try again")]
-    return make_response(login_page(form), 429)
-
-
+@form_page(LoginForm, "password", public=True)
 def login_page(form: LoginForm) -> str:
     """The login form."""
     return render_template("auth/login.html", title="Log in", form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@rate_limit("RATELIMIT_LOGIN", on_breach=logging_in_too_often)
+@rate_limit(
+    "RATELIMIT_LOGIN", page=login_page, refusal="Too many attempts to log in", retry="try again"
+)
 def login():
     """Log in; go back to ``next`` if it is a page of this site.
 

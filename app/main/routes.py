@@ -6,13 +6,11 @@ from flask import (
     Response,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 
 from app.extensions import db
@@ -27,10 +25,10 @@ from app.main.avatars import identicon_svg
 from app.main.forms import EditProfileForm, PostForm
 from app.models import Post, User, profile_stats
 from app.web.account_fields import TAKEN_USERNAME_MESSAGE
-from app.web.form_pages import refill_when_expired
+from app.web.form_pages import form_page
 from app.web.forms import EmptyForm, require_button_form
 from app.web.permissions import require_confirmed_email
-from app.web.ratelimits import rate_limit, wait_and_retry
+from app.web.ratelimits import rate_limit, user_or_address
 from app.web.rows import user_or_404
 from app.web.urls import safe_next_path
 
@@ -48,6 +46,7 @@ def record_last_seen() -> None:
         db.session.commit()
 
 
+@form_page(PostForm, "post", refill_expired=["main.index"])
 def home_page(form: PostForm) -> str:
     """The home page: ``form`` in the post box above the current user's timeline."""
     page = page_of(home_timeline(current_user))
@@ -62,26 +61,11 @@ def home_page(form: PostForm) -> str:
     )
 
 
-def posting_too_often(limit: RequestLimit) -> Response | None:
-    """Over the posting limit: the home page again with the text still in the box (429)."""
-    if not current_user.is_authenticated:
-        return None  # the plain 429 page
-    form = PostForm()
-    form.post.errors = [wait_and_retry(limit, "You are posting too often")]
-    return make_response(home_page(form), 429)
-
-
-@refill_when_expired("main.index")
-def post_box_again(message: str) -> str:
-    """The home page with the post box as sent and ``message`` under it."""
-    form = PostForm()
-    form.post.errors = [message]
-    return home_page(form)
-
-
 @bp.route("/index", methods=["GET", "POST"])
 @bp.route("/", methods=["GET", "POST"])
-@rate_limit("RATELIMIT_POST", per_user=True, on_breach=posting_too_often)
+@rate_limit(
+    "RATELIMIT_POST", key=user_or_address, page=home_page, refusal="You are posting too often"
+)
 @login_required
 def index():
     """Home: the post box and the timeline of followed users and oneself."""
@@ -169,17 +153,14 @@ def people_page(endpoint: str, user: User, page, title: str, empty_text: str) ->
     )
 
 
+@form_page(
+    lambda: EditProfileForm(current_user.username),
+    "about_me",
+    refill_expired=["main.edit_profile"],
+)
 def edit_profile_page(form: EditProfileForm) -> str:
     """The form that changes one's username and about-me text."""
     return render_template("main/edit_profile.html", title="Edit profile", form=form)
-
-
-@refill_when_expired("main.edit_profile")
-def edit_profile_again(message: str) -> str:
-    """The profile form as sent, ``message`` under the about-me text."""
-    form = EditProfileForm(current_user.username)
-    form.about_me.errors = [message]
-    return edit_profile_page(form)
 
 
 @bp.route("/edit_profile", methods=["GET", "POST"])
@@ -235,7 +216,7 @@ def _follow_change(username: str, following: bool):
 
 
 @bp.route("/follow/<username>", methods=["POST"])
-@rate_limit("RATELIMIT_FOLLOW", per_user=True, scope="follow")
+@rate_limit("RATELIMIT_FOLLOW", key=user_or_address, scope="follow")
 @login_required
 def follow(username: str):
     """Start following ``username``."""
@@ -243,7 +224,7 @@ def follow(username: str):
 
 
 @bp.route("/unfollow/<username>", methods=["POST"])
-@rate_limit("RATELIMIT_FOLLOW", per_user=True, scope="follow")
+@rate_limit("RATELIMIT_FOLLOW", key=user_or_address, scope="follow")
 @login_required
 def unfollow(username: str):
     """Stop following ``username``."""

@@ -1,37 +1,107 @@
-"""Forms whose text survives an expired page.
+"""Form pages: a form's page, shown again with what was sent and a message on one field.
 
-When the session a page was made for has ended (the browser was restarted and a remember-me
-cookie logged its owner back in, or ``SECRET_KEY`` changed), the form's CSRF token no longer
-matches, and CSRFProtect refuses the POST before the view runs. For the forms people write in,
-that would throw their text away: their views register a page here that shows the form again,
-as it was sent, with a fresh token and a message saying nothing was done.
+A form that was sent comes back to its page in three ways, and each form page is one
+:class:`FormPage` that all three use:
 
-Only for requests the browser says came from this site: another site must not be able to fill
-someone's form with its words and hand them a working token to send them with.
+* invalid: the view renders the page with the form and its errors;
+* refused over a rate limit: a 429 with the page, the text still in it, and how long to wait
+  (see :func:`app.web.ratelimits.rate_limit`);
+* sent after its session ended: when the session a page was made for has ended (the browser
+  was restarted and a remember-me cookie logged its owner back in, or ``SECRET_KEY`` changed),
+  the form's CSRF token no longer matches, and CSRFProtect refuses the POST before the view
+  runs. For the forms people write in that would throw their text away, so the CSRF error
+  handler shows their page again (:func:`refilled_form`), as sent, with a fresh token and a
+  message saying nothing was done. Only for requests the browser says came from this site:
+  another site must not be able to fill someone's form with its words and hand them a working
+  token to send them with.
 """
 
-from collections.abc import Callable
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import update_wrapper
 from urllib.parse import urlsplit
 
 from flask import request
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException
 
 EXPIRED_MESSAGE = (
     "This page had expired, so nothing was sent. Your text is still here: send it again."
 )
 
-_refill_pages: dict[str, Callable[[str], str]] = {}
+# Endpoint -> the page its form comes back to when it arrives with an expired CSRF token.
+_refilled_after_expiry: dict[str, FormPage] = {}
 
 
-def refill_when_expired(endpoint: str):
-    """Decorator: ``page(message)`` shows ``endpoint``'s form as sent, ``message`` on its field."""
+class FormPage:
+    """A page that shows a form: ``render(form)`` gives the page, ``form()`` the form as the
+    request sent it, and messages about the whole form go under ``field``.
 
-    def register(page: Callable[[str], str]) -> Callable[[str], str]:
-        _refill_pages[endpoint] = page
-        return page
+    ``render`` and ``form`` may read the request (the post being edited comes from its URL).
+    Outside its view (a refusal, an expired session) the page is shown only to whom the view
+    shows it: logged-in users holding ``role`` (if any), or anyone if ``public``.
+    """
 
-    return register
+    def __init__(
+        self,
+        render: Callable[[FlaskForm], str],
+        form: Callable[[], FlaskForm],
+        field: str,
+        *,
+        public: bool = False,
+        role: str | None = None,
+        refill_expired: Iterable[str] = (),
+    ) -> None:
+        self.render = render
+        self.form = form
+        self.field = field
+        self.public = public
+        self.role = role
+        for endpoint in refill_expired:
+            _refilled_after_expiry[endpoint] = self
+
+    def __call__(self, form: FlaskForm) -> str:
+        """The page with ``form`` (as the view has it: errors and all)."""
+        return self.render(form)
+
+    def again(self, message: str) -> str:
+        """The page with the form as sent and ``message`` under :attr:`field`."""
+        form = self.form()
+        getattr(form, self.field).errors = [message]
+        return self.render(form)
+
+    def may_show(self) -> bool:
+        """True if the current user may see this page (outside its view, which checks itself)."""
+        if self.public:
+            return True
+        if not current_user.is_authenticated:
+            return False
+        return self.role is None or current_user.has_role(self.role)
+
+
+def form_page(
+    form: Callable[[], FlaskForm],
+    field: str,
+    *,
+    public: bool = False,
+    role: str | None = None,
+    refill_expired: Iterable[str] = (),
+) -> Callable[[Callable[[FlaskForm], str]], FormPage]:
+    """Decorator: the decorated ``render(form)`` becomes a :class:`FormPage`.
+
+    ``refill_expired`` lists the endpoints whose form, sent with an expired CSRF token, comes
+    back as this page.
+    """
+
+    def make(render: Callable[[FlaskForm], str]) -> FormPage:
+        page = FormPage(
+            render, form, field, public=public, role=role, refill_expired=refill_expired
+        )
+        return update_wrapper(page, render, updated=())
+
+    return make
 
 
 def sent_from_this_site() -> bool:
@@ -45,16 +115,17 @@ def sent_from_this_site() -> bool:
 
 
 def refilled_form() -> str | None:
-    """This request's form again, as sent, if its view registered a page and may still show it.
+    """This request's form page again, as sent, if its view has one that refills after an
+    expired session and may still show it.
 
-    None for anyone logged out (the form's page needs a login), for a request from elsewhere,
-    or if the page is gone (the post being edited was deleted meanwhile): the plain error page
-    then explains.
+    None for anyone who may not see the page (it needs a login, or a role), for a request from
+    elsewhere, or if the page is gone (the post being edited was deleted meanwhile): the plain
+    error page then explains.
     """
-    page = _refill_pages.get(request.endpoint)
-    if page is None or not current_user.is_authenticated or not sent_from_this_site():
+    page = _refilled_after_expiry.get(request.endpoint)
+    if page is None or not page.may_show() or not sent_from_this_site():
         return None
     try:
-        return page(EXPIRED_MESSAGE)
+        return page.again(EXPIRED_MESSAGE)
     except HTTPException:
         return None

@@ -1,4 +1,5 @@
-"""Rate limits on the actions worth abusing: logging in, registering, posting, following, reports.
+"""Rate limits on the actions worth abusing: logging in, registering, posting, following,
+reports and account emails.
 
 Each limit is a setting (``RATELIMIT_LOGIN = "10 per minute;50 per hour"`` in config.py, or the
 environment) applied to a view with :func:`rate_limit`, under its route decorator; only POSTs
@@ -8,12 +9,13 @@ count.
 import time
 from collections.abc import Callable
 
-from flask import Response, current_app
+from flask import Response, current_app, make_response
 from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from app.extensions import limiter
+from app.web.form_pages import FormPage
 
 # Retry-After when a 429 does not come from a counted limit (nothing better is known).
 DEFAULT_RETRY_AFTER = 60
@@ -29,19 +31,29 @@ def user_or_address() -> str:
 def rate_limit(
     setting: str,
     *,
-    per_user: bool = False,
+    key: Callable[[], str] = get_remote_address,
     scope: str | None = None,
-    on_breach: Callable[[RequestLimit], Response | None] | None = None,
+    page: FormPage | None = None,
+    refusal: str = "",
+    retry: str = "send it again",
 ):
     """Decorator: limit POSTs to a view to ``app.config[setting]``.
 
-    Counted per client address, or per logged-in user with ``per_user``; views given the same
-    ``scope`` share one count. ``on_breach`` may build the 429 response itself.
+    Counted per ``key``: the client's address, :func:`user_or_address`, or what the request
+    asks about; views given the same ``scope`` share one count. Over the limit, a view with a
+    form ``page`` answers with it (429): what was typed stays in the form, and its field says
+    "<refusal>. Please wait <time>, then <retry>." Others get the plain 429 page.
     """
+
+    def refuse(limit: RequestLimit) -> Response | None:
+        if not page.may_show():
+            return None  # the plain 429 page
+        return make_response(page.again(wait_and_retry(limit, refusal, retry)), 429)
+
     options = {
         "methods": ["POST"],
-        "key_func": user_or_address if per_user else get_remote_address,
-        "on_breach": on_breach,
+        "key_func": key,
+        "on_breach": refuse if page is not None else None,
     }
 
     def limit_value() -> str:
@@ -63,8 +75,8 @@ def seconds_until_reset(limit: RequestLimit | None = None) -> int:
 def wait_and_retry(limit: RequestLimit, refusal: str, retry: str = "send it again") -> str:
     """A form error for a breached ``limit``: "<refusal>. Please wait <time>, then <retry>."
 
-    Views whose limit re-renders their form (``on_breach``) put it on a field, so what was
-    typed stays in the form.
+    Views whose limit shows their form page again put it on a field, so what was typed stays
+    in the form.
     """
     return f"{refusal}. Please wait {describe_wait(seconds_until_reset(limit))}, then {retry}."
 
