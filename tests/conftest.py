@@ -1,12 +1,10 @@
 """Shared fixtures: an app on a fresh database per test, clients, and data factories.
 
 The database comes from ``TEST_DATABASE_URL`` (default: in-memory SQLite). CSRF protection
-stays on, as in production: forms are posted through :class:`FormClient`, which reads the token
-from the page first.
+stays on, as in production: forms are posted through :class:`~tests.helpers.FormClient`, which
+reads the token from the page first. Helpers other than fixtures are in ``tests/helpers.py``.
 """
 
-import os
-import re
 import uuid
 
 import pytest
@@ -18,72 +16,18 @@ from app.extensions import db as _db
 from app.extensions import limiter
 from app.models import Post, User
 from app.models.types import utcnow
-from config import Config
-from tests.smtp import LoopbackSMTP, Mailbox
-
-CSRF_FIELD = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+from tests.helpers import (
+    IN_MEMORY,
+    PASSWORD,
+    PERSONAS,
+    TEST_DATABASE_URL,
+    FormClient,
+    LoopbackSMTP,
+    Mailbox,
+    RateLimitedConfig,
+    TestConfig,
+    empty_all_tables,
 )
-PASSWORD = "correct horse battery"
-
-
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
-IN_MEMORY = TEST_DATABASE_URL == "sqlite://"
-
-
-class TestConfig(Config):
-    """Settings for the test suite."""
-
-    TESTING = True
-    SECRET_KEY = "test-secret-key"
-    SQLALCHEMY_DATABASE_URI = TEST_DATABASE_URL
-    POSTS_PER_PAGE = 3
-    # Real hashing, but cheap: the suite creates hundreds of users.
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
-    # Tests that exercise limits switch them on themselves.
-    RATELIMIT_ENABLED = False
-
-
-class RateLimitedConfig(TestConfig):
-    """Test settings with rate limits on, for tests marked ``rate_limits``."""
-
-    RATELIMIT_ENABLED = True
-    RATELIMIT_STORAGE_URI = "memory://"
-
-
-def csrf_token_from(html: str) -> str:
-    """The CSRF token embedded in a rendered page."""
-    match = CSRF_FIELD.search(html)
-    assert match, "page has no CSRF token"
-    return match.group(1) or match.group(2)
-
-
-def refused_form_page(response, message: str, *kept: str, max_wait: int = 3600) -> str:
-    """The page of a form refused over a rate limit: a 429 with ``Retry-After`` that shows
-    ``message`` and keeps each of the ``kept`` snippets of what was typed. Returns the page."""
-    assert response.status_code == 429
-    assert 0 < int(response.headers["Retry-After"]) <= max_wait
-    page = response.get_data(as_text=True)
-    assert f"{message}. Please wait" in page
-    for snippet in kept:
-        assert snippet in page
-    return page
-
-
-class FormClient:
-    """A test client that submits forms the way a browser does, CSRF token included."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def __getattr__(self, name):
-        return getattr(self.client, name)
-
-    def submit(self, url: str, data: dict | None = None, page: str | None = None, **kwargs):
-        """GET ``page`` (default ``url``), then POST ``data`` to ``url`` with the page's token."""
-        html = self.client.get(page or url).get_data(as_text=True)
-        payload = {"csrf_token": csrf_token_from(html), **(data or {})}
-        return self.client.post(url, data=payload, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -101,19 +45,6 @@ def _schema():
     with app.app_context():
         _db.drop_all()
         _db.engine.dispose()
-
-
-def empty_all_tables() -> None:
-    """Delete every row and reset id sequences, so each test starts from nothing."""
-    if _db.engine.dialect.name == "postgresql":
-        quote = _db.engine.dialect.identifier_preparer.quote
-        names = ", ".join(quote(table.name) for table in _db.metadata.sorted_tables)
-        with _db.engine.begin() as connection:
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        with _db.engine.begin() as connection:
-            for table in reversed(_db.metadata.sorted_tables):
-                connection.execute(table.delete())
 
 
 @pytest.fixture
@@ -293,11 +224,6 @@ def alice_client(client, alice, login):
     """A client logged in as alice."""
     login("alice")
     return client
-
-
-# Who can be on the other end of a request, for permission tests: nobody logged in, a plain
-# user, a moderator, an admin, and someone suspended after logging in (whose session must end).
-PERSONAS = ("anonymous", "user", "moderator", "admin", "suspended")
 
 
 @pytest.fixture
