@@ -64,7 +64,11 @@ def home_page(form: PostForm) -> str:
 @bp.route("/index", methods=["GET", "POST"])
 @bp.route("/", methods=["GET", "POST"])
 @rate_limit(
-    "RATELIMIT_POST", key=user_or_address, page=home_page, refusal="You are posting too often"
+    "RATELIMIT_POST",
+    key=user_or_address,
+    scope="posting",
+    page=home_page,
+    refusal="You are posting too often",
 )
 @login_required
 def index():
