@@ -119,13 +119,23 @@ def card_select(bundle: sa.ColumnElement | so.Bundle = POST_CARD) -> sa.Select[t
     )
 
 
+# Explore and a profile's Posts tab show posts that answer nothing; replies are found in their
+# threads (and on the Posts and replies tab).
+_TOP_LEVEL = Post.in_reply_to_user_id.is_(None)
 _EXPLORE = PreparedListing(
-    POSTS_NEWEST_FIRST, lambda: card_select().where(post_visible_to(Post.__table__, VIEWER_ID))
+    POSTS_NEWEST_FIRST,
+    lambda: card_select().where(post_visible_to(Post.__table__, VIEWER_ID), _TOP_LEVEL),
+)
+_PROFILE_WITH_REPLIES = PreparedListing(
+    POSTS_NEWEST_FIRST,
+    lambda: card_select().where(
+        Post.user_id == AUTHOR_ID, post_visible_to(Post.__table__, VIEWER_ID)
+    ),
 )
 _PROFILE = PreparedListing(
     POSTS_NEWEST_FIRST,
     lambda: card_select().where(
-        Post.user_id == AUTHOR_ID, post_visible_to(Post.__table__, VIEWER_ID)
+        Post.user_id == AUTHOR_ID, post_visible_to(Post.__table__, VIEWER_ID), _TOP_LEVEL
     ),
 )
 
@@ -138,10 +148,15 @@ def cards_of(post_ids: list[int]) -> dict[int, PostCard]:
 
 
 def explore_cards(viewer: User | None = None) -> PageQuery:
-    """Pages of every post ``viewer`` (None: nobody in particular) may see: explore."""
+    """Pages of every post that answers nothing and ``viewer`` (None: nobody in particular)
+    may see: explore."""
     return _EXPLORE.pages(viewer_id=viewer.id if viewer else None)
 
 
-def profile_cards(author: User, viewer: User | None = None) -> PageQuery:
-    """Pages of ``author``'s posts that ``viewer`` may see; see ``User.authored_posts``."""
-    return _PROFILE.pages(author_id=author.id, viewer_id=viewer.id if viewer else None)
+def profile_cards(
+    author: User, viewer: User | None = None, with_replies: bool = False
+) -> PageQuery:
+    """Pages of ``author``'s posts that ``viewer`` may see, replies only if ``with_replies``
+    (the profile's tabs); see ``User.authored_posts``."""
+    listing = _PROFILE_WITH_REPLIES if with_replies else _PROFILE
+    return listing.pages(author_id=author.id, viewer_id=viewer.id if viewer else None)
