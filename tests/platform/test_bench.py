@@ -27,7 +27,7 @@ def test_parse_wrk_refuses_other_output():
         parse_wrk("Running 2s test\n")
 
 
-def test_pages_and_their_statements(app, runner):
+def test_pages_and_their_statements(app, runner, db):
     assert (
         runner.invoke(args=["fake", "--users", "40", "--posts", "500", "--follows", "6"]).exit_code
         == 0
