@@ -15,7 +15,8 @@ from app.models import User, followers
 from app.models.types import utcnow
 
 # Version 2: each follow is {"username", "since"} (version 1 listed usernames alone).
-FORMAT = "chirp-export/2"
+# Version 3: each post says what it answers ("in_reply_to": {"id", "username"}, or null).
+FORMAT = "chirp-export/3"
 
 
 def _time(value: datetime | None) -> str | None:
@@ -57,6 +58,11 @@ def _post(row: sa.Row) -> dict:
         "edited_at": _time(row.edited_at),
         # Hidden by a moderator: still the author's, but nobody else sees it.
         "hidden_at": _time(row.hidden_at),
+        # A reply: the post it answers (which may since have been deleted) and its author
+        # (None once that account is gone).
+        "in_reply_to": {"id": row.in_reply_to_id, "username": row.in_reply_to_username}
+        if row.in_reply_to_id is not None
+        else None,
     }
 
 

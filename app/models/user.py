@@ -235,14 +235,26 @@ class User(UserMixin, db.Model):
         values = {"user_id": self.id, "viewer_id": viewer.id if viewer else None}
         return db.session.scalar(posts_count_statement(), values) or 0
 
-    def posts_oldest_first(self) -> sa.Select[tuple[int, datetime, str, datetime, datetime]]:
+    def posts_oldest_first(self) -> sa.Select:
         """This user's posts as rows for a data export, oldest first.
 
-        Each row is (id, timestamp, body, edited_at, hidden_at): when it was last edited and
-        when a moderator hid it, or None.
+        Each row is (id, timestamp, body, edited_at, hidden_at, in_reply_to_id,
+        in_reply_to_username): when it was last edited and when a moderator hid it, or None;
+        for a reply, the post it answers and that post's author (None once their account is
+        gone).
         """
+        answered = so.aliased(User)
         return (
-            sa.select(Post.id, Post.timestamp, Post.body, Post.edited_at, Post.hidden_at)
+            sa.select(
+                Post.id,
+                Post.timestamp,
+                Post.body,
+                Post.edited_at,
+                Post.hidden_at,
+                Post.in_reply_to_id,
+                answered.username.label("in_reply_to_username"),
+            )
+            .outerjoin(answered, answered.id == Post.in_reply_to_user_id)
             .where(Post.user_id == self.id)
             .order_by(Post.timestamp, Post.id)
         )
