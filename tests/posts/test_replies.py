@@ -33,7 +33,7 @@ def test_every_card_offers_reply_which_opens_the_composer_prefilled(
     post = make_post(bob, "answer me")
     explore = alice_client.get("/explore").get_data(as_text=True)
     form = re.search(
-        rf'<form action="/post/{post.id}#reply" method="get"[^>]*>(.*?)</form>', explore, re.S
+        rf'<form action="/post/{post.id}" method="get"[^>]*>(.*?)</form>', explore, re.S
     )
     assert form is not None
     assert '<input type="hidden" name="reply" value="1">' in form.group(1)
