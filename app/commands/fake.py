@@ -4,7 +4,9 @@ Built for volume: a million posts go in with bulk Core ``executemany`` in one tr
 table, every fake user shares one password hashed once, and no ORM objects are made per row.
 The data is shaped like a real community: a few accounts are followed by almost everyone and most
 by few (Zipf popularity), how many accounts people follow varies widely (a few follow the
-maximum of 2,000), and a few people write most posts while many post rarely.
+maximum of 2,000), and a few people write most posts while many post rarely. About a fifth of
+the posts then become replies, in conversations shaped like real ones
+(:mod:`app.commands.fake_threads`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.security import generate_password_hash
 
+from app.commands.fake_threads import add_threads
 from app.extensions import db
 from app.models import POST_MAX_LENGTH, Post, User, followers
 from app.models.types import utcnow
@@ -67,8 +70,11 @@ def fake_command(users: int, posts: int, follows: int, seed: int, password: str)
         ids = seeder.insert_users(connection, password_hash, _bar("Users"))
         seeder.insert_follows(connection, ids, _bar("Follows"))
         seeder.insert_posts(connection, ids, _bar("Posts"))
+    with db.engine.connect() as connection:
+        replies = add_threads(connection, random.Random(seed + 2))  # noqa: S311  (fake data)
     click.echo(
-        f"Added {users} users, {seeder.follow_count} follows and {posts} posts. "
+        f"Added {users} users, {seeder.follow_count} follows and {posts} posts "
+        f"({replies} of them replies). "
         f"Log in as any of them (e.g. {seeder.usernames[0]}) with the password {password!r}."
     )
 
