@@ -29,6 +29,7 @@ from bench.load import Load, fetch, gunicorn, login, run_wrk
 from bench.pg import copy_from_sqlite, throwaway_postgres
 from bench.seed import DATA, SIZES, Size, prepare
 from bench.subjects import BenchPage, add_rare_reader, bench_pages
+from bench.threads import add_big_thread
 from bench.wsgi import BenchConfig
 
 
@@ -210,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         app = app_for(size.url)
         with app.app_context():
             add_rare_reader()
+            add_big_thread()
             plans[size] = pages = bench_pages(app.config["POSTS_PER_PAGE"])
         report["db"][f"SQLite {size.name}"] = {
             name: asdict(t) for name, t in measure_db(app, pages, args.runs).items()
