@@ -246,3 +246,17 @@ def test_deleted_and_hidden_posts_stay_in_place(
     page = alice_client.get(f"/post/{leaf.id}").get_data(as_text=True)
     assert bodies(context_section(page)) == ["This post was deleted.", "This post was deleted."]
     assert "leaf" in page
+
+
+def test_a_conversation_too_deep_refuses_more_replies(
+    monkeypatch, alice_client, alice, bob, make_post, make_reply, db
+):
+    monkeypatch.setattr("app.models.post.MAX_THREAD_DEPTH", 3)
+    root = make_post(bob, "root")
+    deepest = make_reply(make_reply(root, alice, "one"), bob, "two")
+    response = alice_client.submit(
+        f"/post/{deepest.id}/reply", {"post": "three"}, page=f"/post/{deepest.id}"
+    )
+    assert response.status_code == 200
+    assert "This conversation is too long to answer here." in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).where(Post.body == "three")) == 0
