@@ -158,12 +158,20 @@ class Gunicorn:
         """Everything gunicorn and the app wrote to stderr until now."""
         return self.log_file.read_text(errors="replace")
 
+    def wait_for_log(self, text: str, timeout: float = 60) -> str:
+        """Wait until the log holds ``text``; returns the log."""
+        deadline = time.monotonic() + timeout
+        while text not in (log := self.log()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return log
+
 
 @contextmanager
 def gunicorn(env: dict[str, str], log_dir: Path, workers: int = 2) -> Iterator[Gunicorn]:
     """Serve Chirp (``tests/worker_app.py``: it names the worker in a header) with ``workers``
     processes on a free port of 127.0.0.1, configured by ``env`` (``DATABASE_URL`` and so on)
-    in production mode, with the project's ``gunicorn.conf.py``."""
+    in production mode, with the project's ``gunicorn.conf.py``. Without a control socket: its
+    one default path would be shared by every gunicorn on the machine."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     environment = {
@@ -175,7 +183,7 @@ def gunicorn(env: dict[str, str], log_dir: Path, workers: int = 2) -> Iterator[G
     log_file = log_dir / f"gunicorn-{port}.log"
     command = [
         sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-        "--graceful-timeout", "5", "tests.worker_app:app",
+        "--graceful-timeout", "5", "--no-control-socket", "tests.worker_app:app",
     ]  # fmt: skip
     with log_file.open("wb") as log:
         server = subprocess.Popen(  # noqa: S603
