@@ -3,6 +3,7 @@
 import os
 
 from flask import Flask
+from flask.logging import default_handler
 
 from app import postgres as _postgres  # noqa: F401  (registers the PostgreSQL connection settings)
 from app import sqlite as _sqlite  # noqa: F401  (registers the SQLite connection settings)
@@ -37,6 +38,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.anonymous_user = AnonymousUser
     csrf.init_app(app)
     limiter.init_app(app)
+    # Flask-Limiter says that its store (Redis) cannot be reached, and that it counts in memory
+    # meanwhile, on a logger of its own that has no handler: send it where the app's messages go.
+    if default_handler in app.logger.handlers:
+        limiter.logger.addHandler(default_handler)
 
 
 def register_url_converters(app: Flask) -> None:
@@ -72,6 +77,7 @@ def register_template_helpers(app: Flask) -> None:
     from app import postcards
     from app.links import link_text
     from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
+    from app.outages import database_state
     from app.timefmt import exact_time, relative_time
     from app.types import utcnow
     from app.urls import this_page, url_for_id, url_for_name
@@ -82,6 +88,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(url_for_id)
     app.add_template_global(url_for_name)
     app.add_template_global(this_page)
+    app.context_processor(database_state)
     postcards.init_app(app)
     app.jinja_env.globals.update(
         POST_MAX_LENGTH=POST_MAX_LENGTH, ABOUT_ME_MAX_LENGTH=ABOUT_ME_MAX_LENGTH, utcnow=utcnow
