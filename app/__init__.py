@@ -6,6 +6,7 @@ from flask import Flask, Response
 
 from app import postgres as _postgres  # noqa: F401  (registers the PostgreSQL connection settings)
 from app import sqlite as _sqlite  # noqa: F401  (registers the SQLite connection settings)
+from app.body_limit import WholeBodyRequest
 from app.commands import register_commands
 from app.deployment import configure_deployment
 from app.extensions import csrf, db, limiter, login_manager, migrate
@@ -15,8 +16,10 @@ from config import Config
 
 
 class Chirp(Flask):
-    """Flask, with private responses kept out of caches once every header, cookies included,
-    is set."""
+    """Flask, with request bodies read whole or refused (never cut at the size limit) and
+    private responses kept out of caches once every header, cookies included, is set."""
+
+    request_class = WholeBodyRequest
 
     def process_response(self, response: Response) -> Response:
         """Flask's ``after_request`` hooks and session cookie, then the cache rule (the session
