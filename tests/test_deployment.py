@@ -11,12 +11,7 @@ from dotenv import dotenv_values
 from flask import request
 
 from app import create_app
-from app.deployment import (
-    DEVELOPMENT_SECRET_KEY,
-    DEVELOPMENT_SITE_URL,
-    PUBLIC_SECRET_KEYS,
-    InsecureConfiguration,
-)
+from app.deployment import DEVELOPMENT_SECRET_KEY, PUBLIC_SECRET_KEYS, InsecureConfiguration
 from config import Config, env_flag, env_int, env_list
 from tests.conftest import PASSWORD, SITE_URL, TestConfig
 
@@ -25,7 +20,7 @@ ROOT = Path(__file__).parent.parent
 
 def config_with(**settings) -> type:
     """A production configuration (not debug, not testing) with ``settings``."""
-    defaults = {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SITE_URL": SITE_URL}
+    defaults = {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SITE_URL": SITE_URL, "TRUSTED_HOSTS": []}
     return type("ProductionConfig", (Config,), {**defaults, **settings})
 
 
@@ -118,7 +113,7 @@ def test_debug_mode_falls_back_to_the_development_site_url(monkeypatch):
     """`flask run` serves http://127.0.0.1:5000; localhost is fine in debug mode and tests."""
     monkeypatch.setenv("FLASK_DEBUG", "1")
     app = create_app(config_with(SITE_URL=None))
-    assert app.config["SITE_URL"] == DEVELOPMENT_SITE_URL == "http://127.0.0.1:5000"
+    assert app.config["SITE_URL"] == "http://127.0.0.1:5000"
     assert app.config["TRUSTED_HOSTS"] == ["127.0.0.1", "localhost"]
 
 
