@@ -40,7 +40,9 @@ def page_statements(app: Flask, url: str, username: str | None) -> list[tuple[st
     if username:
         form = client.get("/auth/login", base_url=site).get_data(as_text=True)
         data = {"csrf_token": csrf_token(form), "username": username, "password": PASSWORD}
-        if client.post("/auth/login", data=data, base_url=site).status_code != 302:
+        # As a browser sends it: over HTTPS, Flask-WTF refuses a POST without a Referer.
+        referer = {"Referer": f"{site}/auth/login"}
+        if client.post("/auth/login", data=data, base_url=site, headers=referer).status_code != 302:
             raise RuntimeError(f"could not log in as {username}")
     client.get(url, base_url=site)  # the once-a-minute last_seen write happens here, not below
     seen: list[tuple[str, object]] = []
