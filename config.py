@@ -26,6 +26,11 @@ def env_flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_list(name: str) -> list[str]:
+    """A comma-separated setting as a list, blanks dropped (unset: empty)."""
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
 def env_int(name: str, default: int = 0) -> int:
     """A whole-number setting, with an error that names the variable if it is not one."""
     value = os.environ.get(name, "").strip()
@@ -42,6 +47,12 @@ class Config:
 
     # Required in production: create_app refuses to start without it (see app/deployment.py).
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # The address people reach the site at, e.g. https://chirp.example. Every link in an email
+    # starts with it, and requests naming another host get a 400. Required in production too.
+    SITE_URL = os.environ.get("SITE_URL")
+    # Other host names requests may name (a load balancer's health check by address, another
+    # name of the site), comma-separated; SITE_URL's host is added at start-up.
+    TRUSTED_HOSTS = env_list("TRUSTED_HOSTS")
     # A relative SQLite path lands in Flask's instance folder.
     SQLALCHEMY_DATABASE_URI = database_url()
     # A pooled connection may have died with a database restart or an idle timeout in between:

@@ -17,6 +17,8 @@ class BenchConfig(Config):
     RATELIMIT_ENABLED = False
     # bench/run.py gives gunicorn one key for both workers; in-process apps make their own.
     SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
+    # bench/load.py gives gunicorn the address it serves; in-process apps serve nothing.
+    SITE_URL = os.environ.get("SITE_URL") or "http://127.0.0.1"
 
 
 app = create_app(BenchConfig)

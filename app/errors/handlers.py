@@ -3,8 +3,14 @@
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app, flash, g, make_response, redirect, render_template, url_for
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    SecurityError,
+    ServiceUnavailable,
+)
 
 from app.errors import bp
 from app.expired_forms import refilled_form
@@ -12,6 +18,7 @@ from app.extensions import db, login_manager
 from app.gone import forget_deleted_user
 from app.outages import RETRY_AFTER_SECONDS, DatabaseFailure, database_failure, mark_read_only
 from app.ratelimits import describe_wait, seconds_until_reset
+from app.urls import site_url_adapter
 
 # Each status in a person's words: the page heading, and what it means (shown under it). The
 # number and its standard name still appear, smaller, for whoever reports the problem.
@@ -95,6 +102,19 @@ def csrf_error(error: CSRFError):
     if refilled is not None:
         return refilled, 400
     error.description = "The form expired or did not come from this site. Please try again."
+    return render_error(error)
+
+
+@bp.app_errorhandler(SecurityError)
+def untrusted_host(error: SecurityError):
+    """A request naming a host that is not this site's (``TRUSTED_HOSTS``, app/deployment.py).
+
+    Flask refuses it before it has a way to build this site's URLs, which the page's layout
+    needs: its links then point at ``SITE_URL``, never at the host the request named.
+    """
+    if request_ctx.url_adapter is None:
+        request_ctx.url_adapter = site_url_adapter()
+    error.description = "This site does not answer to that host name."
     return render_error(error)
 
 
