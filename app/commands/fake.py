@@ -94,6 +94,11 @@ def fake_command(
         with db.engine.connect() as connection:
             community.load(connection, password_hash, users_present=bool(present))
     except KeyboardInterrupt:
+        # Without its foreign keys the database would not cascade deletes: put them back now.
+        # (Killed outright, it cannot: then --resume does, and should run before any use.)
+        click.echo("Interrupted: restoring the indexes and foreign keys...")
+        with db.engine.connect() as connection:
+            fake_sql.restore_after_load(connection)
         raise click.ClickException(
             "Interrupted. Everything committed so far is kept and usable; run the same "
             "command with --resume to finish."
@@ -163,8 +168,15 @@ class FakeCommunity:
         connection.commit()
         self.author_slots = sum(a["author_slots"] for a in accounts)
         self.popular_slots = sum(a["popular_slots"] for a in accounts)
+        if set_aside := fake_sql.set_aside_for_load(connection):
+            click.echo(
+                f"Dropped for the load, made again at the end: {', '.join(set_aside)}. "
+                "If the run is interrupted, finish it with --resume to have them back."
+            )
         self.insert_posts(connection)
         self.insert_follows(connection, {user_id: pos for pos, user_id in enumerate(ids)})
+        if made := fake_sql.restore_after_load(connection):
+            click.echo(f"Made again: {', '.join(made)}.")
         fake_sql.drop_temp_tables(connection)
         fake_sql.finish_bulk_load(connection)
         connection.commit()

