@@ -25,15 +25,14 @@ class BenchConfig(Config):
     SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
 
 
-def bench_app(config: type[Config] = BenchConfig) -> Flask:
-    """The app with ``config``, and the logged-in floor at :data:`FLOOR`.
+def add_logged_in_floor(app: Flask) -> Flask:
+    """Give ``app`` the logged-in floor at :data:`FLOOR`; returns ``app``.
 
     /healthz is the framework alone: it skips loading the user. Every logged-in page also
     reads the session user (with their roles) and notes when they were last seen; this page
     does exactly that and renders the same tiny template, so a page's share of its
     requests/s is what the page's own queries and template cost.
     """
-    app = create_app(config)
 
     @app.route(FLOOR)
     @login_required
@@ -41,6 +40,11 @@ def bench_app(config: type[Config] = BenchConfig) -> Flask:
         return render_template("main/healthz.html")
 
     return app
+
+
+def bench_app(config: type[Config] = BenchConfig) -> Flask:
+    """The app with ``config`` and the logged-in floor."""
+    return add_logged_in_floor(create_app(config))
 
 
 app = bench_app()
