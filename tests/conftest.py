@@ -175,7 +175,7 @@ def runner(app):
 @pytest.fixture
 def mailbox(app):
     """A real SMTP server on 127.0.0.1 that the app sends to; its messages are in ``.messages``."""
-    box = Mailbox()
+    box = Mailbox(site_url=app.config["SITE_URL"])
     server = LoopbackSMTP(box)
     server.start()
     app.config.update(MAIL_SERVER=server.hostname, MAIL_PORT=server.port)

@@ -26,6 +26,7 @@ from app.models import (
 from app.models.types import utcnow
 from app.web.form_pages import form_page
 from app.web.forms import REPEAT_SUBMIT_INTERVAL, require_button_form
+from app.web.login_limit import limit_failures_per_account, login_failed, remember_browser
 from app.web.ratelimits import rate_limit
 from app.web.urls import safe_next_path
 
@@ -129,6 +130,7 @@ def login_page(form: LoginForm) -> str:
 @rate_limit(
     "RATELIMIT_LOGIN", page=login_page, refusal="Too many attempts to log in", retry="try again"
 )
+@limit_failures_per_account(page=login_page)
 def login():
     """Log in; go back to ``next`` if it is a page of this site.
 
@@ -145,12 +147,14 @@ def login():
             check_password_hash(_DUMMY_PASSWORD_HASH, form.password.data)
         if user is None or not user.check_password(form.password.data):
             form.password.errors.append("Invalid username or password.")
+            login_failed()
         elif user.is_suspended:
             form.username.errors.append("This account has been suspended by the moderators.")
         elif not user.is_active:
             form.username.errors.append("This account has been disabled.")
         else:
             login_user(user, remember=form.remember_me.data)
+            remember_browser(user)
             return redirect(back)
     return login_page(form)
 

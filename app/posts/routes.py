@@ -76,7 +76,7 @@ def may_reply_to(post: Post) -> bool:
     return not post.is_hidden and not post.author.is_suspended
 
 
-@form_page(ReplyForm, "post", refill_expired=["posts.reply"])
+@form_page(ReplyForm, "post", refill=["posts.reply"])
 def thread_page(form: ReplyForm) -> str:
     """The thread of the post this request's URL names, with ``form`` in its reply box."""
     post = visible_post_or_404(request.view_args["post_id"])
@@ -146,14 +146,14 @@ def reply(post_id: int):
     return thread_page(form)
 
 
-@form_page(EditPostForm, "post", refill_expired=["posts.edit"])
+@form_page(EditPostForm, "post", refill=["posts.edit"])
 def edit_page(form: EditPostForm) -> str:
     """The form that edits the post this request's URL names."""
     post = own_post_or_403(request.view_args["post_id"])
     return render_template("posts/edit.html", title="Edit post", post=post, form=form)
 
 
-@form_page(ReportForm, "reason", refill_expired=["posts.report"])
+@form_page(ReportForm, "reason", refill=["posts.report"])
 def report_page(form: ReportForm) -> str:
     """The report form for the post this request's URL names."""
     post = visible_post_or_404(request.view_args["post_id"])
