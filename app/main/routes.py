@@ -36,6 +36,7 @@ from app.people import (
 from app.permissions import require_confirmed_email
 from app.postcards import explore_cards, profile_cards
 from app.ratelimits import rate_limit, wait_and_retry
+from app.sessions import record_activity
 from app.timeline import home_timeline_page
 
 AVATAR_SIZES = range(16, 513)
@@ -43,10 +44,11 @@ AVATAR_SIZES = range(16, 513)
 
 @bp.before_app_request
 def record_last_seen() -> None:
-    """Note that the current user is active (written at most once a minute)."""
+    """Note that the current user, and this login session, are active (written at most once a
+    minute), and renew the session after a role change: one commit, only if anything changed."""
     if request.endpoint in ("static", "main.avatar", "main.healthz"):
         return  # these need no user, so don't load one from the database
-    if current_user.is_authenticated and current_user.touch_last_seen():
+    if current_user.is_authenticated and record_activity(current_user._get_current_object()):
         db.session.commit()
 
 
