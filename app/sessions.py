@@ -16,9 +16,8 @@ from flask import current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
 from flask_login.utils import decode_cookie
 
-from app.extensions import db
 from app.models import User
-from app.models.sessions import UserSession, prune_sessions, session_key_parts, session_with_user
+from app.models.sessions import LoginSession, prune_sessions, session_and_user
 from app.types import utcnow
 
 
@@ -39,17 +38,19 @@ def log_in(user: User, remember: bool) -> None:
     """
     now = utcnow()
     prune_sessions(user.id, now)
-    row = UserSession.start(user, remember, request.remote_addr, request.user_agent.string, now)
+    login = LoginSession.start(
+        user.id, remember, request.remote_addr, request.user_agent.string, now
+    )
     user.last_login_at = now
     session.clear()
-    _continue_with(user, row, now)
+    _continue_with(user, login, now)
 
 
 def log_out() -> None:
     """End this browser's login session: its cookies, and every copy of them, stop working."""
-    row = getattr(current_user, "login_session", None)
-    if row is not None:
-        row.end()
+    login = getattr(current_user, "login_session", None)
+    if login is not None:
+        login.end()
     session.clear()  # the CSRF secret too: the next login starts from nothing
     g.pop(_csrf_field(), None)
     logout_user()  # and it has the remember-me cookie deleted
@@ -64,18 +65,21 @@ def renew_session(user: User) -> None:
     now = utcnow()
     old = user.login_session
     old.end()
-    _continue_with(user, old.successor(now), now)
+    _continue_with(user, _successor(old, now), now)
 
 
-def _continue_with(user: User, row: UserSession, now: datetime) -> None:
-    """Make ``row`` (new, not yet written) this browser's login session, with a new CSRF secret."""
-    db.session.add(row)
+def _successor(old: LoginSession, now: datetime) -> LoginSession:
+    return old.successor(request.remote_addr, request.user_agent.string, now)
+
+
+def _continue_with(user: User, login: LoginSession, now: datetime) -> None:
+    """Make ``login`` (just written) this browser's login session, with a new CSRF secret."""
     session.pop(_csrf_field(), None)
     g.pop(_csrf_field(), None)  # Flask-WTF's token for this request, made from the old secret
-    user.login_session = row
-    if row.remember:
+    user.login_session = login
+    if login.remember:
         # The cookie ends when the session does.
-        login_user(user, remember=True, duration=row.expires_at - now)
+        login_user(user, remember=True, duration=login.expires_at - now)
         return
     login_user(user)
     if _remember_cookie() in request.cookies:
@@ -85,20 +89,15 @@ def _continue_with(user: User, row: UserSession, now: datetime) -> None:
 def user_for_session_key(key: str) -> User | None:
     """Flask-Login's user loader: the user whose live session ``key`` names, else None.
 
-    One statement reads the session, the user and their roles. The session row is then
-    detached from the database session: it is only read, and written by statements of its own
-    (:meth:`UserSession.touch`, :meth:`UserSession.end`), so a session another request ends
-    meanwhile never fails this one.
+    One statement reads the session, the user and their roles.
     """
-    parts = session_key_parts(key)
-    row = session_with_user(parts[0]) if parts else None
-    if row is None or not row.accepts(parts[1]) or not row.user.is_active:
+    found = session_and_user(key)
+    if found is None or not found[1].is_active:
         _forget(key)
         return None
-    db.session.expunge(row)
-    row.key = key
-    row.user.login_session = row
-    return row.user
+    login, user = found
+    user.login_session = login
+    return user
 
 
 def _forget(key: str) -> None:
@@ -118,16 +117,16 @@ def record_activity(user: User) -> bool:
     """
     now = utcnow()
     seen = user.touch_last_seen(now)
-    row = user.login_session
-    if not row.renew:
-        return row.touch(request.remote_addr, request.user_agent.string, now) or seen
-    if not row.end():
+    login = user.login_session
+    if not login.renew:
+        return login.touch(request.remote_addr, request.user_agent.string, now) or seen
+    if not login.end():
         return seen  # ended meanwhile: the next request is logged out
-    _continue_with(user, row.successor(now), now)
+    _continue_with(user, _successor(login, now), now)
     return True
 
 
 def current_session_id() -> str | None:
     """The id of this browser's login session, if it is logged in."""
-    row = getattr(current_user, "login_session", None)
-    return row.id if row is not None else None
+    login = getattr(current_user, "login_session", None)
+    return login.id if login is not None else None

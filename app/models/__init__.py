@@ -108,7 +108,7 @@ class User(UserMixin, db.Model):
         passive_deletes=True,
     )
 
-    # The login session (app.models.sessions.UserSession) this instance was loaded through or
+    # The login session (app.models.sessions.LoginSession) this instance was loaded through or
     # has just started, in a request: not a column, so not annotated.
     login_session = None
 

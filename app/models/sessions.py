@@ -5,6 +5,9 @@ cookie carry only the row's id and a random secret (the *key*, ``"<id>:<secret>"
 keeps a hash of the secret, so reading the table does not give anybody a working cookie.
 Deleting the row (logging out, a new password, a suspension, a deleted account, "log out" on the
 sessions list) makes every copy of those cookies worthless on their next request.
+
+A request holds its own session as a :class:`LoginSession`; :class:`UserSession` is the table,
+for listing one's sessions.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -83,72 +87,88 @@ class UserSession(db.Model):
     ip_address: so.Mapped[str | None] = so.mapped_column(sa.String(ADDRESS_MAX_LENGTH))
     user_agent: so.Mapped[str | None] = so.mapped_column(sa.String(AGENT_MAX_LENGTH))
 
-    user: so.Mapped[User] = so.relationship()
-
-    # The cookie value (str) that names this row, known only when the row was made or came in
-    # with the request (the table keeps a hash): set by start(), successor() and the loader.
-    # Not a column, so not annotated.
-    key = None
-
     def __repr__(self) -> str:
         return f"<UserSession {self.id} of {self.user_id}>"
+
+
+@dataclass(frozen=True)
+class LoginSession:
+    """A login session as one request holds it: read with its user (:func:`session_and_user`)
+    or just written, and changed only by statements of its own, never through the ORM's unit of
+    work, so that a session another request ends meanwhile never fails this one.
+
+    ``key`` is what the cookies carry; only this request knows its secret.
+    """
+
+    id: str
+    user_id: int
+    created_at: datetime
+    last_seen: datetime
+    expires_at: datetime
+    remember: bool
+    renew: bool
+    key: str
 
     @classmethod
     def start(
         cls,
-        user: User,
+        user_id: int,
         remember: bool,
         ip_address: str | None,
         user_agent: str | None,
         now: datetime | None = None,
-    ) -> UserSession:
-        """A new login of ``user`` (not yet added to the database session), with its key."""
+    ) -> LoginSession:
+        """A new login of the account ``user_id``, written (the view commits)."""
         now = now or utcnow()
-        row = cls(
-            user_id=user.id,
-            created_at=now,
-            remember=remember,
-            expires_at=now + (remember_lifetime() if remember else idle_lifetime()),
-        )
-        row.ip_address, row.user_agent = _clipped(ip_address, user_agent)
-        row._new_identity(now)
-        return row
+        expires_at = now + (remember_lifetime() if remember else idle_lifetime())
+        return cls._write(user_id, remember, now, expires_at, ip_address, user_agent, now)
 
-    def successor(self, now: datetime | None = None) -> UserSession:
-        """The same login under a new id and secret: what the browser goes on with once this
-        row is deleted. It began when this one did and ends when this one would have."""
+    def successor(
+        self, ip_address: str | None, user_agent: str | None, now: datetime | None = None
+    ) -> LoginSession:
+        """The same login under a new id and secret, written: what the browser goes on with
+        once this one is deleted. It began when this one did and ends when it would have."""
         now = now or utcnow()
-        row = UserSession(
-            user_id=self.user_id,
-            created_at=self.created_at,
-            remember=self.remember,
-            expires_at=self.expires_at if self.remember else now + idle_lifetime(),
-            ip_address=self.ip_address,
-            user_agent=self.user_agent,
+        expires_at = self.expires_at if self.remember else now + idle_lifetime()
+        return self._write(
+            self.user_id, self.remember, self.created_at, expires_at, ip_address, user_agent, now
         )
-        row._new_identity(now)
-        return row
 
-    def _new_identity(self, now: datetime) -> None:
-        secret = secrets.token_urlsafe(32)
-        self.id = secrets.token_urlsafe(16)
-        self.secret_hash = _digest(secret)
-        self.last_seen = now
-        self.renew = False
-        self.key = f"{self.id}:{secret}"
-
-    def accepts(self, secret: str, now: datetime | None = None) -> bool:
-        """True if ``secret`` is this session's and the session has not expired."""
-        return hmac.compare_digest(self.secret_hash, _digest(secret)) and (
-            self.expires_at > (now or utcnow())
+    @classmethod
+    def _write(
+        cls,
+        user_id: int,
+        remember: bool,
+        created_at: datetime,
+        expires_at: datetime,
+        ip_address: str | None,
+        user_agent: str | None,
+        now: datetime,
+    ) -> LoginSession:
+        session_id, secret = secrets.token_urlsafe(16), secrets.token_urlsafe(32)
+        address, agent = _clipped(ip_address, user_agent)
+        db.session.execute(
+            sa.insert(UserSession).values(
+                id=session_id,
+                user_id=user_id,
+                secret_hash=_digest(secret),
+                created_at=created_at,
+                last_seen=now,
+                expires_at=expires_at,
+                remember=remember,
+                renew=False,
+                ip_address=address,
+                user_agent=agent,
+            )
         )
+        key = f"{session_id}:{secret}"
+        return cls(session_id, user_id, created_at, now, expires_at, remember, False, key)
 
     def touch(self, ip_address: str | None, user_agent: str | None, now: datetime) -> bool:
         """Note a request (from where, with what); True if it was written.
 
-        At most once per :data:`LAST_SEEN_INTERVAL`. An UPDATE statement rather than a change
-        to the loaded row: if the session was ended meanwhile (logged out from another
-        device), there is nothing to write and nothing goes wrong.
+        At most once per :data:`LAST_SEEN_INTERVAL`. If the session has ended meanwhile
+        (logged out from another device), the UPDATE finds nothing, and nothing goes wrong.
         """
         if now - self.last_seen < LAST_SEEN_INTERVAL:
             return False
@@ -164,36 +184,51 @@ class UserSession(db.Model):
 
     def end(self) -> bool:
         """Delete this session; False if it had ended already (another request deleted it)."""
-        result = db.session.execute(sa.delete(UserSession).where(UserSession.id == self.id))
+        result = db.session.execute(
+            sa.delete(UserSession).where(UserSession.id == self.id),
+            execution_options={"synchronize_session": False},
+        )
         return result.rowcount > 0
 
 
-def session_key_parts(key: str) -> tuple[str, str] | None:
-    """(id, secret) of a session key, or None if it is not shaped like one."""
+def session_and_user(key: str) -> tuple[LoginSession, User] | None:
+    """The live session a cookie's ``key`` names, and its user (with their roles), or None.
+
+    One statement, run on every request: the user and roles as entities, of the session only
+    the few columns a request needs.
+    """
     session_id, _, secret = key.partition(":")
     if not secret or not SESSION_ID_PATTERN.fullmatch(session_id):
         return None
-    return session_id, secret
-
-
-def session_with_user(session_id: str) -> UserSession | None:
-    """The session ``session_id`` with its user and the user's roles: one statement, run on
-    every request."""
-    return (
-        db.session.scalars(_prepared_session_with_user(), {"session_id": session_id})
-        .unique()
-        .one_or_none()
+    result = db.session.execute(_prepared_session_and_user(), {"session_id": session_id})
+    found = result.unique().one_or_none()
+    if found is None:
+        return None
+    user, secret_hash, created_at, last_seen, expires_at, remember, renew = found
+    if not hmac.compare_digest(secret_hash, _digest(secret)) or expires_at <= utcnow():
+        return None
+    login = LoginSession(
+        session_id, user.id, created_at, last_seen, expires_at, remember, renew, key
     )
+    return login, user
 
 
 @cache
-def _prepared_session_with_user() -> sa.Select[tuple[UserSession]]:
+def _prepared_session_and_user() -> sa.Select:
     # Built once. Every page asks the user's roles (the navigation, the controls on each
     # post), so they come in the same statement.
     return (
-        sa.select(UserSession)
-        .join(UserSession.user)
-        .options(so.contains_eager(UserSession.user).joinedload(User.roles))
+        sa.select(
+            User,
+            UserSession.secret_hash,
+            UserSession.created_at,
+            UserSession.last_seen,
+            UserSession.expires_at,
+            UserSession.remember,
+            UserSession.renew,
+        )
+        .join(UserSession, UserSession.user_id == User.id)
+        .options(so.joinedload(User.roles))
         .where(UserSession.id == sa.bindparam("session_id", type_=sa.String))
     )
 
