@@ -63,7 +63,8 @@ def idle_lifetime() -> timedelta:
 
 
 class UserSession(db.Model):
-    """One login: a browser (or a copy of its cookies) acting as ``user`` until it ends."""
+    """One login: a browser (or a copy of its cookies) acting as the account ``user_id`` until
+    the row is deleted or expires."""
 
     __tablename__ = "user_session"
 
@@ -242,12 +243,12 @@ def sessions_of(user: User) -> sa.Select[tuple[UserSession]]:
     )
 
 
-def end_sessions_of(user_id: int, keep: str | None = None) -> int:
-    """Delete every session of the account ``user_id`` (but ``keep``); returns how many."""
+def end_sessions_of(user_id: int, keep: str | None = None) -> None:
+    """Delete every session of the account ``user_id`` (but ``keep``)."""
     condition = UserSession.user_id == user_id
     if keep is not None:
         condition = sa.and_(condition, UserSession.id != keep)
-    return db.session.execute(sa.delete(UserSession).where(condition)).rowcount
+    db.session.execute(sa.delete(UserSession).where(condition))
 
 
 def end_session_of(user_id: int, session_id: str) -> bool:
