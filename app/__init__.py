@@ -2,21 +2,35 @@
 
 import os
 
-from flask import Flask
+from flask import Flask, Response
+from flask.logging import default_handler
 
 from app import postgres as _postgres  # noqa: F401  (registers the PostgreSQL connection settings)
 from app import sqlite as _sqlite  # noqa: F401  (registers the SQLite connection settings)
+from app.body_limit import WholeBodyRequest
 from app.commands import register_commands
 from app.deployment import configure_deployment
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.permissions import AnonymousUser
-from app.security_headers import register_security_headers
+from app.security_headers import keep_private_out_of_caches, register_security_headers
 from config import Config
+
+
+class Chirp(Flask):
+    """Flask, with request bodies read whole or refused (never cut at the size limit) and
+    private responses kept out of caches once every header, cookies included, is set."""
+
+    request_class = WholeBodyRequest
+
+    def process_response(self, response: Response) -> Response:
+        """Flask's ``after_request`` hooks and session cookie, then the cache rule (the session
+        cookie is set after the hooks, so a hook could not see it)."""
+        return keep_private_out_of_caches(super().process_response(response))
 
 
 def create_app(config_class: type = Config) -> Flask:
     """Build a Chirp application configured by ``config_class``."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Chirp(__name__, instance_relative_config=True)
     app.config.from_object(config_class)
     configure_deployment(app)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -37,6 +51,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.anonymous_user = AnonymousUser
     csrf.init_app(app)
     limiter.init_app(app)
+    # Flask-Limiter says that its store (Redis) cannot be reached, and that it counts in memory
+    # meanwhile, on a logger of its own that has no handler: send it where the app's messages go.
+    if default_handler in app.logger.handlers:
+        limiter.logger.addHandler(default_handler)
 
 
 def register_url_converters(app: Flask) -> None:
@@ -72,6 +90,7 @@ def register_template_helpers(app: Flask) -> None:
     from app import postcards
     from app.links import link_text
     from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
+    from app.outages import database_state
     from app.timefmt import exact_time, relative_time
     from app.types import utcnow
     from app.urls import this_page, url_for_id, url_for_name
@@ -82,6 +101,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(url_for_id)
     app.add_template_global(url_for_name)
     app.add_template_global(this_page)
+    app.context_processor(database_state)
     postcards.init_app(app)
     app.jinja_env.globals.update(
         POST_MAX_LENGTH=POST_MAX_LENGTH, ABOUT_ME_MAX_LENGTH=ABOUT_ME_MAX_LENGTH, utcnow=utcnow

@@ -4,7 +4,8 @@ When the session a page was made for has ended (the browser was restarted and a 
 cookie logged its owner back in, or ``SECRET_KEY`` changed), the form's CSRF token no longer
 matches, and CSRFProtect refuses the POST before the view runs. For the forms people write in,
 that would throw their text away: their views register a page here that shows the form again,
-as it was sent, with a fresh token and a message saying nothing was done.
+as it was sent, with a fresh token and a message saying nothing was done. The same pages answer
+when the database refused to save the form (it was read-only for a moment, see app/outages.py).
 
 Only for requests the browser says came from this site: another site must not be able to fill
 someone's form with its words and hand them a working token to send them with.
@@ -44,17 +45,24 @@ def sent_from_this_site() -> bool:
     return urlsplit(source).netloc == request.host
 
 
-def refilled_form() -> str | None:
-    """This request's form again, as sent, if its view registered a page and may still show it.
+def refilled_form(message: str = EXPIRED_MESSAGE, *, token_checked: bool = False) -> str | None:
+    """This request's form again, as sent, with ``message`` on it, if its view registered a page
+    and may still show it.
+
+    The same pages serve a form the database refused to save (it was read-only for a moment):
+    its CSRF token was checked (``token_checked``), so it came from this site, whatever the
+    browser says.
 
     None for anyone logged out (the form's page needs a login), for a request from elsewhere,
     or if the page is gone (the post being edited was deleted meanwhile): the plain error page
     then explains.
     """
     page = _refill_pages.get(request.endpoint)
-    if page is None or not current_user.is_authenticated or not sent_from_this_site():
+    if page is None or not current_user.is_authenticated:
+        return None
+    if not (token_checked or sent_from_this_site()):
         return None
     try:
-        return page(EXPIRED_MESSAGE)
+        return page(message)
     except HTTPException:
         return None

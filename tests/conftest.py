@@ -25,6 +25,9 @@ CSRF_FIELD = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
 )
 PASSWORD = "correct horse battery"
+# The site's address in tests: not the test client's host (localhost), so every emailed link
+# shows that it was built from SITE_URL and not from the request.
+SITE_URL = "https://chirp.example"
 
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
@@ -36,6 +39,7 @@ class TestConfig(Config):
 
     TESTING = True
     SECRET_KEY = "test-secret-key"
+    SITE_URL = SITE_URL
     SQLALCHEMY_DATABASE_URI = TEST_DATABASE_URL
     POSTS_PER_PAGE = 3
     # Real hashing, but cheap: the suite creates hundreds of users.
@@ -222,7 +226,7 @@ def runner(app):
 @pytest.fixture
 def mailbox(app):
     """A real SMTP server on 127.0.0.1 that the app sends to; its messages are in ``.messages``."""
-    box = Mailbox()
+    box = Mailbox(site_url=app.config["SITE_URL"])
     server = LoopbackSMTP(box)
     server.start()
     app.config.update(MAIL_SERVER=server.hostname, MAIL_PORT=server.port)

@@ -10,9 +10,13 @@ LINK = re.compile(r"https?://\S+")
 
 
 class Mailbox:
-    """aiosmtpd handler: every delivered message, parsed, in order of arrival."""
+    """aiosmtpd handler: every delivered message, parsed, in order of arrival.
 
-    def __init__(self):
+    ``site_url`` is the app's ``SITE_URL``, which every link in a message must start with.
+    """
+
+    def __init__(self, site_url: str = ""):
+        self.site_url = site_url
         self.messages: list[EmailMessage] = []
 
     async def handle_DATA(self, _server, _session, envelope):
@@ -37,11 +41,13 @@ class Mailbox:
         return message.get_body(("html",)).get_content()
 
     def link(self, message: EmailMessage | None = None) -> str:
-        """The one link in a message's text part, as a path on this site."""
+        """The one link in a message's text part, as a path on this site (it must be on
+        ``site_url``)."""
         message = message or self.last()
         links = LINK.findall(self.text(message))
         assert len(links) == 1, f"expected one link, found {links}"
-        return links[0].removeprefix("http://localhost")
+        assert links[0].startswith(f"{self.site_url}/"), f"{links[0]} is not on {self.site_url}"
+        return links[0].removeprefix(self.site_url)
 
 
 class LoopbackSMTP(Controller):

@@ -35,6 +35,7 @@ from app.account.forms import (
     ResetRequestForm,
 )
 from app.account.limits import from_config, per_account, per_address_asked
+from app.auth.account_limit import remember_browser
 from app.extensions import db, limiter
 from app.forms import EmptyForm, require_button_form
 from app.models import User, normalize_email, user_by_email
@@ -225,6 +226,7 @@ def reset_password(token: str):
             log_out()  # whoever's this browser was
         db.session.commit()
         send_password_changed_notice(user)  # a failure is logged; the reset itself is done
+        remember_browser(user)  # it read the owner's mail: spared by the per-account limit
         flash("Your password has been changed. Log in with the new one.", "success")
         return redirect(url_for("auth.login"))
     return render_template(

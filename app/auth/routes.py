@@ -8,6 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.account.emails import send_email_confirmation
 from app.auth import bp
+from app.auth.account_limit import limit_failures_per_account, login_failed, remember_browser
 from app.auth.forms import LoginForm, RegistrationForm
 from app.auth.safe_next import safe_next_path
 from app.extensions import db, login_manager
@@ -121,6 +122,22 @@ def logging_in_too_often(limit: RequestLimit) -> Response:
     return make_response(login_page(form), 429)
 
 
+def name_failed_too_often(limit: RequestLimit) -> Response:
+    """Over the failed-login limit of the name typed (from any address): the form again (429).
+
+    The same words whether or not an account has that name.
+    """
+    form = LoginForm()
+    form.password.errors = [
+        wait_and_retry(
+            limit,
+            "Too many failed attempts to log in with this name",
+            "try again, or use “Forgot your password?”",
+        )
+    ]
+    return make_response(login_page(form), 429)
+
+
 def login_page(form: LoginForm) -> str:
     """The login form."""
     return render_template("auth/login.html", title="Log in", form=form)
@@ -128,6 +145,7 @@ def login_page(form: LoginForm) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @rate_limit("RATELIMIT_LOGIN", on_breach=logging_in_too_often)
+@limit_failures_per_account(on_breach=name_failed_too_often)
 def login():
     """Log in; go back to ``next`` if it is a page of this site.
 
@@ -144,12 +162,14 @@ def login():
             check_password_hash(_DUMMY_PASSWORD_HASH, form.password.data)
         if user is None or not user.check_password(form.password.data):
             form.password.errors.append("Invalid username or password.")
+            login_failed()
         elif user.is_suspended:
             form.username.errors.append("This account has been suspended by the moderators.")
         elif not user.is_active:
             form.username.errors.append("This account has been disabled.")
         else:
             log_in(user, remember=form.remember_me.data)
+            remember_browser(user)
             db.session.commit()
             return redirect(back)
     return login_page(form)

@@ -26,6 +26,7 @@ from app.lookups import user_or_404
 from app.main import bp
 from app.main.forms import EditProfileForm, PostForm
 from app.models import POSTS_NEWEST_FIRST, Post, User, profile_stats
+from app.outages import optional_write
 from app.pages import page_links, page_of
 from app.people import (
     FOLLOWERS_NEWEST_FIRST,
@@ -45,11 +46,19 @@ AVATAR_SIZES = range(16, 513)
 @bp.before_app_request
 def record_last_seen() -> None:
     """Note that the current user, and this login session, are active (written at most once a
-    minute), and renew the session after a role change: one commit, only if anything changed."""
+    minute), and renew the session after a role change: one commit, only if anything changed.
+
+    The request is a read as often as not; the note is written on the side, in
+    :func:`optional_write`: if the database refuses it (read-only for a moment, a full disk),
+    it is rolled back and logged, and the page goes on, with the read-only banner.
+    """
     if request.endpoint in ("static", "main.avatar", "main.healthz"):
         return  # these need no user, so don't load one from the database
-    if current_user.is_authenticated and record_activity(current_user._get_current_object()):
-        db.session.commit()
+    if not current_user.is_authenticated:
+        return
+    with optional_write("note when the user was last seen"):
+        if record_activity(current_user._get_current_object()):
+            db.session.commit()
 
 
 def home_page(form: PostForm) -> str:
