@@ -7,10 +7,15 @@ changes (logging in, a new password, a role granted or taken away) the browser g
 a new CSRF secret, so a cookie or form token taken before does not work after; logging out
 deletes the row and empties the session cookie.
 
-Views call these and commit.
+A view writes the rows (:func:`start_session`, :func:`renew_session`, :func:`end_session`),
+commits, and only then changes the cookies (:func:`log_in`, :func:`switch_session`,
+:func:`log_out`): if the commit fails (a read-only database, a full disk), the browser keeps the
+login it had rather than a key whose row was rolled back, and a logout that did not happen does
+not look as if it had.
 """
 
 from datetime import datetime
+from typing import NamedTuple
 
 from flask import current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
@@ -29,61 +34,78 @@ def _remember_cookie() -> str:
     return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
 
 
-def log_in(user: User, remember: bool) -> None:
-    """Start a new login session of ``user`` in this browser.
+# Writing the rows (before the view commits) ...
 
-    Everything the session cookie held before is dropped, its CSRF secret above all: someone
-    who planted a cookie in this browser knows that secret, and must not get a working token
-    for the account.
-    """
+
+def start_session(user: User, remember: bool) -> LoginSession:
+    """Write a new login session of ``user`` for this browser, and note the login."""
     now = utcnow()
     prune_sessions(user.id, now)
-    login = LoginSession.start(
+    user.last_login_at = now
+    return LoginSession.start(
         user.id, remember, request.remote_addr, request.user_agent.string, now
     )
-    user.last_login_at = now
-    session.clear()
-    _continue_with(user, login, now)
 
 
-def log_out() -> None:
-    """End this browser's login session: its cookies, and every copy of them, stop working."""
-    login = getattr(current_user, "login_session", None)
-    if login is not None:
-        login.end()
-    session.clear()  # the CSRF secret too: the next login starts from nothing
-    g.pop(_csrf_field(), None)
-    logout_user()  # and it has the remember-me cookie deleted
-
-
-def renew_session(user: User) -> None:
-    """Give this browser's login a new key and CSRF secret; the old key stops working.
+def renew_session(user: User) -> LoginSession:
+    """Write this browser's login under a new key; the old key stops working.
 
     For a new password, after :meth:`User.set_password` has ended every session (this one
     too): the browser that changed it goes on, as the same login.
     """
-    now = utcnow()
     old = user.login_session
     old.end()
-    _continue_with(user, _successor(old, now), now)
+    return _successor(old, utcnow())
 
 
 def _successor(old: LoginSession, now: datetime) -> LoginSession:
     return old.successor(request.remote_addr, request.user_agent.string, now)
 
 
-def _continue_with(user: User, login: LoginSession, now: datetime) -> None:
-    """Make ``login`` (just written) this browser's login session, with a new CSRF secret."""
+def end_session() -> None:
+    """Delete this browser's login session: its cookies, and every copy of them, stop working."""
+    login = getattr(current_user, "login_session", None)
+    if login is not None:
+        login.end()
+
+
+# ... then the cookies (once committed: they must never name a row a failed commit took back).
+
+
+def log_in(user: User, login: LoginSession) -> None:
+    """Make this browser's cookies name ``login`` (committed), a new login of ``user``.
+
+    Everything the session cookie held before is dropped, its CSRF secret above all: someone
+    who planted a cookie in this browser knows that secret, and must not get a working token
+    for the account.
+    """
+    session.clear()
+    switch_session(user, login)
+
+
+def switch_session(user: User, login: LoginSession) -> None:
+    """Make this browser's cookies name ``login`` (committed), with a new CSRF secret."""
     session.pop(_csrf_field(), None)
     g.pop(_csrf_field(), None)  # Flask-WTF's token for this request, made from the old secret
     user.login_session = login
+    # force: whether the account may log in was checked already (by the form, or the loader);
+    # asking again would reload the user the commit expired.
     if login.remember:
         # The cookie ends when the session does.
-        login_user(user, remember=True, duration=login.expires_at - now)
+        duration = login.expires_at - utcnow()
+        login_user(user, remember=True, duration=duration, force=True)
         return
-    login_user(user)
+    login_user(user, force=True)
     if _remember_cookie() in request.cookies:
         session["_remember"] = "clear"  # left from an earlier login, which has ended
+
+
+def log_out() -> None:
+    """Empty this browser's session cookie (its CSRF secret too: the next login starts from
+    nothing) and have its remember-me cookie deleted."""
+    session.clear()
+    g.pop(_csrf_field(), None)
+    logout_user()
 
 
 def user_for_session_key(key: str) -> User | None:
@@ -109,21 +131,26 @@ def _forget(key: str) -> None:
         session["_remember"] = "clear"
 
 
-def record_activity(user: User) -> bool:
-    """What a logged-in request writes: when the account and this session were last active,
-    and from where (at most once a minute), or this session's renewal after a role change.
+class Activity(NamedTuple):
+    """What :func:`record_activity` wrote."""
 
-    Returns True if anything was written: the caller commits.
-    """
+    written: bool  # anything at all: the caller commits
+    renewed: LoginSession | None  # once committed, the caller switches to it (switch_session)
+
+
+def record_activity(user: User) -> Activity:
+    """What a logged-in request writes: when the account and this session were last active,
+    and from where (at most once a minute), or this session's renewal after a role change."""
     now = utcnow()
     seen = user.touch_last_seen(now)
     login = user.login_session
     if not login.renew:
-        return login.touch(request.remote_addr, request.user_agent.string, now) or seen
+        return Activity(
+            login.touch(request.remote_addr, request.user_agent.string, now) or seen, None
+        )
     if not login.end():
-        return seen  # ended meanwhile: the next request is logged out
-    _continue_with(user, _successor(login, now), now)
-    return True
+        return Activity(seen, None)  # ended meanwhile: the next request is logged out
+    return Activity(True, _successor(login, now))
 
 
 def current_session_id() -> str | None:

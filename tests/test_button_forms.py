@@ -83,14 +83,14 @@ BUTTON_VIEWS = {
         lambda world: world["mailbox"].messages == [],
     ),
     "log out another session": ButtonView(
-        "account.end_session",
+        "account.log_out_session",
         "/account/sessions/{other_session}/end",
         "alice",
         alice_elsewhere,
         still_logged_in_elsewhere,
     ),
     "log out all other sessions": ButtonView(
-        "account.end_other_sessions",
+        "account.log_out_other_sessions",
         "/account/sessions/end-others",
         "alice",
         alice_elsewhere,
@@ -176,6 +176,6 @@ def test_every_button_view_is_tried():
         "_follow_change",  # follow, unfollow
         "logout",
         "resend_confirmation",
-        "end_session",
-        "end_other_sessions",
+        "log_out_session",
+        "log_out_other_sessions",
     }

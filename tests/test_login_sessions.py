@@ -1,10 +1,12 @@
 """How login sessions are kept: what the table stores, how long a session lasts, what each
 request costs and writes, and how the table is kept small."""
 
+import sqlite3
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from app import sessions as web_sessions
 from app.account.devices import describe_device
@@ -12,7 +14,7 @@ from app.models import User
 from app.models import sessions as session_rows
 from app.models.sessions import UserSession
 from app.types import utcnow
-from tests.conftest import FormClient
+from tests.conftest import PASSWORD, FormClient, csrf_token_from
 from tests.test_concurrency import wait_before
 from tests.test_sessions import CHROME_ON_LINUX, FIREFOX_ON_WINDOWS, browser, is_logged_in, log_in
 
@@ -317,3 +319,67 @@ def test_the_settings_page_costs_two_statements(app, db, alice, statements):
 )
 def test_devices_are_named_in_plain_words(agent, words):
     assert describe_device(agent) == words
+
+
+@pytest.fixture
+def next_commit_fails(monkeypatch):
+    """``next_commit_fails()``: the next commit fails as on a full disk (SQLite's
+    ``SQLITE_FULL``), every statement before it having gone through; later ones work."""
+    real_commit = so.Session.commit
+
+    def arm() -> None:
+        def commit(self) -> None:
+            monkeypatch.setattr(so.Session, "commit", real_commit)
+            full = sqlite3.OperationalError("database or disk is full")
+            full.sqlite_errorcode = sqlite3.SQLITE_FULL
+            raise sa.exc.OperationalError("COMMIT", None, full)
+
+        monkeypatch.setattr(so.Session, "commit", commit)
+
+    return arm
+
+
+def test_a_logout_whose_commit_fails_leaves_the_browser_logged_in(
+    app, db, alice, next_commit_fails
+):
+    # Not logged out in the browser while the session lives on in the database: the person
+    # sees it failed, and can try again.
+    client = log_in(browser(app), "alice", remember=True)
+    copy = FormClient(app.test_client())
+    copy.set_cookie("remember_token", client.get_cookie("remember_token").value)
+    token = client.get("/").get_data(as_text=True)
+    next_commit_fails()
+    response = client.post("/auth/logout", data={"csrf_token": csrf_token_from(token)})
+    assert response.status_code == 503
+    assert len(rows(db, alice)) == 1
+    assert is_logged_in(client)
+    client.submit("/auth/logout", page="/")
+    assert not is_logged_in(client)
+    assert not is_logged_in(copy)
+
+
+def test_a_password_change_whose_commit_fails_keeps_the_old_login(
+    app, db, alice, next_commit_fails
+):
+    client = log_in(browser(app), "alice")
+    token = csrf_token_from(client.get("/account/password").get_data(as_text=True))
+    new = "a brand new password"
+    data = {"csrf_token": token, "current_password": PASSWORD, "password": new, "password2": new}
+    next_commit_fails()
+    assert client.post("/account/password", data=data).status_code == 503
+    assert is_logged_in(client)
+    db.session.expire_all()
+    assert alice.check_password(PASSWORD)
+
+
+def test_a_renewal_whose_commit_fails_is_tried_again_later(app, db, bob, next_commit_fails):
+    bobs = log_in(browser(app), "bob")
+    before = key_of(bobs)
+    bob.grant_role("moderator")
+    db.session.commit()
+    next_commit_fails()
+    assert bobs.get("/").status_code == 200  # the page goes on (see app/outages.py)
+    assert key_of(bobs) == before
+    assert is_logged_in(bobs)  # and now it is renewed
+    assert key_of(bobs) != before
+    assert [row.renew for row in rows(db, bob)] == [False]

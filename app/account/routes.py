@@ -41,7 +41,13 @@ from app.forms import EmptyForm, require_button_form
 from app.models import User, normalize_email, user_by_email
 from app.models.sessions import end_session_of, sessions_of
 from app.ratelimits import wait_and_retry
-from app.sessions import current_session_id, log_out, renew_session
+from app.sessions import (
+    current_session_id,
+    end_session,
+    log_out,
+    renew_session,
+    switch_session,
+)
 from app.types import utcnow
 
 NOT_SENT = "We could not send the email just now. Please try again in a few minutes."
@@ -94,7 +100,7 @@ def settings():
 
 @bp.route("/sessions/<session_id>/end", methods=["POST"])
 @login_required
-def end_session(session_id: str):
+def log_out_session(session_id: str):
     """Log out another of one's sessions (the sessions list offers it for each but this
     browser's, which the navigation's "Log out" ends)."""
     require_button_form()
@@ -111,7 +117,7 @@ def end_session(session_id: str):
 
 @bp.route("/sessions/end-others", methods=["POST"])
 @login_required
-def end_other_sessions():
+def log_out_other_sessions():
     """Log out every session of one's account but this browser's."""
     require_button_form()
     current_user.end_sessions(keep=current_session_id())
@@ -222,9 +228,12 @@ def reset_password(token: str):
         if not user.is_confirmed:
             user.email_confirmed_at = utcnow()  # they just read mail sent to that address
         user.set_password(form.password.data)  # every session of the account ends
-        if current_user.is_authenticated:
-            log_out()  # whoever's this browser was
+        logged_in = current_user.is_authenticated
+        if logged_in:
+            end_session()  # whoever's this browser was
         db.session.commit()
+        if logged_in:
+            log_out()
         send_password_changed_notice(user)  # a failure is logged; the reset itself is done
         remember_browser(user)  # it read the owner's mail: spared by the per-account limit
         flash("Your password has been changed. Log in with the new one.", "success")
@@ -253,8 +262,9 @@ def change_password():
             form.current_password.errors.append("That is not your current password.")
             return change_password_page(form)
         # This browser goes on with a new session key (and CSRF secret); every other one ended.
-        renew_session(user)
+        login = renew_session(user)
         db.session.commit()
+        switch_session(user, login)
         if changed:
             send_password_changed_notice(user)
         flash("Your password has been changed. Other devices have been logged out.", "success")
@@ -346,12 +356,11 @@ def delete():
         if not current_user.check_password(form.password.data):
             form.password.errors.append("That is not your password.")
         else:
-            user_id = current_user.id
-            log_out()
             # ON DELETE CASCADE on post.user_id, both followers columns and the login sessions
             # does the rest.
-            db.session.execute(sa.delete(User).where(User.id == user_id))
+            db.session.execute(sa.delete(User).where(User.id == current_user.id))
             db.session.commit()
+            log_out()
             flash("Your account and everything in it have been deleted. Goodbye!", "info")
             return redirect(url_for("auth.login"))
     return render_template("account/delete.html", title="Delete account", form=form)

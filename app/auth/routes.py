@@ -21,7 +21,7 @@ from app.models import (
     user_by_username,
 )
 from app.ratelimits import rate_limit, wait_and_retry
-from app.sessions import log_in, log_out, user_for_session_key
+from app.sessions import end_session, log_in, log_out, start_session, user_for_session_key
 from app.types import utcnow
 
 # Checked when no account matches, so a missing account takes as long as a wrong password.
@@ -168,9 +168,10 @@ def login():
         elif not user.is_active:
             form.username.errors.append("This account has been disabled.")
         else:
-            log_in(user, remember=form.remember_me.data)
+            login = start_session(user, remember=form.remember_me.data)
             remember_browser(user)
             db.session.commit()
+            log_in(user, login)
             return redirect(back)
     return login_page(form)
 
@@ -181,7 +182,8 @@ def logout():
     """Log out (a POST, so no link or image can log anybody out): the session ends on the
     server, so a copy of its cookies stops working too."""
     require_button_form()
-    log_out()
+    end_session()
     db.session.commit()
+    log_out()
     flash("You have been logged out.", "info")
     return redirect(url_for("auth.login"))

@@ -37,7 +37,7 @@ from app.people import (
 from app.permissions import require_confirmed_email
 from app.postcards import explore_cards, profile_cards
 from app.ratelimits import rate_limit, wait_and_retry
-from app.sessions import record_activity
+from app.sessions import record_activity, switch_session
 from app.timeline import home_timeline_page
 
 AVATAR_SIZES = range(16, 513)
@@ -56,9 +56,13 @@ def record_last_seen() -> None:
         return  # these need no user, so don't load one from the database
     if not current_user.is_authenticated:
         return
+    user = current_user._get_current_object()
     with optional_write("note when the user was last seen"):
-        if record_activity(current_user._get_current_object()):
+        activity = record_activity(user)
+        if activity.written:
             db.session.commit()
+        if activity.renewed is not None:
+            switch_session(user, activity.renewed)
 
 
 def home_page(form: PostForm) -> str:

@@ -155,7 +155,7 @@ class User(UserMixin, db.Model):
         """What Flask-Login keeps in the session and remember-me cookies: the key of the login
         session this user was loaded through or has just started (see app/sessions.py)."""
         if self.login_session is None:
-            raise RuntimeError("log in with app.sessions.log_in, which starts a login session")
+            raise RuntimeError("start a login session first: app.sessions.start_session")
         return self.login_session.key
 
     def end_sessions(self, keep: str | None = None) -> None:
