@@ -6,10 +6,11 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort
-from flask_login import current_user, logout_user
+from flask_login import current_user
 
 from app.extensions import db
 from app.models import User
+from app.sessions import log_out
 
 
 @contextmanager
@@ -37,7 +38,7 @@ def forget_deleted_user() -> bool:
     try:
         db.session.refresh(user)
     except sa.exc.InvalidRequestError:  # no such row any more
-        logout_user()
+        log_out()
         return True
     return False
 

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask_login import login_user
 from markupsafe import Markup
 
 from app import postcards
@@ -18,6 +17,7 @@ from app.models import POSTS_NEWEST_FIRST, Post, visible_to
 from app.pagination import keyset_page
 from app.permissions import AnonymousUser
 from app.postcards import CardCache, PostCard, explore_cards, profile_cards, render_card
+from app.sessions import log_in, start_session
 from app.types import utcnow
 
 
@@ -61,7 +61,7 @@ def test_cached_html_is_what_the_macro_renders(app, db, alice, bob, make_post, w
     cache = CardCache(10)
     with app.test_request_context("/"):
         if who != "anonymous":
-            login_user(viewer)
+            log_in(viewer, start_session(viewer, remember=False))
         first = cache.render([card], viewer)
         assert cache.render([card], viewer) == first == render_card(card, viewer)
     assert ("Edit" in first, "Report" in first) == {
@@ -195,7 +195,7 @@ def test_a_listing_is_its_cards_in_order(app, alice, bob, make_post):
     cards = [PostCard.of(make_post(alice, f"post {n}")) for n in range(3)]
     cache = CardCache(10)
     with app.test_request_context("/"):
-        login_user(bob)
+        log_in(bob, start_session(bob, remember=False))
         expected = "".join(render_card(card, bob) for card in reversed(cards))
         assert cache.render(reversed(cards), bob) == expected
         assert cache.render(reversed(cards), bob) == expected  # from the cache

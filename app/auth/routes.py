@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from flask import Response, flash, make_response, redirect, render_template, request, url_for
 from flask_limiter import RequestLimit
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.account.emails import send_email_confirmation
@@ -19,9 +19,9 @@ from app.models import (
     normalize_email,
     user_by_email,
     user_by_username,
-    user_from_session_key,
 )
 from app.ratelimits import rate_limit, wait_and_retry
+from app.sessions import end_session, log_in, log_out, start_session, user_for_session_key
 from app.types import utcnow
 
 # Checked when no account matches, so a missing account takes as long as a wrong password.
@@ -30,8 +30,8 @@ _DUMMY_PASSWORD_HASH = generate_password_hash("no account has this password")
 
 @login_manager.user_loader
 def load_user(session_key: str) -> User | None:
-    """Flask-Login's hook: the user stored in the session, unless their password changed since."""
-    return user_from_session_key(session_key)
+    """Flask-Login's hook: the user whose login session the cookie names, while it lasts."""
+    return user_for_session_key(session_key)
 
 
 def registering_too_often(limit: RequestLimit) -> Response:
@@ -168,8 +168,10 @@ def login():
         elif not user.is_active:
             form.username.errors.append("This account has been disabled.")
         else:
-            login_user(user, remember=form.remember_me.data)
+            login = start_session(user, remember=form.remember_me.data)
             remember_browser(user)
+            db.session.commit()
+            log_in(user, login)
             return redirect(back)
     return login_page(form)
 
@@ -177,8 +179,11 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Log out (a POST, so no link or image can log anybody out)."""
+    """Log out (a POST, so no link or image can log anybody out): the session ends on the
+    server, so a copy of its cookies stops working too."""
     require_button_form()
-    logout_user()
+    end_session()
+    db.session.commit()
+    log_out()
     flash("You have been logged out.", "info")
     return redirect(url_for("auth.login"))

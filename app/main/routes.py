@@ -37,6 +37,7 @@ from app.people import (
 from app.permissions import require_confirmed_email
 from app.postcards import explore_cards, profile_cards
 from app.ratelimits import rate_limit, wait_and_retry
+from app.sessions import record_activity, switch_session
 from app.timeline import home_timeline_page
 
 AVATAR_SIZES = range(16, 513)
@@ -44,7 +45,8 @@ AVATAR_SIZES = range(16, 513)
 
 @bp.before_app_request
 def record_last_seen() -> None:
-    """Note that the current user is active (written at most once a minute).
+    """Note that the current user, and this login session, are active (written at most once a
+    minute), and renew the session after a role change: one commit, only if anything changed.
 
     The request is a read as often as not; the note is written on the side, in
     :func:`optional_write`: if the database refuses it (read-only for a moment, a full disk),
@@ -54,9 +56,13 @@ def record_last_seen() -> None:
         return  # these need no user, so don't load one from the database
     if not current_user.is_authenticated:
         return
+    user = current_user._get_current_object()
     with optional_write("note when the user was last seen"):
-        if current_user.touch_last_seen():
+        activity = record_activity(user)
+        if activity.written:
             db.session.commit()
+        if activity.renewed is not None:
+            switch_session(user, activity.renewed)
 
 
 def home_page(form: PostForm) -> str:

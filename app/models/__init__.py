@@ -1,5 +1,6 @@
 """Database models and the named queries the pages use: accounts and posts here, roles,
-reports and the audit log in :mod:`app.models.moderation`."""
+reports and the audit log in :mod:`app.models.moderation`, login sessions in
+:mod:`app.models.sessions`."""
 
 from __future__ import annotations
 
@@ -78,6 +79,8 @@ class User(UserMixin, db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_seen: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # When the login form last let this account in (the owner sees it on their profile).
+    last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     # Set by a moderator: cannot log in, posts hidden from everyone else. Indexed because every
     # timeline query asks for the (few) suspended accounts.
     suspended_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, index=True)
@@ -105,6 +108,17 @@ class User(UserMixin, db.Model):
         passive_deletes=True,
     )
 
+    # The login session (app.models.sessions.LoginSession) this instance was loaded through or
+    # has just started, in a request: not a column, so not annotated.
+    login_session = None
+
+    # Flask-Login's mixin compares users by get_id(), a login session's key here, which an
+    # account has none or several of. A user is its row instead: one object per row in a
+    # database session, as for every other model.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
     def __repr__(self) -> str:
         return f"<User {self.username}>"
 
@@ -123,24 +137,36 @@ class User(UserMixin, db.Model):
         return self.email_confirmed_at is not None
 
     def set_password(self, password: str) -> None:
-        """Store a salted hash of ``password`` (werkzeug's scrypt unless configured otherwise)."""
+        """Store a salted hash of ``password`` (werkzeug's scrypt unless configured otherwise).
+
+        Every login session of the account ends with the old password, however it is changed
+        (the account pages, a reset link, ``flask shell``); the password page then gives its
+        own browser a new one.
+        """
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
         self.password_hash = generate_password_hash(password, method=method)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         """True if ``password`` matches the stored hash."""
         return self.password_hash is not None and check_password_hash(self.password_hash, password)
 
     def get_id(self) -> str:
-        """Flask-Login's session key: the id plus a fingerprint of the password hash.
+        """What Flask-Login keeps in the session and remember-me cookies: the key of the login
+        session this user was loaded through or has just started (see app/sessions.py)."""
+        if self.login_session is None:
+            raise RuntimeError("start a login session first: app.sessions.start_session")
+        return self.login_session.key
 
-        Changing the password changes the fingerprint, which ends every session (and remember-me
-        cookie) made with the old one; see :func:`user_from_session_key`.
-        """
-        return f"{self.id}:{self.session_fingerprint()}"
+    def end_sessions(self, keep: str | None = None) -> None:
+        """Log this account out everywhere (except the session ``keep``), at once: every copy
+        of those sessions' cookies stops working."""
+        if self.id is not None:
+            end_sessions_of(self.id, keep)
 
-    def session_fingerprint(self) -> str:
-        """A keyed digest of the password hash: reveals nothing, changes with the password."""
+    def password_fingerprint(self) -> str:
+        """A keyed digest of the password hash: reveals nothing, changes with the password
+        (emailed links name it, so that a new password voids them)."""
         key = current_app.config["SECRET_KEY"].encode()
         message = (self.password_hash or "").encode()
         return hmac.new(key, message, "sha256").hexdigest()[:24]
@@ -289,6 +315,7 @@ class User(UserMixin, db.Model):
         role = role_named(name)
         if role in self.roles:
             return False
+        self._renew_sessions()
         self.roles.append(role)
         return True
 
@@ -296,9 +323,16 @@ class User(UserMixin, db.Model):
         """Take role ``name`` away; returns False if they did not have it."""
         for role in self.roles:
             if role.name == name:
+                self._renew_sessions()
                 self.roles.remove(role)
                 return True
         return False
+
+    def _renew_sessions(self) -> None:
+        # Powers change: each login of the account gets a new id and CSRF secret on its next
+        # request. Before the role change itself, whose flush may fail on a simultaneous one.
+        if self.id is not None:
+            mark_sessions_for_renewal(self.id)
 
     def touch_last_seen(self, now: datetime | None = None) -> bool:
         """Record activity; returns True only when ``last_seen`` actually changed.
@@ -447,17 +481,6 @@ def user_by_username(username: str) -> User | None:
     return db.session.scalar(_prepared_user_by_name(), {"username_key": username.lower()})
 
 
-@cache
-def _session_user_query() -> sa.Select[tuple[User]]:
-    # Built once: it runs on every request. Every page asks the user's roles (the navigation,
-    # the controls on each post), so they come in the same statement.
-    return (
-        sa.select(User)
-        .options(so.joinedload(User.roles))
-        .where(User.id == sa.bindparam("user_id", type_=sa.Integer))
-    )
-
-
 # Statements profiles run on every view, built once with bind parameters: building them, and
 # SQLAlchemy working out their cache keys, would cost more than running them.
 _USER_ID = sa.bindparam("user_id", type_=sa.Integer)
@@ -533,19 +556,6 @@ def _prepared_profile_stats() -> sa.Select[tuple[int, int, int, bool, bool]]:
     )
 
 
-def user_from_session_key(key: str) -> User | None:
-    """The user a session key from :meth:`User.get_id` names, if it is still valid."""
-    ident, _, fingerprint = key.partition(":")
-    if not ident.isdigit() or not fingerprint:
-        return None
-    user = db.session.scalars(_session_user_query(), {"user_id": int(ident)}).unique().one_or_none()
-    if user is None or not hmac.compare_digest(user.session_fingerprint(), fingerprint):
-        return None
-    if not user.is_active:
-        return None  # suspending or disabling an account ends its sessions
-    return user
-
-
 def _validated_email(address: str) -> ValidatedEmail | None:
     try:
         return validate_email(address.strip(), check_deliverability=False)
@@ -607,3 +617,4 @@ from app.models.moderation import (  # noqa: E402
     resolve_reports,
     role_named,
 )
+from app.models.sessions import end_sessions_of, mark_sessions_for_renewal  # noqa: E402
