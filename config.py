@@ -45,7 +45,7 @@ def env_int(name: str, default: int = 0) -> int:
 class Config:
     """Settings for a real deployment; every value can come from the environment."""
 
-    # Required in production: create_app refuses to start without it (see app/deployment.py).
+    # Required in production: create_app refuses to start without it (see app/web/deployment.py).
     SECRET_KEY = os.environ.get("SECRET_KEY")
     # The address people reach the site at, e.g. https://chirp.example. Every link in an email
     # starts with it, and requests naming another host get a 400. Required in production too.
@@ -59,7 +59,7 @@ class Config:
     # check it on checkout (a cheap round trip) rather than fail the request that draws it.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     POSTS_PER_PAGE = int(os.environ.get("POSTS_PER_PAGE", "25"))
-    # Rendered post cards kept per worker process (about 1.5 kB each); see app/postcards.py.
+    # Rendered post cards kept per worker process (about 1.5 kB each); see app/listings/cards.py.
     POST_CARD_CACHE_SIZE = int(os.environ.get("POST_CARD_CACHE_SIZE", "5000"))
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a hashing method name, not a secret)
     MAX_CONTENT_LENGTH = 64 * 1024
@@ -101,10 +101,10 @@ class Config:
     # X-RateLimit-*) on every limited response, successful ones included.
     RATELIMIT_HEADERS_ENABLED = False
     # Limits per client address (login, registration, password reset) or per user (posting,
-    # following); several limits are separated by ";". See app/ratelimits.py.
+    # following); several limits are separated by ";". See app/web/ratelimits.py.
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
     # Failed logins per name tried, from any address (credential stuffing); browsers that have
-    # logged in to the account before are spared. See app/auth/account_limit.py.
+    # logged in to the account before are spared. See app/web/login_limit.py.
     RATELIMIT_LOGIN_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "20 per hour;100 per day")
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per hour")
     RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "5 per hour")

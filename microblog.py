@@ -5,8 +5,7 @@ import sqlalchemy.orm as so
 
 from app import create_app
 from app.extensions import db
-from app.models import Post, User
-from app.models.moderation import AuditLog, Report, Role
+from app.models import AuditLog, Post, Report, Role, User
 
 app = create_app()
 

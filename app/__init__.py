@@ -5,14 +5,13 @@ import os
 from flask import Flask, Response
 from flask.logging import default_handler
 
-from app import postgres as _postgres  # noqa: F401  (registers the PostgreSQL connection settings)
-from app import sqlite as _sqlite  # noqa: F401  (registers the SQLite connection settings)
-from app.body_limit import WholeBodyRequest
 from app.commands import register_commands
-from app.deployment import configure_deployment
+from app.database import configure_connections
 from app.extensions import csrf, db, limiter, login_manager, migrate
-from app.permissions import AnonymousUser
-from app.security_headers import keep_private_out_of_caches, register_security_headers
+from app.web.body_limit import WholeBodyRequest
+from app.web.deployment import configure_deployment
+from app.web.permissions import AnonymousUser
+from app.web.security_headers import keep_private_out_of_caches, register_security_headers
 from config import Config
 
 
@@ -46,6 +45,8 @@ def create_app(config_class: type = Config) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Bind the shared extension objects to ``app``."""
     db.init_app(app)
+    with app.app_context():
+        configure_connections(db.engine)
     migrate.init_app(app, db)
     login_manager.init_app(app)
     login_manager.anonymous_user = AnonymousUser
@@ -59,7 +60,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_url_converters(app: Flask) -> None:
     """Route variable types of our own (needed before the routes that use them)."""
-    from app.urls import IdConverter
+    from app.web.urls import IdConverter
 
     app.url_map.converters["id"] = IdConverter
 
@@ -87,13 +88,12 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters, functions and constants the templates share."""
-    from app import postcards
-    from app.links import link_text
+    from app.listings import cards
     from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
-    from app.outages import database_state
-    from app.timefmt import exact_time, relative_time
-    from app.types import utcnow
-    from app.urls import this_page, url_for_id, url_for_name
+    from app.models.types import utcnow
+    from app.web.filters import exact_time, link_text, relative_time
+    from app.web.outages import database_state
+    from app.web.urls import avatar_url, this_page, url_for_id, url_for_name
 
     app.add_template_filter(relative_time, "relative_time")
     app.add_template_filter(exact_time, "exact_time")
@@ -101,8 +101,9 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(url_for_id)
     app.add_template_global(url_for_name)
     app.add_template_global(this_page)
+    app.add_template_global(avatar_url)
     app.context_processor(database_state)
-    postcards.init_app(app)
+    cards.init_app(app)
     app.jinja_env.globals.update(
         POST_MAX_LENGTH=POST_MAX_LENGTH, ABOUT_ME_MAX_LENGTH=ABOUT_ME_MAX_LENGTH, utcnow=utcnow
     )

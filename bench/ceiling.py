@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from functools import partial
 
 from flask import Flask, g, render_template
 
 from app.extensions import db
+from app.listings.keyset import keyset_page
+from app.listings.timeline import home_timeline
 from app.main.forms import PostForm
-from app.models import POSTS_NEWEST_FIRST, user_by_username
-from app.pagination import keyset_page
-from app.timeline import home_timeline_page
+from app.models import user_by_username
 from bench.load import Load, fetch, gunicorn, login, run_wrk
 from bench.run import app_for
 from bench.seed import SIZES, prepare
@@ -41,7 +40,7 @@ def ceiling_app(app: Flask = bench_app) -> Flask:
     with app.app_context():
         reader = user_by_username(bench_pages(per_page)[2].username)
         reader.roles  # noqa: B018  (loaded now: the navigation asks for them)
-        cards = keyset_page(partial(home_timeline_page, reader), POSTS_NEWEST_FIRST, per_page)
+        cards = keyset_page(home_timeline(reader), per_page)
         db.session.expunge(reader)
 
     @app.route("/ceiling/home")

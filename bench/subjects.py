@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import POSTS_NEWEST_FIRST, Post, User, followers, user_by_username
-from app.pagination import keyset_page
-from app.timeline import home_timeline_page
+from app.listings.keyset import keyset_page
+from app.listings.timeline import home_timeline
+from app.models import Post, User, followers, user_by_username
 from bench.wsgi import FLOOR
 
 RARE_READER = "bench_rare_reader"
@@ -71,9 +70,7 @@ def _deep_home_page(reader: User, per_page: int) -> BenchPage:
     page, deep = None, 0
     while deep < DEEP_PAGES and (page is None or page.next_cursor):
         after = page.next_cursor if page else None
-        page = keyset_page(
-            partial(home_timeline_page, reader), POSTS_NEWEST_FIRST, per_page, after=after
-        )
+        page = keyset_page(home_timeline(reader), per_page, after=after)
         deep += 1
     return BenchPage(
         f"home, follows {reader.following_count()}, page {deep + 1}",

@@ -1,93 +1,47 @@
 """Shared fixtures: an app on a fresh database per test, clients, and data factories.
 
 The database comes from ``TEST_DATABASE_URL`` (default: in-memory SQLite). CSRF protection
-stays on, as in production: forms are posted through :class:`FormClient`, which reads the token
-from the page first.
+stays on, as in production: forms are posted through :class:`~tests.helpers.FormClient`, which
+reads the token from the page first. Helpers other than fixtures are in ``tests/helpers.py``.
 """
 
-import os
-import re
 import uuid
 
 import pytest
 import sqlalchemy as sa
-from flask import g
+from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import db as _db
 from app.extensions import limiter
 from app.models import Post, User
-from app.types import utcnow
-from config import Config
-from tests.smtp import LoopbackSMTP, Mailbox
-
-CSRF_FIELD = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+from app.models.types import utcnow
+from tests.helpers import (
+    IN_MEMORY,
+    PASSWORD,
+    PERSONAS,
+    TEST_DATABASE_URL,
+    FormClient,
+    LoopbackSMTP,
+    Mailbox,
+    RateLimitedConfig,
+    TestConfig,
+    empty_all_tables,
 )
-PASSWORD = "correct horse battery"
-# The site's address in tests: not the test client's host (localhost), so every emailed link
-# shows that it was built from SITE_URL and not from the request.
-SITE_URL = "https://chirp.example"
 
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
-IN_MEMORY = TEST_DATABASE_URL == "sqlite://"
+class RequestClient(FlaskClient):
+    """Flask's test client, each request in an app context of its own, as in production.
 
+    Flask runs a request in the app context that is current if there is one: a test that holds
+    one (to use the database itself) would share ``g`` (where Flask-Login keeps the user) and
+    its database session with every request it makes.
+    """
 
-class TestConfig(Config):
-    """Settings for the test suite."""
-
-    TESTING = True
-    SECRET_KEY = "test-secret-key"
-    SITE_URL = SITE_URL
-    SQLALCHEMY_DATABASE_URI = TEST_DATABASE_URL
-    POSTS_PER_PAGE = 3
-    # Real hashing, but cheap: the suite creates hundreds of users.
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
-    # Tests that exercise limits switch them on themselves.
-    RATELIMIT_ENABLED = False
-
-
-class RateLimitedConfig(TestConfig):
-    """Test settings with rate limits on, for tests marked ``rate_limits``."""
-
-    RATELIMIT_ENABLED = True
-    RATELIMIT_STORAGE_URI = "memory://"
-
-
-def csrf_token_from(html: str) -> str:
-    """The CSRF token embedded in a rendered page."""
-    match = CSRF_FIELD.search(html)
-    assert match, "page has no CSRF token"
-    return match.group(1) or match.group(2)
-
-
-def refused_form_page(response, message: str, *kept: str, max_wait: int = 3600) -> str:
-    """The page of a form refused over a rate limit: a 429 with ``Retry-After`` that shows
-    ``message`` and keeps each of the ``kept`` snippets of what was typed. Returns the page."""
-    assert response.status_code == 429
-    assert 0 < int(response.headers["Retry-After"]) <= max_wait
-    page = response.get_data(as_text=True)
-    assert f"{message}. Please wait" in page
-    for snippet in kept:
-        assert snippet in page
-    return page
-
-
-class FormClient:
-    """A test client that submits forms the way a browser does, CSRF token included."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def __getattr__(self, name):
-        return getattr(self.client, name)
-
-    def submit(self, url: str, data: dict | None = None, page: str | None = None, **kwargs):
-        """GET ``page`` (default ``url``), then POST ``data`` to ``url`` with the page's token."""
-        html = self.client.get(page or url).get_data(as_text=True)
-        payload = {"csrf_token": csrf_token_from(html), **(data or {})}
-        return self.client.post(url, data=payload, **kwargs)
+    def open(self, *args, **kwargs):
+        """Make the request (and each redirect it follows) in a fresh app context."""
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -107,41 +61,27 @@ def _schema():
         _db.engine.dispose()
 
 
-def empty_all_tables() -> None:
-    """Delete every row and reset id sequences, so each test starts from nothing."""
-    if _db.engine.dialect.name == "postgresql":
-        quote = _db.engine.dialect.identifier_preparer.quote
-        names = ", ".join(quote(table.name) for table in _db.metadata.sorted_tables)
-        with _db.engine.begin() as connection:
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        with _db.engine.begin() as connection:
-            for table in reversed(_db.metadata.sorted_tables):
-                connection.execute(table.delete())
-
-
 @pytest.fixture
 def app(_schema, request):
     """A Chirp app bound to an empty database, emptied again after the test.
 
+    It holds no app context: a test that works with the database itself asks for ``db``, and
+    each request of its test clients runs in an app context of its own (:class:`RequestClient`).
     Rate limits are off unless the test is marked ``@pytest.mark.rate_limits``; then every
     count starts from zero.
     """
     rate_limited = request.node.get_closest_marker("rate_limits") is not None
     app = create_app(RateLimitedConfig if rate_limited else TestConfig)
+    app.test_client_class = RequestClient
     if rate_limited:
         limiter.reset()
-    # Requests made inside the test's app context reuse it, so ``g`` (where Flask-Login keeps the
-    # current user) would leak from one request, or one client, to the next: start each afresh.
-    app.teardown_request(lambda _exc: g.__dict__.clear())
-    with app.app_context():
-        if IN_MEMORY:
+    if IN_MEMORY:
+        with app.app_context():
             _db.create_all()
-        yield app
-        if rate_limited:
-            limiter.reset()
-        # An open transaction would block TRUNCATE / DROP on PostgreSQL.
-        _db.session.remove()
+    yield app
+    if rate_limited:
+        limiter.reset()
+    with app.app_context():
         if IN_MEMORY:
             _db.drop_all()
         else:
@@ -163,15 +103,22 @@ def shared_app(_schema, tmp_path):
         )
 
     app = create_app(SharedConfig)
-    app.teardown_request(lambda _exc: g.__dict__.clear())  # as in ``app``
+    app.test_client_class = RequestClient
     with app.app_context():
         if IN_MEMORY:
             _db.create_all()
-        yield app
-        _db.session.remove()
+    yield app
+    with app.app_context():
         if not IN_MEMORY:
             empty_all_tables()
         _db.engine.dispose()
+
+
+@pytest.fixture
+def shared_db(shared_app):
+    """The database of ``shared_app``, for the test's own reads and writes (as ``db``)."""
+    with shared_app.app_context():
+        yield _db
 
 
 @pytest.fixture
@@ -207,8 +154,10 @@ def migration_app(empty_database_url):
 
 @pytest.fixture
 def db(app):
-    """The database handle, inside the app context."""
-    return _db
+    """The database, for a test that reads or writes it itself: an app context held for the
+    test, with a session of its own (requests have theirs)."""
+    with app.app_context():
+        yield _db
 
 
 @pytest.fixture
@@ -297,11 +246,6 @@ def alice_client(client, alice, login):
     """A client logged in as alice."""
     login("alice")
     return client
-
-
-# Who can be on the other end of a request, for permission tests: nobody logged in, a plain
-# user, a moderator, an admin, and someone suspended after logging in (whose session must end).
-PERSONAS = ("anonymous", "user", "moderator", "admin", "suspended")
 
 
 @pytest.fixture

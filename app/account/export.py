@@ -11,9 +11,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import User, followers
-from app.models.sessions import UserSession, sessions_of
-from app.types import utcnow
+from app.models import User, UserSession, followers, sessions_of
+from app.models.types import utcnow
 
 # Version 2: each follow is {"username", "since"} (version 1 listed usernames alone).
 # Version 3 adds the profile's last_login_at and the list of sessions.

@@ -3,14 +3,14 @@
 from wtforms import PasswordField, SubmitField
 from wtforms.validators import DataRequired, ValidationError
 
-from app.auth.forms import (
+from app.models import email_spellings, user_by_email
+from app.web.account_fields import (
     email_field,
     new_password_field,
     refuse_username_as_password,
     repeat_password_field,
 )
-from app.forms import ChirpForm
-from app.models import email_spellings, user_by_email
+from app.web.forms import ChirpForm
 
 
 class NewPasswordForm(ChirpForm):

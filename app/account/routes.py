@@ -5,27 +5,19 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import (
+    Blueprint,
     Response,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
+    request,
     stream_with_context,
     url_for,
 )
-from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 
-from app.account import bp, tokens
 from app.account.devices import describe_device
-from app.account.emails import (
-    send_email_change,
-    send_email_changed_notice,
-    send_email_confirmation,
-    send_password_changed_notice,
-    send_password_reset,
-)
 from app.account.export import export_json
 from app.account.forms import (
     ChangeEmailForm,
@@ -34,21 +26,30 @@ from app.account.forms import (
     NewPasswordForm,
     ResetRequestForm,
 )
-from app.account.limits import from_config, per_account, per_address_asked
-from app.auth.account_limit import remember_browser
-from app.extensions import db, limiter
-from app.forms import EmptyForm, require_button_form
-from app.models import User, normalize_email, user_by_email
-from app.models.sessions import end_session_of, sessions_of
-from app.ratelimits import wait_and_retry
-from app.sessions import (
+from app.extensions import db
+from app.mail import tokens
+from app.mail.account_emails import (
+    send_email_change,
+    send_email_changed_notice,
+    send_email_confirmation,
+    send_password_changed_notice,
+    send_password_reset,
+)
+from app.models import User, end_session_of, normalize_email, sessions_of, user_by_email
+from app.models.types import utcnow
+from app.web.form_pages import form_page
+from app.web.forms import EmptyForm, require_button_form
+from app.web.login_limit import remember_browser
+from app.web.ratelimits import rate_limit, user_or_address
+from app.web.sessions import (
     current_session_id,
     end_session,
     log_out,
     renew_session,
     switch_session,
 )
-from app.types import utcnow
+
+bp = Blueprint("account", __name__, template_folder="templates")
 
 NOT_SENT = "We could not send the email just now. Please try again in a few minutes."
 
@@ -128,7 +129,7 @@ def log_out_other_sessions():
 
 @bp.route("/resend-confirmation", methods=["POST"])
 @login_required
-@limiter.limit(from_config("RATELIMIT_ACCOUNT_EMAIL"), key_func=per_account)
+@rate_limit("RATELIMIT_ACCOUNT_EMAIL", key=user_or_address)
 def resend_confirmation():
     """Send the confirmation link again."""
     require_button_form()
@@ -165,39 +166,35 @@ def confirm_email(token: str):
     )
 
 
+def per_address_asked() -> str:
+    """Limit key: the email address a reset is asked for, whoever asks, so one inbox can't be
+    flooded."""
+    return "reset:" + normalize_email(request.form.get("email", ""))
+
+
+@form_page(ResetRequestForm, "email", public=True)
 def reset_request_page(form: ResetRequestForm) -> str:
     """The form that asks for a reset link."""
     return render_template("account/reset_request.html", title="Reset your password", form=form)
 
 
-def resetting_too_often(limit: RequestLimit) -> Response:
-    """Over a reset limit: the form again with the address still in it (429)."""
-    form = ResetRequestForm()
-    form.email.errors = [wait_and_retry(limit, "Too many reset links were asked for")]
-    return make_response(reset_request_page(form), 429)
-
-
-def changing_email_too_often(limit: RequestLimit) -> Response:
-    """Over the email limit: the form again with the new address still in it (429)."""
-    form = ChangeEmailForm(current_user.email)
-    form.email.errors = [wait_and_retry(limit, "You have asked for many address changes")]
-    return make_response(change_email_page(form), 429)
-
-
+@form_page(lambda: ChangeEmailForm(current_user.email), "email")
 def change_email_page(form: ChangeEmailForm) -> str:
     """The form that moves the account to a new address."""
     return render_template("account/change_email.html", title="Change email address", form=form)
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
-@limiter.limit(
-    from_config("RATELIMIT_PASSWORD_RESET"), methods=["POST"], on_breach=resetting_too_often
+@rate_limit(
+    "RATELIMIT_PASSWORD_RESET",
+    page=reset_request_page,
+    refusal="Too many reset links were asked for",
 )
-@limiter.limit(
-    from_config("RATELIMIT_PASSWORD_RESET"),
-    methods=["POST"],
-    key_func=per_address_asked,
-    on_breach=resetting_too_often,
+@rate_limit(
+    "RATELIMIT_PASSWORD_RESET",
+    key=per_address_asked,
+    page=reset_request_page,
+    refusal="Too many reset links were asked for",
 )
 def reset_request():
     """Ask for a reset link; the answer is the same whether or not the address has an account."""
@@ -279,11 +276,11 @@ def change_password_page(form: ChangePasswordForm) -> str:
 
 @bp.route("/email", methods=["GET", "POST"])
 @login_required
-@limiter.limit(
-    from_config("RATELIMIT_ACCOUNT_EMAIL"),
-    key_func=per_account,
-    methods=["POST"],
-    on_breach=changing_email_too_often,
+@rate_limit(
+    "RATELIMIT_ACCOUNT_EMAIL",
+    key=user_or_address,
+    page=change_email_page,
+    refusal="You have asked for many address changes",
 )
 def change_email():
     """Ask to move the account to a new address; it changes once the link sent there is used."""

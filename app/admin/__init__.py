@@ -1,7 +1,5 @@
 """Administration: granting and revoking roles, reading the audit log."""
 
-from flask import Blueprint
+from app.admin.routes import bp
 
-bp = Blueprint("admin", __name__, template_folder="templates")
-
-from app.admin import routes  # noqa: E402, F401
+__all__ = ["bp"]

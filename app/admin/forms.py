@@ -3,9 +3,8 @@
 from wtforms import SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, ValidationError
 
-from app.forms import ChirpForm, reason_field, strip_text
-from app.models import user_by_username
-from app.models.moderation import ROLE_NAMES
+from app.models import ROLE_NAMES, user_by_username
+from app.web.forms import ChirpForm, reason_field, strip_text
 
 
 class RoleForm(ChirpForm):

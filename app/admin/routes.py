@@ -2,16 +2,18 @@
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from app.admin import bp
 from app.admin.forms import RoleForm
-from app.expired_forms import refill_when_expired
 from app.extensions import db
-from app.models.moderation import AUDIT_NEWEST_FIRST, audit_entries, record_action, staff_members
-from app.pages import page_links, page_of
-from app.permissions import require_role
+from app.listings.moderation import audit_entries
+from app.listings.pages import page_links, page_of
+from app.models import record_action, staff_members
+from app.web.form_pages import form_page
+from app.web.permissions import require_role
+
+bp = Blueprint("admin", __name__, template_folder="templates")
 
 
 def change_role(form: RoleForm) -> str | None:
@@ -52,27 +54,18 @@ def roles():
     return roles_page(form)
 
 
+@form_page(RoleForm, "reason", role="admin", refill=["admin.roles"])
 def roles_page(form: RoleForm) -> str:
     """The staff list, and ``form`` to change it."""
     staff = db.session.scalars(staff_members()).all()
     return render_template("admin/roles.html", title="Admin", form=form, staff=staff)
 
 
-@refill_when_expired("admin.roles")
-def roles_form_again(message: str) -> str:
-    """The role form as sent, ``message`` under the reason (for admins only)."""
-    if not current_user.has_role("admin"):
-        abort(403)
-    form = RoleForm()
-    form.reason.errors = [message]
-    return roles_page(form)
-
-
 @bp.route("/audit")
 @require_role("admin")
 def audit_log():
     """Every moderation and administration action, newest first."""
-    page = page_of(audit_entries(), AUDIT_NEWEST_FIRST)
+    page = page_of(audit_entries())
     return render_template(
         "admin/audit.html",
         title="Audit log",

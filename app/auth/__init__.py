@@ -1,7 +1,5 @@
 """Registration, logging in and out."""
 
-from flask import Blueprint
+from app.auth.routes import bp
 
-bp = Blueprint("auth", __name__, template_folder="templates")
-
-from app.auth import routes  # noqa: E402, F401
+__all__ = ["bp"]

@@ -1,18 +1,20 @@
 """Views for registering and logging in and out."""
 
 import sqlalchemy as sa
-from flask import Response, flash, make_response, redirect, render_template, request, url_for
-from flask_limiter import RequestLimit
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.account.emails import send_email_confirmation
-from app.auth import bp
-from app.auth.account_limit import limit_failures_per_account, login_failed, remember_browser
 from app.auth.forms import LoginForm, RegistrationForm
-from app.auth.safe_next import safe_next_path
 from app.extensions import db, login_manager
-from app.forms import REPEAT_SUBMIT_INTERVAL, require_button_form
+from app.mail.account_emails import send_email_confirmation
 from app.models import (
     USERNAME_PATTERN,
     User,
@@ -20,9 +22,15 @@ from app.models import (
     user_by_email,
     user_by_username,
 )
-from app.ratelimits import rate_limit, wait_and_retry
-from app.sessions import end_session, log_in, log_out, start_session, user_for_session_key
-from app.types import utcnow
+from app.models.types import utcnow
+from app.web.form_pages import form_page
+from app.web.forms import REPEAT_SUBMIT_INTERVAL, require_button_form
+from app.web.login_limit import limit_failures_per_account, login_failed, remember_browser
+from app.web.ratelimits import rate_limit
+from app.web.sessions import end_session, log_in, log_out, start_session, user_for_session_key
+from app.web.urls import safe_next_path
+
+bp = Blueprint("auth", __name__, template_folder="templates")
 
 # Checked when no account matches, so a missing account takes as long as a wrong password.
 _DUMMY_PASSWORD_HASH = generate_password_hash("no account has this password")
@@ -34,15 +42,7 @@ def load_user(session_key: str) -> User | None:
     return user_for_session_key(session_key)
 
 
-def registering_too_often(limit: RequestLimit) -> Response:
-    """Over the registration limit: the form again, as filled in (429)."""
-    form = RegistrationForm()
-    form.username.errors = [
-        wait_and_retry(limit, "Too many accounts were made from here", "try again")
-    ]
-    return make_response(register_page(form), 429)
-
-
+@form_page(RegistrationForm, "username", public=True)
 def register_page(form: RegistrationForm) -> str:
     """The registration form."""
     return render_template("auth/register.html", title="Register", form=form)
@@ -85,7 +85,12 @@ def welcome(user: User, emailed: bool = True):
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@rate_limit("RATELIMIT_REGISTER", on_breach=registering_too_often)
+@rate_limit(
+    "RATELIMIT_REGISTER",
+    page=register_page,
+    refusal="Too many accounts were made from here",
+    retry="try again",
+)
 def register():
     """Create an account."""
     if current_user.is_authenticated:
@@ -115,37 +120,17 @@ def register():
     return register_page(form)
 
 
-def logging_in_too_often(limit: RequestLimit) -> Response:
-    """Over the login limit: the form again with the name still in it (429)."""
-    form = LoginForm()
-    form.password.errors = [wait_and_retry(limit, "Too many attempts to log in", "try again")]
-    return make_response(login_page(form), 429)
-
-
-def name_failed_too_often(limit: RequestLimit) -> Response:
-    """Over the failed-login limit of the name typed (from any address): the form again (429).
-
-    The same words whether or not an account has that name.
-    """
-    form = LoginForm()
-    form.password.errors = [
-        wait_and_retry(
-            limit,
-            "Too many failed attempts to log in with this name",
-            "try again, or use “Forgot your password?”",
-        )
-    ]
-    return make_response(login_page(form), 429)
-
-
+@form_page(LoginForm, "password", public=True)
 def login_page(form: LoginForm) -> str:
     """The login form."""
     return render_template("auth/login.html", title="Log in", form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@rate_limit("RATELIMIT_LOGIN", on_breach=logging_in_too_often)
-@limit_failures_per_account(on_breach=name_failed_too_often)
+@rate_limit(
+    "RATELIMIT_LOGIN", page=login_page, refusal="Too many attempts to log in", retry="try again"
+)
+@limit_failures_per_account(page=login_page)
 def login():
     """Log in; go back to ``next`` if it is a page of this site.
 

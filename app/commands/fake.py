@@ -32,7 +32,7 @@ from werkzeug.security import generate_password_hash
 from app.commands import fake_sql
 from app.extensions import db
 from app.models import POST_MAX_LENGTH, Post, User, followers
-from app.types import utcnow
+from app.models.types import utcnow
 
 DEFAULT_PASSWORD = "chirp-fake-password"  # noqa: S105  (documented, for fake accounts only)
 MAX_FOLLOWS = 2000

@@ -6,12 +6,17 @@ import sqlalchemy.orm as so
 from email_validator import EmailNotValidError, validate_email
 from flask.cli import AppGroup
 
-from app.auth.forms import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from app.extensions import db
-from app.models import USERNAME_PATTERN, User, user_by_email, user_by_username
-from app.models.moderation import ROLE_NAMES, record_action
-from app.types import utcnow
-from app.usernames import is_reserved_username
+from app.models import (
+    ROLE_NAMES,
+    USERNAME_PATTERN,
+    User,
+    record_action,
+    user_by_email,
+    user_by_username,
+)
+from app.models.types import utcnow
+from app.web.account_fields import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, is_reserved_username
 
 users = AppGroup("users", help="Create accounts, grant roles, list and disable users.")
 

@@ -1,7 +1,5 @@
 """Error pages in the site's layout."""
 
-from flask import Blueprint
+from app.errors.handlers import bp
 
-bp = Blueprint("errors", __name__, template_folder="templates")
-
-from app.errors import handlers  # noqa: E402, F401
+__all__ = ["bp"]

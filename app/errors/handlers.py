@@ -2,7 +2,16 @@
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app, flash, g, make_response, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import (
@@ -12,13 +21,16 @@ from werkzeug.exceptions import (
     ServiceUnavailable,
 )
 
-from app.errors import bp
-from app.expired_forms import refilled_form
 from app.extensions import db, login_manager
-from app.gone import forget_deleted_user
-from app.outages import RETRY_AFTER_SECONDS, DatabaseFailure, database_failure, mark_read_only
-from app.ratelimits import describe_wait, seconds_until_reset
-from app.urls import site_url_adapter
+from app.listings.pages import BadPageLink
+from app.web.form_pages import refilled_form
+from app.web.outages import RETRY_AFTER_SECONDS, DatabaseFailure, database_failure, mark_read_only
+from app.web.permissions import ConfirmationRequired
+from app.web.ratelimits import describe_wait, seconds_until_reset
+from app.web.rows import forget_deleted_user
+from app.web.urls import site_url_adapter
+
+bp = Blueprint("errors", __name__, template_folder="templates")
 
 # Each status in a person's words: the page heading, and what it means (shown under it). The
 # number and its standard name still appear, smaller, for whoever reports the problem.
@@ -43,7 +55,7 @@ EXPLANATIONS = {
     503: "Chirp cannot reach its database just now, so nothing was read or saved. "
     "Please try again in a minute.",
 }
-# A write the database refused (see app/outages.py): on the error page, and on a form sent back.
+# A write the database refused (see app/web/outages.py): on the error page, and on a form sent back.
 READ_ONLY_REFUSAL = (
     "Chirp is read-only for a moment, so nothing was saved. Please try again in a few minutes."
 )
@@ -79,9 +91,9 @@ def render_error(error: HTTPException, *, without_database: bool = False):
             name=error.name,
             message=description,
             # Where trying again makes sense (a broken page link: that listing's first page).
-            retry_url=getattr(error, "retry_url", None),
+            retry_url=error.retry_url if isinstance(error, BadPageLink) else None,
             # Refused until the address is confirmed: a way to get the link again.
-            offer_confirmation=getattr(error, "offer_confirmation", False),
+            offer_confirmation=isinstance(error, ConfirmationRequired),
         )
     except sa.exc.SQLAlchemyError as failure:
         if without_database:
@@ -107,7 +119,7 @@ def csrf_error(error: CSRFError):
 
 @bp.app_errorhandler(SecurityError)
 def untrusted_host(error: SecurityError):
-    """A request naming a host that is not this site's (``TRUSTED_HOSTS``, app/deployment.py).
+    """A request naming a host that is not this site's (``TRUSTED_HOSTS``, app/web/deployment.py).
 
     Flask refuses it before it has a way to build this site's URLs, which the page's layout
     needs: its links then point at ``SITE_URL``, never at the host the request named.
@@ -166,7 +178,7 @@ def database_failed(error: Exception):
 
     Out of reach, the page is rendered without it (nobody shown as logged in; the session stays,
     so the next page after the outage is as before). A refused write sends back the form it came
-    from, as it was filled in, where the view registered one (``app/expired_forms.py``), else a
+    from, as it was filled in, where the view has a form page (``app/web/form_pages.py``), else a
     page saying nothing was saved. Any other database error is a fault of ours: the 500 page.
     """
     failure = database_failure(error)

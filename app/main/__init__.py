@@ -1,7 +1,5 @@
 """Timelines, profiles and following."""
 
-from flask import Blueprint
+from app.main.routes import bp
 
-bp = Blueprint("main", __name__, template_folder="templates")
-
-from app.main import routes  # noqa: E402, F401
+__all__ = ["bp"]

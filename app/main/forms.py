@@ -1,24 +1,17 @@
 """Forms for posting and editing one's profile."""
 
 from wtforms import SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import Length
 
-from app.auth.forms import refuse_unavailable_username, username_field
-from app.forms import ChirpForm, strip_text
-from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
+from app.models import ABOUT_ME_MAX_LENGTH
+from app.web.account_fields import refuse_unavailable_username, username_field
+from app.web.forms import ChirpForm, post_text_field, strip_text
 
 
 class PostForm(ChirpForm):
     """Write a new post."""
 
-    post = TextAreaField(
-        "Say something",
-        filters=[strip_text],
-        validators=[
-            DataRequired(message="Write something first."),
-            Length(max=POST_MAX_LENGTH, message=f"Posts are at most {POST_MAX_LENGTH} characters."),
-        ],
-    )
+    post = post_text_field("Say something")
 
 
 class EditProfileForm(ChirpForm):

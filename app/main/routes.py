@@ -1,44 +1,40 @@
 """Views for timelines, profiles, following and avatars."""
 
-from functools import partial
-
 import sqlalchemy as sa
 from flask import (
+    Blueprint,
     Response,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 
-from app.auth.forms import TAKEN_USERNAME_MESSAGE
-from app.auth.safe_next import safe_next_path
-from app.avatars import identicon_svg
-from app.expired_forms import refill_when_expired
 from app.extensions import db
-from app.forms import EmptyForm, require_button_form
-from app.lookups import user_or_404
-from app.main import bp
-from app.main.forms import EditProfileForm, PostForm
-from app.models import POSTS_NEWEST_FIRST, Post, User, profile_stats
-from app.outages import optional_write
-from app.pages import page_links, page_of
-from app.people import (
-    FOLLOWERS_NEWEST_FIRST,
-    FOLLOWING_NEWEST_FIRST,
+from app.listings.pages import page_links, page_of
+from app.listings.people import (
     follower_cards,
     following_cards,
 )
-from app.permissions import require_confirmed_email
-from app.postcards import explore_cards, profile_cards
-from app.ratelimits import rate_limit, wait_and_retry
-from app.sessions import record_activity, switch_session
-from app.timeline import home_timeline_page
+from app.listings.posts import explore_cards, profile_cards
+from app.listings.timeline import home_timeline
+from app.main.avatars import identicon_svg
+from app.main.forms import EditProfileForm, PostForm
+from app.models import Post, User, profile_stats
+from app.web.account_fields import TAKEN_USERNAME_MESSAGE
+from app.web.form_pages import form_page
+from app.web.forms import EmptyForm, require_button_form
+from app.web.outages import optional_write
+from app.web.permissions import require_confirmed_email
+from app.web.ratelimits import rate_limit, user_or_address
+from app.web.rows import user_or_404
+from app.web.sessions import record_activity, switch_session
+from app.web.urls import safe_next_path
+
+bp = Blueprint("main", __name__, template_folder="templates")
 
 AVATAR_SIZES = range(16, 513)
 
@@ -65,9 +61,10 @@ def record_last_seen() -> None:
             switch_session(user, activity.renewed)
 
 
+@form_page(PostForm, "post", refill=["main.index"])
 def home_page(form: PostForm) -> str:
     """The home page: ``form`` in the post box above the current user's timeline."""
-    page = page_of(partial(home_timeline_page, current_user), POSTS_NEWEST_FIRST)
+    page = page_of(home_timeline(current_user))
     return render_template(
         "main/index.html",
         title="Home",
@@ -79,26 +76,11 @@ def home_page(form: PostForm) -> str:
     )
 
 
-def posting_too_often(limit: RequestLimit) -> Response | None:
-    """Over the posting limit: the home page again with the text still in the box (429)."""
-    if not current_user.is_authenticated:
-        return None  # the plain 429 page
-    form = PostForm()
-    form.post.errors = [wait_and_retry(limit, "You are posting too often")]
-    return make_response(home_page(form), 429)
-
-
-@refill_when_expired("main.index")
-def post_box_again(message: str) -> str:
-    """The home page with the post box as sent and ``message`` under it."""
-    form = PostForm()
-    form.post.errors = [message]
-    return home_page(form)
-
-
 @bp.route("/index", methods=["GET", "POST"])
 @bp.route("/", methods=["GET", "POST"])
-@rate_limit("RATELIMIT_POST", per_user=True, on_breach=posting_too_often)
+@rate_limit(
+    "RATELIMIT_POST", key=user_or_address, page=home_page, refusal="You are posting too often"
+)
 @login_required
 def index():
     """Home: the post box and the timeline of followed users and oneself."""
@@ -119,7 +101,7 @@ def index():
 @login_required
 def explore():
     """Every post on the site, newest first."""
-    page = page_of(explore_cards(current_user), POSTS_NEWEST_FIRST)
+    page = page_of(explore_cards(current_user))
     return render_template(
         "main/explore.html", title="Explore", posts=page.items, **page_links("main.explore", page)
     )
@@ -134,7 +116,7 @@ def user(username: str):
         cursors = {k: v for k, v in request.args.items() if k in ("after", "before")}
         # Not permanent: the spelling belongs to whoever has the name now.
         return redirect(url_for("main.user", username=user.username, **cursors))
-    page = page_of(profile_cards(user, current_user), POSTS_NEWEST_FIRST)
+    page = page_of(profile_cards(user, current_user))
     return render_template(
         "main/user.html",
         title=user.username,
@@ -154,7 +136,7 @@ def followers(username: str):
     return people_page(
         "main.followers",
         user,
-        page_of(follower_cards(user, current_user), FOLLOWERS_NEWEST_FIRST),
+        page_of(follower_cards(user, current_user)),
         title=f"People following {user.username}",
         empty_text=f"Nobody follows {user.username} yet.",
     )
@@ -168,7 +150,7 @@ def following(username: str):
     return people_page(
         "main.following",
         user,
-        page_of(following_cards(user, current_user), FOLLOWING_NEWEST_FIRST),
+        page_of(following_cards(user, current_user)),
         title=f"People {user.username} follows",
         empty_text=f"{user.username} does not follow anyone yet.",
     )
@@ -186,17 +168,14 @@ def people_page(endpoint: str, user: User, page, title: str, empty_text: str) ->
     )
 
 
+@form_page(
+    lambda: EditProfileForm(current_user.username),
+    "about_me",
+    refill=["main.edit_profile"],
+)
 def edit_profile_page(form: EditProfileForm) -> str:
     """The form that changes one's username and about-me text."""
     return render_template("main/edit_profile.html", title="Edit profile", form=form)
-
-
-@refill_when_expired("main.edit_profile")
-def edit_profile_again(message: str) -> str:
-    """The profile form as sent, ``message`` under the about-me text."""
-    form = EditProfileForm(current_user.username)
-    form.about_me.errors = [message]
-    return edit_profile_page(form)
 
 
 @bp.route("/edit_profile", methods=["GET", "POST"])
@@ -252,7 +231,7 @@ def _follow_change(username: str, following: bool):
 
 
 @bp.route("/follow/<username>", methods=["POST"])
-@rate_limit("RATELIMIT_FOLLOW", per_user=True, scope="follow")
+@rate_limit("RATELIMIT_FOLLOW", key=user_or_address, scope="follow")
 @login_required
 def follow(username: str):
     """Start following ``username``."""
@@ -260,7 +239,7 @@ def follow(username: str):
 
 
 @bp.route("/unfollow/<username>", methods=["POST"])
-@rate_limit("RATELIMIT_FOLLOW", per_user=True, scope="follow")
+@rate_limit("RATELIMIT_FOLLOW", key=user_or_address, scope="follow")
 @login_required
 def unfollow(username: str):
     """Stop following ``username``."""

@@ -1,57 +1,25 @@
-"""Moderation records: roles, reports on posts and the audit log, with their queries."""
+"""Moderation records: reports on posts and the audit log.
+
+The post and user models refer to these (hiding a post settles its reports); these refer to
+them only by name, so this module imports neither.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models import Post, User, insert_new, user_roles
-from app.pagination import Keyset, decode_time_id, encode_time_id
-from app.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.post import Post
+    from app.models.user import User
 
 REASON_MAX_LENGTH = 500
-
-# The roles there are, and the roles each one includes: an admin can do all a moderator can.
-ROLE_INCLUDES = {
-    "admin": frozenset({"admin", "moderator"}),
-    "moderator": frozenset({"moderator"}),
-}
-ROLE_NAMES = tuple(ROLE_INCLUDES)
-
-
-class Role(db.Model):
-    """A named set of powers (see :data:`ROLE_INCLUDES`) granted to users via ``user_roles``."""
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    name: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
-
-    def __repr__(self) -> str:
-        return f"<Role {self.name}>"
-
-
-def ensure_roles() -> None:
-    """Create the known roles that are missing (the migration seeds them; create_all does not)."""
-    db.session.execute(insert_new(Role).values([{"name": name} for name in ROLE_NAMES]))
-
-
-def role_named(name: str) -> Role:
-    """The role called ``name``, created first if the database lacks it."""
-    if name not in ROLE_NAMES:
-        raise ValueError(f"There is no role called {name!r}.")
-    role = db.session.scalar(sa.select(Role).where(Role.name == name))
-    if role is None:
-        ensure_roles()
-        role = db.session.scalar(sa.select(Role).where(Role.name == name))
-    return role
-
-
-def staff_members() -> sa.Select[tuple[User]]:
-    """Users holding any role, alphabetically."""
-    with_a_role = sa.select(user_roles.c.user_id)
-    return sa.select(User).where(User.id.in_(with_a_role)).order_by(User.username_key)
 
 
 class Report(db.Model):
@@ -123,27 +91,6 @@ def open_reports_on(post: Post) -> sa.Select[tuple[Report]]:
     )
 
 
-def open_reports() -> sa.Select[tuple[Report]]:
-    """The moderation queue: unresolved reports, oldest first."""
-    return (
-        sa.select(Report)
-        .where(Report.resolved_at.is_(None))
-        .options(so.joinedload(Report.post).joinedload(Post.author), so.joinedload(Report.reporter))
-        .order_by(Report.created_at, Report.id)
-    )
-
-
-def suspended_users() -> sa.Select[tuple[User]]:
-    """Suspended accounts, alphabetically (pages of them follow ``USERS_BY_NAME``), with their
-    roles: whether a moderator may lift a suspension depends on them."""
-    return (
-        sa.select(User)
-        .where(User.suspended_at.is_not(None))
-        .options(so.selectinload(User.roles))
-        .order_by(User.username_key)
-    )
-
-
 def resolve_reports(post: Post, moderator: User) -> None:
     """Settle every open report on ``post``."""
     db.session.execute(
@@ -182,48 +129,27 @@ class AuditLog(db.Model):
         return f"<AuditLog {self.id} {self.action}>"
 
 
+# What an audit entry calls its target, by the target's table: a username, the start of a post.
+_TARGET_LABELS = {
+    "user": lambda user: user.username,
+    "post": lambda post: f"{post.author.username}: {post.body}",
+    "report": lambda report: f"report on post {report.post_id}",
+}
+
+
 def record_action(
     actor: User | None, action: str, target: User | Post | Report, reason: str
 ) -> AuditLog:
     """Add an audit log entry for ``action`` on ``target`` (the caller commits)."""
-    if isinstance(target, User):
-        target_type, label = "user", target.username
-    elif isinstance(target, Post):
-        target_type, label = "post", f"{target.author.username}: {target.body}"
-    else:
-        target_type, label = "report", f"report on post {target.post_id}"
+    target_type = target.__tablename__
     entry = AuditLog(
         actor_id=actor.id if actor else None,
         actor_label=actor.username if actor else "command line",
         action=action,
         target_type=target_type,
         target_id=target.id,
-        target_label=label[:64],
+        target_label=_TARGET_LABELS[target_type](target)[:64],
         reason=reason[:REASON_MAX_LENGTH],
     )
     db.session.add(entry)
     return entry
-
-
-def audit_entries() -> sa.Select[tuple[AuditLog]]:
-    """The audit log, newest first, with the accounts the entries are about."""
-    return (
-        sa.select(AuditLog)
-        .options(so.joinedload(AuditLog.target_user))
-        .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
-    )
-
-
-REPORTS_OLDEST_FIRST = Keyset(
-    columns=(Report.created_at, Report.id),
-    descending=False,
-    encode=lambda report: encode_time_id(report.created_at, report.id),
-    decode=decode_time_id,
-)
-
-AUDIT_NEWEST_FIRST = Keyset(
-    columns=(AuditLog.created_at, AuditLog.id),
-    descending=True,
-    encode=lambda entry: encode_time_id(entry.created_at, entry.id),
-    decode=decode_time_id,
-)

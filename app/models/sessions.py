@@ -7,26 +7,29 @@ Deleting the row (logging out, a new password, a suspension, a deleted account, 
 sessions list) makes every copy of those cookies worthless on their next request.
 
 A request holds its own session as a :class:`LoginSession`; :class:`UserSession` is the table,
-for listing one's sessions.
+for listing one's sessions. The session a cookie names is read with its user by
+:func:`app.models.user.session_and_user`; this module names the user only in annotations.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
 
 from app.extensions import db
-from app.models import LAST_SEEN_INTERVAL, User
-from app.types import UTCDateTime, utcnow
+from app.models.base import LAST_SEEN_INTERVAL
+from app.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.user import User
 
 # Logging in drops an account's least recently used sessions beyond this many, so nobody's
 # sessions list (or the table) grows without end.
@@ -41,7 +44,8 @@ AGENT_MAX_LENGTH = 512
 ADDRESS_MAX_LENGTH = 45  # the longest text form of an IPv6 address
 
 
-def _digest(secret: str) -> str:
+def secret_digest(secret: str) -> str:
+    """What a session row keeps of its secret: a hash, so that the table gives nobody a cookie."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -94,9 +98,10 @@ class UserSession(db.Model):
 
 @dataclass(frozen=True)
 class LoginSession:
-    """A login session as one request holds it: read with its user (:func:`session_and_user`)
-    or just written, and changed only by statements of its own, never through the ORM's unit of
-    work, so that a session another request ends meanwhile never fails this one.
+    """A login session as one request holds it: read with its user
+    (:func:`app.models.user.session_and_user`) or just written, and changed only by statements
+    of its own, never through the ORM's unit of work, so that a session another request ends
+    meanwhile never fails this one.
 
     ``key`` is what the cookies carry; only this request knows its secret.
     """
@@ -152,7 +157,7 @@ class LoginSession:
             sa.insert(UserSession).values(
                 id=session_id,
                 user_id=user_id,
-                secret_hash=_digest(secret),
+                secret_hash=secret_digest(secret),
                 created_at=created_at,
                 last_seen=now,
                 expires_at=expires_at,
@@ -190,48 +195,6 @@ class LoginSession:
             execution_options={"synchronize_session": False},
         )
         return result.rowcount > 0
-
-
-def session_and_user(key: str) -> tuple[LoginSession, User] | None:
-    """The live session a cookie's ``key`` names, and its user (with their roles), or None.
-
-    One statement, run on every request: the user and roles as entities, of the session only
-    the few columns a request needs.
-    """
-    session_id, _, secret = key.partition(":")
-    if not secret or not SESSION_ID_PATTERN.fullmatch(session_id):
-        return None
-    result = db.session.execute(_prepared_session_and_user(), {"session_id": session_id})
-    found = result.unique().one_or_none()
-    if found is None:
-        return None
-    user, secret_hash, created_at, last_seen, expires_at, remember, renew = found
-    if not hmac.compare_digest(secret_hash, _digest(secret)) or expires_at <= utcnow():
-        return None
-    login = LoginSession(
-        session_id, user.id, created_at, last_seen, expires_at, remember, renew, key
-    )
-    return login, user
-
-
-@cache
-def _prepared_session_and_user() -> sa.Select:
-    # Built once. Every page asks the user's roles (the navigation, the controls on each
-    # post), so they come in the same statement.
-    return (
-        sa.select(
-            User,
-            UserSession.secret_hash,
-            UserSession.created_at,
-            UserSession.last_seen,
-            UserSession.expires_at,
-            UserSession.remember,
-            UserSession.renew,
-        )
-        .join(UserSession, UserSession.user_id == User.id)
-        .options(so.joinedload(User.roles))
-        .where(UserSession.id == sa.bindparam("session_id", type_=sa.String))
-    )
 
 
 def sessions_of(user: User) -> sa.Select[tuple[UserSession]]:

@@ -1,7 +1,5 @@
 """Moderation: the queue of reported posts, hiding posts and suspending accounts."""
 
-from flask import Blueprint
+from app.moderation.routes import bp
 
-bp = Blueprint("moderation", __name__, template_folder="templates")
-
-from app.moderation import routes  # noqa: E402, F401
+__all__ = ["bp"]

@@ -2,17 +2,12 @@
 
 from wtforms import SubmitField
 
-from app.forms import ChirpForm, reason_field
+from app.web.forms import ChirpForm, reason_field
 
 
 class ReasonForm(ChirpForm):
     """Confirm a moderation action and say why."""
 
     reason = reason_field()
-    submit = SubmitField("Confirm")
-
-    def __init__(self, button: str, *args, danger: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.submit.label.text = button
-        # Hiding and suspending take something away from someone: their button looks it.
-        self.danger = danger
+    submit = SubmitField("Confirm")  # its page names the action on it
+    danger = False  # its page sets it for actions that take something away: a red button

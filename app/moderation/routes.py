@@ -9,27 +9,21 @@ from functools import partial
 from typing import NamedTuple
 
 import sqlalchemy.orm as so
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.auth.safe_next import safe_next_path
-from app.expired_forms import refill_when_expired
 from app.extensions import db
-from app.gone import gone_is_404, lock_and_reload
-from app.lookups import user_or_404
-from app.models import USERS_BY_NAME, Post, User
-from app.models.moderation import (
-    REPORTS_OLDEST_FIRST,
-    Report,
-    open_reports,
-    record_action,
-    suspended_users,
-)
-from app.moderation import bp
+from app.listings.moderation import report_queue, suspended_accounts
+from app.listings.pages import page_links, page_of
+from app.models import Post, Report, User, record_action
+from app.models.types import utcnow
 from app.moderation.forms import ReasonForm
-from app.pages import page_links, page_of
-from app.permissions import require_role
-from app.types import utcnow
+from app.web.form_pages import form_page
+from app.web.permissions import require_role
+from app.web.rows import gone_is_404, lock_and_reload, user_or_404
+from app.web.urls import safe_next_path
+
+bp = Blueprint("moderation", __name__, template_folder="templates")
 
 POST_GONE = "That post does not exist."
 REPORT_GONE = "That report does not exist."
@@ -53,7 +47,7 @@ def back_to(default: str):
 @require_role("moderator")
 def queue():
     """Open reports, oldest first."""
-    page = page_of(open_reports(), REPORTS_OLDEST_FIRST)
+    page = page_of(report_queue())
     return render_template(
         "moderation/queue.html",
         title="Moderation queue",
@@ -66,7 +60,7 @@ def queue():
 @require_role("moderator")
 def suspended():
     """Suspended accounts, alphabetically, each with a way to lift the suspension."""
-    page = page_of(suspended_users(), USERS_BY_NAME)
+    page = page_of(suspended_accounts())
     return render_template(
         "moderation/suspended.html",
         title="Suspended accounts",
@@ -103,13 +97,12 @@ class Action(NamedTuple):
     shown: dict  # the post, user or report the confirmation page shows
     danger: bool = False  # takes something away from someone: a red button
 
-    def form(self) -> ReasonForm:
-        """The form that confirms this action and asks why."""
-        return ReasonForm(self.button, danger=self.danger)
-
 
 def confirm_page(action: Action, form: ReasonForm) -> str:
     """The confirmation page: what will happen, to what (post, user or report), and why."""
+    form.submit.label.text = action.button
+    # Hiding and suspending take something away from someone: their button looks it.
+    form.danger = action.danger
     return render_template(
         "moderation/confirm.html",
         title=action.heading,
@@ -133,7 +126,7 @@ def confirmed_action(action: Action):
     already = action.already
     if already.check():
         return already.say(action.destination)
-    form = action.form()
+    form = ReasonForm()
     if form.validate_on_submit():
         with gone_is_404(action.gone):
             if not lock_and_reload(action.target):
@@ -291,15 +284,8 @@ ACTIONS: dict[str, Callable[..., Action]] = {
 }
 
 
-def reason_again(message: str) -> str:
-    """This request's confirmation page with the reason as sent, ``message`` under it."""
-    if not current_user.has_role("moderator"):
-        abort(403)
-    action = ACTIONS[request.endpoint](**request.view_args)
-    form = action.form()
-    form.reason.errors = [message]
-    return confirm_page(action, form)
-
-
-for _endpoint in ACTIONS:
-    refill_when_expired(_endpoint)(reason_again)
+@form_page(ReasonForm, "reason", role="moderator", refill=ACTIONS)
+def reason_page(form: ReasonForm) -> str:
+    """The confirmation page of the action this request's URL names, with ``form`` (the views
+    show it themselves; this is for a form sent back after the session ended)."""
+    return confirm_page(ACTIONS[request.endpoint](**request.view_args), form)

@@ -1,7 +1,5 @@
 """One post: its permalink page, editing and deleting it, reporting it."""
 
-from flask import Blueprint
+from app.posts.routes import bp
 
-bp = Blueprint("posts", __name__, template_folder="templates")
-
-from app.posts import routes  # noqa: E402, F401
+__all__ = ["bp"]

@@ -2,18 +2,14 @@
 
 from wtforms import SubmitField
 
-from app.forms import ChirpForm, reason_field
-from app.main.forms import PostForm
+from app.web.forms import ChirpForm, post_text_field, reason_field
 
 
-class EditPostForm(PostForm):
+class EditPostForm(ChirpForm):
     """Change the text of one's post (same rules as a new one)."""
 
+    post = post_text_field("Your post")
     submit = SubmitField("Save")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.post.label.text = "Your post"
 
 
 class DeletePostForm(ChirpForm):

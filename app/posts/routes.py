@@ -2,19 +2,26 @@
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
-from flask_limiter import RequestLimit
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
-from app.expired_forms import refill_when_expired
 from app.extensions import db
-from app.gone import forget_deleted_user, gone_is_404, lock_row
-from app.models import Post
-from app.models.moderation import Report, open_report_by, open_reports_on
-from app.permissions import require_confirmed_email
-from app.posts import bp
+from app.models import Post, Report, open_report_by, open_reports_on
 from app.posts.forms import DeletePostForm, EditPostForm, ReportForm
-from app.ratelimits import rate_limit, wait_and_retry
+from app.web.form_pages import form_page
+from app.web.permissions import require_confirmed_email
+from app.web.ratelimits import rate_limit, user_or_address
+from app.web.rows import forget_deleted_user, gone_is_404, lock_row
+
+bp = Blueprint("posts", __name__, template_folder="templates")
 
 GONE = "That post does not exist or is no longer available."
 
@@ -73,25 +80,18 @@ def view(post_id: int):
     )
 
 
-def edit_page(post: Post, form: EditPostForm) -> str:
-    """The form that edits ``post``."""
+@form_page(EditPostForm, "post", refill=["posts.edit"])
+def edit_page(form: EditPostForm) -> str:
+    """The form that edits the post this request's URL names."""
+    post = own_post_or_403(request.view_args["post_id"])
     return render_template("posts/edit.html", title="Edit post", post=post, form=form)
 
 
-@refill_when_expired("posts.edit")
-def edit_form_again(message: str) -> str:
-    """The edit form as sent, ``message`` under the text."""
-    form = EditPostForm()
-    form.post.errors = [message]
-    return edit_page(own_post_or_403(request.view_args["post_id"]), form)
-
-
-@refill_when_expired("posts.report")
-def report_form_again(message: str) -> str:
-    """The report form as sent, ``message`` under the reason."""
-    form = ReportForm()
-    form.reason.errors = [message]
-    return report_page(visible_post_or_404(request.view_args["post_id"]), form)
+@form_page(ReportForm, "reason", refill=["posts.report"])
+def report_page(form: ReportForm) -> str:
+    """The report form for the post this request's URL names."""
+    post = visible_post_or_404(request.view_args["post_id"])
+    return render_template("posts/report.html", title="Report post", post=post, form=form)
 
 
 @bp.route("/post/<id:post_id>/edit", methods=["GET", "POST"])
@@ -108,7 +108,7 @@ def edit(post_id: int):
         return redirect(url_for("posts.view", post_id=post.id))
     if not form.is_submitted():
         form.post.data = post.body
-    return edit_page(post, form)
+    return edit_page(form)
 
 
 @bp.route("/post/<id:post_id>/delete", methods=["GET", "POST"])
@@ -129,23 +129,13 @@ def delete(post_id: int):
     return render_template("posts/delete.html", title="Delete post", post=post, form=form)
 
 
-def report_page(post: Post, form: ReportForm) -> str:
-    """The report form for ``post``."""
-    return render_template("posts/report.html", title="Report post", post=post, form=form)
-
-
-def reporting_too_often(limit: RequestLimit) -> Response | None:
-    """Over the reporting limit: the form again with the reason still in it (429)."""
-    if not current_user.is_authenticated:
-        return None  # the plain 429 page
-    post = visible_post_or_404(request.view_args["post_id"])
-    form = ReportForm()
-    form.reason.errors = [wait_and_retry(limit, "You are sending many reports")]
-    return make_response(report_page(post, form), 429)
-
-
 @bp.route("/post/<id:post_id>/report", methods=["GET", "POST"])
-@rate_limit("RATELIMIT_REPORT", per_user=True, on_breach=reporting_too_often)
+@rate_limit(
+    "RATELIMIT_REPORT",
+    key=user_or_address,
+    page=report_page,
+    refusal="You are sending many reports",
+)
 @login_required
 def report(post_id: int):
     """Send a post to the moderation queue with a reason."""
@@ -173,4 +163,4 @@ def report(post_id: int):
         db.session.commit()
         flash("Thank you. The moderators will look at this post.", "success")
         return redirect(url_for("posts.view", post_id=post.id))
-    return report_page(post, form)
+    return report_page(form)

@@ -1,7 +1,5 @@
 """Finding people by the start of their username."""
 
-from flask import Blueprint
+from app.search.routes import bp
 
-bp = Blueprint("search", __name__, template_folder="templates")
-
-from app.search import routes  # noqa: E402, F401
+__all__ = ["bp"]

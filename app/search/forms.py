@@ -3,7 +3,7 @@
 from wtforms import StringField
 from wtforms.validators import Length, Regexp
 
-from app.forms import ChirpForm, strip_text
+from app.web.forms import ChirpForm, strip_text
 
 NAME_START_RULE = "Usernames have only letters, digits and underscores: type the start of one."
 

@@ -9,9 +9,7 @@ host, a server error, a failed asset, a JavaScript error or a console error fail
 import os
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -22,11 +20,10 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from app import create_app
 from app.extensions import db
-from app.models import Post, User
-from app.models.moderation import Report, record_action
-from app.types import utcnow
-from tests.conftest import PASSWORD, TEST_DATABASE_URL, TestConfig, empty_all_tables
-from tests.e2e.helpers import DESKTOP, SCREENSHOTS
+from app.models import Post, Report, User, record_action
+from app.models.types import utcnow
+from tests.e2e.helpers import DESKTOP, SCREENSHOTS, PageProblems, watch
+from tests.helpers import PASSWORD, TEST_DATABASE_URL, TestConfig, empty_all_tables
 
 CHROMIUM = "/usr/bin/chromium"
 # Debian's Chromium as root in a sandbox without network: no sandbox, no GPU, and none of the
@@ -221,53 +218,6 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-@dataclass
-class PageProblems:
-    """What went wrong while a test's pages were open; each list must stay empty."""
-
-    foreign_requests: list[str] = field(default_factory=list)
-    server_errors: list[str] = field(default_factory=list)
-    failed_assets: list[str] = field(default_factory=list)
-    script_errors: list[str] = field(default_factory=list)
-
-    def assert_none(self) -> None:
-        """Fail with everything recorded, if anything was."""
-        found = {name: items for name, items in vars(self).items() if items}
-        assert not found, f"problems while browsing: {found}"
-
-
-def watch(context: BrowserContext, base_url: str, problems: PageProblems) -> None:
-    """Record (and block) requests to other hosts, failed responses and script errors."""
-    origin = urlsplit(base_url)[:2]
-
-    def is_foreign(url: str) -> bool:
-        parts = urlsplit(url)
-        return parts.scheme not in ("data", "blob", "about") and parts[:2] != origin
-
-    def block(route) -> None:
-        problems.foreign_requests.append(route.request.url)
-        route.abort()
-
-    def on_response(response) -> None:
-        if response.status >= 500:
-            problems.server_errors.append(f"{response.status} {response.url}")
-        elif response.status >= 400 and not response.request.is_navigation_request():
-            problems.failed_assets.append(f"{response.status} {response.url}")
-
-    def on_console(message) -> None:
-        # Chromium logs every 4xx page load as an error; on_response judges those.
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            problems.script_errors.append(message.text)
-
-    def on_page(page: Page) -> None:
-        page.on("pageerror", lambda error: problems.script_errors.append(str(error)))
-        page.on("console", on_console)
-
-    context.route(is_foreign, block)
-    context.on("response", on_response)
-    context.on("page", on_page)
 
 
 @pytest.fixture

@@ -9,11 +9,18 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.account.tokens import email_confirmation_token
 from app.extensions import db
+from app.mail.tokens import email_confirmation_token
 from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH, User
-from tests.e2e.a11y import axe_violations, heading_levels, landmarks
-from tests.e2e.helpers import DESKTOP, PHONE, log_in, screenshot
+from tests.e2e.helpers import (
+    DESKTOP,
+    PHONE,
+    axe_violations,
+    heading_levels,
+    landmarks,
+    log_in,
+    screenshot,
+)
 
 ANONYMOUS_PAGES = {
     "login": "/auth/login",

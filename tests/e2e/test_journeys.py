@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PASSWORD
 from tests.e2e.helpers import PHONE, log_in, screenshot
+from tests.helpers import PASSWORD
 
 
 def nav(page: Page):

@@ -6,10 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import log_in, screenshot
-
-FIREFOX_ON_WINDOWS = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
-)
+from tests.helpers import FIREFOX_ON_WINDOWS
 
 
 def test_log_out_another_browser_then_all_others_from_the_sessions_list(new_context, seed):

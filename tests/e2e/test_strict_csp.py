@@ -3,8 +3,7 @@ refused (the watch fails the test on any console error) and the script still run
 
 from playwright.sync_api import Page, Route, expect
 
-from tests.e2e.a11y import axe_violations
-from tests.e2e.helpers import log_in
+from tests.e2e.helpers import axe_violations, log_in
 
 STRICT_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "

@@ -1,6 +1,6 @@
 """The watch every browser test relies on really catches what it promises to catch."""
 
-from tests.e2e.conftest import PageProblems, watch
+from tests.e2e.helpers import PageProblems, watch
 
 
 def test_requests_to_other_hosts_are_caught_and_blocked(browser, live_server):

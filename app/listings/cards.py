@@ -1,0 +1,130 @@
+"""Rendering post cards: every card on every page comes from :func:`render_posts`.
+
+Rendering each card through the macro cost most of a listing's time, so the HTML of a card is
+kept in a :class:`CardCache` and shared by every viewer who stands in the same relation to it.
+Moderators' cards link back to the page they are on: they take the same path, uncached.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+from flask import Flask, current_app, request
+from markupsafe import Markup
+
+from app.listings.posts import PostCard
+from app.models import User
+from app.models.types import utcnow
+from app.web.filters import relative_time
+from app.web.permissions import AnonymousUser
+from app.web.urls import this_page
+
+
+class CardCache:
+    """Rendered cards, shared by every viewer who stands in the same relation to a post.
+
+    A card's HTML depends only on the card's values, whether the viewer is anonymous, its
+    author or someone else, which links it offers, the relative time shown and the application
+    root: that tuple is the key, so an edited, hidden or renamed post simply gets a new entry,
+    never a stale one. Moderators' cards carry links back to the page they are on and are not
+    cached. The oldest entries go first when the cache is full.
+    """
+
+    def __init__(self, size: int) -> None:
+        if size < 1:
+            raise ValueError("POST_CARD_CACHE_SIZE must be at least 1")
+        self.size = size
+        self._html: dict[tuple, Markup] = {}
+        self._lock = threading.Lock()
+
+    def render(
+        self,
+        cards: Iterable[PostCard],
+        viewer: User | AnonymousUser,
+        *,
+        actions: bool = True,
+        reportable: bool = True,
+        moderator: bool = False,
+    ) -> Markup:
+        """The HTML of ``cards`` for ``viewer``, as the ``post_card`` macro renders each.
+
+        ``actions`` false leaves out the card's links, ``reportable`` false its Report link;
+        a ``moderator`` also gets Hide or Unhide, back to this page (not cached).
+        """
+        now, html = utcnow(), []
+        if moderator:
+            back = this_page()
+            for card in cards:
+                relative = relative_time(card.timestamp, now)
+                html.append(
+                    render_card(
+                        card,
+                        viewer,
+                        actions=actions,
+                        moderator=True,
+                        back=back,
+                        reportable=reportable,
+                        relative=relative,
+                    )
+                )
+            return Markup("").join(html)
+        viewer_id, root = (viewer.id if viewer.is_authenticated else None), request.script_root
+        for card in cards:
+            relative = relative_time(card.timestamp, now)
+            if viewer_id is None:
+                relation = "anonymous"
+            else:
+                relation = "author" if viewer_id == card.user_id else "reader"
+            key = (card, relation, actions, reportable, relative, root)
+            one = self._html.get(key)
+            if one is None:
+                one = render_card(
+                    card, viewer, actions=actions, reportable=reportable, relative=relative
+                )
+                self._keep(key, one)
+            html.append(one)
+        return Markup("").join(html)
+
+    def _keep(self, key: tuple, html: Markup) -> None:
+        # Threaded servers may fill it from several threads; reads need no lock. Two threads
+        # may render the same card at once: the second keeps the first's, and evicts nothing.
+        with self._lock:
+            if key in self._html:
+                return
+            while len(self._html) >= self.size:
+                del self._html[next(iter(self._html))]
+            self._html[key] = html
+
+    def __len__(self) -> int:
+        return len(self._html)
+
+
+def render_card(card: PostCard, viewer, **options) -> Markup:
+    """Render ``card`` with the ``post_card`` macro of ``_macros/posts.html``."""
+    macros = current_app.jinja_env.get_template("_macros/posts.html").module
+    return macros.post_card(card, viewer, **options)
+
+
+def render_posts(
+    cards: Iterable[PostCard], viewer, *, actions: bool = True, reportable: bool = True
+) -> Markup:
+    """Template global: the HTML of ``cards`` (a listing, or one post) for ``viewer``.
+
+    ``actions`` false leaves out the cards' links (a post shown on its delete or report page),
+    ``reportable`` false the Report link (the moderation queue).
+    """
+    return current_app.extensions["post_cards"].render(
+        cards,
+        viewer,
+        actions=actions,
+        reportable=reportable,
+        moderator=viewer.has_role("moderator"),
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Give ``app`` its card cache (``POST_CARD_CACHE_SIZE`` entries) and template helpers."""
+    app.extensions["post_cards"] = CardCache(app.config["POST_CARD_CACHE_SIZE"])
+    app.add_template_global(render_posts)
+    app.add_template_filter(PostCard.of, "card")

@@ -1,0 +1,353 @@
+"""Accounts: the ``User`` model with the Mega-Tutorial API (following, timelines, roles), and
+the rule for which posts someone may see (how accounts are found is in
+:mod:`app.models.accounts`)."""
+
+from __future__ import annotations
+
+import hmac
+import re
+from datetime import datetime, timedelta
+from functools import cache
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models.base import LAST_SEEN_INTERVAL, insert_new
+from app.models.email_address import normalize_email
+from app.models.follows import (
+    followers,
+    followers_count_statement,
+    following_count_statement,
+    follows_statement,
+    timeline_authors_of,
+)
+from app.models.params import USER_ID, VIEWER_ID
+from app.models.post import Post
+from app.models.role import ROLE_INCLUDES, Role, role_named, user_roles
+from app.models.sessions import end_sessions_of, mark_sessions_for_renewal
+from app.models.types import UTCDateTime, utcnow
+
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_]{3,32}$")
+ABOUT_ME_MAX_LENGTH = 140
+# The same text posted again within this time is the form sent twice (a double click).
+REPEAT_POST_INTERVAL = timedelta(seconds=10)
+
+
+class User(UserMixin, db.Model):
+    """A person with an account."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    username: so.Mapped[str] = so.mapped_column(sa.String(32))
+    # Lower-cased copy of username: makes uniqueness and look-ups case-insensitive on any database.
+    username_key: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    # When the owner proved they read mail at ``email``; None until then (they may not post).
+    email_confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))
+    about_me: so.Mapped[str | None] = so.mapped_column(sa.String(ABOUT_ME_MAX_LENGTH))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    last_seen: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # When the login form last let this account in (the owner sees it on their profile).
+    last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Set by a moderator: cannot log in, posts hidden from everyone else. Indexed because every
+    # timeline query asks for the (few) suspended accounts.
+    suspended_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, index=True)
+    # Set by the operator (``flask users disable``): cannot log in; posts stay visible.
+    disabled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    posts: so.WriteOnlyMapped[Post] = so.relationship(
+        back_populates="author", passive_deletes=True, foreign_keys="Post.user_id"
+    )
+    roles: so.Mapped[list[Role]] = so.relationship(
+        secondary=user_roles, passive_deletes=True, order_by="Role.name"
+    )
+    following: so.WriteOnlyMapped[User] = so.relationship(
+        secondary=followers,
+        primaryjoin=(followers.c.follower_id == id),
+        secondaryjoin=(followers.c.followed_id == id),
+        back_populates="followers",
+        passive_deletes=True,
+    )
+    followers: so.WriteOnlyMapped[User] = so.relationship(
+        secondary=followers,
+        primaryjoin=(followers.c.followed_id == id),
+        secondaryjoin=(followers.c.follower_id == id),
+        back_populates="following",
+        passive_deletes=True,
+    )
+
+    # The login session (app.models.sessions.LoginSession) this instance was loaded through or
+    # has just started, in a request: not a column, so not annotated.
+    login_session = None
+
+    # Flask-Login's mixin compares users by get_id(), a login session's key here, which an
+    # account has none or several of. A user is its row instead: one object per row in a
+    # database session, as for every other model.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+    @so.validates("username")
+    def _keep_username_key(self, _key: str, username: str) -> str:
+        self.username_key = username.lower()
+        return username
+
+    @so.validates("email")
+    def _normalize_email(self, _key: str, email: str) -> str:
+        return normalize_email(email)
+
+    # The account itself: confirmed address, password, login sessions, activity.
+
+    @property
+    def is_confirmed(self) -> bool:
+        """True once the user has confirmed their email address."""
+        return self.email_confirmed_at is not None
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash of ``password`` (werkzeug's scrypt unless configured otherwise).
+
+        Every login session of the account ends with the old password, however it is changed
+        (the account pages, a reset link, ``flask shell``); the password page then gives its
+        own browser a new one.
+        """
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
+        self.end_sessions()
+
+    def check_password(self, password: str) -> bool:
+        """True if ``password`` matches the stored hash."""
+        return self.password_hash is not None and check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and remember-me cookies: the key of the login
+        session this user was loaded through or has just started (see app/web/sessions.py)."""
+        if self.login_session is None:
+            raise RuntimeError("start a login session first: app.web.sessions.start_session")
+        return self.login_session.key
+
+    def end_sessions(self, keep: str | None = None) -> None:
+        """Log this account out everywhere (except the session ``keep``), at once: every copy
+        of those sessions' cookies stops working."""
+        if self.id is not None:
+            end_sessions_of(self.id, keep)
+
+    def password_fingerprint(self) -> str:
+        """A keyed digest of the password hash: reveals nothing, changes with the password
+        (emailed links name it, so that a new password voids them)."""
+        key = current_app.config["SECRET_KEY"].encode()
+        message = (self.password_hash or "").encode()
+        return hmac.new(key, message, "sha256").hexdigest()[:24]
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login's flag: suspended and disabled accounts cannot log in or stay logged in."""
+        return self.suspended_at is None and self.disabled_at is None
+
+    @property
+    def is_suspended(self) -> bool:
+        """True while a moderator has suspended this account."""
+        return self.suspended_at is not None
+
+    def touch_last_seen(self, now: datetime | None = None) -> bool:
+        """Record activity; returns True only when ``last_seen`` actually changed.
+
+        Writes at most once per ``LAST_SEEN_INTERVAL`` so ordinary page views stay read-only.
+        """
+        now = now or utcnow()
+        if self.last_seen is not None and now - self.last_seen < LAST_SEEN_INTERVAL:
+            return False
+        self.last_seen = now
+        return True
+
+    # Following (the Mega-Tutorial API).
+
+    def follow(self, user: User) -> None:
+        """Follow ``user``; following someone already followed changes nothing."""
+        if self.id is None or user.id is None:
+            db.session.flush()  # new users need their ids first
+        if user.id == self.id:
+            raise ValueError("You cannot follow yourself.")
+        # Two simultaneous follows leave one row and no error.
+        db.session.execute(insert_new(followers).values(follower_id=self.id, followed_id=user.id))
+
+    def unfollow(self, user: User) -> None:
+        """Stop following ``user``; a no-op if not following."""
+        db.session.execute(
+            sa.delete(followers).where(
+                followers.c.follower_id == self.id, followers.c.followed_id == user.id
+            )
+        )
+
+    def is_following(self, user: User) -> bool:
+        """True if this user follows ``user``."""
+        values = {"user_id": self.id, "other_id": user.id}
+        return db.session.scalar(follows_statement(), values) is not None
+
+    def followers_count(self) -> int:
+        """How many users follow this one."""
+        return db.session.scalar(followers_count_statement(), {"user_id": self.id}) or 0
+
+    def following_count(self) -> int:
+        """How many users this one follows."""
+        return db.session.scalar(following_count_statement(), {"user_id": self.id}) or 0
+
+    def following_list(self) -> sa.Select[tuple[User]]:
+        """Users this one follows, the most recently followed first."""
+        return (
+            sa.select(User)
+            .join(followers, followers.c.followed_id == User.id)
+            .where(followers.c.follower_id == self.id)
+            .order_by(followers.c.created_at.desc(), followers.c.followed_id.desc())
+        )
+
+    def followers_list(self) -> sa.Select[tuple[User]]:
+        """Users following this one, the newest follower first."""
+        return (
+            sa.select(User)
+            .join(followers, followers.c.follower_id == User.id)
+            .where(followers.c.followed_id == self.id)
+            .order_by(followers.c.created_at.desc(), followers.c.follower_id.desc())
+        )
+
+    # Posts: the home timeline, a profile's posts, a data export.
+
+    def timeline_authors(self) -> sa.CompoundSelect:
+        """Ids of the users whose posts are on this user's home timeline: followed ones and self."""
+        return timeline_authors_of(sa.bindparam("timeline_user_id", self.id, type_=sa.Integer))
+
+    def following_posts(self) -> sa.Select[tuple[Post]]:
+        """Posts by this user and everyone they follow, newest first.
+
+        Correct for any use; pages read the same posts with
+        :func:`app.listings.timeline.home_timeline`, which stays fast however many posts there
+        are.
+        """
+        return (
+            sa.select(Post)
+            .where(Post.user_id.in_(self.timeline_authors()))
+            .where(visible_to(self))
+            .options(so.joinedload(Post.author))
+            .order_by(Post.timestamp.desc(), Post.id.desc())
+        )
+
+    def authored_posts(self, viewer: User | None = None) -> sa.Select[tuple[Post]]:
+        """This user's posts that ``viewer`` may see, newest first."""
+        return (
+            sa.select(Post)
+            .where(Post.user_id == self.id)
+            .where(visible_to(viewer))
+            .options(so.joinedload(Post.author))
+            .order_by(Post.timestamp.desc(), Post.id.desc())
+        )
+
+    def posts_count(self, viewer: User | None = None) -> int:
+        """How many posts this user has written that ``viewer`` may see."""
+        values = {"user_id": self.id, "viewer_id": viewer.id if viewer else None}
+        return db.session.scalar(posts_count_statement(), values) or 0
+
+    def posts_oldest_first(self) -> sa.Select[tuple[int, datetime, str, datetime, datetime]]:
+        """This user's posts as rows for a data export, oldest first.
+
+        Each row is (id, timestamp, body, edited_at, hidden_at): when it was last edited and
+        when a moderator hid it, or None.
+        """
+        return (
+            sa.select(Post.id, Post.timestamp, Post.body, Post.edited_at, Post.hidden_at)
+            .where(Post.user_id == self.id)
+            .order_by(Post.timestamp, Post.id)
+        )
+
+    def just_posted(self, body: str, now: datetime | None = None) -> bool:
+        """True if this user's newest post says ``body`` and is under a few seconds old.
+
+        Posting ``body`` now would be the form sent twice (see :data:`REPEAT_POST_INTERVAL`).
+        """
+        newest = db.session.execute(
+            sa.select(Post.body, Post.timestamp)
+            .where(Post.user_id == self.id)
+            .order_by(Post.timestamp.desc(), Post.id.desc())
+            .limit(1)
+        ).first()
+        return (
+            newest is not None
+            and newest.body == body
+            and (now or utcnow()) - newest.timestamp < REPEAT_POST_INTERVAL
+        )
+
+    # Roles.
+
+    def has_role(self, name: str) -> bool:
+        """True if this user holds role ``name`` or a role that includes it (admin > moderator)."""
+        return any(name in ROLE_INCLUDES.get(role.name, ()) for role in self.roles)
+
+    def may_suspend(self, user: User) -> bool:
+        """True if this user may suspend ``user`` (or lift it): a moderator may suspend anyone
+        but themselves, and only an admin may suspend staff."""
+        if user.id == self.id or not self.has_role("moderator"):
+            return False
+        return not user.roles or self.has_role("admin")
+
+    def role_names(self) -> list[str]:
+        """Names of the roles granted to this user, alphabetically."""
+        return [role.name for role in self.roles]
+
+    def grant_role(self, name: str) -> bool:
+        """Give this user role ``name``; returns False if they already had it."""
+        role = role_named(name)
+        if role in self.roles:
+            return False
+        self._renew_sessions()
+        self.roles.append(role)
+        return True
+
+    def revoke_role(self, name: str) -> bool:
+        """Take role ``name`` away; returns False if they did not have it."""
+        for role in self.roles:
+            if role.name == name:
+                self._renew_sessions()
+                self.roles.remove(role)
+                return True
+        return False
+
+    def _renew_sessions(self) -> None:
+        # Powers change: each login of the account gets a new id and CSRF secret on its next
+        # request. Before the role change itself, whose flush may fail on a simultaneous one.
+        if self.id is not None:
+            mark_sessions_for_renewal(self.id)
+
+
+def visible_to(viewer: User | None) -> sa.ColumnElement[bool]:
+    """WHERE condition for posts ``viewer`` may see in listings (timelines, explore, profiles).
+
+    Posts a moderator hid, and every post of a suspended author, are left out, except that
+    people always see their own. ``viewer`` None means nobody in particular (the public view).
+    """
+    return post_visible_to(Post.__table__, None if viewer is None else viewer.id)
+
+
+def post_visible_to(post: sa.FromClause, viewer_id: int | sa.ColumnElement[int] | None):
+    """:func:`visible_to` for any alias of the post table and a viewer id (a value or SQL)."""
+    suspended_authors = sa.select(User.id).where(User.suspended_at.is_not(None))
+    public = sa.and_(post.c.hidden_at.is_(None), post.c.user_id.not_in(suspended_authors))
+    if viewer_id is None:
+        return public
+    return sa.or_(public, post.c.user_id == viewer_id)
+
+
+@cache
+def posts_count_statement() -> sa.Select[tuple[int]]:
+    """How many posts ``user_id`` wrote that ``viewer_id`` may see (built once: profiles run
+    it on every view)."""
+    return (
+        sa.select(sa.func.count())
+        .select_from(Post)
+        .where(Post.user_id == USER_ID, post_visible_to(Post.__table__, VIEWER_ID))
+    )

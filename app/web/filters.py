@@ -1,0 +1,93 @@
+"""Template filters: web addresses and @mentions in user text as links (everything else stays
+escaped text), and times in words."""
+
+import re
+from datetime import datetime
+
+from markupsafe import Markup, escape
+
+from app.models.types import utcnow
+from app.web.urls import url_for_name
+
+# http(s) addresses up to the next space or character that can't be in one unescaped. What ends
+# a sentence (a full stop, a closing bracket...) is trimmed off below.
+URL = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
+TRAILING_PUNCTUATION = ".,:;!?*'\"\u201d\u2019\u00bb"  # and closing quotation marks
+CLOSERS = {")": "(", "]": "["}
+# "@name" with a name an account can have, where a mention may start: not inside a word or an
+# email address ("bob@example.com"), and not the start of a longer word ("@alice" in "@aliceé").
+MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{3,32})(?![\w@])")
+_UNITS = (
+    (365 * 86400, "year"),
+    (30 * 86400, "month"),
+    (7 * 86400, "week"),
+    (86400, "day"),
+    (3600, "hour"),
+    (60, "minute"),
+)
+
+
+def _trim(url: str) -> str:
+    """``url`` without the punctuation of the sentence around it.
+
+    A closing bracket stays when the address opened one (Wikipedia-style addresses), and goes
+    when it closes a bracket the sentence opened: "(see https://example.com/a)".
+    """
+    while url:
+        last = url[-1]
+        unopened = last in CLOSERS and url.count(last) > url.count(CLOSERS[last])
+        if last not in TRAILING_PUNCTUATION and not unopened:
+            break
+        url = url[:-1]
+    return url
+
+
+def link_text(text: str) -> Markup:
+    """``text`` as HTML in which each http(s) address is a link that leaves the site, and each
+    "@name" a link to that profile (a name nobody has leads to the profile's 404 page).
+
+    Links out open in the same tab; ``nofollow ugc`` tells search engines they are users' links,
+    ``noopener noreferrer`` gives the other site no handle on this page or its address.
+    """
+    parts, start = [], 0
+    for match in URL.finditer(text):
+        url = _trim(match.group())
+        if "://" not in url or url.endswith("://"):
+            continue
+        parts.append(_link_mentions(text[start : match.start()]))
+        parts.append(
+            Markup('<a href="{0}" rel="nofollow ugc noopener noreferrer">{0}</a>').format(url)
+        )
+        start = match.start() + len(url)
+    parts.append(_link_mentions(text[start:]))
+    return Markup("").join(parts)
+
+
+def _link_mentions(text: str) -> Markup:
+    """``text`` (no web addresses in it) as HTML, each @mention a link to that profile."""
+    parts, start = [], 0
+    for match in MENTION.finditer(text):
+        href = url_for_name("main.user", "username", match.group(1))
+        parts.append(escape(text[start : match.start()]))
+        parts.append(Markup('<a href="{0}">{1}</a>').format(href, match.group()))
+        start = match.end()
+    parts.append(escape(text[start:]))
+    return Markup("").join(parts)
+
+
+def exact_time(when: datetime) -> str:
+    """The date and time in words, e.g. "26 November 2026, 07:30 UTC" (for tooltips and
+    screen readers, next to a relative time)."""
+    return f"{when.day} {when:%B %Y, %H:%M} UTC"
+
+
+def relative_time(when: datetime, now: datetime | None = None) -> str:
+    """Say how long ago ``when`` was, e.g. "5 minutes ago" or "just now"."""
+    seconds = int(((now or utcnow()) - when).total_seconds())
+    if seconds < 45:
+        return "just now"
+    for length, name in _UNITS:
+        if seconds >= length:
+            count = seconds // length
+            return f"{count} {name}{'' if count == 1 else 's'} ago"
+    return "1 minute ago"

@@ -1,0 +1,190 @@
+"""The page queries read index ranges, never a whole table, and never sort posts (SQLite plans).
+
+PostgreSQL chooses plans by table statistics, so its plans are checked by the benchmark at
+1,000,000 posts instead (bench/), not here.
+"""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from app.listings.keyset import keyset_page
+from app.listings.people import (
+    FOLLOWERS_NEWEST_FIRST,
+    FOLLOWING_NEWEST_FIRST,
+    cards_named_like,
+    follower_cards,
+    following_cards,
+)
+from app.listings.posts import explore_cards, profile_cards
+from app.listings.timeline import home_timeline
+from app.models import profile_stats
+from tests.helpers import TEST_DATABASE_URL
+
+pytestmark = pytest.mark.skipif(
+    not TEST_DATABASE_URL.startswith("sqlite"), reason="reads SQLite query plans"
+)
+TIME_INDEX = "ix_post_timestamp_id_user_id_hidden_at"
+WHOLE_TABLE = re.compile(r"\bSCAN (post|user|followers)\b(?! USING)|\bSCAN \w*post\b(?! USING)")
+
+
+def statements_of(db, action) -> list[tuple[str, object]]:
+    """The SQL and parameters of every statement ``action()`` runs."""
+    statements = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _executemany):
+        statements.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    return statements
+
+
+def plan_rows(db, sql: str, params) -> list[tuple[int, int, str]]:
+    """EXPLAIN QUERY PLAN of one statement: (node id, parent id, detail) rows."""
+    connection = db.session.connection().connection.dbapi_connection
+    return [
+        (row[0], row[1], row[3]) for row in connection.execute("EXPLAIN QUERY PLAN " + sql, params)
+    ]
+
+
+def plans_of(db, action) -> list[str]:
+    """The query plan of every statement ``action()`` runs."""
+    return [
+        "\n".join(detail for _, _, detail in plan_rows(db, sql, params))
+        for sql, params in statements_of(db, action)
+    ]
+
+
+def subtree(rows: list[tuple[int, int, str]], root_detail: str) -> list[str]:
+    """Details of the plan node ``root_detail`` and of everything under it."""
+    (root,) = [node for node, _, detail in rows if detail == root_detail]
+    inside, details = {root}, []
+    for node, parent, detail in rows:  # parents come before their children
+        if node in inside or parent in inside:
+            inside.add(node)
+            details.append(detail)
+    return details
+
+
+def assert_index_only(plans: list[str], *indexes: str) -> None:
+    text = "\n".join(plans)
+    assert not WHOLE_TABLE.search(text), text
+    for index in indexes:
+        assert index in text, text
+
+
+def test_explore_walks_the_timestamp_index_backwards(db, alice, make_post):
+    make_post(alice)
+    page = keyset_page(explore_cards(), 3)
+    plans = plans_of(db, lambda: keyset_page(explore_cards(), 3, after=page.next_cursor))
+    assert_index_only(plans, TIME_INDEX)
+    assert "TEMP B-TREE" not in plans[0]
+
+
+def test_profile_posts_and_counts_use_indexes(db, alice, bob, make_post):
+    make_post(alice)
+    bob.follow(alice)
+    db.session.commit()
+    db.session.refresh(alice)  # now, not while plans are recorded
+    db.session.refresh(bob)
+    plans = plans_of(
+        db,
+        lambda: (
+            keyset_page(profile_cards(alice), 3),
+            alice.posts_count(),
+            alice.followers_count(),
+            alice.following_count(),
+            profile_stats(alice, bob),
+        ),
+    )
+    assert_index_only(
+        plans, "ix_post_user_id_timestamp_id_hidden_at", "ix_followers_followed_id_created_at"
+    )
+    assert "TEMP B-TREE" not in plans[0]
+    assert all("COVERING INDEX" in plan for plan in plans[1:])
+
+
+def test_home_timeline_reads_only_index_ranges(db, alice, bob, make_post):
+    alice.follow(bob)
+    make_post(bob)
+    db.session.commit()
+    timeline = home_timeline(alice)
+    for after in (None, keyset_page(timeline, 1).next_cursor):
+        plans = plans_of(db, lambda after=after: keyset_page(timeline, 1, after=after))
+        assert_index_only(plans, TIME_INDEX, "ix_post_user_id_timestamp_id_hidden_at")
+
+
+def test_home_timeline_window_stops_at_the_page_without_sorting(db, alice, bob, make_post):
+    # The recent window is one range of the covering (timestamp, id, user_id, hidden_at) index
+    # walked in page order until the page is full: no table rows, no sort, in both directions.
+    alice.follow(bob)
+    for n in range(3):
+        make_post(bob, f"post {n}")
+    db.session.commit()
+    timeline = home_timeline(alice)
+    cursor = keyset_page(timeline, 1).next_cursor
+    for after, before in ((None, None), (cursor, None), (None, cursor)):
+        (*_, (sql, params)) = statements_of(
+            db,
+            lambda after=after, before=before: keyset_page(timeline, 1, after=after, before=before),
+        )
+        hits = subtree(plan_rows(db, sql, params), "MATERIALIZE hits")
+        (scan,) = [detail for detail in hits if "recent_post" in detail]
+        assert scan.startswith(
+            f"SEARCH recent_post USING COVERING INDEX {TIME_INDEX} (timestamp"
+        ), hits
+        posts = [detail for detail in hits if "post" in detail]
+        assert all("COVERING INDEX" in detail for detail in posts), hits
+        assert not any("TEMP B-TREE" in detail for detail in hits), hits
+
+
+@pytest.mark.parametrize(
+    ("listing", "keyset", "index"),
+    [
+        (follower_cards, FOLLOWERS_NEWEST_FIRST, "ix_followers_followed_id_created_at"),
+        (following_cards, FOLLOWING_NEWEST_FIRST, "ix_followers_follower_id_created_at"),
+    ],
+)
+def test_follow_lists_read_a_range_of_their_index_without_sorting(
+    db, alice, bob, make_user, listing, keyset, index
+):
+    # Sorted by name, each page sorted every follower; newest first, it is an index range.
+    for n in range(3):
+        carol = make_user(f"carol{n}")
+        carol.follow(alice)
+        alice.follow(carol)
+    db.session.commit()
+    assert listing(alice, bob).keyset is keyset
+    cursor = keyset_page(listing(alice, bob), 1).next_cursor
+    for after, before in ((None, None), (cursor, None), (None, cursor)):
+        plans = plans_of(
+            db,
+            lambda after=after, before=before: keyset_page(
+                listing(alice, bob), 1, after=after, before=before
+            ),
+        )
+        assert_index_only(plans, index)
+        assert "TEMP B-TREE" not in plans[0], plans[0]
+
+
+def test_people_search_walks_the_name_index_from_the_text_without_sorting(db, alice, make_user):
+    for name in ("alfred", "alma", "bob", "carol"):
+        make_user(name)
+    make_user("albert").suspended_at = alice.created_at
+    db.session.commit()
+    cursor = keyset_page(cards_named_like("al", alice), 1).next_cursor
+    for after, before in ((None, None), (cursor, None), (None, cursor)):
+        plans = plans_of(
+            db,
+            lambda after=after, before=before: keyset_page(
+                cards_named_like("al", alice), 1, after=after, before=before
+            ),
+        )
+        assert_index_only(plans)
+        assert re.search(r"SEARCH user USING INDEX \w+ \(username_key[<>]", plans[0]), plans[0]
+        assert "TEMP B-TREE" not in plans[0], plans[0]

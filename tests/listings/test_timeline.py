@@ -1,0 +1,169 @@
+"""The fast home-timeline query gives exactly the pages of the plain one, whatever the data."""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.listings import timeline
+from app.listings.keyset import encode_time_id, keyset_page, select_pages
+from app.listings.posts import POSTS_NEWEST_FIRST, PostCard
+from app.listings.timeline import home_timeline
+from app.models import Post, User, followers
+
+START = datetime(2025, 3, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def community(db):
+    """A reader following 24 of 30 people: some prolific, some rare posters, some silent.
+
+    Many timestamps are shared between authors (ties must not lose or repeat posts), and one
+    followed account posts a burst of 60 in a row.
+    """
+    rng = random.Random(7)  # noqa: S311  (test data)
+    people = [User(username=f"person{n}", email=f"p{n}@example.com") for n in range(31)]
+    db.session.add_all(people)
+    db.session.flush()
+    reader, others = people[0], people[1:]
+    db.session.execute(
+        sa.insert(followers),
+        [{"follower_id": reader.id, "followed_id": u.id} for u in others[:24]],
+    )
+    rows = []
+    for index, author in enumerate([reader, *others]):
+        count = (0, 1, 2, 40)[index % 4] if index % 7 else 3
+        rows += [
+            {
+                "body": "x",
+                "user_id": author.id,
+                "timestamp": START + timedelta(minutes=rng.randint(0, 300)),
+            }
+            for _ in range(count)
+        ]
+    burst = others[5]
+    rows += [
+        {
+            "body": "burst",
+            "user_id": burst.id,
+            "timestamp": START + timedelta(minutes=150, seconds=s),
+        }
+        for s in range(60)
+    ]
+    db.session.execute(sa.insert(Post), rows)
+    # Moderation: every 9th post hidden (the reader's own stay visible to the reader), and one
+    # followed author suspended. Both queries must leave out the same posts.
+    post_ids = db.session.scalars(sa.select(Post.id).order_by(Post.id)).all()
+    db.session.execute(sa.update(Post).where(Post.id.in_(post_ids[::9])).values(hidden_at=START))
+    others[2].suspended_at = START
+    db.session.commit()
+    return reader
+
+
+def walk(source, per_page: int) -> tuple[list[int], list[int]]:
+    """Every post id page by page with Older links, then back again with Newer links."""
+    forward, pages, cursor = [], [], None
+    while True:
+        page = keyset_page(source, per_page, after=cursor)
+        forward += [p.id for p in page.items]
+        pages.append(page)
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    backward, cursor = [], pages[-1].prev_cursor
+    while cursor:
+        page = keyset_page(source, per_page, before=cursor)
+        backward = [p.id for p in page.items] + backward
+        cursor = page.prev_cursor
+    return forward, backward
+
+
+def hidden_from(db, reader: User) -> set[int]:
+    """Ids of posts the reader must not see: hidden ones by others, and suspended authors'."""
+    suspended = sa.select(User.id).where(User.suspended_at.is_not(None))
+    query = sa.select(Post.id).where(
+        Post.user_id != reader.id,
+        sa.or_(Post.hidden_at.is_not(None), Post.user_id.in_(suspended)),
+    )
+    return set(db.session.scalars(query))
+
+
+@pytest.mark.parametrize("window_pages", [0, 1, timeline.RECENT_WINDOW_PAGES, 40])
+@pytest.mark.parametrize("per_page", [1, 4, 25])
+def test_pages_match_the_plain_query(db, community, monkeypatch, window_pages, per_page):
+    # window_pages=0 forces the author-by-author path; 40 takes the recent window for most pages.
+    monkeypatch.setattr(timeline, "RECENT_WINDOW_PAGES", window_pages)
+    expected, _ = walk(select_pages(community.following_posts(), POSTS_NEWEST_FIRST), per_page)
+    forward, backward = walk(home_timeline(community), per_page)
+    assert len(expected) > 150
+    assert forward == expected
+    hidden = hidden_from(db, community)
+    assert len(hidden) > 10
+    assert not hidden & set(forward)
+    last_page = len(expected) % per_page or per_page
+    assert backward == expected[:-last_page]
+
+
+def test_own_posts_and_nobody_followed(db, make_user, make_post):
+    loner = make_user("loner")
+    mine = [make_post(loner, f"mine {n}", START + timedelta(minutes=n)) for n in range(3)]
+    make_post(make_user("stranger"), "not on the timeline", START)
+    page = keyset_page(home_timeline(loner), 2)
+    assert [p.id for p in page.items] == [mine[2].id, mine[1].id]
+    rest = keyset_page(home_timeline(loner), 2, after=page.next_cursor)
+    assert [p.id for p in rest.items] == [mine[0].id]
+    assert rest.next_cursor is None
+
+
+def test_cards_carry_their_authors_names(community, db):
+    page = keyset_page(home_timeline(community), 10)
+    assert page.items
+    for card in page.items:
+        post = db.session.get(Post, card.id)
+        assert card == PostCard.of(post)
+        assert card.author_username == post.author.username
+
+
+def test_one_statement_text_for_every_reader(db, community, make_user):
+    # The sizes are in the SQL text and the reader's values are parameters: every reader's page
+    # of a given size is one statement, so PostgreSQL can keep one plan for it.
+    other = make_user("other")
+    texts = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany):
+        if statement.startswith("WITH hits"):
+            texts.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        for reader in (community, other):
+            keyset_page(home_timeline(reader), 4)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert len(texts) == 2
+    assert texts[0] == texts[1]
+    assert "LIMIT 5" in texts[0]
+
+
+@pytest.mark.parametrize("window_pages", [0, timeline.RECENT_WINDOW_PAGES])
+@pytest.mark.parametrize("per_page", [1, 4, 25])
+def test_a_cursor_past_either_end_gives_the_page_at_that_end(
+    db, community, monkeypatch, window_pages, per_page
+):
+    """A page link whose posts are gone shows the last (or first) page, as the plain query's."""
+    monkeypatch.setattr(timeline, "RECENT_WINDOW_PAGES", window_pages)
+    expected, _ = walk(select_pages(community.following_posts(), POSTS_NEWEST_FIRST), per_page)
+    newest, oldest = db.session.get(Post, expected[0]), db.session.get(Post, expected[-1])
+    past_the_end = encode_time_id(oldest.timestamp, oldest.id)
+    before_the_start = encode_time_id(newest.timestamp, newest.id)
+    plain = select_pages(community.following_posts(), POSTS_NEWEST_FIRST)
+    for source in (plain, home_timeline(community)):
+        last = keyset_page(source, per_page, after=past_the_end)
+        assert [p.id for p in last.items] == expected[-per_page:]
+        assert last.next_cursor is None
+        assert last.prev_cursor == POSTS_NEWEST_FIRST.encode(last.items[0])
+        first = keyset_page(source, per_page, before=before_the_start)
+        assert [p.id for p in first.items] == expected[:per_page]
+        assert first.prev_cursor is None
+        assert first.next_cursor == POSTS_NEWEST_FIRST.encode(first.items[-1])

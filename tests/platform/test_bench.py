@@ -1,0 +1,112 @@
+"""The benchmark's helpers, on a small fake database (the benchmark itself is not a test)."""
+
+import pytest
+import sqlalchemy as sa
+
+from bench.ceiling import ceiling_app
+from bench.dbtime import page_statements, time_statements
+from bench.load import parse_wrk
+from bench.run import target_rows
+from bench.subjects import RARE_READER, add_rare_reader, bench_pages
+from bench.wsgi import FLOOR, add_logged_in_floor
+
+WRK_OUTPUT = """Running 2s test @ http://127.0.0.1:5000/
+  2 threads and 8 connections
+BENCH requests=1200 duration_us=2000000 not_ok=3 socket_errors=1 p50_us=5250 p99_us=20125
+"""
+
+
+def test_parse_wrk():
+    load = parse_wrk(WRK_OUTPUT)
+    assert load.per_second == 600
+    assert load.not_ok == 4
+    assert (load.p50_ms, load.p99_ms) == (5.25, 20.125)
+
+
+def test_parse_wrk_refuses_other_output():
+    with pytest.raises(RuntimeError, match="unexpected wrk output"):
+        parse_wrk("Running 2s test\n")
+
+
+def test_pages_and_their_statements(app, runner, db):
+    assert (
+        runner.invoke(args=["fake", "--users", "40", "--posts", "500", "--follows", "6"]).exit_code
+        == 0
+    )
+    add_logged_in_floor(app)
+    add_rare_reader()
+    add_rare_reader()  # once only
+    pages = bench_pages(per_page=3)
+    assert [p.url.split("?")[0] for p in pages] == [
+        "/healthz",
+        "/bench/floor",
+        "/",
+        "/",
+        "/",
+        "/",
+        "/",
+        "/explore",
+        pages[-3].url,
+        pages[-3].url + "/followers",
+        "/search",
+    ]
+    assert any(p.username == RARE_READER for p in pages)
+    for page in pages:
+        statements = page_statements(app, page.url, page.username)
+        timing = time_statements(app, statements, runs=2)
+        assert timing.statements == len(statements)
+        assert timing.median_ms >= timing.worst_statement_ms >= 0
+    assert page_statements(app, "/healthz", None) == []
+    # The logged-in floor reads the session user (with their roles), and nothing else.
+    [(load_user, _)] = page_statements(app, FLOOR, pages[1].username)
+    assert "FROM user" in load_user.replace('"', "")
+    assert app.test_client().get(FLOOR).status_code == 302  # nobody logged in: to the login
+
+
+def test_targets_are_checked_page_by_page():
+    def load(per_second, p50, p99, not_ok=0):
+        return {"per_second": per_second, "p50_ms": p50, "p99_ms": p99, "not_ok": not_ok}
+
+    def timing(ms):
+        return {"statements": 2, "median_ms": ms, "worst_statement_ms": ms}
+
+    floors = {"floor: /healthz": load(1000, 1, 2), "floor, logged in": load(800, 1, 2)}
+    report = {
+        "http": {
+            "S PostgreSQL": {**floors, "home, follows 99": load(500, 10, 20)},
+            "L PostgreSQL": {**floors, "home, follows 2000": load(300, 12, 40, 1)},
+            "L SQLite": {**floors, "home, follows 2000": load(450, 12, 40)},
+        },
+        "db": {
+            "L SQLite": {**dict.fromkeys(floors, timing(0)), "home, follows 2000": timing(0.5)},
+            "L PostgreSQL": {**dict.fromkeys(floors, timing(0)), "home, follows 2000": timing(6)},
+        },
+    }
+    rows = dict(target_rows(report))
+    assert set(rows) == {"L PostgreSQL: home, follows 2000", "L SQLite: home, follows 2000"}
+    assert {label: met for label, _, met in rows["L PostgreSQL: home, follows 2000"]} == {
+        "DB ms": False,  # 6 ms
+        "/floor logged in": False,  # 300 of 800 req/s: 38%
+        "non-2xx": False,
+        "/S p50": True,  # 1.2
+        "/S p99": False,  # 2.0
+    }
+    # No S on SQLite to compare with; 450 of 800 req/s is over half.
+    assert {label: met for label, _, met in rows["L SQLite: home, follows 2000"]} == {
+        "DB ms": True,
+        "/floor logged in": True,
+        "non-2xx": True,
+    }
+
+
+def test_the_ceiling_page_is_home_without_any_sql(app, runner, db):
+    assert runner.invoke(args=["fake", "--users", "40", "--posts", "500"]).exit_code == 0
+    add_rare_reader()
+    ceiling_app(app)
+    statements = []
+    sa.event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    page = app.test_client().get("/ceiling/home").get_data(as_text=True)
+    assert statements == []
+    assert page.count('<article class="post') == app.config["POSTS_PER_PAGE"]
+    assert 'rel="next"' in page
+    assert "Log out" in page
