@@ -5,7 +5,7 @@ order of its conversation). The two listing indexes carry in_reply_to_user_id; p
 never reused on SQLite any more (AUTOINCREMENT), since replies keep pointing at deleted posts.
 
 Revision ID: c4a9e2f7d318
-Revises: 3f8a2d6c9b14
+Revises: 5143d624fd24
 Create Date: 2026-12-03 16:10:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c4a9e2f7d318"
-down_revision = "3f8a2d6c9b14"
+down_revision = "5143d624fd24"
 branch_labels = None
 depends_on = None
 
