@@ -218,6 +218,19 @@ def make_post(db):
 
 
 @pytest.fixture
+def make_reply(db):
+    """Factory: ``make_reply(post, user, "text", when)`` creates and commits a reply to ``post``."""
+
+    def make(parent: Post, author: User, body: str = "a reply", timestamp=None) -> Post:
+        reply = parent.reply(author, body)
+        reply.timestamp = timestamp or utcnow()
+        db.session.commit()
+        return reply
+
+    return make
+
+
+@pytest.fixture
 def login(client):
     """Helper: ``login("alice")`` logs the client in through the real login form."""
 

@@ -118,10 +118,18 @@ function sendFormsOnce() {
   });
 }
 
+// The reply box comes focused with "@name " in it: the cursor goes after the name, where the
+// reply begins (browsers put it before the text).
+function caretAfterPrefill() {
+  const box = document.querySelector("textarea[autofocus]");
+  if (box && document.activeElement === box) box.setSelectionRange(box.value.length, box.value.length);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   announceFlashes();
   setUpCounters();
   keepTimesFresh();
   focusFirstError();
+  caretAfterPrefill();
   sendFormsOnce();
 });
