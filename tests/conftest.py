@@ -310,3 +310,16 @@ def client_for(app):
         return browser
 
     return open_browser
+
+
+@pytest.fixture
+def statements(db):
+    """The SQL statements run while the test goes on (cleared by the test as it likes)."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany):
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    yield seen
+    sa.event.remove(db.engine, "before_cursor_execute", record)

@@ -14,19 +14,6 @@ START = datetime(2025, 6, 1, tzinfo=UTC)
 
 
 @pytest.fixture
-def statements(db):
-    """The SQL statements run while the test goes on (cleared by the test as it likes)."""
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, _parameters, _context, _executemany):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    yield seen
-    sa.event.remove(db.engine, "before_cursor_execute", record)
-
-
-@pytest.fixture
 def busy(db, alice):
     """Alice follows 40 people (and is followed by them), each of whom wrote 2 posts."""
     people = [User(username=f"writer{n}", email=f"w{n}@example.com") for n in range(40)]
