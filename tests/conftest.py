@@ -48,14 +48,21 @@ def _schema():
 
 
 @pytest.fixture
-def app(_schema, request):
+def app(_schema, request, tmp_path):
     """A Chirp app bound to an empty database, emptied again after the test.
 
     Rate limits are off unless the test is marked ``@pytest.mark.rate_limits``; then every
-    count starts from zero.
+    count starts from zero. A test marked ``@pytest.mark.debug_mode`` gets the app ``flask run``
+    makes on a development checkout (debug mode, no mail server: the development outbox, kept
+    in ``tmp_path``).
     """
     rate_limited = request.node.get_closest_marker("rate_limits") is not None
-    app = create_app(RateLimitedConfig if rate_limited else TestConfig)
+    config = RateLimitedConfig if rate_limited else TestConfig
+    if request.node.get_closest_marker("debug_mode") is not None:
+        config = type(
+            "DebugConfig", (config,), {"DEBUG": True, "DEV_OUTBOX_DIR": str(tmp_path / "outbox")}
+        )
+    app = create_app(config)
     if rate_limited:
         limiter.reset()
     # Requests made inside the test's app context reuse it, so ``g`` (where Flask-Login keeps the

@@ -69,18 +69,28 @@ def registered_just_now(form: RegistrationForm) -> User | None:
     return user
 
 
+def log_in(user: User, remember: bool = False) -> None:
+    """Start ``user``'s session: the one way in, for the login form and a new registration."""
+    login_user(user, remember=remember)
+
+
 def welcome(user: User, emailed: bool = True):
-    """Where registering ends: the login page, with a welcome and what to do about the email."""
-    flash("Welcome to Chirp! You can log in now.", "success")
+    """Where registering ends: logged in, on the home page, told what to do about the email.
+
+    Whoever sent the form knows the password, so they are logged in as the login form would;
+    until they confirm the address the pages they cannot use yet say so.
+    """
+    log_in(user)
+    flash("Welcome to Chirp! You are logged in.", "success")
     if emailed:
-        flash(f"To post, confirm your address with the link we sent to {user.email}.", "info")
+        flash(f"To post, confirm your address with the link we sent to {user.email}.", "emailed")
     else:
         flash(
-            "We could not send the email that confirms your address. Log in and use "
+            "We could not send the email that confirms your address. Use "
             "“Send the link again” to try again.",
             "warning",
         )
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("main.index"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -150,7 +160,7 @@ def login():
         elif not user.is_active:
             form.username.errors.append("This account has been disabled.")
         else:
-            login_user(user, remember=form.remember_me.data)
+            log_in(user, remember=form.remember_me.data)
             return redirect(back)
     return login_page(form)
 

@@ -121,6 +121,18 @@ class User(UserMixin, db.Model):
         message = (self.password_hash or "").encode()
         return hmac.new(key, message, "sha256").hexdigest()[:24]
 
+    def avatar(self, size: int = 64) -> str:
+        """The address of this user's identicon, ``/avatar/<id>/<size>.svg`` on this site.
+
+        Built without ``url_for``, which needs a request (or a configured server name) and
+        the web layer: this works wherever a model does, in ``flask shell`` too. Pages use
+        ``avatar_url`` (``app/web/urls.py``), which also knows an app mounted below the site's
+        root; a test checks that the two give the same path.
+        """
+        if self.id is None:
+            raise ValueError("A user has an avatar once saved: add and commit (or flush) first.")
+        return f"/avatar/{self.id}/{int(size)}.svg"
+
     @property
     def is_active(self) -> bool:
         """Flask-Login's flag: suspended and disabled accounts cannot log in or stay logged in."""

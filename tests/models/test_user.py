@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from flask import has_request_context, url_for
 
 from app.models import Post, User, followers, profile_stats, user_by_email, user_by_username
 from app.models.types import utcnow
@@ -25,6 +26,33 @@ def test_avatar_is_served_by_this_site(app, alice):
     with app.test_request_context():
         url = avatar_url(alice.id, 64)
     assert url == f"/avatar/{alice.id}/64.svg"
+
+
+def test_avatar(db):
+    # The Mega-Tutorial's model test, in the shape it has there: a URL string back, here from
+    # an app context alone (as in ``flask shell``), with no request to build URLs from.
+    u = User(username="john", email="john@example.com")
+    db.session.add(u)
+    db.session.commit()
+    assert not has_request_context()
+    assert u.avatar(128) == f"/avatar/{u.id}/128.svg"
+
+
+def test_avatar_matches_the_route_and_is_served(app, client, alice):
+    with app.test_request_context():
+        assert (
+            alice.avatar(48)
+            == avatar_url(alice.id, 48)
+            == url_for("main.avatar", user_id=alice.id, size=48)
+        )
+    response = client.get(alice.avatar(48))
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+
+
+def test_an_unsaved_user_has_no_avatar_yet(db):
+    with pytest.raises(ValueError, match="once saved"):
+        User(username="john", email="john@example.com").avatar()
 
 
 def test_follow_unfollow(db, alice, bob):
