@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Filters, functions and constants the templates share."""
     from app.listings import cards
+    from app.listings.people import who_to_follow
     from app.mail.outbox import outbox_link
     from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
     from app.models.types import utcnow
@@ -91,6 +92,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(this_page)
     app.add_template_global(avatar_url)
     app.add_template_global(outbox_link)
+    app.add_template_global(who_to_follow)
     cards.init_app(app)
     app.jinja_env.globals.update(
         POST_MAX_LENGTH=POST_MAX_LENGTH, ABOUT_ME_MAX_LENGTH=ABOUT_ME_MAX_LENGTH, utcnow=utcnow

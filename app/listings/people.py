@@ -14,7 +14,9 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_login import current_user
 
+from app.extensions import db
 from app.listings.bundles import TupleBundle
 from app.listings.keyset import Keyset, PageQuery, PreparedListing, decode_text, time_id_keyset
 from app.models import User, followers
@@ -99,3 +101,16 @@ def cards_named_like(start: str, viewer: User) -> PageQuery:
     key = start.lower()
     pattern = key.replace("/", "//").replace("_", "/_").replace("%", "/%") + "%"
     return _PEOPLE_NAMED.pages(name_start=key, name_pattern=pattern, viewer_id=viewer.id)
+
+
+def who_to_follow() -> list[PersonCard]:
+    """Up to three people the current user might follow (:meth:`User.who_to_follow`), as cards
+    for the side column; none for a visitor. A template global: only the pages that show the
+    side column pay for its one statement."""
+    viewer = current_user
+    if not viewer.is_authenticated:
+        return []
+    return [
+        PersonCard(user.id, user.username, None, False)
+        for user in db.session.scalars(viewer.who_to_follow())
+    ]

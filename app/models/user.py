@@ -37,6 +37,10 @@ LAST_SEEN_INTERVAL = timedelta(minutes=1)
 REPEAT_POST_INTERVAL = timedelta(seconds=10)
 
 
+# How many of the accounts someone followed most recently "who to follow" looks through.
+SUGGESTION_SOURCES = 25
+
+
 class User(UserMixin, db.Model):
     """A person with an account."""
 
@@ -185,6 +189,44 @@ class User(UserMixin, db.Model):
     def following_count(self) -> int:
         """How many users this one follows."""
         return db.session.scalar(following_count_statement(), {"user_id": self.id}) or 0
+
+    def who_to_follow(self, limit: int = 3) -> sa.Select[tuple[User]]:
+        """Accounts followed by people this user follows, not yet followed by them, most
+        shared first: the side column's suggestions.
+
+        Kept small on purpose: it looks at the follows of the :data:`SUGGESTION_SOURCES`
+        accounts this user followed most recently (one range of a followers index each), not of
+        everyone they follow, so its cost does not grow with how many accounts they follow.
+        Suspended and disabled accounts are never suggested.
+        """
+        sources = (
+            sa.select(followers.c.followed_id.label("id"))
+            .where(followers.c.follower_id == self.id)
+            .order_by(followers.c.created_at.desc())
+            .limit(SUGGESTION_SOURCES)
+            .subquery("sources")
+        )
+        theirs = followers.alias("their_follows")
+        mine = followers.alias("my_follows")
+        already = (
+            sa.select(mine.c.followed_id)
+            .where(mine.c.follower_id == self.id, mine.c.followed_id == theirs.c.followed_id)
+            .exists()
+        )
+        return (
+            sa.select(User)
+            .join(theirs, theirs.c.followed_id == User.id)
+            .join(sources, theirs.c.follower_id == sources.c.id)
+            .where(
+                User.id != self.id,
+                User.suspended_at.is_(None),
+                User.disabled_at.is_(None),
+                ~already,
+            )
+            .group_by(User.id)
+            .order_by(sa.func.count().desc(), User.id)
+            .limit(limit)
+        )
 
     def following_list(self) -> sa.Select[tuple[User]]:
         """Users this one follows, the most recently followed first."""

@@ -66,9 +66,9 @@ def busy(db, alice):
 # The most statements each page may run: the logged-in user (with their roles), then the page's
 # own queries.
 PAGES = {
-    "/": 2,  # user, timeline
-    "/explore": 2,  # user, posts with their authors
-    "/user/writer7": 7,  # user, profile, posts, 3 counts, "do I follow them?"
+    "/": 3,  # user, timeline, who to follow
+    "/explore": 3,  # user, posts with their authors, who to follow
+    "/user/writer7": 8,  # user, profile, posts, 3 counts, "do I follow them?", who to follow
     "/user/alice/followers": 3,  # user, profile, people
     "/user/alice/following": 3,
     "/search?q=writer": 2,  # user, people with "do I follow them?"

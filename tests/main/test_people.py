@@ -154,3 +154,29 @@ def test_unconfirmed_readers_get_only_unfollow_buttons(db, client, login, alice,
     assert buttons_on(page) == {}  # carol: not followed, and following needs a confirmed address
     page = client.get("/user/newbie/following").get_data(as_text=True)
     assert buttons_on(page) == {"alice": "Unfollow"}
+
+
+@pytest.mark.parametrize("url", ["/", "/explore", "/user/alice"])
+def test_the_side_column_suggests_whom_followed_people_follow(
+    db, alice_client, alice, bob, make_user, url
+):
+    carol = make_user("carol")
+    alice.follow(bob)
+    bob.follow(carol)
+    db.session.commit()
+    page = alice_client.get(url).get_data(as_text=True)
+    side = page[page.index('<aside class="side"') :]
+    assert "Who to follow" in side
+    assert people_on(side) == ["carol"]
+    assert f'action="/follow/carol?next={url}"' in side
+    # One people search per page: Explore's own box, or the side column's elsewhere.
+    assert page.count('role="search"') == 1
+    # Following her from there comes back to this page, where she is no longer suggested.
+    response = alice_client.submit(f"/follow/carol?next={url}", {}, page=url)
+    assert response.headers["Location"] == url
+    assert "Who to follow" not in alice_client.get(url).get_data(as_text=True)
+
+
+def test_search_results_mark_explore_as_the_current_place(alice_client):
+    page = alice_client.get("/search?q=bob").get_data(as_text=True)
+    assert re.search(r'<a href="/explore" aria-current="true">Explore</a>', page)

@@ -55,6 +55,40 @@ def test_an_unsaved_user_has_no_avatar_yet(db):
         User(username="john", email="john@example.com").avatar()
 
 
+def test_who_to_follow_suggests_whom_the_people_you_follow_follow(db, make_user, monkeypatch):
+    alice, bob, carol, dave, erin, frank, gina = (
+        make_user(name) for name in ("alice", "bob", "carol", "dave", "erin", "frank", "gina")
+    )
+    for follower, followed in [
+        (alice, bob), (alice, carol), (alice, erin),
+        (bob, dave), (bob, erin), (bob, frank),
+        (carol, dave), (carol, alice), (carol, gina),
+    ]:  # fmt: skip
+        follower.follow(followed)
+    frank.suspended_at = utcnow()
+    db.session.commit()
+
+    def suggested(user: User, limit: int = 3) -> list[str]:
+        return [u.username for u in db.session.scalars(user.who_to_follow(limit))]
+
+    # dave is followed by two of alice's, gina by one; not erin (followed), frank (suspended)
+    # or alice herself.
+    assert suggested(alice) == ["dave", "gina"]
+    assert suggested(alice, limit=1) == ["dave"]
+    assert suggested(dave) == []  # follows nobody
+    # It looks only through the accounts followed most recently: bob, here, and not carol,
+    # through whom alone gina comes.
+    db.session.execute(
+        followers.update()
+        .where(followers.c.follower_id == alice.id, followers.c.followed_id == bob.id)
+        .values(created_at=utcnow() + timedelta(minutes=1))
+    )
+    monkeypatch.setattr("app.models.user.SUGGESTION_SOURCES", 1)
+    assert suggested(alice) == ["dave"]
+    monkeypatch.setattr("app.models.user.SUGGESTION_SOURCES", 3)
+    assert suggested(alice) == ["dave", "gina"]
+
+
 def test_follow_unfollow(db, alice, bob):
     assert not alice.is_following(bob)
     alice.follow(bob)
