@@ -43,7 +43,8 @@ MAX_CRAWLED_PAGES = 30
 
 
 def seed_world(seed) -> None:
-    """A small community: alice follows bob and carol; bob posts a lot, carol never."""
+    """A small community: alice follows bob and carol; bob posts a lot, carol never; bob
+    follows dave, whom the side column suggests to alice."""
     alice = seed.user("alice", about_me="Writes tests for fun.")
     bob = seed.user("bob", about_me="Birds, mostly. " * 6)
     carol = seed.user("carol")
@@ -55,6 +56,7 @@ def seed_world(seed) -> None:
     seed.follow(alice, bob)
     seed.follow(alice, carol)
     seed.follow(bob, alice)
+    seed.follow(bob, seed.user("dave"))
 
 
 def structure_problems(page: Page) -> list[str]:

@@ -88,7 +88,7 @@ function focusFirstError() {
 // moment after load, which they then read out. Meanwhile the eye still reads it: a copy hidden
 // from screen readers stands in, so the box never shows up empty.
 function announceFlashes() {
-  document.querySelectorAll(".flash[role]").forEach((flash) => {
+  document.querySelectorAll(".flash[role], .flash > [role]").forEach((flash) => {
     const text = flash.textContent;
     const standIn = document.createElement("span");
     standIn.setAttribute("aria-hidden", "true");
