@@ -306,10 +306,13 @@ def nav_tab_stops(page: Page) -> list[dict]:
         stop = page.evaluate(
             """() => {
                 const e = document.activeElement;
-                if (!e.closest('nav[aria-label=Main]')) return null;
+                const nav = e.closest('nav[aria-label=Main]');
+                if (!nav) return null;
+                // Where it sits in the row, however far the row has scrolled sideways (on a
+                // phone, staff's longer row scrolls to keep the focused link in view).
                 const box = e.getBoundingClientRect();
-                return {name: e.textContent.trim(), left: box.left, right: box.right,
-                        middle: (box.top + box.bottom) / 2};
+                return {name: e.textContent.trim(), left: box.left + nav.scrollLeft,
+                        right: box.right + nav.scrollLeft, middle: (box.top + box.bottom) / 2};
             }"""
         )
         if stop is None:
