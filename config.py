@@ -26,6 +26,11 @@ def env_flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_list(name: str) -> list[str]:
+    """A comma-separated setting as a list, blanks dropped (unset: empty)."""
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
 def env_int(name: str, default: int = 0) -> int:
     """A whole-number setting, with an error that names the variable if it is not one."""
     value = os.environ.get(name, "").strip()
@@ -40,15 +45,21 @@ def env_int(name: str, default: int = 0) -> int:
 class Config:
     """Settings for a real deployment; every value can come from the environment."""
 
-    # Required in production: create_app refuses to start without it (see app/deployment.py).
+    # Required in production: create_app refuses to start without it (see app/web/deployment.py).
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # The address people reach the site at, e.g. https://chirp.example. Every link in an email
+    # starts with it, and requests naming another host get a 400. Required in production too.
+    SITE_URL = os.environ.get("SITE_URL")
+    # Other host names requests may name (a load balancer's health check by address, another
+    # name of the site), comma-separated; SITE_URL's host is added at start-up.
+    TRUSTED_HOSTS = env_list("TRUSTED_HOSTS")
     # A relative SQLite path lands in Flask's instance folder.
     SQLALCHEMY_DATABASE_URI = database_url()
     # A pooled connection may have died with a database restart or an idle timeout in between:
     # check it on checkout (a cheap round trip) rather than fail the request that draws it.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     POSTS_PER_PAGE = int(os.environ.get("POSTS_PER_PAGE", "25"))
-    # Rendered post cards kept per worker process (about 1.5 kB each); see app/postcards.py.
+    # Rendered post cards kept per worker process (about 1.5 kB each); see app/listings/cards.py.
     POST_CARD_CACHE_SIZE = int(os.environ.get("POST_CARD_CACHE_SIZE", "5000"))
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a hashing method name, not a secret)
     MAX_CONTENT_LENGTH = 64 * 1024
@@ -74,13 +85,23 @@ class Config:
     # Rate limits: in memory per process by default; a shared store (redis://host:6379) makes
     # them hold across several worker processes.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # A shared store that cannot be reached (Redis down) must not take the site down: each
+    # worker counts in its own memory meanwhile (with a warning in the log), as without a
+    # shared store, and goes back to the store once it answers again. Short timeouts, so a
+    # store that does not answer at all costs a request a second, not a minute.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     RATELIMIT_ENABLED = env_flag("RATELIMIT_ENABLED", default=True)
     # The 429 handler sends Retry-After itself; the library's headers would put it (and
     # X-RateLimit-*) on every limited response, successful ones included.
     RATELIMIT_HEADERS_ENABLED = False
     # Limits per client address (login, registration, password reset) or per user (posting,
-    # following); several limits are separated by ";". See app/ratelimits.py.
+    # following); several limits are separated by ";". See app/web/ratelimits.py.
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
+    # Failed logins per name tried, from any address (credential stuffing); browsers that have
+    # logged in to the account before are spared. See app/web/login_limit.py.
+    RATELIMIT_LOGIN_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "20 per hour;100 per day")
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per hour")
     RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "5 per hour")
     RATELIMIT_POST = os.environ.get("RATELIMIT_POST", "10 per minute;200 per day")

@@ -2,20 +2,34 @@
 
 import os
 
-from flask import Flask
+from flask import Flask, Response
+from flask.logging import default_handler
 
 from app.commands import register_commands
 from app.database import configure_connections
 from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.web.body_limit import WholeBodyRequest
 from app.web.deployment import configure_deployment
 from app.web.permissions import AnonymousUser
-from app.web.security_headers import register_security_headers
+from app.web.security_headers import keep_private_out_of_caches, register_security_headers
 from config import Config
+
+
+class Chirp(Flask):
+    """Flask, with request bodies read whole or refused (never cut at the size limit) and
+    private responses kept out of caches once every header, cookies included, is set."""
+
+    request_class = WholeBodyRequest
+
+    def process_response(self, response: Response) -> Response:
+        """Flask's ``after_request`` hooks and session cookie, then the cache rule (the session
+        cookie is set after the hooks, so a hook could not see it)."""
+        return keep_private_out_of_caches(super().process_response(response))
 
 
 def create_app(config_class: type = Config) -> Flask:
     """Build a Chirp application configured by ``config_class``."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Chirp(__name__, instance_relative_config=True)
     app.config.from_object(config_class)
     configure_deployment(app)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -39,6 +53,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.anonymous_user = AnonymousUser
     csrf.init_app(app)
     limiter.init_app(app)
+    # Flask-Limiter says that its store (Redis) cannot be reached, and that it counts in memory
+    # meanwhile, on a logger of its own that has no handler: send it where the app's messages go.
+    if default_handler in app.logger.handlers:
+        limiter.logger.addHandler(default_handler)
 
 
 def register_url_converters(app: Flask) -> None:
@@ -82,6 +100,7 @@ def register_template_helpers(app: Flask) -> None:
     from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
     from app.models.types import utcnow
     from app.web.filters import exact_time, link_text, relative_time
+    from app.web.outages import database_state
     from app.web.urls import avatar_url, this_page, url_for_id, url_for_name
 
     app.add_template_filter(relative_time, "relative_time")
@@ -93,6 +112,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(avatar_url)
     app.add_template_global(outbox_link)
     app.add_template_global(who_to_follow)
+    app.context_processor(database_state)
     cards.init_app(app)
     app.jinja_env.globals.update(
         POST_MAX_LENGTH=POST_MAX_LENGTH, ABOUT_ME_MAX_LENGTH=ABOUT_ME_MAX_LENGTH, utcnow=utcnow

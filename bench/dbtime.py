@@ -36,12 +36,15 @@ class Timing:
 def page_statements(app: Flask, url: str, username: str | None) -> list[tuple[str, object]]:
     """The read statements (SQL and parameters) one request for ``url`` runs."""
     client = app.test_client()
+    site = app.config["SITE_URL"]  # the only host a production app answers to
     if username:
-        form = client.get("/auth/login").get_data(as_text=True)
+        form = client.get("/auth/login", base_url=site).get_data(as_text=True)
         data = {"csrf_token": csrf_token(form), "username": username, "password": PASSWORD}
-        if client.post("/auth/login", data=data).status_code != 302:
+        # As a browser sends it: over HTTPS, Flask-WTF refuses a POST without a Referer.
+        referer = {"Referer": f"{site}/auth/login"}
+        if client.post("/auth/login", data=data, base_url=site, headers=referer).status_code != 302:
             raise RuntimeError(f"could not log in as {username}")
-    client.get(url)  # the once-a-minute last_seen write happens here, not below
+    client.get(url, base_url=site)  # the once-a-minute last_seen write happens here, not below
     seen: list[tuple[str, object]] = []
 
     def record(_conn, _cursor, statement, parameters, _context, _executemany):
@@ -51,7 +54,7 @@ def page_statements(app: Flask, url: str, username: str | None) -> list[tuple[st
         engine = db.engine
     sa.event.listen(engine, "before_cursor_execute", record)
     try:
-        response = client.get(url)
+        response = client.get(url, base_url=site)
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
     if response.status_code != 200:

@@ -58,13 +58,18 @@ def parse_wrk(output: str) -> Load:
 def gunicorn(database_url: str, workers: int = 2, app: str = "bench.wsgi:app") -> Iterator[str]:
     """Serve ``app`` (bench/wsgi.py's) on a free port of 127.0.0.1; yields its base URL."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32)}
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secrets.token_hex(32),
+        "SITE_URL": base,
+    }
     command = [
         sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
         f"127.0.0.1:{port}", "--log-level", "warning", app,
     ]  # fmt: skip
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base + "/healthz", server, timeout=60)
         yield base

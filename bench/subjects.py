@@ -10,6 +10,7 @@ from app.extensions import db
 from app.listings.keyset import keyset_page
 from app.listings.timeline import home_timeline
 from app.models import Post, User, followers, user_by_username
+from bench.wsgi import FLOOR
 
 RARE_READER = "bench_rare_reader"
 DEEP_PAGES = 40
@@ -64,6 +65,20 @@ def _by_following(order) -> User:
     )
 
 
+def _deep_home_page(reader: User, per_page: int) -> BenchPage:
+    """Page 41 of ``reader``'s home timeline (or its last page, if it is shorter)."""
+    page, deep = None, 0
+    while deep < DEEP_PAGES and (page is None or page.next_cursor):
+        after = page.next_cursor if page else None
+        page = keyset_page(home_timeline(reader), per_page, after=after)
+        deep += 1
+    return BenchPage(
+        f"home, follows {reader.following_count()}, page {deep + 1}",
+        f"/?after={page.next_cursor}",
+        reader.username,
+    )
+
+
 def bench_pages(per_page: int) -> list[BenchPage]:
     """The pages the issue asks about, for the current app's database."""
     reader = _by_following(lambda n: sa.func.abs(n - 100))
@@ -76,19 +91,15 @@ def bench_pages(per_page: int) -> list[BenchPage]:
         .limit(1)
     )
     rare = user_by_username(RARE_READER)
-    page, deep = None, 0
-    while deep < DEEP_PAGES and (page is None or page.next_cursor):
-        after = page.next_cursor if page else None
-        page = keyset_page(home_timeline(reader), per_page, after=after)
-        deep += 1
     return [
-        # The floor: the framework alone, no database at all. Logged in, Flask-Login also
-        # loads the user (one query), as on every other page.
+        # The floor: the framework alone, no database at all. The logged-in floor also loads
+        # the session user, as every other page does (bench/wsgi.py).
         BenchPage("floor: /healthz", "/healthz", None, marker="ok"),
-        BenchPage("floor, logged in", "/healthz", reader.username, marker="ok"),
+        BenchPage("floor, logged in", FLOOR, reader.username, marker="ok"),
         BenchPage(f"home, follows {reader.following_count()}", "/", reader.username),
         BenchPage(f"home, follows {heavy.following_count()}", "/", heavy.username),
-        BenchPage(f"home, page {deep + 1}", f"/?after={page.next_cursor}", reader.username),
+        _deep_home_page(reader, per_page),
+        _deep_home_page(heavy, per_page),
         # It follows 200 accounts at S and 2,000 at L, so its L/S ratio also measures that.
         BenchPage(f"home, rare, follows {rare.following_count()}", "/", RARE_READER),
         BenchPage("explore", "/explore", reader.username),

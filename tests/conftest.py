@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from flask import g
+from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import db as _db
@@ -28,6 +28,20 @@ from tests.helpers import (
     TestConfig,
     empty_all_tables,
 )
+
+
+class RequestClient(FlaskClient):
+    """Flask's test client, each request in an app context of its own, as in production.
+
+    Flask runs a request in the app context that is current if there is one: a test that holds
+    one (to use the database itself) would share ``g`` (where Flask-Login keeps the user) and
+    its database session with every request it makes.
+    """
+
+    def open(self, *args, **kwargs):
+        """Make the request (and each redirect it follows) in a fresh app context."""
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +65,8 @@ def _schema():
 def app(_schema, request, tmp_path):
     """A Chirp app bound to an empty database, emptied again after the test.
 
+    It holds no app context: a test that works with the database itself asks for ``db``, and
+    each request of its test clients runs in an app context of its own (:class:`RequestClient`).
     Rate limits are off unless the test is marked ``@pytest.mark.rate_limits``; then every
     count starts from zero. A test marked ``@pytest.mark.debug_mode`` gets the app ``flask run``
     makes on a development checkout (debug mode, no mail server: the development outbox, kept
@@ -63,19 +79,16 @@ def app(_schema, request, tmp_path):
             "DebugConfig", (config,), {"DEBUG": True, "DEV_OUTBOX_DIR": str(tmp_path / "outbox")}
         )
     app = create_app(config)
+    app.test_client_class = RequestClient
     if rate_limited:
         limiter.reset()
-    # Requests made inside the test's app context reuse it, so ``g`` (where Flask-Login keeps the
-    # current user) would leak from one request, or one client, to the next: start each afresh.
-    app.teardown_request(lambda _exc: g.__dict__.clear())
-    with app.app_context():
-        if IN_MEMORY:
+    if IN_MEMORY:
+        with app.app_context():
             _db.create_all()
-        yield app
-        if rate_limited:
-            limiter.reset()
-        # An open transaction would block TRUNCATE / DROP on PostgreSQL.
-        _db.session.remove()
+    yield app
+    if rate_limited:
+        limiter.reset()
+    with app.app_context():
         if IN_MEMORY:
             _db.drop_all()
         else:
@@ -97,15 +110,22 @@ def shared_app(_schema, tmp_path):
         )
 
     app = create_app(SharedConfig)
-    app.teardown_request(lambda _exc: g.__dict__.clear())  # as in ``app``
+    app.test_client_class = RequestClient
     with app.app_context():
         if IN_MEMORY:
             _db.create_all()
-        yield app
-        _db.session.remove()
+    yield app
+    with app.app_context():
         if not IN_MEMORY:
             empty_all_tables()
         _db.engine.dispose()
+
+
+@pytest.fixture
+def shared_db(shared_app):
+    """The database of ``shared_app``, for the test's own reads and writes (as ``db``)."""
+    with shared_app.app_context():
+        yield _db
 
 
 @pytest.fixture
@@ -141,8 +161,10 @@ def migration_app(empty_database_url):
 
 @pytest.fixture
 def db(app):
-    """The database handle, inside the app context."""
-    return _db
+    """The database, for a test that reads or writes it itself: an app context held for the
+    test, with a session of its own (requests have theirs)."""
+    with app.app_context():
+        yield _db
 
 
 @pytest.fixture
@@ -160,7 +182,7 @@ def runner(app):
 @pytest.fixture
 def mailbox(app):
     """A real SMTP server on 127.0.0.1 that the app sends to; its messages are in ``.messages``."""
-    box = Mailbox()
+    box = Mailbox(site_url=app.config["SITE_URL"])
     server = LoopbackSMTP(box)
     server.start()
     app.config.update(MAIL_SERVER=server.hostname, MAIL_PORT=server.port)

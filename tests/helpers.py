@@ -1,16 +1,31 @@
 """What the tests share besides fixtures: the test settings, a client that fills forms as a
-browser does, running requests at once, reading pages, and a real SMTP server.
+browser does, running requests at once, reading pages, real servers (SMTP, PostgreSQL, Redis,
+gunicorn) and reading the application's own source.
 
 Fixtures are in ``tests/conftest.py``; test modules import helpers from here only.
 """
 
+import ast
 import html
 import os
 import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
 import threading
-from collections.abc import Callable
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from http.cookiejar import CookieJar
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -23,6 +38,9 @@ from config import Config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
+# The site's address in tests: not the test client's host (localhost), so every emailed link
+# shows that it was built from SITE_URL and not from the request.
+SITE_URL = "https://chirp.example"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
 IN_MEMORY = TEST_DATABASE_URL == "sqlite://"
 # Who can be on the other end of a request, for permission tests: nobody logged in, a plain
@@ -36,6 +54,7 @@ class TestConfig(Config):
 
     TESTING = True
     SECRET_KEY = "test-secret-key"
+    SITE_URL = SITE_URL
     SQLALCHEMY_DATABASE_URI = TEST_DATABASE_URL
     POSTS_PER_PAGE = 3
     # Real hashing, but cheap: the suite creates hundreds of users.
@@ -90,6 +109,21 @@ def refused_form_page(response, message: str, *kept: str, max_wait: int = 3600) 
     for snippet in kept:
         assert snippet in page
     return page
+
+
+def assert_secure_headers(response) -> None:
+    """The response carries the headers every response must (app/web/security_headers.py)."""
+    headers = response.headers
+    csp = headers["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in csp
+    assert "unsafe-eval" not in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
 
 
 def people_on(page: str) -> list[str]:
@@ -195,9 +229,13 @@ LINK = re.compile(r"https?://\S+")
 
 
 class Mailbox:
-    """aiosmtpd handler: every delivered message, parsed, in order of arrival."""
+    """aiosmtpd handler: every delivered message, parsed, in order of arrival.
 
-    def __init__(self):
+    ``site_url`` is the app's ``SITE_URL``, which every link in a message must start with.
+    """
+
+    def __init__(self, site_url: str = ""):
+        self.site_url = site_url
         self.messages: list[EmailMessage] = []
 
     async def handle_DATA(self, _server, _session, envelope):
@@ -222,11 +260,13 @@ class Mailbox:
         return message.get_body(("html",)).get_content()
 
     def link(self, message: EmailMessage | None = None) -> str:
-        """The one link in a message's text part, as a path on this site."""
+        """The one link in a message's text part, as a path on this site (it must be on
+        ``site_url``)."""
         message = message or self.last()
         links = LINK.findall(self.text(message))
         assert len(links) == 1, f"expected one link, found {links}"
-        return links[0].removeprefix("http://localhost")
+        assert links[0].startswith(f"{self.site_url}/"), f"{links[0]} is not on {self.site_url}"
+        return links[0].removeprefix(self.site_url)
 
 
 class LoopbackSMTP(Controller):
@@ -245,3 +285,276 @@ class LoopbackSMTP(Controller):
         # The base class connects to self.port to check the server answers: learn it first.
         self.port = self.server.sockets[0].getsockname()[1]
         super()._trigger_server()
+
+
+# Real servers that tests start, stop and start again themselves:
+# - PostgresServer: a throwaway PostgreSQL (as ``.ci/postgres.sh`` starts one) that a test may
+#   stop under the app, to see what a database outage looks like, and start again.
+# - RedisServer: Debian's ``redis-server`` on a free port, the shared rate-limit store.
+# - gunicorn(): Chirp served as in production, by several worker processes.
+# - Browser: an HTTP client with cookies that fills in forms, for those servers.
+
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+REDIS_SERVER = shutil.which("redis-server")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen | None = None, timeout: float = 30) -> None:
+    """Wait until something accepts connections on 127.0.0.1:``port``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with status {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
+
+
+def _as_postgres(*command: str | Path) -> list[str]:
+    # initdb refuses to run as root, so root runs the server as the postgres user.
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    return [*prefix, *map(str, command)]
+
+
+class PostgresServer:
+    """A PostgreSQL server of one test's own, in a temporary directory, with a database
+    ``chirp``. :meth:`stop` and :meth:`start` keep its data and port."""
+
+    def __init__(self) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="chirp-test-pg."))
+        if os.geteuid() == 0:
+            shutil.chown(self.workdir, "postgres")
+        self.port = free_port()
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/chirp"
+
+    @staticmethod
+    def available() -> bool:
+        """Whether PostgreSQL's server programs are installed."""
+        return (PG_BIN / "initdb").exists()
+
+    def _run(self, *command: str | Path) -> None:
+        subprocess.run(_as_postgres(*command), check=True, timeout=60, capture_output=True)  # noqa: S603
+
+    def create(self) -> None:
+        """Make the cluster, start it and create the database."""
+        data = self.workdir / "data"
+        self._run(PG_BIN / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync")
+        self.start()
+        self._run(
+            PG_BIN / "psql", "-q", "-h", "127.0.0.1", "-p", self.port, "-U", "postgres",
+            "-d", "postgres", "-c", "CREATE DATABASE chirp",
+        )  # fmt: skip
+
+    def start(self) -> None:
+        """Start the server (again); returns once it accepts connections."""
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} "
+            f"-c unix_socket_directories={self.workdir} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run(
+            PG_BIN / "pg_ctl", "-D", self.workdir / "data", "-l", self.workdir / "server.log",
+            "-w", "-o", options, "start",
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        """Stop the server, ending every connection (what an outage looks like to the app)."""
+        self._run(PG_BIN / "pg_ctl", "-D", self.workdir / "data", "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        """Stop the server if it runs and delete everything it had."""
+        subprocess.run(  # noqa: S603
+            _as_postgres(PG_BIN / "pg_ctl", "-D", self.workdir / "data", "-m", "immediate", "stop"),
+            timeout=60,
+            capture_output=True,
+        )
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class RedisServer:
+    """Debian's redis-server on 127.0.0.1 at a free port, nothing saved to disk."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}"
+        self.workdir = Path(tempfile.mkdtemp(prefix="chirp-test-redis."))
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Start the server (again, on the same port); returns once it accepts connections."""
+        assert REDIS_SERVER, "redis-server is not installed"
+        command = [
+            REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "no", "--dir", str(self.workdir),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # noqa: S603
+        wait_for_port(self.port, self.process)
+
+    def stop(self) -> None:
+        """Stop the server (by its pid) and wait until it has gone."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        self.process = None
+
+    def remove(self) -> None:
+        """Stop the server and delete its directory."""
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+@dataclass
+class Gunicorn:
+    """A running gunicorn: its base URL and what it has logged so far."""
+
+    url: str
+    log_file: Path
+
+    def log(self) -> str:
+        """Everything gunicorn and the app wrote to stderr until now."""
+        return self.log_file.read_text(errors="replace")
+
+    def wait_for_log(self, text: str, timeout: float = 60) -> str:
+        """Wait until the log holds ``text``; returns the log."""
+        deadline = time.monotonic() + timeout
+        while text not in (log := self.log()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return log
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], log_dir: Path, workers: int = 2) -> Iterator[Gunicorn]:
+    """Serve Chirp (``tests/worker_app.py``: it names the worker in a header) with ``workers``
+    processes on a free port of 127.0.0.1, configured by ``env`` (``DATABASE_URL`` and so on)
+    in production mode, with the project's ``gunicorn.conf.py``. Without a control socket: its
+    one default path would be shared by every gunicorn on the machine."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "RATELIMIT_"))},
+        "SECRET_KEY": "a-test-secret-key-for-gunicorn",
+        "SITE_URL": base,
+        **env,
+    }
+    log_file = log_dir / f"gunicorn-{port}.log"
+    command = [
+        sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+        "--graceful-timeout", "5", "--no-control-socket", "tests.worker_app:app",
+    ]  # fmt: skip
+    with log_file.open("wb") as log:
+        server = subprocess.Popen(  # noqa: S603
+            command,
+            cwd=PROJECT_ROOT,
+            env=environment,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+    try:
+        wait_for_port(port, server, timeout=60)
+        yield Gunicorn(base, log_file)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
+
+
+@dataclass
+class Answer:
+    """An HTTP response, whatever its status."""
+
+    status: int
+    headers: dict[str, str]
+    text: str
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect is an answer to look at, not to follow
+
+
+class Browser:
+    """A client of a live server, with its own cookies; ``headers`` go with every request."""
+
+    def __init__(self, base: str, headers: dict[str, str] | None = None) -> None:
+        self.base = base
+        self.headers = headers or {}
+        self.cookies = CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirects()
+        )
+
+    def request(self, path: str, data: dict[str, str] | None = None) -> Answer:
+        """GET ``path``, or POST ``data`` to it."""
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        request = urllib.request.Request(self.base + path, data=body, headers=self.headers)  # noqa: S310
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return Answer(response.status, dict(response.headers), response.read().decode())
+        except urllib.error.HTTPError as error:
+            with error:
+                return Answer(error.code, dict(error.headers), error.read().decode())
+
+    def get(self, path: str) -> Answer:
+        return self.request(path)
+
+    def submit(self, path: str, data: dict[str, str]) -> Answer:
+        """Fill in the form on ``path`` (its CSRF token included) and send it."""
+        page = self.get(path).text
+        return self.request(path, {"csrf_token": csrf_token_from(page), **data})
+
+    def cookie(self, name: str) -> str | None:
+        """The value of this browser's cookie ``name``, if it has one."""
+        return next((c.value for c in self.cookies if c.name == name), None)
+
+
+# The application's own source, for tests that must know every place a rule is used.
+
+APP_DIR = PROJECT_ROOT / "app"
+
+
+class _CallFinder(ast.NodeVisitor):
+    """Collects the innermost function around each call of one function name."""
+
+    def __init__(self, called: str):
+        self.called = called
+        self.stack: list[str] = []
+        self.callers: set[str] = set()
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self.stack.append(node.name)
+        self.generic_visit(node)
+        self.stack.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if name == self.called:
+            self.callers.add(self.stack[-1] if self.stack else "<module>")
+        self.generic_visit(node)
+
+
+def callers_of(function: str) -> set[str]:
+    """Names of the functions in ``app/`` that call ``function`` (by its bare or dotted name).
+
+    A test that walks every view using a rule compares its list with this one, so a new use of
+    the rule fails that test until it is added to the walk.
+    """
+    finder = _CallFinder(function)
+    for path in APP_DIR.rglob("*.py"):
+        finder.visit(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
+    return finder.callers

@@ -35,6 +35,7 @@ from app.models import User, normalize_email, user_by_email
 from app.models.types import utcnow
 from app.web.form_pages import form_page
 from app.web.forms import EmptyForm, require_button_form
+from app.web.login_limit import remember_browser
 from app.web.ratelimits import rate_limit, user_or_address
 
 bp = Blueprint("account", __name__, template_folder="templates")
@@ -156,6 +157,7 @@ def reset_password(token: str):
         send_password_changed_notice(user)  # a failure is logged; the reset itself is done
         if current_user.is_authenticated:
             logout_user()
+        remember_browser(user)  # it read the owner's mail: spared by the per-account limit
         flash("Your password has been changed. Log in with the new one.", "success")
         return redirect(url_for("auth.login"))
     return render_template(

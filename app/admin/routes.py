@@ -54,7 +54,7 @@ def roles():
     return roles_page(form)
 
 
-@form_page(RoleForm, "reason", role="admin", refill_expired=["admin.roles"])
+@form_page(RoleForm, "reason", role="admin", refill=["admin.roles"])
 def roles_page(form: RoleForm) -> str:
     """The staff list, and ``form`` to change it."""
     staff = db.session.scalars(staff_members()).all()

@@ -26,6 +26,7 @@ from app.models import (
 from app.models.types import utcnow
 from app.web.form_pages import form_page
 from app.web.forms import REPEAT_SUBMIT_INTERVAL, require_button_form
+from app.web.login_limit import limit_failures_per_account, login_failed, remember_browser
 from app.web.ratelimits import rate_limit
 from app.web.urls import safe_next_path
 
@@ -70,8 +71,13 @@ def registered_just_now(form: RegistrationForm) -> User | None:
 
 
 def log_in(user: User, remember: bool = False) -> None:
-    """Start ``user``'s session: the one way in, for the login form and a new registration."""
+    """Start ``user``'s session: the one way in, for the login form and a new registration.
+
+    Either way this browser has just proved it holds the account (the password, or having
+    set it), so the per-account login limit spares it from now on.
+    """
     login_user(user, remember=remember)
+    remember_browser(user)
 
 
 def welcome(user: User, emailed: bool = True):
@@ -139,6 +145,7 @@ def login_page(form: LoginForm) -> str:
 @rate_limit(
     "RATELIMIT_LOGIN", page=login_page, refusal="Too many attempts to log in", retry="try again"
 )
+@limit_failures_per_account(page=login_page)
 def login():
     """Log in; go back to ``next`` if it is a page of this site.
 
@@ -155,6 +162,7 @@ def login():
             check_password_hash(_DUMMY_PASSWORD_HASH, form.password.data)
         if user is None or not user.check_password(form.password.data):
             form.password.errors.append("Invalid username or password.")
+            login_failed()
         elif user.is_suspended:
             form.username.errors.append("This account has been suspended by the moderators.")
         elif not user.is_active:

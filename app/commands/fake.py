@@ -1,22 +1,26 @@
 """``flask fake``: fill an empty database with realistic fake users, follows and posts.
 
-Built for volume: a million posts go in with bulk Core ``executemany`` in one transaction per
-table, every fake user shares one password hashed once, and no ORM objects are made per row.
-The data is shaped like a real community: a few accounts are followed by almost everyone and most
-by few (Zipf popularity), how many accounts people follow varies widely (a few follow the
+Built for volume: the 100,000 users / 10 million posts of the benchmark's XL set load in a few
+minutes. Python makes what needs Faker or a seed (names, texts, who is how popular and how
+active) and the database draws the millions of follows and posts itself, in committed chunks
+(:mod:`app.commands.fake_sql`). Every fake user shares one password, hashed once: hashing
+100,000 passwords would take longer than the rest.
+
+The data is shaped like a real community: a few accounts are followed by almost everyone and
+most by few (Zipf popularity), how many accounts people follow varies widely (a few follow the
 maximum of 2,000), and a few people write most posts while many post rarely.
+
+Each chunk is committed, so a run that stops half-way leaves a working database; running the
+same command again with ``--resume`` carries on from the last chunk.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
 import re
-from array import array
-from bisect import bisect_right
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+import time
+from datetime import timedelta
 
 import click
 import sqlalchemy as sa
@@ -25,6 +29,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.security import generate_password_hash
 
+from app.commands import fake_sql
 from app.extensions import db
 from app.models import POST_MAX_LENGTH, Post, User, followers
 from app.models.types import utcnow
@@ -32,8 +37,11 @@ from app.models.types import utcnow
 DEFAULT_PASSWORD = "chirp-fake-password"  # noqa: S105  (documented, for fake accounts only)
 MAX_FOLLOWS = 2000
 HISTORY = timedelta(days=730)
-CHUNK = 20_000
+POST_CHUNK = 250_000  # posts per committed chunk
+FOLLOW_CHUNK = 250_000  # about this many follows per committed chunk
+USER_CHUNK = 10_000
 TEXT_POOL = 4000
+SLOTS_PER_USER = 20  # resolution of the weighted draws (see fake_sql)
 
 
 @click.command("fake")
@@ -46,45 +54,76 @@ TEXT_POOL = 4000
     type=click.IntRange(min=1),
     help="Average number of accounts each user follows.",
 )
-@click.option("--seed", default=4, show_default=True, help="Same seed, same data.")
+@click.option(
+    "--seed",
+    default=4,
+    show_default=True,
+    help="Same seed, same names, texts and weights (the database draws the rest).",
+)
 @click.option(
     "--password", default=DEFAULT_PASSWORD, show_default=True, help="Every fake user's password."
 )
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Finish an interrupted run (give the same options as before).",
+)
 @with_appcontext
-def fake_command(users: int, posts: int, follows: int, seed: int, password: str) -> None:
+def fake_command(
+    users: int, posts: int, follows: int, seed: int, password: str, resume: bool
+) -> None:
     """Fill an empty database with fake users, follows and posts."""
-    if db.session.scalar(sa.select(sa.func.count()).select_from(User)):
+    community = FakeCommunity(users, posts, follows, seed)
+    present = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+    if present and not resume:
         raise click.ClickException(
-            "The database already has users: `flask fake` fills an empty one."
+            "The database already has users: `flask fake` fills an empty one. To finish an "
+            "interrupted `flask fake`, run it again with the same options and --resume."
+        )
+    if present and not community.made_these(present):
+        raise click.ClickException(
+            "The users in the database are not the ones `flask fake` makes with these options: "
+            "give --resume the options of the run that was interrupted."
         )
     db.session.close()
-    seeder = FakeData(users, posts, follows, seed)
     password_hash = generate_password_hash(
         password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
     )
-    with db.engine.begin() as connection:
-        _speed_up_bulk_load(connection)
-        ids = seeder.insert_users(connection, password_hash, _bar("Users"))
-        seeder.insert_follows(connection, ids, _bar("Follows"))
-        seeder.insert_posts(connection, ids, _bar("Posts"))
+    started = time.perf_counter()
+    try:
+        with db.engine.connect() as connection:
+            community.load(connection, password_hash, users_present=bool(present))
+    except KeyboardInterrupt:
+        # Without its foreign keys the database would not cascade deletes: put them back now.
+        # (Killed outright, it cannot: then --resume does, and should run before any use.)
+        click.echo("Interrupted: restoring the indexes and foreign keys...")
+        with db.engine.connect() as connection:
+            fake_sql.restore_after_load(connection)
+        raise click.ClickException(
+            "Interrupted. Everything committed so far is kept and usable; run the same "
+            "command with --resume to finish."
+        ) from None
+    if db.engine.dialect.name == "postgresql":
+        click.echo("Vacuuming and analysing...")
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            # Fresh statistics for the planner, and a visibility map so that index-only scans
+            # (which the listings rely on) read no table pages.
+            connection.exec_driver_sql('VACUUM (ANALYZE) "user", followers, post')
+    follow_count = db.session.scalar(sa.select(sa.func.count()).select_from(followers))
+    post_count = db.session.scalar(sa.select(sa.func.count()).select_from(Post))
     click.echo(
-        f"Added {users} users, {seeder.follow_count} follows and {posts} posts. "
-        f"Log in as any of them (e.g. {seeder.usernames[0]}) with the password {password!r}."
+        f"Added {users} users, {follow_count} follows and {post_count} posts "
+        f"in {time.perf_counter() - started:.0f} s. Log in as any of them "
+        f"(e.g. {community.usernames[0]}) with the password {password!r}."
     )
 
 
-def _bar(label: str):
-    return lambda length: click.progressbar(length=length, label=f"{label:8}", show_eta=True)
+def _bar(label: str, length: int):
+    return click.progressbar(length=length, label=f"{label:8}", show_eta=True)
 
 
-def _speed_up_bulk_load(connection: sa.Connection) -> None:
-    if connection.dialect.name == "sqlite":
-        # A bigger page cache keeps index inserts in memory; this connection only.
-        connection.exec_driver_sql("PRAGMA cache_size = -262144")
-
-
-class FakeData:
-    """Deterministic fake data for ``users`` accounts; rows are made lazily, chunk by chunk."""
+class FakeCommunity:
+    """Deterministic per-account facts for ``users`` accounts; the database draws the rest."""
 
     def __init__(self, users: int, posts: int, follows: int, seed: int) -> None:
         self.rng = random.Random(seed)  # noqa: S311  (fake data, not secrets)
@@ -94,11 +133,11 @@ class FakeData:
         self.now = utcnow()
         self.start = self.now - HISTORY
         self.usernames = self._usernames()
-        self.follow_count = 0
-        self.joined: list[float] = []  # seconds after ``start`` each user joined
-        # Who writes each post and when (seconds after ``start``), oldest first.
-        self.post_times = self._post_times()
-        self.post_authors = array("l", self._post_authors())
+        self.texts = self._texts()
+        # The weights get their own generator, so a resumed run (which makes no users) draws
+        # the same ones.
+        self.shape_rng = random.Random(seed + 1)  # noqa: S311
+        self.cap = min(MAX_FOLLOWS, users - 1)
 
     def _usernames(self) -> list[str]:
         names = []
@@ -107,32 +146,50 @@ class FakeData:
             names.append(f"{base}_{number}")  # the number makes each name unique
         return names
 
-    def _post_times(self) -> array:
-        # Exponential gaps make a Poisson stream: bursts and lulls, in time order.
-        total, gaps = 0.0, array("d")
-        for _ in range(self.posts):
-            total += self.rng.expovariate(1.0)
-            gaps.append(total)
-        scale = HISTORY.total_seconds() / (total + self.rng.expovariate(1.0) or 1.0)
-        return array("d", (t * scale for t in gaps))
+    def made_these(self, present: int) -> bool:
+        """Whether the database's ``present`` users are the ones these options make."""
+        first, last = (self.usernames[0].lower(), self.usernames[-1].lower())
+        found = db.session.scalars(
+            sa.select(User.username_key).where(User.username_key.in_([first, last]))
+        ).all()
+        return present == self.users and len(found) == 2
 
-    def _post_authors(self) -> list[int]:
-        # Log-normal activity: most people post now and then, a few post all the time.
-        activity = [self.rng.lognormvariate(0.0, 1.6) for _ in range(self.users)]
-        return self.rng.choices(range(self.users), weights=activity, k=self.posts)
+    def load(self, connection: sa.Connection, password_hash: str, users_present: bool) -> None:
+        """Insert whatever is missing, committing chunk by chunk."""
+        fake_sql.speed_up_bulk_load(connection)
+        if not users_present:
+            self.insert_users(connection, password_hash)
+            connection.commit()
+        ids = dict(connection.execute(sa.select(User.username_key, User.id)).all())
+        ids = [ids[name.lower()] for name in self.usernames]
+        fake_sql.create_temp_tables(connection)
+        accounts, numbers = self.accounts(ids)
+        fake_sql.fill_temp_tables(connection, accounts, self.texts, numbers)
+        connection.commit()
+        self.author_slots = sum(a["author_slots"] for a in accounts)
+        self.popular_slots = sum(a["popular_slots"] for a in accounts)
+        if set_aside := fake_sql.set_aside_for_load(connection):
+            click.echo(
+                f"Dropped for the load, made again at the end: {', '.join(set_aside)}. "
+                "If the run is interrupted, finish it with --resume to have them back."
+            )
+        self.insert_posts(connection)
+        self.insert_follows(connection, {user_id: pos for pos, user_id in enumerate(ids)})
+        if made := fake_sql.restore_after_load(connection):
+            click.echo(f"Made again: {', '.join(made)}.")
+        fake_sql.drop_temp_tables(connection)
+        fake_sql.finish_bulk_load(connection)
+        connection.commit()
 
-    def insert_users(self, connection: sa.Connection, password_hash: str, bar) -> list[int]:
-        """Insert the users; returns their database ids in generation order."""
-        first_post: dict[int, float] = {}
-        for index, seconds in zip(self.post_authors, self.post_times, strict=True):
-            first_post.setdefault(index, seconds)
+    def insert_users(self, connection: sa.Connection, password_hash: str) -> None:
+        """The accounts, all in the connection's transaction.
+
+        Join times are uniform over the history here; those who post are moved to just before
+        their first post once the posts are in.
+        """
         rows = []
-        for index, name in enumerate(self.usernames):
-            # People join a little before their first post (never-posters: any time).
-            joined = first_post.get(index, self.rng.uniform(0, HISTORY.total_seconds()))
-            joined = max(0.0, joined - self.rng.uniform(0, 86400))
-            self.joined.append(joined)
-            created = self.start + timedelta(seconds=joined)
+        for name in self.usernames:
+            joined = self.start + timedelta(seconds=self.rng.uniform(0, HISTORY.total_seconds()))
             about = self.faker.sentence(nb_words=8) if self.rng.random() < 0.6 else None
             rows.append(
                 {
@@ -141,109 +198,109 @@ class FakeData:
                     "email": f"{name.lower()}@example.com",
                     "password_hash": password_hash,
                     "about_me": about,
-                    "created_at": created,
-                    "updated_at": created,
-                    "email_confirmed_at": created,  # fake people may post at once
+                    "created_at": joined,
+                    "updated_at": joined,
+                    "email_confirmed_at": joined,  # fake people may post at once
                     "last_seen": self.now - timedelta(seconds=self.rng.expovariate(1 / 86400)),
                 }
             )
-        _insert_chunks(connection, User.__table__, rows, bar(len(rows)))
-        ids = dict(connection.execute(sa.select(User.username_key, User.id)).all())
-        return [ids[name.lower()] for name in self.usernames]
+        with _bar("Users", len(rows)) as progress:
+            for low in range(0, len(rows), USER_CHUNK):
+                chunk = rows[low : low + USER_CHUNK]
+                connection.execute(User.__table__.insert(), chunk)
+                progress.update(len(chunk))
 
-    def followees(self) -> Iterator[list[int]]:
-        """For each user in turn, the indexes of the users they follow."""
+    def accounts(self, ids: list[int]) -> tuple[list[dict], int]:
+        """``fake_user`` rows, and the largest per-account count spelled out as rows."""
         order = list(range(self.users))
-        self.rng.shuffle(order)  # popularity rank is independent of everything else
-        cumulative = list(itertools.accumulate(1.0 / (rank + 3) for rank in range(self.users)))
-        cap = min(MAX_FOLLOWS, self.users - 1)
-        heavy = set(self.rng.sample(range(self.users), max(1, self.users // 1000)))
+        self.shape_rng.shuffle(order)  # popularity rank is independent of everything else
+        popularity = [0] * self.users
+        for rank, index in enumerate(order):
+            popularity[index] = rank
+        heavy = set(self.shape_rng.sample(range(self.users), max(1, self.users // 1000)))
         # Log-normal with sigma 1: mean = median * e^0.5.
         median = self.mean_follows / math.exp(0.5)
-        for follower in range(self.users):
-            wanted = cap if follower in heavy else self.rng.lognormvariate(math.log(median), 1.0)
-            wanted = min(cap, max(1, round(wanted)))
-            yield sorted(self._pick_followees(follower, wanted, order, cumulative))
+        # Log-normal activity: most people post now and then, a few post all the time.
+        activity = [self.shape_rng.lognormvariate(0.0, 1.6) for _ in range(self.users)]
+        fame = [1.0 / (rank + 3) for rank in popularity]  # Zipf
+        author_slots = self._slots(activity)
+        popular_slots = self._slots(fame)
+        rows, author_start, popular_start = [], 0, 0
+        for pos, user_id in enumerate(ids):
+            wanted = self.shape_rng.lognormvariate(math.log(median), 1.0)
+            rows.append(
+                {
+                    "pos": pos,
+                    "id": user_id,
+                    "popularity": popularity[pos],
+                    "wanted": min(self.cap, max(1, round(wanted))),
+                    "heavy": int(pos in heavy),
+                    "author_start": author_start,
+                    "author_slots": author_slots[pos],
+                    "popular_start": popular_start,
+                    "popular_slots": popular_slots[pos],
+                }
+            )
+            author_start += author_slots[pos]
+            popular_start += popular_slots[pos]
+        numbers = max(self.cap, max(author_slots), max(popular_slots))
+        return rows, numbers
 
-    def _pick_followees(self, follower: int, wanted: int, order: list[int], cumulative) -> set[int]:
-        chosen: set[int] = set()
-        total = cumulative[-1]
-        for _ in range(4):
-            need = wanted - len(chosen)
-            if need <= 0:
-                break
-            for _ in range(need + need // 2 + 1):
-                rank = bisect_right(cumulative, self.rng.random() * total)
-                followed = order[min(rank, self.users - 1)]
-                if followed != follower:
-                    chosen.add(followed)
-        if len(chosen) > wanted:
-            chosen = set(self.rng.sample(sorted(chosen), wanted))
-        elif len(chosen) < wanted:
-            # Heavy followers run out of popular accounts: fill up with anyone.
-            rest = [u for u in range(self.users) if u != follower and u not in chosen]
-            chosen.update(self.rng.sample(rest, wanted - len(chosen)))
-        return chosen
+    def _slots(self, weights: list[float]) -> list[int]:
+        """Slots per account in proportion to ``weights``, rounded at random (so expected
+        counts stay exact even for accounts owed a fraction of a slot); never none at all."""
+        scale = SLOTS_PER_USER * self.users / sum(weights)
+        slots = [math.floor(w * scale + self.shape_rng.random()) for w in weights]
+        if not any(slots):
+            slots[0] = 1
+        return slots
 
-    def insert_follows(self, connection: sa.Connection, ids: list[int], bar) -> None:
-        """Insert the follow graph."""
-        rows: list[dict] = []
-        with bar(self.users) as progress:
-            for follower, followed in enumerate(self.followees()):
-                rows += [
-                    {
-                        "follower_id": ids[follower],
-                        "followed_id": ids[b],
-                        "created_at": self._follow_time(follower, b),
-                    }
-                    for b in followed
-                ]
-                if len(rows) >= CHUNK or follower == self.users - 1:
-                    connection.execute(followers.insert(), rows)
-                    self.follow_count += len(rows)
-                    rows = []
-                progress.update(1)
-
-    def _follow_time(self, follower: int, followed: int) -> datetime:
-        # Any time after both had joined; the fraction is squared so that follows, like
-        # people's activity, cluster nearer the present.
-        since = max(self.joined[follower], self.joined[followed])
-        seconds = since + (HISTORY.total_seconds() - since) * (1 - self.rng.random() ** 2)
-        return self.start + timedelta(seconds=seconds)
-
-    def post_bodies(self) -> Iterator[str]:
-        """Post texts of varied length, from a pool of fake sentences and paragraphs."""
+    def _texts(self) -> list[str]:
+        """Post texts of varied length: fake sentences and paragraphs, some joined in pairs."""
         pool = [
             self.faker.text(max_nb_chars=self.rng.choice((40, 80, 140))).replace("\n", " ")
             for _ in range(TEXT_POOL)
         ]
         pool += [self.faker.sentence(nb_words=self.rng.randint(2, 9)) for _ in range(TEXT_POOL)]
-        while True:
-            body = pool[int(self.rng.random() * len(pool))]
-            extra = pool[int(self.rng.random() * len(pool))]
-            if self.rng.random() < 0.3 and len(body) + len(extra) < POST_MAX_LENGTH:
-                body = f"{body} {extra}"
-            yield body[:POST_MAX_LENGTH]
+        pairs = []
+        for _ in range(len(pool) // 2):
+            body, extra = self.rng.choice(pool), self.rng.choice(pool)
+            if len(body) + len(extra) < POST_MAX_LENGTH:
+                pairs.append(f"{body} {extra}")
+        return [text[:POST_MAX_LENGTH] for text in pool + pairs]
 
-    def insert_posts(self, connection: sa.Connection, ids: list[int], bar) -> None:
-        """Insert the posts, oldest first (so ids grow with time, as in real use)."""
-        rows = (
-            {"body": body, "timestamp": self.start + timedelta(seconds=when), "user_id": ids[who]}
-            for body, when, who in zip(
-                self.post_bodies(), self.post_times, self.post_authors, strict=False
-            )
-        )
-        _insert_chunks(connection, Post.__table__, rows, bar(self.posts))
+    def insert_posts(self, connection: sa.Connection) -> None:
+        """Posts 1 to ``posts``, oldest first, from where an earlier run stopped."""
+        done = connection.scalar(sa.select(sa.func.max(Post.id))) or 0
+        if done >= self.posts:
+            return
+        step = HISTORY.total_seconds() / self.posts
+        start = self.start.timestamp()
+        with _bar("Posts", self.posts) as progress:
+            progress.update(done)
+            for low in range(done + 1, self.posts + 1, POST_CHUNK):
+                high = min(self.posts, low + POST_CHUNK - 1)
+                fake_sql.insert_posts(
+                    connection, low, high, start, step, self.author_slots, len(self.texts)
+                )
+                if high == self.posts:
+                    fake_sql.date_joined_from_first_posts(connection, start)
+                connection.commit()
+                progress.update(high - low + 1)
 
-
-def _chunks(rows) -> Iterator[list]:
-    iterator = iter(rows)
-    while chunk := list(itertools.islice(iterator, CHUNK)):
-        yield chunk
-
-
-def _insert_chunks(connection: sa.Connection, table: sa.Table, rows, progress) -> None:
-    with progress:
-        for chunk in _chunks(rows):
-            connection.execute(table.insert(), chunk)
-            progress.update(len(chunk))
+    def insert_follows(self, connection: sa.Connection, positions: dict[int, int]) -> None:
+        """Everyone's follows, a chunk of followers at a time, from where an earlier run stopped."""
+        per_chunk = max(1, FOLLOW_CHUNK // self.mean_follows)
+        last = connection.scalar(sa.select(sa.func.max(followers.c.follower_id)))
+        first = 0 if last is None else (positions[last] // per_chunk + 1) * per_chunk
+        if first >= self.users:
+            return
+        with _bar("Follows", self.users) as progress:
+            progress.update(first)
+            for low in range(first, self.users, per_chunk):
+                high = min(self.users, low + per_chunk) - 1
+                fake_sql.insert_follows(
+                    connection, low, high, self.cap, self.popular_slots, self.now.timestamp()
+                )
+                connection.commit()
+                progress.update(high - low + 1)

@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from flask import Flask, current_app, request
 from markupsafe import Markup
 
 from app.listings.posts import PostCard
+from app.models import User
 from app.models.types import utcnow
 from app.web.filters import relative_time
+from app.web.permissions import AnonymousUser
 from app.web.urls import this_page
-
-if TYPE_CHECKING:
-    from app.models import User
-    from app.web.permissions import AnonymousUser
 
 
 class CardCache:

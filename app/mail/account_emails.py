@@ -1,17 +1,17 @@
-"""The account emails: what each one says and where its link points."""
+"""The account emails: what each one says and where its link points.
 
-from flask import url_for
+Every link is on ``SITE_URL`` (:func:`site_url_for`), never on the host the request named.
+"""
 
 from app.mail import tokens
 from app.mail.sending import send_email
 from app.models import User
+from app.web.urls import site_url_for
 
 
 def send_email_confirmation(user: User) -> bool:
     """Ask ``user`` to confirm their address; False if the email could not be sent."""
-    link = url_for(
-        "account.confirm_email", token=tokens.email_confirmation_token(user), _external=True
-    )
+    link = site_url_for("account.confirm_email", token=tokens.email_confirmation_token(user))
     return send_email(
         user.email,
         "Confirm your email address",
@@ -34,11 +34,9 @@ def send_password_reset(address: str, user: User | None) -> bool:
             "Resetting your Chirp password",
             "reset_no_account",
             address=address,
-            register_link=url_for("auth.register", _external=True),
+            register_link=site_url_for("auth.register"),
         )
-    link = url_for(
-        "account.reset_password", token=tokens.password_reset_token(user), _external=True
-    )
+    link = site_url_for("account.reset_password", token=tokens.password_reset_token(user))
     return send_email(
         address,
         "Reset your Chirp password",
@@ -51,10 +49,8 @@ def send_password_reset(address: str, user: User | None) -> bool:
 
 def send_email_change(user: User, new_email: str) -> bool:
     """Send the link that moves ``user`` to ``new_email``, to that new address."""
-    link = url_for(
-        "account.confirm_email_change",
-        token=tokens.email_change_token(user, new_email),
-        _external=True,
+    link = site_url_for(
+        "account.confirm_email_change", token=tokens.email_change_token(user, new_email)
     )
     return send_email(
         new_email,
@@ -73,7 +69,7 @@ def send_password_changed_notice(user: User) -> bool:
         "Your Chirp password was changed",
         "password_changed",
         user=user,
-        reset_link=url_for("account.reset_request", _external=True),
+        reset_link=site_url_for("account.reset_request"),
     )
 
 

@@ -27,6 +27,7 @@ from app.models import Post, User, profile_stats
 from app.web.account_fields import TAKEN_USERNAME_MESSAGE
 from app.web.form_pages import form_page
 from app.web.forms import EmptyForm, require_button_form
+from app.web.outages import optional_write
 from app.web.permissions import require_confirmed_email
 from app.web.ratelimits import rate_limit, user_or_address
 from app.web.rows import user_or_404
@@ -39,14 +40,22 @@ AVATAR_SIZES = range(16, 513)
 
 @bp.before_app_request
 def record_last_seen() -> None:
-    """Note that the current user is active (written at most once a minute)."""
+    """Note that the current user is active (written at most once a minute).
+
+    The request is a read as often as not; the note is written on the side, in
+    :func:`optional_write`: if the database refuses it (read-only for a moment, a full disk),
+    it is rolled back and logged, and the page goes on, with the read-only banner.
+    """
     if request.endpoint in ("static", "main.avatar", "main.healthz"):
         return  # these need no user, so don't load one from the database
-    if current_user.is_authenticated and current_user.touch_last_seen():
-        db.session.commit()
+    if not current_user.is_authenticated:
+        return
+    with optional_write("note when the user was last seen"):
+        if current_user.touch_last_seen():
+            db.session.commit()
 
 
-@form_page(PostForm, "post", refill_expired=["main.index"])
+@form_page(PostForm, "post", refill=["main.index"])
 def home_page(form: PostForm) -> str:
     """The home page: ``form`` in the post box above the current user's timeline."""
     page = page_of(home_timeline(current_user))
@@ -156,7 +165,7 @@ def people_page(endpoint: str, user: User, page, title: str, empty_text: str) ->
 @form_page(
     lambda: EditProfileForm(current_user.username),
     "about_me",
-    refill_expired=["main.edit_profile"],
+    refill=["main.edit_profile"],
 )
 def edit_profile_page(form: EditProfileForm) -> str:
     """The form that changes one's username and about-me text."""

@@ -282,7 +282,7 @@ ACTIONS: dict[str, Callable[..., Action]] = {
 }
 
 
-@form_page(ReasonForm, "reason", role="moderator", refill_expired=ACTIONS)
+@form_page(ReasonForm, "reason", role="moderator", refill=ACTIONS)
 def reason_page(form: ReasonForm) -> str:
     """The confirmation page of the action this request's URL names, with ``form`` (the views
     show it themselves; this is for a form sent back after the session ended)."""

@@ -80,14 +80,14 @@ def view(post_id: int):
     )
 
 
-@form_page(EditPostForm, "post", refill_expired=["posts.edit"])
+@form_page(EditPostForm, "post", refill=["posts.edit"])
 def edit_page(form: EditPostForm) -> str:
     """The form that edits the post this request's URL names."""
     post = own_post_or_403(request.view_args["post_id"])
     return render_template("posts/edit.html", title="Edit post", post=post, form=form)
 
 
-@form_page(ReportForm, "reason", refill_expired=["posts.report"])
+@form_page(ReportForm, "reason", refill=["posts.report"])
 def report_page(form: ReportForm) -> str:
     """The report form for the post this request's URL names."""
     post = visible_post_or_404(request.view_args["post_id"])

@@ -13,7 +13,8 @@ A form that was sent comes back to its page in three ways, and each form page is
   handler shows their page again (:func:`refilled_form`), as sent, with a fresh token and a
   message saying nothing was done. Only for requests the browser says came from this site:
   another site must not be able to fill someone's form with its words and hand them a working
-  token to send them with.
+  token to send them with. The same pages answer when the database refused to save the form
+  (it was read-only for a moment, see :mod:`app.web.outages`).
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ EXPIRED_MESSAGE = (
     "This page had expired, so nothing was sent. Your text is still here: send it again."
 )
 
-# Endpoint -> the page its form comes back to when it arrives with an expired CSRF token.
-_refilled_after_expiry: dict[str, FormPage] = {}
+# Endpoint -> the page its form comes back to when the view could not take it (an expired CSRF
+# token, a database that refused the write).
+_refill_pages: dict[str, FormPage] = {}
 
 
 class FormPage:
@@ -52,15 +54,15 @@ class FormPage:
         *,
         public: bool = False,
         role: str | None = None,
-        refill_expired: Iterable[str] = (),
+        refill: Iterable[str] = (),
     ) -> None:
         self.render = render
         self.form = form
         self.field = field
         self.public = public
         self.role = role
-        for endpoint in refill_expired:
-            _refilled_after_expiry[endpoint] = self
+        for endpoint in refill:
+            _refill_pages[endpoint] = self
 
     def __call__(self, form: FlaskForm) -> str:
         """The page with ``form`` (as the view has it: errors and all)."""
@@ -87,18 +89,16 @@ def form_page(
     *,
     public: bool = False,
     role: str | None = None,
-    refill_expired: Iterable[str] = (),
+    refill: Iterable[str] = (),
 ) -> Callable[[Callable[[FlaskForm], str]], FormPage]:
     """Decorator: the decorated ``render(form)`` becomes a :class:`FormPage`.
 
-    ``refill_expired`` lists the endpoints whose form, sent with an expired CSRF token, comes
-    back as this page.
+    ``refill`` lists the endpoints whose form comes back as this page, as it was sent, when
+    their view could not take it (an expired session, a read-only database).
     """
 
     def make(render: Callable[[FlaskForm], str]) -> FormPage:
-        page = FormPage(
-            render, form, field, public=public, role=role, refill_expired=refill_expired
-        )
+        page = FormPage(render, form, field, public=public, role=role, refill=refill)
         return update_wrapper(page, render, updated=())
 
     return make
@@ -114,18 +114,24 @@ def sent_from_this_site() -> bool:
     return urlsplit(source).netloc == request.host
 
 
-def refilled_form() -> str | None:
-    """This request's form page again, as sent, if its view has one that refills after an
-    expired session and may still show it.
+def refilled_form(message: str = EXPIRED_MESSAGE, *, token_checked: bool = False) -> str | None:
+    """This request's form page again, as sent, with ``message`` on it, if its view has one
+    that refills and may still show it.
+
+    The same pages serve a form the database refused to save (it was read-only for a moment):
+    its CSRF token was checked (``token_checked``), so it came from this site, whatever the
+    browser says.
 
     None for anyone who may not see the page (it needs a login, or a role), for a request from
     elsewhere, or if the page is gone (the post being edited was deleted meanwhile): the plain
     error page then explains.
     """
-    page = _refilled_after_expiry.get(request.endpoint)
-    if page is None or not page.may_show() or not sent_from_this_site():
+    page = _refill_pages.get(request.endpoint)
+    if page is None or not page.may_show():
+        return None
+    if not (token_checked or sent_from_this_site()):
         return None
     try:
-        return page.again(EXPIRED_MESSAGE)
+        return page.again(message)
     except HTTPException:
         return None

@@ -36,6 +36,8 @@ def rate_limit(
     page: FormPage | None = None,
     refusal: str = "",
     retry: str = "send it again",
+    deduct_when: Callable[[Response], bool] | None = None,
+    exempt_when: Callable[[], bool] | None = None,
 ):
     """Decorator: limit POSTs to a view to ``app.config[setting]``.
 
@@ -43,6 +45,8 @@ def rate_limit(
     asks about; views given the same ``scope`` share one count. Over the limit, a view with a
     form ``page`` answers with it (429): what was typed stays in the form, and its field says
     "<refusal>. Please wait <time>, then <retry>." Others get the plain 429 page.
+    ``deduct_when(response)`` counts only some requests (failed logins); a request for which
+    ``exempt_when()`` is true is not limited.
     """
 
     def refuse(limit: RequestLimit) -> Response | None:
@@ -54,6 +58,8 @@ def rate_limit(
         "methods": ["POST"],
         "key_func": key,
         "on_breach": refuse if page is not None else None,
+        "deduct_when": deduct_when,
+        "exempt_when": exempt_when,
     }
 
     def limit_value() -> str:

@@ -1,6 +1,7 @@
-"""Security headers on every response, error pages and static files included."""
+"""Security headers on every response, error pages and static files included; private
+responses kept out of caches."""
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 
 # Everything comes from this site; no inline script or style, no plugins, no framing, and
 # forms may only post back here. Avatars are same-origin SVG files.
@@ -40,6 +41,24 @@ def add_security_headers(response: Response) -> Response:
     max_age = current_app.config["HSTS_MAX_AGE"]
     if max_age and request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", f"max-age={max_age}")
+    return response
+
+
+def keep_private_out_of_caches(response: Response) -> Response:
+    """``Cache-Control: private, no-store`` on a response made for a logged-in person, or one
+    that sets a cookie: no shared proxy cache may hand it to someone else, and no browser may
+    keep it on disk for the next person at a shared computer (nor show it from history after
+    logout).
+
+    It runs after the session cookie is set, which Flask does after the ``after_request``
+    hooks (see ``Chirp.process_response``). Whether someone is logged in is read from the user
+    Flask-Login loaded for this request (``g._login_user``), never loaded here: responses that
+    load nobody (static files, avatars) stay cacheable, and this costs no query. Anonymous
+    pages that set no cookie keep what they have.
+    """
+    user = g.get("_login_user")
+    if "Set-Cookie" in response.headers or (user is not None and user.is_authenticated):
+        response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -1,11 +1,12 @@
 """URLs: the ``<id:...>`` route part, links that a page builds once per post (at a fraction of
-``url_for``'s cost), and the ``next`` pages a link may send people back to."""
+``url_for``'s cost), links on the site's own address for emails, and the ``next`` pages a link
+may send people back to."""
 
 import re
 from urllib.parse import unquote, urlsplit
 
-from flask import g, request, url_for
-from werkzeug.routing import IntegerConverter
+from flask import current_app, g, request, url_for
+from werkzeug.routing import IntegerConverter, MapAdapter
 
 from app.models.types import MAX_ID
 
@@ -20,6 +21,24 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, map) -> None:
         super().__init__(map, min=1, max=MAX_ID)
+
+
+def site_url_adapter() -> MapAdapter:
+    """The app's routes bound to ``SITE_URL`` (scheme, host and port, path as the prefix)."""
+    site = urlsplit(current_app.config["SITE_URL"])
+    return current_app.url_map.bind(
+        site.netloc, script_name=site.path or "/", url_scheme=site.scheme
+    )
+
+
+def site_url_for(endpoint: str, **values) -> str:
+    """The absolute URL of ``endpoint`` on ``SITE_URL``: for links that leave the site (emails).
+
+    An external ``url_for`` link would take the host from the request, and the ``Host`` header
+    is whatever the client sent: someone asking for another person's password reset
+    with ``Host: evil.example`` would have that person mailed a working link to their host.
+    """
+    return site_url_adapter().build(endpoint, values, force_external=True)
 
 
 def this_page() -> str:

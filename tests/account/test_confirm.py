@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from app.models import Post, User, user_by_username
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, SITE_URL
 
 NEW_USER = {
     "username": "carol",
@@ -30,7 +30,7 @@ def test_registration_emails_a_link_that_confirms_the_address(client, db, mailbo
     assert message["Subject"] == "Confirm your email address"
     link = mailbox.link(message)
     assert link.startswith("/account/confirm/")
-    assert f'href="http://localhost{link}"' in mailbox.html(message)
+    assert f'href="{SITE_URL}{link}"' in mailbox.html(message)
 
     # Until then: reading works, posting does not, and the post box says why.
     home = client.get("/").get_data(as_text=True)

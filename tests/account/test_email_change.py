@@ -3,7 +3,7 @@
 import pytest
 
 from app.models import user_by_email, user_by_username
-from tests.helpers import PASSWORD, FormClient
+from tests.helpers import PASSWORD, SITE_URL, FormClient
 
 
 def ask_to_change(client, address="alice@new.example", password=PASSWORD):
@@ -23,7 +23,7 @@ def test_change_is_confirmed_at_the_new_address(alice_client, alice, db, mailbox
     assert message["Subject"] == "Confirm your new email address"
     link = mailbox.link(message)
     assert link.startswith("/account/email/")
-    assert f'href="http://localhost{link}"' in mailbox.html(message)
+    assert f'href="{SITE_URL}{link}"' in mailbox.html(message)
 
     assert "Confirm alice@new.example" in alice_client.get(link).get_data(as_text=True)
     response = alice_client.submit(link, {})

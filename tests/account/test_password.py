@@ -3,7 +3,7 @@
 import pytest
 
 from app.models import user_by_username
-from tests.helpers import PASSWORD, FormClient
+from tests.helpers import PASSWORD, SITE_URL, FormClient
 
 NEW = "a fresh new password"
 
@@ -38,7 +38,7 @@ def test_reset_by_email_link(app, client, alice, mailbox, db):
     assert "1 hour" in mailbox.text(message)
     link = mailbox.link(message)
     assert link.startswith("/account/reset-password/")
-    assert f'href="http://localhost{link}"' in mailbox.html(message)
+    assert f'href="{SITE_URL}{link}"' in mailbox.html(message)
 
     form = client.get(link)
     assert form.status_code == 200

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app.commands import fake, fake_sql
 from app.commands.fake import DEFAULT_PASSWORD
 from app.models import POST_MAX_LENGTH, USERNAME_PATTERN, Post, User, followers
 from app.models.types import utcnow
@@ -70,3 +71,133 @@ def test_fake_refuses_a_database_with_users(runner, db, alice):
     assert result.exit_code != 0
     assert "already has users" in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+BULK = ["fake", "--users", "300", "--posts", "5000", "--follows", "20"]
+
+
+def _counts(db):
+    return (
+        db.session.scalar(sa.select(sa.func.count()).select_from(User)),
+        db.session.scalar(sa.select(sa.func.count()).select_from(followers)),
+        db.session.scalar(sa.select(sa.func.count()).select_from(Post)),
+    )
+
+
+def _schema_names(db):
+    """Index and foreign key names of the tables the load sets constraints aside on."""
+    inspector = sa.inspect(db.engine)
+    return {
+        table: sorted(
+            [i["name"] for i in inspector.get_indexes(table)]
+            + [k["name"] for k in inspector.get_foreign_keys(table)]
+        )
+        for table in ("post", "followers")
+    }
+
+
+def test_bulk_load_is_shaped_like_a_community(runner, db, client):
+    schema = _schema_names(db)
+    result = runner.invoke(args=BULK)
+    assert result.exit_code == 0, result.output
+    users, follows, posts = _counts(db)
+    assert (users, posts) == (300, 5000)
+    # Duplicate draws are drawn again: close to the 20 asked for on average.
+    assert 17 * 300 <= follows <= 23 * 300
+    pairs = db.session.execute(sa.select(followers.c.follower_id, followers.c.followed_id)).all()
+    assert len(set(pairs)) == len(pairs) == follows
+    assert all(a != b for a, b in pairs)
+
+    # Zipf: the most followed account is followed by a good share of everyone, the median one
+    # by a few times fewer; the heavy follower follows the 299 others.
+    by_followed = db.session.scalars(
+        sa.select(sa.func.count()).select_from(followers).group_by(followers.c.followed_id)
+    ).all()
+    assert max(by_followed) >= 75
+    assert max(by_followed) >= 4 * statistics.median(by_followed)
+    by_follower = db.session.scalars(
+        sa.select(sa.func.count()).select_from(followers).group_by(followers.c.follower_id)
+    ).all()
+    assert max(by_follower) == 299
+    assert len(by_follower) == 300  # everyone follows someone
+    # Log-normal activity: a few write a lot, many rarely or never.
+    by_author = db.session.scalars(
+        sa.select(sa.func.count()).select_from(Post).group_by(Post.user_id)
+    ).all()
+    assert max(by_author) >= 10 * statistics.median(by_author)
+    assert len(by_author) < 300
+
+    # Times: ids grow with time; people join before their first post and follow after both
+    # accounts exist.
+    times = db.session.scalars(sa.select(Post.timestamp).order_by(Post.id)).all()
+    assert times == sorted(times)
+    assert utcnow() - timedelta(days=731) < times[0]
+    assert times[-1] <= utcnow()
+    first_posts = db.session.execute(
+        sa.select(User.created_at, User.email_confirmed_at, sa.func.min(Post.timestamp))
+        .join(Post, Post.user_id == User.id)
+        .group_by(User.id)
+    ).all()
+    assert all(joined == confirmed <= first for joined, confirmed, first in first_posts)
+    joined = dict(db.session.execute(sa.select(User.id, User.created_at)).all())
+    began = db.session.execute(
+        sa.select(followers.c.follower_id, followers.c.followed_id, followers.c.created_at)
+    ).all()
+    assert all(max(joined[a], joined[b]) <= when <= utcnow() for a, b, when in began)
+    assert _schema_names(db) == schema  # what the load set aside is back
+
+    # The timeline works: a reader logs in with the shared password and sees a full page.
+    reader = db.session.scalar(sa.select(User).order_by(User.id).limit(1))
+    response = client.submit(
+        "/auth/login", {"username": reader.username, "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.get("/").get_data(as_text=True).count('<article class="post') == 3
+
+
+def test_an_interrupted_load_is_usable_and_resumes(runner, db, make_user, monkeypatch):
+    monkeypatch.setattr(fake, "POST_CHUNK", 1000)
+    monkeypatch.setattr(fake, "FOLLOW_CHUNK", 1000)
+    schema = _schema_names(db)
+    insert_follows, calls = fake_sql.insert_follows, []
+
+    def interrupted(*args):
+        calls.append(args)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        insert_follows(*args)
+
+    monkeypatch.setattr(fake_sql, "insert_follows", interrupted)
+    result = runner.invoke(args=BULK)
+    assert result.exit_code == 1
+    assert "run the same command with --resume" in result.output
+    users, follows, posts = _counts(db)
+    # Every post chunk and two chunks of follows (50 followers each) were committed.
+    assert (users, posts) == (300, 5000)
+    assert db.session.scalar(sa.select(sa.func.count(sa.distinct(followers.c.follower_id)))) == 100
+
+    # Usable meanwhile: the schema is whole, new accounts and posts get fresh ids.
+    assert _schema_names(db) == schema
+    newcomer = make_user("newcomer")
+    db.session.add(Post(body="still works", author=newcomer))
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.max(Post.id))) == 5001
+
+    assert "already has users" in runner.invoke(args=BULK).output
+    other = runner.invoke(args=[*BULK[:-2], "--follows", "20", "--seed", "5", "--resume"])
+    assert "not the ones" in other.output
+    db.session.execute(sa.delete(User).where(User.username == "newcomer"))
+    db.session.commit()
+
+    monkeypatch.setattr(fake_sql, "insert_follows", insert_follows)
+    result = runner.invoke(args=[*BULK, "--resume"])
+    assert result.exit_code == 0, result.output
+    users, follows, posts = _counts(db)
+    assert (users, posts) == (300, 5000)
+    assert db.session.scalar(sa.select(sa.func.count(sa.distinct(followers.c.follower_id)))) == 300
+    assert 17 * 300 <= follows <= 23 * 300
+    assert _schema_names(db) == schema
+
+    # Resuming a finished run changes nothing.
+    assert runner.invoke(args=[*BULK, "--resume"]).exit_code == 0
+    assert _counts(db) == (users, follows, posts)

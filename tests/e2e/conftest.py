@@ -90,6 +90,9 @@ def live_app(e2e_database_url) -> Iterator[Flask]:
     class LiveConfig(TestConfig):
         TESTING = False  # errors become the site's 500 page, as in production
         WTF_CSRF_ENABLED = True
+        # As in production, only SITE_URL's host and these are served: the live server's
+        # address (whatever its port). No journey follows an emailed link to SITE_URL.
+        TRUSTED_HOSTS = ["127.0.0.1"]
         SQLALCHEMY_DATABASE_URI = e2e_database_url
 
     app = create_app(LiveConfig)

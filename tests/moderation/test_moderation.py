@@ -127,6 +127,7 @@ def test_suspension_ends_sessions_blocks_login_and_hides_posts(
     assert "<strong>0</strong> posts" in profile
 
     mod_client.submit("/moderation/user/bob/unsuspend", {"reason": "served his time"})
+    db.session.refresh(bob)  # the test's own session read bob before the request changed him
     assert not bob.is_suspended
     assert "musings of bob" in alice_client.get("/").get_data(as_text=True)
     assert client_for("bob").get("/").status_code == 200

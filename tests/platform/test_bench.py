@@ -8,6 +8,7 @@ from bench.dbtime import page_statements, time_statements
 from bench.load import parse_wrk
 from bench.run import target_rows
 from bench.subjects import RARE_READER, add_rare_reader, bench_pages
+from bench.wsgi import FLOOR, add_logged_in_floor
 
 WRK_OUTPUT = """Running 2s test @ http://127.0.0.1:5000/
   2 threads and 8 connections
@@ -27,17 +28,19 @@ def test_parse_wrk_refuses_other_output():
         parse_wrk("Running 2s test\n")
 
 
-def test_pages_and_their_statements(app, runner):
+def test_pages_and_their_statements(app, runner, db):
     assert (
         runner.invoke(args=["fake", "--users", "40", "--posts", "500", "--follows", "6"]).exit_code
         == 0
     )
+    add_logged_in_floor(app)
     add_rare_reader()
     add_rare_reader()  # once only
     pages = bench_pages(per_page=3)
     assert [p.url.split("?")[0] for p in pages] == [
         "/healthz",
-        "/healthz",
+        "/bench/floor",
+        "/",
         "/",
         "/",
         "/",
@@ -54,6 +57,10 @@ def test_pages_and_their_statements(app, runner):
         assert timing.statements == len(statements)
         assert timing.median_ms >= timing.worst_statement_ms >= 0
     assert page_statements(app, "/healthz", None) == []
+    # The logged-in floor reads the session user (with their roles), and nothing else.
+    [(load_user, _)] = page_statements(app, FLOOR, pages[1].username)
+    assert "FROM user" in load_user.replace('"', "")
+    assert app.test_client().get(FLOOR).status_code == 302  # nobody logged in: to the login
 
 
 def test_targets_are_checked_page_by_page():
@@ -63,25 +70,32 @@ def test_targets_are_checked_page_by_page():
     def timing(ms):
         return {"statements": 2, "median_ms": ms, "worst_statement_ms": ms}
 
+    floors = {"floor: /healthz": load(1000, 1, 2), "floor, logged in": load(800, 1, 2)}
     report = {
         "http": {
-            "S": {"floor: /healthz": load(1000, 1, 2), "home, follows 99": load(500, 10, 20)},
-            "L": {"floor: /healthz": load(1000, 1, 2), "home, follows 2000": load(300, 12, 40, 1)},
+            "S PostgreSQL": {**floors, "home, follows 99": load(500, 10, 20)},
+            "L PostgreSQL": {**floors, "home, follows 2000": load(300, 12, 40, 1)},
+            "L SQLite": {**floors, "home, follows 2000": load(450, 12, 40)},
         },
         "db": {
-            "SQLite L": {"floor: /healthz": timing(0), "home, follows 2000": timing(0.5)},
-            "PostgreSQL L": {"floor: /healthz": timing(0), "home, follows 2000": timing(6)},
+            "L SQLite": {**dict.fromkeys(floors, timing(0)), "home, follows 2000": timing(0.5)},
+            "L PostgreSQL": {**dict.fromkeys(floors, timing(0)), "home, follows 2000": timing(6)},
         },
     }
-    [(name, checks)] = target_rows(report)
-    assert name == "home, follows 2000"
-    assert {label: met for label, _figure, met in checks} == {
-        "SQLite L DB ms": True,
-        "PostgreSQL L DB ms": False,
-        "/floor": False,  # 30% of the floor
+    rows = dict(target_rows(report))
+    assert set(rows) == {"L PostgreSQL: home, follows 2000", "L SQLite: home, follows 2000"}
+    assert {label: met for label, _, met in rows["L PostgreSQL: home, follows 2000"]} == {
+        "DB ms": False,  # 6 ms
+        "/floor logged in": False,  # 300 of 800 req/s: 38%
         "non-2xx": False,
-        "L/S p50": True,  # 1.2
-        "L/S p99": False,  # 2.0
+        "/S p50": True,  # 1.2
+        "/S p99": False,  # 2.0
+    }
+    # No S on SQLite to compare with; 450 of 800 req/s is over half.
+    assert {label: met for label, _, met in rows["L SQLite: home, follows 2000"]} == {
+        "DB ms": True,
+        "/floor logged in": True,
+        "non-2xx": True,
     }
 
 

@@ -1,5 +1,5 @@
-"""Start-up rules: a private SECRET_KEY in production, proxy headers trusted only when told,
-and cookies a browser keeps to this site."""
+"""Start-up rules: a private SECRET_KEY and the site's address in production, proxy headers
+trusted only when told, and cookies a browser keeps to this site."""
 
 import os
 import subprocess
@@ -11,13 +11,14 @@ from flask import request
 
 from app import create_app
 from app.web.deployment import DEVELOPMENT_SECRET_KEY, PUBLIC_SECRET_KEYS, InsecureConfiguration
-from config import Config, env_flag, env_int
-from tests.helpers import PASSWORD, PROJECT_ROOT, TestConfig
+from config import Config, env_flag, env_int, env_list
+from tests.helpers import PASSWORD, PROJECT_ROOT, SITE_URL, TestConfig
 
 
 def config_with(**settings) -> type:
     """A production configuration (not debug, not testing) with ``settings``."""
-    return type("ProductionConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": "sqlite://", **settings})
+    defaults = {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SITE_URL": SITE_URL, "TRUSTED_HOSTS": []}
+    return type("ProductionConfig", (Config,), {**defaults, **settings})
 
 
 @pytest.mark.parametrize(
@@ -39,6 +40,91 @@ def test_production_starts_with_a_private_secret_key(monkeypatch):
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     app = create_app(config_with(SECRET_KEY="a-private-key-nobody-else-knows"))
     assert app.secret_key == "a-private-key-nobody-else-knows"
+
+
+@pytest.mark.parametrize("url", [None, ""])
+def test_production_refuses_to_start_without_a_site_url(monkeypatch, url):
+    """Emailed links are built from SITE_URL, never from the request's Host header."""
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    with pytest.raises(InsecureConfiguration, match="SITE_URL is not set"):
+        create_app(config_with(SECRET_KEY="a-private-key-nobody-else-knows", SITE_URL=url))
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("chirp.example", "must start with https://"),
+        ("ftp://chirp.example", "must start with https://"),
+        ("https://", "has no host name"),
+        ("https:///path", "has no host name"),
+        ("https://chirp_example.com", "has no host name"),
+        ("https://bücher.example", "has no host name"),
+        ("https://chirp.example:0", "has no host name"),
+        ("https://chirp.example:99999", "has a port that is not one"),
+        ("https://chirp.example:https", "has a port that is not one"),
+        ("https://chirp example", "contains spaces"),
+        ("https://chirp.example/\n", "contains spaces or control characters"),
+        ("https://admin:secret@chirp.example", "must be only the scheme"),
+        ("https://chirp.example/?next=/", "must be only the scheme"),
+        ("https://chirp.example/?", "must be only the scheme"),
+        ("https://chirp.example/#top", "must be only the scheme"),
+    ],
+)
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_malformed_site_url_is_refused(monkeypatch, url, problem, debug):
+    """Refused at start-up, with what is wrong, in debug mode too: it would be a broken link in
+    every email, or a host no request could match."""
+    if debug:
+        monkeypatch.setenv("FLASK_DEBUG", "1")
+    else:
+        monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    with pytest.raises(InsecureConfiguration, match=f"SITE_URL '.*' {problem}"):
+        create_app(config_with(SECRET_KEY="a-private-key-nobody-else-knows", SITE_URL=url))
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://chirp.example", "https://chirp.example"),
+        ("https://Chirp.Example/", "https://Chirp.Example"),
+        ("http://chirp.example:8080", "http://chirp.example:8080"),
+        ("https://example.org/chirp/", "https://example.org/chirp"),
+        ("https://xn--bcher-kva.example", "https://xn--bcher-kva.example"),
+    ],
+)
+def test_production_serves_the_site_url_host_and_the_extra_trusted_hosts(monkeypatch, url, kept):
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    app = create_app(
+        config_with(
+            SECRET_KEY="a-private-key-nobody-else-knows",
+            SITE_URL=url,
+            TRUSTED_HOSTS=["10.0.0.7", ".internal.example"],
+        )
+    )
+    assert app.config["SITE_URL"] == kept
+    host = kept.split("/")[2].split(":")[0].lower()
+    assert app.config["TRUSTED_HOSTS"] == [host, "10.0.0.7", ".internal.example"]
+
+
+def test_debug_mode_falls_back_to_the_development_site_url(monkeypatch):
+    """`flask run` serves http://127.0.0.1:5000; localhost is fine in debug mode and tests."""
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    app = create_app(config_with(SITE_URL=None))
+    assert app.config["SITE_URL"] == "http://127.0.0.1:5000"
+    assert app.config["TRUSTED_HOSTS"] == ["127.0.0.1", "localhost"]
+
+
+def test_the_example_env_file_documents_site_url():
+    example = (PROJECT_ROOT / ".env.example").read_text()
+    assert "# SITE_URL=https://" in example
+    assert "# TRUSTED_HOSTS=" in example
+
+
+def test_env_list(monkeypatch):
+    monkeypatch.setenv("CHIRP_TEST_LIST", " a.example, ,10.0.0.7 ,")
+    assert env_list("CHIRP_TEST_LIST") == ["a.example", "10.0.0.7"]
+    monkeypatch.delenv("CHIRP_TEST_LIST")
+    assert env_list("CHIRP_TEST_LIST") == []
 
 
 def test_both_kinds_of_mail_encryption_at_once_are_refused():

@@ -9,6 +9,7 @@ from tests.helpers import TestConfig
 
 class ProductionConfig(Config):
     SECRET_KEY = "a-private-key-nobody-else-knows"
+    SITE_URL = "https://chirp.example"
 
 
 def test_factory_uses_given_config():

@@ -7,7 +7,7 @@ import pytest
 
 import app as app_package
 from app import create_app
-from tests.helpers import TestConfig
+from tests.helpers import TestConfig, assert_secure_headers
 
 TEMPLATES = sorted(Path(app_package.__file__).parent.rglob("templates/**/*.html"))
 # Inline code the Content-Security-Policy would block: <script> without src, <style>, style="",
@@ -15,20 +15,6 @@ TEMPLATES = sorted(Path(app_package.__file__).parent.rglob("templates/**/*.html"
 INLINE_CODE = re.compile(
     r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle\s*=|\son[a-z]+\s*=|javascript:", re.IGNORECASE
 )
-
-
-def assert_secure_headers(response) -> None:
-    headers = response.headers
-    csp = headers["Content-Security-Policy"]
-    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
-    assert directives["script-src"] == "'self'"
-    assert directives["style-src"] == "'self'"
-    assert directives["frame-ancestors"] == "'none'"
-    assert "unsafe-inline" not in csp
-    assert "unsafe-eval" not in csp
-    assert headers["X-Content-Type-Options"] == "nosniff"
-    assert headers["X-Frame-Options"] == "DENY"
-    assert headers["Referrer-Policy"] == "same-origin"
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,9 @@ def orphan_follow_rows() -> int:
         ),
     ],
 )
-def test_simultaneous_registrations_make_one_account(shared_app, monkeypatch, second, error):
+def test_simultaneous_registrations_make_one_account(
+    shared_app, shared_db, monkeypatch, second, error
+):
     # Both requests pass the form's uniqueness check before either inserts: the database's
     # unique constraint decides, and the loser gets the ordinary form error.
     barrier = threading.Barrier(2, timeout=TIMEOUT)
@@ -95,7 +97,7 @@ def test_simultaneous_registrations_make_one_account(shared_app, monkeypatch, se
     assert list(db.session.scalars(sa.select(User.username))) == [winner["username"]]
 
 
-def test_following_twice_at_once_leaves_one_row(shared_app, monkeypatch):
+def test_following_twice_at_once_leaves_one_row(shared_app, shared_db, monkeypatch):
     _alice, bob = add_users("alice", "bob")
     clients = [logged_in(shared_app, "alice") for _ in range(2)]
     barrier = threading.Barrier(2, timeout=TIMEOUT)
@@ -115,7 +117,7 @@ def test_following_twice_at_once_leaves_one_row(shared_app, monkeypatch):
     assert bob.followers_count() == 1
 
 
-def test_follow_after_the_account_was_deleted_is_a_404(shared_app, monkeypatch):
+def test_follow_after_the_account_was_deleted_is_a_404(shared_app, shared_db, monkeypatch):
     # The route found bob; another connection deletes him before the follow is written.
     alice_id, bob_id = (user.id for user in add_users("alice", "bob"))
     client = logged_in(shared_app, "alice")
@@ -131,7 +133,7 @@ def test_follow_after_the_account_was_deleted_is_a_404(shared_app, monkeypatch):
     assert user_ids() == [alice_id]
 
 
-def test_unfollow_after_the_account_was_deleted_is_harmless(shared_app, monkeypatch):
+def test_unfollow_after_the_account_was_deleted_is_harmless(shared_app, shared_db, monkeypatch):
     alice, bob = add_users("alice", "bob")
     alice.follow(bob)
     db.session.commit()
@@ -152,7 +154,9 @@ def test_unfollow_after_the_account_was_deleted_is_harmless(shared_app, monkeypa
 
 
 @pytest.mark.parametrize("action", ["follow", "unfollow"])
-def test_deleting_an_account_while_it_is_followed_or_unfollowed(shared_app, monkeypatch, action):
+def test_deleting_an_account_while_it_is_followed_or_unfollowed(
+    shared_app, shared_db, monkeypatch, action
+):
     # Deletion and the follow change hit the database together; whichever wins, no follow row may
     # point at a missing account and no request may fail.
     alice, bob, carol = add_users("alice", "bob", "carol")

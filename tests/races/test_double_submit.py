@@ -8,7 +8,6 @@ import pytest
 import sqlalchemy as sa
 
 from app.auth.forms import RegistrationForm
-from app.extensions import db as shared_db
 from app.models import User, user_by_username
 from app.models.types import utcnow
 from tests.helpers import PASSWORD, TIMEOUT, FormClient, at_once, csrf_token_from, wait_before
@@ -41,7 +40,7 @@ def test_registering_twice_answers_like_the_first_time(client, db, mailbox):
     assert len(mailbox.messages) == 1  # one confirmation link, not two
 
 
-def test_registering_twice_at_once_makes_one_account(shared_app, monkeypatch):
+def test_registering_twice_at_once_makes_one_account(shared_app, shared_db, monkeypatch):
     # Both requests pass the form's checks before either writes; the loser of the database's
     # unique constraint finds its own twin, not someone else's account.
     barrier = threading.Barrier(2, timeout=TIMEOUT)
@@ -100,9 +99,12 @@ def send_password_change(client, monkeypatch, alice, db, current: str, new: str)
     token = csrf_token_from(client.get("/account/password").get_data(as_text=True))
     alice.last_seen = utcnow() - timedelta(minutes=5)
     db.session.commit()
+    alice_id = alice.id
 
     def first_click_lands() -> None:
-        alice.set_password(NEW_PASSWORD)
+        with client.application.app_context():  # the other request: a session of its own
+            db.session.get(User, alice_id).set_password(NEW_PASSWORD)
+            db.session.commit()
 
     wait_before(monkeypatch, User, "touch_last_seen", first_click_lands)
     data = {"csrf_token": token, "current_password": current, "password": new, "password2": new}

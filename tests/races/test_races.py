@@ -58,7 +58,7 @@ def count(model) -> int:
 
 
 @pytest.fixture
-def people(shared_app):
+def people(shared_app, shared_db):
     """alice (author), bob (reader) and mod (moderator), and alice's post; their ids."""
     alice, bob, mod = add_users("alice", "bob", "mod")
     mod.grant_role("moderator")
