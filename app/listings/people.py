@@ -103,14 +103,17 @@ def cards_named_like(start: str, viewer: User) -> PageQuery:
     return _PEOPLE_NAMED.pages(name_start=key, name_pattern=pattern, viewer_id=viewer.id)
 
 
-def who_to_follow() -> list[PersonCard]:
-    """Up to three people the current user might follow (:meth:`User.who_to_follow`), as cards
-    for the side column; none for a visitor. A template global: only the pages that show the
-    side column pay for its one statement."""
-    viewer = current_user
-    if not viewer.is_authenticated:
-        return []
+def suggestion_cards(user: User) -> list[PersonCard]:
+    """Up to three people ``user`` might follow (:meth:`User.who_to_follow`), as cards."""
     return [
-        PersonCard(user.id, user.username, None, False)
-        for user in db.session.scalars(viewer.who_to_follow())
+        PersonCard(person.id, person.username, None, False)
+        for person in db.session.scalars(user.who_to_follow())
     ]
+
+
+def who_to_follow() -> list[PersonCard]:
+    """The side column's suggestions for the current user; none for a visitor. A template
+    global: only the pages that show the side column pay for its one statement."""
+    if not current_user.is_authenticated:
+        return []
+    return suggestion_cards(current_user)

@@ -6,6 +6,7 @@ their first minutes; this reads the README's ``sh`` blocks (and the commands quo
 and asks the real command line, as ``flask`` would build it, about each one.
 """
 
+import os
 import re
 import shlex
 from pathlib import Path
@@ -61,22 +62,34 @@ def test_the_readme_names_the_commands_a_newcomer_needs():
 
 
 @pytest.fixture
-def cli(app):
-    """The ``flask`` command line of the test app, with Flask's and Flask-Migrate's commands."""
-    return FlaskGroup(create_app=lambda: app)
+def cli(app, monkeypatch):
+    """The ``flask`` command line of the test app, with Flask's and Flask-Migrate's commands.
+
+    Running it sets variables in this process's environment (``FLASK_RUN_FROM_CLI``, and
+    ``.flaskenv``'s ``FLASK_DEBUG=1``): every app later tests made would start in debug mode.
+    It reads no ``.flaskenv``, and the environment is put back afterwards.
+    """
+    monkeypatch.setenv("FLASK_SKIP_DOTENV", "1")
+    saved = dict(os.environ)
+    yield FlaskGroup(create_app=lambda: app, load_dotenv=False, set_debug_flag=False)
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 def resolve(cli: click.Group, app, words: list[str]) -> tuple[list[str], click.Command]:
     """The subcommand ``words`` start with (e.g. ``users create``), and the command object."""
-    context = click.Context(cli, obj=ScriptInfo(create_app=lambda: app))
     command: click.Command = cli
     path = []
-    for word in words:
-        if not isinstance(command, click.Group) or word.startswith("-"):
-            break
-        sub = command.get_command(context, word)
-        assert sub is not None, f"README names `flask {' '.join([*path, word])}`: no such command"
-        command, path = sub, [*path, word]
+    # Closed at the end: looking a command up pushes an app context that lives as long.
+    with click.Context(cli, obj=ScriptInfo(create_app=lambda: app)) as context:
+        for word in words:
+            if not isinstance(command, click.Group) or word.startswith("-"):
+                break
+            sub = command.get_command(context, word)
+            assert sub is not None, (
+                f"README names `flask {' '.join([*path, word])}`: no such command"
+            )
+            command, path = sub, [*path, word]
     return path, command
 
 
