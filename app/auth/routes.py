@@ -70,7 +70,7 @@ def registered_just_now(form: RegistrationForm) -> User | None:
     return user
 
 
-def log_in(user: User, remember: bool = False) -> None:
+def start_login(user: User, remember: bool = False) -> None:
     """Start ``user``'s session: the one way in, for the login form and a new registration.
 
     Either way this browser has just proved it holds the account (the password, or having
@@ -86,7 +86,7 @@ def welcome(user: User, emailed: bool = True):
     Whoever sent the form knows the password, so they are logged in as the login form would;
     until they confirm the address the pages they cannot use yet say so.
     """
-    log_in(user)
+    start_login(user)
     flash("Welcome to Chirp! You are logged in.", "success")
     if emailed:
         flash(f"To post, confirm your address with the link we sent to {user.email}.", "emailed")
@@ -168,7 +168,7 @@ def login():
         elif not user.is_active:
             form.username.errors.append("This account has been disabled.")
         else:
-            log_in(user, remember=form.remember_me.data)
+            start_login(user, remember=form.remember_me.data)
             return redirect(back)
     return login_page(form)
 
