@@ -161,6 +161,9 @@ def development_server(tmp_path) -> Iterator[str]:
     with app.app_context():
         upgrade()
     with serving(app) as url:
+        # Email links are on SITE_URL, which debug mode takes to be `flask run`'s address
+        # (port 5000); this server took a free port instead.
+        app.config["SITE_URL"] = url
         yield url
     with app.app_context():
         db.engine.dispose()
