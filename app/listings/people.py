@@ -21,6 +21,7 @@ from app.listings.bundles import TupleBundle
 from app.listings.keyset import Keyset, PageQuery, PreparedListing, decode_text, time_id_keyset
 from app.models import User, followers
 from app.models.params import USER_ID, VIEWER_ID
+from app.models.user import who_to_follow_statement
 
 
 class PersonCard(NamedTuple):
@@ -104,10 +105,11 @@ def cards_named_like(start: str, viewer: User) -> PageQuery:
 
 
 def suggestion_cards(user: User) -> list[PersonCard]:
-    """Up to three people ``user`` might follow (:meth:`User.who_to_follow`), as cards."""
+    """Up to three people ``user`` might follow (:meth:`User.who_to_follow`, its statement
+    built once), as cards."""
     return [
         PersonCard(person.id, person.username, None, False)
-        for person in db.session.scalars(user.who_to_follow())
+        for person in db.session.scalars(who_to_follow_statement(), {"user_id": user.id})
     ]
 
 
