@@ -66,6 +66,10 @@ class Config:
     # CSRF tokens last as long as the session they are bound to. Flask-WTF's default (an hour)
     # turned a post written in a tab left open into a "form expired" page, the text lost.
     WTF_CSRF_TIME_LIMIT = None
+    # Logins live in the database (app/models/sessions.py). With "Remember me" one lasts this
+    # many days, as its cookie does; without, it ends once idle for this many minutes.
+    SESSION_LIFETIME_DAYS = env_int("SESSION_LIFETIME_DAYS", 365)
+    SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 24 * 60)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

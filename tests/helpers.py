@@ -163,6 +163,40 @@ class FormClient:
         return self.client.post(url, data=payload, **kwargs)
 
 
+# Login sessions, from the browser's side
+
+CHROME_ON_LINUX = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
+FIREFOX_ON_WINDOWS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+)
+
+
+def browser(app, agent: str = CHROME_ON_LINUX, address: str = "203.0.113.7") -> FormClient:
+    """A client that sends ``agent`` as its User-Agent from ``address``."""
+    client = FormClient(app.test_client())
+    client.environ_base.update(HTTP_USER_AGENT=agent, REMOTE_ADDR=address)
+    return client
+
+
+def log_in(client: FormClient, username: str, remember: bool = False) -> FormClient:
+    """Log ``client`` in through the form, ticking "Remember me" if asked."""
+    data = {"username": username, "password": PASSWORD}
+    if remember:
+        data["remember_me"] = "y"
+    assert client.submit("/auth/login", data).status_code == 302
+    return client
+
+
+def is_logged_in(client: FormClient) -> bool:
+    """True if ``client`` gets its home page rather than the way to the login page."""
+    response = client.get("/")
+    assert response.status_code in (200, 302)
+    return response.status_code == 200
+
+
 # Requests at once
 
 

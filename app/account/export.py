@@ -11,11 +11,12 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import User, followers
+from app.models import User, UserSession, followers, sessions_of
 from app.models.types import utcnow
 
 # Version 2: each follow is {"username", "since"} (version 1 listed usernames alone).
-FORMAT = "chirp-export/2"
+# Version 3 adds the profile's last_login_at and the list of sessions.
+FORMAT = "chirp-export/3"
 
 
 def _time(value: datetime | None) -> str | None:
@@ -31,6 +32,19 @@ def profile(user: User) -> dict:
         "about_me": user.about_me,
         "created_at": _time(user.created_at),
         "last_seen": _time(user.last_seen),
+        "last_login_at": _time(user.last_login_at),
+    }
+
+
+def _session(row: UserSession) -> dict:
+    # Where and with what one is logged in; never the secret (only its hash is kept anyway).
+    return {
+        "logged_in_at": _time(row.created_at),
+        "last_active_at": _time(row.last_seen),
+        "expires_at": _time(row.expires_at),
+        "remember_me": row.remember,
+        "ip_address": row.ip_address,
+        "user_agent": row.user_agent,
     }
 
 
@@ -62,7 +76,13 @@ def _post(row: sa.Row) -> dict:
 
 def export_json(user: User, batch_size: int) -> Iterable[str]:
     """The whole export of ``user`` as a sequence of text chunks forming one JSON object."""
-    header = {"format": FORMAT, "exported_at": _time(utcnow()), "profile": profile(user)}
+    header = {
+        "format": FORMAT,
+        "exported_at": _time(utcnow()),
+        "profile": profile(user),
+        # A few dozen at most (see MAX_SESSIONS_PER_USER): read at once.
+        "sessions": [_session(row) for row in db.session.scalars(sessions_of(user))],
+    }
     yield json.dumps(header, ensure_ascii=False)[:-1]  # leave the object open for the lists
     follows = [
         ("following", user.following_list()),

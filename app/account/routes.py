@@ -1,5 +1,8 @@
 """Views for the account lifecycle."""
 
+from datetime import datetime
+from typing import NamedTuple
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -12,8 +15,9 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
+from app.account.devices import describe_device
 from app.account.export import export_json
 from app.account.forms import (
     ChangeEmailForm,
@@ -31,12 +35,19 @@ from app.mail.account_emails import (
     send_password_changed_notice,
     send_password_reset,
 )
-from app.models import User, normalize_email, user_by_email
+from app.models import User, end_session_of, normalize_email, sessions_of, user_by_email
 from app.models.types import utcnow
 from app.web.form_pages import form_page
 from app.web.forms import EmptyForm, require_button_form
 from app.web.login_limit import remember_browser
 from app.web.ratelimits import rate_limit, user_or_address
+from app.web.sessions import (
+    current_session_id,
+    end_session,
+    log_out,
+    renew_session,
+    switch_session,
+)
 
 bp = Blueprint("account", __name__, template_folder="templates")
 
@@ -48,11 +59,72 @@ def _bad_link(what: str):
     return render_template("account/bad_link.html", title="Link not valid", what=what), 400
 
 
+class SessionRow(NamedTuple):
+    """A login session as the sessions list shows it."""
+
+    id: str
+    device: str
+    ip_address: str | None
+    created_at: datetime
+    last_seen: datetime
+    remembered_until: datetime | None
+    is_current: bool
+
+
+def session_rows() -> list[SessionRow]:
+    """The current user's live sessions, this browser's first, then the most recently used."""
+    current = current_session_id()
+    rows = [
+        SessionRow(
+            id=row.id,
+            device=describe_device(row.user_agent),
+            ip_address=row.ip_address,
+            created_at=row.created_at,
+            last_seen=row.last_seen,
+            remembered_until=row.expires_at if row.remember else None,
+            is_current=row.id == current,
+        )
+        for row in db.session.scalars(sessions_of(current_user))
+    ]
+    return sorted(rows, key=lambda row: not row.is_current)  # a stable sort: keeps the rest
+
+
 @bp.route("/")
 @login_required
 def settings():
-    """The account page: the address and its state, and links to every account action."""
-    return render_template("account/settings.html", title="Account settings")
+    """The account page: the address and its state, where one is logged in, and links to every
+    account action."""
+    return render_template(
+        "account/settings.html", title="Account settings", sessions=session_rows()
+    )
+
+
+@bp.route("/sessions/<session_id>/end", methods=["POST"])
+@login_required
+def log_out_session(session_id: str):
+    """Log out another of one's sessions (the sessions list offers it for each but this
+    browser's, which the navigation's "Log out" ends)."""
+    require_button_form()
+    # Somebody else's session, or one that ended meanwhile, gets the same answer: nothing here
+    # tells whether another account's session exists.
+    ended = end_session_of(current_user.id, session_id)
+    db.session.commit()
+    if ended:
+        flash("That session is logged out.", "success")
+    else:
+        flash("That session had already ended.", "info")
+    return redirect(url_for("account.settings"))
+
+
+@bp.route("/sessions/end-others", methods=["POST"])
+@login_required
+def log_out_other_sessions():
+    """Log out every session of one's account but this browser's."""
+    require_button_form()
+    current_user.end_sessions(keep=current_session_id())
+    db.session.commit()
+    flash("Your other sessions are logged out.", "success")
+    return redirect(url_for("account.settings"))
 
 
 @bp.route("/resend-confirmation", methods=["POST"])
@@ -152,11 +224,14 @@ def reset_password(token: str):
     if form.validate_on_submit():
         if not user.is_confirmed:
             user.email_confirmed_at = utcnow()  # they just read mail sent to that address
-        user.set_password(form.password.data)
+        user.set_password(form.password.data)  # every session of the account ends
+        logged_in = current_user.is_authenticated
+        if logged_in:
+            end_session()  # whoever's this browser was
         db.session.commit()
+        if logged_in:
+            log_out()
         send_password_changed_notice(user)  # a failure is logged; the reset itself is done
-        if current_user.is_authenticated:
-            logout_user()
         remember_browser(user)  # it read the owner's mail: spared by the per-account limit
         flash("Your password has been changed. Log in with the new one.", "success")
         return redirect(url_for("auth.login"))
@@ -171,19 +246,24 @@ def change_password():
     """Change the password; this session stays, every other one ends."""
     form = ChangePasswordForm(current_user.username)
     if form.validate_on_submit():
-        if current_user.check_password(form.current_password.data):
-            current_user.set_password(form.password.data)
-            db.session.commit()
-            send_password_changed_notice(current_user)
-        elif not current_user.check_password(form.password.data):
+        user = current_user._get_current_object()
+        changed = user.check_password(form.current_password.data)
+        if changed:
+            user.set_password(form.password.data)  # every session of the account ends
+        elif user.check_password(form.password.data):
+            # The password already is the new one: this form was sent twice (a double click)
+            # and the first one changed it. Knowing it, the sender gets the first one's answer;
+            # the session the first one gave this browser ends, this answer's replaces it.
+            user.end_sessions()
+        else:
             form.current_password.errors.append("That is not your current password.")
             return change_password_page(form)
-        # Else the password already is the new one: this form was sent twice (a double click)
-        # and the first one changed it. Knowing it, the sender gets the first one's answer.
-        # The session key holds a fingerprint of the old password: renew it (and the remember-me
-        # cookie, if this browser has one) so only this session survives.
-        remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-        login_user(current_user, remember=remember_cookie in request.cookies)
+        # This browser goes on with a new session key (and CSRF secret); every other one ended.
+        login = renew_session(user)
+        db.session.commit()
+        switch_session(user, login)
+        if changed:
+            send_password_changed_notice(user)
         flash("Your password has been changed. Other devices have been logged out.", "success")
         return redirect(url_for("account.settings"))
     return change_password_page(form)
@@ -274,11 +354,11 @@ def delete():
         if not current_user.check_password(form.password.data):
             form.password.errors.append("That is not your password.")
         else:
-            user_id = current_user.id
-            logout_user()
-            # ON DELETE CASCADE on post.user_id and both followers columns does the rest.
-            db.session.execute(sa.delete(User).where(User.id == user_id))
+            # ON DELETE CASCADE on post.user_id, both followers columns and the login sessions
+            # does the rest.
+            db.session.execute(sa.delete(User).where(User.id == current_user.id))
             db.session.commit()
+            log_out()
             flash("Your account and everything in it have been deleted. Goodbye!", "info")
             return redirect(url_for("auth.login"))
     return render_template("account/delete.html", title="Delete account", form=form)

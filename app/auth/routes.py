@@ -9,7 +9,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.forms import LoginForm, RegistrationForm
@@ -21,13 +21,13 @@ from app.models import (
     normalize_email,
     user_by_email,
     user_by_username,
-    user_from_session_key,
 )
 from app.models.types import utcnow
 from app.web.form_pages import form_page
 from app.web.forms import REPEAT_SUBMIT_INTERVAL, require_button_form
 from app.web.login_limit import limit_failures_per_account, login_failed, remember_browser
 from app.web.ratelimits import rate_limit
+from app.web.sessions import end_session, log_in, log_out, start_session, user_for_session_key
 from app.web.urls import safe_next_path
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -38,8 +38,8 @@ _DUMMY_PASSWORD_HASH = generate_password_hash("no account has this password")
 
 @login_manager.user_loader
 def load_user(session_key: str) -> User | None:
-    """Flask-Login's hook: the user stored in the session, unless their password changed since."""
-    return user_from_session_key(session_key)
+    """Flask-Login's hook: the user whose login session the cookie names, while it lasts."""
+    return user_for_session_key(session_key)
 
 
 @form_page(RegistrationForm, "username", public=True)
@@ -73,11 +73,14 @@ def registered_just_now(form: RegistrationForm) -> User | None:
 def start_login(user: User, remember: bool = False) -> None:
     """Start ``user``'s session: the one way in, for the login form and a new registration.
 
-    Either way this browser has just proved it holds the account (the password, or having
-    set it), so the per-account login limit spares it from now on.
+    The login is a row (``app/web/sessions.py``), committed before the cookie names it. Either
+    way this browser has just proved it holds the account (the password, or having set it), so
+    the per-account login limit spares it from now on.
     """
-    login_user(user, remember=remember)
+    login = start_session(user, remember=remember)
     remember_browser(user)
+    db.session.commit()
+    log_in(user, login)
 
 
 def welcome(user: User, emailed: bool = True):
@@ -176,8 +179,11 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Log out (a POST, so no link or image can log anybody out)."""
+    """Log out (a POST, so no link or image can log anybody out): the session ends on the
+    server, so a copy of its cookies stops working too."""
     require_button_form()
-    logout_user()
+    end_session()
+    db.session.commit()
+    log_out()
     flash("You have been logged out.", "info")
     return redirect(url_for("auth.login"))

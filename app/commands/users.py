@@ -141,6 +141,7 @@ def disable(username: str, reason: str) -> None:
         click.echo(f"{user.username} is already disabled.")
         return
     user.disabled_at = utcnow()
+    user.end_sessions()  # for good: enabling the account again brings none back
     record_action(None, "user.disable", user, reason)
     db.session.commit()
     click.echo(f"{user.username} is disabled.")

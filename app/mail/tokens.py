@@ -60,7 +60,7 @@ def _user(claims: dict | None) -> User | None:
 
 def password_reset_token(user: User) -> str:
     """A reset link token for ``user``, valid until their password changes."""
-    return make_token(RESET_PASSWORD, id=user.id, pw=user.session_fingerprint(), email=user.email)
+    return make_token(RESET_PASSWORD, id=user.id, pw=user.password_fingerprint(), email=user.email)
 
 
 def user_for_password_reset(token: str) -> User | None:
@@ -70,7 +70,7 @@ def user_for_password_reset(token: str) -> User | None:
     """
     claims = read_token(RESET_PASSWORD, token)
     user = _user(claims)
-    if user is None or not hmac.compare_digest(user.session_fingerprint(), str(claims.get("pw"))):
+    if user is None or not hmac.compare_digest(user.password_fingerprint(), str(claims.get("pw"))):
         return None
     if claims.get("email") != user.email:
         return None
@@ -98,7 +98,7 @@ def email_change_token(user: User, new_email: str) -> str:
     because someone else learnt it) a pending link to another address must stop working.
     """
     return make_token(
-        CHANGE_EMAIL, id=user.id, old=user.email, new=new_email, pw=user.session_fingerprint()
+        CHANGE_EMAIL, id=user.id, old=user.email, new=new_email, pw=user.password_fingerprint()
     )
 
 
@@ -108,6 +108,6 @@ def email_change(token: str) -> tuple[User, str] | None:
     user = _user(claims)
     if user is None or claims.get("old") != user.email or not isinstance(claims.get("new"), str):
         return None
-    if not hmac.compare_digest(user.session_fingerprint(), str(claims.get("pw"))):
+    if not hmac.compare_digest(user.password_fingerprint(), str(claims.get("pw"))):
         return None
     return user, claims["new"]

@@ -31,6 +31,7 @@ from app.web.outages import optional_write
 from app.web.permissions import require_confirmed_email
 from app.web.ratelimits import rate_limit, user_or_address
 from app.web.rows import user_or_404
+from app.web.sessions import record_activity, switch_session
 from app.web.urls import safe_next_path
 
 bp = Blueprint("main", __name__, template_folder="templates")
@@ -40,7 +41,8 @@ AVATAR_SIZES = range(16, 513)
 
 @bp.before_app_request
 def record_last_seen() -> None:
-    """Note that the current user is active (written at most once a minute).
+    """Note that the current user, and this login session, are active (written at most once a
+    minute), and renew the session after a role change: one commit, only if anything changed.
 
     The request is a read as often as not; the note is written on the side, in
     :func:`optional_write`: if the database refuses it (read-only for a moment, a full disk),
@@ -50,9 +52,13 @@ def record_last_seen() -> None:
         return  # these need no user, so don't load one from the database
     if not current_user.is_authenticated:
         return
+    user = current_user._get_current_object()
     with optional_write("note when the user was last seen"):
-        if current_user.touch_last_seen():
+        activity = record_activity(user)
+        if activity.written:
             db.session.commit()
+        if activity.renewed is not None:
+            switch_session(user, activity.renewed)
 
 
 @form_page(PostForm, "post", refill=["main.index"])

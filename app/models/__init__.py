@@ -1,11 +1,18 @@
-"""Database models, one module per aggregate: accounts (``user``) and who follows whom
-(``follows``), posts (``post``), roles (``role``) and moderation records (``moderation``).
+"""Database models, one module per aggregate: accounts (``user``, found through ``accounts``)
+with their login sessions (``sessions``) and who follows whom (``follows``), posts (``post``),
+roles (``role``) and moderation records (``moderation``).
 
 Everything pages and the ``flask shell`` use is importable from here:
 ``from app.models import User, Post``.
 """
 
-from app.models.base import insert_new
+from app.models.accounts import (
+    session_and_user,
+    staff_members,
+    user_by_email,
+    user_by_username,
+)
+from app.models.base import LAST_SEEN_INTERVAL, insert_new
 from app.models.email_address import email_spellings, normalize_email
 from app.models.follows import followers, on_timeline_of, timeline_authors_of
 from app.models.moderation import (
@@ -20,18 +27,21 @@ from app.models.moderation import (
 from app.models.post import POST_MAX_LENGTH, Post
 from app.models.profile import ProfileStats, profile_stats
 from app.models.role import ROLE_INCLUDES, ROLE_NAMES, Role, ensure_roles, role_named, user_roles
+from app.models.sessions import (
+    LoginSession,
+    UserSession,
+    end_session_of,
+    end_sessions_of,
+    prune_sessions,
+    sessions_of,
+)
 from app.models.types import MAX_ID, UTCDateTime, utcnow
 from app.models.user import (
     ABOUT_ME_MAX_LENGTH,
-    LAST_SEEN_INTERVAL,
     REPEAT_POST_INTERVAL,
     USERNAME_PATTERN,
     User,
     post_visible_to,
-    staff_members,
-    user_by_email,
-    user_by_username,
-    user_from_session_key,
     visible_to,
 )
 
@@ -46,13 +56,17 @@ __all__ = [
     "ROLE_NAMES",
     "USERNAME_PATTERN",
     "AuditLog",
+    "LoginSession",
     "Post",
     "ProfileStats",
     "Report",
     "Role",
     "UTCDateTime",
     "User",
+    "UserSession",
     "email_spellings",
+    "end_session_of",
+    "end_sessions_of",
     "ensure_roles",
     "followers",
     "insert_new",
@@ -62,14 +76,16 @@ __all__ = [
     "open_reports_on",
     "post_visible_to",
     "profile_stats",
+    "prune_sessions",
     "record_action",
     "resolve_reports",
     "role_named",
+    "session_and_user",
+    "sessions_of",
     "staff_members",
     "timeline_authors_of",
     "user_by_email",
     "user_by_username",
-    "user_from_session_key",
     "user_roles",
     "utcnow",
     "visible_to",

@@ -1,10 +1,17 @@
-"""What the model modules share: writing rows that may already be there."""
+"""What the model modules share: how often activity is written, and writing rows that may
+already be there."""
+
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.extensions import db
+
+# Accounts and their login sessions note when they were last active at most this often, so
+# ordinary page views stay read-only.
+LAST_SEEN_INTERVAL = timedelta(minutes=1)
 
 
 def insert_new(table: sa.Table | type[db.Model]):

@@ -1,6 +1,6 @@
-"""Accounts: the ``User`` model with the Mega-Tutorial API (following, timelines, roles), the
-rule for which posts someone may see, and how accounts are found (by name, address or the key
-in a session)."""
+"""Accounts: the ``User`` model with the Mega-Tutorial API (following, timelines, roles), and
+the rule for which posts someone may see (how accounts are found is in
+:mod:`app.models.accounts`)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.models.base import insert_new
-from app.models.email_address import email_spellings, normalize_email
+from app.models.base import LAST_SEEN_INTERVAL, insert_new
+from app.models.email_address import normalize_email
 from app.models.follows import (
     followers,
     followers_count_statement,
@@ -28,11 +28,11 @@ from app.models.follows import (
 from app.models.params import USER_ID, VIEWER_ID
 from app.models.post import Post
 from app.models.role import ROLE_INCLUDES, Role, role_named, user_roles
+from app.models.sessions import end_sessions_of, mark_sessions_for_renewal
 from app.models.types import UTCDateTime, utcnow
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_]{3,32}$")
 ABOUT_ME_MAX_LENGTH = 140
-LAST_SEEN_INTERVAL = timedelta(minutes=1)
 # The same text posted again within this time is the form sent twice (a double click).
 REPEAT_POST_INTERVAL = timedelta(seconds=10)
 
@@ -58,6 +58,8 @@ class User(UserMixin, db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_seen: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # When the login form last let this account in (the owner sees it on their profile).
+    last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     # Set by a moderator: cannot log in, posts hidden from everyone else. Indexed because every
     # timeline query asks for the (few) suspended accounts.
     suspended_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, index=True)
@@ -85,6 +87,17 @@ class User(UserMixin, db.Model):
         passive_deletes=True,
     )
 
+    # The login session (app.models.sessions.LoginSession) this instance was loaded through or
+    # has just started, in a request: not a column, so not annotated.
+    login_session = None
+
+    # Flask-Login's mixin compares users by get_id(), a login session's key here, which an
+    # account has none or several of. A user is its row instead: one object per row in a
+    # database session, as for every other model.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
     def __repr__(self) -> str:
         return f"<User {self.username}>"
 
@@ -97,7 +110,7 @@ class User(UserMixin, db.Model):
     def _normalize_email(self, _key: str, email: str) -> str:
         return normalize_email(email)
 
-    # The account itself: confirmed address, password, session key, activity.
+    # The account itself: confirmed address, password, login sessions, activity.
 
     @property
     def is_confirmed(self) -> bool:
@@ -105,24 +118,36 @@ class User(UserMixin, db.Model):
         return self.email_confirmed_at is not None
 
     def set_password(self, password: str) -> None:
-        """Store a salted hash of ``password`` (werkzeug's scrypt unless configured otherwise)."""
+        """Store a salted hash of ``password`` (werkzeug's scrypt unless configured otherwise).
+
+        Every login session of the account ends with the old password, however it is changed
+        (the account pages, a reset link, ``flask shell``); the password page then gives its
+        own browser a new one.
+        """
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
         self.password_hash = generate_password_hash(password, method=method)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         """True if ``password`` matches the stored hash."""
         return self.password_hash is not None and check_password_hash(self.password_hash, password)
 
     def get_id(self) -> str:
-        """Flask-Login's session key: the id plus a fingerprint of the password hash.
+        """What Flask-Login keeps in the session and remember-me cookies: the key of the login
+        session this user was loaded through or has just started (see app/web/sessions.py)."""
+        if self.login_session is None:
+            raise RuntimeError("start a login session first: app.web.sessions.start_session")
+        return self.login_session.key
 
-        Changing the password changes the fingerprint, which ends every session (and remember-me
-        cookie) made with the old one; see :func:`user_from_session_key`.
-        """
-        return f"{self.id}:{self.session_fingerprint()}"
+    def end_sessions(self, keep: str | None = None) -> None:
+        """Log this account out everywhere (except the session ``keep``), at once: every copy
+        of those sessions' cookies stops working."""
+        if self.id is not None:
+            end_sessions_of(self.id, keep)
 
-    def session_fingerprint(self) -> str:
-        """A keyed digest of the password hash: reveals nothing, changes with the password."""
+    def password_fingerprint(self) -> str:
+        """A keyed digest of the password hash: reveals nothing, changes with the password
+        (emailed links name it, so that a new password voids them)."""
         key = current_app.config["SECRET_KEY"].encode()
         message = (self.password_hash or "").encode()
         return hmac.new(key, message, "sha256").hexdigest()[:24]
@@ -311,6 +336,7 @@ class User(UserMixin, db.Model):
         role = role_named(name)
         if role in self.roles:
             return False
+        self._renew_sessions()
         self.roles.append(role)
         return True
 
@@ -318,9 +344,16 @@ class User(UserMixin, db.Model):
         """Take role ``name`` away; returns False if they did not have it."""
         for role in self.roles:
             if role.name == name:
+                self._renew_sessions()
                 self.roles.remove(role)
                 return True
         return False
+
+    def _renew_sessions(self) -> None:
+        # Powers change: each login of the account gets a new id and CSRF secret on its next
+        # request. Before the role change itself, whose flush may fail on a simultaneous one.
+        if self.id is not None:
+            mark_sessions_for_renewal(self.id)
 
 
 def _who_to_follow(user_id: sa.ColumnElement[int], limit: int) -> sa.Select[tuple[User]]:
@@ -397,47 +430,3 @@ def posts_count_statement() -> sa.Select[tuple[int]]:
         .select_from(Post)
         .where(Post.user_id == USER_ID, post_visible_to(Post.__table__, VIEWER_ID))
     )
-
-
-def user_by_username(username: str) -> User | None:
-    """Find a user by name, ignoring case."""
-    return db.session.scalar(_user_by_name_statement(), {"username_key": username.lower()})
-
-
-@cache
-def _user_by_name_statement() -> sa.Select[tuple[User]]:
-    return sa.select(User).where(User.username_key == sa.bindparam("username_key", type_=sa.String))
-
-
-def user_by_email(email: str) -> User | None:
-    """Find a user by email address, ignoring case and how its domain is spelled."""
-    return db.session.scalar(
-        sa.select(User).where(User.email.in_(email_spellings(email))).order_by(User.id)
-    )
-
-
-def user_from_session_key(key: str) -> User | None:
-    """The user a session key from :meth:`User.get_id` names, if it is still valid."""
-    ident, _, fingerprint = key.partition(":")
-    if not ident.isdigit() or not fingerprint:
-        return None
-    user = db.session.scalars(_session_user_statement(), {"user_id": int(ident)}).unique()
-    user = user.one_or_none()
-    if user is None or not hmac.compare_digest(user.session_fingerprint(), fingerprint):
-        return None
-    if not user.is_active:
-        return None  # suspending or disabling an account ends its sessions
-    return user
-
-
-@cache
-def _session_user_statement() -> sa.Select[tuple[User]]:
-    # Built once: it runs on every request. Every page asks the user's roles (the navigation,
-    # the controls on each post), so they come in the same statement.
-    return sa.select(User).options(so.joinedload(User.roles)).where(User.id == USER_ID)
-
-
-def staff_members() -> sa.Select[tuple[User]]:
-    """Users holding any role, alphabetically."""
-    with_a_role = sa.select(user_roles.c.user_id)
-    return sa.select(User).where(User.id.in_(with_a_role)).order_by(User.username_key)

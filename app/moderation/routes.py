@@ -187,6 +187,8 @@ def user_suspension(username: str, suspend: bool) -> Action:
 
     def apply() -> None:
         user.suspended_at = utcnow() if suspend else None
+        if suspend:
+            user.end_sessions()  # for good: lifting the suspension brings none back
 
     if suspend:
         verb, done = "Suspend", f"{user.username} is suspended."

@@ -7,10 +7,11 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort
-from flask_login import current_user, logout_user
+from flask_login import current_user
 
 from app.extensions import db
 from app.models import USERNAME_PATTERN, User, user_by_username
+from app.web.sessions import log_out
 
 
 def user_or_404(username: str) -> User:
@@ -49,7 +50,7 @@ def forget_deleted_user() -> bool:
     try:
         db.session.refresh(user)
     except sa.exc.InvalidRequestError:  # no such row any more
-        logout_user()
+        log_out()
         return True
     return False
 

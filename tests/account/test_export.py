@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.models import Post, followers
+from app.models import Post, UserSession, followers
+from tests.helpers import PASSWORD, FormClient
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -53,7 +54,7 @@ def test_export_is_complete_json(alice_client, alice, bob, make_user, db, make_p
     assert "no-store" in response.headers["Cache-Control"]
     data = json.loads(response.get_data(as_text=True))
 
-    assert data["format"] == "chirp-export/2"
+    assert data["format"] == "chirp-export/3"
     assert data["profile"]["username"] == "alice"
     assert data["profile"]["email"] == "alice@example.com"
     assert data["profile"]["about_me"] == "I <3 birds"
@@ -144,3 +145,35 @@ def test_export_memory_does_not_grow_with_the_number_of_posts(app, alice_client,
     assert large_size > 15 * small_size
     assert large_peak < 2 * small_peak
     assert large_peak < large_size / 4
+
+
+def test_export_lists_where_one_is_logged_in_without_secrets(app, alice_client, alice, db):
+    phone = FormClient(app.test_client())
+    phone.environ_base.update(HTTP_USER_AGENT="Phone browser/1.0", REMOTE_ADDR="2001:db8::7")
+    data = {"username": "alice", "password": PASSWORD, "remember_me": "y"}
+    assert phone.submit("/auth/login", data).status_code == 302
+    with phone.session_transaction() as session:
+        secret = session["_user_id"].partition(":")[2]
+    hashes = db.session.scalars(sa.select(UserSession.secret_hash)).all()
+
+    text = alice_client.get("/account/export").get_data(as_text=True)
+    data = json.loads(text)
+
+    db.session.refresh(alice)
+    assert datetime.fromisoformat(data["profile"]["last_login_at"]) == alice.last_login_at
+    sessions = sorted(data["sessions"], key=lambda s: s["remember_me"])
+    assert [(s["remember_me"], s["ip_address"], s["user_agent"]) for s in sessions] == [
+        (False, "127.0.0.1", alice_client.environ_base.get("HTTP_USER_AGENT")),
+        (True, "2001:db8::7", "Phone browser/1.0"),
+    ]
+    assert set(sessions[0]) == {
+        "logged_in_at",
+        "last_active_at",
+        "expires_at",
+        "remember_me",
+        "ip_address",
+        "user_agent",
+    }
+    assert len(hashes) == 2
+    for kept_secret in (secret, *hashes):
+        assert kept_secret not in text

@@ -182,6 +182,6 @@ def test_changing_the_password_ends_other_sessions(app, alice, login, db):
 
 def test_a_forged_session_key_is_refused(app, alice, client):
     with client.client.session_transaction() as session:
-        session["_user_id"] = f"{alice.id}:not-the-fingerprint"
+        session["_user_id"] = f"{alice.id}:a-guessed-secret"
         session["_fresh"] = True
     assert client.get("/").status_code == 302

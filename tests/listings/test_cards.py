@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask_login import login_user
 from markupsafe import Markup
 
 from app.listings import cards as card_rendering
@@ -20,6 +19,7 @@ from app.listings.posts import PostCard, explore_cards, profile_cards
 from app.models import Post, visible_to
 from app.models.types import utcnow
 from app.web.permissions import AnonymousUser
+from app.web.sessions import log_in, start_session
 
 
 def card_html(html: str, post_id: int) -> str:
@@ -62,7 +62,7 @@ def test_cached_html_is_what_the_macro_renders(app, db, alice, bob, make_post, w
     cache = CardCache(10)
     with app.test_request_context("/"):
         if who != "anonymous":
-            login_user(viewer)
+            log_in(viewer, start_session(viewer, remember=False))
         first = cache.render([card], viewer)
         assert cache.render([card], viewer) == first == render_card(card, viewer)
     assert ("Edit" in first, "Report" in first) == {
@@ -196,7 +196,7 @@ def test_a_listing_is_its_cards_in_order(app, alice, bob, make_post):
     cards = [PostCard.of(make_post(alice, f"post {n}")) for n in range(3)]
     cache = CardCache(10)
     with app.test_request_context("/"):
-        login_user(bob)
+        log_in(bob, start_session(bob, remember=False))
         expected = "".join(render_card(card, bob) for card in reversed(cards))
         assert cache.render(reversed(cards), bob) == expected
         assert cache.render(reversed(cards), bob) == expected  # from the cache

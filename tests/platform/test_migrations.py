@@ -144,9 +144,12 @@ def _fill_previous_revision(connection) -> None:
     ]
     connection.execute(post.insert(), [_only_columns(post, row) for row in posts])
     follows = [
-        {"follower_id": a, "followed_id": b} for a in range(1, 6) for b in range(1, 6) if a != b
+        {"follower_id": a, "followed_id": b, "created_at": WHEN + timedelta(hours=a + b)}
+        for a in range(1, 6)
+        for b in range(1, 6)
+        if a != b
     ]
-    connection.execute(followers.insert(), follows)
+    connection.execute(followers.insert(), [_only_columns(followers, row) for row in follows])
 
 
 def _only_columns(table: sa.Table, row: dict) -> dict:
@@ -223,3 +226,61 @@ def test_roles_are_seeded_and_moderation_data_survives_a_round_trip(migration_ap
         assert len(posts) == 20
         assert "hidden_at" not in posts[0]
         assert len(table_rows(connection, "followers")) == 20
+
+
+SESSIONS_REVISION = "5143d624fd24"
+
+
+def test_login_sessions_arrive_empty_and_leave_every_account_behind(migration_app):
+    upgrade(revision=scripts().get_revision(SESSIONS_REVISION).down_revision)
+    with db.engine.begin() as connection:
+        _fill_previous_revision(connection)
+        before = {name: table_rows(connection, name) for name in ("user", "post", "followers")}
+    upgrade(revision=SESSIONS_REVISION)
+    with db.engine.begin() as connection:
+        assert table_rows(connection, "user_session") == []  # old cookies name no session
+        assert {row["last_login_at"] for row in table_rows(connection, "user")} == {None}
+        session = sa.Table("user_session", sa.MetaData(), autoload_with=connection)
+        connection.execute(
+            session.insert(),
+            {
+                "id": "abc",
+                "user_id": 2,
+                "secret_hash": "0" * 64,
+                "created_at": WHEN,
+                "last_seen": WHEN,
+                "expires_at": WHEN + timedelta(days=365),
+                "remember": True,
+                "renew": False,
+                "ip_address": "2001:db8::1",
+                "user_agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0",
+            },
+        )
+        connection.execute(
+            sa.text('UPDATE "user" SET last_login_at = :when WHERE id = 2'), {"when": WHEN}
+        )
+        (row,) = table_rows(connection, "user_session")
+        assert (row["remember"], row["renew"], row["ip_address"]) == (True, False, "2001:db8::1")
+    # Deleting an account deletes its sessions, on either database.
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.execute(sa.text("PRAGMA foreign_keys = ON"))
+        connection.execute(sa.text("DELETE FROM followers WHERE 2 IN (follower_id, followed_id)"))
+        connection.execute(sa.text("DELETE FROM post WHERE user_id = 2"))
+        connection.execute(sa.text('DELETE FROM "user" WHERE id = 2'))
+        assert table_rows(connection, "user_session") == []
+        connection.execute(
+            sa.text('UPDATE "user" SET last_login_at = :when WHERE id = 3'), {"when": WHEN}
+        )
+        before = {name: table_rows(connection, name) for name in ("user", "post", "followers")}
+    # What a downgrade keeps: everything but the last logins (upgrading again cannot bring
+    # those back).
+    for row in before["user"]:
+        del row["last_login_at"]
+    downgrade(revision=scripts().get_revision(SESSIONS_REVISION).down_revision)
+    with db.engine.connect() as connection:
+        assert not sa.inspect(connection).has_table("user_session")
+        assert "last_login_at" not in table_rows(connection, "user")[0]
+    _assert_rows_kept(before)
+    upgrade()
+    _assert_rows_kept(before)

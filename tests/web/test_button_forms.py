@@ -1,7 +1,8 @@
 """Button-only views refuse a POST that is not their form, even with CSRF protection off for them.
 
 CSRFProtect checks every POST's token before any view runs. ``require_button_form()`` inside
-follow, unfollow, log out and resend confirmation is the second line, for the day one of them is
+follow, unfollow, log out, resend confirmation and the sessions list's log-out buttons is the
+second line, for the day one of them is
 exempted from that check: each test here exempts the view (with CSRFProtect's own ``exempt``, on a
 copy of its set that the test then drops) and sends a POST with no valid token. It must answer
 400 from the view itself and change nothing.
@@ -24,7 +25,7 @@ class ButtonView(NamedTuple):
     """A button-only view, who presses it, and how to tell that pressing it changed nothing."""
 
     endpoint: str
-    url: str
+    url: str  # may name a value the preparation put in the world: {other_session}
     presser: str
     prepare: Callable[[dict], None]
     unchanged: Callable[[dict], bool]
@@ -42,6 +43,17 @@ def alice_follows_bob(world: dict) -> None:
 def follows_bob(world: dict) -> bool:
     world["db"].session.expire_all()
     return world["alice"].is_following(world["bob"])
+
+
+def alice_elsewhere(world: dict) -> None:
+    """alice logged in in another browser too: the session the sessions list can log out."""
+    world["elsewhere"] = elsewhere = world["browser"]("alice")
+    with elsewhere.session_transaction() as session:
+        world["other_session"] = session["_user_id"].partition(":")[0]
+
+
+def still_logged_in_elsewhere(world: dict) -> bool:
+    return world["elsewhere"].get("/").status_code == 200
 
 
 BUTTON_VIEWS = {
@@ -68,6 +80,20 @@ BUTTON_VIEWS = {
         "newbie",  # not confirmed yet, so the view would send an email
         nothing_to_prepare,
         lambda world: world["mailbox"].messages == [],
+    ),
+    "log out another session": ButtonView(
+        "account.log_out_session",
+        "/account/sessions/{other_session}/end",
+        "alice",
+        alice_elsewhere,
+        still_logged_in_elsewhere,
+    ),
+    "log out all other sessions": ButtonView(
+        "account.log_out_other_sessions",
+        "/account/sessions/end-others",
+        "alice",
+        alice_elsewhere,
+        still_logged_in_elsewhere,
     ),
 }
 
@@ -121,7 +147,7 @@ def test_a_button_view_exempted_from_csrf_still_refuses_a_forged_post(world, nam
     data = forgery(world)
     world["exempt_from_csrf"](view.endpoint)
 
-    response = browser.post(view.url, data=data)
+    response = browser.post(view.url.format_map(world), data=data)
 
     page = response.get_data(as_text=True)
     assert response.status_code == 400, f"{name}: {response.status_code} {response.location}"
@@ -137,7 +163,7 @@ def test_an_exempted_button_view_still_works_with_its_form(world, name):
     view.prepare(world)
     world["pressed"] = browser = world["browser"](view.presser)
     world["exempt_from_csrf"](view.endpoint)
-    response = browser.submit(view.url, page="/")
+    response = browser.submit(view.url.format_map(world), page="/")
     assert response.status_code == 302
     assert not view.unchanged(world), f"{name} did nothing"
 
@@ -149,4 +175,6 @@ def test_every_button_view_is_tried():
         "_follow_change",  # follow, unfollow
         "logout",
         "resend_confirmation",
+        "log_out_session",
+        "log_out_other_sessions",
     }
