@@ -30,6 +30,7 @@ from bench.load import Load, fetch, gunicorn, login, run_wrk
 from bench.pg import bench_postgres
 from bench.seed import DATA, SIZES, prepare, prepare_postgres
 from bench.subjects import BenchPage, add_rare_reader, bench_pages
+from bench.threads import add_big_thread
 from bench.wsgi import BenchConfig, bench_app
 
 
@@ -263,10 +264,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _add_reader(url: str) -> Flask:
-    """The app on ``url``, once its database has the rare posters' reader."""
+    """The app on ``url``, once its database has the rare posters' reader and the big thread."""
     app = app_for(url)
     with app.app_context():
         add_rare_reader()
+        add_big_thread()
         db.engine.dispose()
     return app
 

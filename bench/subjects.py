@@ -10,6 +10,7 @@ from app.extensions import db
 from app.listings.keyset import keyset_page
 from app.listings.timeline import home_timeline
 from app.models import Post, User, followers, user_by_username
+from bench.threads import thread_pages
 from bench.wsgi import FLOOR
 
 RARE_READER = "bench_rare_reader"
@@ -123,4 +124,5 @@ def bench_pages(per_page: int) -> list[BenchPage]:
             reader.username,
             marker='class="person"',
         ),
+        *(BenchPage(*page) for page in thread_pages(per_page)),
     ]

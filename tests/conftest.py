@@ -225,6 +225,19 @@ def make_post(db):
 
 
 @pytest.fixture
+def make_reply(db):
+    """Factory: ``make_reply(post, user, "text", when)`` creates and commits a reply to ``post``."""
+
+    def make(parent: Post, author: User, body: str = "a reply", timestamp=None) -> Post:
+        reply = parent.reply(author, body)
+        reply.timestamp = timestamp or utcnow()
+        db.session.commit()
+        return reply
+
+    return make
+
+
+@pytest.fixture
 def login(client):
     """Helper: ``login("alice")`` logs the client in through the real login form."""
 
@@ -304,3 +317,16 @@ def client_for(app):
         return browser
 
     return open_browser
+
+
+@pytest.fixture
+def statements(db):
+    """The SQL statements run while the test goes on (cleared by the test as it likes)."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany):
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    yield seen
+    sa.event.remove(db.engine, "before_cursor_execute", record)

@@ -16,7 +16,8 @@ from app.models.types import utcnow
 
 # Version 2: each follow is {"username", "since"} (version 1 listed usernames alone).
 # Version 3 adds the profile's last_login_at and the list of sessions.
-FORMAT = "chirp-export/3"
+# Version 4: each post says what it answers ("in_reply_to": {"id", "username"}, or null).
+FORMAT = "chirp-export/4"
 
 
 def _time(value: datetime | None) -> str | None:
@@ -71,6 +72,11 @@ def _post(row: sa.Row) -> dict:
         "edited_at": _time(row.edited_at),
         # Hidden by a moderator: still the author's, but nobody else sees it.
         "hidden_at": _time(row.hidden_at),
+        # A reply: the post it answers (which may since have been deleted) and its author
+        # (None once that account is gone).
+        "in_reply_to": {"id": row.in_reply_to_id, "username": row.in_reply_to_username}
+        if row.in_reply_to_id is not None
+        else None,
     }
 
 

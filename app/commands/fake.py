@@ -8,7 +8,9 @@ active) and the database draws the millions of follows and posts itself, in comm
 
 The data is shaped like a real community: a few accounts are followed by almost everyone and
 most by few (Zipf popularity), how many accounts people follow varies widely (a few follow the
-maximum of 2,000), and a few people write most posts while many post rarely.
+maximum of 2,000), and a few people write most posts while many post rarely. About a fifth of
+the posts then become replies, in conversations shaped like real ones
+(:mod:`app.commands.fake_threads`).
 
 Each chunk is committed, so a run that stops half-way leaves a working database; running the
 same command again with ``--resume`` carries on from the last chunk.
@@ -30,6 +32,7 @@ from flask.cli import with_appcontext
 from werkzeug.security import generate_password_hash
 
 from app.commands import fake_sql
+from app.commands.fake_threads import add_threads
 from app.extensions import db
 from app.models import POST_MAX_LENGTH, Post, User, followers
 from app.models.types import utcnow
@@ -103,6 +106,8 @@ def fake_command(
             "Interrupted. Everything committed so far is kept and usable; run the same "
             "command with --resume to finish."
         ) from None
+    click.echo("Making conversations...")
+    replies = add_threads(db.engine, random.Random(seed + 2))  # noqa: S311  (fake data)
     if db.engine.dialect.name == "postgresql":
         click.echo("Vacuuming and analysing...")
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -113,8 +118,8 @@ def fake_command(
     post_count = db.session.scalar(sa.select(sa.func.count()).select_from(Post))
     click.echo(
         f"Added {users} users, {follow_count} follows and {post_count} posts "
-        f"in {time.perf_counter() - started:.0f} s. Log in as any of them "
-        f"(e.g. {community.usernames[0]}) with the password {password!r}."
+        f"({replies} of them replies) in {time.perf_counter() - started:.0f} s. Log in as any "
+        f"of them (e.g. {community.usernames[0]}) with the password {password!r}."
     )
 
 

@@ -283,7 +283,7 @@ def _set_aside() -> list[
         key = next(c for c in table.foreign_key_constraints if c.column_keys == [column])
         items.append((table, key, sa.schema.AddConstraint(key), sa.schema.DropConstraint(key)))
     for table, name in (
-        (post, "ix_post_user_id_timestamp_id_hidden_at"),
+        (post, "ix_post_user_id_timestamp_id_hidden_at_in_reply_to_user_id"),
         (followers, "ix_followers_followed_id_created_at"),
     ):
         index = next(i for i in table.indexes if i.name == name)

@@ -1,6 +1,6 @@
 """Post cards: what a listing shows of a post, and the page queries of explore and profiles.
 
-Listings (home, explore, profiles) show 25 posts per page. Loading them as ORM objects with
+Listings (home, explore, profiles, threads) show 25 posts per page. Loading them as ORM objects with
 their authors cost much of such a page's time, so listings read plain :class:`PostCard` tuples
 (and render them through :mod:`app.listings.cards`).
 """
@@ -11,7 +11,9 @@ from datetime import datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
+from app.extensions import db
 from app.listings.bundles import TupleBundle
 from app.listings.keyset import PageQuery, PreparedListing, time_id_keyset
 from app.models import Post, User, post_visible_to
@@ -33,6 +35,11 @@ class PostCard(NamedTuple):
     user_id: int
     author_username: str
     author_suspended_at: datetime | None
+    in_reply_to_id: int | None
+    # The answered post's author; None when that post is gone (deleted, or with its account).
+    in_reply_to_username: str | None
+    # Its direct replies that everyone may see (not hidden, author not suspended).
+    reply_count: int
 
     @property
     def is_hidden(self) -> bool:
@@ -44,9 +51,18 @@ class PostCard(NamedTuple):
         """True while the author is suspended."""
         return self.author_suspended_at is not None
 
+    @property
+    def is_reply(self) -> bool:
+        """True if the post answers another."""
+        return self.in_reply_to_id is not None
+
     @classmethod
     def of(cls, post: Post) -> PostCard:
-        """The card of an ORM ``post`` (loads its author if needed)."""
+        """The card of an ORM ``post``, read again from the database with its counts; a post
+        deleted since it was loaded is shown as it was then (with no replies)."""
+        card = db.session.scalars(card_select().where(Post.id == post.id)).one_or_none()
+        if card is not None:
+            return card
         author = post.author
         return cls(
             post.id,
@@ -57,8 +73,23 @@ class PostCard(NamedTuple):
             post.user_id,
             author.username,
             author.suspended_at,
+            post.in_reply_to_id,
+            None,
+            0,
         )
 
+
+_PARENT = Post.__table__.alias("parent_post")
+_PARENT_AUTHOR = User.__table__.alias("parent_author")
+_REPLY = Post.__table__.alias("reply")
+REPLY_COUNT = (
+    sa.select(sa.func.count())
+    .where(_REPLY.c.in_reply_to_id == Post.id, post_visible_to(_REPLY, None))
+    .correlate(Post)
+    .scalar_subquery()
+)
+"""How many direct replies of a post everyone may see: a count in the index of replies, in
+the statement of the page (no statement per card)."""
 
 POST_CARD = TupleBundle(
     PostCard,
@@ -70,31 +101,62 @@ POST_CARD = TupleBundle(
     Post.user_id,
     User.username,
     User.suspended_at,
+    Post.in_reply_to_id,
+    _PARENT_AUTHOR.c.username,
+    REPLY_COUNT,
 )
 """Put in a select with the post table joined to its author (see :func:`card_select`)."""
 
 
-def card_select() -> sa.Select[tuple[PostCard]]:
-    """Cards of posts joined to their authors: add WHERE and ORDER BY."""
-    return sa.select(POST_CARD).join(User, User.id == Post.user_id)
+def card_select(bundle: sa.ColumnElement | so.Bundle = POST_CARD) -> sa.Select[tuple[PostCard]]:
+    """Cards of posts joined to their authors (and those of the posts they answer): add WHERE
+    and ORDER BY. ``bundle`` selects more than the card (it must hold its columns)."""
+    return (
+        sa.select(bundle)
+        .join(User, User.id == Post.user_id)
+        .outerjoin(_PARENT, _PARENT.c.id == Post.in_reply_to_id)
+        .outerjoin(_PARENT_AUTHOR, _PARENT_AUTHOR.c.id == _PARENT.c.user_id)
+    )
 
 
+# Explore and a profile's Posts tab show posts that answer nothing; replies are found in their
+# threads (and on the Posts and replies tab).
+_TOP_LEVEL = Post.in_reply_to_user_id.is_(None)
 _EXPLORE = PreparedListing(
-    POSTS_NEWEST_FIRST, lambda: card_select().where(post_visible_to(Post.__table__, VIEWER_ID))
+    POSTS_NEWEST_FIRST,
+    lambda: card_select().where(post_visible_to(Post.__table__, VIEWER_ID), _TOP_LEVEL),
 )
-_PROFILE = PreparedListing(
+_PROFILE_WITH_REPLIES = PreparedListing(
     POSTS_NEWEST_FIRST,
     lambda: card_select().where(
         Post.user_id == AUTHOR_ID, post_visible_to(Post.__table__, VIEWER_ID)
     ),
 )
+_PROFILE = PreparedListing(
+    POSTS_NEWEST_FIRST,
+    lambda: card_select().where(
+        Post.user_id == AUTHOR_ID, post_visible_to(Post.__table__, VIEWER_ID), _TOP_LEVEL
+    ),
+)
+
+
+def cards_of(post_ids: list[int]) -> dict[int, PostCard]:
+    """The cards of the posts ``post_ids`` (a page of reports, say), by id, in one statement."""
+    return {
+        card.id: card for card in db.session.scalars(card_select().where(Post.id.in_(post_ids)))
+    }
 
 
 def explore_cards(viewer: User | None = None) -> PageQuery:
-    """Pages of every post ``viewer`` (None: nobody in particular) may see: explore."""
+    """Pages of every post that answers nothing and ``viewer`` (None: nobody in particular)
+    may see: explore."""
     return _EXPLORE.pages(viewer_id=viewer.id if viewer else None)
 
 
-def profile_cards(author: User, viewer: User | None = None) -> PageQuery:
-    """Pages of ``author``'s posts that ``viewer`` may see; see ``User.authored_posts``."""
-    return _PROFILE.pages(author_id=author.id, viewer_id=viewer.id if viewer else None)
+def profile_cards(
+    author: User, viewer: User | None = None, with_replies: bool = False
+) -> PageQuery:
+    """Pages of ``author``'s posts that ``viewer`` may see, replies only if ``with_replies``
+    (the profile's tabs); see ``User.authored_posts``."""
+    listing = _PROFILE_WITH_REPLIES if with_replies else _PROFILE
+    return listing.pages(author_id=author.id, viewer_id=viewer.id if viewer else None)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from app.listings.keyset import PageQuery, PreparedListing
 from app.listings.posts import POSTS_NEWEST_FIRST, PostCard, card_select
 from app.models import Post, User, on_timeline_of, post_visible_to, timeline_authors_of
+from app.models.follows import shown_on_home_of
 from app.models.params import USER_ID
 
 RECENT_WINDOW_PAGES = 10
@@ -200,8 +201,9 @@ def _timeline_posts(post: sa.FromClause, position, reverse: bool) -> sa.Select:
     """
     keyset = POSTS_NEWEST_FIRST
     columns = (post.c.timestamp, post.c.id)
-    # Hidden posts and suspended authors' posts, except the reader's own.
-    stmt = sa.select(post).where(post_visible_to(post, USER_ID))
+    # Hidden posts and suspended authors' posts, except the reader's own; replies by the rule
+    # of home (in the index: in_reply_to_user_id is its last column).
+    stmt = sa.select(post).where(post_visible_to(post, USER_ID), shown_on_home_of(USER_ID, post))
     if position is not None:
         stmt = stmt.where(keyset.beyond(position, reverse=reverse, columns=columns))
     return stmt.order_by(*keyset.ordering(reverse=reverse, columns=columns))

@@ -79,7 +79,11 @@ def home_page(form: PostForm) -> str:
 @bp.route("/index", methods=["GET", "POST"])
 @bp.route("/", methods=["GET", "POST"])
 @rate_limit(
-    "RATELIMIT_POST", key=user_or_address, page=home_page, refusal="You are posting too often"
+    "RATELIMIT_POST",
+    key=user_or_address,
+    scope="posting",
+    page=home_page,
+    refusal="You are posting too often",
 )
 @login_required
 def index():
@@ -110,13 +114,25 @@ def explore():
 @bp.route("/user/<username>")
 @login_required
 def user(username: str):
-    """A profile: who they are and what they wrote."""
+    """A profile: who they are and what they wrote (the Posts tab: no replies)."""
+    return profile_page("main.user", username, with_replies=False)
+
+
+@bp.route("/user/<username>/with_replies")
+@login_required
+def user_with_replies(username: str):
+    """A profile's Posts and replies tab."""
+    return profile_page("main.user_with_replies", username, with_replies=True)
+
+
+def profile_page(endpoint: str, username: str, with_replies: bool):
+    """A profile with one of its tabs of posts (``endpoint`` is the tab's)."""
     user = user_or_404(username)
     if user.username != username:
         cursors = {k: v for k, v in request.args.items() if k in ("after", "before")}
         # Not permanent: the spelling belongs to whoever has the name now.
-        return redirect(url_for("main.user", username=user.username, **cursors))
-    page = page_of(profile_cards(user, current_user))
+        return redirect(url_for(endpoint, username=user.username, **cursors))
+    page = page_of(profile_cards(user, current_user, with_replies=with_replies))
     return render_template(
         "main/user.html",
         title=user.username,
@@ -124,7 +140,8 @@ def user(username: str):
         stats=profile_stats(user, current_user),
         posts=page.items,
         form=EmptyForm(),
-        **page_links("main.user", page, username=user.username),
+        with_replies=with_replies,
+        **page_links(endpoint, page, username=user.username),
     )
 
 

@@ -57,6 +57,20 @@ def on_timeline_of(
     return sa.or_(author_id == user_id, follows)
 
 
+def shown_on_home_of(user_id: sa.ColumnElement[int], post: sa.FromClause) -> sa.ColumnElement[bool]:
+    """True for the posts of ``post`` (the post table or an alias) that the home timeline of
+    ``user_id`` shows, among those by its authors: every post that answers nothing, and a
+    reply only if it is the reader's own, answers the reader, or answers someone they follow.
+
+    Mastodon's rule: home is not filled with halves of conversations the reader cannot follow.
+    """
+    return sa.or_(
+        post.c.in_reply_to_user_id.is_(None),
+        post.c.user_id == user_id,
+        on_timeline_of(user_id, post.c.in_reply_to_user_id),
+    )
+
+
 @cache
 def follows_statement() -> sa.Select[tuple[int]]:
     """Whether ``user_id`` follows ``other_id`` (a row, or none)."""

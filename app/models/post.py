@@ -16,6 +16,27 @@ if TYPE_CHECKING:
     from app.models.user import User
 
 POST_MAX_LENGTH = 140
+MAX_THREAD_DEPTH = 200
+"""How deep a chain of replies may go: a reply's ``thread_path`` grows by 4 bytes a level, and
+an index entry must stay well under PostgreSQL's limit (about 2,700 bytes)."""
+
+_ID_BYTES = 4  # ids are at most MAX_ID (2**31 - 1): four bytes, big-endian, sort as numbers
+
+
+def path_segment(post_id: int) -> bytes:
+    """The piece of a ``thread_path`` that stands for ``post_id``."""
+    return post_id.to_bytes(_ID_BYTES, "big")
+
+
+def path_ids(path: bytes) -> list[int]:
+    """The post ids a ``thread_path`` is made of, root first."""
+    return [int.from_bytes(path[n : n + _ID_BYTES], "big") for n in range(0, len(path), _ID_BYTES)]
+
+
+def descendants_bound(path: bytes) -> bytes:
+    """Above every ``thread_path`` that starts with ``path``: a segment's first byte is below
+    0x80, so the descendants of a post are the paths between its own and this."""
+    return path + b"\x80"
 
 
 class Post(db.Model):
@@ -33,6 +54,21 @@ class Post(db.Model):
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
 
+    # Replies. No foreign keys on purpose: a reply outlives the post it answers (and that post's
+    # author's account), and still says where it belonged, so the thread can show "deleted" in
+    # its place. Ids are never reused (AUTOINCREMENT on SQLite), so they cannot come to name
+    # another post.
+    in_reply_to_id: so.Mapped[int | None] = so.mapped_column()
+    # The author of the post answered, copied when replying: the home timeline's rule for
+    # replies needs it for every candidate post, read from the index without a join.
+    in_reply_to_user_id: so.Mapped[int | None] = so.mapped_column()
+    # The ids of the conversation's root, the posts in between and this reply (4 bytes each,
+    # big-endian); None for a post that answers nothing (its path is its own id, see
+    # :attr:`full_path`). Sorting by it lists a thread in reading order: every post followed
+    # by its replies, depth first, oldest reply first, so a page of a thread is one range of
+    # its index however large the thread.
+    thread_path: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary)
+
     author: so.Mapped[User] = so.relationship(back_populates="posts", foreign_keys=[user_id])
     hidden_by: so.Mapped[User | None] = so.relationship(foreign_keys=[hidden_by_id])
 
@@ -43,11 +79,35 @@ class Post(db.Model):
         # foreign key when a user is deleted). The trailing columns let the visibility rule
         # (and, in the first, whether the author is followed) be checked in the index: the
         # home timeline, and profile post counts, read no table rows until the page is found.
+        # in_reply_to_user_id: whether a post is a reply (explore and the Posts tab leave them
+        # out) and whom it answers (the home timeline's rule for replies).
         sa.Index(
-            "ix_post_timestamp_id_user_id_hidden_at", "timestamp", "id", "user_id", "hidden_at"
+            "ix_post_timestamp_id_user_id_hidden_at_in_reply_to_user_id",
+            "timestamp",
+            "id",
+            "user_id",
+            "hidden_at",
+            "in_reply_to_user_id",
         ),
         sa.Index(
-            "ix_post_user_id_timestamp_id_hidden_at", "user_id", "timestamp", "id", "hidden_at"
+            "ix_post_user_id_timestamp_id_hidden_at_in_reply_to_user_id",
+            "user_id",
+            "timestamp",
+            "id",
+            "hidden_at",
+            "in_reply_to_user_id",
+        ),
+        # A thread's pages: one range each, in reading order.
+        sa.Index("ix_post_thread_path", "thread_path", unique=True),
+        # A card's reply count: the direct replies of a post, with what the visibility rule
+        # needs, counted in the index. Only replies are in it.
+        sa.Index(
+            "ix_post_in_reply_to_id_hidden_at_user_id",
+            "in_reply_to_id",
+            "hidden_at",
+            "user_id",
+            sqlite_where=sa.text("in_reply_to_id IS NOT NULL"),
+            postgresql_where=sa.text("in_reply_to_id IS NOT NULL"),
         ),
         # Deleting an account sets hidden_by_id to NULL where it points to it; this keeps that
         # from scanning every post, while staying tiny (only hidden posts are in it).
@@ -57,10 +117,39 @@ class Post(db.Model):
             sqlite_where=sa.text("hidden_by_id IS NOT NULL"),
             postgresql_where=sa.text("hidden_by_id IS NOT NULL"),
         ),
+        # Never reuse the id of a deleted post: replies still point at it.
+        {"sqlite_autoincrement": True},
     )
 
     def __repr__(self) -> str:
         return f"<Post {self.id} by {self.user_id}>"
+
+    @property
+    def full_path(self) -> bytes:
+        """This post's place in its conversation (``thread_path``, or its own id for a root)."""
+        return self.thread_path or path_segment(self.id)
+
+    @property
+    def conversation_id(self) -> int:
+        """The id of the post that started this post's conversation (its own if it did)."""
+        return path_ids(self.full_path)[0]
+
+    def reply(self, author: User, body: str) -> Post:
+        """A new reply by ``author`` to this post, added to the session with its path set.
+
+        The path needs the reply's id, so it is flushed first. Raises ``ValueError`` if the
+        conversation is already :data:`MAX_THREAD_DEPTH` deep here.
+        """
+        parent_path = self.full_path
+        if len(parent_path) // _ID_BYTES >= MAX_THREAD_DEPTH:
+            raise ValueError("This conversation is too long to answer here.")
+        reply = Post(
+            body=body, author=author, in_reply_to_id=self.id, in_reply_to_user_id=self.user_id
+        )
+        db.session.add(reply)
+        db.session.flush()
+        reply.thread_path = parent_path + path_segment(reply.id)
+        return reply
 
     @property
     def is_hidden(self) -> bool:

@@ -23,6 +23,7 @@ from app.models.follows import (
     followers_count_statement,
     following_count_statement,
     follows_statement,
+    shown_on_home_of,
     timeline_authors_of,
 )
 from app.models.params import USER_ID, VIEWER_ID
@@ -256,7 +257,8 @@ class User(UserMixin, db.Model):
         return timeline_authors_of(sa.bindparam("timeline_user_id", self.id, type_=sa.Integer))
 
     def following_posts(self) -> sa.Select[tuple[Post]]:
-        """Posts by this user and everyone they follow, newest first.
+        """Posts by this user and everyone they follow, newest first; replies only where
+        :func:`~app.models.follows.shown_on_home_of` says so.
 
         Correct for any use; pages read the same posts with
         :func:`app.listings.timeline.home_timeline`, which stays fast however many posts there
@@ -265,34 +267,51 @@ class User(UserMixin, db.Model):
         return (
             sa.select(Post)
             .where(Post.user_id.in_(self.timeline_authors()))
+            .where(shown_on_home_of(sa.bindparam("home_user_id", self.id), Post.__table__))
             .where(visible_to(self))
             .options(so.joinedload(Post.author))
             .order_by(Post.timestamp.desc(), Post.id.desc())
         )
 
-    def authored_posts(self, viewer: User | None = None) -> sa.Select[tuple[Post]]:
-        """This user's posts that ``viewer`` may see, newest first."""
-        return (
+    def authored_posts(
+        self, viewer: User | None = None, with_replies: bool = True
+    ) -> sa.Select[tuple[Post]]:
+        """This user's posts that ``viewer`` may see, newest first (only those that answer
+        nothing unless ``with_replies``)."""
+        stmt = (
             sa.select(Post)
             .where(Post.user_id == self.id)
             .where(visible_to(viewer))
             .options(so.joinedload(Post.author))
             .order_by(Post.timestamp.desc(), Post.id.desc())
         )
+        return stmt if with_replies else stmt.where(Post.in_reply_to_user_id.is_(None))
 
     def posts_count(self, viewer: User | None = None) -> int:
         """How many posts this user has written that ``viewer`` may see."""
         values = {"user_id": self.id, "viewer_id": viewer.id if viewer else None}
         return db.session.scalar(posts_count_statement(), values) or 0
 
-    def posts_oldest_first(self) -> sa.Select[tuple[int, datetime, str, datetime, datetime]]:
+    def posts_oldest_first(self) -> sa.Select:
         """This user's posts as rows for a data export, oldest first.
 
-        Each row is (id, timestamp, body, edited_at, hidden_at): when it was last edited and
-        when a moderator hid it, or None.
+        Each row is (id, timestamp, body, edited_at, hidden_at, in_reply_to_id,
+        in_reply_to_username): when it was last edited and when a moderator hid it, or None;
+        for a reply, the post it answers and that post's author (None once their account is
+        gone).
         """
+        answered = so.aliased(User)
         return (
-            sa.select(Post.id, Post.timestamp, Post.body, Post.edited_at, Post.hidden_at)
+            sa.select(
+                Post.id,
+                Post.timestamp,
+                Post.body,
+                Post.edited_at,
+                Post.hidden_at,
+                Post.in_reply_to_id,
+                answered.username.label("in_reply_to_username"),
+            )
+            .outerjoin(answered, answered.id == Post.in_reply_to_user_id)
             .where(Post.user_id == self.id)
             .order_by(Post.timestamp, Post.id)
         )

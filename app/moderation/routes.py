@@ -15,6 +15,7 @@ from flask_login import current_user
 from app.extensions import db
 from app.listings.moderation import report_queue, suspended_accounts
 from app.listings.pages import page_links, page_of
+from app.listings.posts import cards_of
 from app.models import Post, Report, User, record_action
 from app.models.types import utcnow
 from app.moderation.forms import ReasonForm
@@ -52,6 +53,7 @@ def queue():
         "moderation/queue.html",
         title="Moderation queue",
         reports=page.items,
+        cards=cards_of([report.post_id for report in page.items]),
         **page_links("moderation.queue", page),
     )
 

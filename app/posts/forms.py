@@ -1,8 +1,14 @@
-"""Forms for changing, deleting and reporting a post."""
+"""Forms for answering, changing, deleting and reporting a post."""
 
 from wtforms import SubmitField
 
 from app.web.forms import ChirpForm, post_text_field, reason_field
+
+
+class ReplyForm(ChirpForm):
+    """Answer a post (same rules as a new post)."""
+
+    post = post_text_field("Your reply")
 
 
 class EditPostForm(ChirpForm):

@@ -1,4 +1,5 @@
-"""Views for one post: permalink, edit, delete (after confirmation) and report."""
+"""Views for one post: its thread (its permalink), replying, edit, delete (after confirmation)
+and report."""
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -14,8 +15,10 @@ from flask import (
 from flask_login import current_user, login_required
 
 from app.extensions import db
+from app.listings.pages import page_links, page_of
+from app.listings.threads import thread_ancestors, thread_replies
 from app.models import Post, Report, open_report_by, open_reports_on
-from app.posts.forms import DeletePostForm, EditPostForm, ReportForm
+from app.posts.forms import DeletePostForm, EditPostForm, ReplyForm, ReportForm
 from app.web.form_pages import form_page
 from app.web.permissions import require_confirmed_email
 from app.web.ratelimits import rate_limit, user_or_address
@@ -24,6 +27,7 @@ from app.web.rows import forget_deleted_user, gone_is_404, lock_row
 bp = Blueprint("posts", __name__, template_folder="templates")
 
 GONE = "That post does not exist or is no longer available."
+UNANSWERABLE = "Nobody but its author sees this post: it cannot be answered."
 
 
 def visible_post_or_404(post_id: int) -> Post:
@@ -67,17 +71,79 @@ def own_post_or_403(post_id: int) -> Post:
     return post
 
 
-@bp.route("/post/<id:post_id>")
-@login_required
-def view(post_id: int):
-    """A post's own page (its permalink)."""
-    post = visible_post_or_404(post_id)
+def may_reply_to(post: Post) -> bool:
+    """Whether a post can be answered: not once nobody but its author sees it."""
+    return not post.is_hidden and not post.author.is_suspended
+
+
+@form_page(ReplyForm, "post", refill=["posts.reply"])
+def thread_page(form: ReplyForm) -> str:
+    """The thread of the post this request's URL names, with ``form`` in its reply box."""
+    post = visible_post_or_404(request.view_args["post_id"])
     reports = []
     if current_user.has_role("moderator"):
         reports = db.session.scalars(open_reports_on(post)).all()
+    page = page_of(thread_replies(post, current_user))
     return render_template(
-        "posts/post.html", title=f"Post by {post.author.username}", post=post, reports=reports
+        "posts/post.html",
+        title=f"Post by {post.author.username}",
+        post=post,
+        reports=reports,
+        ancestors=thread_ancestors(post, current_user),
+        replies=page.items,
+        form=form if may_reply_to(post) else None,
+        # The Reply button on a card brings the reader here to write.
+        replying=form.errors or "reply" in request.args,
+        **page_links("posts.view", page, post_id=post.id),
     )
+
+
+@bp.route("/post/<id:post_id>")
+@login_required
+def view(post_id: int):
+    """A post's own page (its permalink): its thread, with a box to reply."""
+    form = ReplyForm()
+    if "reply" in request.args:
+        post = visible_post_or_404(post_id)
+        if post.user_id != current_user.id:
+            form.post.data = f"@{post.author.username} "
+    return thread_page(form)
+
+
+@bp.route("/post/<id:post_id>/reply", methods=["POST"])
+@rate_limit(
+    "RATELIMIT_POST",
+    key=user_or_address,
+    scope="posting",
+    page=thread_page,
+    refusal="You are posting too often",
+)
+@login_required
+def reply(post_id: int):
+    """Answer a post; the reply follows every rule of posting."""
+    require_confirmed_email("replying")
+    post = visible_post_or_404(post_id)
+    if not may_reply_to(post):
+        abort(403, description=UNANSWERABLE)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        # A double submit answers like the first one, without a second copy of the reply.
+        if not current_user.just_posted(form.post.data):
+            # Held until the reply is in: a post deleted or hidden meanwhile gets no reply.
+            still_visible_or_404(post_id)
+            if not may_reply_to(post):
+                db.session.rollback()
+                abort(403, description=UNANSWERABLE)
+            try:
+                post.reply(current_user, form.post.data)
+            except ValueError as refusal:
+                db.session.rollback()
+                form.post.errors.append(str(refusal))
+                return thread_page(form)
+            db.session.commit()
+        flash("Your reply is live!", "success")
+        return redirect(url_for("posts.view", post_id=post_id))
+    return thread_page(form)
 
 
 @form_page(EditPostForm, "post", refill=["posts.edit"])

@@ -54,7 +54,7 @@ def test_export_is_complete_json(alice_client, alice, bob, make_user, db, make_p
     assert "no-store" in response.headers["Cache-Control"]
     data = json.loads(response.get_data(as_text=True))
 
-    assert data["format"] == "chirp-export/3"
+    assert data["format"] == "chirp-export/4"
     assert data["profile"]["username"] == "alice"
     assert data["profile"]["email"] == "alice@example.com"
     assert data["profile"]["about_me"] == "I <3 birds"
@@ -177,3 +177,23 @@ def test_export_lists_where_one_is_logged_in_without_secrets(app, alice_client, 
     assert len(hashes) == 2
     for kept_secret in (secret, *hashes):
         assert kept_secret not in text
+
+
+def test_export_includes_replies_with_what_they_answer(
+    alice_client, alice, bob, make_post, make_reply, db
+):
+    root = make_post(bob, "bob asks")
+    reply = make_reply(root, alice, "alice answers")
+    own = make_post(alice, "alice alone")
+    posts = json.loads(alice_client.get("/account/export").get_data(as_text=True))["posts"]
+    by_id = {post["id"]: post for post in posts}
+    assert by_id[reply.id]["in_reply_to"] == {"id": root.id, "username": "bob"}
+    assert by_id[own.id]["in_reply_to"] is None
+    root_id, reply_id = root.id, reply.id
+    db.session.delete(bob)  # the answered account goes; the reply stays, and says so
+    db.session.commit()
+    posts = json.loads(alice_client.get("/account/export").get_data(as_text=True))["posts"]
+    assert {post["id"]: post for post in posts}[reply_id]["in_reply_to"] == {
+        "id": root_id,
+        "username": None,
+    }

@@ -46,19 +46,6 @@ def clock(monkeypatch):
     return clock
 
 
-@pytest.fixture
-def statements(db):
-    """The SQL statements run while the test goes on."""
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, _parameters, _context, _executemany):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    yield seen
-    sa.event.remove(db.engine, "before_cursor_execute", record)
-
-
 def key_of(client: FormClient) -> str:
     """The session key in ``client``'s session cookie."""
     with client.session_transaction() as session:

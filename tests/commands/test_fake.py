@@ -201,3 +201,37 @@ def test_an_interrupted_load_is_usable_and_resumes(runner, db, make_user, monkey
     # Resuming a finished run changes nothing.
     assert runner.invoke(args=[*BULK, "--resume"]).exit_code == 0
     assert _counts(db) == (users, follows, posts)
+
+
+def test_fake_makes_conversations_like_real_ones(runner, db):
+    result = runner.invoke(args=["fake", "--users", "80", "--posts", "6000", "--follows", "8"])
+    assert result.exit_code == 0, result.output
+    posts = {
+        row.id: row
+        for row in db.session.execute(
+            sa.select(
+                Post.id,
+                Post.user_id,
+                Post.timestamp,
+                Post.in_reply_to_id,
+                Post.in_reply_to_user_id,
+                Post.thread_path,
+            )
+        )
+    }
+    replies = [post for post in posts.values() if post.in_reply_to_id is not None]
+    assert 0.1 * len(posts) < len(replies) < 0.3 * len(posts)
+    # Each reply is newer than what it answers, names its author, and extends its path.
+    for reply in replies:
+        parent = posts[reply.in_reply_to_id]
+        assert parent.timestamp < reply.timestamp
+        assert reply.in_reply_to_user_id == parent.user_id
+        parent_path = parent.thread_path or parent.id.to_bytes(4, "big")
+        assert reply.thread_path == parent_path + reply.id.to_bytes(4, "big")
+    answered = {}
+    for reply in replies:
+        answered[reply.in_reply_to_id] = answered.get(reply.in_reply_to_id, 0) + 1
+    # Most posts get no reply; a few get hundreds; some exchanges go 20 deep.
+    assert len(answered) < 0.15 * len(posts)
+    assert max(answered.values()) >= 100
+    assert max(len(reply.thread_path) // 4 for reply in replies) > 20

@@ -205,6 +205,13 @@ class Seeder:
             db.session.commit()
             return [post.id for post in posts]
 
+    def reply(self, parent_id: int, user_id: int, body: str) -> int:
+        """A reply by ``user_id`` to the post ``parent_id``; returns its id."""
+        with self.app.app_context():
+            reply = db.session.get(Post, parent_id).reply(db.session.get(User, user_id), body)
+            db.session.commit()
+            return reply.id
+
     def follow(self, follower_id: int, followed_id: int) -> None:
         """Make one user follow another."""
         with self.app.app_context():
@@ -217,6 +224,12 @@ class Seeder:
             user = db.session.get(User, user_id)
             user.grant_role(role)
             record_action(None, "role.grant", user, f"{role}: {reason}")
+            db.session.commit()
+
+    def hide(self, post_id: int) -> None:
+        """Hide a post, as a moderator would (by nobody in particular)."""
+        with self.app.app_context():
+            db.session.get(Post, post_id).hidden_at = utcnow()
             db.session.commit()
 
     def suspend(self, user_id: int) -> None:

@@ -36,15 +36,17 @@ MEMBER_PAGES = {
     "edit-profile": "/edit_profile",
     "search-results": "/search?q=b",
     "search-mistake": "/search?q=b+o",
+    "profile-replies": "/user/bob/with_replies",
     "not-found": "/user/nobody",
 }
 
 MAX_CRAWLED_PAGES = 30
 
 
-def seed_world(seed) -> None:
+def seed_world(seed) -> dict[str, str]:
     """A small community: alice follows bob and carol; bob posts a lot, carol never; bob
-    follows dave, whom the side column suggests to alice."""
+    follows dave, whom the side column suggests to alice; a thread under one of bob's posts,
+    with a hidden reply in it. Returns its pages (name -> URL)."""
     alice = seed.user("alice", about_me="Writes tests for fun.")
     bob = seed.user("bob", about_me="Birds, mostly. " * 6)
     carol = seed.user("carol")
@@ -52,11 +54,18 @@ def seed_world(seed) -> None:
         bob, [f"Bird note {n}: a wren sang at dawn." for n in range(1, 5)], timedelta(days=1)
     )
     seed.posts(alice, ["Hello, Chirp!", "Line one\nLine two, after a break."], timedelta(hours=2))
-    seed.posts(bob, ["https://example.org/" + "a-very-long-unbroken-path" * 4])
+    (wren,) = seed.posts(bob, ["https://example.org/" + "a-very-long-unbroken-path" * 4])
     seed.follow(alice, bob)
     seed.follow(alice, carol)
     seed.follow(bob, alice)
     seed.follow(bob, seed.user("dave"))
+    answer = seed.reply(wren, alice, "@bob Which river was that?")
+    hidden = seed.reply(answer, carol, "Something a moderator hid.")
+    seed.hide(hidden)
+    deeper = answer
+    for n in range(7):
+        deeper = seed.reply(deeper, bob if n % 2 else alice, f"Deeper in the thread, {n}.")
+    return {"thread": f"/post/{answer}", "thread-replying": f"/post/{wren}?reply=1"}
 
 
 def structure_problems(page: Page) -> list[str]:
@@ -88,7 +97,7 @@ def review(page: Page, name: str, url: str, status: int = 200) -> list[str]:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_main_pages_pass_axe_and_fit(new_context, seed, viewport, scheme):
-    seed_world(seed)
+    threads = seed_world(seed)
     found = []
     visitor = new_context(viewport=viewport, color_scheme=scheme).new_page()
     for name, url in ANONYMOUS_PAGES.items():
@@ -100,7 +109,7 @@ def test_main_pages_pass_axe_and_fit(new_context, seed, viewport, scheme):
 
     member = new_context(viewport=viewport, color_scheme=scheme).new_page()
     log_in(member, "alice")
-    for name, url in MEMBER_PAGES.items():
+    for name, url in {**MEMBER_PAGES, **threads}.items():
         found += review(member, name, url, status=404 if name == "not-found" else 200)
     member.goto("/")
     member.get_by_label("Say something").fill("Flash messages must pass too.")

@@ -373,3 +373,54 @@ def test_a_newcomer_registers_confirms_from_the_outbox_and_posts(
         screenshot(page, "newcomer-first-post")
         context.close()
     problems.assert_none()
+
+
+def test_a_conversation_from_reply_to_a_deleted_parent(new_context, seed):
+    alice, bob, carol = (seed.user(name) for name in ("alice", "bob", "carol"))
+    seed.follow(bob, alice)
+    seed.follow(carol, alice)
+    seed.follow(carol, bob)
+    a = new_context().new_page()
+    log_in(a, "alice")
+    a.get_by_label("Say something").fill("Who has seen a kingfisher?")
+    a.get_by_role("button", name="Post").click()
+    expect(a.get_by_text("Your post is live!")).to_be_visible()
+
+    # B replies from the card on their home timeline: the post's page opens, ready to write.
+    b = new_context().new_page()
+    log_in(b, "bob")
+    card = b.locator("article.post", has_text="Who has seen a kingfisher?")
+    card.get_by_role("button", name="Reply to alice").click()
+    box = b.get_by_label("Your reply")
+    expect(box).to_be_focused()
+    expect(box).to_have_value("@alice ")
+    box.press_sequentially("me, by the river")  # the cursor is after the name
+    b.get_by_role("button", name="Reply", exact=True).click()
+    expect(b.get_by_text("Your reply is live!")).to_be_visible()
+    replies = b.get_by_role("region", name="Replies")
+    expect(replies.get_by_text("@alice me, by the river")).to_be_visible()
+
+    # A sees the count on her card and the reply in the thread.
+    a.goto("/")
+    card = a.locator("article.post", has_text="Who has seen a kingfisher?")
+    card.get_by_role("link", name=re.compile("^1 reply")).click()
+    expect(a.get_by_role("region", name="Replies").get_by_text("me, by the river")).to_be_visible()
+    thread_url = a.url
+
+    # C follows both: the reply is on C's home, saying whom it answers.
+    c = new_context().new_page()
+    log_in(c, "carol")
+    reply_card = c.locator("article.post", has_text="me, by the river")
+    expect(reply_card).to_be_visible()
+    expect(reply_card.get_by_text("Replying to")).to_be_visible()
+    reply_url = reply_card.locator("a.post-permalink").get_attribute("href")
+
+    # A deletes the post; the reply's page still shows the reply, the post as deleted.
+    a.goto(thread_url + "/delete")
+    a.get_by_role("button", name="Delete this post").click()
+    expect(a.get_by_text("Your post has been deleted.")).to_be_visible()
+    c.goto(reply_url)
+    expect(c.get_by_text("This post was deleted.")).to_be_visible()
+    expect(c.locator(".thread-focus").get_by_text("me, by the river")).to_be_visible()
+    expect(c.get_by_text("Replying to a deleted post")).to_be_visible()
+    screenshot(c, "thread-deleted-parent")

@@ -14,19 +14,6 @@ START = datetime(2025, 6, 1, tzinfo=UTC)
 
 
 @pytest.fixture
-def statements(db):
-    """The SQL statements run while the test goes on (cleared by the test as it likes)."""
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, _parameters, _context, _executemany):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    yield seen
-    sa.event.remove(db.engine, "before_cursor_execute", record)
-
-
-@pytest.fixture
 def busy(db, alice):
     """Alice follows 40 people (and is followed by them), each of whom wrote 2 posts."""
     people = [User(username=f"writer{n}", email=f"w{n}@example.com") for n in range(40)]
@@ -59,6 +46,7 @@ PAGES = {
     "/": 3,  # user, timeline, who to follow
     "/explore": 3,  # user, posts with their authors, who to follow
     "/user/writer7": 8,  # user, profile, posts, 3 counts, "do I follow them?", who to follow
+    "/user/writer7/with_replies": 8,
     "/user/alice/followers": 3,  # user, profile, people
     "/user/alice/following": 3,
     "/search?q=writer": 2,  # user, people with "do I follow them?"
@@ -116,3 +104,37 @@ def test_postgresql_does_not_jit_compile_page_queries(db):
     # The home timeline's cost estimate is large enough for JIT, which costs far more than
     # the query itself (tens of milliseconds against about one).
     assert db.session.scalar(sa.text("SHOW jit")) == "off"
+
+
+def thread_of(db, author: User, replies: int) -> list[Post]:
+    """A conversation of ``replies`` replies under a post by ``author``: a chain ten deep, the
+    rest answering its posts in turn (so replies with replies of their own, at every depth)."""
+    posts = [Post(body="root", author=author, timestamp=START)]
+    db.session.add(posts[0])
+    db.session.flush()
+    for n in range(replies):
+        parent = posts[n] if n < 10 else posts[n % 10]
+        reply = parent.reply(author, f"reply {n}")
+        reply.timestamp = START + timedelta(seconds=n + 1)
+        posts.append(reply)
+    db.session.commit()
+    return posts
+
+
+@pytest.mark.parametrize("replies", [12, 300])
+def test_thread_pages_run_a_fixed_number_of_statements(
+    app, db, alice, alice_client, statements, replies
+):
+    # User, the post with its author, its card, the posts above it, a page of replies: the same
+    # however large the thread, on its first page and deep in it.
+    app.config["POSTS_PER_PAGE"] = 10
+    posts = thread_of(db, alice, replies)
+    url = f"/post/{posts[5].id}"
+    alice_client.get(url)
+    for _ in range(4 if replies > 100 else 1):
+        statements.clear()
+        page = alice_client.get(url).get_data(as_text=True)
+        assert page.count('class="post"') >= 8
+        assert len(statements) == 5, statements
+        next_link = re.search(r'<a href="([^"]+)" rel="next"', page)
+        url = html.unescape(next_link.group(1)) if next_link else url

@@ -52,6 +52,15 @@ def community(db):
         for s in range(60)
     ]
     db.session.execute(sa.insert(Post), rows)
+    # Replies, by anyone to anyone (the reader, followed people, strangers, themselves), some
+    # to replies: home shows only those the reader can follow (own, to them, to followed).
+    posts = db.session.scalars(sa.select(Post).order_by(Post.id)).all()
+    for n in range(120):
+        parent = rng.choice(posts)
+        author = people[n % 31] if n % 5 else parent.author
+        reply = parent.reply(author, "re")
+        reply.timestamp = parent.timestamp + timedelta(minutes=rng.randint(0, 60))
+        posts.append(reply)
     # Moderation: every 9th post hidden (the reader's own stay visible to the reader), and one
     # followed author suspended. Both queries must leave out the same posts.
     post_ids = db.session.scalars(sa.select(Post.id).order_by(Post.id)).all()
@@ -98,6 +107,9 @@ def test_pages_match_the_plain_query(db, community, monkeypatch, window_pages, p
     forward, backward = walk(home_timeline(community), per_page)
     assert len(expected) > 150
     assert forward == expected
+    replies = db.session.scalars(sa.select(Post).where(Post.in_reply_to_id.is_not(None))).all()
+    shown = [reply.id for reply in replies if reply.id in set(expected)]
+    assert 10 < len(shown) < len(replies)  # the rule lets some replies in, and keeps some out
     hidden = hidden_from(db, community)
     assert len(hidden) > 10
     assert not hidden & set(forward)

@@ -8,6 +8,7 @@ from bench.dbtime import page_statements, time_statements
 from bench.load import parse_wrk
 from bench.run import target_rows
 from bench.subjects import RARE_READER, add_rare_reader, bench_pages
+from bench.threads import THREAD_READER, add_big_thread
 from bench.wsgi import FLOOR, add_logged_in_floor
 
 WRK_OUTPUT = """Running 2s test @ http://127.0.0.1:5000/
@@ -36,6 +37,8 @@ def test_pages_and_their_statements(app, runner, db):
     add_logged_in_floor(app)
     add_rare_reader()
     add_rare_reader()  # once only
+    add_big_thread()
+    add_big_thread()
     pages = bench_pages(per_page=3)
     assert [p.url.split("?")[0] for p in pages] == [
         "/healthz",
@@ -46,11 +49,17 @@ def test_pages_and_their_statements(app, runner, db):
         "/",
         "/",
         "/explore",
-        pages[-3].url,
-        pages[-3].url + "/followers",
+        pages[-6].url,
+        pages[-6].url + "/followers",
         "/search",
+        pages[-3].url,
+        pages[-3].url,
+        "/",
     ]
+    assert pages[-3].url.startswith("/post/")
+    assert "after=" in pages[-2].url
     assert any(p.username == RARE_READER for p in pages)
+    assert pages[-1].username == THREAD_READER
     for page in pages:
         statements = page_statements(app, page.url, page.username)
         timing = time_statements(app, statements, runs=2)

@@ -284,3 +284,52 @@ def test_login_sessions_arrive_empty_and_leave_every_account_behind(migration_ap
     _assert_rows_kept(before)
     upgrade()
     _assert_rows_kept(before)
+
+
+REPLIES_REVISION = "c4a9e2f7d318"
+
+
+def test_replies_survive_a_round_trip_and_ids_are_never_reused(migration_app):
+    """The replies migration rebuilds the post table on SQLite: reports on posts must survive
+    it, a downgrade keeps replies as posts, and after it a deleted post's id stays unused."""
+    upgrade(revision=scripts().get_revision(REPLIES_REVISION).down_revision)
+    with db.engine.begin() as connection:
+        _fill_previous_revision(connection)
+        connection.execute(
+            sa.text(
+                "INSERT INTO report (post_id, reporter_id, reason, created_at) "
+                "VALUES (3, 1, 'spam', :when)"
+            ),
+            {"when": WHEN},
+        )
+    upgrade(revision=REPLIES_REVISION)
+    with db.engine.begin() as connection:
+        posts = table_rows(connection, "post")
+        assert len(posts) == 20
+        assert {(p["in_reply_to_id"], p["thread_path"]) for p in posts} == {(None, None)}
+        connection.execute(
+            sa.text(
+                "INSERT INTO post (id, body, timestamp, user_id, in_reply_to_id, "
+                "in_reply_to_user_id, thread_path) VALUES (21, 'a reply', :when, 1, 20, 1, :path)"
+            ),
+            {"when": WHEN, "path": (20).to_bytes(4, "big") + (21).to_bytes(4, "big")},
+        )
+        assert len(table_rows(connection, "report")) == 1
+        if connection.dialect.name == "postgresql":  # rows were added with their ids
+            connection.execute(sa.text("SELECT setval(pg_get_serial_sequence('post', 'id'), 21)"))
+        # The newest post goes; the next one must not take its id (its replies would follow).
+        connection.execute(sa.text("DELETE FROM post WHERE id = 21"))
+        connection.execute(
+            sa.text("INSERT INTO post (body, timestamp, user_id) VALUES ('new', :when, 2)"),
+            {"when": WHEN},
+        )
+        assert connection.execute(sa.text("SELECT max(id) FROM post")).scalar() == 22
+    downgrade(revision=scripts().get_revision(REPLIES_REVISION).down_revision)
+    with db.engine.connect() as connection:
+        posts = table_rows(connection, "post")
+        assert [p["id"] for p in posts] == [*range(1, 21), 22]
+        assert "thread_path" not in posts[0]
+        assert len(table_rows(connection, "report")) == 1
+    upgrade()
+    runner = migration_app.test_cli_runner()
+    assert runner.invoke(args=["db", "check"]).exit_code == 0

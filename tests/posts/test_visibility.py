@@ -42,7 +42,9 @@ class Page(NamedTuple):
     """A page that can show a post, and who sees the post there in each case."""
 
     name: str
-    url: str  # with {post}, {report} (its report's id), {author} and {viewer} (usernames)
+    # with {post}, {report} (its report's id), {reply} (a reply to it by someone else),
+    # {author} and {viewer} (usernames)
+    url: str
     kind: str
     shows: dict[str, frozenset[str]]
 
@@ -65,6 +67,9 @@ PAGES = [
     Page("home", "/", OPEN, IN_LISTINGS),
     Page("explore", "/explore", OPEN, IN_LISTINGS),
     Page("profile", "/user/{author}", OPEN, IN_LISTINGS),
+    Page("profile, posts and replies", "/user/{author}/with_replies", OPEN, IN_LISTINGS),
+    # The thread of a reply to the post shows the post above it (or "not available" in its place).
+    Page("a reply's thread", "/post/{reply}", OPEN, IN_LISTINGS),
     Page("permalink", "/post/{post}", OF_THE_POST, MAY_SEE),
     Page("edit", "/post/{post}/edit", OF_THE_POST, shown_to(visible={AUTHOR}, hidden={AUTHOR})),
     Page("delete", "/post/{post}/delete", OF_THE_POST, shown_to(visible={AUTHOR}, hidden={AUTHOR})),
@@ -124,14 +129,14 @@ def expected_statuses(page: Page, case: str, viewer: str, shown: bool) -> set[in
     return {200, 302} if viewer in staff else {403}
 
 
-def walk(browsers: dict, case: str, post_id: int, report_id: int) -> list[str]:
+def walk(browsers: dict, case: str, post_id: int, report_id: int, reply_id: int) -> list[str]:
     """Every page of :data:`PAGES` for every viewer: what differs from the table, one line each."""
     wrong = []
     for page in PAGES:
         for viewer in VIEWERS:
             viewer_name = USERNAMES.get(viewer, "alice")
             url = page.url.format(
-                post=post_id, report=report_id, author="alice", viewer=viewer_name
+                post=post_id, report=report_id, reply=reply_id, author="alice", viewer=viewer_name
             )
             response = browsers[viewer].get(url)
             shown = page.shows[case]
@@ -152,11 +157,12 @@ def walk(browsers: dict, case: str, post_id: int, report_id: int) -> list[str]:
 
 @pytest.mark.parametrize("case", CASES)
 def test_every_page_shows_the_post_to_exactly_whom_it_should(
-    db, client, make_user, make_staff, make_post, client_for, case
+    db, client, make_user, make_staff, make_post, make_reply, client_for, case
 ):
     alice = make_user("alice")
     post = make_post(alice, BODY)
-    carol = make_user("carol")  # reported it; not one of the viewers
+    carol = make_user("carol")  # reported it, and answered it; not one of the viewers
+    reply = make_reply(post, carol, "an answer")
     # Every logged-in viewer follows alice, so the post is on their home timeline.
     for follower in (
         make_user("reader"),
@@ -178,7 +184,7 @@ def test_every_page_shows_the_post_to_exactly_whom_it_should(
         done = browsers[MODERATOR].submit("/moderation/user/alice/suspend", {"reason": "spam"})
         assert done.status_code == 302
 
-    wrong = walk(browsers, case, post.id, report.id)
+    wrong = walk(browsers, case, post.id, report.id, reply.id)
     assert not wrong, "\n".join(wrong)
 
 
@@ -186,7 +192,7 @@ def test_every_page_is_walked_or_shows_no_post(app):
     """A new page is either in :data:`PAGES` (so the walk checks it) or in :data:`SHOW_NO_POST`."""
     match = app.url_map.bind("localhost").match
     walked = {
-        match(page.url.format(post=1, report=1, author="a", viewer="v").split("?")[0])[0]
+        match(page.url.format(post=1, report=1, reply=2, author="a", viewer="v").split("?")[0])[0]
         for page in PAGES
     }
     pages = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}

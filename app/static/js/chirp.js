@@ -118,10 +118,23 @@ function sendFormsOnce() {
   });
 }
 
+// The reply box comes focused with "@name " in it: the cursor goes after the name, where the
+// reply begins (browsers put it before the text). Chromium may apply autofocus after
+// DOMContentLoaded, so the box is focused here rather than waiting for it; a field the reader
+// already chose keeps the focus.
+function caretAfterPrefill() {
+  const box = document.querySelector("textarea[autofocus]");
+  const active = document.activeElement;
+  if (!box || (active && active !== document.body && active !== box)) return;
+  box.focus();
+  box.setSelectionRange(box.value.length, box.value.length);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   announceFlashes();
   setUpCounters();
   keepTimesFresh();
   focusFirstError();
+  caretAfterPrefill();
   sendFormsOnce();
 });

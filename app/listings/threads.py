@@ -1,0 +1,149 @@
+"""A post's thread: the posts it answers, above it, and its replies, below it in reading order.
+
+A reply's ``thread_path`` lists its conversation's ids from the root down to itself, so sorting
+by it gives reading order (each post followed by its replies, depth first, oldest first) and
+the replies of a post are one range of its index: a page of a thread with thousands of
+replies costs what a page of a small one does. Posts the reader may not see stay in place as
+"not available", and posts that were deleted as "deleted", so their replies keep their context.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import NamedTuple
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.listings.bundles import TupleBundle
+from app.listings.keyset import PAGE_LIMIT, BadCursor, Keyset, PageQuery, PreparedListing
+from app.listings.posts import POST_CARD, PostCard, card_select
+from app.models import MAX_ID, Post, User, post_visible_to
+from app.models.params import VIEWER_ID
+from app.models.post import descendants_bound, path_ids
+
+MAX_INDENT = 5
+"""Deeper replies are indented no further (a phone's width runs out)."""
+
+
+class ThreadItem(NamedTuple):
+    """A post of a thread: its card, where it is in the thread, and whether the reader may
+    see it (when not, only the fact that something is there is shown)."""
+
+    card: PostCard
+    thread_path: bytes | None
+    visible: bool
+
+    @property
+    def id(self) -> int:
+        """The post's id (a thread page's cursor)."""
+        return self.card.id
+
+    def depth_below(self, post: Post) -> int:
+        """How many replies down from ``post`` this one is (1: a direct reply), at most
+        :data:`MAX_INDENT`."""
+        levels = (len(self.thread_path or b"") - len(post.full_path)) // 4
+        return max(0, min(levels, MAX_INDENT))
+
+
+class _ThreadItemBundle(TupleBundle):
+    """Selects a :class:`ThreadItem`: the card's columns, the path and the visibility flag."""
+
+    def __init__(self) -> None:
+        visible = post_visible_to(Post.__table__, VIEWER_ID)
+        super().__init__(ThreadItem, *POST_CARD.exprs, Post.thread_path, visible)
+        self.card_size = len(POST_CARD.exprs)
+
+    def create_row_processor(self, query, procs, labels):
+        """Build one :class:`ThreadItem` per row: the first columns make its card."""
+        size = self.card_size
+
+        def value(row):
+            values = [proc(row) for proc in procs]
+            return ThreadItem(PostCard._make(values[:size]), values[size], bool(values[size + 1]))
+
+        return value
+
+
+THREAD_ITEM = _ThreadItemBundle()
+
+
+def _items() -> sa.Select[tuple[ThreadItem]]:
+    return card_select(THREAD_ITEM)
+
+
+def decode_post_id(cursor: str) -> tuple[int]:
+    """A thread page's cursor: the id of the post the page starts after (or before)."""
+    if not cursor.isascii() or not cursor.isdigit() or not 0 < int(cursor) <= MAX_ID:
+        raise BadCursor(cursor)
+    return (int(cursor),)
+
+
+READING_ORDER = Keyset(
+    columns=(Post.thread_path,),
+    descending=False,
+    encode=lambda item: str(item.id),
+    decode=decode_post_id,
+)
+"""A thread's order. Its cursors name a post by id (a path can be long): the page statement
+reads that post's path."""
+
+_FROM = sa.bindparam("thread_from", type_=sa.LargeBinary)
+_TO = sa.bindparam("thread_to", type_=sa.LargeBinary)
+
+
+class ThreadReplies(PreparedListing):
+    """The replies under one post, in :data:`READING_ORDER`, each marked visible or not."""
+
+    def __init__(self) -> None:
+        super().__init__(READING_ORDER)
+        self.position = (sa.bindparam("position_id", type_=sa.Integer),)
+
+    def page_statement(self, reverse: bool, position: tuple | None) -> sa.Select:
+        """Replies whose paths lie between the post's and its bound, beyond the cursor's."""
+        path = Post.thread_path
+        stmt = _items().where(path > _FROM, path < _TO)
+        if position is not None:
+            cursor = Post.__table__.alias("cursor_post")
+            at = sa.select(cursor.c.thread_path).where(cursor.c.id == position[0])
+            at = at.scalar_subquery()
+            stmt = stmt.where(path < at if reverse else path > at)
+        return stmt.order_by(path.desc() if reverse else path.asc()).limit(PAGE_LIMIT)
+
+
+_REPLIES = ThreadReplies()
+
+
+def thread_replies(post: Post, viewer: User) -> PageQuery:
+    """Pages of the replies under ``post`` (replies to replies too) as ``viewer`` sees them."""
+    path = post.full_path
+    return _REPLIES.pages(thread_from=path, thread_to=descendants_bound(path), viewer_id=viewer.id)
+
+
+_ANCESTORS = sa.bindparam("ancestor_ids", expanding=True, type_=sa.Integer)
+
+
+class Ancestor(NamedTuple):
+    """A post above the one a thread page is about: ``item`` is None if it was deleted."""
+
+    id: int
+    item: ThreadItem | None
+
+
+def thread_ancestors(post: Post, viewer: User) -> list[Ancestor]:
+    """The posts ``post`` answers, its conversation's root first, in one statement."""
+    ids = path_ids(post.full_path)[:-1]
+    if not ids:
+        return []
+    found = {
+        item.id: item
+        for item in db.session.scalars(
+            _ancestors_statement(), {"ancestor_ids": ids, "viewer_id": viewer.id}
+        )
+    }
+    return [Ancestor(ident, found.get(ident)) for ident in ids]
+
+
+@cache
+def _ancestors_statement() -> sa.Select[tuple[ThreadItem]]:
+    return _items().where(Post.id.in_(_ANCESTORS))
