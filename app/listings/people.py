@@ -108,14 +108,16 @@ def suggestion_cards(user: User) -> list[PersonCard]:
     """Up to three people ``user`` might follow (:meth:`User.who_to_follow`, its statement
     built once), as cards."""
     return [
-        PersonCard(person.id, person.username, None, False)
-        for person in db.session.scalars(who_to_follow_statement(), {"user_id": user.id})
+        PersonCard(person_id, username, None, False)
+        for person_id, username in db.session.execute(
+            who_to_follow_statement(), {"user_id": user.id}
+        )
     ]
 
 
 def who_to_follow() -> list[PersonCard]:
     """The side column's suggestions for the current user; none for a visitor. A template
-    global: only the pages that show the side column pay for its one statement."""
+    global: only the pages that show them (home) pay for its one statement."""
     if not current_user.is_authenticated:
         return []
     return suggestion_cards(current_user)

@@ -44,9 +44,9 @@ def busy(db, alice):
 # own queries.
 PAGES = {
     "/": 3,  # user, timeline, who to follow
-    "/explore": 3,  # user, posts with their authors, who to follow
-    "/user/writer7": 8,  # user, profile, posts, 3 counts, "do I follow them?", who to follow
-    "/user/writer7/with_replies": 8,
+    "/explore": 2,  # user, posts with their authors
+    "/user/writer7": 7,  # user, profile, posts, 3 counts, "do I follow them?"
+    "/user/writer7/with_replies": 7,
     "/user/alice/followers": 3,  # user, profile, people
     "/user/alice/following": 3,
     "/search?q=writer": 2,  # user, people with "do I follow them?"
