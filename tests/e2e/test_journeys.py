@@ -403,7 +403,8 @@ def test_a_conversation_from_reply_to_a_deleted_parent(new_context, seed):
     # A sees the count on her card and the reply in the thread.
     a.goto("/")
     card = a.locator("article.post", has_text="Who has seen a kingfisher?")
-    card.get_by_role("link", name=re.compile("^1 reply")).click()
+    expect(card.get_by_role("button", name="Reply to alice, 1 reply")).to_be_visible()
+    card.locator("a.post-permalink").click()
     expect(a.get_by_role("region", name="Replies").get_by_text("me, by the river")).to_be_visible()
     thread_url = a.url
 
