@@ -33,6 +33,7 @@ def create_app(config_class: type = Config) -> Flask:
     app.config.from_object(config_class)
     configure_deployment(app)
     os.makedirs(app.instance_path, exist_ok=True)
+    app.config.setdefault("DEV_OUTBOX_DIR", os.path.join(app.instance_path, "dev-outbox"))
     register_extensions(app)
     register_url_converters(app)
     register_blueprints(app)
@@ -71,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
+    from app.mail.outbox import outbox_enabled
     from app.main import bp as main_bp
     from app.moderation import bp as moderation_bp
     from app.posts import bp as posts_bp
@@ -84,11 +86,17 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    if outbox_enabled(app):
+        from app.dev import bp as dev_bp
+
+        app.register_blueprint(dev_bp, url_prefix="/dev")
 
 
 def register_template_helpers(app: Flask) -> None:
     """Filters, functions and constants the templates share."""
     from app.listings import cards
+    from app.listings.people import who_to_follow
+    from app.mail.outbox import outbox_link
     from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
     from app.models.types import utcnow
     from app.web.filters import exact_time, link_text, relative_time
@@ -102,6 +110,8 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(url_for_name)
     app.add_template_global(this_page)
     app.add_template_global(avatar_url)
+    app.add_template_global(outbox_link)
+    app.add_template_global(who_to_follow)
     app.context_processor(database_state)
     cards.init_app(app)
     app.jinja_env.globals.update(

@@ -17,6 +17,7 @@ from flask import Flask, g, render_template
 
 from app.extensions import db
 from app.listings.keyset import keyset_page
+from app.listings.people import suggestion_cards
 from app.listings.timeline import home_timeline
 from app.main.forms import PostForm
 from app.models import user_by_username
@@ -41,6 +42,7 @@ def ceiling_app(app: Flask = bench_app) -> Flask:
         reader = user_by_username(bench_pages(per_page)[2].username)
         reader.roles  # noqa: B018  (loaded now: the navigation asks for them)
         cards = keyset_page(home_timeline(reader), per_page)
+        suggestions = suggestion_cards(reader)
         db.session.expunge(reader)
 
     @app.route("/ceiling/home")
@@ -54,6 +56,7 @@ def ceiling_app(app: Flask = bench_app) -> Flask:
             form=PostForm(),
             posts=cards.items,
             following_anyone=True,
+            suggestions=suggestions,
             prev_url=None,
             next_url="/?after=" + cards.next_cursor,
         )

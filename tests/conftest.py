@@ -62,16 +62,23 @@ def _schema():
 
 
 @pytest.fixture
-def app(_schema, request):
+def app(_schema, request, tmp_path):
     """A Chirp app bound to an empty database, emptied again after the test.
 
     It holds no app context: a test that works with the database itself asks for ``db``, and
     each request of its test clients runs in an app context of its own (:class:`RequestClient`).
     Rate limits are off unless the test is marked ``@pytest.mark.rate_limits``; then every
-    count starts from zero.
+    count starts from zero. A test marked ``@pytest.mark.debug_mode`` gets the app ``flask run``
+    makes on a development checkout (debug mode, no mail server: the development outbox, kept
+    in ``tmp_path``).
     """
     rate_limited = request.node.get_closest_marker("rate_limits") is not None
-    app = create_app(RateLimitedConfig if rate_limited else TestConfig)
+    config = RateLimitedConfig if rate_limited else TestConfig
+    if request.node.get_closest_marker("debug_mode") is not None:
+        config = type(
+            "DebugConfig", (config,), {"DEBUG": True, "DEV_OUTBOX_DIR": str(tmp_path / "outbox")}
+        )
+    app = create_app(config)
     app.test_client_class = RequestClient
     if rate_limited:
         limiter.reset()

@@ -136,7 +136,7 @@ def resend_confirmation():
     if current_user.is_confirmed:
         flash("Your email address is already confirmed.", "info")
     elif send_email_confirmation(current_user):
-        flash(f"We sent a new confirmation link to {current_user.email}.", "success")
+        flash(f"We sent a new confirmation link to {current_user.email}.", "emailed")
     else:
         flash(NOT_SENT, "error")
     return redirect(url_for("main.index"))
@@ -207,7 +207,7 @@ def reset_request():
             flash(
                 f"We sent an email to {address}. Follow the link in it within "
                 f"{tokens.valid_for(tokens.RESET_PASSWORD)} to choose a new password.",
-                "info",
+                "emailed",
             )
             return redirect(url_for("auth.login"))
         form.email.errors.append(NOT_SENT)
@@ -291,7 +291,8 @@ def change_email():
             form.password.errors.append("That is not your current password.")
         elif send_email_change(current_user, new_email):
             flash(
-                f"We sent a link to {new_email}. Your address changes when you follow it.", "info"
+                f"We sent a link to {new_email}. Your address changes when you follow it.",
+                "emailed",
             )
             return redirect(url_for("account.settings"))
         else:

@@ -70,18 +70,36 @@ def registered_just_now(form: RegistrationForm) -> User | None:
     return user
 
 
+def start_login(user: User, remember: bool = False) -> None:
+    """Start ``user``'s session: the one way in, for the login form and a new registration.
+
+    The login is a row (``app/web/sessions.py``), committed before the cookie names it. Either
+    way this browser has just proved it holds the account (the password, or having set it), so
+    the per-account login limit spares it from now on.
+    """
+    login = start_session(user, remember=remember)
+    remember_browser(user)
+    db.session.commit()
+    log_in(user, login)
+
+
 def welcome(user: User, emailed: bool = True):
-    """Where registering ends: the login page, with a welcome and what to do about the email."""
-    flash("Welcome to Chirp! You can log in now.", "success")
+    """Where registering ends: logged in, on the home page, told what to do about the email.
+
+    Whoever sent the form knows the password, so they are logged in as the login form would;
+    until they confirm the address the pages they cannot use yet say so.
+    """
+    start_login(user)
+    flash("Welcome to Chirp! You are logged in.", "success")
     if emailed:
-        flash(f"To post, confirm your address with the link we sent to {user.email}.", "info")
+        flash(f"To post, confirm your address with the link we sent to {user.email}.", "emailed")
     else:
         flash(
-            "We could not send the email that confirms your address. Log in and use "
+            "We could not send the email that confirms your address. Use "
             "“Send the link again” to try again.",
             "warning",
         )
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("main.index"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -153,10 +171,7 @@ def login():
         elif not user.is_active:
             form.username.errors.append("This account has been disabled.")
         else:
-            login = start_session(user, remember=form.remember_me.data)
-            remember_browser(user)
-            db.session.commit()
-            log_in(user, login)
+            start_login(user, remember=form.remember_me.data)
             return redirect(back)
     return login_page(form)
 

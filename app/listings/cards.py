@@ -25,8 +25,9 @@ class CardCache:
     """Rendered cards, shared by every viewer who stands in the same relation to a post.
 
     A card's HTML depends only on the card's values, whether the viewer is anonymous, its
-    author or someone else, which links it offers, the relative time shown and the application
-    root: that tuple is the key, so an edited, hidden or renamed post simply gets a new entry,
+    author, someone else or someone else who has not confirmed their address yet (who may not
+    report), which links it offers, the relative time shown and the application root: that
+    tuple is the key, so an edited, hidden or renamed post simply gets a new entry,
     never a stale one. Moderators' cards carry links back to the page they are on and are not
     cached. The oldest entries go first when the cache is full.
     """
@@ -46,11 +47,13 @@ class CardCache:
         actions: bool = True,
         reportable: bool = True,
         moderator: bool = False,
+        focus: bool = False,
     ) -> Markup:
         """The HTML of ``cards`` for ``viewer``, as the ``post_card`` macro renders each.
 
-        ``actions`` false leaves out the card's links, ``reportable`` false its Report link;
-        a ``moderator`` also gets Hide or Unhide, back to this page (not cached).
+        ``actions`` false leaves out the card's controls, ``reportable`` false its Report link;
+        a ``moderator`` also gets Hide or Unhide, back to this page (not cached); ``focus``
+        shows the post a thread page is about.
         """
         now, html = utcnow(), []
         if moderator:
@@ -66,21 +69,28 @@ class CardCache:
                         back=back,
                         reportable=reportable,
                         relative=relative,
+                        focus=focus,
                     )
                 )
             return Markup("").join(html)
         viewer_id, root = (viewer.id if viewer.is_authenticated else None), request.script_root
+        reader = "reader" if viewer_id is None or viewer.is_confirmed else "unconfirmed reader"
         for card in cards:
             relative = relative_time(card.timestamp, now)
             if viewer_id is None:
                 relation = "anonymous"
             else:
-                relation = "author" if viewer_id == card.user_id else "reader"
-            key = (card, relation, actions, reportable, relative, root)
+                relation = "author" if viewer_id == card.user_id else reader
+            key = (card, relation, actions, reportable, focus, relative, root)
             one = self._html.get(key)
             if one is None:
                 one = render_card(
-                    card, viewer, actions=actions, reportable=reportable, relative=relative
+                    card,
+                    viewer,
+                    actions=actions,
+                    reportable=reportable,
+                    relative=relative,
+                    focus=focus,
                 )
                 self._keep(key, one)
             html.append(one)
@@ -107,12 +117,18 @@ def render_card(card: PostCard, viewer, **options) -> Markup:
 
 
 def render_posts(
-    cards: Iterable[PostCard], viewer, *, actions: bool = True, reportable: bool = True
+    cards: Iterable[PostCard],
+    viewer,
+    *,
+    actions: bool = True,
+    reportable: bool = True,
+    focus: bool = False,
 ) -> Markup:
     """Template global: the HTML of ``cards`` (a listing, or one post) for ``viewer``.
 
-    ``actions`` false leaves out the cards' links (a post shown on its delete or report page),
-    ``reportable`` false the Report link (the moderation queue).
+    ``actions`` false leaves out the cards' controls (a post shown on its delete or report
+    page), ``reportable`` false the Report link (the moderation queue); ``focus`` shows the
+    post a thread page is about, larger and with its full date.
     """
     return current_app.extensions["post_cards"].render(
         cards,
@@ -120,6 +136,7 @@ def render_posts(
         actions=actions,
         reportable=reportable,
         moderator=viewer.has_role("moderator"),
+        focus=focus,
     )
 
 

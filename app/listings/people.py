@@ -14,11 +14,14 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_login import current_user
 
+from app.extensions import db
 from app.listings.bundles import TupleBundle
 from app.listings.keyset import Keyset, PageQuery, PreparedListing, decode_text, time_id_keyset
 from app.models import User, followers
 from app.models.params import USER_ID, VIEWER_ID
+from app.models.user import who_to_follow_statement
 
 
 class PersonCard(NamedTuple):
@@ -109,3 +112,22 @@ def cards_named_like(start: str, viewer: User) -> PageQuery:
     key = start.lower()
     pattern = key.replace("/", "//").replace("_", "/_").replace("%", "/%") + "%"
     return _PEOPLE_NAMED.pages(name_start=key, name_pattern=pattern, viewer_id=viewer.id)
+
+
+def suggestion_cards(user: User) -> list[PersonCard]:
+    """Up to three people ``user`` might follow (:meth:`User.who_to_follow`, its statement
+    built once), as cards."""
+    return [
+        PersonCard(person_id, username, None, False)
+        for person_id, username in db.session.execute(
+            who_to_follow_statement(), {"user_id": user.id}
+        )
+    ]
+
+
+def who_to_follow() -> list[PersonCard]:
+    """The side column's suggestions for the current user; none for a visitor. A template
+    global: only the pages that show them (home) pay for its one statement."""
+    if not current_user.is_authenticated:
+        return []
+    return suggestion_cards(current_user)

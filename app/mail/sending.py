@@ -1,7 +1,8 @@
 """Sending email: multipart (plain text + HTML) messages rendered from templates, over SMTP.
 
 Configured by the ``MAIL_*`` settings. Without ``MAIL_SERVER`` (development) a message is written
-to the log instead of sent, so its links can be followed from there.
+to the log instead of sent, and in debug mode also kept in the development outbox
+(:mod:`app.mail.outbox`), a page from which its links can be followed.
 """
 
 import smtplib
@@ -10,6 +11,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
 from flask import current_app, render_template
+
+from app.mail import outbox
 
 
 def build_message(to: str, subject: str, template: str, **context) -> EmailMessage:
@@ -42,6 +45,8 @@ def send_email(to: str, subject: str, template: str, **context) -> bool:
             subject,
             text,
         )
+        if outbox.outbox_enabled(current_app):
+            outbox.keep(message)
         return True
     try:
         with _connect(config) as smtp:

@@ -38,6 +38,14 @@ ABOUT_ME_MAX_LENGTH = 140
 REPEAT_POST_INTERVAL = timedelta(seconds=10)
 
 
+# "Who to follow" looks through the follows of this many accounts someone followed most
+# recently, and reads at most SUGGESTION_ROWS of them. Every home page runs it: 8 accounts and
+# 300 rows took 0.31 ms on bench's S (SQLite, median over 40 readers), 5 and 100 take 0.17 ms
+# with only the names read, and still find three people for anyone who follows a few.
+SUGGESTION_SOURCES = 5
+SUGGESTION_ROWS = 100
+
+
 class User(UserMixin, db.Model):
     """A person with an account."""
 
@@ -147,6 +155,18 @@ class User(UserMixin, db.Model):
         message = (self.password_hash or "").encode()
         return hmac.new(key, message, "sha256").hexdigest()[:24]
 
+    def avatar(self, size: int = 64) -> str:
+        """The address of this user's identicon, ``/avatar/<id>/<size>.svg`` on this site.
+
+        Built without ``url_for``, which needs a request (or a configured server name) and
+        the web layer: this works wherever a model does, in ``flask shell`` too. Pages use
+        ``avatar_url`` (``app/web/urls.py``), which also knows an app mounted below the site's
+        root; a test checks that the two give the same path.
+        """
+        if self.id is None:
+            raise ValueError("A user has an avatar once saved: add and commit (or flush) first.")
+        return f"/avatar/{self.id}/{int(size)}.svg"
+
     @property
     def is_active(self) -> bool:
         """Flask-Login's flag: suspended and disabled accounts cannot log in or stay logged in."""
@@ -199,6 +219,20 @@ class User(UserMixin, db.Model):
     def following_count(self) -> int:
         """How many users this one follows."""
         return db.session.scalar(following_count_statement(), {"user_id": self.id}) or 0
+
+    def who_to_follow(self, limit: int = 3) -> sa.Select[tuple[User]]:
+        """Accounts followed by people this user follows, not yet followed by them, most
+        shared first: the side column's suggestions.
+
+        Bounded on purpose, as every feed page runs it: it reads at most
+        :data:`SUGGESTION_ROWS` follows made by the :data:`SUGGESTION_SOURCES` accounts this
+        user followed most recently (so its cost grows neither with how many accounts they
+        follow nor with how many those follow; a source who follows 2,000 made it take ~10 ms),
+        checks only those for "already followed", and reads the accounts of the few best
+        candidates only, leaving out suspended and disabled ones. Pages run the same statement
+        built once (:func:`who_to_follow_statement`): building it took longer than running it.
+        """
+        return _who_to_follow(sa.bindparam("user_id", self.id, type_=sa.Integer), limit)
 
     def following_list(self) -> sa.Select[tuple[User]]:
         """Users this one follows, the most recently followed first."""
@@ -341,6 +375,55 @@ class User(UserMixin, db.Model):
         # request. Before the role change itself, whose flush may fail on a simultaneous one.
         if self.id is not None:
             mark_sessions_for_renewal(self.id)
+
+
+def _who_to_follow(user_id: sa.ColumnElement[int], limit: int, *columns) -> sa.Select:
+    """The statement of :meth:`User.who_to_follow` for the user ``user_id``, reading
+    ``columns`` of each account (the whole :class:`User` if none are given)."""
+    sources = (
+        sa.select(followers.c.followed_id.label("id"))
+        .where(followers.c.follower_id == user_id)
+        .order_by(followers.c.created_at.desc())
+        .limit(SUGGESTION_SOURCES)
+        .subquery("sources")
+    )
+    theirs = followers.alias("their_follows")
+    sample = (
+        sa.select(theirs.c.followed_id.label("id"))
+        .join(sources, theirs.c.follower_id == sources.c.id)
+        .where(theirs.c.followed_id != user_id)
+        .limit(SUGGESTION_ROWS)
+        .subquery("sample")
+    )
+    mine = followers.alias("my_follows")
+    already = (
+        sa.select(mine.c.followed_id)
+        .where(mine.c.follower_id == user_id, mine.c.followed_id == sample.c.id)
+        .exists()
+    )
+    shared = sa.func.count().label("shared")
+    candidates = (
+        sa.select(sample.c.id, shared)
+        .where(~already)
+        .group_by(sample.c.id)
+        .order_by(shared.desc(), sample.c.id)
+        .limit(limit * 4)
+        .subquery("candidates")
+    )
+    return (
+        sa.select(*(columns or (User,)))
+        .join(candidates, candidates.c.id == User.id)
+        .where(User.suspended_at.is_(None), User.disabled_at.is_(None))
+        .order_by(candidates.c.shared.desc(), User.id)
+        .limit(limit)
+    )
+
+
+@cache
+def who_to_follow_statement(limit: int = 3) -> sa.Select[tuple[int, str]]:
+    """:meth:`User.who_to_follow` for the ``user_id`` parameter, built once, reading each
+    account's id and name only (the side column shows no more, and whole users cost more)."""
+    return _who_to_follow(USER_ID, limit, User.id, User.username)
 
 
 def visible_to(viewer: User | None) -> sa.ColumnElement[bool]:

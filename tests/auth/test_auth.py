@@ -14,12 +14,20 @@ GOOD = {
 }
 
 
-def test_register_then_log_in(client, db):
+def test_register_logs_in_with_the_confirm_banner_then_log_in_again(client, db):
     response = client.submit("/auth/register", GOOD)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/auth/login"
+    assert response.headers["Location"] == "/"
     user = db.session.scalar(sa.select(User).where(User.username == "carol"))
     assert user.check_password("a long password")
+    home = client.get("/").get_data(as_text=True)
+    assert "Hi, carol!" in home
+    assert "Welcome to Chirp! You are logged in." in home
+    assert "the link we sent to carol@example.com" in home
+    assert "Confirm your email address to start posting" in home  # in place of the post box
+    assert "outbox" not in home  # no development outbox outside debug mode
+
+    client.submit("/auth/logout", {})
     response = client.submit("/auth/login", {"username": "carol", "password": "a long password"})
     assert response.headers["Location"] == "/"
     assert "Hi, carol!" in client.get("/").get_data(as_text=True)

@@ -9,6 +9,7 @@ host, a server error, a failed asset, a JavaScript error or a console error fail
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -121,11 +122,11 @@ def buffered(app: Flask):
     return wsgi
 
 
-@pytest.fixture(scope="session")
-def live_server(live_app) -> Iterator[str]:
-    """Base URL of a real HTTP server running the app in a background thread."""
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """Serve ``app`` from a real HTTP server in a background thread; yields its base URL."""
     server: BaseWSGIServer = make_server(
-        "127.0.0.1", 0, buffered(live_app), threaded=True, request_handler=QuietRequestHandler
+        "127.0.0.1", 0, buffered(app), threaded=True, request_handler=QuietRequestHandler
     )
     thread = threading.Thread(target=server.serve_forever, name="chirp-live-server", daemon=True)
     thread.start()
@@ -133,6 +134,39 @@ def live_server(live_app) -> Iterator[str]:
     server.shutdown()
     server.server_close()
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app) -> Iterator[str]:
+    """Base URL of a real HTTP server running the app in a background thread."""
+    with serving(live_app) as url:
+        yield url
+
+
+@pytest.fixture
+def development_server(tmp_path) -> Iterator[str]:
+    """Base URL of Chirp as ``flask run`` serves a fresh development checkout: debug mode, no
+    mail server (so emails go to the development outbox), a new SQLite database built by the
+    migrations, CSRF and everything else as in production."""
+
+    class DevelopmentConfig(TestConfig):
+        TESTING = False
+        DEBUG = True
+        WTF_CSRF_ENABLED = True
+        MAIL_SERVER = ""
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'fresh.db'}"
+        DEV_OUTBOX_DIR = str(tmp_path / "outbox")
+
+    app = create_app(DevelopmentConfig)
+    with app.app_context():
+        upgrade()
+    with serving(app) as url:
+        # Email links are on SITE_URL, which debug mode takes to be `flask run`'s address
+        # (port 5000); this server took a free port instead.
+        app.config["SITE_URL"] = url
+        yield url
+    with app.app_context():
+        db.engine.dispose()
 
 
 class Seeder:

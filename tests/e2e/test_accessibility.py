@@ -44,8 +44,9 @@ MAX_CRAWLED_PAGES = 30
 
 
 def seed_world(seed) -> dict[str, str]:
-    """A small community: alice follows bob and carol; bob posts a lot, carol never; a thread
-    under one of bob's posts, with a hidden reply in it. Returns its pages (name -> URL)."""
+    """A small community: alice follows bob and carol; bob posts a lot, carol never; bob
+    follows dave, whom the side column suggests to alice; a thread under one of bob's posts,
+    with a hidden reply in it. Returns its pages (name -> URL)."""
     alice = seed.user("alice", about_me="Writes tests for fun.")
     bob = seed.user("bob", about_me="Birds, mostly. " * 6)
     carol = seed.user("carol")
@@ -57,6 +58,7 @@ def seed_world(seed) -> dict[str, str]:
     seed.follow(alice, bob)
     seed.follow(alice, carol)
     seed.follow(bob, alice)
+    seed.follow(bob, seed.user("dave"))
     answer = seed.reply(wren, alice, "@bob Which river was that?")
     hidden = seed.reply(answer, carol, "Something a moderator hid.")
     seed.hide(hidden)
@@ -313,10 +315,13 @@ def nav_tab_stops(page: Page) -> list[dict]:
         stop = page.evaluate(
             """() => {
                 const e = document.activeElement;
-                if (!e.closest('nav[aria-label=Main]')) return null;
+                const nav = e.closest('nav[aria-label=Main]');
+                if (!nav) return null;
+                // Where it sits in the row, however far the row has scrolled sideways (on a
+                // phone, staff's longer row scrolls to keep the focused link in view).
                 const box = e.getBoundingClientRect();
-                return {name: e.textContent.trim(), left: box.left, right: box.right,
-                        middle: (box.top + box.bottom) / 2};
+                return {name: e.textContent.trim(), left: box.left + nav.scrollLeft,
+                        right: box.right + nav.scrollLeft, middle: (box.top + box.bottom) / 2};
             }"""
         )
         if stop is None:

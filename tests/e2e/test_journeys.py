@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import PHONE, log_in, screenshot
+from tests.e2e.helpers import DESKTOP, PHONE, PageProblems, log_in, screenshot, watch
 from tests.helpers import PASSWORD
 
 
@@ -27,8 +27,8 @@ def test_register_log_out_and_log_back_in_after_a_wrong_password(page: Page, see
     page.get_by_label("Repeat password").fill(PASSWORD)
     page.get_by_role("button", name="Register").click()
 
-    expect(page.get_by_text("Welcome to Chirp! You can log in now.")).to_be_visible()
-    log_in(page, "carol")
+    # Registering logs in.
+    expect(page.get_by_text("Welcome to Chirp! You are logged in.")).to_be_visible()
     expect(page.get_by_role("heading", name="Hi, carol!")).to_be_visible()
     expect(nav(page).get_by_role("link", name="carol")).to_be_visible()
 
@@ -333,6 +333,48 @@ def test_a_form_is_sent_once_however_often_it_is_submitted(page: Page, seed):
     assert outcomes == ["sent", "held back", "sent"]
 
 
+def test_a_newcomer_registers_confirms_from_the_outbox_and_posts(
+    browser, development_server, problems: PageProblems
+):
+    """From a fresh database in debug mode without a mail server, as after the quick start."""
+    for viewport in (DESKTOP, PHONE):
+        context = browser.new_context(base_url=development_server, viewport=viewport)
+        watch(context, development_server, problems)
+        page = context.new_page()
+        name = "newcomer" if viewport == DESKTOP else "newcomer_phone"
+        page.goto("/auth/register")
+        page.get_by_label("Username").fill(name)
+        page.get_by_label("Email").fill(f"{name}@example.com")
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_label("Repeat password").fill(PASSWORD)
+        page.get_by_role("button", name="Register").click()
+
+        # Logged in at once, with the confirm-your-address notice and a way to the email.
+        expect(page.get_by_role("heading", name=f"Hi, {name}!")).to_be_visible()
+        notice = page.locator(".flash").filter(has_text=f"the link we sent to {name}@")
+        expect(notice.get_by_role("status")).to_be_visible()
+        expect(page.get_by_text("Confirm your email address to start posting")).to_be_visible()
+        screenshot(page, "newcomer-registered")
+        notice.get_by_role("link", name="Open the development outbox").click()
+
+        expect(page.get_by_role("heading", name="Development outbox")).to_be_visible()
+        email = page.get_by_role("article").first
+        expect(email.get_by_role("heading", name="Confirm your email address")).to_be_visible()
+        expect(email).to_contain_text(f"To {name}@example.com")
+        screenshot(page, "dev-outbox")
+        email.get_by_role("link", name=re.compile("account.confirm")).click()
+
+        page.get_by_role("button", name=re.compile("Confirm")).click()
+        expect(page.get_by_text("your email address is confirmed")).to_be_visible()
+        page.get_by_label("Say something").fill(f"Hello from {name}, a day-one Chirper.")
+        page.get_by_role("button", name="Post").click()
+        expect(page.get_by_text("Your post is live!")).to_be_visible()
+        expect(page.locator(".post-body", has_text=f"Hello from {name}")).to_be_visible()
+        screenshot(page, "newcomer-first-post")
+        context.close()
+    problems.assert_none()
+
+
 def test_a_conversation_from_reply_to_a_deleted_parent(new_context, seed):
     alice, bob, carol = (seed.user(name) for name in ("alice", "bob", "carol"))
     seed.follow(bob, alice)
@@ -361,7 +403,8 @@ def test_a_conversation_from_reply_to_a_deleted_parent(new_context, seed):
     # A sees the count on her card and the reply in the thread.
     a.goto("/")
     card = a.locator("article.post", has_text="Who has seen a kingfisher?")
-    card.get_by_role("link", name=re.compile("^1 reply")).click()
+    expect(card.get_by_role("button", name="Reply to alice, 1 reply")).to_be_visible()
+    card.locator("a.post-permalink").click()
     expect(a.get_by_role("region", name="Replies").get_by_text("me, by the river")).to_be_visible()
     thread_url = a.url
 

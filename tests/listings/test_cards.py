@@ -55,20 +55,27 @@ def test_a_card_is_the_post_and_its_author(db, alice, make_post):
     assert not card.author_is_suspended
 
 
-@pytest.mark.parametrize("who", ["anonymous", "author", "reader"])
-def test_cached_html_is_what_the_macro_renders(app, db, alice, bob, make_post, who):
+@pytest.mark.parametrize("who", ["anonymous", "author", "reader", "unconfirmed reader"])
+def test_cached_html_is_what_the_macro_renders(app, db, alice, bob, make_user, make_post, who):
     card = PostCard.of(make_post(alice, "same either way"))
-    viewer = {"anonymous": AnonymousUser(), "author": alice, "reader": bob}[who]
+    viewer = {
+        "anonymous": AnonymousUser(),
+        "author": alice,
+        "reader": bob,
+        "unconfirmed reader": make_user("newbie", confirmed=False),
+    }[who]
     cache = CardCache(10)
     with app.test_request_context("/"):
         if who != "anonymous":
             log_in(viewer, start_session(viewer, remember=False))
         first = cache.render([card], viewer)
         assert cache.render([card], viewer) == first == render_card(card, viewer)
+    # Reporting needs a confirmed address: it is not offered before.
     assert ("Edit" in first, "Report" in first) == {
         "anonymous": (False, False),
         "author": (True, False),
         "reader": (False, True),
+        "unconfirmed reader": (False, False),
     }[who]
 
 
@@ -83,6 +90,16 @@ def test_readers_share_cards_and_the_author_gets_their_own(
             cache.render([card], viewer)
     assert len(rendered) == 3  # one for readers, one for the author, one for nobody
     assert len(cache) == 3
+
+
+def test_readers_who_may_not_report_get_their_own_cards(app, bob, make_user, make_post):
+    card = PostCard.of(make_post(make_user("carol"), "reportable?"))
+    newbie = make_user("newbie", confirmed=False)
+    cache = CardCache(10)
+    with app.test_request_context("/"):
+        assert "Report" in cache.render([card], bob)
+        assert "Report" not in cache.render([card], newbie)
+        assert "Report" in cache.render([card], bob)
 
 
 def test_the_cache_keeps_at_most_its_size(app, alice, bob, make_post, rendered):

@@ -43,7 +43,7 @@ def busy(db, alice):
 # The most statements each page may run: the logged-in user (with their roles), then the page's
 # own queries.
 PAGES = {
-    "/": 2,  # user, timeline
+    "/": 3,  # user, timeline, who to follow
     "/explore": 2,  # user, posts with their authors
     "/user/writer7": 7,  # user, profile, posts, 3 counts, "do I follow them?"
     "/user/writer7/with_replies": 7,

@@ -79,7 +79,7 @@ def test_profile_tabs(client, login, cast, make_post, make_reply):
 def reply_count(client, post: Post) -> str | None:
     page = client.get(f"/post/{post.id}").get_data(as_text=True)
     focus = page.split('class="thread-focus"', 1)[1].split("</article>", 1)[0]
-    found = re.search(r'<p class="post-replies"><a [^>]*>(\d+) repl', focus)
+    found = re.search(r'<ul class="post-counts">\s*<li><strong>(\d+)</strong> repl', focus)
     return int(found.group(1)) if found else 0
 
 
@@ -95,7 +95,7 @@ def test_reply_counts_stay_right(
     assert reply_count(client, root) == 3
     # Shown the same on every listing: the count is in each page's statement.
     explore = client.get("/explore").get_data(as_text=True)
-    assert f'<a href="/post/{root.id}">3 replies' in explore
+    assert "Reply to bob, 3 replies</span>" in explore
     # Deleted.
     db.session.execute(sa.delete(Post).where(Post.id == replies[2].id))
     db.session.commit()

@@ -169,3 +169,43 @@ def test_suspended_accounts_are_left_out_of_both_lists(db, alice_client, alice, 
     fans[6].suspended_at = None  # lifting the suspension brings them back
     db.session.commit()
     assert walk(alice_client, "/user/alice/followers")[0] == ["fan6", "fan5", "fan4"]
+
+
+def test_the_side_column_suggests_whom_followed_people_follow(
+    db, alice_client, alice, bob, make_user
+):
+    carol = make_user("carol")
+    alice.follow(bob)
+    bob.follow(carol)
+    db.session.commit()
+    page = alice_client.get("/").get_data(as_text=True)
+    side = page[page.index('<aside class="side"') :]
+    assert "Who to follow" in side
+    assert people_on(side) == ["carol"]
+    assert 'action="/follow/carol?next=/"' in side
+    # Following her from there comes back to home, where she is no longer suggested.
+    response = alice_client.submit("/follow/carol?next=/", {}, page="/")
+    assert response.headers["Location"] == "/"
+    assert "Who to follow" not in alice_client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("url", "side_column"), [("/", True), ("/user/alice", True), ("/explore", False)]
+)
+def test_one_people_search_per_page_and_suggestions_on_home_only(
+    db, alice_client, alice, bob, make_user, url, side_column
+):
+    """Suggestions cost a statement, so only home, where newcomers look for people, shows
+    them; profiles keep the side column's search box, Explore has its own."""
+    alice.follow(bob)
+    bob.follow(make_user("carol"))
+    db.session.commit()
+    page = alice_client.get(url).get_data(as_text=True)
+    assert page.count('role="search"') == 1
+    assert ('<aside class="side"' in page) is side_column
+    assert ("Who to follow" in page) is (url == "/")
+
+
+def test_search_results_mark_explore_as_the_current_place(alice_client):
+    page = alice_client.get("/search?q=bob").get_data(as_text=True)
+    assert re.search(r'<a href="/explore" aria-current="true">Explore</a>', page)

@@ -4,9 +4,11 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from flask import has_request_context, url_for
 
 from app.models import Post, User, followers, profile_stats, user_by_email, user_by_username
 from app.models.types import utcnow
+from app.models.user import who_to_follow_statement
 from app.web.urls import avatar_url
 
 
@@ -25,6 +27,69 @@ def test_avatar_is_served_by_this_site(app, alice):
     with app.test_request_context():
         url = avatar_url(alice.id, 64)
     assert url == f"/avatar/{alice.id}/64.svg"
+
+
+def test_avatar(db):
+    # The Mega-Tutorial's model test, in the shape it has there: a URL string back, here from
+    # an app context alone (as in ``flask shell``), with no request to build URLs from.
+    u = User(username="john", email="john@example.com")
+    db.session.add(u)
+    db.session.commit()
+    assert not has_request_context()
+    assert u.avatar(128) == f"/avatar/{u.id}/128.svg"
+
+
+def test_avatar_matches_the_route_and_is_served(app, client, alice):
+    with app.test_request_context():
+        assert (
+            alice.avatar(48)
+            == avatar_url(alice.id, 48)
+            == url_for("main.avatar", user_id=alice.id, size=48)
+        )
+    response = client.get(alice.avatar(48))
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+
+
+def test_an_unsaved_user_has_no_avatar_yet(db):
+    with pytest.raises(ValueError, match="once saved"):
+        User(username="john", email="john@example.com").avatar()
+
+
+def test_who_to_follow_suggests_whom_the_people_you_follow_follow(db, make_user, monkeypatch):
+    alice, bob, carol, dave, erin, frank, gina = (
+        make_user(name) for name in ("alice", "bob", "carol", "dave", "erin", "frank", "gina")
+    )
+    for follower, followed in [
+        (alice, bob), (alice, carol), (alice, erin),
+        (bob, dave), (bob, erin), (bob, frank),
+        (carol, dave), (carol, alice), (carol, gina),
+    ]:  # fmt: skip
+        follower.follow(followed)
+    frank.suspended_at = utcnow()
+    db.session.commit()
+
+    def suggested(user: User, limit: int = 3) -> list[str]:
+        return [u.username for u in db.session.scalars(user.who_to_follow(limit))]
+
+    # dave is followed by two of alice's, gina by one; not erin (followed), frank (suspended)
+    # or alice herself.
+    assert suggested(alice) == ["dave", "gina"]
+    prepared = db.session.execute(who_to_follow_statement(), {"user_id": alice.id})
+    assert [name for _, name in prepared] == ["dave", "gina"]  # the pages' statement
+    assert suggested(alice, limit=1) == ["dave"]
+    assert suggested(dave) == []  # follows nobody
+    # It looks only through the accounts followed most recently: bob, here, and not carol,
+    # through whom alone gina comes.
+    db.session.execute(
+        followers.update()
+        .where(followers.c.follower_id == alice.id, followers.c.followed_id == bob.id)
+        .values(created_at=utcnow() + timedelta(minutes=1))
+    )
+    monkeypatch.setattr("app.models.user.SUGGESTION_SOURCES", 1)
+    assert suggested(alice) == ["dave"]
+    monkeypatch.setattr("app.models.user.SUGGESTION_SOURCES", 3)
+    assert suggested(alice) == ["dave", "gina"]
 
 
 def test_follow_unfollow(db, alice, bob):

@@ -63,7 +63,7 @@ def test_reply_is_posted_under_its_parent(alice_client, alice, bob, make_post, d
     page = alice_client.get(f"/post/{post.id}").get_data(as_text=True)
     assert bodies(replies_section(page)) == ["here you go"]
     assert f'Replying to <a href="/post/{post.id}">@bob' in page
-    assert "1 reply<" in page
+    assert "<strong>1</strong> reply<" in page
 
 
 @pytest.mark.parametrize(

@@ -26,12 +26,17 @@ def accounts(db) -> int:
 
 
 def test_registering_twice_answers_like_the_first_time(client, db, mailbox):
-    first = client.submit("/auth/register", NEW_ACCOUNT)
-    second = client.submit("/auth/register", NEW_ACCOUNT)
+    # Both sent from the one page (a double click): the second left with the cookie the page
+    # had, before the first one's answer (which logs in, with a new session) came back.
+    token = csrf_token_from(client.get("/auth/register").get_data(as_text=True))
+    cookie = client.client.get_cookie("session").value
+    first = client.post("/auth/register", data={**NEW_ACCOUNT, "csrf_token": token})
+    client.client.set_cookie("session", cookie)
+    second = client.post("/auth/register", data={**NEW_ACCOUNT, "csrf_token": token})
 
-    assert first.headers["Location"] == second.headers["Location"] == "/auth/login"
-    page = client.get("/auth/login").get_data(as_text=True)
-    assert "Welcome to Chirp! You can log in now." in page
+    assert first.headers["Location"] == second.headers["Location"] == "/"
+    page = client.get("/").get_data(as_text=True)
+    assert "Welcome to Chirp! You are logged in." in page
     assert "the link we sent to carol@example.com" in page
     assert "taken" not in page
     assert accounts(db) == 1
@@ -49,7 +54,7 @@ def test_registering_twice_at_once_makes_one_account(shared_app, shared_db, monk
 
     responses = at_once(register, register)
 
-    assert [response.headers["Location"] for response in responses] == ["/auth/login"] * 2
+    assert [response.headers["Location"] for response in responses] == ["/"] * 2
     assert accounts(shared_db) == 1
 
 
@@ -62,27 +67,27 @@ def test_registering_twice_at_once_makes_one_account(shared_app, shared_db, monk
         ({"username": "carol2"}, "already registered"),
     ],
 )
-def test_a_different_second_form_is_still_refused(client, db, second, error):
-    # Only the very same name, address and password count as the form sent twice.
+def test_a_different_second_form_is_still_refused(app, client, db, second, error):
+    # Only the very same name, address and password count as the form sent twice (from another
+    # browser: the first one is logged in as the new account now).
     client.submit("/auth/register", NEW_ACCOUNT)
-    response = client.submit("/auth/register", {**NEW_ACCOUNT, **second})
+    response = FormClient(app.test_client()).submit("/auth/register", {**NEW_ACCOUNT, **second})
     assert response.status_code == 200
     assert error in response.get_data(as_text=True)
     assert accounts(db) == 1
 
 
-def test_the_same_form_much_later_is_refused(client, db):
+def test_the_same_form_much_later_is_refused(app, client, db):
     client.submit("/auth/register", NEW_ACCOUNT)
     user_by_username("carol").created_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    response = client.submit("/auth/register", NEW_ACCOUNT)
+    response = FormClient(app.test_client()).submit("/auth/register", NEW_ACCOUNT)
     assert response.status_code == 200
     assert "That username is taken" in response.get_data(as_text=True)
 
 
 def test_registering_again_once_logged_in_goes_home(client, db):
-    client.submit("/auth/register", NEW_ACCOUNT)
-    client.submit("/auth/login", {"username": "carol", "password": "a long password"})
+    client.submit("/auth/register", NEW_ACCOUNT)  # which logs this browser in
     # The second click arrives once this browser is logged in (as after a slow first answer).
     token = csrf_token_from(client.get("/").get_data(as_text=True))
     response = client.post("/auth/register", data={**NEW_ACCOUNT, "csrf_token": token})

@@ -15,7 +15,7 @@ def test_exact_time_is_in_words():
     assert exact_time(WHEN) == "7 March 2026, 09:05 UTC"
 
 
-@pytest.mark.parametrize("url", ["/explore", "/user/bob", "/post/1"])
+@pytest.mark.parametrize("url", ["/explore", "/user/bob"])
 def test_a_post_time_says_the_exact_date_to_screen_readers_and_on_hover(
     alice_client, bob, make_post, url
 ):
@@ -26,6 +26,16 @@ def test_a_post_time_says_the_exact_date_to_screen_readers_and_on_hover(
     # Read as the link's name: "… ago (7 March 2026, 09:05 UTC)".
     words = re.sub(r"<[^>]+>", "", time)
     assert re.fullmatch(r"\d+ \w+ ago \(7 March 2026, 09:05 UTC\)", words)
+
+
+def test_the_post_a_thread_is_about_shows_its_full_date(alice_client, bob, make_post):
+    make_post(bob, "a dated post", timestamp=WHEN)
+    page = alice_client.get("/post/1").get_data(as_text=True)
+    focus = page[page.index('class="thread-focus"') :]
+    assert (
+        '<a href="/post/1" class="post-permalink">'
+        '<time datetime="2026-03-07T09:05:00Z">7 March 2026, 09:05 UTC</time></a>'
+    ) in focus
 
 
 def test_last_seen_says_the_exact_date_too(alice_client, bob, db):

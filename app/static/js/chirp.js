@@ -88,7 +88,7 @@ function focusFirstError() {
 // moment after load, which they then read out. Meanwhile the eye still reads it: a copy hidden
 // from screen readers stands in, so the box never shows up empty.
 function announceFlashes() {
-  document.querySelectorAll(".flash[role]").forEach((flash) => {
+  document.querySelectorAll(".flash[role], .flash > [role]").forEach((flash) => {
     const text = flash.textContent;
     const standIn = document.createElement("span");
     standIn.setAttribute("aria-hidden", "true");
@@ -130,6 +130,26 @@ function caretAfterPrefill() {
   box.setSelectionRange(box.value.length, box.value.length);
 }
 
+// A card's "more" menu is a <details>: it works without this file. With it, the menu behaves
+// like the menus people know: one open at a time, closed by a click elsewhere, and Escape
+// closes it and puts the focus back on its button.
+function closeMenusLikeMenus() {
+  const openMenus = () => document.querySelectorAll("details.post-more[open]");
+  document.addEventListener("click", (event) => {
+    openMenus().forEach((menu) => {
+      if (!menu.contains(event.target)) menu.open = false;
+    });
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    openMenus().forEach((menu) => {
+      const focusWasInside = menu.contains(document.activeElement);
+      menu.open = false;
+      if (focusWasInside) menu.querySelector("summary").focus();
+    });
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   announceFlashes();
   setUpCounters();
@@ -137,4 +157,5 @@ document.addEventListener("DOMContentLoaded", () => {
   focusFirstError();
   caretAfterPrefill();
   sendFormsOnce();
+  closeMenusLikeMenus();
 });
