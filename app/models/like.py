@@ -58,18 +58,25 @@ def like(user: User, post: Post) -> bool:
     deleted meanwhile fails its foreign key (``IntegrityError``) at once. Whether the post may
     be liked (seen by ``user``, not hidden) is the caller's to check, under a lock of the post.
     """
+    # RETURNING says whether a row went in: psycopg reports no row count for it here.
+    table = Like.__table__
     inserted = db.session.execute(
-        insert_new(Like).values(user_id=user.id, post_id=post.id, created_at=utcnow())
+        insert_new(table)
+        .values(user_id=user.id, post_id=post.id, created_at=utcnow())
+        .returning(table.c.post_id)
     )
-    return inserted.rowcount == 1
+    return inserted.first() is not None
 
 
 def unlike(user: User, post: Post) -> bool:
     """``user`` no longer likes ``post``; True if they did until now."""
+    table = Like.__table__
     deleted = db.session.execute(
-        sa.delete(Like).where(Like.user_id == user.id, Like.post_id == post.id)
+        sa.delete(table)
+        .where(table.c.user_id == user.id, table.c.post_id == post.id)
+        .returning(table.c.post_id)
     )
-    return deleted.rowcount == 1
+    return deleted.first() is not None
 
 
 def counted_likes(post_id: sa.ColumnElement[int]) -> sa.Select[tuple[int]]:
