@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.listings.likes import liked_posts, liker_cards
 from app.listings.pages import page_links, page_of
-from app.models import Post, like, like_count, profile_stats, unlike
+from app.models import like, like_count, profile_stats, unlike
 from app.posts.routes import GONE, may_reply_to, still_visible_or_404, visible_post_or_404
 from app.web.forms import EmptyForm, require_button_form
 from app.web.permissions import require_confirmed_email
@@ -55,7 +55,7 @@ def like_post(post_id: int):
         db.session.rollback()
         forget_deleted_user()
         abort(404, description=GONE)
-    return _answer(post, liked=True)
+    return _answer(post_id, liked=True)
 
 
 @bp.route("/post/<id:post_id>/unlike", methods=["POST"])
@@ -67,27 +67,28 @@ def unlike_post(post_id: int):
     post = visible_post_or_404(post_id)
     unlike(current_user, post)
     db.session.commit()
-    return _answer(post, liked=False)
+    return _answer(post_id, liked=False)
 
 
-def _answer(post: Post, liked: bool) -> Response:
+def _answer(post_id: int, liked: bool) -> Response:
     """JSON for the in-place toggle (chirp.js asks for it), else back to where the button was.
 
     The JSON carries what the card shows next: whether the reader likes the post, its count
-    and where the button sends next.
+    and where the button sends next. By id: the post, expired by the commit, may be deleted by
+    now (its count is then 0).
     """
     if request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
         "application/json"
     ):
-        count = like_count(post)
+        count = like_count(post_id)
         endpoint = "likes.unlike_post" if liked else "likes.like_post"
         return jsonify(
             liked=liked,
             count=count,
             words="like" if count == 1 else "likes",
-            action=url_for(endpoint, post_id=post.id),
+            action=url_for(endpoint, post_id=post_id),
         )
-    return redirect(back_to_card(post.id))
+    return redirect(back_to_card(post_id))
 
 
 def back_to_card(post_id: int) -> str:

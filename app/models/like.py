@@ -92,6 +92,7 @@ def counted_likes(post_id: sa.ColumnElement[int]) -> sa.Select[tuple[int]]:
     )
 
 
-def like_count(post: Post) -> int:
-    """How many likes of ``post`` count (see :func:`counted_likes`)."""
-    return db.session.scalar(counted_likes(sa.literal(post.id))) or 0
+def like_count(post: Post | int) -> int:
+    """How many likes of ``post`` (or the post of that id) count (see :func:`counted_likes`)."""
+    post_id = post if isinstance(post, int) else post.id
+    return db.session.scalar(counted_likes(sa.literal(post_id))) or 0
