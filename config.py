@@ -110,6 +110,8 @@ class Config:
     RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "5 per hour")
     RATELIMIT_POST = os.environ.get("RATELIMIT_POST", "10 per minute;200 per day")
     RATELIMIT_FOLLOW = os.environ.get("RATELIMIT_FOLLOW", "30 per minute;500 per day")
+    # Likes (and unlikes) per user: each may tell the post's author; a double click is one.
+    RATELIMIT_LIKE = os.environ.get("RATELIMIT_LIKE", "60 per minute;1000 per day")
     # Each report lands in the moderators' queue: enough for a bad day, not for a flood.
     RATELIMIT_REPORT = os.environ.get("RATELIMIT_REPORT", "10 per hour;50 per day")
 

@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
+    from app.likes import bp as likes_bp
     from app.mail.outbox import outbox_enabled
     from app.main import bp as main_bp
     from app.moderation import bp as moderation_bp
@@ -83,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(posts_bp)
+    app.register_blueprint(likes_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
     app.register_blueprint(admin_bp, url_prefix="/admin")

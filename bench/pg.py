@@ -32,6 +32,7 @@ TABLES = {
     ],
     "followers": ["follower_id", "followed_id", "created_at"],
     "post": ["id", "body", "timestamp", "user_id"],
+    "post_like": ["user_id", "post_id", "created_at"],
 }
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import shutil
 import statistics
 import sys
@@ -24,6 +25,7 @@ from dataclasses import asdict
 
 from flask import Flask
 
+from app.commands.fake_likes import add_likes
 from app.extensions import db
 from bench.dbtime import Timing, page_statements, time_statements
 from bench.load import Load, fetch, gunicorn, login, run_wrk
@@ -32,6 +34,8 @@ from bench.seed import DATA, SIZES, prepare, prepare_postgres
 from bench.subjects import BenchPage, add_rare_reader, bench_pages
 from bench.threads import add_big_thread
 from bench.wsgi import BenchConfig, bench_app
+
+LIKES_SEED, LIKES_PER_USER = 7, 30  # flask fake's default
 
 
 def app_for(url: str) -> Flask:
@@ -264,11 +268,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _add_reader(url: str) -> Flask:
-    """The app on ``url``, once its database has the rare posters' reader and the big thread."""
+    """The app on ``url``, once its database has the rare posters' reader, the big thread and
+    likes (a database seeded before likes existed gets them here)."""
     app = app_for(url)
     with app.app_context():
         add_rare_reader()
         add_big_thread()
+        add_likes(db.engine, random.Random(LIKES_SEED), LIKES_PER_USER)  # noqa: S311
         db.engine.dispose()
     return app
 

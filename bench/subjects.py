@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.listings.keyset import keyset_page
 from app.listings.timeline import home_timeline
-from app.models import Post, User, followers, user_by_username
+from app.models import Like, Post, User, followers, user_by_username
 from bench.threads import thread_pages
 from bench.wsgi import FLOOR
 
@@ -24,7 +24,8 @@ class BenchPage:
     name: str
     url: str
     username: str | None
-    marker: str = 'class="post"'  # must be in the page, or the run is wrong
+    # Must be in the page, or the run is wrong: a card's Like button (with its count) by default.
+    marker: str = "data-like"
 
 
 def add_rare_reader() -> None:
@@ -92,6 +93,12 @@ def bench_pages(per_page: int) -> list[BenchPage]:
         .limit(1)
     )
     rare = user_by_username(RARE_READER)
+    most_liked, likes = db.session.execute(
+        sa.select(Like.post_id, sa.func.count())
+        .group_by(Like.post_id)
+        .order_by(sa.func.count().desc(), Like.post_id)
+        .limit(1)
+    ).one()
     return [
         # The floor: the framework alone, no database at all. The logged-in floor also loads
         # the session user, as every other page does (bench/wsgi.py).
@@ -108,12 +115,19 @@ def bench_pages(per_page: int) -> list[BenchPage]:
             f"profile, {famous.followers_count()} followers",
             f"/user/{famous.username}",
             reader.username,
-            marker='class="profile',
+            marker='class="profile',  # the most followed need not have posted
         ),
         # Not one of the issue's pages: the longest follower list, newest follower first.
         BenchPage(
             f"followers, {famous.followers_count()}",
             f"/user/{famous.username}/followers",
+            reader.username,
+            marker='class="person"',
+        ),
+        # The first page of who liked the most liked post (issue 17).
+        BenchPage(
+            f"liked by, {likes} likes",
+            f"/post/{most_liked}/likes",
             reader.username,
             marker='class="person"',
         ),

@@ -11,13 +11,15 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import User, UserSession, followers, sessions_of
+from app.models import Like, Post, User, UserSession, followers, sessions_of
 from app.models.types import utcnow
 
 # Version 2: each follow is {"username", "since"} (version 1 listed usernames alone).
 # Version 3 adds the profile's last_login_at and the list of sessions.
 # Version 4: each post says what it answers ("in_reply_to": {"id", "username"}, or null).
-FORMAT = "chirp-export/4"
+# Version 5 adds "likes": the posts one liked, oldest like first ({"post_id", "username" of its
+# author, "liked_at"}).
+FORMAT = "chirp-export/5"
 
 
 def _time(value: datetime | None) -> str | None:
@@ -80,6 +82,23 @@ def _post(row: sa.Row) -> dict:
     }
 
 
+def _like(row: sa.Row) -> dict:
+    # The post by its id and author: its text is its author's to export, not the liker's.
+    return {"post_id": row.post_id, "username": row.username, "liked_at": _time(row.created_at)}
+
+
+def _likes_oldest_first(user: User) -> sa.Select:
+    """The posts ``user`` liked, oldest like first, with each one's author (along the
+    (user_id, created_at, post_id) index)."""
+    return (
+        sa.select(Like.post_id, User.username, Like.created_at)
+        .join(Post, Post.id == Like.post_id)
+        .join(User, User.id == Post.user_id)
+        .where(Like.user_id == user.id)
+        .order_by(Like.created_at, Like.post_id)
+    )
+
+
 def export_json(user: User, batch_size: int) -> Iterable[str]:
     """The whole export of ``user`` as a sequence of text chunks forming one JSON object."""
     header = {
@@ -100,4 +119,6 @@ def export_json(user: User, batch_size: int) -> Iterable[str]:
         yield from _json_array(columns, batch_size, _follow)
     yield ', "posts": '
     yield from _json_array(user.posts_oldest_first(), batch_size, _post)
+    yield ', "likes": '
+    yield from _json_array(_likes_oldest_first(user), batch_size, _like)
     yield "}\n"

@@ -1,4 +1,4 @@
-"""``flask fake``: fill an empty database with realistic fake users, follows and posts.
+"""``flask fake``: fill an empty database with realistic fake users, follows, posts and likes.
 
 Built for volume: the 100,000 users / 10 million posts of the benchmark's XL set load in a few
 minutes. Python makes what needs Faker or a seed (names, texts, who is how popular and how
@@ -10,7 +10,8 @@ The data is shaped like a real community: a few accounts are followed by almost 
 most by few (Zipf popularity), how many accounts people follow varies widely (a few follow the
 maximum of 2,000), and a few people write most posts while many post rarely. About a fifth of
 the posts then become replies, in conversations shaped like real ones
-(:mod:`app.commands.fake_threads`).
+(:mod:`app.commands.fake_threads`), and people like posts, a few of them thousands of times
+(:mod:`app.commands.fake_likes`).
 
 Each chunk is committed, so a run that stops half-way leaves a working database; running the
 same command again with ``--resume`` carries on from the last chunk.
@@ -32,6 +33,7 @@ from flask.cli import with_appcontext
 from werkzeug.security import generate_password_hash
 
 from app.commands import fake_sql
+from app.commands.fake_likes import add_likes
 from app.commands.fake_threads import add_threads
 from app.extensions import db
 from app.models import POST_MAX_LENGTH, Post, User, followers
@@ -58,6 +60,13 @@ SLOTS_PER_USER = 20  # resolution of the weighted draws (see fake_sql)
     help="Average number of accounts each user follows.",
 )
 @click.option(
+    "--likes",
+    default=30,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Average number of posts each user likes (a few posts get most of them).",
+)
+@click.option(
     "--seed",
     default=4,
     show_default=True,
@@ -73,9 +82,9 @@ SLOTS_PER_USER = 20  # resolution of the weighted draws (see fake_sql)
 )
 @with_appcontext
 def fake_command(
-    users: int, posts: int, follows: int, seed: int, password: str, resume: bool
+    users: int, posts: int, follows: int, likes: int, seed: int, password: str, resume: bool
 ) -> None:
-    """Fill an empty database with fake users, follows and posts."""
+    """Fill an empty database with fake users, follows, posts and likes."""
     community = FakeCommunity(users, posts, follows, seed)
     present = db.session.scalar(sa.select(sa.func.count()).select_from(User))
     if present and not resume:
@@ -108,18 +117,20 @@ def fake_command(
         ) from None
     click.echo("Making conversations...")
     replies = add_threads(db.engine, random.Random(seed + 2))  # noqa: S311  (fake data)
+    like_count = add_likes(db.engine, random.Random(seed + 3), likes)  # noqa: S311
     if db.engine.dialect.name == "postgresql":
         click.echo("Vacuuming and analysing...")
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             # Fresh statistics for the planner, and a visibility map so that index-only scans
             # (which the listings rely on) read no table pages.
-            connection.exec_driver_sql('VACUUM (ANALYZE) "user", followers, post')
+            connection.exec_driver_sql('VACUUM (ANALYZE) "user", followers, post, post_like')
     follow_count = db.session.scalar(sa.select(sa.func.count()).select_from(followers))
     post_count = db.session.scalar(sa.select(sa.func.count()).select_from(Post))
     click.echo(
-        f"Added {users} users, {follow_count} follows and {post_count} posts "
-        f"({replies} of them replies) in {time.perf_counter() - started:.0f} s. Log in as any "
-        f"of them (e.g. {community.usernames[0]}) with the password {password!r}."
+        f"Added {users} users, {follow_count} follows, {post_count} posts "
+        f"({replies} of them replies) and {like_count} likes in "
+        f"{time.perf_counter() - started:.0f} s. Log in as any of them "
+        f"(e.g. {community.usernames[0]}) with the password {password!r}."
     )
 
 

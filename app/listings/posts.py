@@ -16,7 +16,7 @@ import sqlalchemy.orm as so
 from app.extensions import db
 from app.listings.bundles import TupleBundle
 from app.listings.keyset import PageQuery, PreparedListing, time_id_keyset
-from app.models import Post, User, post_visible_to
+from app.models import Like, Post, User, counted_likes, post_visible_to
 from app.models.params import AUTHOR_ID, VIEWER_ID
 
 POSTS_NEWEST_FIRST = time_id_keyset(
@@ -40,6 +40,9 @@ class PostCard(NamedTuple):
     in_reply_to_username: str | None
     # Its direct replies that everyone may see (not hidden, author not suspended).
     reply_count: int
+    # Its likes by accounts that are not suspended, and whether the reader is one of them.
+    like_count: int
+    viewer_liked: bool
 
     @property
     def is_hidden(self) -> bool:
@@ -57,10 +60,14 @@ class PostCard(NamedTuple):
         return self.in_reply_to_id is not None
 
     @classmethod
-    def of(cls, post: Post) -> PostCard:
-        """The card of an ORM ``post``, read again from the database with its counts; a post
-        deleted since it was loaded is shown as it was then (with no replies)."""
-        card = db.session.scalars(card_select().where(Post.id == post.id)).one_or_none()
+    def of(cls, post: Post, viewer: User | None = None) -> PostCard:
+        """The card of an ORM ``post`` as ``viewer`` sees it (did they like it?), read again
+        from the database with its counts; a post deleted since it was loaded is shown as it
+        was then (with no replies or likes)."""
+        viewer_id = viewer.id if viewer is not None and viewer.is_authenticated else None
+        card = db.session.scalars(
+            card_select().where(Post.id == post.id), {"viewer_id": viewer_id}
+        ).one_or_none()
         if card is not None:
             return card
         author = post.author
@@ -76,6 +83,8 @@ class PostCard(NamedTuple):
             post.in_reply_to_id,
             None,
             0,
+            0,
+            False,
         )
 
 
@@ -91,6 +100,18 @@ REPLY_COUNT = (
 """How many direct replies of a post everyone may see: a count in the index of replies, in
 the statement of the page (no statement per card)."""
 
+LIKE_COUNT = counted_likes(Post.id).correlate(Post).scalar_subquery()
+"""How many likes of a post count, in the statement of the page (no statement per card)."""
+_VIEWERS_LIKE = so.aliased(Like, name="viewers_like")
+VIEWER_LIKED = (
+    sa.select(_VIEWERS_LIKE.post_id)
+    .where(_VIEWERS_LIKE.user_id == VIEWER_ID, _VIEWERS_LIKE.post_id == Post.id)
+    .correlate(Post)
+    .exists()
+)
+"""Whether the reader (``viewer_id``) liked the post: a probe of the likes' primary key, in
+the statement of the page, so the Like buttons need no statement of their own."""
+
 POST_CARD = TupleBundle(
     PostCard,
     Post.id,
@@ -104,8 +125,11 @@ POST_CARD = TupleBundle(
     Post.in_reply_to_id,
     _PARENT_AUTHOR.c.username,
     REPLY_COUNT,
+    LIKE_COUNT,
+    VIEWER_LIKED,
 )
-"""Put in a select with the post table joined to its author (see :func:`card_select`)."""
+"""Put in a select with the post table joined to its author (see :func:`card_select`); its
+statement needs the ``viewer_id`` parameter (None: nobody liked anything)."""
 
 
 def card_select(bundle: sa.ColumnElement | so.Bundle = POST_CARD) -> sa.Select[tuple[PostCard]]:
@@ -140,11 +164,11 @@ _PROFILE = PreparedListing(
 )
 
 
-def cards_of(post_ids: list[int]) -> dict[int, PostCard]:
-    """The cards of the posts ``post_ids`` (a page of reports, say), by id, in one statement."""
-    return {
-        card.id: card for card in db.session.scalars(card_select().where(Post.id.in_(post_ids)))
-    }
+def cards_of(post_ids: list[int], viewer: User) -> dict[int, PostCard]:
+    """The cards of the posts ``post_ids`` (a page of reports, say) as ``viewer`` sees them, by
+    id, in one statement."""
+    stmt = card_select().where(Post.id.in_(post_ids))
+    return {card.id: card for card in db.session.scalars(stmt, {"viewer_id": viewer.id})}
 
 
 def explore_cards(viewer: User | None = None) -> PageQuery:

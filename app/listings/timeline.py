@@ -70,7 +70,7 @@ _HOME = HomeTimeline(POSTS_NEWEST_FIRST)
 def home_timeline(user: User) -> PageQuery:
     """Pages of ``user``'s home timeline: the posts :meth:`User.following_posts` gives, read
     fast (``reverse`` walks back towards newer posts)."""
-    return _HOME.pages(user_id=user.id)
+    return _HOME.pages(user_id=user.id, viewer_id=user.id)
 
 
 def _home_timeline_query(reverse: bool, position: tuple | None) -> sa.Select[tuple[PostCard]]:

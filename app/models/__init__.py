@@ -1,6 +1,6 @@
 """Database models, one module per aggregate: accounts (``user``, found through ``accounts``)
 with their login sessions (``sessions``) and who follows whom (``follows``), posts (``post``),
-roles (``role``) and moderation records (``moderation``).
+roles (``role``), moderation records (``moderation``) and likes (``like``).
 
 Everything pages and the ``flask shell`` use is importable from here:
 ``from app.models import User, Post``.
@@ -15,6 +15,7 @@ from app.models.accounts import (
 from app.models.base import LAST_SEEN_INTERVAL, insert_new
 from app.models.email_address import email_spellings, normalize_email
 from app.models.follows import followers, on_timeline_of, timeline_authors_of
+from app.models.like import Like, counted_likes, like, like_count, unlike
 from app.models.moderation import (
     REASON_MAX_LENGTH,
     AuditLog,
@@ -56,6 +57,7 @@ __all__ = [
     "ROLE_NAMES",
     "USERNAME_PATTERN",
     "AuditLog",
+    "Like",
     "LoginSession",
     "Post",
     "ProfileStats",
@@ -64,12 +66,15 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserSession",
+    "counted_likes",
     "email_spellings",
     "end_session_of",
     "end_sessions_of",
     "ensure_roles",
     "followers",
     "insert_new",
+    "like",
+    "like_count",
     "normalize_email",
     "on_timeline_of",
     "open_report_by",
@@ -84,6 +89,7 @@ __all__ = [
     "sessions_of",
     "staff_members",
     "timeline_authors_of",
+    "unlike",
     "user_by_email",
     "user_by_username",
     "user_roles",

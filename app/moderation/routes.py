@@ -53,7 +53,7 @@ def queue():
         "moderation/queue.html",
         title="Moderation queue",
         reports=page.items,
-        cards=cards_of([report.post_id for report in page.items]),
+        cards=cards_of([report.post_id for report in page.items], current_user),
         **page_links("moderation.queue", page),
     )
 

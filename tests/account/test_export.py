@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.models import Post, UserSession, followers
+from app.models import Like, Post, UserSession, followers
 from tests.helpers import PASSWORD, FormClient
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -54,7 +54,7 @@ def test_export_is_complete_json(alice_client, alice, bob, make_user, db, make_p
     assert "no-store" in response.headers["Cache-Control"]
     data = json.loads(response.get_data(as_text=True))
 
-    assert data["format"] == "chirp-export/4"
+    assert data["format"] == "chirp-export/5"
     assert data["profile"]["username"] == "alice"
     assert data["profile"]["email"] == "alice@example.com"
     assert data["profile"]["about_me"] == "I <3 birds"
@@ -91,7 +91,7 @@ def test_export_says_which_posts_were_edited_or_hidden(
 
 def test_export_of_a_new_account_has_empty_lists(alice_client):
     data = json.loads(alice_client.get("/account/export").get_data(as_text=True))
-    assert (data["following"], data["followers"], data["posts"]) == ([], [], [])
+    assert (data["following"], data["followers"], data["posts"], data["likes"]) == ([], [], [], [])
 
 
 def test_export_streams_in_batches(app, alice_client, alice, db):
@@ -197,3 +197,19 @@ def test_export_includes_replies_with_what_they_answer(
         "id": root_id,
         "username": None,
     }
+
+
+def test_export_lists_ones_likes_oldest_first(alice_client, alice, bob, make_post, db):
+    """Version 5: the posts one liked, by id and author (their text is their author's)."""
+    older, newer, own = make_post(bob, "bob's words"), make_post(bob, "more"), make_post(alice)
+    for n, post in enumerate((newer, own, older)):
+        db.session.add(Like(user_id=alice.id, post_id=post.id, created_at=day(n)))
+    db.session.add(Like(user_id=bob.id, post_id=own.id, created_at=day(9)))  # not alice's
+    db.session.commit()
+    data = json.loads(alice_client.get("/account/export").get_data(as_text=True))
+    assert data["likes"] == [
+        {"post_id": newer.id, "username": "bob", "liked_at": day(0).isoformat()},
+        {"post_id": own.id, "username": "alice", "liked_at": day(1).isoformat()},
+        {"post_id": older.id, "username": "bob", "liked_at": day(2).isoformat()},
+    ]
+    assert "bob's words" not in json.dumps(data["likes"])

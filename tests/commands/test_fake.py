@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.commands import fake, fake_sql
 from app.commands.fake import DEFAULT_PASSWORD
-from app.models import POST_MAX_LENGTH, USERNAME_PATTERN, Post, User, followers
+from app.models import POST_MAX_LENGTH, USERNAME_PATTERN, Like, Post, User, followers
 from app.models.types import utcnow
 
 ARGS = ["fake", "--users", "60", "--posts", "900", "--follows", "8"]
@@ -235,3 +235,26 @@ def test_fake_makes_conversations_like_real_ones(runner, db):
     assert len(answered) < 0.15 * len(posts)
     assert max(answered.values()) >= 100
     assert max(len(reply.thread_path) // 4 for reply in replies) > 20
+
+
+def test_fake_makes_likes_a_few_posts_get_most_of(runner, db):
+    result = runner.invoke(args=[*ARGS, "--likes", "20"])
+    assert result.exit_code == 0, result.output
+    likes = db.session.execute(sa.select(Like.user_id, Like.post_id, Like.created_at)).all()
+    # 60 users drew 20 each; a post drawn twice by the same person is one like (many, among
+    # the four hot posts of 900).
+    assert 0.5 * 60 * 20 < len(likes) <= 60 * 20
+    assert f"and {len(likes)} likes" in result.output
+    per_post = db.session.scalars(
+        sa.select(sa.func.count()).select_from(Like).group_by(Like.post_id)
+    ).all()
+    # Zipf: the most liked post gets far more than a typical liked one; many get none.
+    assert max(per_post) >= 10 * statistics.median(per_post)
+    assert len(per_post) < 0.6 * 900
+    # Each like came after its post and its liker existed, and not in the future.
+    posted = dict(db.session.execute(sa.select(Post.id, Post.timestamp)).all())
+    joined = dict(db.session.execute(sa.select(User.id, User.created_at)).all())
+    slack = timedelta(milliseconds=1)  # SQLite's times for fake rows are to the millisecond
+    assert all(
+        max(posted[post], joined[user]) - slack <= when <= utcnow() for user, post, when in likes
+    )

@@ -113,7 +113,7 @@ def test_main_pages_pass_axe_and_fit(new_context, seed, viewport, scheme):
         found += review(member, name, url, status=404 if name == "not-found" else 200)
     member.goto("/")
     member.get_by_label("Say something").fill("Flash messages must pass too.")
-    member.get_by_role("button", name="Post").click()
+    member.get_by_role("button", name="Post", exact=True).click()
     expect(member.get_by_text("Your post is live!")).to_be_visible()
     found += [f"home-flash: {problem}" for problem in axe_violations(member)]
     screenshot(member, "home-flash")
@@ -289,7 +289,7 @@ def test_keyboard_alone_logs_in_posts_and_shows_focus(page: Page, seed):
     expect(page.get_by_label("Say something")).to_be_focused()
     page.keyboard.type("Typed without a mouse.")
     page.keyboard.press("Tab")
-    expect(page.get_by_role("button", name="Post")).to_be_focused()
+    expect(page.get_by_role("button", name="Post", exact=True)).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_text("Your post is live!")).to_be_visible()
 

@@ -65,7 +65,7 @@ def test_post_with_live_counter_and_a_too_long_post_keeps_its_text(page: Page, s
     # Screen readers hear that once, through a live region, not the count at every key press.
     expect(page.locator("[aria-live=polite]")).to_have_text("11 characters too many")
     expect(box).to_have_attribute("aria-describedby", "post-counter")
-    page.get_by_role("button", name="Post").click()
+    page.get_by_role("button", name="Post", exact=True).click()
     expect(page.get_by_text("Posts are at most 140 characters.")).to_be_visible()
     expect(box).to_have_value(too_long.strip())
     expect(box).to_have_attribute("aria-invalid", "true")
@@ -74,7 +74,7 @@ def test_post_with_live_counter_and_a_too_long_post_keeps_its_text(page: Page, s
 
     box.fill("My first chirp!")
     expect(counter).to_have_text("125 characters left")
-    page.get_by_role("button", name="Post").click()
+    page.get_by_role("button", name="Post", exact=True).click()
     expect(page.get_by_text("Your post is live!")).to_be_visible()
     post = page.locator("article.post").first
     expect(post).to_contain_text("My first chirp!")
@@ -85,7 +85,7 @@ def test_post_with_live_counter_and_a_too_long_post_keeps_its_text(page: Page, s
     full = "\U0001f426" * 60 + "\n" * 20 + "tweet" * 12
     box.fill(full)
     expect(counter).to_have_text("0 characters left")
-    page.get_by_role("button", name="Post").click()
+    page.get_by_role("button", name="Post", exact=True).click()
     expect(page.get_by_text("Your post is live!")).to_be_visible()
     expect(page.locator("article.post .post-body").first).to_have_text(full)
 
@@ -230,7 +230,7 @@ def test_the_site_works_at_phone_width(new_context, seed):
         assert box["x"] >= 0, name
         assert box["x"] + box["width"] <= PHONE["width"], name
     page.get_by_label("Say something").fill("Posting from my phone.")
-    page.get_by_role("button", name="Post").click()
+    page.get_by_role("button", name="Post", exact=True).click()
     expect(page.locator("article.post").first).to_contain_text("Posting from my phone.")
     page.wait_for_load_state()  # the stylesheet too, before measuring
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -242,7 +242,7 @@ def test_posting_works_without_javascript(new_context, seed):
     log_in(page, "kim")
     expect(page.locator("#post-counter")).to_have_text("Up to 140 characters")
     page.get_by_label("Say something").fill("No scripts needed.")
-    page.get_by_role("button", name="Post").click()
+    page.get_by_role("button", name="Post", exact=True).click()
     expect(page.get_by_text("Your post is live!")).to_be_visible()
     expect(page.locator("article.post").first).to_contain_text("No scripts needed.")
 
@@ -383,7 +383,7 @@ def test_a_conversation_from_reply_to_a_deleted_parent(new_context, seed):
     a = new_context().new_page()
     log_in(a, "alice")
     a.get_by_label("Say something").fill("Who has seen a kingfisher?")
-    a.get_by_role("button", name="Post").click()
+    a.get_by_role("button", name="Post", exact=True).click()
     expect(a.get_by_text("Your post is live!")).to_be_visible()
 
     # B replies from the card on their home timeline: the post's page opens, ready to write.

@@ -4,16 +4,18 @@ The cache must never show anything stale: an edit, a hide, a rename or a suspens
 the next page view, and the relative time moves on.
 """
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from app.listings import cards as card_rendering
-from app.listings.cards import CardCache, render_card
+from app.listings.cards import CardCache, render_card, with_csrf_token
 from app.listings.keyset import keyset_page
 from app.listings.posts import PostCard, explore_cards, profile_cards
 from app.models import Post, visible_to
@@ -69,7 +71,7 @@ def test_cached_html_is_what_the_macro_renders(app, db, alice, bob, make_user, m
         if who != "anonymous":
             log_in(viewer, start_session(viewer, remember=False))
         first = cache.render([card], viewer)
-        assert cache.render([card], viewer) == first == render_card(card, viewer)
+        assert cache.render([card], viewer) == first == with_csrf_token(render_card(card, viewer))
     # Reporting needs a confirmed address: it is not offered before.
     assert ("Edit" in first, "Report" in first) == {
         "anonymous": (False, False),
@@ -100,6 +102,21 @@ def test_readers_who_may_not_report_get_their_own_cards(app, bob, make_user, mak
         assert "Report" in cache.render([card], bob)
         assert "Report" not in cache.render([card], newbie)
         assert "Report" in cache.render([card], bob)
+
+
+def test_readers_sharing_a_card_each_get_their_own_csrf_token(app, db, alice, bob, make_post):
+    # The card's Like form is cached once for every reader; each must send their own token.
+    card = PostCard.of(make_post(alice, "like me"))
+    cache = CardCache(10)
+    tokens = []
+    for reader in (alice, bob):
+        with app.test_request_context("/"):
+            log_in(reader, start_session(reader, remember=False))
+            html = cache.render([card], bob if reader is alice else alice)
+            assert "<csrf-token>" not in html
+            tokens.append(re.search(r'name="csrf_token" value="([^"]+)"', html).group(1))
+            assert tokens[-1] == generate_csrf()
+    assert tokens[0] != tokens[1]
 
 
 def test_the_cache_keeps_at_most_its_size(app, alice, bob, make_post, rendered):
@@ -214,7 +231,9 @@ def test_a_listing_is_its_cards_in_order(app, alice, bob, make_post):
     cache = CardCache(10)
     with app.test_request_context("/"):
         log_in(bob, start_session(bob, remember=False))
-        expected = "".join(render_card(card, bob) for card in reversed(cards))
+        expected = with_csrf_token(
+            Markup("").join(render_card(card, bob) for card in reversed(cards))
+        )
         assert cache.render(reversed(cards), bob) == expected
         assert cache.render(reversed(cards), bob) == expected  # from the cache
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.models import Post, User, followers
+from app.models import Like, Post, User, followers
 from tests.helpers import TEST_DATABASE_URL
 
 START = datetime(2025, 6, 1, tzinfo=UTC)
@@ -36,6 +36,12 @@ def busy(db, alice):
             for n in range(2)
         ],
     )
+    # Alice liked every post, and everyone liked post 1: likes cost no statement per card.
+    db.session.execute(
+        sa.insert(Like),
+        [{"user_id": alice.id, "post_id": post_id} for post_id in range(1, 81)]
+        + [{"user_id": p.id, "post_id": 1} for p in people],
+    )
     db.session.commit()
     return people
 
@@ -50,6 +56,8 @@ PAGES = {
     "/user/alice/followers": 3,  # user, profile, people
     "/user/alice/following": 3,
     "/search?q=writer": 2,  # user, people with "do I follow them?"
+    "/post/1/likes": 4,  # user, the post with its author, its card, who liked it
+    "/user/alice/likes": 4,  # user, the profile's owner, its counts, the posts she liked
 }
 
 

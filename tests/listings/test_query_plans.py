@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.listings.keyset import keyset_page
+from app.listings.likes import liked_posts, liker_cards
 from app.listings.people import (
     FOLLOWERS_NEWEST_FIRST,
     FOLLOWING_NEWEST_FIRST,
@@ -19,7 +20,7 @@ from app.listings.people import (
 )
 from app.listings.posts import explore_cards, profile_cards
 from app.listings.timeline import home_timeline
-from app.models import profile_stats
+from app.models import like, profile_stats
 from tests.helpers import TEST_DATABASE_URL
 
 pytestmark = pytest.mark.skipif(
@@ -192,3 +193,42 @@ def test_people_search_walks_the_name_index_from_the_text_without_sorting(db, al
         assert_index_only(plans)
         assert re.search(r"SEARCH user USING INDEX \w+ \(username_key[<>]", plans[0]), plans[0]
         assert "TEMP B-TREE" not in plans[0], plans[0]
+
+
+@pytest.mark.parametrize(
+    ("listing", "index"),
+    [
+        (lambda post, user: liker_cards(post, user), "ix_post_like_post_id_created_at"),
+        (lambda post, user: liked_posts(user), "ix_post_like_user_id_created_at"),
+    ],
+)
+def test_like_lists_read_a_range_of_their_index_without_sorting(
+    db, alice, bob, make_user, make_post, listing, index
+):
+    # However many likes a post (or a person) has, a page is one range of an index.
+    posts = [make_post(bob, f"post {n}") for n in range(3)]
+    for n in range(3):
+        fan = make_user(f"fan{n}")
+        like(fan, posts[0])
+        like(alice, posts[n])
+    db.session.commit()
+    cursor = keyset_page(listing(posts[0], alice), 1).next_cursor
+    for after, before in ((None, None), (cursor, None), (None, cursor)):
+        plans = plans_of(
+            db,
+            lambda after=after, before=before: keyset_page(
+                listing(posts[0], alice), 1, after=after, before=before
+            ),
+        )
+        assert_index_only(plans, index)
+        assert "TEMP B-TREE" not in plans[0], plans[0]
+
+
+def test_like_counts_and_the_readers_likes_are_counted_in_indexes(db, alice, bob, make_post):
+    like(alice, make_post(bob))
+    db.session.commit()
+    db.session.refresh(alice)  # now, not while plans are recorded
+    (plan,) = plans_of(db, lambda: keyset_page(explore_cards(alice), 3))
+    assert "ix_post_like_post_id_created_at" in plan, plan  # the count, in the index
+    assert re.search(r"SEARCH viewers_like USING (COVERING |PRIMARY KEY)", plan), plan
+    assert not re.search(r"\bSCAN (post_like|viewers_like)\b", plan), plan

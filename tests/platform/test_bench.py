@@ -1,5 +1,7 @@
 """The benchmark's helpers, on a small fake database (the benchmark itself is not a test)."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -49,14 +51,18 @@ def test_pages_and_their_statements(app, runner, db):
         "/",
         "/",
         "/explore",
-        pages[-6].url,
-        pages[-6].url + "/followers",
+        pages[-7].url,
+        pages[-7].url + "/followers",
+        pages[-5].url,
         "/search",
         pages[-3].url,
         pages[-3].url,
         "/",
     ]
     assert pages[-3].url.startswith("/post/")
+    # Who liked the most liked post.
+    assert re.fullmatch(r"/post/\d+/likes", pages[-5].url)
+    assert pages[-5].name.startswith("liked by, ")
     assert "after=" in pages[-2].url
     assert any(p.username == RARE_READER for p in pages)
     assert pages[-1].username == THREAD_READER

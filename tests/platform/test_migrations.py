@@ -333,3 +333,42 @@ def test_replies_survive_a_round_trip_and_ids_are_never_reused(migration_app):
     upgrade()
     runner = migration_app.test_cli_runner()
     assert runner.invoke(args=["db", "check"]).exit_code == 0
+
+
+LIKES_REVISION = "8e1f5a3c7b20"
+
+
+def test_likes_arrive_empty_hold_one_per_person_and_post_and_leave_the_rest(migration_app):
+    upgrade(revision=scripts().get_revision(LIKES_REVISION).down_revision)
+    with db.engine.begin() as connection:
+        _fill_previous_revision(connection)
+        before = {name: table_rows(connection, name) for name in ("user", "post", "followers")}
+    upgrade(revision=LIKES_REVISION)
+    _assert_rows_kept(before)
+    insert = sa.text("INSERT INTO post_like (user_id, post_id, created_at) VALUES (:u, :p, :when)")
+    with db.engine.begin() as connection:
+        assert table_rows(connection, "post_like") == []
+        connection.execute(
+            insert, [{"u": u, "p": p, "when": WHEN} for u in (1, 2, 3) for p in (4, 5)]
+        )
+    with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+        connection.execute(insert, {"u": 1, "p": 4, "when": WHEN})
+    # A post or an account that goes takes its likes along, on either database.
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.execute(sa.text("PRAGMA foreign_keys = ON"))
+        connection.execute(sa.text("DELETE FROM post WHERE id = 5"))
+        connection.execute(sa.text("DELETE FROM followers WHERE 3 IN (follower_id, followed_id)"))
+        connection.execute(sa.text("DELETE FROM post WHERE user_id = 3"))
+        connection.execute(sa.text('DELETE FROM "user" WHERE id = 3'))
+        likes = [(row["user_id"], row["post_id"]) for row in table_rows(connection, "post_like")]
+        assert likes == [(1, 4), (2, 4)]
+        before = {name: table_rows(connection, name) for name in ("user", "post", "followers")}
+    downgrade(revision=scripts().get_revision(LIKES_REVISION).down_revision)
+    with db.engine.connect() as connection:
+        assert not sa.inspect(connection).has_table("post_like")
+    _assert_rows_kept(before)
+    upgrade()
+    _assert_rows_kept(before)
+    runner = migration_app.test_cli_runner()
+    assert runner.invoke(args=["db", "check"]).exit_code == 0

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import pytest
 
+from app.models import like
 from app.models.moderation import Report
 
 BODY = "a post that some should not see"
@@ -71,6 +72,10 @@ PAGES = [
     # The thread of a reply to the post shows the post above it (or "not available" in its place).
     Page("a reply's thread", "/post/{reply}", OPEN, IN_LISTINGS),
     Page("permalink", "/post/{post}", OF_THE_POST, MAY_SEE),
+    # Who liked it: the post's card above the list.
+    Page("liked by", "/post/{post}/likes", OF_THE_POST, MAY_SEE),
+    # Every logged-in viewer liked the post: their own Likes tab lists it like any listing.
+    Page("viewer's likes", "/user/{viewer}/likes", OPEN, IN_LISTINGS),
     Page("edit", "/post/{post}/edit", OF_THE_POST, shown_to(visible={AUTHOR}, hidden={AUTHOR})),
     Page("delete", "/post/{post}/delete", OF_THE_POST, shown_to(visible={AUTHOR}, hidden={AUTHOR})),
     # Nobody is offered to report a post that only its author sees.
@@ -170,6 +175,8 @@ def test_every_page_shows_the_post_to_exactly_whom_it_should(
         make_staff("boss", "admin"),
     ):
         follower.follow(alice)
+        like(follower, post)
+    like(alice, post)
     report = Report(post=post, reporter=carol, reason="rude")
     db.session.add(report)
     db.session.commit()

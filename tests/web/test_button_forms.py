@@ -1,11 +1,11 @@
 """Button-only views refuse a POST that is not their form, even with CSRF protection off for them.
 
 CSRFProtect checks every POST's token before any view runs. ``require_button_form()`` inside
-follow, unfollow, log out, resend confirmation and the sessions list's log-out buttons is the
-second line, for the day one of them is
-exempted from that check: each test here exempts the view (with CSRFProtect's own ``exempt``, on a
-copy of its set that the test then drops) and sends a POST with no valid token. It must answer
-400 from the view itself and change nothing.
+follow, unfollow, like, unlike, log out, resend confirmation and the sessions list's log-out
+buttons is the second line, for the day one of them is exempted from that check: each test here
+exempts the view (with CSRFProtect's own ``exempt``, on a copy of its set that the test then
+drops) and sends a POST with no valid token. It must answer 400 from the view itself and change
+nothing.
 """
 
 from collections.abc import Callable
@@ -14,6 +14,7 @@ from typing import NamedTuple
 import pytest
 
 from app.extensions import csrf
+from app.models import Post, like, like_count
 from tests.helpers import callers_of, csrf_token_from
 
 # The 400 pages: require_button_form's, and CSRFProtect's (which must not be the one answering).
@@ -56,6 +57,25 @@ def still_logged_in_elsewhere(world: dict) -> bool:
     return world["elsewhere"].get("/").status_code == 200
 
 
+def bobs_post(world: dict) -> None:
+    """A post of bob's for alice to like: its id is ``{post_id}`` in the view's URL."""
+    post = Post(body="like me", author=world["bob"])
+    world["db"].session.add(post)
+    world["db"].session.commit()
+    world["post_id"], world["post"] = post.id, post
+
+
+def alice_likes_bobs_post(world: dict) -> None:
+    bobs_post(world)
+    like(world["alice"], world["post"])
+    world["db"].session.commit()
+
+
+def likes_bobs_post(world: dict) -> bool:
+    world["db"].session.expire_all()
+    return like_count(world["post"]) == 1
+
+
 BUTTON_VIEWS = {
     "follow": ButtonView(
         "main.follow",
@@ -66,6 +86,20 @@ BUTTON_VIEWS = {
     ),
     "unfollow": ButtonView(
         "main.unfollow", "/unfollow/bob", "alice", alice_follows_bob, follows_bob
+    ),
+    "like": ButtonView(
+        "likes.like_post",
+        "/post/{post_id}/like",
+        "alice",
+        bobs_post,
+        lambda world: not likes_bobs_post(world),
+    ),
+    "unlike": ButtonView(
+        "likes.unlike_post",
+        "/post/{post_id}/unlike",
+        "alice",
+        alice_likes_bobs_post,
+        likes_bobs_post,
     ),
     "log out": ButtonView(
         "auth.logout",
@@ -173,6 +207,8 @@ def test_every_button_view_is_tried():
     a new one fails here until it is added there (and its name here)."""
     assert callers_of("require_button_form") == {
         "_follow_change",  # follow, unfollow
+        "like_post",
+        "unlike_post",
         "logout",
         "resend_confirmation",
         "log_out_session",

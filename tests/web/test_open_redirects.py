@@ -12,11 +12,12 @@ import html
 import re
 from collections.abc import Callable
 from typing import NamedTuple
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from ada_url import URL
 
+from app.models import like
 from app.models.moderation import Report
 from app.models.types import utcnow
 from tests.helpers import PASSWORD, callers_of
@@ -114,6 +115,40 @@ def unfollow(world, next_param):
     return [redirect_of(response, "/user/bob")]
 
 
+def liking(action: str) -> Callable[[dict, str], list[Landing]]:
+    """Like or unlike: back to the page the button was on, named by ``Referer`` (the card's
+    form is shared by every page that shows it), at the card; else to the post's page.
+
+    The address is tried as a page of this site and, if it has a scheme, as the whole
+    ``Referer``, with what a browser would percent-encode encoded (a header cannot carry a
+    line break).
+    """
+
+    def act(world, next_param):
+        post_id = world["post"].id
+        if action == "unlike":
+            like(world["alice"], world["post"])
+            world["db"].session.commit()
+        value = unquote(next_param)
+        for raw, encoded in (("\t", "%09"), ("\r", "%0D"), ("\n", "%0A"), (" ", "%20")):
+            value = value.replace(raw, encoded)
+        browser, landings = world["browser"]("alice"), []
+        # A browser's Referer is a whole URL: the value alone only when it is one.
+        referers = [f"http://localhost{value}"] + ([value] if ":" in value else [])
+        for referer in referers:
+            response = browser.submit(
+                f"/post/{post_id}/{action}", headers={"Referer": referer}, page="/"
+            )
+            landing = redirect_of(response, f"/post/{post_id}")
+            # The card's anchor comes last whatever the page: the test compares the page.
+            address, _, anchor = landing.address.partition("#")
+            assert anchor == f"post-{post_id}"
+            landings.append(landing._replace(address=address))
+        return landings
+
+    return act
+
+
 def moderation_already_done(world, next_param):
     """Unhiding a post nobody hid: the "already done" way back."""
     post_id = world["post"].id
@@ -137,6 +172,8 @@ VIEWS_TAKING_NEXT = {
     "log in, already logged in": log_in_when_logged_in,
     "follow": follow,
     "unfollow": unfollow,
+    "like": liking("like"),
+    "unlike": liking("unlike"),
     "hide a post": moderation_action(
         lambda w: f"/moderation/post/{w['post'].id}/hide", lambda w: f"/post/{w['post'].id}"
     ),
@@ -200,6 +237,7 @@ def test_every_view_that_reads_next_is_walked():
     assert callers_of("safe_next_path") == {
         "login",  # log in, both ways
         "_follow_change",  # follow, unfollow
+        "back_to_card",  # like, unlike (from Referer)
         "back_to",  # every moderation action, and "already done"
         "confirm_page",  # the Cancel link of every moderation action
     }

@@ -150,6 +150,45 @@ function closeMenusLikeMenus() {
   });
 }
 
+// Like buttons (app/templates/_macros/likes.html) toggle in place: the form goes with fetch, and
+// the button's pressed state, the count and where the form sends next change where they are,
+// so the reader keeps their place. Any answer but the JSON one (a session that ended, a rate
+// limit, a post hidden meanwhile, no network) sends the form the ordinary way instead, and its
+// page explains. Registered after sendFormsOnce: a click while one is on its way is dropped.
+function likeInPlace() {
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (!form.matches("form[data-like]") || event.defaultPrevented) return;
+    event.preventDefault();
+    let answer = null;
+    try {
+      const response = await fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      const type = response.headers.get("Content-Type") || "";
+      if (response.ok && type.startsWith("application/json")) answer = await response.json();
+    } catch {
+      answer = null;
+    }
+    delete form.dataset.sending;
+    if (!answer) {
+      form.submit();
+      return;
+    }
+    form.action = answer.action;
+    form.querySelector("button[aria-pressed]").setAttribute("aria-pressed", String(answer.liked));
+    const count = form.querySelector(".like-count");
+    if (count) {
+      count.querySelector("[data-like-count]").textContent = String(answer.count);
+      count.querySelector("[data-like-words]").textContent = answer.words;
+      count.hidden = answer.count === 0;
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   announceFlashes();
   setUpCounters();
@@ -158,4 +197,5 @@ document.addEventListener("DOMContentLoaded", () => {
   caretAfterPrefill();
   sendFormsOnce();
   closeMenusLikeMenus();
+  likeInPlace();
 });

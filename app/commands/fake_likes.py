@@ -1,0 +1,118 @@
+"""Likes for ``flask fake``: a few posts get thousands, most get a handful or none.
+
+Shaped like a real site: half the likes go to a small pool of "hot" posts (a two-hundredth of
+them) with Zipf weights, so the hottest gets some thousands at the benchmark's L; the other
+half fall on posts drawn evenly. Each like comes after both its post and its liker existed,
+most of them soon after the post. As for follows and posts (:mod:`app.commands.fake_sql`),
+Python only picks the hot posts and their weights; the database draws the likes with
+``INSERT ... SELECT``, in committed chunks, a second like of a post by the same person left
+out (so a few fewer than drawn are made).
+"""
+
+from __future__ import annotations
+
+import random
+
+import click
+import sqlalchemy as sa
+
+from app.commands.fake_sql import Dialect, quoted
+from app.models import Like, Post, User
+from app.models.types import utcnow
+
+HOT_SHARE = 0.005
+"""This share of the posts is the pool that draws half of the likes, some far more than others."""
+HOT_LIKES = 0.5
+"""The share of the likes that go to the hot pool."""
+SLOTS_PER_HOT_POST = 20  # resolution of the Zipf draw among the hot posts
+LIKE_CHUNK = 250_000  # likes drawn per committed statement
+TEMP_TABLES = ("fake_liker", "fake_hot")
+
+
+def add_likes(engine: sa.Engine, rng: random.Random, per_user: int) -> int:
+    """Draw about ``per_user`` likes per account (fewer where it drew a post twice); returns
+    how many likes the database holds then.
+
+    Nothing is drawn if there are likes already: a database is liked once (a run interrupted
+    while liking keeps the chunks it committed).
+    """
+    with engine.connect() as connection:
+        dialect = Dialect(connection.dialect.name)
+        users = connection.scalar(sa.select(sa.func.count()).select_from(User))
+        last_post = connection.scalar(sa.select(sa.func.max(Post.id))) or 0
+        present = connection.scalar(sa.select(sa.func.count()).select_from(Like))
+        wanted = users * per_user
+        if present or not wanted or not last_post:
+            return present
+        slots = _fill_temp_tables(connection, dialect, rng, last_post)
+        head, tail = dialect.insert_ignoring_duplicates(quoted(connection, Like.__table__))
+        user, post = quoted(connection, User.__table__), quoted(connection, Post.__table__)
+        since = dialect.greatest(dialect.epoch("p.timestamp"), dialect.epoch("u.created_at"))
+        # The later of the post and the account, then soon after more often than not.
+        liked = dialect.time(f"({since} + (:now - {since}) * k.lag * k.lag * k.lag)")
+        sql = (
+            f"WITH RECURSIVE {dialect.numbers('1', ':draws')}, "  # noqa: S608
+            "picks AS MATERIALIZED (SELECT n, "
+            f"{dialect.below(':users')} AS liker, {dialect.unit()} AS hotness, "
+            f"{dialect.below(':slots')} AS slot, 1 + {dialect.below(':last_post')} AS any_post, "
+            f"{dialect.unit()} AS lag FROM s) "
+            f"{head} (user_id, post_id, created_at) "
+            f"SELECT u.id, p.id, {liked} FROM picks k "
+            "JOIN fake_liker l ON l.pos = k.liker "
+            f"JOIN {user} u ON u.id = l.id "
+            "JOIN fake_hot h ON h.slot = k.slot "
+            f"JOIN {post} p ON p.id = CASE WHEN k.hotness < :hot THEN h.post_id "
+            "ELSE k.any_post END "
+            f"{tail}"
+        )
+        params = {
+            "users": users,
+            "slots": slots,
+            "last_post": last_post,
+            "hot": HOT_LIKES,
+            "now": utcnow().timestamp(),
+        }
+        with click.progressbar(length=wanted, label=f"{'Likes':8}", show_eta=True) as progress:
+            for low in range(0, wanted, LIKE_CHUNK):
+                draws = min(LIKE_CHUNK, wanted - low)
+                connection.execute(sa.text(sql), {**params, "draws": draws})
+                connection.commit()
+                progress.update(draws)
+        _drop_temp_tables(connection)
+        connection.commit()
+        return connection.scalar(sa.select(sa.func.count()).select_from(Like))
+
+
+def _fill_temp_tables(
+    connection: sa.Connection, dialect: Dialect, rng: random.Random, last_post: int
+) -> int:
+    """Accounts by position (``fake_liker``), and the hot posts' Zipf slots (``fake_hot``);
+    returns the number of slots."""
+    _drop_temp_tables(connection)
+    connection.exec_driver_sql(
+        "CREATE TEMP TABLE fake_liker (pos INTEGER PRIMARY KEY, id INTEGER NOT NULL)"
+    )
+    connection.exec_driver_sql(
+        "CREATE TEMP TABLE fake_hot (slot INTEGER PRIMARY KEY, post_id INTEGER NOT NULL)"
+    )
+    connection.exec_driver_sql(
+        "INSERT INTO fake_liker (pos, id) "  # noqa: S608
+        f"SELECT row_number() OVER (ORDER BY id) - 1, id FROM {quoted(connection, User.__table__)}"
+    )
+    hot = rng.sample(range(1, last_post + 1), max(2, min(last_post, int(last_post * HOT_SHARE))))
+    weights = [1 / (rank + 3) for rank in range(len(hot))]  # Zipf, as popularity in fake.py
+    scale = SLOTS_PER_HOT_POST * len(hot) / sum(weights)
+    rows, slot = [], 0
+    for post_id, weight in zip(hot, weights, strict=True):
+        for _ in range(max(1, round(weight * scale))):
+            rows.append({"slot": slot, "post_id": post_id})
+            slot += 1
+    connection.execute(sa.text("INSERT INTO fake_hot VALUES (:slot, :post_id)"), rows)
+    if dialect.postgres:
+        connection.exec_driver_sql("ANALYZE fake_liker, fake_hot")
+    return slot
+
+
+def _drop_temp_tables(connection: sa.Connection) -> None:
+    for table in TEMP_TABLES:
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
