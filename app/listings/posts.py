@@ -16,6 +16,7 @@ import sqlalchemy.orm as so
 from app.extensions import db
 from app.listings.bundles import TupleBundle
 from app.listings.keyset import PageQuery, PreparedListing, time_id_keyset
+from app.listings.mentions import MENTION_LINKS
 from app.models import Post, User, post_visible_to
 from app.models.params import AUTHOR_ID, VIEWER_ID
 
@@ -40,6 +41,8 @@ class PostCard(NamedTuple):
     in_reply_to_username: str | None
     # Its direct replies that everyone may see (not hidden, author not suspended).
     reply_count: int
+    # Whom its "@name"s stand for (app.listings.mentions): "name=current_name ...", or None.
+    mentions: str | None
 
     @property
     def is_hidden(self) -> bool:
@@ -76,6 +79,7 @@ class PostCard(NamedTuple):
             post.in_reply_to_id,
             None,
             0,
+            None,
         )
 
 
@@ -104,6 +108,7 @@ POST_CARD = TupleBundle(
     Post.in_reply_to_id,
     _PARENT_AUTHOR.c.username,
     REPLY_COUNT,
+    MENTION_LINKS,
 )
 """Put in a select with the post table joined to its author (see :func:`card_select`)."""
 

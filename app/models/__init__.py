@@ -1,6 +1,7 @@
 """Database models, one module per aggregate: accounts (``user``, found through ``accounts``)
 with their login sessions (``sessions``) and who follows whom (``follows``), posts (``post``),
-roles (``role``) and moderation records (``moderation``).
+roles (``role``), moderation records (``moderation``) and notifications with the mentions
+they come from (``notifications``).
 
 Everything pages and the ``flask shell`` use is importable from here:
 ``from app.models import User, Post``.
@@ -24,6 +25,7 @@ from app.models.moderation import (
     record_action,
     resolve_reports,
 )
+from app.models.notifications import Notification, mention
 from app.models.post import POST_MAX_LENGTH, Post
 from app.models.profile import ProfileStats, profile_stats
 from app.models.role import ROLE_INCLUDES, ROLE_NAMES, Role, ensure_roles, role_named, user_roles
@@ -57,6 +59,7 @@ __all__ = [
     "USERNAME_PATTERN",
     "AuditLog",
     "LoginSession",
+    "Notification",
     "Post",
     "ProfileStats",
     "Report",
@@ -70,6 +73,7 @@ __all__ = [
     "ensure_roles",
     "followers",
     "insert_new",
+    "mention",
     "normalize_email",
     "on_timeline_of",
     "open_report_by",
