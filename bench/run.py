@@ -27,6 +27,7 @@ from flask import Flask
 from app.extensions import db
 from bench.dbtime import Timing, page_statements, time_statements
 from bench.load import Load, fetch, gunicorn, login, run_wrk
+from bench.notifications import add_notified_accounts
 from bench.pg import bench_postgres
 from bench.seed import DATA, SIZES, prepare, prepare_postgres
 from bench.subjects import BenchPage, add_rare_reader, bench_pages
@@ -264,11 +265,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _add_reader(url: str) -> Flask:
-    """The app on ``url``, once its database has the rare posters' reader and the big thread."""
+    """The app on ``url``, once its database has the rare posters' reader, the big thread and
+    the notified accounts."""
     app = app_for(url)
     with app.app_context():
         add_rare_reader()
         add_big_thread()
+        add_notified_accounts()
         db.engine.dispose()
     return app
 

@@ -3,9 +3,11 @@
 import pytest
 import sqlalchemy as sa
 
+from app.models import Post
 from bench.ceiling import ceiling_app
 from bench.dbtime import page_statements, time_statements
 from bench.load import parse_wrk
+from bench.notifications import NOTIFIED, UNREAD, add_notified_accounts
 from bench.run import target_rows
 from bench.subjects import RARE_READER, add_rare_reader, bench_pages
 from bench.threads import THREAD_READER, add_big_thread
@@ -39,6 +41,8 @@ def test_pages_and_their_statements(app, runner, db):
     add_rare_reader()  # once only
     add_big_thread()
     add_big_thread()
+    add_notified_accounts()
+    add_notified_accounts()
     pages = bench_pages(per_page=3)
     assert [p.url.split("?")[0] for p in pages] == [
         "/healthz",
@@ -49,17 +53,23 @@ def test_pages_and_their_statements(app, runner, db):
         "/",
         "/",
         "/explore",
-        pages[-6].url,
-        pages[-6].url + "/followers",
+        pages[-8].url,
+        pages[-8].url + "/followers",
         "/search",
-        pages[-3].url,
-        pages[-3].url,
+        pages[-5].url,
+        pages[-5].url,
         "/",
+        "/notifications",
+        "/notifications/unread",
     ]
-    assert pages[-3].url.startswith("/post/")
-    assert "after=" in pages[-2].url
+    assert pages[-5].url.startswith("/post/")
+    assert "after=" in pages[-4].url
     assert any(p.username == RARE_READER for p in pages)
-    assert pages[-1].username == THREAD_READER
+    assert pages[-3].username == THREAD_READER
+    # At this size every post names the notified account (there are fewer than 100,000).
+    posts = db.session.scalar(sa.select(sa.func.count()).select_from(Post))
+    assert pages[-2].name == f"notifications, {posts}"
+    assert (pages[-2].username, pages[-1].username) == (NOTIFIED, UNREAD)
     for page in pages:
         statements = page_statements(app, page.url, page.username)
         timing = time_statements(app, statements, runs=2)
