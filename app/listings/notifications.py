@@ -148,7 +148,7 @@ def notification_lines(user: User, kinds: int) -> PageQuery:
     return _LINES.pages(user_id=user.id, kinds=kinds & user.notify_kinds)
 
 
-_UNREAD = sa.select(sa.func.count()).select_from(
+UNREAD = sa.select(sa.func.count()).select_from(
     sa.select(_N.c.id)
     .join(_ACTOR, _ACTOR.c.id == _N.c.actor_id)
     .outerjoin(_POST, _POST.c.id == _N.c.post_id)
@@ -167,7 +167,7 @@ def unread_count(user: User) -> int:
     if user.notifications_version == user.notifications_seen_version:
         return 0
     values = {"user_id": user.id, "read_id": user.notifications_read_id, "kinds": user.notify_kinds}
-    return db.session.scalar(_UNREAD, values) or 0
+    return db.session.scalar(UNREAD, values) or 0
 
 
 def mark_read(user: User, newest_id: int | None) -> bool:

@@ -8,8 +8,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db as _db
+from app.listings.notifications import UNREAD, notification_lines
 from app.models import Notification, Post, User, utcnow
-from app.models.notifications import FOLLOW, MENTION, REPLY
+from app.models.notifications import ALL_KINDS, FOLLOW, MENTION, REPLY
+from tests.helpers import TEST_DATABASE_URL
 
 BELL = re.compile(r"<span data-bell-count>([^<]*)</span>")
 LINE = re.compile(r'<li class="notification notification-(\w+)( notification-unread)?">')
@@ -311,3 +313,49 @@ def test_no_email_for_a_post_that_was_rolled_back(db, app, alice, bob, mailbox):
         db.session.add(Post(body="later @alice", author=bob, timestamp=utcnow()))
         db.session.commit()
     assert [mailbox.text(m).count("later @alice") for m in mailbox.messages] == [1]
+
+
+# Cost: a fixed number of statements, index ranges, no sort
+
+
+def test_the_page_runs_the_same_statements_however_long(
+    db, app, alice, alice_client, make_user, make_post, statements
+):
+    post = make_post(alice, "a question")
+    for n in range(12):
+        user = make_user(f"user{n}")
+        user.follow(alice)
+        post.reply(user, f"answer {n}")
+        db.session.commit()
+    counts = []
+    for per_page in (2, 30):
+        app.config["POSTS_PER_PAGE"] = per_page
+        alice_client.get("/notifications")  # marks read: that write is not counted below
+        statements.clear()
+        page = alice_client.get("/notifications").get_data(as_text=True)
+        assert len(lines(page)) == min(per_page, 13)
+        counts.append(len(statements))
+    assert counts == [2, 2]  # the user, the lines (the bell knows it has nothing new)
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL.startswith("sqlite"), reason="reads SQLite plans")
+def test_lines_and_unread_count_read_the_index_newest_first_without_a_sort(db, alice, bob):
+    bob.follow(alice)
+    db.session.commit()
+    stmt, params = notification_lines(alice, ALL_KINDS)(None, False, 26)
+    compiled = stmt.compile(db.engine)
+    values = {**compiled.params, **params}
+    plans = [plan_of(db, str(compiled), [values[k] for k in compiled.positiontup])]
+    compiled = UNREAD.compile(db.engine)
+    values = {**compiled.params, "user_id": alice.id, "read_id": 0, "kinds": ALL_KINDS}
+    plans.append(plan_of(db, str(compiled), [values[k] for k in compiled.positiontup]))
+    for plan in plans:
+        assert "SEARCH notification USING INDEX ix_notification_user_id_id (user_id=?" in plan
+        assert "TEMP B-TREE" not in plan
+        assert not re.search(r"\bSCAN (notification|user|post|actor|about_post)\b", plan), plan
+
+
+def plan_of(db, sql: str, params: list) -> str:
+    """SQLite's EXPLAIN QUERY PLAN of one statement, one line per step."""
+    connection = db.session.connection().connection.dbapi_connection
+    return "\n".join(row[3] for row in connection.execute("EXPLAIN QUERY PLAN " + sql, params))
