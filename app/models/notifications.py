@@ -201,7 +201,8 @@ def record_mentions(post: Post) -> list[int]:
     )
     already = set(kept.values())
     told = []
-    for user_id in dict.fromkeys(found.values()):
+    # In id order: two posts naming the same people lock their rows (``touch``) in one order.
+    for user_id in sorted(set(found.values())):
         if user_id in already or user_id in (post.user_id, post.in_reply_to_user_id):
             continue
         notify(user_id, post.user_id, MENTION, post.id)
