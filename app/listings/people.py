@@ -38,8 +38,18 @@ _VIEWER_FOLLOWS = sa.exists().where(
 _PERSON = TupleBundle(PersonCard, User.id, User.username, followers.c.created_at, _VIEWER_FOLLOWS)
 
 
+_SUSPENDED = so.aliased(User)
+# Suspended accounts cannot log in or be seen posting: lists of people leave them out. Asked
+# as "not one of the (few) suspended", as timelines do: "suspended_at IS NULL" made SQLite
+# read every account through the suspended_at index and sort them all by name.
+_NOT_SUSPENDED = User.id.not_in(
+    sa.select(_SUSPENDED.id).where(_SUSPENDED.suspended_at.is_not(None))
+)
+
+
 def _newest_first(person: sa.Column, owner: sa.Column) -> tuple[Keyset, PreparedListing]:
-    """The order and the listing of the people in ``person`` for the user in ``owner``."""
+    """The order and the listing of the people in ``person`` for the user in ``owner``,
+    suspended accounts left out."""
     keyset = time_id_keyset(
         followers.c.created_at,
         person,
@@ -48,7 +58,11 @@ def _newest_first(person: sa.Column, owner: sa.Column) -> tuple[Keyset, Prepared
     )
     listing = PreparedListing(
         keyset,
-        lambda: sa.select(_PERSON).join(followers, person == User.id).where(owner == USER_ID),
+        lambda: (
+            sa.select(_PERSON)
+            .join(followers, person == User.id)
+            .where(owner == USER_ID, _NOT_SUSPENDED)
+        ),
     )
     return keyset, listing
 
@@ -77,18 +91,14 @@ PEOPLE_BY_NAME = Keyset(
 _NAME_START = sa.bindparam("name_start", type_=sa.String)
 _NAME_PATTERN = sa.bindparam("name_pattern", type_=sa.String)
 _NAMED = TupleBundle(PersonCard, User.id, User.username, sa.null(), _VIEWER_FOLLOWS)
-_SUSPENDED = so.aliased(User)
 # Every name that starts with the text sorts at or after it, whatever the database's collation:
 # the lower bound lets the walk along the name index begin there. LIKE keeps the exact matches.
-# Suspended accounts cannot log in or be seen posting: nobody is sent looking for them. Asked
-# as "not one of the (few) suspended", as timelines do: "suspended_at IS NULL" made SQLite
-# read every account through the suspended_at index and sort them all by name.
 _PEOPLE_NAMED = PreparedListing(
     PEOPLE_BY_NAME,
     lambda: sa.select(_NAMED).where(
         User.username_key >= _NAME_START,
         User.username_key.like(_NAME_PATTERN, escape="/"),
-        User.id.not_in(sa.select(_SUSPENDED.id).where(_SUSPENDED.suspended_at.is_not(None))),
+        _NOT_SUSPENDED,
     ),
 )
 

@@ -120,9 +120,26 @@ def check_mail_encryption(app: Flask) -> None:
         )
 
 
+# Login session lengths: zero or less would end every session at once (or never, depending on
+# the comparison), so they are refused rather than guessed at.
+SESSION_LENGTHS = {"SESSION_LIFETIME_DAYS": "days", "SESSION_IDLE_MINUTES": "minutes"}
+
+
+def check_session_lengths(app: Flask) -> None:
+    """Refuse login session lengths that are not a positive number."""
+    for name, unit in SESSION_LENGTHS.items():
+        value = app.config[name]
+        if value <= 0:
+            raise ValueError(
+                f"{name} is {value}: set it to a positive number of {unit}, or leave it unset "
+                "for the default."
+            )
+
+
 def configure_deployment(app: Flask) -> None:
     """Apply the start-up rules above to ``app``."""
     check_secret_key(app)
     check_site_url(app)
     check_mail_encryption(app)
+    check_session_lengths(app)
     apply_proxy_fix(app)

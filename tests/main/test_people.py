@@ -154,3 +154,18 @@ def test_unconfirmed_readers_get_only_unfollow_buttons(db, client, login, alice,
     assert buttons_on(page) == {}  # carol: not followed, and following needs a confirmed address
     page = client.get("/user/newbie/following").get_data(as_text=True)
     assert buttons_on(page) == {"alice": "Unfollow"}
+
+
+def test_suspended_accounts_are_left_out_of_both_lists(db, alice_client, alice, bob, fans):
+    fans[6].suspended_at = datetime.now(UTC)
+    follow_at(db, alice, bob, START)
+    bob.suspended_at = datetime.now(UTC)
+    db.session.commit()
+    assert walk(alice_client, "/user/alice/followers") == [
+        ["fan5", "fan4", "fan3"],
+        ["fan2", "fan1", "fan0"],
+    ]
+    assert walk(alice_client, "/user/alice/following") == [[]]
+    fans[6].suspended_at = None  # lifting the suspension brings them back
+    db.session.commit()
+    assert walk(alice_client, "/user/alice/followers")[0] == ["fan6", "fan5", "fan4"]

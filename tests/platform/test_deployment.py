@@ -132,6 +132,13 @@ def test_both_kinds_of_mail_encryption_at_once_are_refused():
         create_app(type("MailConfig", (TestConfig,), {"MAIL_USE_SSL": True, "MAIL_USE_TLS": True}))
 
 
+@pytest.mark.parametrize("name", ["SESSION_LIFETIME_DAYS", "SESSION_IDLE_MINUTES"])
+@pytest.mark.parametrize("value", [0, -5])
+def test_session_lengths_that_are_not_positive_are_refused(name, value):
+    with pytest.raises(ValueError, match=f"{name} is {value}: set it to a positive number"):
+        create_app(type("SessionConfig", (TestConfig,), {name: value}))
+
+
 def test_debug_mode_falls_back_to_the_development_key(monkeypatch):
     """What `flask run` / `flask db upgrade` get from .flaskenv on a developer's machine."""
     monkeypatch.setenv("FLASK_DEBUG", "1")
