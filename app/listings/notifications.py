@@ -97,6 +97,11 @@ class NotificationLine(NamedTuple):
         """How many besides the actor named."""
         return self.group_size - 1
 
+    @property
+    def others_label(self) -> str:
+        """:attr:`others` in words' place: "1000+" once the group was counted to its cap."""
+        return f"{GROUP_CAP}+" if self.others >= GROUP_CAP else str(self.others)
+
 
 NOTIFICATION_LINE = TupleBundle(
     NotificationLine,
