@@ -2,7 +2,7 @@
 
 from wtforms import BooleanField, SubmitField
 
-from app.models.notifications import FOLLOW, LIKE, MENTION, REPLY
+from app.models.notifications import FOLLOW, MENTION, REPLY
 from app.web.forms import ChirpForm
 
 # (field name, bit, label) of each kind one may be shown, and of those one may be emailed.
@@ -10,7 +10,6 @@ SHOWN = (
     ("follow", FOLLOW, "Someone follows you"),
     ("reply", REPLY, "Someone replies to your post"),
     ("mention", MENTION, "Someone mentions you"),
-    ("like", LIKE, "Someone likes your post"),
 )
 EMAILED = (
     ("email_reply", REPLY, "Email me when someone replies to my post"),
@@ -24,7 +23,6 @@ class NotificationSettingsForm(ChirpForm):
     follow = BooleanField(SHOWN[0][2])
     reply = BooleanField(SHOWN[1][2])
     mention = BooleanField(SHOWN[2][2])
-    like = BooleanField(SHOWN[3][2])
     email_reply = BooleanField(EMAILED[0][2])
     email_mention = BooleanField(EMAILED[1][2])
     submit = SubmitField("Save")
@@ -36,10 +34,13 @@ class NotificationSettingsForm(ChirpForm):
         for name, bit, _label in EMAILED:
             self[name].data = bool(emailed & bit)
 
-    def chosen(self) -> tuple[int, int]:
-        """The kinds ticked: (shown, emailed), as bits."""
-        shown = sum(bit for name, bit, _label in SHOWN if self[name].data)
-        emailed = sum(bit for name, bit, _label in EMAILED if self[name].data)
+    def chosen(self, shown: int, emailed: int) -> tuple[int, int]:
+        """The kinds ticked, as bits (shown, emailed), in place of those the form offers in
+        ``shown`` and ``emailed``; kinds it does not offer keep their bits."""
+        for name, bit, _label in SHOWN:
+            shown = shown | bit if self[name].data else shown & ~bit
+        for name, bit, _label in EMAILED:
+            emailed = emailed | bit if self[name].data else emailed & ~bit
         return shown, emailed
 
 

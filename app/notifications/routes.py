@@ -106,7 +106,7 @@ def settings():
     emailed too (never unless chosen)."""
     form = NotificationSettingsForm()
     if form.validate_on_submit():
-        shown, emailed = form.chosen()
+        shown, emailed = form.chosen(current_user.notify_kinds, current_user.email_kinds)
         if emailed and not current_user.is_confirmed:
             flash("Confirm your email address first: until then we send it nothing.", "warning")
             emailed = 0

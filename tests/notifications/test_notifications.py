@@ -155,6 +155,8 @@ def test_kinds_switched_off_are_not_shown_or_counted(db, alice, bob, bob_client,
     bob_client.submit("/follow/alice", page="/user/alice")
     bob_client.submit("/", {"post": "look @alice"})
     alice_client.submit("/notifications/settings", {"mention": "y", "reply": "y"})
+    db.session.expire_all()
+    assert db.session.get(User, alice.id).notify_kinds == ALL_KINDS & ~FOLLOW  # likes kept
     assert bell(alice_client.get("/explore").get_data(as_text=True)) == "1"
     assert [k for k, _ in lines(alice_client.get("/notifications").get_data(as_text=True))] == [
         "mention"
@@ -264,7 +266,7 @@ def test_mentions_are_emailed_only_to_those_who_asked(
     assert mailbox.messages == []
     alice_client.submit(
         "/notifications/settings",
-        {"follow": "y", "reply": "y", "mention": "y", "like": "y", "email_mention": "y"},
+        {"follow": "y", "reply": "y", "mention": "y", "email_mention": "y"},
     )
     bob_client.submit("/", {"post": "second @alice"})
     message = mailbox.last()
