@@ -15,14 +15,25 @@
   var base = Math.max(1, Number(bell.getAttribute("data-poll-seconds")) || 60) * 1000;
   var longest = 30 * 60 * 1000;
   var badge = bell.querySelector(".bell-count");
-  var number = bell.querySelector("[data-bell-count]");
   var etag = null;
   var delay = base;
   var timer = null;
 
+  // The badge as the server renders it: the count and, for screen readers, "unread"; empty
+  // and hidden when there is nothing unread.
   function show(answer) {
+    if (!answer.unread) {
+      badge.replaceChildren();
+      badge.hidden = true;
+      return;
+    }
+    var number = document.createElement("span");
     number.textContent = answer.label;
-    badge.hidden = !answer.unread;
+    var words = document.createElement("span");
+    words.className = "visually-hidden";
+    words.textContent = " unread";
+    badge.replaceChildren(number, words);
+    badge.hidden = false;
   }
 
   function schedule() {
