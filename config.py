@@ -61,6 +61,11 @@ class Config:
     POSTS_PER_PAGE = int(os.environ.get("POSTS_PER_PAGE", "25"))
     # Rendered post cards kept per worker process (about 1.5 kB each); see app/listings/cards.py.
     POST_CARD_CACHE_SIZE = int(os.environ.get("POST_CARD_CACHE_SIZE", "5000"))
+    # How often open pages ask for the unread notifications count (chirp-notifications.js); they
+    # ask less often while hidden.
+    NOTIFICATIONS_POLL_SECONDS = int(os.environ.get("NOTIFICATIONS_POLL_SECONDS", "60"))
+    # Emails about replies and mentions, per person who asked for them.
+    NOTIFICATION_EMAIL_LIMIT = os.environ.get("NOTIFICATION_EMAIL_LIMIT", "10 per hour")
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a hashing method name, not a secret)
     MAX_CONTENT_LENGTH = 64 * 1024
     # CSRF tokens last as long as the session they are bound to. Flask-WTF's default (an hour)

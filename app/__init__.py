@@ -76,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     from app.mail.outbox import outbox_enabled
     from app.main import bp as main_bp
     from app.moderation import bp as moderation_bp
+    from app.notifications import bp as notifications_bp
     from app.posts import bp as posts_bp
     from app.search import bp as search_bp
 
@@ -86,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(posts_bp)
     app.register_blueprint(likes_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     if outbox_enabled(app):

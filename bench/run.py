@@ -29,6 +29,7 @@ from app.commands.fake_likes import add_likes
 from app.extensions import db
 from bench.dbtime import Timing, page_statements, time_statements
 from bench.load import Load, fetch, gunicorn, login, run_wrk
+from bench.notifications import add_notified_accounts
 from bench.pg import bench_postgres
 from bench.seed import DATA, SIZES, prepare, prepare_postgres
 from bench.subjects import BenchPage, add_rare_reader, bench_pages
@@ -269,12 +270,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _add_reader(url: str) -> Flask:
     """The app on ``url``, once its database has the rare posters' reader, the big thread and
-    likes (a database seeded before likes existed gets them here)."""
+    likes (a database seeded before likes existed gets them here) and the notified accounts."""
     app = app_for(url)
     with app.app_context():
         add_rare_reader()
         add_big_thread()
         add_likes(db.engine, random.Random(LIKES_SEED), LIKES_PER_USER)  # noqa: S311
+        add_notified_accounts()
         db.engine.dispose()
     return app
 

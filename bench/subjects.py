@@ -10,6 +10,7 @@ from app.extensions import db
 from app.listings.keyset import keyset_page
 from app.listings.timeline import home_timeline
 from app.models import Like, Post, User, followers, user_by_username
+from bench.notifications import notification_pages
 from bench.threads import thread_pages
 from bench.wsgi import FLOOR
 
@@ -139,4 +140,5 @@ def bench_pages(per_page: int) -> list[BenchPage]:
             marker='class="person"',
         ),
         *(BenchPage(*page) for page in thread_pages(per_page)),
+        *(BenchPage(*page) for page in notification_pages()),
     ]

@@ -36,6 +36,7 @@ from app.mail.account_emails import (
     send_password_reset,
 )
 from app.models import User, end_session_of, normalize_email, sessions_of, user_by_email
+from app.models.notifications import Notification, touch_recipients_of
 from app.models.types import utcnow
 from app.web.form_pages import form_page
 from app.web.forms import EmptyForm, require_button_form
@@ -354,8 +355,10 @@ def delete():
         if not current_user.check_password(form.password.data):
             form.password.errors.append("That is not your password.")
         else:
-            # ON DELETE CASCADE on post.user_id, both followers columns and the login sessions
-            # does the rest.
+            # Its notifications to others go with it: their counts change.
+            touch_recipients_of(Notification.actor_id == current_user.id)
+            # ON DELETE CASCADE on post.user_id, both followers columns, the login sessions and
+            # notifications does the rest.
             db.session.execute(sa.delete(User).where(User.id == current_user.id))
             db.session.commit()
             log_out()

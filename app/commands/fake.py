@@ -34,6 +34,7 @@ from werkzeug.security import generate_password_hash
 
 from app.commands import fake_sql
 from app.commands.fake_likes import add_likes
+from app.commands.fake_notifications import add_notifications
 from app.commands.fake_threads import add_threads
 from app.extensions import db
 from app.models import POST_MAX_LENGTH, Post, User, followers
@@ -118,17 +119,21 @@ def fake_command(
     click.echo("Making conversations...")
     replies = add_threads(db.engine, random.Random(seed + 2))  # noqa: S311  (fake data)
     like_count = add_likes(db.engine, random.Random(seed + 3), likes)  # noqa: S311
+    click.echo("Telling people...")
+    notifications = add_notifications(db.engine)
     if db.engine.dialect.name == "postgresql":
         click.echo("Vacuuming and analysing...")
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             # Fresh statistics for the planner, and a visibility map so that index-only scans
             # (which the listings rely on) read no table pages.
-            connection.exec_driver_sql('VACUUM (ANALYZE) "user", followers, post, post_like')
+            connection.exec_driver_sql(
+                'VACUUM (ANALYZE) "user", followers, post, post_like, notification'
+            )
     follow_count = db.session.scalar(sa.select(sa.func.count()).select_from(followers))
     post_count = db.session.scalar(sa.select(sa.func.count()).select_from(Post))
     click.echo(
         f"Added {users} users, {follow_count} follows, {post_count} posts "
-        f"({replies} of them replies) and {like_count} likes in "
+        f"({replies} of them replies), {like_count} likes and {notifications} notifications in "
         f"{time.perf_counter() - started:.0f} s. Log in as any of them "
         f"(e.g. {community.usernames[0]}) with the password {password!r}."
     )

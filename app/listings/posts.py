@@ -16,6 +16,7 @@ import sqlalchemy.orm as so
 from app.extensions import db
 from app.listings.bundles import TupleBundle
 from app.listings.keyset import PageQuery, PreparedListing, time_id_keyset
+from app.listings.mentions import MENTION_LINKS
 from app.models import Like, Post, User, counted_likes, post_visible_to
 from app.models.params import AUTHOR_ID, VIEWER_ID
 
@@ -43,6 +44,8 @@ class PostCard(NamedTuple):
     # Its likes by accounts that are not suspended, and whether the reader is one of them.
     like_count: int
     viewer_liked: bool
+    # Whom its "@name"s stand for (app.listings.mentions): "name=current_name ...", or None.
+    mentions: str | None
 
     @property
     def is_hidden(self) -> bool:
@@ -85,6 +88,7 @@ class PostCard(NamedTuple):
             0,
             0,
             False,
+            None,
         )
 
 
@@ -127,6 +131,7 @@ POST_CARD = TupleBundle(
     REPLY_COUNT,
     LIKE_COUNT,
     VIEWER_LIKED,
+    MENTION_LINKS,
 )
 """Put in a select with the post table joined to its author (see :func:`card_select`); its
 statement needs the ``viewer_id`` parameter (None: nobody liked anything)."""

@@ -34,7 +34,13 @@ def build_message(to: str, subject: str, template: str, **context) -> EmailMessa
 
 def send_email(to: str, subject: str, template: str, **context) -> bool:
     """Send a templated message; False (and a log entry) if the mail server could not take it."""
-    message = build_message(to, subject, template, **context)
+    return deliver(build_message(to, subject, template, **context))
+
+
+def deliver(message: EmailMessage) -> bool:
+    """Send ``message`` (from :func:`build_message`, maybe with headers added); False (and a
+    log entry) if the mail server could not take it."""
+    to, subject = message["To"], message["Subject"]
     config = current_app.config
     if not config["MAIL_SERVER"]:
         text = message.get_body(("plain",)).get_content()

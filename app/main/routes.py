@@ -50,6 +50,8 @@ def record_last_seen() -> None:
     """
     if request.endpoint in ("static", "main.avatar", "main.healthz"):
         return  # these need no user, so don't load one from the database
+    if request.endpoint == "notifications.unread":
+        return  # a page asking in the background: not the person's activity, and never a write
     if not current_user.is_authenticated:
         return
     user = current_user._get_current_object()

@@ -1,6 +1,7 @@
 """Database models, one module per aggregate: accounts (``user``, found through ``accounts``)
 with their login sessions (``sessions``) and who follows whom (``follows``), posts (``post``),
-roles (``role``), moderation records (``moderation``) and likes (``like``).
+roles (``role``), moderation records (``moderation``), likes (``like``) and notifications with
+the mentions they come from (``notifications``).
 
 Everything pages and the ``flask shell`` use is importable from here:
 ``from app.models import User, Post``.
@@ -25,6 +26,7 @@ from app.models.moderation import (
     record_action,
     resolve_reports,
 )
+from app.models.notifications import Notification, mention
 from app.models.post import POST_MAX_LENGTH, Post
 from app.models.profile import ProfileStats, profile_stats
 from app.models.role import ROLE_INCLUDES, ROLE_NAMES, Role, ensure_roles, role_named, user_roles
@@ -59,6 +61,7 @@ __all__ = [
     "AuditLog",
     "Like",
     "LoginSession",
+    "Notification",
     "Post",
     "ProfileStats",
     "Report",
@@ -75,6 +78,7 @@ __all__ = [
     "insert_new",
     "like",
     "like_count",
+    "mention",
     "normalize_email",
     "on_timeline_of",
     "open_report_by",

@@ -175,8 +175,16 @@ class Post(db.Model):
         self.hidden_at = utcnow()
         self.hidden_by = moderator
         resolve_reports(self, moderator)
+        self._notifications_changed()
 
     def unhide(self) -> None:
         """Show the post to everyone again."""
         self.hidden_at = None
         self.hidden_by = None
+        self._notifications_changed()
+
+    def _notifications_changed(self) -> None:
+        # Those told about this post see it leave or come back (their lists and counts).
+        from app.models.notifications import Notification, touch_recipients_of  # imports Post
+
+        touch_recipients_of(Notification.post_id == self.id)

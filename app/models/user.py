@@ -68,6 +68,17 @@ class User(UserMixin, db.Model):
     suspended_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, index=True)
     # Set by the operator (``flask users disable``): cannot log in; posts stay visible.
     disabled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Notifications (app.models.notifications). ``notifications_version`` goes up with every
+    # change to them; ``notifications_seen_version`` is the version the owner last read them at,
+    # and ``notifications_read_id`` the newest notification they saw: while the two versions
+    # agree nothing is unread, known without a query.
+    notifications_version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    notifications_seen_version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    notifications_read_id: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # Which kinds the owner is shown, and which of replies and mentions are also emailed (bits
+    # of app.models.notifications: every kind shown, nothing emailed, unless they choose).
+    notify_kinds: so.Mapped[int] = so.mapped_column(default=15, server_default="15")
+    email_kinds: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     posts: so.WriteOnlyMapped[Post] = so.relationship(
         back_populates="author", passive_deletes=True, foreign_keys="Post.user_id"
@@ -196,16 +207,30 @@ class User(UserMixin, db.Model):
             db.session.flush()  # new users need their ids first
         if user.id == self.id:
             raise ValueError("You cannot follow yourself.")
-        # Two simultaneous follows leave one row and no error.
-        db.session.execute(insert_new(followers).values(follower_id=self.id, followed_id=user.id))
+        # Two simultaneous follows leave one row and no error, and one notification.
+        # RETURNING says whether the row went in (rowcount does not on every driver).
+        inserted = db.session.execute(
+            insert_new(followers)
+            .values(follower_id=self.id, followed_id=user.id)
+            .returning(followers.c.follower_id)
+        ).first()
+        if inserted is not None:
+            from app.models.notifications import FOLLOW, notify  # it imports User
+
+            notify(user.id, self.id, FOLLOW)
 
     def unfollow(self, user: User) -> None:
-        """Stop following ``user``; a no-op if not following."""
-        db.session.execute(
+        """Stop following ``user`` (their notification of the follow goes); a no-op if not
+        following."""
+        removed = db.session.execute(
             sa.delete(followers).where(
                 followers.c.follower_id == self.id, followers.c.followed_id == user.id
             )
-        )
+        ).rowcount
+        if removed:
+            from app.models.notifications import FOLLOW, unnotify  # it imports User
+
+            unnotify(user.id, self.id, FOLLOW)
 
     def is_following(self, user: User) -> bool:
         """True if this user follows ``user``."""

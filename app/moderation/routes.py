@@ -17,6 +17,7 @@ from app.listings.moderation import report_queue, suspended_accounts
 from app.listings.pages import page_links, page_of
 from app.listings.posts import cards_of
 from app.models import Post, Report, User, record_action
+from app.models.notifications import Notification, touch_recipients_of
 from app.models.types import utcnow
 from app.moderation.forms import ReasonForm
 from app.web.form_pages import form_page
@@ -189,6 +190,8 @@ def user_suspension(username: str, suspend: bool) -> Action:
 
     def apply() -> None:
         user.suspended_at = utcnow() if suspend else None
+        # What they did leaves (or comes back to) others' notifications.
+        touch_recipients_of(Notification.actor_id == user.id)
         if suspend:
             user.end_sessions()  # for good: lifting the suspension brings none back
 

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.listings.pages import page_links, page_of
 from app.listings.threads import thread_ancestors, thread_replies
 from app.models import Post, Report, open_report_by, open_reports_on
+from app.models.notifications import Notification, touch_recipients_of
 from app.posts.forms import DeletePostForm, EditPostForm, ReplyForm, ReportForm
 from app.web.form_pages import form_page
 from app.web.permissions import require_confirmed_email
@@ -184,6 +185,8 @@ def delete(post_id: int):
     post = own_post_or_403(post_id)
     form = DeletePostForm()
     if form.validate_on_submit():
+        # Its notifications go with it (the database's cascade): their counts change.
+        touch_recipients_of(Notification.post_id == post.id)
         # Nothing deleted: it went meanwhile (from another tab, or with its author's account).
         if db.session.execute(sa.delete(Post).where(Post.id == post.id)).rowcount == 0:
             db.session.rollback()

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from markupsafe import Markup, escape
 
+from app.listings.mentions import parse_mention_links
+from app.models.notifications import MENTION_PATTERN
 from app.models.types import utcnow
 from app.web.urls import url_for_name
 
@@ -14,9 +16,10 @@ from app.web.urls import url_for_name
 URL = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
 TRAILING_PUNCTUATION = ".,:;!?*'\"\u201d\u2019\u00bb"  # and closing quotation marks
 CLOSERS = {")": "(", "]": "["}
-# "@name" with a name an account can have, where a mention may start: not inside a word or an
-# email address ("bob@example.com"), and not the start of a longer word ("@alice" in "@aliceé").
-MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{3,32})(?![\w@])")
+# "@name" where a mention may start (the rule the stored mentions of posts follow).
+MENTION = MENTION_PATTERN
+# link_text() without stored mentions (an about-me text) links every "@name".
+_EVERY_NAME = object()
 _UNITS = (
     (365 * 86400, "year"),
     (30 * 86400, "month"),
@@ -42,32 +45,43 @@ def _trim(url: str) -> str:
     return url
 
 
-def link_text(text: str) -> Markup:
+def link_text(text: str, mentions: str | object | None = _EVERY_NAME) -> Markup:
     """``text`` as HTML in which each http(s) address is a link that leaves the site, and each
     "@name" a link to that profile (a name nobody has leads to the profile's 404 page).
+
+    A post's text passes ``mentions``, what was stored of the names it mentioned
+    (:data:`app.listings.mentions.MENTION_LINKS`, None for none): then only those names are
+    links, each to the profile of the account it was bound to, under its name now.
 
     Links out open in the same tab; ``nofollow ugc`` tells search engines they are users' links,
     ``noopener noreferrer`` gives the other site no handle on this page or its address.
     """
+    names = None if mentions is _EVERY_NAME else parse_mention_links(mentions)
     parts, start = [], 0
     for match in URL.finditer(text):
         url = _trim(match.group())
         if "://" not in url or url.endswith("://"):
             continue
-        parts.append(_link_mentions(text[start : match.start()]))
+        parts.append(_link_mentions(text[start : match.start()], names))
         parts.append(
             Markup('<a href="{0}" rel="nofollow ugc noopener noreferrer">{0}</a>').format(url)
         )
         start = match.start() + len(url)
-    parts.append(_link_mentions(text[start:]))
+    parts.append(_link_mentions(text[start:], names))
     return Markup("").join(parts)
 
 
-def _link_mentions(text: str) -> Markup:
-    """``text`` (no web addresses in it) as HTML, each @mention a link to that profile."""
+def _link_mentions(text: str, names: dict[str, str] | None) -> Markup:
+    """``text`` (no web addresses in it) as HTML, each @mention a link to that profile (only
+    those in ``names``, to the name given there, unless ``names`` is None)."""
     parts, start = [], 0
     for match in MENTION.finditer(text):
-        href = url_for_name("main.user", "username", match.group(1))
+        name = match.group(1)
+        if names is not None:
+            name = names.get(name.lower())
+            if name is None:
+                continue
+        href = url_for_name("main.user", "username", name)
         parts.append(escape(text[start : match.start()]))
         parts.append(Markup('<a href="{0}">{1}</a>').format(href, match.group()))
         start = match.end()

@@ -7,8 +7,11 @@ import sqlalchemy as sa
 
 from app.commands import fake, fake_sql
 from app.commands.fake import DEFAULT_PASSWORD
-from app.models import POST_MAX_LENGTH, USERNAME_PATTERN, Like, Post, User, followers
+from app.commands.fake_notifications import FOLLOW_DAYS
+from app.models import POST_MAX_LENGTH, USERNAME_PATTERN, Like, Notification, Post, User, followers
+from app.models.notifications import FOLLOW, REPLY
 from app.models.types import utcnow
+from tests.helpers import FormClient
 
 ARGS = ["fake", "--users", "60", "--posts", "900", "--follows", "8"]
 
@@ -258,3 +261,34 @@ def test_fake_makes_likes_a_few_posts_get_most_of(runner, db):
     assert all(
         max(posted[post], joined[user]) - slack <= when <= utcnow() for user, post, when in likes
     )
+
+
+def test_fake_tells_people_of_replies_and_recent_follows(runner, db, client):
+    result = runner.invoke(args=["fake", "--users", "80", "--posts", "6000", "--follows", "8"])
+    assert result.exit_code == 0, result.output
+    notifications = db.session.scalars(sa.select(Notification)).all()
+    replies = db.session.execute(
+        sa.select(Post.id, Post.user_id, Post.in_reply_to_user_id).where(
+            Post.in_reply_to_user_id.is_not(None), Post.in_reply_to_user_id != Post.user_id
+        )
+    ).all()
+    told = {(n.post_id, n.actor_id, n.user_id) for n in notifications if n.kind == REPLY}
+    assert told == {tuple(row) for row in replies}
+    recent = utcnow() - timedelta(days=FOLLOW_DAYS)
+    follows = db.session.execute(
+        sa.select(followers.c.follower_id, followers.c.followed_id).where(
+            followers.c.created_at >= recent
+        )
+    ).all()
+    assert follows
+    followed = {(n.actor_id, n.user_id) for n in notifications if n.kind == FOLLOW}
+    assert followed == {tuple(row) for row in follows}
+    assert all(
+        n.group_key == f"follow:{n.created_at:%Y-%m-%d}" for n in notifications if n.kind == FOLLOW
+    )
+    # Someone answered sees it on their page, as one unread line.
+    someone = db.session.get(User, replies[-1].in_reply_to_user_id)
+    browser = FormClient(client.application.test_client())
+    browser.submit("/auth/login", {"username": someone.username, "password": DEFAULT_PASSWORD})
+    page = browser.get("/notifications").get_data(as_text=True)
+    assert 'class="notification notification-reply notification-unread"' in page

@@ -339,7 +339,10 @@ def reads_before(first: dict, second: dict) -> bool:
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 @pytest.mark.parametrize(
     ("username", "places"),
-    [("alice", ["Home", "Explore"]), ("ada", ["Home", "Explore", "Moderation", "Admin"])],
+    [
+        ("alice", ["Home", "Explore", "Notifications"]),
+        ("ada", ["Home", "Explore", "Notifications", "Moderation", "Admin"]),
+    ],
     ids=["member", "admin"],
 )
 def test_nav_tab_order_is_the_visual_order(new_context, seed, viewport, username, places):

@@ -5,9 +5,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from app.models import Post
 from bench.ceiling import ceiling_app
 from bench.dbtime import page_statements, time_statements
 from bench.load import parse_wrk
+from bench.notifications import NOTIFIED, UNREAD, add_notified_accounts
 from bench.run import target_rows
 from bench.subjects import RARE_READER, add_rare_reader, bench_pages
 from bench.threads import THREAD_READER, add_big_thread
@@ -41,6 +43,8 @@ def test_pages_and_their_statements(app, runner, db):
     add_rare_reader()  # once only
     add_big_thread()
     add_big_thread()
+    add_notified_accounts()
+    add_notified_accounts()
     pages = bench_pages(per_page=3)
     assert [p.url.split("?")[0] for p in pages] == [
         "/healthz",
@@ -51,21 +55,27 @@ def test_pages_and_their_statements(app, runner, db):
         "/",
         "/",
         "/explore",
+        pages[-9].url,
+        pages[-9].url + "/followers",
         pages[-7].url,
-        pages[-7].url + "/followers",
-        pages[-5].url,
         "/search",
-        pages[-3].url,
-        pages[-3].url,
+        pages[-5].url,
+        pages[-5].url,
         "/",
+        "/notifications",
+        "/notifications/unread",
     ]
-    assert pages[-3].url.startswith("/post/")
+    assert pages[-5].url.startswith("/post/")
     # Who liked the most liked post.
-    assert re.fullmatch(r"/post/\d+/likes", pages[-5].url)
-    assert pages[-5].name.startswith("liked by, ")
-    assert "after=" in pages[-2].url
+    assert re.fullmatch(r"/post/\d+/likes", pages[-7].url)
+    assert pages[-7].name.startswith("liked by, ")
+    assert "after=" in pages[-4].url
     assert any(p.username == RARE_READER for p in pages)
-    assert pages[-1].username == THREAD_READER
+    assert pages[-3].username == THREAD_READER
+    # At this size every post names the notified account (there are fewer than 100,000).
+    posts = db.session.scalar(sa.select(sa.func.count()).select_from(Post))
+    assert pages[-2].name == f"notifications, {posts}"
+    assert (pages[-2].username, pages[-1].username) == (NOTIFIED, UNREAD)
     for page in pages:
         statements = page_statements(app, page.url, page.username)
         timing = time_statements(app, statements, runs=2)

@@ -372,3 +372,68 @@ def test_likes_arrive_empty_hold_one_per_person_and_post_and_leave_the_rest(migr
     _assert_rows_kept(before)
     runner = migration_app.test_cli_runner()
     assert runner.invoke(args=["db", "check"]).exit_code == 0
+
+
+NOTIFICATIONS_REVISION = "d7e3b1a9c582"
+
+
+def test_notifications_arrive_empty_and_leave_every_account_post_and_follow(migration_app):
+    """Existing accounts start with nothing unread and every kind shown, nothing emailed; a
+    downgrade drops notifications and mentions and keeps everything else."""
+    previous = scripts().get_revision(NOTIFICATIONS_REVISION).down_revision
+    upgrade(revision=previous)
+    with db.engine.begin() as connection:
+        _fill_previous_revision(connection)
+        before = {name: table_rows(connection, name) for name in ("user", "post", "followers")}
+    upgrade(revision=NOTIFICATIONS_REVISION)
+    with db.engine.begin() as connection:
+        users = table_rows(connection, "user")
+        assert {
+            (
+                u["notifications_version"],
+                u["notifications_seen_version"],
+                u["notifications_read_id"],
+            )
+            for u in users
+        } == {(0, 0, 0)}
+        assert {(u["notify_kinds"], u["email_kinds"]) for u in users} == {(15, 0)}
+        connection.execute(
+            sa.text(
+                "INSERT INTO notification (user_id, actor_id, kind, post_id, created_at) "
+                "VALUES (1, 2, 4, 3, :when)"
+            ),
+            {"when": WHEN},
+        )
+        connection.execute(
+            sa.text("INSERT INTO mention (post_id, name_key, user_id) VALUES (3, 'user1', 1)")
+        )
+        with pytest.raises(sa.exc.IntegrityError), connection.begin_nested():
+            connection.execute(
+                sa.text(
+                    "INSERT INTO notification (user_id, actor_id, kind, created_at) "
+                    "VALUES (1, 2, 3, :when)"
+                ),
+                {"when": WHEN},
+            )
+        # A post's mentions and notifications go with it.
+        if connection.dialect.name == "sqlite":
+            connection.execute(sa.text("PRAGMA foreign_keys = ON"))
+        connection.execute(sa.text("DELETE FROM post WHERE id = 3"))
+        assert table_rows(connection, "notification") == table_rows(connection, "mention") == []
+        connection.execute(
+            sa.text(
+                "INSERT INTO notification (user_id, actor_id, kind, created_at, group_key) "
+                "VALUES (1, 2, 1, :when, 'follow:2024-05-17')"
+            ),
+            {"when": WHEN},
+        )
+        before = {name: table_rows(connection, name) for name in ("user", "post", "followers")}
+    downgrade(revision=previous)
+    with db.engine.connect() as connection:
+        inspector = sa.inspect(connection)
+        assert not inspector.has_table("notification")
+        assert not inspector.has_table("mention")
+        assert "notify_kinds" not in table_rows(connection, "user")[0]
+    _assert_rows_kept(before)
+    upgrade()
+    _assert_rows_kept(before)

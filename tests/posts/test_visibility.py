@@ -83,6 +83,9 @@ PAGES = [
     Page("author's followers", "/user/{author}/followers", OPEN, shown_to()),
     Page("viewer's followings", "/user/{viewer}/following", OPEN, shown_to()),
     Page("people search", "/search?q={author}", OPEN, shown_to()),
+    # The post mentions the reader: it is on their notifications while everyone may see it.
+    Page("notifications", "/notifications", OPEN, shown_to(visible={READER})),
+    Page("notifications, mentions", "/notifications/mentions", OPEN, shown_to(visible={READER})),
     Page("data export", "/account/export", OPEN, shown_to(visible={AUTHOR}, hidden={AUTHOR})),
     Page("moderation queue", "/moderation/", MODERATION, IN_THE_QUEUE),
     Page("hide", "/moderation/post/{post}/hide", MODERATION, IN_THE_QUEUE),
@@ -112,6 +115,9 @@ SHOW_NO_POST = {
     "moderation.suspended",
     "moderation.suspend_user",
     "moderation.unsuspend_user",
+    "notifications.unread",
+    "notifications.settings",
+    "notifications.unsubscribe",
 }
 
 
@@ -165,12 +171,13 @@ def test_every_page_shows_the_post_to_exactly_whom_it_should(
     db, client, make_user, make_staff, make_post, make_reply, client_for, case
 ):
     alice = make_user("alice")
-    post = make_post(alice, BODY)
+    reader = make_user("reader")
+    post = make_post(alice, f"{BODY} @reader")
     carol = make_user("carol")  # reported it, and answered it; not one of the viewers
     reply = make_reply(post, carol, "an answer")
     # Every logged-in viewer follows alice, so the post is on their home timeline.
     for follower in (
-        make_user("reader"),
+        reader,
         make_staff("mod", "moderator"),
         make_staff("boss", "admin"),
     ):

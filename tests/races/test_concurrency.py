@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from app.auth.forms import RegistrationForm
 from app.extensions import db
-from app.models import User, followers
+from app.models import Notification, User, followers
 from tests.helpers import PASSWORD, TIMEOUT, FormClient, add_users, at_once, logged_in, wait_before
 
 
@@ -97,7 +97,9 @@ def test_simultaneous_registrations_make_one_account(
     assert list(db.session.scalars(sa.select(User.username))) == [winner["username"]]
 
 
-def test_following_twice_at_once_leaves_one_row(shared_app, shared_db, monkeypatch):
+def test_following_twice_at_once_leaves_one_row_and_one_notification(
+    shared_app, shared_db, monkeypatch
+):
     _alice, bob = add_users("alice", "bob")
     clients = [logged_in(shared_app, "alice") for _ in range(2)]
     barrier = threading.Barrier(2, timeout=TIMEOUT)
@@ -115,6 +117,7 @@ def test_following_twice_at_once_leaves_one_row(shared_app, shared_db, monkeypat
         assert "You are following bob." in response.get_data(as_text=True)
     assert follow_rows() == 1
     assert bob.followers_count() == 1
+    assert count(sa.select(Notification)) == 1
 
 
 def test_follow_after_the_account_was_deleted_is_a_404(shared_app, shared_db, monkeypatch):

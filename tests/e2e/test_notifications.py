@@ -1,0 +1,88 @@
+"""Notifications in a real browser: the bell counts without a reload, the page groups and
+marks read, undoing an event takes its notification away, and all of it works without
+JavaScript."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.helpers import log_in, screenshot
+
+
+@pytest.fixture
+def quick_polls(live_app, monkeypatch):
+    """Pages ask for the unread count every second (a minute in production)."""
+    monkeypatch.setitem(live_app.config, "NOTIFICATIONS_POLL_SECONDS", 1)
+
+
+def bell(page: Page):
+    return page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name=re.compile("^Notifications")
+    )
+
+
+def test_the_bell_counts_without_a_reload_and_the_page_groups_and_marks_read(
+    new_context, seed, quick_polls
+):
+    alice, carol = seed.user("alice"), seed.user("carol")
+    seed.user("bob")
+    seed.follow(carol, alice)
+    a = new_context().new_page()
+    log_in(a, "alice")
+    expect(bell(a)).to_have_accessible_name("Notifications 1 unread")
+
+    # B follows A from her profile and mentions her, in another browser.
+    b = new_context().new_page()
+    log_in(b, "bob")
+    b.goto("/user/alice")
+    b.get_by_role("button", name="Follow").click()
+    expect(b.get_by_text("You are following alice.")).to_be_visible()
+    b.goto("/")
+    b.get_by_label("Say something").fill("Have you met @alice? She knows every bird.")
+    b.get_by_role("button", name="Post").click()
+    expect(b.get_by_text("Your post is live!")).to_be_visible()
+
+    # A's page was not reloaded: the poll brings the count.
+    expect(bell(a)).to_have_accessible_name("Notifications 3 unread")
+    bell(a).click()
+    lines = a.locator("li.notification")
+    expect(lines).to_have_count(2)
+    expect(lines.nth(0)).to_contain_text("bob mentioned you")
+    expect(lines.nth(0)).to_contain_text("Have you met @alice?")
+    expect(lines.nth(1)).to_contain_text(re.compile(r"bob and 1 other\s+followed you"))
+    expect(a.locator("li.notification-unread")).to_have_count(2)  # new when the page opened
+    expect(bell(a)).to_have_accessible_name("Notifications")  # and now read
+    screenshot(a, "notifications")
+    a.get_by_role("link", name="Mentions").click()
+    expect(lines).to_have_count(1)
+
+    # B unfollows: that follow is no longer news.
+    b.goto("/user/alice")
+    b.get_by_role("button", name="Unfollow").click()
+    expect(b.get_by_text("You are not following alice.")).to_be_visible()
+    a.goto("/notifications")
+    expect(lines.nth(1)).to_contain_text(re.compile(r"carol\s+followed you"))
+    expect(lines.nth(1)).not_to_contain_text("other")
+
+    # The mention links to A's profile from B's post.
+    b.goto("/user/bob")
+    b.locator("article.post").get_by_role("link", name="@alice").click()
+    expect(b).to_have_url(re.compile("/user/alice$"))
+
+
+def test_notifications_work_without_javascript(new_context, seed):
+    alice, bob = seed.user("alice"), seed.user("bob")
+    seed.follow(bob, alice)
+    a = new_context(java_script_enabled=False).new_page()
+    log_in(a, "alice")
+    expect(bell(a)).to_have_accessible_name("Notifications 1 unread")
+    bell(a).click()
+    expect(a.locator("li.notification")).to_contain_text("bob followed you")
+    a.get_by_role("link", name="Notification settings").click()
+    a.get_by_label("Someone follows you").uncheck()
+    a.get_by_role("button", name="Save").click()
+    expect(a.get_by_text("Your notification settings have been saved.")).to_be_visible()
+    expect(a.get_by_label("Someone follows you")).not_to_be_checked()
+    a.goto("/notifications")
+    expect(a.locator("li.notification")).to_have_count(0)
