@@ -247,7 +247,7 @@ def test_fake_makes_likes_a_few_posts_get_most_of(runner, db):
     # 60 users drew 20 each; a post drawn twice by the same person is one like (many, among
     # the four hot posts of 900).
     assert 0.5 * 60 * 20 < len(likes) <= 60 * 20
-    assert f"and {len(likes)} likes" in result.output
+    assert f", {len(likes)} likes and" in result.output
     per_post = db.session.scalars(
         sa.select(sa.func.count()).select_from(Like).group_by(Like.post_id)
     ).all()

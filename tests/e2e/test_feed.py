@@ -117,7 +117,9 @@ def test_card_controls_by_keyboard_show_focus_and_escape_closes_the_menu(page: P
     reply = heron.get_by_role("button", name="Reply to bob, 2 replies")
     more = more_menu(heron, "bob")
     reply.focus()
-    page.keyboard.press("Tab")  # the like button will sit between them (issue 17a)
+    page.keyboard.press("Tab")  # the Like button sits between them
+    expect(heron.get_by_role("button", name="Like this post by bob")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(more).to_be_focused()
     outline = more.evaluate(
         "e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth"
