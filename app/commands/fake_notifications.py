@@ -1,11 +1,12 @@
-"""Notifications for ``flask fake``: what the fake follows and replies would have told people.
+"""Notifications for ``flask fake``: what the fake follows, likes and replies would have told
+people.
 
 Made after the conversations, by one bulk ``INSERT ... SELECT`` per kind (the ORM's listeners,
 which tell people as posts are written, would take hours at this volume): a reply notification
-for every reply to someone else, and a follow notification for each follow of the last
-:data:`FOLLOW_DAYS` days (older ones would long have been read; at the benchmark's XL the
-follows are ten million). Each account then has unread notifications, as on a busy site: its
-bell runs its count.
+for every reply to someone else, and a follow or like notification for each follow, or like
+of someone else's post, of the last :data:`FOLLOW_DAYS` days (older ones would long have been
+read; at the benchmark's XL the follows are ten million). Each account then has unread
+notifications, as on a busy site: its bell runs its count.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from app.models import Notification, Post, User, followers
-from app.models.notifications import FOLLOW, REPLY
+from app.models import Like, Notification, Post, User, followers
+from app.models.notifications import FOLLOW, LIKE, REPLY
 from app.models.types import utcnow
 
 FOLLOW_DAYS = 60
@@ -29,8 +30,10 @@ def _day(connection: sa.Connection, column: str) -> str:
 
 
 def add_notifications(engine: sa.Engine) -> int:
-    """Insert the notifications of the fake replies and recent follows; returns how many."""
+    """Insert the notifications of the fake replies, recent follows and recent likes; returns
+    how many."""
     notification, post, user = Notification.__table__, Post.__table__, User.__table__
+    like = Like.__table__
     with engine.begin() as connection:
         replies = connection.execute(
             sa.insert(notification).from_select(
@@ -66,5 +69,24 @@ def add_notifications(engine: sa.Engine) -> int:
                 .order_by(followers.c.created_at),
             )
         ).rowcount
+        likes = connection.execute(
+            sa.insert(notification).from_select(
+                ["user_id", "actor_id", "kind", "post_id", "created_at", "group_key"],
+                sa.select(
+                    post.c.user_id,
+                    like.c.user_id,
+                    sa.literal(LIKE),
+                    like.c.post_id,
+                    like.c.created_at,
+                    sa.literal("like:")
+                    + sa.cast(like.c.post_id, sa.String)
+                    + sa.literal(":")
+                    + sa.literal_column(_day(connection, "post_like.created_at")),
+                )
+                .join(post, post.c.id == like.c.post_id)
+                .where(like.c.created_at >= since, like.c.user_id != post.c.user_id)
+                .order_by(like.c.created_at),
+            )
+        ).rowcount
         connection.execute(sa.update(user).values(notifications_version=1))
-    return replies + follows
+    return replies + follows + likes

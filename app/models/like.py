@@ -14,6 +14,7 @@ import sqlalchemy.orm as so
 
 from app.extensions import db
 from app.models.base import insert_new
+from app.models.notifications import LIKE, notify, unnotify
 from app.models.post import Post
 from app.models.types import UTCDateTime, utcnow
 from app.models.user import User
@@ -65,7 +66,10 @@ def like(user: User, post: Post) -> bool:
         .values(user_id=user.id, post_id=post.id, created_at=utcnow())
         .returning(table.c.post_id)
     )
-    return inserted.first() is not None
+    if inserted.first() is None:
+        return False
+    notify(post.user_id, user.id, LIKE, post.id)  # not to oneself: notify() skips that
+    return True
 
 
 def unlike(user: User, post: Post) -> bool:
@@ -76,7 +80,10 @@ def unlike(user: User, post: Post) -> bool:
         .where(table.c.user_id == user.id, table.c.post_id == post.id)
         .returning(table.c.post_id)
     )
-    return deleted.first() is not None
+    if deleted.first() is None:
+        return False
+    unnotify(post.user_id, user.id, LIKE, post.id)
+    return True
 
 
 def counted_likes(post_id: sa.ColumnElement[int]) -> sa.Select[tuple[int]]:

@@ -2,7 +2,7 @@
 
 from wtforms import BooleanField, SubmitField
 
-from app.models.notifications import FOLLOW, MENTION, REPLY
+from app.models.notifications import FOLLOW, LIKE, MENTION, REPLY
 from app.web.forms import ChirpForm
 
 # (field name, bit, label) of each kind one may be shown, and of those one may be emailed.
@@ -10,6 +10,7 @@ SHOWN = (
     ("follow", FOLLOW, "Someone follows you"),
     ("reply", REPLY, "Someone replies to your post"),
     ("mention", MENTION, "Someone mentions you"),
+    ("like", LIKE, "Someone likes your post"),
 )
 EMAILED = (
     ("email_reply", REPLY, "Email me when someone replies to my post"),
@@ -23,6 +24,7 @@ class NotificationSettingsForm(ChirpForm):
     follow = BooleanField(SHOWN[0][2])
     reply = BooleanField(SHOWN[1][2])
     mention = BooleanField(SHOWN[2][2])
+    like = BooleanField(SHOWN[3][2])
     email_reply = BooleanField(EMAILED[0][2])
     email_mention = BooleanField(EMAILED[1][2])
     submit = SubmitField("Save")

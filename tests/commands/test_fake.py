@@ -9,7 +9,7 @@ from app.commands import fake, fake_sql
 from app.commands.fake import DEFAULT_PASSWORD
 from app.commands.fake_notifications import FOLLOW_DAYS
 from app.models import POST_MAX_LENGTH, USERNAME_PATTERN, Like, Notification, Post, User, followers
-from app.models.notifications import FOLLOW, REPLY
+from app.models.notifications import FOLLOW, LIKE, REPLY
 from app.models.types import utcnow
 from tests.helpers import FormClient
 
@@ -286,9 +286,22 @@ def test_fake_tells_people_of_replies_and_recent_follows(runner, db, client):
     assert all(
         n.group_key == f"follow:{n.created_at:%Y-%m-%d}" for n in notifications if n.kind == FOLLOW
     )
-    # Someone answered sees it on their page, as one unread line.
+    liked = db.session.execute(
+        sa.select(Like.user_id, Post.user_id, Like.post_id)
+        .join(Post, Post.id == Like.post_id)
+        .where(Like.created_at >= recent, Like.user_id != Post.user_id)
+    ).all()
+    assert liked
+    told_likes = {(n.actor_id, n.user_id, n.post_id) for n in notifications if n.kind == LIKE}
+    assert told_likes == {tuple(row) for row in liked}
+    assert all(
+        n.group_key == f"like:{n.post_id}:{n.created_at:%Y-%m-%d}"
+        for n in notifications
+        if n.kind == LIKE
+    )
+    # Someone answered sees it among their replies and mentions, unread.
     someone = db.session.get(User, replies[-1].in_reply_to_user_id)
     browser = FormClient(client.application.test_client())
     browser.submit("/auth/login", {"username": someone.username, "password": DEFAULT_PASSWORD})
-    page = browser.get("/notifications").get_data(as_text=True)
+    page = browser.get("/notifications/mentions").get_data(as_text=True)
     assert 'class="notification notification-reply notification-unread"' in page

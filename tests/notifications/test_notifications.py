@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app.extensions import db as _db
 from app.listings.notifications import UNREAD, notification_lines
 from app.models import Notification, Post, User, utcnow
-from app.models.notifications import ALL_KINDS, FOLLOW, MENTION, REPLY
+from app.models.notifications import ALL_KINDS, FOLLOW, LIKE, MENTION, REPLY
 from tests.helpers import TEST_DATABASE_URL
 
 BELL = re.compile(r'<span class="bell-count"( hidden)?>(?:<span>([^<]*)</span>)?')
@@ -53,6 +53,29 @@ def test_a_follow_notifies_once_and_an_unfollow_takes_it_back(db, alice, bob, bo
     assert rows_of(alice) == [(FOLLOW, bob.id, None)]
     assert bob_client.submit("/unfollow/alice", page="/user/alice").status_code == 302
     assert rows_of(alice) == []
+
+
+def test_a_like_notifies_once_and_an_unlike_takes_it_back(
+    db, alice, bob, bob_client, alice_client, make_post
+):
+    post = make_post(alice, "like me")
+    assert bob_client.submit(f"/post/{post.id}/like", page="/explore").status_code == 302
+    assert bob_client.submit(f"/post/{post.id}/like", page="/explore").status_code == 302
+    assert rows_of(alice) == [(LIKE, bob.id, post.id)]
+    alice_client.submit(f"/post/{post.id}/like", page="/explore")  # one's own: nobody told
+    assert rows_of(alice) == [(LIKE, bob.id, post.id)]
+    assert bob_client.submit(f"/post/{post.id}/unlike", page="/explore").status_code == 302
+    assert rows_of(alice) == []
+
+
+def test_likes_of_one_post_make_one_line(db, alice, alice_client, client_for, make_user, make_post):
+    post = make_post(alice, "like me")
+    for name in ("ana", "ben", "cat"):
+        make_user(name)
+        client_for(name).submit(f"/post/{post.id}/like", page="/explore")
+    page = alice_client.get("/notifications").get_data(as_text=True)
+    assert lines(page) == [("like", True)]
+    assert re.search(r">cat</a> and 2 others\s+liked your post", page)
 
 
 def test_a_reply_notifies_the_author_answered_and_deleting_it_takes_it_back(
@@ -153,9 +176,9 @@ def test_a_suspension_or_a_hidden_post_takes_notifications_out_of_list_and_count
 def test_kinds_switched_off_are_not_shown_or_counted(db, alice, bob, bob_client, alice_client):
     bob_client.submit("/follow/alice", page="/user/alice")
     bob_client.submit("/", {"post": "look @alice"})
-    alice_client.submit("/notifications/settings", {"mention": "y", "reply": "y"})
+    alice_client.submit("/notifications/settings", {"mention": "y", "reply": "y", "like": "y"})
     db.session.expire_all()
-    assert db.session.get(User, alice.id).notify_kinds == ALL_KINDS & ~FOLLOW  # likes kept
+    assert db.session.get(User, alice.id).notify_kinds == ALL_KINDS & ~FOLLOW
     assert bell(alice_client.get("/explore").get_data(as_text=True)) == "1"
     assert [k for k, _ in lines(alice_client.get("/notifications").get_data(as_text=True))] == [
         "mention"
