@@ -367,7 +367,7 @@ def test_a_newcomer_registers_confirms_from_the_outbox_and_posts(
         page.get_by_role("button", name=re.compile("Confirm")).click()
         expect(page.get_by_text("your email address is confirmed")).to_be_visible()
         page.get_by_label("Say something").fill(f"Hello from {name}, a day-one Chirper.")
-        page.get_by_role("button", name="Post").click()
+        page.get_by_role("button", name="Post", exact=True).click()
         expect(page.get_by_text("Your post is live!")).to_be_visible()
         expect(page.locator(".post-body", has_text=f"Hello from {name}")).to_be_visible()
         screenshot(page, "newcomer-first-post")

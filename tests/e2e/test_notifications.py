@@ -28,40 +28,49 @@ def test_the_bell_counts_without_a_reload_and_the_page_groups_and_marks_read(
     alice, carol = seed.user("alice"), seed.user("carol")
     seed.user("bob")
     seed.follow(carol, alice)
+    seed.posts(alice, ["A kingfisher on the willow, again."])
     a = new_context().new_page()
     log_in(a, "alice")
     expect(bell(a)).to_have_accessible_name("Notifications 1 unread")
 
-    # B follows A from her profile and mentions her, in another browser.
+    # B follows A from her profile, likes her post and mentions her, in another browser.
     b = new_context().new_page()
     log_in(b, "bob")
     b.goto("/user/alice")
     b.get_by_role("button", name="Follow").click()
     expect(b.get_by_text("You are following alice.")).to_be_visible()
+    kingfisher = b.locator("article.post", has_text="A kingfisher on the willow")
+    like = kingfisher.get_by_role("button", name="Like this post by alice")
+    like.click()
+    expect(like).to_have_attribute("aria-pressed", "true")
     b.goto("/")
     b.get_by_label("Say something").fill("Have you met @alice? She knows every bird.")
-    b.get_by_role("button", name="Post").click()
+    b.get_by_role("button", name="Post", exact=True).click()
     expect(b.get_by_text("Your post is live!")).to_be_visible()
 
     # A's page was not reloaded: the poll brings the count.
-    expect(bell(a)).to_have_accessible_name("Notifications 3 unread")
+    expect(bell(a)).to_have_accessible_name("Notifications 4 unread")
     bell(a).click()
     lines = a.locator("li.notification")
-    expect(lines).to_have_count(2)
+    expect(lines).to_have_count(3)
     expect(lines.nth(0)).to_contain_text("bob mentioned you")
     expect(lines.nth(0)).to_contain_text("Have you met @alice?")
-    expect(lines.nth(1)).to_contain_text(re.compile(r"bob and 1 other\s+followed you"))
-    expect(a.locator("li.notification-unread")).to_have_count(2)  # new when the page opened
+    expect(lines.nth(1)).to_contain_text("bob liked your post")
+    expect(lines.nth(2)).to_contain_text(re.compile(r"bob and 1 other\s+followed you"))
+    expect(a.locator("li.notification-unread")).to_have_count(3)  # new when the page opened
     expect(bell(a)).to_have_accessible_name("Notifications")  # and now read
     screenshot(a, "notifications")
     a.get_by_role("link", name="Mentions").click()
     expect(lines).to_have_count(1)
 
-    # B unfollows: that follow is no longer news.
+    # B unlikes and unfollows: neither is news any more.
     b.goto("/user/alice")
+    like.click()
+    expect(like).to_have_attribute("aria-pressed", "false")
     b.get_by_role("button", name="Unfollow").click()
     expect(b.get_by_text("You are not following alice.")).to_be_visible()
     a.goto("/notifications")
+    expect(lines).to_have_count(2)
     expect(lines.nth(1)).to_contain_text(re.compile(r"carol\s+followed you"))
     expect(lines.nth(1)).not_to_contain_text("other")
 
