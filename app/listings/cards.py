@@ -46,15 +46,17 @@ class CardCache:
         actions: bool = True,
         reportable: bool = True,
         moderator: bool = False,
+        highlight: frozenset[str] = frozenset(),
     ) -> Markup:
         """The HTML of ``cards`` for ``viewer``, as the ``post_card`` macro renders each.
 
         ``actions`` false leaves out the card's links, ``reportable`` false its Report link;
-        a ``moderator`` also gets Hide or Unhide, back to this page (not cached).
+        a ``moderator`` also gets Hide or Unhide, back to this page; ``highlight`` marks a
+        search's words (neither is cached).
         """
         now, html = utcnow(), []
-        if moderator:
-            back = this_page()
+        if moderator or highlight:
+            back = this_page() if moderator else None
             for card in cards:
                 relative = relative_time(card.timestamp, now)
                 html.append(
@@ -62,10 +64,11 @@ class CardCache:
                         card,
                         viewer,
                         actions=actions,
-                        moderator=True,
+                        moderator=moderator,
                         back=back,
                         reportable=reportable,
                         relative=relative,
+                        highlight=highlight,
                     )
                 )
             return Markup("").join(html)
@@ -107,12 +110,18 @@ def render_card(card: PostCard, viewer, **options) -> Markup:
 
 
 def render_posts(
-    cards: Iterable[PostCard], viewer, *, actions: bool = True, reportable: bool = True
+    cards: Iterable[PostCard],
+    viewer,
+    *,
+    actions: bool = True,
+    reportable: bool = True,
+    highlight: frozenset[str] = frozenset(),
 ) -> Markup:
     """Template global: the HTML of ``cards`` (a listing, or one post) for ``viewer``.
 
     ``actions`` false leaves out the cards' links (a post shown on its delete or report page),
-    ``reportable`` false the Report link (the moderation queue).
+    ``reportable`` false the Report link (the moderation queue); ``highlight``: a search's
+    folded words, marked in the texts.
     """
     return current_app.extensions["post_cards"].render(
         cards,
@@ -120,6 +129,7 @@ def render_posts(
         actions=actions,
         reportable=reportable,
         moderator=viewer.has_role("moderator"),
+        highlight=highlight,
     )
 
 

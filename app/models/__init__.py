@@ -27,6 +27,7 @@ from app.models.moderation import (
 from app.models.post import POST_MAX_LENGTH, Post
 from app.models.profile import ProfileStats, profile_stats
 from app.models.role import ROLE_INCLUDES, ROLE_NAMES, Role, ensure_roles, role_named, user_roles
+from app.models.search import PostSearch, Tag, post_tag
 from app.models.sessions import (
     LoginSession,
     UserSession,
@@ -58,9 +59,11 @@ __all__ = [
     "AuditLog",
     "LoginSession",
     "Post",
+    "PostSearch",
     "ProfileStats",
     "Report",
     "Role",
+    "Tag",
     "UTCDateTime",
     "User",
     "UserSession",
@@ -74,6 +77,7 @@ __all__ = [
     "on_timeline_of",
     "open_report_by",
     "open_reports_on",
+    "post_tag",
     "post_visible_to",
     "profile_stats",
     "prune_sessions",

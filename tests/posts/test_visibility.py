@@ -14,6 +14,8 @@ import pytest
 from app.models.moderation import Report
 
 BODY = "a post that some should not see"
+# The post's whole text: a word to search for (search marks it, so it is not in BODY) and a tag.
+TEXT = f"{BODY}, findable #secret"
 
 ANONYMOUS, READER, AUTHOR, MODERATOR, ADMIN = "anonymous", "reader", "author", "moderator", "admin"
 VIEWERS = (ANONYMOUS, READER, AUTHOR, MODERATOR, ADMIN)
@@ -78,6 +80,10 @@ PAGES = [
     Page("author's followers", "/user/{author}/followers", OPEN, shown_to()),
     Page("viewer's followings", "/user/{viewer}/following", OPEN, shown_to()),
     Page("people search", "/search?q={author}", OPEN, shown_to()),
+    # Search finds only what everyone may see: not even its author finds a hidden post there.
+    Page("post search", "/search/posts?q=findable", OPEN, shown_to(visible=LOGGED_IN)),
+    Page("post search by tag", "/search/posts?q=%23secret", OPEN, shown_to(visible=LOGGED_IN)),
+    Page("tag page", "/tags/secret", OPEN, IN_LISTINGS),
     Page("data export", "/account/export", OPEN, shown_to(visible={AUTHOR}, hidden={AUTHOR})),
     Page("moderation queue", "/moderation/", MODERATION, IN_THE_QUEUE),
     Page("hide", "/moderation/post/{post}/hide", MODERATION, IN_THE_QUEUE),
@@ -104,6 +110,7 @@ SHOW_NO_POST = {
     "account.reset_password",
     "account.delete",
     "admin.roles",
+    "search.tags",
     "moderation.suspended",
     "moderation.suspend_user",
     "moderation.unsuspend_user",
@@ -160,7 +167,7 @@ def test_every_page_shows_the_post_to_exactly_whom_it_should(
     db, client, make_user, make_staff, make_post, make_reply, client_for, case
 ):
     alice = make_user("alice")
-    post = make_post(alice, BODY)
+    post = make_post(alice, TEXT)
     carol = make_user("carol")  # reported it, and answered it; not one of the viewers
     reply = make_reply(post, carol, "an answer")
     # Every logged-in viewer follows alice, so the post is on their home timeline.
