@@ -224,6 +224,22 @@ def has_fts5(connection: sa.Connection) -> bool:
     )
 
 
+NO_FTS5_MESSAGE = (
+    "This SQLite has no FTS5 full-text search, which Chirp's post search needs. Use a Python "
+    "whose sqlite3 module has it (python.org and Debian builds do), or PostgreSQL."
+)
+
+
+def require_fts5(engine: sa.Engine) -> None:
+    """Refuse to start on a SQLite without FTS5: better now, with a clear message, than a 500
+    on the first search or post."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        if not has_fts5(connection):
+            raise RuntimeError(NO_FTS5_MESSAGE)
+
+
 def skipped_by_migrations(name: str | None, type_: str, dialect: str) -> bool:
     """Objects Alembic's model comparison must not see: FTS5's table and its shadow tables
     (made by hand, not in the models) and, on SQLite, the PostgreSQL-only GIN index."""
