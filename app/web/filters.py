@@ -1,12 +1,12 @@
 """Template filters: web addresses, @mentions and #hashtags in user text as links (everything
-else stays escaped text, with the words of a search marked), and times in words."""
+else stays escaped text), and times in words."""
 
 import re
 from datetime import datetime
 
 from markupsafe import Markup, escape
 
-from app.models.search import HASHTAG, normalize_tag, search_tokens
+from app.models.search import HASHTAG, normalize_tag
 from app.models.types import utcnow
 from app.web.urls import url_for_name
 
@@ -19,7 +19,6 @@ CLOSERS = {")": "(", "]": "["}
 # email address ("bob@example.com"), and not the start of a longer word ("@alice" in "@aliceé").
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{3,32})(?![\w@])")
 MENTION_OR_HASHTAG = re.compile(f"{MENTION.pattern}|{HASHTAG.pattern}")
-WORD = re.compile(r"\w+")
 _UNITS = (
     (365 * 86400, "year"),
     (30 * 86400, "month"),
@@ -45,11 +44,10 @@ def _trim(url: str) -> str:
     return url
 
 
-def link_text(text: str, words: frozenset[str] = frozenset()) -> Markup:
+def link_text(text: str) -> Markup:
     """``text`` as HTML in which each http(s) address is a link that leaves the site, each
     "@name" a link to that profile (a name nobody has leads to the profile's 404 page) and each
-    "#tag" a link to the tag's page. Outside web addresses, the words whose folded form is in
-    ``words`` (a search's) are marked.
+    "#tag" a link to the tag's page.
 
     Links out open in the same tab; ``nofollow ugc`` tells search engines they are users' links,
     ``noopener noreferrer`` gives the other site no handle on this page or its address.
@@ -59,16 +57,16 @@ def link_text(text: str, words: frozenset[str] = frozenset()) -> Markup:
         url = _trim(match.group())
         if "://" not in url or url.endswith("://"):
             continue
-        parts.append(_link_mentions(text[start : match.start()], words))
+        parts.append(_link_mentions(text[start : match.start()]))
         parts.append(
             Markup('<a href="{0}" rel="nofollow ugc noopener noreferrer">{0}</a>').format(url)
         )
         start = match.start() + len(url)
-    parts.append(_link_mentions(text[start:], words))
+    parts.append(_link_mentions(text[start:]))
     return Markup("").join(parts)
 
 
-def _link_mentions(text: str, words: frozenset[str]) -> Markup:
+def _link_mentions(text: str) -> Markup:
     """``text`` (no web addresses in it) as HTML, each @mention a link to that profile and each
     #hashtag to that tag's page."""
     parts, start = [], 0
@@ -77,24 +75,8 @@ def _link_mentions(text: str, words: frozenset[str]) -> Markup:
             href = url_for_name("main.user", "username", match.group(1))
         else:
             href = url_for_name("search.tag", "tag", normalize_tag(match.group(2)))
-        parts.append(highlight(text[start : match.start()], words))
-        parts.append(Markup('<a href="{0}">{1}</a>').format(href, highlight(match.group(), words)))
-        start = match.end()
-    parts.append(highlight(text[start:], words))
-    return Markup("").join(parts)
-
-
-def highlight(text: str, words: frozenset[str]) -> Markup:
-    """``text`` escaped, with each word that folds to one of ``words`` in ``<mark>``: the marks
-    are the only markup (the text between and inside them is escaped)."""
-    if not words:
-        return escape(text)
-    parts, start = [], 0
-    for match in WORD.finditer(text):
-        if words.isdisjoint(search_tokens(match.group())):
-            continue
         parts.append(escape(text[start : match.start()]))
-        parts.append(Markup("<mark>{0}</mark>").format(match.group()))
+        parts.append(Markup('<a href="{0}">{1}</a>').format(href, match.group()))
         start = match.end()
     parts.append(escape(text[start:]))
     return Markup("").join(parts)
