@@ -260,13 +260,15 @@ def index_rows(posts: Iterable[tuple[int, str]]) -> tuple[list[dict], list[tuple
     return documents, tagged
 
 
-def write_index(connection: sa.Connection, posts: list[tuple[int, str]]) -> None:
-    """(Re)write the words and tags of ``posts`` (``(id, body)`` pairs) on ``connection``."""
+def write_index(connection: sa.Connection, posts: list[tuple[int, str]], new: bool = False) -> None:
+    """(Re)write the words and tags of ``posts`` (``(id, body)`` pairs) on ``connection``;
+    ``new`` posts have none yet, so there is nothing to delete first."""
     if not posts:
         return
-    ids = [post_id for post_id, _ in posts]
-    connection.execute(sa.delete(PostSearch).where(PostSearch.post_id.in_(ids)))
-    connection.execute(sa.delete(post_tag).where(post_tag.c.post_id.in_(ids)))
+    if not new:
+        ids = [post_id for post_id, _ in posts]
+        connection.execute(sa.delete(PostSearch).where(PostSearch.post_id.in_(ids)))
+        connection.execute(sa.delete(post_tag).where(post_tag.c.post_id.in_(ids)))
     documents, tagged = index_rows(posts)
     connection.execute(sa.insert(PostSearch), documents)
     _link_tags(connection, tagged)
@@ -296,13 +298,14 @@ def _link_tags(connection: sa.Connection, tagged: list[tuple[int, str]]) -> None
 @sa.event.listens_for(so.Session, "after_flush")
 def _index_changed_posts(session: so.Session, _context) -> None:
     """Index the posts this flush added or whose text it changed, in the same transaction."""
-    changed = [
+    new = [(post.id, post.body) for post in session.new if isinstance(post, Post)]
+    edited = [
         (post.id, post.body)
-        for post in (*session.new, *session.dirty)
+        for post in session.dirty
         if isinstance(post, Post) and sa.inspect(post).attrs.body.history.has_changes()
     ]
-    if changed:
-        write_index(session.connection(), changed)
+    write_index(session.connection(), new, new=True)
+    write_index(session.connection(), edited)
 
 
 def rebuild_index(connection: sa.Connection, batch: int = 20_000) -> int:

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import Post, User, followers
+from app.models.search import rebuild_index
 from tests.helpers import TEST_DATABASE_URL
 
 START = datetime(2025, 6, 1, tzinfo=UTC)
@@ -28,7 +29,7 @@ def busy(db, alice):
         sa.insert(Post),
         [
             {
-                "body": f"post {n} by {p.username}",
+                "body": f"post {n} by {p.username} #busy",
                 "user_id": p.id,
                 "timestamp": START + timedelta(minutes=n * 40 + i),
             }
@@ -36,6 +37,7 @@ def busy(db, alice):
             for n in range(2)
         ],
     )
+    rebuild_index(db.session.connection())  # bulk-inserted posts: index them for search
     db.session.commit()
     return people
 
@@ -50,6 +52,9 @@ PAGES = {
     "/user/alice/followers": 3,  # user, profile, people
     "/user/alice/following": 3,
     "/search?q=writer": 2,  # user, people with "do I follow them?"
+    "/search/posts?q=post+by": 2,  # user, matching posts with their authors
+    "/search/posts?q=%23busy+from:writer7": 2,
+    "/tags/busy": 3,  # user, the tag, its posts
 }
 
 
