@@ -145,7 +145,9 @@ def search_bench_pages(username: str, sample: int = 20_000) -> list[BenchPage]:
     plain = {word: n for word, n in words.items() if word.isalpha() and len(word) > 3}
     common = min(plain, key=lambda word: (abs(plain[word] - len(bodies) / 100), word))
     rare = min(plain, key=lambda word: (plain[word], word))
-    first, second = search_tokens(bodies[len(bodies) // 2])[:2]
+    # Two words in a row from a text of the middle of the sample (one with two words or more).
+    middle = bodies[len(bodies) // 2 :] + bodies[: len(bodies) // 2]
+    first, second = next(tokens[:2] for b in middle if len(tokens := search_tokens(b)) > 1)
     tag = tags.most_common(1)[0][0]
     return [
         BenchPage(f"search, common word {common!r}", f"/search/posts?q={common}", username),
