@@ -8,6 +8,7 @@ from flask.logging import default_handler
 from app.commands import register_commands
 from app.database import configure_connections
 from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.models.search import require_fts5
 from app.web.body_limit import WholeBodyRequest
 from app.web.deployment import configure_deployment
 from app.web.permissions import AnonymousUser
@@ -48,6 +49,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_connections(db.engine)
+        require_fts5(db.engine)
     migrate.init_app(app, db)
     login_manager.init_app(app)
     login_manager.anonymous_user = AnonymousUser

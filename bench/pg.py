@@ -113,6 +113,13 @@ def create_database(server: str, name: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
+def analyze(server: str, name: str, tables: list[str]) -> None:
+    """VACUUM ANALYZE ``tables`` of database ``name``: statistics, and a visibility map."""
+    dsn = server.replace("postgresql+psycopg://", "postgresql://") + name
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(f"VACUUM ANALYZE {', '.join(tables)}")
+
+
 def copy_from_sqlite(sqlite_path: Path, url: str) -> None:
     """Copy every row of a migrated SQLite database into the (migrated, empty) PostgreSQL one."""
     source = sqlite3.connect(sqlite_path)

@@ -141,4 +141,37 @@ def bench_pages(per_page: int) -> list[BenchPage]:
         ),
         *(BenchPage(*page) for page in thread_pages(per_page)),
         *(BenchPage(*page) for page in notification_pages()),
+        *search_bench_pages(reader.username),
+    ]
+
+
+def search_bench_pages(username: str, sample: int = 20_000) -> list[BenchPage]:
+    """Post searches and a tag page, with words picked from a sample of the posts: a common
+    word (in about 1% of posts), the rarest word of the sample, a phrase of two words from
+    one text, and the commonest tag."""
+    from collections import Counter
+
+    from app.models.search import hashtags, search_tokens
+
+    bodies = db.session.scalars(sa.select(Post.body).order_by(Post.id).limit(sample)).all()
+    words, tags = Counter(), Counter()
+    for body in bodies:
+        words.update(set(search_tokens(body)))
+        tags.update(hashtags(body))
+    plain = {word: n for word, n in words.items() if word.isalpha() and len(word) > 3}
+    common = min(plain, key=lambda word: (abs(plain[word] - len(bodies) / 100), word))
+    rare = min(plain, key=lambda word: (plain[word], word))
+    # Two words in a row from a text of the middle of the sample (one with two words or more).
+    middle = bodies[len(bodies) // 2 :] + bodies[: len(bodies) // 2]
+    first, second = next(tokens[:2] for b in middle if len(tokens := search_tokens(b)) > 1)
+    tag = tags.most_common(1)[0][0]
+    return [
+        BenchPage(f"search, common word {common!r}", f"/search/posts?q={common}", username),
+        BenchPage(f"search, rare word {rare!r}", f"/search/posts?q={rare}", username),
+        BenchPage(
+            f"search, phrase '{first} {second}'",
+            f"/search/posts?q=%22{first}+{second}%22",
+            username,
+        ),
+        BenchPage(f"tag page #{tag}", f"/tags/{tag}", username),
     ]

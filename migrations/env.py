@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from app.models.search import skipped_by_migrations
+
 config = context.config
 # Keep the app's own loggers (and pytest's capture) working when migrations run in-process.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -49,6 +51,13 @@ def run_migrations_online():
             # effect outside a transaction, which pysqlite does not open for PRAGMA statements.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()  # end SQLAlchemy's implicit transaction before Alembic's own
+        dialect = connection.dialect.name
+        conf_args.setdefault(
+            "include_object",
+            lambda _obj, name, type_, _reflected, _other: not skipped_by_migrations(
+                name, type_, dialect
+            ),
+        )
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()

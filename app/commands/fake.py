@@ -38,6 +38,7 @@ from app.commands.fake_notifications import add_notifications
 from app.commands.fake_threads import add_threads
 from app.extensions import db
 from app.models import POST_MAX_LENGTH, Post, User, followers
+from app.models.search import rebuild_index
 from app.models.types import utcnow
 
 DEFAULT_PASSWORD = "chirp-fake-password"  # noqa: S105  (documented, for fake accounts only)
@@ -47,6 +48,7 @@ POST_CHUNK = 250_000  # posts per committed chunk
 FOLLOW_CHUNK = 250_000  # about this many follows per committed chunk
 USER_CHUNK = 10_000
 TEXT_POOL = 4000
+TOPICS = ["birds", "coffee", "rain", "music", "books", "running", "gardens", "chess", "tea"]
 SLOTS_PER_USER = 20  # resolution of the weighted draws (see fake_sql)
 
 
@@ -121,6 +123,13 @@ def fake_command(
     like_count = add_likes(db.engine, random.Random(seed + 3), likes)  # noqa: S311
     click.echo("Telling people...")
     notifications = add_notifications(db.engine)
+
+    # The posts went in with plain SQL, past the index upkeep of the app's session.
+    click.echo("Indexing posts for search...")
+    indexing = time.perf_counter()
+    with db.engine.begin() as connection:
+        rebuild_index(connection)
+    click.echo(f"Indexed in {time.perf_counter() - indexing:.0f} s.")
     if db.engine.dialect.name == "postgresql":
         click.echo("Vacuuming and analysing...")
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -288,7 +297,15 @@ class FakeCommunity:
             body, extra = self.rng.choice(pool), self.rng.choice(pool)
             if len(body) + len(extra) < POST_MAX_LENGTH:
                 pairs.append(f"{body} {extra}")
-        return [text[:POST_MAX_LENGTH] for text in pool + pairs]
+        texts = [text[:POST_MAX_LENGTH] for text in pool + pairs]
+        # Every fourth text ends with a hashtag (tag pages and trending need some), chosen
+        # by position: the random draws, and so the rest of the data, stay as they were.
+        return [
+            f"{text} #{TOPICS[n // 4 % len(TOPICS)]}"
+            if n % 4 == 0 and len(text) + 22 <= POST_MAX_LENGTH
+            else text
+            for n, text in enumerate(texts)
+        ]
 
     def insert_posts(self, connection: sa.Connection) -> None:
         """Posts 1 to ``posts``, oldest first, from where an earlier run stopped."""

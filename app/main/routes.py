@@ -24,6 +24,7 @@ from app.listings.timeline import home_timeline
 from app.main.avatars import identicon_svg
 from app.main.forms import EditProfileForm, PostForm
 from app.models import Post, User, profile_stats
+from app.search.tags import trending
 from app.web.account_fields import TAKEN_USERNAME_MESSAGE
 from app.web.form_pages import form_page
 from app.web.forms import EmptyForm, require_button_form
@@ -109,7 +110,11 @@ def explore():
     """Every post on the site, newest first."""
     page = page_of(explore_cards(current_user))
     return render_template(
-        "main/explore.html", title="Explore", posts=page.items, **page_links("main.explore", page)
+        "main/explore.html",
+        title="Explore",
+        posts=page.items,
+        trends=trending(),
+        **page_links("main.explore", page),
     )
 
 

@@ -30,6 +30,7 @@ from app.models.notifications import Notification, mention
 from app.models.post import POST_MAX_LENGTH, Post
 from app.models.profile import ProfileStats, profile_stats
 from app.models.role import ROLE_INCLUDES, ROLE_NAMES, Role, ensure_roles, role_named, user_roles
+from app.models.search import PostSearch, Tag, post_tag
 from app.models.sessions import (
     LoginSession,
     UserSession,
@@ -63,9 +64,11 @@ __all__ = [
     "LoginSession",
     "Notification",
     "Post",
+    "PostSearch",
     "ProfileStats",
     "Report",
     "Role",
+    "Tag",
     "UTCDateTime",
     "User",
     "UserSession",
@@ -83,6 +86,7 @@ __all__ = [
     "on_timeline_of",
     "open_report_by",
     "open_reports_on",
+    "post_tag",
     "post_visible_to",
     "profile_stats",
     "prune_sessions",

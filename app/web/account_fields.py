@@ -71,6 +71,7 @@ RESERVED_USERNAMES = frozenset(
         "status",
         "support",
         "system",
+        "tags",
         "terms",
         "unfollow",
         "user",

@@ -1,5 +1,5 @@
-"""Template filters: web addresses and @mentions in user text as links (everything else stays
-escaped text), and times in words."""
+"""Template filters: web addresses, @mentions and #hashtags in user text as links (everything
+else stays escaped text), and times in words."""
 
 import re
 from datetime import datetime
@@ -8,6 +8,7 @@ from markupsafe import Markup, escape
 
 from app.listings.mentions import parse_mention_links
 from app.models.notifications import MENTION_PATTERN
+from app.models.search import HASHTAG, normalize_tag
 from app.models.types import utcnow
 from app.web.urls import url_for_name
 
@@ -18,6 +19,7 @@ TRAILING_PUNCTUATION = ".,:;!?*'\"\u201d\u2019\u00bb"  # and closing quotation m
 CLOSERS = {")": "(", "]": "["}
 # "@name" where a mention may start (the rule the stored mentions of posts follow).
 MENTION = MENTION_PATTERN
+MENTION_OR_HASHTAG = re.compile(f"{MENTION.pattern}|{HASHTAG.pattern}")
 # link_text() without stored mentions (an about-me text) links every "@name".
 _EVERY_NAME = object()
 _UNITS = (
@@ -46,8 +48,9 @@ def _trim(url: str) -> str:
 
 
 def link_text(text: str, mentions: str | object | None = _EVERY_NAME) -> Markup:
-    """``text`` as HTML in which each http(s) address is a link that leaves the site, and each
-    "@name" a link to that profile (a name nobody has leads to the profile's 404 page).
+    """``text`` as HTML in which each http(s) address is a link that leaves the site, each
+    "@name" a link to that profile (a name nobody has leads to the profile's 404 page) and each
+    "#tag" a link to the tag's page.
 
     A post's text passes ``mentions``, what was stored of the names it mentioned
     (:data:`app.listings.mentions.MENTION_LINKS`, None for none): then only those names are
@@ -73,15 +76,19 @@ def link_text(text: str, mentions: str | object | None = _EVERY_NAME) -> Markup:
 
 def _link_mentions(text: str, names: dict[str, str] | None) -> Markup:
     """``text`` (no web addresses in it) as HTML, each @mention a link to that profile (only
-    those in ``names``, to the name given there, unless ``names`` is None)."""
+    those in ``names``, to the name given there, unless ``names`` is None) and each #hashtag to
+    that tag's page."""
     parts, start = [], 0
-    for match in MENTION.finditer(text):
-        name = match.group(1)
-        if names is not None:
-            name = names.get(name.lower())
-            if name is None:
-                continue
-        href = url_for_name("main.user", "username", name)
+    for match in MENTION_OR_HASHTAG.finditer(text):
+        if match.group(1) is None:
+            href = url_for_name("search.tag", "tag", normalize_tag(match.group(2)))
+        else:
+            name = match.group(1)
+            if names is not None:
+                name = names.get(name.lower())
+                if name is None:
+                    continue
+            href = url_for_name("main.user", "username", name)
         parts.append(escape(text[start : match.start()]))
         parts.append(Markup('<a href="{0}">{1}</a>').format(href, match.group()))
         start = match.end()

@@ -35,6 +35,8 @@ MEMBER_PAGES = {
     "following-empty": "/user/carol/following",
     "edit-profile": "/edit_profile",
     "search-results": "/search?q=b",
+    "search-posts": "/search/posts?q=hello+-x",
+    "tag": "/tags/chirp",
     "search-mistake": "/search?q=b+o",
     "profile-replies": "/user/bob/with_replies",
     "not-found": "/user/nobody",
@@ -53,7 +55,7 @@ def seed_world(seed) -> dict[str, str]:
     seed.posts(
         bob, [f"Bird note {n}: a wren sang at dawn." for n in range(1, 5)], timedelta(days=1)
     )
-    seed.posts(alice, ["Hello, Chirp!", "Line one\nLine two, after a break."], timedelta(hours=2))
+    seed.posts(alice, ["Hello, #Chirp!", "Line one\nLine two, after a break."], timedelta(hours=2))
     (wren,) = seed.posts(bob, ["https://example.org/" + "a-very-long-unbroken-path" * 4])
     seed.follow(alice, bob)
     seed.follow(alice, carol)

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import Like, Post, User, followers
+from app.models.search import rebuild_index
 from tests.helpers import TEST_DATABASE_URL
 
 START = datetime(2025, 6, 1, tzinfo=UTC)
@@ -28,7 +29,7 @@ def busy(db, alice):
         sa.insert(Post),
         [
             {
-                "body": f"post {n} by {p.username}",
+                "body": f"post {n} by {p.username} #busy",
                 "user_id": p.id,
                 "timestamp": START + timedelta(minutes=n * 40 + i),
             }
@@ -42,6 +43,7 @@ def busy(db, alice):
         [{"user_id": alice.id, "post_id": post_id} for post_id in range(1, 81)]
         + [{"user_id": p.id, "post_id": 1} for p in people],
     )
+    rebuild_index(db.session.connection())  # bulk-inserted posts: index them for search
     db.session.commit()
     return people
 
@@ -58,6 +60,9 @@ PAGES = {
     "/search?q=writer": 2,  # user, people with "do I follow them?"
     "/post/1/likes": 4,  # user, the post with its author, its card, who liked it
     "/user/alice/likes": 4,  # user, the profile's owner, its counts, the posts she liked
+    "/search/posts?q=post+by": 2,  # user, matching posts with their authors
+    "/search/posts?q=%23busy+from:writer7": 2,
+    "/tags/busy": 3,  # user, the tag, its posts
 }
 
 

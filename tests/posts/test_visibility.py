@@ -15,6 +15,8 @@ from app.models import like
 from app.models.moderation import Report
 
 BODY = "a post that some should not see"
+# The post's whole text: a word to search for (search marks it, so it is not in BODY) and a tag.
+TEXT = f"{BODY}, findable #secret"
 
 ANONYMOUS, READER, AUTHOR, MODERATOR, ADMIN = "anonymous", "reader", "author", "moderator", "admin"
 VIEWERS = (ANONYMOUS, READER, AUTHOR, MODERATOR, ADMIN)
@@ -86,6 +88,10 @@ PAGES = [
     # The post mentions the reader: it is on their notifications while everyone may see it.
     Page("notifications", "/notifications", OPEN, shown_to(visible={READER})),
     Page("notifications, mentions", "/notifications/mentions", OPEN, shown_to(visible={READER})),
+    # Search finds only what everyone may see: not even its author finds a hidden post there.
+    Page("post search", "/search/posts?q=findable", OPEN, shown_to(visible=LOGGED_IN)),
+    Page("post search by tag", "/search/posts?q=%23secret", OPEN, shown_to(visible=LOGGED_IN)),
+    Page("tag page", "/tags/secret", OPEN, IN_LISTINGS),
     Page("data export", "/account/export", OPEN, shown_to(visible={AUTHOR}, hidden={AUTHOR})),
     Page("moderation queue", "/moderation/", MODERATION, IN_THE_QUEUE),
     Page("hide", "/moderation/post/{post}/hide", MODERATION, IN_THE_QUEUE),
@@ -112,6 +118,7 @@ SHOW_NO_POST = {
     "account.reset_password",
     "account.delete",
     "admin.roles",
+    "search.tags",
     "moderation.suspended",
     "moderation.suspend_user",
     "moderation.unsuspend_user",
@@ -172,7 +179,7 @@ def test_every_page_shows_the_post_to_exactly_whom_it_should(
 ):
     alice = make_user("alice")
     reader = make_user("reader")
-    post = make_post(alice, f"{BODY} @reader")
+    post = make_post(alice, f"{TEXT} @reader")
     carol = make_user("carol")  # reported it, and answered it; not one of the viewers
     reply = make_reply(post, carol, "an answer")
     # Every logged-in viewer follows alice, so the post is on their home timeline.

@@ -1,0 +1,339 @@
+"""The full-text index of posts and their hashtags, the same on SQLite and PostgreSQL.
+
+Both databases have a full-text index, but they cut text into words differently (PostgreSQL's
+parser keeps "example.com" and "foo-bar" whole, SQLite's splits them; each folds accents and
+case its own way). So the words are found here, in Python, once for both: :func:`search_tokens`
+folds a text (Unicode NFKC, case folding, accents dropped) and cuts it into runs of letters and
+digits. ``post_search`` keeps each post's words, stored so that neither database cuts them
+again: on PostgreSQL as a ``tsvector`` written out lexeme by lexeme (with a GIN index), on
+SQLite as the words joined by spaces, indexed by the FTS5 table ``post_search_fts`` with the
+``ascii`` tokenizer (which splits only at ASCII punctuation and spaces, so it finds exactly these
+words again). A query is folded and cut by the same function, so both find the same posts.
+
+Every post is in the index, hidden or not; who may see a post is decided in the search
+statement, so hiding, unhiding and suspending need not touch the index. The rows follow the
+posts in the same transaction: :func:`_index_changed_posts` writes them at every flush that adds
+a post or changes its text, and deleting a post (or its author's account) deletes them through
+their foreign keys (on SQLite, triggers take the words out of FTS5 as the rows go).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
+
+from app.extensions import db
+from app.models.post import Post
+
+TAG_MAX_LENGTH = 64
+# "#word" where a hashtag may start: not inside a word, an HTML entity or a web address's path.
+# The tag is letters, digits and underscores with at least one letter.
+HASHTAG = re.compile(r"(?<![\w#&/])#(\w*[^\W\d_]\w*)")
+_WEB_ADDRESS = re.compile(r"\bhttps?://\S+", re.IGNORECASE)
+# Where the folded text is cut: anything but a letter, a digit or a private-use character.
+_TOKEN_CATEGORIES = ("L", "N", "Co")
+FTS_TABLE = "post_search_fts"
+
+
+def fold(text: str) -> str:
+    """``text`` as the index sees it: compatibility forms unified (NFKC), case folded and
+    accents dropped ("Café", "CAFE" and a full-width "cafe" are the same word)."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    bare = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return unicodedata.normalize("NFC", bare)
+
+
+def _cut(folded: str) -> Iterator[str]:
+    word: list[str] = []
+    for char in folded:
+        if unicodedata.category(char).startswith(_TOKEN_CATEGORIES):
+            word.append(char)
+        elif word:
+            yield "".join(word)
+            word = []
+    if word:
+        yield "".join(word)
+
+
+def search_tokens(text: str) -> list[str]:
+    """The words of ``text`` in order, folded: what the index holds and what a query matches."""
+    return list(_cut(fold(text)))
+
+
+def normalize_tag(name: str) -> str:
+    """The stored form of a hashtag's name: NFKC, case folded ("#Café" and "#CAFÉ" are one tag;
+    accents stay, as people write tags to be read)."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def is_tag_name(name: str) -> bool:
+    """Whether ``name`` (normalised) can be a hashtag."""
+    return 0 < len(name) <= TAG_MAX_LENGTH and HASHTAG.fullmatch(f"#{name}") is not None
+
+
+def hashtags(text: str) -> list[str]:
+    """The normalised hashtags of a post's ``text``, each once, in order of appearance (not
+    those inside a web address: "https://example.com/#top" has none)."""
+    names = (normalize_tag(m.group(1)) for m in HASHTAG.finditer(_WEB_ADDRESS.sub(" ", text)))
+    return list(dict.fromkeys(name for name in names if is_tag_name(name)))
+
+
+class SearchTerms(sa.types.TypeDecorator):
+    """A post's words (a list of tokens in order), as each database's full-text index takes
+    them: a ``tsvector`` written lexeme by lexeme with positions on PostgreSQL (so its parser
+    never runs), the words joined by spaces on SQLite (read by FTS5's ``ascii`` tokenizer)."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.TSVECTOR())
+        return dialect.type_descriptor(sa.Text())
+
+    def bind_expression(self, bindvalue):
+        """On PostgreSQL the literal is cast: ``'word':1 'other':2`` read as a tsvector."""
+        return _AsTsvector(bindvalue)
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if dialect.name == "postgresql":
+            return tsvector_literal(value)
+        return " ".join(value)
+
+
+class _AsTsvector(sa.sql.expression.ColumnElement):
+    """A bound value, cast to ``tsvector`` on PostgreSQL (and left as it is elsewhere)."""
+
+    inherit_cache = True
+    _traverse_internals = [("value", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, value: sa.BindParameter) -> None:
+        self.value = value
+        self.type = value.type
+
+
+@compiles(_AsTsvector)
+def _as_is(element: _AsTsvector, compiler, **kw) -> str:
+    return compiler.process(element.value, **kw)
+
+
+@compiles(_AsTsvector, "postgresql")
+def _cast_to_tsvector(element: _AsTsvector, compiler, **kw) -> str:
+    return f"CAST({compiler.process(element.value, **kw)} AS tsvector)"
+
+
+def tsvector_literal(tokens: list[str]) -> str:
+    """``tokens`` as PostgreSQL's tsvector input: each lexeme quoted, with its positions."""
+    positions: dict[str, list[int]] = {}
+    for n, token in enumerate(tokens[:16383], start=1):
+        positions.setdefault(token, []).append(n)
+    return " ".join(
+        f"{_quote_lexeme(token)}:{','.join(map(str, places))}"
+        for token, places in positions.items()
+    )
+
+
+def _quote_lexeme(token: str) -> str:
+    # Tokens are letters and digits only, but quote and escape as the input syntax asks anyway.
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+class PostSearch(db.Model):
+    """A post's words in the full-text index (one row per post)."""
+
+    __tablename__ = "post_search"
+
+    post_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("post.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    terms: so.Mapped[list[str]] = so.mapped_column(SearchTerms())
+
+    __table_args__ = (
+        # PostgreSQL's full-text index; SQLite's is the FTS5 table made by the DDL below.
+        sa.Index("ix_post_search_terms", "terms", postgresql_using="gin").ddl_if(
+            dialect="postgresql"
+        ),
+    )
+
+
+class Tag(db.Model):
+    """A hashtag, by its normalised name (see :func:`normalize_tag`)."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(TAG_MAX_LENGTH), unique=True)
+
+
+post_tag = sa.Table(
+    "post_tag",
+    db.metadata,
+    sa.Column("tag_id", sa.Integer, sa.ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "post_id", sa.Integer, sa.ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
+    ),
+    # The primary key (tag_id, post_id) is a tag page: one range, newest first (ids grow with
+    # time). This one finds a post's tags (edits, deletes) and the tags of the last day's posts
+    # (trending), from the first post of the day on.
+    sa.Index("ix_post_tag_post_id_tag_id", "post_id", "tag_id"),
+)
+
+
+# SQLite: the FTS5 index of post_search.terms, kept by triggers on post_search (which app code
+# and foreign keys keep). "ascii" finds the stored words exactly; no column values are copied.
+FTS5_CREATE = [
+    "CREATE VIRTUAL TABLE post_search_fts USING fts5(terms, content='post_search', "
+    "content_rowid='post_id', tokenize='ascii', detail=full)",
+]
+_FTS5_DELETE_OLD = (
+    "INSERT INTO post_search_fts(post_search_fts, rowid, terms) "
+    "VALUES ('delete', old.post_id, old.terms);"
+)
+_FTS5_INSERT_NEW = "INSERT INTO post_search_fts(rowid, terms) VALUES (new.post_id, new.terms);"
+FTS5_TRIGGERS = [
+    f"CREATE TRIGGER post_search_ai AFTER INSERT ON post_search BEGIN {_FTS5_INSERT_NEW} END",
+    f"CREATE TRIGGER post_search_ad AFTER DELETE ON post_search BEGIN {_FTS5_DELETE_OLD} END",
+    "CREATE TRIGGER post_search_au AFTER UPDATE ON post_search BEGIN "
+    f"{_FTS5_DELETE_OLD} {_FTS5_INSERT_NEW} END",
+]
+FTS5_DROP_TRIGGERS = [
+    "DROP TRIGGER IF EXISTS post_search_ai",
+    "DROP TRIGGER IF EXISTS post_search_ad",
+    "DROP TRIGGER IF EXISTS post_search_au",
+]
+FTS5_REBUILD = "INSERT INTO post_search_fts(post_search_fts) VALUES ('rebuild')"
+FTS5_DROP = [*FTS5_DROP_TRIGGERS, f"DROP TABLE IF EXISTS {FTS_TABLE}"]
+
+for _sql in [*FTS5_CREATE, *FTS5_TRIGGERS]:
+    sa.event.listen(PostSearch.__table__, "after_create", sa.DDL(_sql).execute_if(dialect="sqlite"))
+for _sql in FTS5_DROP:
+    sa.event.listen(PostSearch.__table__, "before_drop", sa.DDL(_sql).execute_if(dialect="sqlite"))
+
+
+def has_fts5(connection: sa.Connection) -> bool:
+    """Whether this SQLite was built with FTS5 (Python's usually is; some system builds not)."""
+    return bool(
+        connection.exec_driver_sql("SELECT sqlite_compileoption_used('ENABLE_FTS5')").scalar()
+    )
+
+
+NO_FTS5_MESSAGE = (
+    "This SQLite has no FTS5 full-text search, which Chirp's post search needs. Use a Python "
+    "whose sqlite3 module has it (python.org and Debian builds do), or PostgreSQL."
+)
+
+
+def require_fts5(engine: sa.Engine) -> None:
+    """Refuse to start on a SQLite without FTS5: better now, with a clear message, than a 500
+    on the first search or post."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        if not has_fts5(connection):
+            raise RuntimeError(NO_FTS5_MESSAGE)
+
+
+def skipped_by_migrations(name: str | None, type_: str, dialect: str) -> bool:
+    """Objects Alembic's model comparison must not see: FTS5's table and its shadow tables
+    (made by hand, not in the models) and, on SQLite, the PostgreSQL-only GIN index."""
+    if type_ == "table" and name and name.startswith(FTS_TABLE):
+        return True
+    return type_ == "index" and name == "ix_post_search_terms" and dialect != "postgresql"
+
+
+# Keeping the index
+
+
+def index_rows(posts: Iterable[tuple[int, str]]) -> tuple[list[dict], list[tuple[int, str]]]:
+    """The ``post_search`` rows of ``(id, body)`` pairs, and their (post id, tag name) pairs."""
+    documents, tagged = [], []
+    for post_id, body in posts:
+        documents.append({"post_id": post_id, "terms": search_tokens(body)})
+        tagged.extend((post_id, name) for name in hashtags(body))
+    return documents, tagged
+
+
+def write_index(connection: sa.Connection, posts: list[tuple[int, str]], new: bool = False) -> None:
+    """(Re)write the words and tags of ``posts`` (``(id, body)`` pairs) on ``connection``;
+    ``new`` posts have none yet, so there is nothing to delete first."""
+    if not posts:
+        return
+    if not new:
+        ids = [post_id for post_id, _ in posts]
+        connection.execute(sa.delete(PostSearch).where(PostSearch.post_id.in_(ids)))
+        connection.execute(sa.delete(post_tag).where(post_tag.c.post_id.in_(ids)))
+    documents, tagged = index_rows(posts)
+    connection.execute(sa.insert(PostSearch), documents)
+    _link_tags(connection, tagged)
+
+
+def _link_tags(connection: sa.Connection, tagged: list[tuple[int, str]]) -> None:
+    """Add the tags of ``tagged`` (post id, name) that are new, then link the posts to them."""
+    if not tagged:
+        return
+    names = sorted({name for _, name in tagged})
+    tag_ids: dict[str, int] = {}
+    for start in range(0, len(names), 500):
+        chunk = names[start : start + 500]
+        insert = (
+            postgresql.insert(Tag)
+            if connection.dialect.name == "postgresql"
+            else sa.dialects.sqlite.insert(Tag)
+        )
+        connection.execute(insert.on_conflict_do_nothing(), [{"name": n} for n in chunk])
+        found = connection.execute(sa.select(Tag.name, Tag.id).where(Tag.name.in_(chunk)))
+        tag_ids.update((name, tag_id) for name, tag_id in found)
+    connection.execute(
+        sa.insert(post_tag), [{"post_id": p, "tag_id": tag_ids[name]} for p, name in tagged]
+    )
+
+
+@sa.event.listens_for(so.Session, "after_flush")
+def _index_changed_posts(session: so.Session, _context) -> None:
+    """Index the posts this flush added or whose text it changed, in the same transaction."""
+    new = [(post.id, post.body) for post in session.new if isinstance(post, Post)]
+    edited = [
+        (post.id, post.body)
+        for post in session.dirty
+        if isinstance(post, Post) and sa.inspect(post).attrs.body.history.has_changes()
+    ]
+    write_index(session.connection(), new, new=True)
+    write_index(session.connection(), edited)
+
+
+def rebuild_index(connection: sa.Connection, batch: int = 20_000) -> int:
+    """Build the whole index again from the posts; returns how many posts were indexed.
+
+    On SQLite the FTS5 triggers are dropped meanwhile and FTS5 rebuilds from ``post_search`` in
+    one pass at the end, which is several times faster than a trigger per row.
+    """
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        for sql in FTS5_DROP_TRIGGERS:
+            connection.exec_driver_sql(sql)
+    connection.execute(sa.delete(post_tag))
+    connection.execute(sa.delete(PostSearch))
+    connection.execute(sa.delete(Tag))
+    count, last = 0, 0
+    while True:
+        posts = connection.execute(
+            sa.select(Post.id, Post.body).where(Post.id > last).order_by(Post.id).limit(batch)
+        ).all()
+        if not posts:
+            break
+        documents, tagged = index_rows(posts)
+        connection.execute(sa.insert(PostSearch), documents)
+        _link_tags(connection, tagged)
+        count, last = count + len(posts), posts[-1][0]
+    if sqlite:
+        connection.exec_driver_sql(FTS5_REBUILD)
+        for sql in FTS5_TRIGGERS:
+            connection.exec_driver_sql(sql)
+    return count

@@ -1,0 +1,95 @@
+"""Hashtags: the posts of a tag, tags by the start of their name, and what is trending."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.extensions import db
+from app.listings.keyset import Keyset, PageQuery, PreparedListing, decode_text, select_pages
+from app.listings.posts import card_select
+from app.models import Post, post_visible_to, utcnow
+from app.models.params import VIEWER_ID
+from app.models.search import Tag, post_tag
+from app.search.query import by_post_id
+
+TAG_ID = sa.bindparam("tag_id", type_=sa.Integer)
+TRENDING_WINDOW = timedelta(hours=24)
+TRENDING_REFRESH_SECONDS = 60
+TRENDING_COUNT = 10
+
+# A tag page is one range of post_tag's primary key (tag_id, post_id), newest first; who may
+# see each post is decided as on explore.
+_TAG_POSTS = PreparedListing(
+    by_post_id(post_tag.c.post_id),
+    lambda: (
+        card_select()
+        .join(post_tag, post_tag.c.post_id == Post.id)
+        .where(post_tag.c.tag_id == TAG_ID, post_visible_to(Post.__table__, VIEWER_ID))
+    ),
+)
+
+
+def tag_named(name: str) -> Tag | None:
+    """The tag stored as ``name`` (already normalised), if any post ever had it."""
+    return db.session.scalar(sa.select(Tag).where(Tag.name == name))
+
+
+def tag_cards(tag: Tag, viewer) -> PageQuery:
+    """Pages of the posts with ``tag`` that ``viewer`` may see, newest first."""
+    return _TAG_POSTS.pages(tag_id=tag.id, viewer_id=viewer.id)
+
+
+TAGS_BY_NAME = Keyset(
+    columns=(Tag.name,), descending=False, encode=lambda tag: tag.name, decode=decode_text
+)
+
+
+def tags_named_like(start: str) -> PageQuery:
+    """Pages of the tags whose name starts with ``start`` (normalised), by name."""
+    pattern = start.replace("/", "//").replace("_", "/_").replace("%", "/%") + "%"
+    return select_pages(sa.select(Tag).where(Tag.name.like(pattern, escape="/")), TAGS_BY_NAME)
+
+
+class Trend(NamedTuple):
+    """A trending tag and how many people used it in the window."""
+
+    name: str
+    people: int
+
+
+def trending_statement() -> sa.Select:
+    """The tags the most people used in posts everyone may see, posted since ``since``.
+
+    The window's posts are one range of the post time index (which carries the author and
+    the visibility columns); each is probed for its tags in ``ix_post_tag_post_id_tag_id``.
+    """
+    since = sa.bindparam("since", type_=Post.timestamp.type)
+    people = sa.func.count(sa.distinct(Post.user_id)).label("people")
+    return (
+        sa.select(Tag.name, people)
+        .select_from(Post)
+        .join(post_tag, post_tag.c.post_id == Post.id)
+        .join(Tag, Tag.id == post_tag.c.tag_id)
+        .where(Post.timestamp >= since, post_visible_to(Post.__table__, None))
+        .group_by(Tag.name)
+        .order_by(people.desc(), Tag.name)
+        .limit(TRENDING_COUNT)
+    )
+
+
+def trending() -> list[Trend]:
+    """The trending tags, counted at most once a minute per process (explore shows them on
+    every view; a minute-old list is as good)."""
+    now = time.monotonic()
+    cached = current_app.extensions.get("trending")
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    rows = db.session.execute(trending_statement(), {"since": utcnow() - TRENDING_WINDOW})
+    trends = [Trend(*row) for row in rows]
+    current_app.extensions["trending"] = (now + TRENDING_REFRESH_SECONDS, trends)
+    return trends

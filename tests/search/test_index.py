@@ -1,0 +1,165 @@
+"""The full-text index follows every change to the posts: after random posting, editing,
+deleting, hiding, suspending and account deletion it is what a rebuild from scratch makes, and
+search finds exactly what a plain reading of the posts finds."""
+
+import random
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+
+from app import create_app
+from app.extensions import db as _db
+from app.listings.keyset import keyset_page
+from app.models import Post, PostSearch, Tag, User, post_tag, post_visible_to, utcnow
+from app.models.search import has_fts5, hashtags, rebuild_index, search_tokens
+from app.search.query import parse_query, search_pages
+from tests.helpers import TestConfig
+from tests.platform.test_migrations import _fill_previous_revision, scripts
+
+WORDS = ["owl", "Owl", "heron", "héron", "kite", "wren", "#owl", "#Wren", "#kite", "it's"]
+SEARCH_REVISION = "d7e3b5a91c42"
+
+
+def snapshot(connection) -> dict:
+    """The index as rows: each post's words, each post's tags (by name)."""
+    terms = sa.cast(PostSearch.terms, sa.Text)
+    words = connection.execute(sa.select(PostSearch.post_id, terms).order_by(PostSearch.post_id))
+    tags = connection.execute(
+        sa.select(post_tag.c.post_id, Tag.name)
+        .join(Tag, Tag.id == post_tag.c.tag_id)
+        .order_by(post_tag.c.post_id, Tag.name)
+    )
+    return {"words": words.all(), "tags": tags.all()}
+
+
+def fts5_is_consistent(connection) -> None:
+    """On SQLite, FTS5 checks its index against post_search (raises if they differ)."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(
+            "INSERT INTO post_search_fts(post_search_fts) VALUES ('integrity-check')"
+        )
+
+
+def searched(query: str) -> list[int]:
+    """The ids the search finds for ``query``, newest first."""
+    pages = search_pages(parse_query(query), _db.engine.dialect.name)
+    return [card.id for card in keyset_page(pages, 1000).items]
+
+
+def expected(query: str) -> list[int]:
+    """The same, read from the posts themselves (the oracle)."""
+    want = parse_query(query)
+    posts = _db.session.scalars(
+        sa.select(Post).where(post_visible_to(Post.__table__, None)).order_by(Post.id.desc())
+    )
+    hits = []
+    for post in posts:
+        tokens = search_tokens(post.body)
+        has = [
+            any(tuple(tokens[n : n + len(p)]) == p for n in range(len(tokens)))
+            for p in want.phrases
+        ]
+        if all(has) and all(tag in hashtags(post.body) for tag in want.tags):
+            hits.append(post.id)
+    return hits
+
+
+def random_changes(db, rng: random.Random, steps: int) -> None:
+    """``steps`` random changes, each committed, as the pages make them."""
+    people = [User(username=f"user{n}", email=f"u{n}@example.com") for n in range(5)]
+    db.session.add_all(people)
+    db.session.commit()
+    for _ in range(steps):
+        posts = db.session.scalars(sa.select(Post)).all()
+        alive = db.session.scalars(sa.select(User)).all()
+        action = rng.choice(["post", "post", "reply", "edit", "delete", "hide", "suspend", "quit"])
+        text = " ".join(rng.choices(WORDS, k=rng.randint(1, 5)))
+        if action == "post" or not posts:
+            db.session.add(Post(body=text, author=rng.choice(alive), timestamp=utcnow()))
+        elif action == "reply":
+            rng.choice(posts).reply(rng.choice(alive), text)
+        elif action == "edit":
+            rng.choice(posts).edit(text)
+        elif action == "delete":
+            db.session.execute(sa.delete(Post).where(Post.id == rng.choice(posts).id))
+        elif action == "hide":
+            post = rng.choice(posts)
+            post.unhide() if post.is_hidden else post.hide(alive[0])
+        elif action == "suspend":
+            user = rng.choice(alive)
+            user.suspended_at = None if user.suspended_at else utcnow()
+        elif len(alive) > 2:
+            db.session.execute(sa.delete(User).where(User.id == rng.choice(alive[1:]).id))
+        db.session.commit()
+        db.session.expire_all()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_after_random_changes_the_index_is_what_a_rebuild_makes(db, seed):
+    random_changes(db, random.Random(seed), 60)  # noqa: S311 (a repeatable test, no secret)
+    with db.engine.begin() as connection:
+        fts5_is_consistent(connection)
+        kept = snapshot(connection)
+    for query in ["owl", "heron", "kite wren", '"owl owl"', "#owl", "#wren kite", "it's"]:
+        assert searched(query) == expected(query), query
+    with db.engine.begin() as connection:
+        assert rebuild_index(connection) == db.session.scalar(sa.select(sa.func.count(Post.id)))
+        fts5_is_consistent(connection)
+        assert snapshot(connection) == kept
+    assert kept["words"], "the random changes left no posts: nothing was compared"
+
+
+def test_flask_search_rebuild_rebuilds_it(app, db, make_user, make_post):
+    post = make_post(make_user("alice"), "an owl #Night")
+    db.session.execute(sa.delete(PostSearch))
+    db.session.commit()
+    assert searched("owl") == []
+    result = app.test_cli_runner().invoke(args=["search", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 1 post" in result.output
+    assert searched("owl") == [post.id]
+    assert searched("#night") == [post.id]
+
+
+def test_the_migration_indexes_existing_posts_and_its_downgrade_removes_the_index(
+    migration_app,
+):
+    upgrade(revision=scripts().get_revision(SEARCH_REVISION).down_revision)
+    with _db.engine.begin() as connection:
+        _fill_previous_revision(connection)  # users 1-5, posts 1-20
+        connection.execute(
+            sa.text("INSERT INTO post (id, body, timestamp, user_id) VALUES (:id, :body, :now, 1)"),
+            [
+                {"id": 21, "body": "Grüße aus #Köln", "now": utcnow()},
+                {"id": 22, "body": "a heron #köln #birds", "now": utcnow()},
+            ],
+        )
+    upgrade(revision=SEARCH_REVISION)
+    assert searched("grusse") == [21]
+    assert searched("#KÖLN") == [22, 21]
+    assert searched("quotes tags") == list(range(20, 0, -1))
+    with _db.engine.begin() as connection:
+        fts5_is_consistent(connection)
+    _db.session.remove()  # its open transaction would hold the tables the downgrade drops
+    downgrade(revision=scripts().get_revision(SEARCH_REVISION).down_revision)
+    names = set(sa.inspect(_db.engine).get_table_names())
+    assert not {name for name in names if "search" in name or "tag" in name}
+    assert {"post", "user"} <= names
+
+
+def test_start_up_refuses_a_sqlite_without_fts5(monkeypatch):
+    """No SQLite here lacks FTS5, so the check is told this one does."""
+
+    class SQLiteConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    monkeypatch.setattr("app.models.search.has_fts5", lambda _connection: False)
+    with pytest.raises(RuntimeError, match="has no FTS5"):
+        create_app(SQLiteConfig)
+
+
+def test_this_sqlite_has_fts5():
+    engine = sa.create_engine("sqlite://")
+    with engine.connect() as connection:
+        assert has_fts5(connection)

@@ -1,0 +1,219 @@
+"""Searching posts: the same table of queries finds the same posts on SQLite and PostgreSQL
+(the suite runs on both), in order, newest first, with only what everyone may see."""
+
+import re
+from datetime import timedelta
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.models import utcnow
+from app.search.query import MAX_TERMS, QUERY_MAX_LENGTH, parse_query
+from app.search.routes import NOTHING_TO_SEARCH_FOR, TOO_MANY_TERMS
+from app.web.forms import CONTROL_CHARACTER_MESSAGE
+from tests.helpers import link
+
+PERMALINK = re.compile(r'<a href="/post/(\d+)" class="post-permalink">')
+NOTHING = "Nothing to search for"
+
+# (author, text): the posts, oldest first; their keys are their places in this list.
+CORPUS = [
+    ("alice", "Café au lait at the harbour #Coffee"),  # 0
+    ("bob", "cafe AU LAIT, again! #coffee #Morning"),  # 1
+    ("alice", "The harbour seals are back"),  # 2
+    ("bob", "seals? no, sea lions at the harbour"),  # 3
+    ("carol", "harbour coffee"),  # 4: carol is suspended
+    ("alice", "hidden harbour secret"),  # 5: hidden by a moderator
+    ("bob", "mail bob@example.com or see https://example.com/harbour-news"),  # 6
+    ("alice", "Straße, STRASSE and \uff26\uff35\uff2c\uff2c width"),  # 7: full-width FULL
+    ("bob", 'quotes "and" AND OR NOT NEAR(x) * ^ : col:umn are just words'),  # 8
+]
+REPLY = ("alice", "@bob the seals look well", 2)  # 9: alice answers post 2
+
+# query: the keys of the posts it finds, newest first
+QUERIES = {
+    "harbour": [6, 3, 2, 0],  # in a web address too: its words are words
+    "HARBOUR seals": [3, 2],
+    '"harbour seals"': [2],
+    '"seals harbour"': [],
+    "seals": [9, 3, 2],  # replies too
+    "café": [1, 0],
+    "CAFE": [1, 0],
+    '"au lait"': [1, 0],
+    '"au lait': [1, 0],  # an unclosed quote runs to the end
+    "harbour -seals": [6, 0],
+    'harbour -"sea lions"': [6, 2, 0],
+    "coffee": [1, 0],  # carol's is left out: she is suspended
+    "#coffee": [1, 0],
+    "#COFFEE harbour": [0],
+    "#morning": [1],
+    "#coffee #morning": [1],
+    "#nothing": [],
+    "from:bob": [8, 6, 3, 1],
+    "from:@BOB -harbour": [8, 1],
+    "from:alice harbour": [2, 0],
+    "from:alice from:bob seals": [9, 3, 2],
+    "from:carol": [],
+    "from:nobody": [],
+    "secret": [],  # hidden
+    "strasse": [7],  # ß folds to ss
+    "full": [7],  # full-width letters fold to plain ones
+    "example com": [6],
+    "bob": [9, 6],
+    "near x": [8],
+    "AND": [8, 7],
+    '"and" OR NOT': [8],
+    "col:umn": [8],
+    "(x) *": [8],
+    "lions^": [3],
+    "seals?!": [9, 3, 2],
+    "sea-lions": [3],  # "sea lions" as a phrase
+}
+EMPTY = ["-harbour", "!!!", '""', "-", "#", "* ^ :", "-from:x"]
+
+
+def found(client, query: str) -> list[int]:
+    """The ids of the posts the search page lists for ``query``, over all its pages."""
+    ids, url = [], f"/search/posts?q={quote(query, safe='')}"
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, (query, response.status_code)
+        page = response.get_data(as_text=True)
+        ids += [int(n) for n in PERMALINK.findall(page)]
+        url = link(page, "next")
+    return ids
+
+
+@pytest.fixture
+def corpus(db, make_user, make_post, make_reply, alice):
+    """The posts of :data:`CORPUS` (and :data:`REPLY`), an hour apart; their ids by key."""
+    people = {"alice": alice, "bob": make_user("bob"), "carol": make_user("carol")}
+    start = utcnow() - timedelta(days=1)
+    posts = [
+        make_post(people[name], text, start + timedelta(hours=n))
+        for n, (name, text) in enumerate(CORPUS)
+    ]
+    name, text, parent = REPLY
+    posts.append(make_reply(posts[parent], people[name], text, start + timedelta(hours=20)))
+    posts[5].hide(make_user("mod"))
+    people["carol"].suspended_at = utcnow()
+    db.session.commit()
+    return [post.id for post in posts]
+
+
+@pytest.mark.parametrize(("query", "keys"), QUERIES.items())
+def test_each_query_finds_the_same_posts_newest_first(app, alice_client, corpus, query, keys):
+    app.config["POSTS_PER_PAGE"] = 2  # and across pages
+    assert found(alice_client, query) == [corpus[key] for key in keys]
+
+
+@pytest.mark.parametrize("query", EMPTY)
+def test_text_with_nothing_to_look_for_says_so(alice_client, corpus, query):
+    page = alice_client.get(f"/search/posts?q={quote(query, safe='')}").get_data(as_text=True)
+    assert NOTHING_TO_SEARCH_FOR.replace('"', "&#34;") in page
+    assert 'aria-invalid="true"' in page
+    assert not PERMALINK.search(page)
+
+
+def test_control_characters_get_the_forms_message(alice_client, corpus):
+    page = alice_client.get("/search/posts?q=harbour%00%1b").get_data(as_text=True)
+    assert CONTROL_CHARACTER_MESSAGE in page
+    assert not PERMALINK.search(page)
+
+
+def test_without_a_question_the_page_explains_the_search(alice_client):
+    page = alice_client.get("/search/posts").get_data(as_text=True)
+    assert "exact phrase" in page
+    assert NOTHING not in page
+    assert 'aria-current="page">Posts</a>' in page
+
+
+def test_too_long_or_too_many_terms_get_a_message(alice_client, corpus):
+    long = alice_client.get("/search/posts", query_string={"q": "a" * (QUERY_MAX_LENGTH + 1)})
+    assert long.status_code == 200
+    assert f"at most {QUERY_MAX_LENGTH:,} characters" in long.get_data(as_text=True)
+    many = " ".join(f"w{n}" for n in range(MAX_TERMS + 1))
+    page = alice_client.get("/search/posts", query_string={"q": many}).get_data(as_text=True)
+    assert TOO_MANY_TERMS in page
+    assert found(alice_client, " ".join(["harbour"] * (MAX_TERMS + 5))) == [
+        corpus[6],
+        corpus[3],
+        corpus[2],
+        corpus[0],
+    ]  # the same word again is one term
+
+
+def test_pages_go_back_the_way_they_came(app, alice_client, corpus):
+    app.config["POSTS_PER_PAGE"] = 1
+    page = alice_client.get("/search/posts?q=harbour").get_data(as_text=True)
+    forward = [PERMALINK.findall(page)]
+    while url := link(page, "next"):
+        page = alice_client.get(url).get_data(as_text=True)
+        forward.append(PERMALINK.findall(page))
+    backward = [PERMALINK.findall(page)]
+    while url := link(page, "prev"):
+        page = alice_client.get(url).get_data(as_text=True)
+        backward.append(PERMALINK.findall(page))
+    assert forward == backward[::-1]
+    assert len(forward) == 4
+
+
+def test_a_bad_cursor_gets_the_400_page_with_a_way_back(alice_client, corpus):
+    response = alice_client.get("/search/posts?q=harbour&after=1_x")
+    assert response.status_code == 400
+    assert 'href="/search/posts?q=harbour"' in response.get_data(as_text=True)
+
+
+def test_matched_words_are_marked_and_nothing_else_is_markup(alice_client, make_post, alice):
+    make_post(alice, '<b>Harbour</b> & <script>alert("café")</script> #harbour @bob')
+    page = alice_client.get("/search/posts?q=harbour+CAFE").get_data(as_text=True)
+    body = re.search(r'<p class="post-body" dir="auto">(.*?)</p>', page).group(1)
+    assert body == (
+        "&lt;b&gt;<mark>Harbour</mark>&lt;/b&gt; &amp; &lt;script&gt;alert(&#34;<mark>café</mark>"
+        '&#34;)&lt;/script&gt; <a href="/tags/harbour">#<mark>harbour</mark></a> '
+        '<a href="/user/bob">@bob</a>'
+    )
+
+
+def test_the_tabs_keep_the_text(alice_client):
+    page = alice_client.get("/search/posts?q=al").get_data(as_text=True)
+    assert '<a href="/search?q=al">People</a>' in page
+    assert '<a href="/search/tags?q=al">Tags</a>' in page
+
+
+@pytest.mark.parametrize(
+    ("text", "phrases", "excluded", "authors", "tags"),
+    [
+        ("Hello  WORLD", [("hello",), ("world",)], [], [], []),
+        ('"a b" -"c d" -e', [("a", "b")], [("c", "d"), ("e",)], [], []),
+        ("from:Bob from:bob #Tag #TAG", [], [], ["bob"], ["tag"]),
+        ("from:", [("from",)], [], [], []),
+        ("#123", [("123",)], [], [], []),  # a tag needs a letter
+        ("it's", [("it", "s")], [], [], []),  # one word of two tokens: a phrase
+    ],
+)
+def test_the_query_language(text, phrases, excluded, authors, tags):
+    query = parse_query(text)
+    assert (list(query.phrases), list(query.excluded)) == (phrases, excluded)
+    assert (list(query.authors), list(query.tags)) == (authors, tags)
+
+
+FUZZ = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+QUERY_TEXT = st.one_of(
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=60),
+    st.text(st.sampled_from("\"-#:*^()ANDORNOT \\'\x00\x1b\u0301éß@from"), max_size=60),
+    st.text(st.sampled_from('ab"-# '), min_size=QUERY_MAX_LENGTH - 5, max_size=QUERY_MAX_LENGTH),
+)
+
+
+@FUZZ
+@given(text=QUERY_TEXT)
+def test_any_text_is_a_query_or_a_clear_message(alice_client, corpus, text):
+    response = alice_client.get("/search/posts", query_string={"q": text})
+    assert response.status_code == 200, text
+    page = response.get_data(as_text=True)
+    assert ("results-heading" in page) != ('aria-invalid="true"' in page) or not text.strip()

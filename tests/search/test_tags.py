@@ -1,0 +1,105 @@
+"""Hashtags: stored once, normalised; linked from posts; each with its page; trending."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.models import Tag, post_tag, utcnow
+from app.models.search import hashtags
+from app.search.tags import trending
+from tests.helpers import link
+
+PERMALINK = re.compile(r'<a href="/post/(\d+)" class="post-permalink">')
+
+
+@pytest.mark.parametrize(
+    ("text", "tags"),
+    [
+        ("#Birds and #birds and #BIRDS", ["birds"]),
+        ("#Café #CAFÉ #cafe", ["café", "cafe"]),  # case folds, accents stay
+        ("#\uff21\uff22", ["ab"]),  # full-width letters are the plain ones (NFKC)
+        ("#2024 #year2024 #_x", ["year2024", "_x"]),  # a tag has a letter
+        ("a#b c##d &#39; see https://example.com/#top", []),  # not a tag's start
+        ("(#one), #two. #three!", ["one", "two", "three"]),
+        ("#" + "a" * 65, []),  # too long
+    ],
+)
+def test_the_hashtags_of_a_text(text, tags):
+    assert hashtags(text) == tags
+
+
+def test_a_tag_is_stored_once_and_linked_from_its_posts(db, alice_client, alice, make_post):
+    make_post(alice, "#Birds at dawn")
+    make_post(alice, "more #birds and #Café")
+    assert sorted(db.session.scalars(sa.select(Tag.name))) == ["birds", "café"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(post_tag)) == 3
+    page = alice_client.get("/explore").get_data(as_text=True)
+    assert '<a href="/tags/birds">#Birds</a> at dawn' in page
+    assert '<a href="/tags/caf%C3%A9">#Café</a>' in page
+
+
+def test_a_tag_page_lists_its_posts_newest_first_in_pages(app, alice_client, alice, make_post):
+    app.config["POSTS_PER_PAGE"] = 2
+    ids = [make_post(alice, f"number {n} #Count").id for n in range(5)]
+    make_post(alice, "no tag here")
+    url, seen = "/tags/COUNT", []
+    while url:
+        response = alice_client.get(url)
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        seen += [int(n) for n in PERMALINK.findall(page)]
+        url = link(page, "next")
+    assert seen == ids[::-1]
+    assert "<h1>#count</h1>" in alice_client.get("/tags/count").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("name", ["nothing", "a b", "%00", "x" * 100, "123"])
+def test_a_tag_nobody_used_is_not_found(alice_client, name):
+    assert alice_client.get(f"/tags/{name}").status_code == 404
+
+
+def test_editing_or_deleting_a_post_changes_its_tags(db, alice_client, alice, make_post):
+    post = make_post(alice, "#old news")
+    post.edit("#new news")
+    db.session.commit()
+    assert PERMALINK.findall(alice_client.get("/tags/new").get_data(as_text=True)) == [str(post.id)]
+    assert PERMALINK.findall(alice_client.get("/tags/old").get_data(as_text=True)) == []
+    alice_client.submit(f"/post/{post.id}/delete", {})
+    assert PERMALINK.findall(alice_client.get("/tags/new").get_data(as_text=True)) == []
+
+
+def test_the_tags_tab_finds_tags_by_their_start(alice_client, alice, make_post):
+    make_post(alice, "#birdwatching #Birds #bees")
+    page = alice_client.get("/search/tags?q=%23BIRD").get_data(as_text=True)
+    assert re.findall(r'<a href="/tags/(\w+)">', page) == ["birds", "birdwatching"]
+    assert "No tag starts with" in alice_client.get("/search/tags?q=zz").get_data(as_text=True)
+
+
+def test_trending_counts_people_in_the_last_day(db, make_user, make_post, make_staff):
+    now = utcnow()
+    people = [make_user(f"person{n}") for n in range(4)]
+    for person in people[:3]:
+        make_post(person, "#owls are out", now - timedelta(hours=2))
+    for _ in range(5):  # one person, many posts: still one person
+        make_post(people[3], "#spam #owls", now - timedelta(hours=1))
+    make_post(people[0], "#spam", now - timedelta(hours=3))
+    make_post(people[1], "#yesterday", now - timedelta(hours=25))
+    hidden = make_post(people[2], "#hidden", now - timedelta(minutes=5))
+    hidden.hide(make_staff("mod", "moderator"))
+    suspended = make_user("suspended")
+    make_post(suspended, "#suspended", now - timedelta(minutes=5))
+    suspended.suspended_at = now
+    db.session.commit()
+    assert [tuple(trend) for trend in trending()] == [("owls", 4), ("spam", 2)]
+
+
+def test_trending_is_on_explore_and_counted_at_most_once_a_minute(
+    db, alice_client, alice, make_post
+):
+    make_post(alice, "#first")
+    page = alice_client.get("/explore").get_data(as_text=True)
+    assert '<a href="/tags/first">#first</a> <span class="trend-count">1 person today' in page
+    make_post(alice, "#second")
+    assert "#second</a> <span" not in alice_client.get("/explore").get_data(as_text=True)
