@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSQUERY
 
-from app.listings.keyset import BadCursor, Keyset, PageQuery, select_pages
+from app.listings.keyset import BadCursor, Keyset, PageQuery, PreparedListing
 from app.listings.posts import card_select
 from app.models import MAX_ID, Post, User, post_visible_to
 from app.models.search import (
@@ -162,8 +162,9 @@ def by_post_id(column) -> Keyset:
     )
 
 
-def search_pages(query: SearchQuery, dialect: str) -> PageQuery:
-    """Pages of the posts ``query`` finds that everyone may see, newest first.
+def search_pages(query: SearchQuery, dialect: str, viewer_id: int | None) -> PageQuery:
+    """Pages of the posts ``query`` finds that everyone may see, newest first, as cards for the
+    reader ``viewer_id`` (None: someone not logged in).
 
     The statement is driven by the most selective index it has: the full-text index for words,
     else the tag's range of ``post_tag``, else the posts of the named people. Hidden posts and
@@ -200,4 +201,5 @@ def search_pages(query: SearchQuery, dialect: str) -> PageQuery:
         )
     for phrase in query.excluded:
         stmt = stmt.where(~_matching(dialect, (phrase,), Post.id))
-    return select_pages(stmt, by_post_id(order))
+    keyset = by_post_id(order)
+    return PreparedListing(keyset, lambda: stmt.order_by(None)).pages(viewer_id=viewer_id)

@@ -34,7 +34,8 @@ def posts():
     if form.q.errors or query.is_empty:
         return render_template("search/posts.html", title="Search posts", form=form, page=None)
     first_page = url_for("search.posts", q=text)
-    page = page_of(search_pages(query, db.engine.dialect.name), first_page)
+    viewer_id = current_user.id if current_user.is_authenticated else None
+    page = page_of(search_pages(query, db.engine.dialect.name, viewer_id), first_page)
     return render_template(
         "search/posts.html",
         title=f"Search posts: {text}",

@@ -190,18 +190,19 @@ def test_the_side_column_suggests_whom_followed_people_follow(
 
 
 @pytest.mark.parametrize(
-    ("url", "side_column"), [("/", True), ("/user/alice", True), ("/explore", False)]
+    ("url", "side_column", "boxes"),
+    [("/", True, 1), ("/user/alice", True, 1), ("/explore", False, 2)],
 )
 def test_one_people_search_per_page_and_suggestions_on_home_only(
-    db, alice_client, alice, bob, make_user, url, side_column
+    db, alice_client, alice, bob, make_user, url, side_column, boxes
 ):
     """Suggestions cost a statement, so only home, where newcomers look for people, shows
-    them; profiles keep the side column's search box, Explore has its own."""
+    them; profiles keep the side column's search box, Explore has its own two (posts, people)."""
     alice.follow(bob)
     bob.follow(make_user("carol"))
     db.session.commit()
     page = alice_client.get(url).get_data(as_text=True)
-    assert page.count('role="search"') == 1
+    assert page.count('role="search"') == boxes
     assert ('<aside class="side"' in page) is side_column
     assert ("Who to follow" in page) is (url == "/")
 

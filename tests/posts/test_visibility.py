@@ -85,8 +85,9 @@ PAGES = [
     Page("author's followers", "/user/{author}/followers", OPEN, shown_to()),
     Page("viewer's followings", "/user/{viewer}/following", OPEN, shown_to()),
     Page("people search", "/search?q={author}", OPEN, shown_to()),
-    # The post mentions the reader: it is on their notifications while everyone may see it.
-    Page("notifications", "/notifications", OPEN, shown_to(visible={READER})),
+    # The post mentions the reader, and the others like it: it is on the reader's notifications
+    # (a mention) and the author's (likes) while everyone may see it.
+    Page("notifications", "/notifications", OPEN, shown_to(visible={READER, AUTHOR})),
     Page("notifications, mentions", "/notifications/mentions", OPEN, shown_to(visible={READER})),
     # Search finds only what everyone may see: not even its author finds a hidden post there.
     Page("post search", "/search/posts?q=findable", OPEN, shown_to(visible=LOGGED_IN)),

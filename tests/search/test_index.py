@@ -43,7 +43,7 @@ def fts5_is_consistent(connection) -> None:
 
 def searched(query: str) -> list[int]:
     """The ids the search finds for ``query``, newest first."""
-    pages = search_pages(parse_query(query), _db.engine.dialect.name)
+    pages = search_pages(parse_query(query), _db.engine.dialect.name, None)
     return [card.id for card in keyset_page(pages, 1000).items]
 
 

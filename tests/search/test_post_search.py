@@ -166,7 +166,7 @@ def test_a_bad_cursor_gets_the_400_page_with_a_way_back(alice_client, corpus):
     assert 'href="/search/posts?q=harbour"' in response.get_data(as_text=True)
 
 
-def test_matched_words_are_marked_and_nothing_else_is_markup(alice_client, make_post, alice):
+def test_matched_words_are_marked_and_nothing_else_is_markup(alice_client, make_post, alice, bob):
     make_post(alice, '<b>Harbour</b> & <script>alert("café")</script> #harbour @bob')
     page = alice_client.get("/search/posts?q=harbour+CAFE").get_data(as_text=True)
     body = re.search(r'<p class="post-body" dir="auto">(.*?)</p>', page).group(1)
