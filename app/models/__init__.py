@@ -1,6 +1,6 @@
 """Database models, one module per aggregate: accounts (``user``, found through ``accounts``)
-with their login sessions (``sessions``) and who follows whom (``follows``), posts (``post``),
-roles (``role``) and moderation records (``moderation``).
+with their login sessions (``sessions``), who follows whom (``follows``) and their stored counts
+(``counts``), posts (``post``), roles (``role``) and moderation records (``moderation``).
 
 Everything pages and the ``flask shell`` use is importable from here:
 ``from app.models import User, Post``.
@@ -13,6 +13,7 @@ from app.models.accounts import (
     user_by_username,
 )
 from app.models.base import LAST_SEEN_INTERVAL, insert_new
+from app.models.counts import user_stats
 from app.models.email_address import email_spellings, normalize_email
 from app.models.follows import followers, on_timeline_of, timeline_authors_of
 from app.models.moderation import (
@@ -87,6 +88,7 @@ __all__ = [
     "user_by_email",
     "user_by_username",
     "user_roles",
+    "user_stats",
     "utcnow",
     "visible_to",
 ]

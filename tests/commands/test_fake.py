@@ -7,7 +7,8 @@ import sqlalchemy as sa
 
 from app.commands import fake, fake_sql
 from app.commands.fake import DEFAULT_PASSWORD
-from app.models import POST_MAX_LENGTH, USERNAME_PATTERN, Post, User, followers
+from app.models import POST_MAX_LENGTH, USERNAME_PATTERN, Post, User, followers, user_stats
+from app.models.counts import RECOUNT, present_triggers, trigger_names
 from app.models.types import utcnow
 
 ARGS = ["fake", "--users", "60", "--posts", "900", "--follows", "8"]
@@ -176,8 +177,10 @@ def test_an_interrupted_load_is_usable_and_resumes(runner, db, make_user, monkey
     assert (users, posts) == (300, 5000)
     assert db.session.scalar(sa.select(sa.func.count(sa.distinct(followers.c.follower_id)))) == 100
 
-    # Usable meanwhile: the schema is whole, new accounts and posts get fresh ids.
+    # Usable meanwhile: the schema is whole (counts and all), new accounts and posts get fresh
+    # ids.
     assert _schema_names(db) == schema
+    _assert_stored_counts_right(db)
     newcomer = make_user("newcomer")
     db.session.add(Post(body="still works", author=newcomer))
     db.session.commit()
@@ -197,6 +200,7 @@ def test_an_interrupted_load_is_usable_and_resumes(runner, db, make_user, monkey
     assert db.session.scalar(sa.select(sa.func.count(sa.distinct(followers.c.follower_id)))) == 300
     assert 17 * 300 <= follows <= 23 * 300
     assert _schema_names(db) == schema
+    _assert_stored_counts_right(db)
 
     # Resuming a finished run changes nothing.
     assert runner.invoke(args=[*BULK, "--resume"]).exit_code == 0
@@ -235,3 +239,12 @@ def test_fake_makes_conversations_like_real_ones(runner, db):
     assert len(answered) < 0.15 * len(posts)
     assert max(answered.values()) >= 100
     assert max(len(reply.thread_path) // 4 for reply in replies) > 20
+
+
+def _assert_stored_counts_right(db) -> None:
+    """The stored counts are every account's, counted from scratch, and kept from now on."""
+    connection = db.session.connection()
+    assert present_triggers(connection) == trigger_names(connection.dialect.name)
+    from_scratch = connection.exec_driver_sql(RECOUNT[RECOUNT.index("SELECT") :]).all()
+    stored = db.session.execute(sa.select(user_stats)).all()
+    assert sorted(map(tuple, stored)) == sorted(map(tuple, from_scratch))
