@@ -1,7 +1,7 @@
 """Database models, one module per aggregate: accounts (``user``, found through ``accounts``)
-with their login sessions (``sessions``) and who follows whom (``follows``), posts (``post``),
-roles (``role``), moderation records (``moderation``), likes (``like``) and notifications with
-the mentions they come from (``notifications``).
+with their login sessions (``sessions``), who follows whom (``follows``) and their stored counts
+(``counts``), posts (``post``), roles (``role``), moderation records (``moderation``), likes
+(``like``) and notifications with the mentions they come from (``notifications``).
 
 Everything pages and the ``flask shell`` use is importable from here:
 ``from app.models import User, Post``.
@@ -14,6 +14,7 @@ from app.models.accounts import (
     user_by_username,
 )
 from app.models.base import LAST_SEEN_INTERVAL, insert_new
+from app.models.counts import user_stats
 from app.models.email_address import email_spellings, normalize_email
 from app.models.follows import followers, on_timeline_of, timeline_authors_of
 from app.models.like import Like, counted_likes, like, like_count, unlike
@@ -101,6 +102,7 @@ __all__ = [
     "user_by_email",
     "user_by_username",
     "user_roles",
+    "user_stats",
     "utcnow",
     "visible_to",
 ]

@@ -8,7 +8,17 @@ import sqlalchemy as sa
 from app.commands import fake, fake_sql
 from app.commands.fake import DEFAULT_PASSWORD
 from app.commands.fake_notifications import FOLLOW_DAYS
-from app.models import POST_MAX_LENGTH, USERNAME_PATTERN, Like, Notification, Post, User, followers
+from app.models import (
+    POST_MAX_LENGTH,
+    USERNAME_PATTERN,
+    Like,
+    Notification,
+    Post,
+    User,
+    followers,
+    user_stats,
+)
+from app.models.counts import RECOUNT, present_triggers, trigger_names
 from app.models.notifications import FOLLOW, LIKE, REPLY
 from app.models.types import utcnow
 from tests.helpers import FormClient
@@ -179,8 +189,10 @@ def test_an_interrupted_load_is_usable_and_resumes(runner, db, make_user, monkey
     assert (users, posts) == (300, 5000)
     assert db.session.scalar(sa.select(sa.func.count(sa.distinct(followers.c.follower_id)))) == 100
 
-    # Usable meanwhile: the schema is whole, new accounts and posts get fresh ids.
+    # Usable meanwhile: the schema is whole (counts and all), new accounts and posts get fresh
+    # ids.
     assert _schema_names(db) == schema
+    _assert_stored_counts_right(db)
     newcomer = make_user("newcomer")
     db.session.add(Post(body="still works", author=newcomer))
     db.session.commit()
@@ -200,6 +212,7 @@ def test_an_interrupted_load_is_usable_and_resumes(runner, db, make_user, monkey
     assert db.session.scalar(sa.select(sa.func.count(sa.distinct(followers.c.follower_id)))) == 300
     assert 17 * 300 <= follows <= 23 * 300
     assert _schema_names(db) == schema
+    _assert_stored_counts_right(db)
 
     # Resuming a finished run changes nothing.
     assert runner.invoke(args=[*BULK, "--resume"]).exit_code == 0
@@ -305,3 +318,12 @@ def test_fake_tells_people_of_replies_and_recent_follows(runner, db, client):
     browser.submit("/auth/login", {"username": someone.username, "password": DEFAULT_PASSWORD})
     page = browser.get("/notifications/mentions").get_data(as_text=True)
     assert 'class="notification notification-reply notification-unread"' in page
+
+
+def _assert_stored_counts_right(db) -> None:
+    """The stored counts are every account's, counted from scratch, and kept from now on."""
+    connection = db.session.connection()
+    assert present_triggers(connection) == trigger_names(connection.dialect.name)
+    from_scratch = connection.exec_driver_sql(RECOUNT[RECOUNT.index("SELECT") :]).all()
+    stored = db.session.execute(sa.select(user_stats)).all()
+    assert sorted(map(tuple, stored)) == sorted(map(tuple, from_scratch))
