@@ -391,6 +391,9 @@ def test_a_conversation_from_reply_to_a_deleted_parent(new_context, seed):
     log_in(b, "bob")
     card = b.locator("article.post", has_text="Who has seen a kingfisher?")
     card.get_by_role("button", name="Reply to alice").click()
+    # Typing starts once the page's script has run (a busy machine can render the page, and
+    # focus the box, before it does): it is what puts the cursor after the name.
+    b.wait_for_load_state("load")
     box = b.get_by_label("Your reply")
     expect(box).to_be_focused()
     expect(box).to_have_value("@alice ")

@@ -13,7 +13,7 @@ from app.models import counts
 from tests.platform.test_migrations import WHEN, table_rows
 
 REVISION = "0583fe2d4f6e"
-BEFORE = "c4a9e2f7d318"
+BEFORE = "d7e3b5a91c42"  # the revision before stored counts
 
 
 def _fill(connection) -> None:
