@@ -5,13 +5,14 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from app.models import Post
+from app.models import Post, User
 from bench.ceiling import ceiling_app
+from bench.cpu import cpu_ms_per_request
 from bench.dbtime import page_statements, time_statements
 from bench.load import parse_wrk
 from bench.notifications import NOTIFIED, UNREAD, add_notified_accounts
 from bench.run import target_rows
-from bench.subjects import RARE_READER, add_rare_reader, bench_pages
+from bench.subjects import RARE_READER, BenchPage, add_rare_reader, bench_pages
 from bench.threads import THREAD_READER, add_big_thread
 from bench.wsgi import FLOOR, add_logged_in_floor
 
@@ -140,3 +141,13 @@ def test_the_ceiling_page_is_home_without_any_sql(app, runner, db):
     assert page.count('<article class="post') == app.config["POSTS_PER_PAGE"]
     assert 'rel="next"' in page
     assert "Log out" in page
+
+
+def test_cpu_time_per_request_of_a_page(app, runner, db):
+    assert runner.invoke(args=["fake", "--users", "20", "--posts", "100"]).exit_code == 0
+    someone = db.session.scalar(sa.select(User.username).order_by(User.id).limit(1))
+    explore = BenchPage("explore", "/explore", someone)
+    assert 0 < cpu_ms_per_request(app, explore, requests=3, batches=2) < 10_000
+    missing = BenchPage("nothing", "/no/such/page", explore.username)
+    with pytest.raises(RuntimeError, match="answered 404"):
+        cpu_ms_per_request(app, missing, requests=3, batches=1)
