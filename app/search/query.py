@@ -19,13 +19,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import reduce
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from app.listings.bundles import TupleBundle
-from app.listings.keyset import BadCursor, Keyset, PageQuery, PreparedListing
+from app.listings.keyset import PAGE_LIMIT, BadCursor, Keyset, PageQuery, PreparedListing
 from app.listings.posts import POST_CARD, PostCard, card_select
 from app.models import MAX_ID, Post, User, post_visible_to
 from app.models.search import (
@@ -293,16 +293,30 @@ def search_pages(
     """
     if query.is_empty:
         raise ValueError("an empty query finds nothing")
-    ranked = order == RELEVANT and bool(query.phrases)
-    score = relevance(dialect, query.words) if ranked else sa.null()
-    stmt = card_select(_FoundBundle(score)).where(post_visible_to(Post.__table__, None))
+    if order == RELEVANT and query.phrases:
+        # Labelled: ordered by its name, it is worked out once per match, not twice.
+        score = relevance(dialect, query.words).label("score")
+        matches = sa.select(Post.id.label("post_id"), score)
+        matches, _ = _narrowed(matches.where(post_visible_to(Post.__table__, None)), query, dialect)
+        if dialect == "sqlite":  # the words to score
+            matches = matches.join(PostSearch, PostSearch.post_id == Post.id)
+        listing = _TopMatches(by_relevance(score), lambda: matches)
+    else:
+        stmt = card_select(_FoundBundle(sa.null())).where(post_visible_to(Post.__table__, None))
+        stmt, column = _narrowed(stmt, query, dialect)
+        keyset = by_post_id(column, lambda found: found.card.id)
+        listing = PreparedListing(keyset, lambda: stmt.order_by(None))
+    return listing.pages(viewer_id=viewer_id)
+
+
+def _narrowed(stmt: sa.Select, query: SearchQuery, dialect: str) -> tuple[sa.Select, Any]:
+    """``stmt`` (of posts) cut to what ``query`` finds, and the column where the driving index
+    reads the post id."""
     tags = list(query.tags)
     if query.phrases and dialect == "sqlite":
         stmt = stmt.join(_FTS, _FTS.c.rowid == Post.id).where(
             _FTS.c[FTS_TABLE].op("MATCH")(fts5_match(query.phrases))
         )
-        if ranked:  # the words to score
-            stmt = stmt.join(PostSearch, PostSearch.post_id == Post.id)
         column = _FTS.c.rowid
     elif query.phrases:
         stmt = stmt.join(PostSearch, PostSearch.post_id == Post.id).where(_ts_match(query.phrases))
@@ -325,5 +339,20 @@ def search_pages(
         )
     for phrase in query.excluded:
         stmt = stmt.where(~_matching(dialect, (phrase,), Post.id))
-    keyset = by_relevance(score) if ranked else by_post_id(column, lambda found: found.card.id)
-    return PreparedListing(keyset, lambda: stmt.order_by(None)).pages(viewer_id=viewer_id)
+    return stmt, column
+
+
+class _TopMatches(PreparedListing):
+    """Pages by relevance in two steps, in one statement: the page's post ids and scores first
+    (every match is scored, and only ids and scores are sorted), then the cards of those
+    alone. Sorting cards, SQLite worked out every match's card (its counts of replies and
+    likes, its mentions) before the sort: 105 ms for a word in 10,000 posts at L."""
+
+    def page_statement(self, reverse: bool, position: tuple | None) -> sa.Select:
+        """The page's ids and scores as a subquery, joined to their cards."""
+        top = self.keyset.slice(self._build(), position, reverse, PAGE_LIMIT).subquery("top")
+        return (
+            card_select(_FoundBundle(top.c.score))
+            .join(top, top.c.post_id == Post.id)
+            .order_by(*self.keyset.ordering(reverse, columns=(top.c.score, top.c.post_id)))
+        )
