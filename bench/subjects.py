@@ -148,7 +148,8 @@ def bench_pages(per_page: int) -> list[BenchPage]:
 def search_bench_pages(username: str, sample: int = 20_000) -> list[BenchPage]:
     """Post searches and a tag page, with words picked from a sample of the posts: a common
     word (in about 1% of posts), the rarest word of the sample, a phrase of two words from
-    one text, and the commonest tag."""
+    one text, the common word again by relevance (every match scored and sorted), and the
+    commonest tag."""
     from collections import Counter
 
     from app.models.search import hashtags, search_tokens
@@ -171,6 +172,11 @@ def search_bench_pages(username: str, sample: int = 20_000) -> list[BenchPage]:
         BenchPage(
             f"search, phrase '{first} {second}'",
             f"/search/posts?q=%22{first}+{second}%22",
+            username,
+        ),
+        BenchPage(
+            f"search, common word {common!r}, most relevant",
+            f"/search/posts?q={common}&sort=relevant",
             username,
         ),
         BenchPage(f"tag page #{tag}", f"/tags/{tag}", username),

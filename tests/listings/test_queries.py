@@ -61,6 +61,7 @@ PAGES = {
     "/post/1/likes": 4,  # user, the post with its author, its card, who liked it
     "/user/alice/likes": 4,  # user, the profile's owner, its counts, the posts she liked
     "/search/posts?q=post+by": 2,  # user, matching posts with their authors
+    "/search/posts?q=post+by&sort=relevant": 2,  # the same, scored in the statement
     "/search/posts?q=%23busy+from:writer7": 2,
     "/tags/busy": 3,  # user, the tag, its posts
 }

@@ -9,11 +9,13 @@ from app.models import Post, User
 from bench.ceiling import ceiling_app
 from bench.cpu import cpu_ms_per_request
 from bench.dbtime import page_statements, time_statements
+from bench.load import gunicorn as bench_gunicorn
 from bench.load import parse_wrk
 from bench.notifications import NOTIFIED, UNREAD, add_notified_accounts
 from bench.run import target_rows
 from bench.subjects import RARE_READER, BenchPage, add_rare_reader, bench_pages
 from bench.threads import THREAD_READER, add_big_thread
+from bench.writes import count_posts, delete_posts, pick_cast, writer_for
 from bench.wsgi import FLOOR, add_logged_in_floor
 
 WRK_OUTPUT = """Running 2s test @ http://127.0.0.1:5000/
@@ -68,6 +70,7 @@ def test_pages_and_their_statements(app, runner, db):
         "/search/posts",
         "/search/posts",
         "/search/posts",
+        "/search/posts",
         pages[-1].url,
     ]
     assert pages[12].url.startswith("/post/")
@@ -82,6 +85,7 @@ def test_pages_and_their_statements(app, runner, db):
     assert pages[15].name == f"notifications, {posts}"
     assert (pages[15].username, pages[16].username) == (NOTIFIED, UNREAD)
     assert pages[-1].url.startswith("/tags/")
+    assert pages[-2].url.endswith("&sort=relevant")
     for page in pages:
         statements = page_statements(app, page.url, page.username)
         timing = time_statements(app, statements, runs=2)
@@ -151,3 +155,27 @@ def test_cpu_time_per_request_of_a_page(app, runner, db):
     missing = BenchPage("nothing", "/no/such/page", explore.username)
     with pytest.raises(RuntimeError, match="answered 404"):
         cpu_ms_per_request(app, missing, requests=3, batches=1)
+
+
+def test_the_write_load_posts_through_the_form_and_counts_the_rows(shared_app, shared_db):
+    """The write load's clients against a real gunicorn: each post goes through the login and
+    home forms (CSRF and all), is counted in the database, and is deleted at the end."""
+    result = shared_app.test_cli_runner().invoke(
+        args=["fake", "--users", "30", "--posts", "60", "--follows", "8"]
+    )
+    assert result.exit_code == 0, result.output
+    url = shared_db.engine.url.render_as_string(hide_password=False)
+    shared_db.session.remove()
+    cast = pick_cast(url, writers=2)
+    assert len(cast.writers) == 2
+    assert cast.reader not in cast.writers
+    with bench_gunicorn(url) as base:
+        writers = [writer_for(base, name, n, "t1") for n, name in enumerate(cast.writers)]
+        for writer in writers:
+            for count in range(3):
+                writer.post(count)
+    assert [(w.accepted, w.refused) for w in writers] == [(3, {}), (3, {})]
+    assert count_posts(url, "t1") == 6
+    assert count_posts(url, "t2") == 0
+    assert delete_posts(url) == 6
+    assert count_posts(url, "t1") == 0
