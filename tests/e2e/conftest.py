@@ -21,7 +21,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from app import create_app
 from app.extensions import db
-from app.models import Post, Report, User, record_action
+from app.models import Post, Report, User, like, record_action
 from app.models.types import utcnow
 from tests.e2e.helpers import DESKTOP, SCREENSHOTS, PageProblems, watch
 from tests.helpers import PASSWORD, TEST_DATABASE_URL, TestConfig, empty_all_tables
@@ -216,6 +216,12 @@ class Seeder:
         """Make one user follow another."""
         with self.app.app_context():
             db.session.get(User, follower_id).follow(db.session.get(User, followed_id))
+            db.session.commit()
+
+    def like(self, user_id: int, post_id: int) -> None:
+        """``user_id`` likes the post ``post_id``."""
+        with self.app.app_context():
+            like(db.session.get(User, user_id), db.session.get(Post, post_id))
             db.session.commit()
 
     def grant(self, user_id: int, role: str, reason: str = "seeded staff") -> None:
