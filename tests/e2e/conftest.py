@@ -255,10 +255,12 @@ class Seeder:
 
 @pytest.fixture
 def seed(live_app, live_server) -> Seeder:
-    """Empty tables, and a :class:`Seeder` to fill them."""
+    """Empty tables (and no trending tags counted from an earlier test's posts: the count is
+    kept a minute), and a :class:`Seeder` to fill them."""
     with live_app.app_context():
         db.session.remove()
         empty_all_tables()
+    live_app.extensions.pop("trending", None)
     return Seeder(live_app)
 
 
