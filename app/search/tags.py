@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import Flask, current_app
 from markupsafe import Markup
 
 from app.extensions import db
@@ -92,15 +92,21 @@ def trending() -> list[Trend]:
     return _TRENDING.get("all", _count_trends)
 
 
-def trending_section() -> Markup:
-    """The trending tags as the pages show them (``main/_trending.html``), made at most once a
-    minute per process: the same for everyone, and ten tag links cost a tenth of a page."""
-    return _TRENDING_HTML.get("all", _render_trends)
+def trending_list() -> Markup:
+    """The trending tags as the pages list them (the ``trend_list`` macro), made at most once
+    a minute per process: the same for everyone, and ten tag links cost a tenth of a page."""
+    return _TRENDING_HTML.get("all", _list_trends)
 
 
-def _render_trends() -> Markup:
-    # The template escapes what it puts in: its output is markup as it stands.
-    return Markup(render_template("main/_trending.html", trends=trending()))  # noqa: S704
+def _list_trends() -> Markup:
+    macros = current_app.jinja_env.get_template("_macros/search.html").module
+    return macros.trend_list(trending())
+
+
+def forget_trending(app: Flask) -> None:
+    """Count the trending tags again on the next view (tests do, between their posts)."""
+    _TRENDING.clear(app)
+    _TRENDING_HTML.clear(app)
 
 
 def _count_trends() -> list[Trend]:

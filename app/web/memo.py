@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
-from flask import current_app
+from flask import Flask, current_app
 
 T = TypeVar("T")
 
@@ -24,6 +24,10 @@ class Memo(Generic[T]):
 
     def _kept(self) -> dict[Hashable, tuple[float, T]]:
         return current_app.extensions.setdefault(f"memo.{self.name}", {})
+
+    def clear(self, app: Flask) -> None:
+        """Forget every answer ``app``'s process keeps."""
+        app.extensions.pop(f"memo.{self.name}", None)
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The answer kept for ``key`` if it is fresh, else ``compute()`` (then kept)."""

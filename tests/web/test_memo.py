@@ -69,3 +69,13 @@ def test_each_app_keeps_its_own(app, clock):
         memo.get("k", lambda: "first app")
     with Flask("another").app_context():
         assert memo.get("k", lambda: "second app") == "second app"
+
+
+def test_clearing_forgets_every_answer_of_that_app(app, clock):
+    memo, compute = Memo("test", seconds=60), counter()
+    with app.app_context():
+        memo.get("a", compute)
+        memo.get("b", compute)
+        memo.clear(app)
+        memo.clear(app)  # nothing kept: nothing to do
+        assert (memo.get("a", compute), memo.get("b", compute)) == (3, 4)
