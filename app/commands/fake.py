@@ -29,7 +29,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import click
 import sqlalchemy as sa
@@ -43,9 +43,8 @@ from app.commands.fake_likes import add_likes
 from app.commands.fake_notifications import add_notifications
 from app.commands.fake_threads import add_threads
 from app.extensions import db
-from app.models import POST_MAX_LENGTH, Notification, Post, PostSearch, User, followers, post_tag
+from app.models import POST_MAX_LENGTH, Notification, Post, User, followers
 from app.models.counts import ensure_user_stats
-from app.models.search import SearchTerms, search_tokens
 from app.models.types import utcnow
 
 DEFAULT_PASSWORD = "chirp-fake-password"  # noqa: S105  (documented, for fake accounts only)
@@ -58,7 +57,6 @@ TEXT_POOL = 4000
 TOPICS = ["birds", "coffee", "rain", "music", "books", "running", "gardens", "chess", "tea"]
 SLOTS_PER_USER = 20  # resolution of the weighted draw of authors (see fake_sql)
 FOLLOW_DRAWS = 3  # rounds of drawing follows: each draws again what duplicates took away
-POSTS_FROM_PYTHON = 1  # posts drawn in Python (COPY on PostgreSQL); 0: by the database
 
 
 @click.command("fake")
@@ -232,11 +230,9 @@ class FakeCommunity:
             ids = [ids[name.lower()] for name in self.usernames]
             fake_sql.create_temp_tables(connection)
             accounts, numbers = self.accounts(ids)
-            self.tag_ids = fake_sql.fill_temp_tables(connection, accounts, self.texts, numbers)
+            fake_sql.fill_temp_tables(connection, accounts, self.texts, numbers)
             connection.commit()
         self.author_slots = sum(a["author_slots"] for a in accounts)
-        self.ids = ids
-        self.author_weights = list(itertools.accumulate(a["author_slots"] for a in accounts))
         if set_aside := fake_sql.set_aside_for_load(connection):
             click.echo(
                 f"Dropped for the load, made again at the end: {', '.join(set_aside)}. "
@@ -358,81 +354,30 @@ class FakeCommunity:
         ]
 
     def insert_posts(self, connection: sa.Connection) -> None:
-        """Posts 1 to ``posts``, oldest first, from where an earlier run stopped."""
+        """Posts 1 to ``posts``, oldest first, from where an earlier run stopped, with their
+        search words and tags, drawn by the database.
+
+        Drawing them in Python instead and writing them with COPY (PostgreSQL) or
+        ``executemany`` (SQLite) was measured at L: no faster on PostgreSQL (the same server
+        CPU time, 4 s more of the command's), three times slower on SQLite (40 s against 12 s);
+        see docs/performance.md, "Seeding".
+        """
         done = connection.scalar(sa.select(sa.func.max(Post.id))) or 0
         if done >= self.posts:
             return
         step = HISTORY.total_seconds() / self.posts
         start = self.start.timestamp()
-        # Each text's search words, cut once per text: for COPY as the database reads them.
-        words = [search_tokens(text) for text in self.texts]
-        if connection.dialect.name == "postgresql":
-            words = [SearchTerms().process_bind_param(w, connection.dialect) for w in words]
         with _bar("Posts", self.posts) as progress:
             progress.update(done)
             for low in range(done + 1, self.posts + 1, POST_CHUNK):
                 high = min(self.posts, low + POST_CHUNK - 1)
-                self.post_chunk(
-                    connection, low, high, start, step, words if POSTS_FROM_PYTHON else None
+                fake_sql.insert_posts(
+                    connection, low, high, start, step, self.author_slots, len(self.texts)
                 )
                 if high == self.posts:
                     fake_sql.date_joined_from_first_posts(connection, start)
                 connection.commit()
                 progress.update(high - low + 1)
-
-    def post_chunk(
-        self,
-        connection: sa.Connection,
-        low: int,
-        high: int,
-        start: float,
-        step: float,
-        words: list | None,
-    ) -> None:
-        """Posts ``low`` to ``high``, with their search words and tags: drawn by the database
-        (:func:`fake_sql.insert_posts`), or, given ``words`` (each text's search words), drawn
-        here and written by :func:`fake_sql.write_rows`."""
-        if words is None:
-            fake_sql.insert_posts(
-                connection, low, high, start, step, self.author_slots, len(self.texts)
-            )
-            return
-        rng = random.Random(f"{self.seed} posts {low}")  # noqa: S311
-        numbers = range(low, high + 1)
-        authors = rng.choices(self.ids, cum_weights=self.author_weights, k=len(numbers))
-        texts = [int(rng.random() * len(self.texts)) for _ in numbers]
-        fake_sql.write_rows(
-            connection,
-            Post.__table__,
-            ("id", "body", "timestamp", "user_id"),
-            [
-                (
-                    n,
-                    self.texts[t],
-                    datetime.fromtimestamp(start + (n - 1 + rng.random()) * step, UTC),
-                    a,
-                )
-                for n, a, t in zip(numbers, authors, texts, strict=True)
-            ],
-        )
-        fake_sql.write_rows(
-            connection,
-            PostSearch.__table__,
-            ("post_id", "terms"),
-            [(n, words[t]) for n, t in zip(numbers, texts, strict=True)],
-        )
-        fake_sql.write_rows(
-            connection,
-            post_tag,
-            ("tag_id", "post_id"),
-            [
-                (tag, n)
-                for n, t in zip(numbers, texts, strict=True)
-                for tag in self.tag_ids[self.texts[t]]
-            ],
-        )
-        if connection.dialect.name == "postgresql":
-            fake_sql.move_post_sequence(connection, high)
 
     def insert_follows(self, connection: sa.Connection, ids: list[int]) -> None:
         """Everyone's follows, a chunk of followers at a time, from where an earlier run stopped.

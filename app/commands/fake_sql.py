@@ -138,11 +138,11 @@ def drop_temp_tables(connection: sa.Connection) -> None:
 
 def fill_temp_tables(
     connection: sa.Connection, accounts: list[dict], texts: list[str], numbers: int
-) -> dict[str, list[int]]:
+) -> None:
     """Fill the lookup tables: ``accounts`` rows of ``fake_user``, the texts and their search
     words, then the slots.
 
-    ``numbers`` is the largest number of slots an account has. Returns each text's tag ids.
+    ``numbers`` is the largest number of slots an account has.
     """
     dialect = Dialect(connection.dialect.name)
     connection.execute(
@@ -164,17 +164,15 @@ def fill_temp_tables(
         "INSERT INTO fake_author SELECT u.author_start + k.n - 1, u.id "
         "FROM fake_user u JOIN fake_n k ON k.n <= u.author_slots"
     )
-    tags = fill_search_words(connection, texts)
+    fill_search_words(connection, texts)
     if dialect.postgres:
         # Temporary tables get no statistics from autovacuum; the joins need row counts.
         connection.exec_driver_sql(f"ANALYZE {', '.join(TEMP_TABLES)}")
-    return tags
 
 
-def fill_search_words(connection: sa.Connection, texts: list[str]) -> dict[str, list[int]]:
+def fill_search_words(connection: sa.Connection, texts: list[str]) -> None:
     """Each distinct text's words (``fake_words``) and tags (``fake_tags``), cut by the same
-    functions as the app's own index upkeep; adds the tags the ``tag`` table lacks. Returns
-    each text's tag ids."""
+    functions as the app's own index upkeep; adds the tags the ``tag`` table lacks."""
     bodies = dict.fromkeys(texts)
     words = sa.table("fake_words", sa.column("body", sa.Text), sa.column("terms", SearchTerms()))
     connection.execute(
@@ -191,10 +189,6 @@ def fill_search_words(connection: sa.Connection, texts: list[str]) -> dict[str, 
             sa.text("INSERT INTO fake_tags VALUES (:body, :tag_id)"),
             [{"body": body, "tag_id": known[name]} for body, name in tagged],
         )
-    tag_ids: dict[str, list[int]] = {body: [] for body in bodies}
-    for body, name in tagged:
-        tag_ids[body].append(known[name])
-    return tag_ids
 
 
 def insert_posts(
@@ -244,15 +238,11 @@ def insert_posts(
         chunk,
     )
     if dialect.postgres:
-        move_post_sequence(connection, high)
-
-
-def move_post_sequence(connection: sa.Connection, high: int) -> None:
-    """PostgreSQL: posts carry explicit ids, so move the sequence past them (to ``high``), so
-    that a database left by an interrupted run takes new posts."""
-    connection.execute(
-        sa.text("SELECT setval(pg_get_serial_sequence('post', 'id'), :high)"), {"high": high}
-    )
+        # Posts carry explicit ids: move the sequence past them, so that a database left by
+        # an interrupted run takes new posts.
+        connection.execute(
+            sa.text("SELECT setval(pg_get_serial_sequence('post', 'id'), :high)"), {"high": high}
+        )
 
 
 def date_joined_from_first_posts(connection: sa.Connection, start: float) -> None:
@@ -288,8 +278,8 @@ def write_rows(
     with COPY on PostgreSQL (a row costs the server a few microseconds, no statement per row
     to plan), as one ``executemany`` on SQLite (where there is no server to talk to).
 
-    COPY takes each value as psycopg sends it, past SQLAlchemy's column types: a value whose
-    type converts it (the search words) must be given in the database's form on PostgreSQL.
+    COPY takes each value as psycopg sends it, past SQLAlchemy's column types: fine for
+    integers and timezone-aware datetimes.
     """
     if not connection.in_transaction():
         connection.begin()  # the COPY goes past SQLAlchemy: commit() must see a transaction

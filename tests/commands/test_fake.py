@@ -252,15 +252,15 @@ def test_an_interrupted_load_is_usable_and_resumes(runner, db, make_user, monkey
 
 def test_an_interruption_while_posting_keeps_whole_chunks(runner, db, monkeypatch):
     monkeypatch.setattr(fake, "POST_CHUNK", 1000)
-    post_chunk, calls = fake.FakeCommunity.post_chunk, []
+    insert_posts, calls = fake_sql.insert_posts, []
 
     def interrupted(*args):
         calls.append(args)
         if len(calls) == 3:
             raise KeyboardInterrupt
-        post_chunk(*args)
+        insert_posts(*args)
 
-    monkeypatch.setattr(fake.FakeCommunity, "post_chunk", interrupted)
+    monkeypatch.setattr(fake_sql, "insert_posts", interrupted)
     result = runner.invoke(args=BULK)
     assert result.exit_code == 1
     assert "run the same command with --resume" in result.output
@@ -269,7 +269,7 @@ def test_an_interruption_while_posting_keeps_whole_chunks(runner, db, monkeypatc
     _assert_search_index_whole(db, 2000)
     _assert_stored_counts_right(db)
 
-    monkeypatch.setattr(fake.FakeCommunity, "post_chunk", post_chunk)
+    monkeypatch.setattr(fake_sql, "insert_posts", insert_posts)
     result = runner.invoke(args=[*BULK, "--resume"])
     assert result.exit_code == 0, result.output
     assert _counts(db)[::2] == (300, 5000)
