@@ -35,6 +35,10 @@ TABLES = {
         "created_at",
         "updated_at",
         "last_seen",
+        # What each reader has been told and has read (the benchmark's notified accounts).
+        "notifications_version",
+        "notifications_seen_version",
+        "notifications_read_id",
     ],
     "followers": ["follower_id", "followed_id", "created_at"],
     # Replies (fake_threads and the benchmark's big thread) keep what makes them replies.
@@ -49,6 +53,8 @@ TABLES = {
         "thread_path",
     ],
     "post_like": ["user_id", "post_id", "created_at"],
+    "mention": ["post_id", "name_key", "user_id"],
+    "notification": ["id", "user_id", "actor_id", "kind", "post_id", "created_at", "group_key"],
     "tag": ["id", "name"],
     "post_tag": ["tag_id", "post_id"],
     # The search words: SQLite keeps them joined by spaces, PostgreSQL as a tsvector.
@@ -167,7 +173,7 @@ def copy_from_sqlite(sqlite_path: Path, url: str) -> None:
             with target.cursor().copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
                 for row in source.execute(f'SELECT {names} FROM "{table}"'):  # noqa: S608
                     copy.write_row(convert(row))
-        for table in ("user", "post", "tag"):
+        for table in ("user", "post", "tag", "notification"):
             target.execute(
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "  # noqa: S608
                 f'(SELECT max(id) FROM "{table}"))'

@@ -1,13 +1,14 @@
 """The benchmark's helpers, on a small fake database (the benchmark itself is not a test)."""
 
 import re
+from collections import Counter
 
 import pytest
 import sqlalchemy as sa
 
 from app import create_app
 from app.extensions import db as _db
-from app.models import Post
+from app.models import Notification, Post, User, mention
 from app.models.search import rebuild_index, search_tokens
 from bench.ceiling import ceiling_app
 from bench.dbtime import page_statements, time_statements
@@ -174,7 +175,7 @@ def test_the_ceiling_page_is_home_without_any_sql(app, runner, db):
 @pytest.mark.skipif(
     not TEST_DATABASE_URL.startswith("postgresql"), reason="copies into the PostgreSQL under test"
 )
-def test_the_copy_to_postgresql_brings_the_search_index(db, tmp_path):
+def test_the_copy_to_postgresql_brings_search_and_notifications(db, tmp_path):
     source = tmp_path / "seeded.db"
     seeded = create_app(
         type("Seeded", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{source}"})
@@ -183,9 +184,29 @@ def test_the_copy_to_postgresql_brings_the_search_index(db, tmp_path):
         _db.create_all()
         args = ["fake", "--users", "40", "--posts", "500", "--follows", "6"]
         assert seeded.test_cli_runner().invoke(args=args).exit_code == 0
+        add_notified_accounts()  # mentions, and notifications some read and some not
+        told = Counter(
+            _db.session.execute(
+                sa.select(Notification.user_id, Notification.kind, Notification.post_id)
+            ).all()
+        )
+        read = _db.session.execute(
+            sa.select(User.username, User.notifications_version, User.notifications_read_id)
+        ).all()
         _db.engine.dispose()
 
     copy_from_sqlite(source, TEST_DATABASE_URL)
+    # The notification pages read the same on both (the benchmark measures them).
+    copied = db.session.execute(
+        sa.select(Notification.user_id, Notification.kind, Notification.post_id)
+    ).all()
+    assert Counter(copied) == told
+    assert sorted(
+        db.session.execute(
+            sa.select(User.username, User.notifications_version, User.notifications_read_id)
+        )
+    ) == sorted(read)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(mention))
     with db.engine.connect() as connection:
         copied = snapshot(connection)
     assert len(copied["words"]) == 500
