@@ -117,6 +117,21 @@ def _counts(db):
     )
 
 
+def _interrupt_third_call(monkeypatch, name: str):
+    """Make the third call of ``fake_sql.<name>`` (a chunk of the load) a Ctrl-C; returns
+    the function as it was, to put back for the resumed run."""
+    original, calls = getattr(fake_sql, name), []
+
+    def interrupted(*args):
+        calls.append(args)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        original(*args)
+
+    monkeypatch.setattr(fake_sql, name, interrupted)
+    return original
+
+
 def _schema_names(db):
     """Index and foreign key names of the tables the load sets constraints aside on."""
     inspector = sa.inspect(db.engine)
@@ -192,15 +207,7 @@ def test_an_interrupted_load_is_usable_and_resumes(runner, db, make_user, monkey
     monkeypatch.setattr(fake, "POST_CHUNK", 1000)
     monkeypatch.setattr(fake, "FOLLOW_CHUNK", 1000)
     schema = _schema_names(db)
-    insert_follows, calls = fake_sql.insert_follows, []
-
-    def interrupted(*args):
-        calls.append(args)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        insert_follows(*args)
-
-    monkeypatch.setattr(fake_sql, "insert_follows", interrupted)
+    insert_follows = _interrupt_third_call(monkeypatch, "insert_follows")
     result = runner.invoke(args=BULK)
     assert result.exit_code == 1
     assert "run the same command with --resume" in result.output
@@ -252,15 +259,7 @@ def test_an_interrupted_load_is_usable_and_resumes(runner, db, make_user, monkey
 
 def test_an_interruption_while_posting_keeps_whole_chunks(runner, db, monkeypatch):
     monkeypatch.setattr(fake, "POST_CHUNK", 1000)
-    insert_posts, calls = fake_sql.insert_posts, []
-
-    def interrupted(*args):
-        calls.append(args)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        insert_posts(*args)
-
-    monkeypatch.setattr(fake_sql, "insert_posts", interrupted)
+    insert_posts = _interrupt_third_call(monkeypatch, "insert_posts")
     result = runner.invoke(args=BULK)
     assert result.exit_code == 1
     assert "run the same command with --resume" in result.output
