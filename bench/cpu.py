@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from bench.dbtime import PASSWORD, csrf_token
+from bench.dbtime import logged_in_client
 from bench.seed import DATA
 from bench.subjects import BenchPage, bench_pages
 from bench.wsgi import BenchConfig, bench_app
@@ -26,10 +26,7 @@ from bench.wsgi import BenchConfig, bench_app
 def cpu_ms_per_request(app: Flask, page: BenchPage, requests: int, batches: int) -> float:
     """The smallest, over ``batches``, of the mean CPU milliseconds of one request for
     ``page`` (logged in as its user, after a warm-up)."""
-    client, site = app.test_client(), app.config["SITE_URL"]
-    form = client.get("/auth/login", base_url=site).get_data(as_text=True)
-    data = {"csrf_token": csrf_token(form), "username": page.username, "password": PASSWORD}
-    client.post("/auth/login", data=data, base_url=site, headers={"Referer": f"{site}/auth/login"})
+    client, site = logged_in_client(app, page.username), app.config["SITE_URL"]
     for _ in range(requests // 3):
         client.get(page.url, base_url=site)
     figures = []
