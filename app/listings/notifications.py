@@ -180,7 +180,8 @@ def unread_count(user: User) -> int:
     if user.notifications_version == user.notifications_seen_version:
         return 0
     values = {"user_id": user.id, "read_id": user.notifications_read_id, "kinds": user.notify_kinds}
-    key = (*values.values(), user.notifications_version)
+    # created_at too: SQLite may give a deleted account's id to a new one.
+    key = (*values.values(), user.notifications_version, user.created_at)
     return _UNREAD.get(key, lambda: db.session.scalar(UNREAD, values) or 0)
 
 

@@ -142,10 +142,15 @@ def who_to_follow() -> list[PersonCard]:
     """
     if not current_user.is_authenticated:
         return []
-    return _SUGGESTIONS.get(current_user.id, lambda: suggestion_cards(current_user))
+    return _SUGGESTIONS.get(_account(current_user), lambda: suggestion_cards(current_user))
 
 
-def forget_suggestions(user_id: int) -> None:
-    """Make the next page ask again for ``user_id``'s suggestions (they followed or
-    unfollowed someone)."""
-    _SUGGESTIONS.forget(user_id)
+def forget_suggestions(user: User) -> None:
+    """Make the next page ask again for ``user``'s suggestions (they followed or unfollowed
+    someone)."""
+    _SUGGESTIONS.forget(_account(user))
+
+
+def _account(user: User) -> tuple:
+    # An account, not only an id: SQLite may give a deleted account's id to a new one.
+    return user.id, user.created_at

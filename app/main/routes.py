@@ -249,7 +249,7 @@ def _follow_change(username: str, following: bool):
         current_user.unfollow(user)
         db.session.commit()
         flash(f"You are not following {name}.", "success")
-    forget_suggestions(current_user.id)
+    forget_suggestions(current_user)
     # Back to the list the button was on, if it was on one.
     return redirect(safe_next_path(request.args.get("next")) or url_for("main.user", username=name))
 

@@ -46,3 +46,9 @@ class Memo(Generic[T]):
     def forget(self, key: Hashable) -> None:
         """Make the next :meth:`get` of ``key`` in this process compute it again."""
         self._kept().pop(key, None)
+
+
+def clear_all(app: Flask) -> None:
+    """Forget every memo's answers in ``app``'s process (tests that empty the database)."""
+    for name in [name for name in app.extensions if name.startswith("memo.")]:
+        del app.extensions[name]

@@ -23,7 +23,7 @@ from app import create_app
 from app.extensions import db
 from app.models import Post, Report, User, like, record_action
 from app.models.types import utcnow
-from app.search.tags import forget_trending
+from app.web.memo import clear_all
 from tests.e2e.helpers import DESKTOP, SCREENSHOTS, PageProblems, watch
 from tests.helpers import PASSWORD, TEST_DATABASE_URL, TestConfig, empty_all_tables
 
@@ -256,12 +256,12 @@ class Seeder:
 
 @pytest.fixture
 def seed(live_app, live_server) -> Seeder:
-    """Empty tables (and no trending tags counted from an earlier test's posts: the count is
-    kept a minute), and a :class:`Seeder` to fill them."""
+    """Empty tables (and nothing an earlier test left in the server's memos, such as trending
+    tags or suggestions, kept a minute), and a :class:`Seeder` to fill them."""
     with live_app.app_context():
         db.session.remove()
         empty_all_tables()
-    forget_trending(live_app)
+    clear_all(live_app)
     return Seeder(live_app)
 
 

@@ -5,7 +5,7 @@ import pytest
 from flask import Flask
 
 from app.web import memo as memo_module
-from app.web.memo import Memo
+from app.web.memo import Memo, clear_all
 
 
 @pytest.fixture
@@ -79,3 +79,12 @@ def test_clearing_forgets_every_answer_of_that_app(app, clock):
         memo.clear(app)
         memo.clear(app)  # nothing kept: nothing to do
         assert (memo.get("a", compute), memo.get("b", compute)) == (3, 4)
+
+
+def test_clearing_all_memos_leaves_other_extensions(app, clock):
+    with app.app_context():
+        Memo("one", seconds=60).get("k", lambda: 1)
+        Memo("two", seconds=60).get("k", lambda: 2)
+    clear_all(app)
+    assert not [name for name in app.extensions if name.startswith("memo.")]
+    assert "sqlalchemy" in app.extensions
