@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Hashable
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
@@ -27,7 +27,10 @@ def with_csrf_token(html: Markup) -> Markup:
     """``html`` with the current reader's CSRF token in its forms."""
     if CSRF_TOKEN_MARK not in html:
         return html
-    return html.replace(CSRF_TOKEN_MARK, Markup.escape(generate_csrf()))
+    # A thread page puts it into each card in turn: read the token Flask-WTF keeps in g for
+    # the request (gone when a log-in changes it) rather than ask generate_csrf each time.
+    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")) or generate_csrf()
+    return html.replace(CSRF_TOKEN_MARK, Markup.escape(token))
 
 
 class FragmentCache:
