@@ -61,6 +61,9 @@ class Config:
     POSTS_PER_PAGE = int(os.environ.get("POSTS_PER_PAGE", "25"))
     # Rendered post cards kept per worker process (about 1.5 kB each); see app/listings/cards.py.
     POST_CARD_CACHE_SIZE = int(os.environ.get("POST_CARD_CACHE_SIZE", "5000"))
+    # Rendered page parts (the navigation per reader and place, ...) kept per worker process
+    # (about 2 kB each); see app/web/fragments.py.
+    FRAGMENT_CACHE_SIZE = int(os.environ.get("FRAGMENT_CACHE_SIZE", "10000"))
     # How often open pages ask for the unread notifications count (chirp-notifications.js); they
     # ask less often while hidden.
     NOTIFICATIONS_POLL_SECONDS = int(os.environ.get("NOTIFICATIONS_POLL_SECONDS", "60"))
