@@ -262,14 +262,14 @@ def main(argv: list[str] | None = None) -> int:
             if size.on_sqlite:
                 report["seed_seconds"][f"{size.name} SQLite"] = prepare(size, reseed=args.reseed)
                 urls[f"{size.name} SQLite"] = size.url
-                _add_reader(size.url)  # before the copy to PostgreSQL
+                add_bench_accounts(size.url)  # before the copy to PostgreSQL
             if server:
                 seconds = prepare_postgres(size, server, reseed=args.reseed)
                 report["seed_seconds"][f"{size.name} PostgreSQL"] = seconds
                 urls[f"{size.name} PostgreSQL"] = server + size.database
             for database, url in urls.items():
                 print(f"== DB-only timings, {database}", flush=True)
-                app = _add_reader(url)
+                app = add_bench_accounts(url)
                 with app.app_context():
                     pages = bench_pages(app.config["POSTS_PER_PAGE"])
                 plans[database] = (url, pages)
@@ -293,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _add_reader(url: str) -> Flask:
+def add_bench_accounts(url: str) -> Flask:
     """The app on ``url``, once its database has the rare posters' reader, the big thread and
     likes (a database seeded before likes existed gets them here) and the notified accounts."""
     app = app_for(url)
