@@ -29,7 +29,14 @@ from bench.subjects import (
     search_bench_pages,
 )
 from bench.threads import THREAD_READER, THREAD_REPLIES, add_big_thread
-from bench.writes import count_posts, delete_posts, pick_cast, writer_for
+from bench.writes import (
+    count_posts,
+    default_sides,
+    delete_posts,
+    parse_side,
+    pick_cast,
+    writer_for,
+)
 from bench.wsgi import FLOOR, add_logged_in_floor
 from tests.helpers import TEST_DATABASE_URL, TestConfig
 from tests.search.test_index import expected, searched, snapshot
@@ -353,3 +360,15 @@ def test_seedtime_changes_a_constant_for_the_run():
     assert "'app.commands.fake_threads'), 'BATCH', 5000)" in command[2]
     with pytest.raises(SystemExit, match=r"no NO_SUCH_THING in app\.commands\.fake or"):
         fake_command_line(SIZES["L"], ["NO_SUCH_THING=1"])
+
+
+def test_write_load_sides_name_a_database_or_a_url(tmp_path):
+    """Without --side the write load serves this checkout on SQLite and PostgreSQL in turns;
+    a side names either of them (the size's database there) or a URL of its own."""
+    assert [(s.name, s.url) for s in default_sides("both")] == [
+        ("SQLite", "sqlite"),
+        ("PostgreSQL", "postgresql"),
+    ]
+    assert [s.url for s in default_sides("postgresql")] == ["postgresql"]
+    side = parse_side(f"before={tmp_path}=sqlite:///{tmp_path}/old.db")
+    assert (side.name, side.root, side.url) == ("before", tmp_path, f"sqlite:///{tmp_path}/old.db")
