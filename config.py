@@ -58,6 +58,9 @@ class Config:
     # A pooled connection may have died with a database restart or an idle timeout in between:
     # check it on checkout (a cheap round trip) rather than fail the request that draws it.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # SQLite only: a thread of each worker copies the WAL back into the database this often,
+    # so that requests do not (app/database.py); 0 leaves it to SQLite, inside commits.
+    SQLITE_CHECKPOINT_SECONDS = float(os.environ.get("SQLITE_CHECKPOINT_SECONDS", "1"))
     POSTS_PER_PAGE = int(os.environ.get("POSTS_PER_PAGE", "25"))
     # Rendered post cards kept per worker process (about 1.5 kB each); see app/listings/cards.py.
     POST_CARD_CACHE_SIZE = int(os.environ.get("POST_CARD_CACHE_SIZE", "5000"))

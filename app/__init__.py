@@ -48,7 +48,9 @@ def register_extensions(app: Flask) -> None:
     """Bind the shared extension objects to ``app``."""
     db.init_app(app)
     with app.app_context():
-        configure_connections(db.engine)
+        checkpoints = configure_connections(db.engine, app.config["SQLITE_CHECKPOINT_SECONDS"])
+        if checkpoints is not None:
+            app.extensions["sqlite_checkpoints"] = checkpoints
         require_fts5(db.engine)
     migrate.init_app(app, db)
     login_manager.init_app(app)
