@@ -10,7 +10,7 @@ millions of posts itself, search words and hashtags included; all in committed c
 The data is shaped like a real community: a few accounts are followed by almost everyone and
 most by few (Zipf popularity), how many accounts people follow varies widely (a few follow the
 maximum of 2,000), and a few people write most posts while many post rarely. About a fifth of
-the posts then become replies, in conversations shaped like real ones
+the posts are replies, in conversations shaped like real ones
 (:mod:`app.commands.fake_threads`), and people like posts, a few of them thousands of times
 (:mod:`app.commands.fake_likes`).
 
@@ -41,7 +41,7 @@ from werkzeug.security import generate_password_hash
 from app.commands import fake_sql
 from app.commands.fake_likes import add_likes
 from app.commands.fake_notifications import add_notifications
-from app.commands.fake_threads import add_threads
+from app.commands.fake_threads import ReplyPlan
 from app.extensions import db
 from app.models import POST_MAX_LENGTH, Notification, Post, User, followers
 from app.models.counts import ensure_user_stats
@@ -150,9 +150,10 @@ def fake_command(
             )
     follow_count = db.session.scalar(sa.select(sa.func.count()).select_from(followers))
     post_count = db.session.scalar(sa.select(sa.func.count()).select_from(Post))
+    reply_count = db.session.scalar(sa.select(sa.func.count(Post.in_reply_to_id)))
     click.echo(
         f"Added {users} users, {follow_count} follows, {post_count} posts "
-        f"({community.replies} of them replies), {like_count} likes and {notifications} "
+        f"({reply_count} of them replies), {like_count} likes and {notifications} "
         f"notifications in {time.perf_counter() - started:.0f} s. Log in as any of them "
         f"(e.g. {community.usernames[0]}) with the password {password!r}."
     )
@@ -242,11 +243,6 @@ class FakeCommunity:
             self.insert_posts(connection)
         with self.phase("follows"):
             self.insert_follows(connection, ids)
-        # Before the indexes are back: a reply updates columns they hold. The same seed makes
-        # the same replies of the same posts, so a resumed run writes them again unchanged.
-        click.echo("Making conversations...")
-        with self.phase("replies"):
-            self.replies = add_threads(db.engine, random.Random(self.seed + 2))  # noqa: S311
         with self.phase("indexes"):
             if made := fake_sql.restore_after_load(connection):
                 click.echo(f"Made again: {', '.join(made)}.")
@@ -367,12 +363,21 @@ class FakeCommunity:
             return
         step = HISTORY.total_seconds() / self.posts
         start = self.start.timestamp()
+        replies = ReplyPlan(random.Random(self.seed + 2), self.posts)  # noqa: S311
+        replies.upto(done)  # written already
         with _bar("Posts", self.posts) as progress:
             progress.update(done)
             for low in range(done + 1, self.posts + 1, POST_CHUNK):
                 high = min(self.posts, low + POST_CHUNK - 1)
                 fake_sql.insert_posts(
-                    connection, low, high, start, step, self.author_slots, len(self.texts)
+                    connection,
+                    low,
+                    high,
+                    start,
+                    step,
+                    self.author_slots,
+                    len(self.texts),
+                    replies.upto(high),
                 )
                 if high == self.posts:
                     fake_sql.date_joined_from_first_posts(connection, start)

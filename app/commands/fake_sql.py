@@ -46,6 +46,8 @@ TEMP_TABLES = (
     "fake_n",
     "fake_words",
     "fake_tags",
+    "fake_reply",
+    "fake_drawn",
 )
 # SQLite's triggers that copy post_search rows into the FTS5 index, one row at a time.
 FTS5_TRIGGER_NAMES = ("post_search_ai", "post_search_ad", "post_search_au")
@@ -126,6 +128,12 @@ def create_temp_tables(connection: sa.Connection) -> None:
         f"CREATE TEMP TABLE fake_words (body TEXT PRIMARY KEY, terms {terms} NOT NULL)",
         "CREATE TEMP TABLE fake_tags (body TEXT NOT NULL, tag_id INTEGER NOT NULL, "
         "PRIMARY KEY (body, tag_id))",
+        # The replies among a chunk's posts (fake_threads.ReplyPlan), emptied for each chunk.
+        f"CREATE TEMP TABLE fake_reply (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL, "
+        f"path {'bytea' if Dialect(connection.dialect.name).postgres else 'BLOB'} NOT NULL)",
+        # A chunk's drawn posts, before they are written: a reply's parent may be among them.
+        "CREATE TEMP TABLE fake_drawn (n INTEGER PRIMARY KEY, jitter REAL NOT NULL, "
+        "user_id INTEGER NOT NULL, text INTEGER NOT NULL)",
     ):
         connection.exec_driver_sql(ddl)
 
@@ -191,6 +199,15 @@ def fill_search_words(connection: sa.Connection, texts: list[str]) -> None:
         )
 
 
+FAKE_REPLY = sa.Table(
+    "fake_reply",
+    sa.MetaData(),
+    sa.Column("id", sa.Integer),
+    sa.Column("parent_id", sa.Integer),
+    sa.Column("path", sa.LargeBinary),
+)
+
+
 def insert_posts(
     connection: sa.Connection,
     low: int,
@@ -199,28 +216,59 @@ def insert_posts(
     step: float,
     slots: int,
     texts: int,
+    replies: list[tuple[int, int, bytes]],
 ) -> None:
     """Posts number ``low`` to ``high`` (their ids): post n is written at
     ``start + (n - 1 + jitter) * step`` (epoch seconds), so ids grow with time as in real use,
-    by an author drawn from the author slots, with a text drawn from the pool."""
+    by an author drawn from the author slots, with a text drawn from the pool.
+
+    ``replies`` (reply id, id answered, thread path) are among these posts and answer older
+    ones, in this chunk or before it; the author answered is looked up in the drawn rows or
+    in the posts already written. A reply so costs nothing but its row.
+    """
     dialect = Dialect(connection.dialect.name)
-    # MATERIALIZED: the draws are made once per post, never re-run inside a join.
-    sql = (
-        f"WITH RECURSIVE {dialect.numbers(':low', ':high')}, "  # noqa: S608
-        "picks AS MATERIALIZED (SELECT n, "
-        f"{dialect.below(':slots')} AS slot, {dialect.below(':texts')} AS text, "
-        f"{dialect.unit()} AS jitter FROM s) "
-        f"INSERT INTO {quoted(connection, Post.__table__)} (id, body, timestamp, user_id) "
-        f"SELECT p.n, t.body, {dialect.time('(:start + (p.n - 1 + p.jitter) * :step)')}, "
-        "a.user_id "
-        "FROM picks p JOIN fake_author a ON a.slot = p.slot JOIN fake_text t ON t.n = p.text"
-    )
+    for table in ("fake_reply", "fake_drawn"):
+        empty = f"TRUNCATE {table}" if dialect.postgres else f"DELETE FROM {table}"  # noqa: S608
+        connection.exec_driver_sql(empty)
+    if replies:
+        write_rows(connection, FAKE_REPLY, ("id", "parent_id", "path"), replies)
+    params = {"low": low, "high": high, "start": start, "step": step}
+    # The draws, kept by number: a reply finds its parent's author among them by key (SQLite
+    # scanned a CTE for each reply, which made a chunk take minutes).
     connection.execute(
-        sa.text(sql),
-        {"low": low, "high": high, "start": start, "step": step, "slots": slots, "texts": texts},
+        sa.text(
+            # MATERIALIZED: the draws are made once per post, never re-run inside a join.
+            f"WITH RECURSIVE {dialect.numbers(':low', ':high')}, "  # noqa: S608
+            "picks AS MATERIALIZED (SELECT n, "
+            f"{dialect.below(':slots')} AS slot, {dialect.below(':texts')} AS text, "
+            f"{dialect.unit()} AS jitter FROM s) "
+            "INSERT INTO fake_drawn (n, jitter, user_id, text) "
+            "SELECT p.n, p.jitter, a.user_id, p.text FROM picks p "
+            "JOIN fake_author a ON a.slot = p.slot"
+        ),
+        {**params, "slots": slots, "texts": texts},
+    )
+    if dialect.postgres:
+        # Temporary tables have no statistics: without them the planner may read every post
+        # to find the few thousand posts answered.
+        connection.exec_driver_sql("ANALYZE fake_reply, fake_drawn")
+    post = quoted(connection, Post.__table__)
+    connection.execute(
+        sa.text(
+            f"INSERT INTO {post} (id, body, timestamp, user_id, in_reply_to_id, "  # noqa: S608
+            "in_reply_to_user_id, thread_path) "
+            f"SELECT d.n, t.body, {dialect.time('(:start + (d.n - 1 + d.jitter) * :step)')}, "
+            "d.user_id, r.parent_id, coalesce(same_chunk.user_id, earlier.user_id), r.path "
+            "FROM fake_drawn d JOIN fake_text t ON t.n = d.text "
+            "LEFT JOIN fake_reply r ON r.id = d.n "
+            "LEFT JOIN fake_drawn same_chunk ON same_chunk.n = r.parent_id "
+            f"LEFT JOIN {post} earlier ON earlier.id = r.parent_id AND r.parent_id < :low "
+            "ORDER BY d.n"
+        ),
+        params,
     )
     # Their search words and tags, looked up by text (see fill_search_words).
-    post, chunk = quoted(connection, Post.__table__), {"low": low, "high": high}
+    chunk = {"low": low, "high": high}
     connection.execute(
         sa.text(
             f"INSERT INTO {PostSearch.__tablename__} (post_id, terms) "  # noqa: S608
@@ -317,6 +365,9 @@ def _set_aside() -> list[
         items.append((table, key, sa.schema.AddConstraint(key), sa.schema.DropConstraint(key)))
     for table, name in (
         (post, "ix_post_user_id_timestamp_id_hidden_at_in_reply_to_user_id"),
+        # Filled by the replies, in no order.
+        (post, "ix_post_thread_path"),
+        (post, "ix_post_in_reply_to_id_hidden_at_user_id"),
         (followers, "ix_followers_followed_id_created_at"),
         (search, "ix_post_search_terms"),
     ):

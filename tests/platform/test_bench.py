@@ -273,9 +273,9 @@ def test_the_copy_to_postgresql_brings_search_and_notifications(db, tmp_path):
 
 
 def test_seedtime_changes_a_constant_for_the_run():
-    command = fake_command_line(SIZES["L"], ["POST_CHUNK=1000000", "BATCH=5000"])
+    command = fake_command_line(SIZES["L"], ["POST_CHUNK=1000000", "RECENT=500"])
     assert command[-4:] == ["--users", "10000", "--posts", "1000000"]
     assert "'app.commands.fake'), 'POST_CHUNK', 1000000)" in command[2]
-    assert "'app.commands.fake_threads'), 'BATCH', 5000)" in command[2]
+    assert "'app.commands.fake_threads'), 'RECENT', 500)" in command[2]
     with pytest.raises(SystemExit, match=r"no NO_SUCH_THING in app\.commands\.fake or"):
         fake_command_line(SIZES["L"], ["NO_SUCH_THING=1"])
