@@ -113,16 +113,22 @@ def bench_postgres(data: Path = CLUSTER) -> Iterator[str]:
                 "--no-sync",
             )
         )
+    options = (
+        f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={rundir} "
+        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=4GB"
+    )
+    # Started outside the try: if it fails (another run has this cluster's server up), the
+    # stop below must not shut that run's server down (it did, mid-way through an XL seed).
     try:
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={rundir} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
         _run(
             *_as_postgres(
                 PG_BIN / "pg_ctl", "-D", data, "-l", rundir / "log", "-w", "-o", options, "start"
             )
         )
+    except subprocess.CalledProcessError:
+        shutil.rmtree(rundir, ignore_errors=True)
+        raise
+    try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/"
     finally:
         subprocess.run(

@@ -114,7 +114,7 @@ def fake_command(
     started = time.perf_counter()
     try:
         with db.engine.connect() as connection:
-            community.load(connection, password_hash, users_present=bool(present))
+            community.load(connection, password_hash, bool(present), likes)
     except KeyboardInterrupt:
         # Without its foreign keys the database would not cascade deletes: put them back now.
         # (Killed outright, it cannot: then --resume does, and should run before any use.)
@@ -127,15 +127,6 @@ def fake_command(
             "command with --resume to finish."
         ) from None
     phase = community.phase
-    with phase("likes"):
-        like_count = add_likes(db.engine, random.Random(seed + 3), likes)  # noqa: S311
-    # Made in one transaction: present means made (and a resumed run must not tell twice).
-    notifications = db.session.scalar(sa.select(sa.func.count()).select_from(Notification))
-    db.session.close()
-    if not notifications:
-        click.echo("Telling people...")
-        with phase("notifications"):
-            notifications = add_notifications(db.engine)
     if db.engine.dialect.name == "postgresql":
         click.echo("Vacuuming and analysing...")
         with (
@@ -153,9 +144,9 @@ def fake_command(
     reply_count = db.session.scalar(sa.select(sa.func.count(Post.in_reply_to_id)))
     click.echo(
         f"Added {users} users, {follow_count} follows, {post_count} posts "
-        f"({reply_count} of them replies), {like_count} likes and {notifications} "
-        f"notifications in {time.perf_counter() - started:.0f} s. Log in as any of them "
-        f"(e.g. {community.usernames[0]}) with the password {password!r}."
+        f"({reply_count} of them replies), {community.like_count} likes and "
+        f"{community.notifications} notifications in {time.perf_counter() - started:.0f} s. "
+        f"Log in as any of them (e.g. {community.usernames[0]}) with the password {password!r}."
     )
     click.echo(
         "Seconds per step: " + ", ".join(f"{k} {v:.1f}" for k, v in community.seconds.items())
@@ -220,7 +211,9 @@ class FakeCommunity:
         ).all()
         return present == self.users and len(found) == 2
 
-    def load(self, connection: sa.Connection, password_hash: str, users_present: bool) -> None:
+    def load(
+        self, connection: sa.Connection, password_hash: str, users_present: bool, likes: int
+    ) -> None:
         """Insert whatever is missing, committing chunk by chunk."""
         fake_sql.speed_up_bulk_load(connection)
         with self.phase("users"):
@@ -243,6 +236,16 @@ class FakeCommunity:
             self.insert_posts(connection)
         with self.phase("follows"):
             self.insert_follows(connection, ids)
+        # Before the indexes and foreign keys of likes and notifications are back, too.
+        with self.phase("likes"):
+            self.like_count = add_likes(db.engine, random.Random(self.seed + 3), likes)  # noqa: S311
+        # Made in one transaction: present means made (and a resumed run must not tell twice).
+        self.notifications = connection.scalar(sa.select(sa.func.count()).select_from(Notification))
+        connection.commit()
+        if not self.notifications:
+            click.echo("Telling people...")
+            with self.phase("notifications"):
+                self.notifications = add_notifications(db.engine)
         with self.phase("indexes"):
             if made := fake_sql.restore_after_load(connection):
                 click.echo(f"Made again: {', '.join(made)}.")

@@ -27,7 +27,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from app.models import Post, PostSearch, Tag, User, followers, post_tag
+from app.models import Like, Notification, Post, PostSearch, Tag, User, followers, post_tag
 from app.models.counts import drop_triggers, present_triggers
 from app.models.search import (
     FTS5_DROP_TRIGGERS,
@@ -353,6 +353,7 @@ def _set_aside() -> list[
     """
     items = []
     post, search = Post.__table__, PostSearch.__table__
+    like, notification = Like.__table__, Notification.__table__
     for table, column in (
         (post, "user_id"),
         (followers, "follower_id"),
@@ -360,6 +361,11 @@ def _set_aside() -> list[
         (search, "post_id"),
         (post_tag, "post_id"),
         (post_tag, "tag_id"),
+        (like, "user_id"),
+        (like, "post_id"),
+        (notification, "user_id"),
+        (notification, "actor_id"),
+        (notification, "post_id"),
     ):
         key = next(c for c in table.foreign_key_constraints if c.column_keys == [column])
         items.append((table, key, sa.schema.AddConstraint(key), sa.schema.DropConstraint(key)))
@@ -370,6 +376,12 @@ def _set_aside() -> list[
         (post, "ix_post_in_reply_to_id_hidden_at_user_id"),
         (followers, "ix_followers_followed_id_created_at"),
         (search, "ix_post_search_terms"),
+        (like, "ix_post_like_post_id_created_at"),
+        (like, "ix_post_like_user_id_created_at"),
+        (notification, "ix_notification_user_id_id"),
+        (notification, "ix_notification_user_id_group_key_id"),
+        (notification, "ix_notification_post_id_actor_id"),
+        (notification, "ix_notification_actor_id_user_id"),
     ):
         index = next(i for i in table.indexes if i.name == name)
         items.append((table, index, sa.schema.CreateIndex(index), sa.schema.DropIndex(index)))

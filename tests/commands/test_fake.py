@@ -140,7 +140,7 @@ def _schema_names(db):
             [i["name"] for i in inspector.get_indexes(table)]
             + [k["name"] for k in inspector.get_foreign_keys(table)]
         )
-        for table in ("post", "followers", "post_search", "post_tag")
+        for table in ("post", "followers", "post_search", "post_tag", "post_like", "notification")
     }
 
 
