@@ -15,6 +15,7 @@ docs/performance.md, "Seeding").
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import deque
 
@@ -46,8 +47,12 @@ class ReplyPlan:
         # Positions (id - 1) in the older half, in the order a stream of posts meets them.
         hot_at = sorted(rng.sample(range(self.half), hot_count)) if hot_count else []
         self.hot = [position + 1 for position in hot_at]
-        # Zipf: the first gets about as many replies as the next ten together.
-        self.weights = [1 / rank**1.1 for rank in range(1, len(self.hot) + 1)]
+        # Zipf: the first gets about as many replies as the next ten together. Cumulative, so
+        # that a draw is a bisection: passing plain weights made each draw add them all up
+        # (at XL 50,000 of them for each of 2 million replies: the load stalled there).
+        self.cumulative = list(
+            itertools.accumulate(1 / rank**1.1 for rank in range(1, len(self.hot) + 1))
+        )
         self.recent: deque[tuple[int, bytes]] = deque(maxlen=RECENT)
         self.chains: list[list] = []  # open back-and-forths: [last reply, replies left]
 
@@ -66,7 +71,7 @@ class ReplyPlan:
             elif self.recent and rng.random() < 0.2:
                 parent = rng.choice(self.recent)
             else:
-                hot = rng.choices(self.hot, self.weights)[0]
+                hot = rng.choices(self.hot, cum_weights=self.cumulative)[0]
                 parent = (hot, path_segment(hot))
             if len(parent[1]) // 4 >= MAX_THREAD_DEPTH:
                 continue
