@@ -21,7 +21,10 @@ from app.models.counts import drop_triggers, ensure_user_stats
 from app.models.search import tsvector_literal
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
-CLUSTER = Path(__file__).resolve().parent / "data" / "postgres"
+# BENCH_PG_DATA: another cluster, e.g. to time L seeds while XL's cluster is busy.
+CLUSTER = Path(
+    os.environ.get("BENCH_PG_DATA", Path(__file__).resolve().parent / "data" / "postgres")
+)
 # Parents first, so foreign keys hold while copying.
 TABLES = {
     "user": [

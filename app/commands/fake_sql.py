@@ -49,6 +49,8 @@ TEMP_TABLES = (
     "fake_reply",
     "fake_drawn",
 )
+# The tables the load fills, whose autovacuum it turns off meanwhile on PostgreSQL.
+LOADED_TABLES = ("post", "post_search", "post_tag", "followers", "post_like", "notification")
 # SQLite's triggers that copy post_search rows into the FTS5 index, one row at a time.
 FTS5_TRIGGER_NAMES = ("post_search_ai", "post_search_ad", "post_search_au")
 
@@ -431,6 +433,10 @@ def set_aside_for_load(connection: sa.Connection) -> list[str]:
         if name in _present(connection, table):
             connection.execute(drop)
             dropped.append(name)
+    # Autovacuum would vacuum and analyse each growing table again and again (every fifth
+    # more rows); the load ends with one VACUUM (ANALYZE) instead.
+    for table in LOADED_TABLES:
+        connection.exec_driver_sql(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
     connection.commit()
     return dropped
 
@@ -461,6 +467,8 @@ def _restore_set_aside(connection: sa.Connection) -> list[str]:
         if name not in _present(connection, table):
             connection.execute(create)
             made.append(name)
+    for table in LOADED_TABLES:
+        connection.exec_driver_sql(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
     connection.commit()
     connection.exec_driver_sql("RESET maintenance_work_mem")
     return made
