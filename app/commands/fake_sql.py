@@ -126,10 +126,10 @@ def create_temp_tables(connection: sa.Connection) -> None:
         "CREATE TEMP TABLE fake_author (slot INTEGER PRIMARY KEY, user_id INTEGER NOT NULL)",
         "CREATE TEMP TABLE fake_text (n INTEGER PRIMARY KEY, body TEXT NOT NULL)",
         "CREATE TEMP TABLE fake_n (n INTEGER PRIMARY KEY)",
-        # Each distinct text's search words, as post_search stores them, and its tags.
-        f"CREATE TEMP TABLE fake_words (body TEXT PRIMARY KEY, terms {terms} NOT NULL)",
-        "CREATE TEMP TABLE fake_tags (body TEXT NOT NULL, tag_id INTEGER NOT NULL, "
-        "PRIMARY KEY (body, tag_id))",
+        # Each text's search words, as post_search stores them, and its tags, by its number.
+        f"CREATE TEMP TABLE fake_words (n INTEGER PRIMARY KEY, terms {terms} NOT NULL)",
+        "CREATE TEMP TABLE fake_tags (n INTEGER NOT NULL, tag_id INTEGER NOT NULL, "
+        "PRIMARY KEY (n, tag_id))",
         # The replies among a chunk's posts (fake_threads.ReplyPlan), emptied for each chunk.
         f"CREATE TEMP TABLE fake_reply (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL, "
         f"path {'bytea' if Dialect(connection.dialect.name).postgres else 'BLOB'} NOT NULL)",
@@ -181,14 +181,15 @@ def fill_temp_tables(
 
 
 def fill_search_words(connection: sa.Connection, texts: list[str]) -> None:
-    """Each distinct text's words (``fake_words``) and tags (``fake_tags``), cut by the same
-    functions as the app's own index upkeep; adds the tags the ``tag`` table lacks."""
-    bodies = dict.fromkeys(texts)
-    words = sa.table("fake_words", sa.column("body", sa.Text), sa.column("terms", SearchTerms()))
+    """Each text's words (``fake_words``) and tags (``fake_tags``) by its number in the pool,
+    cut once per distinct text by the same functions as the app's own index upkeep; adds the
+    tags the ``tag`` table lacks."""
+    cut = {body: search_tokens(body) for body in dict.fromkeys(texts)}
+    words = sa.table("fake_words", sa.column("n", sa.Integer), sa.column("terms", SearchTerms()))
     connection.execute(
-        sa.insert(words), [{"body": body, "terms": search_tokens(body)} for body in bodies]
+        sa.insert(words), [{"n": n, "terms": cut[body]} for n, body in enumerate(texts)]
     )
-    tagged = [(body, name) for body in bodies for name in hashtags(body)]
+    tagged = [(n, name) for n, body in enumerate(texts) for name in hashtags(body)]
     names = {name for _, name in tagged}
     known = dict(connection.execute(sa.select(Tag.name, Tag.id)).all())
     if missing := sorted(names - set(known)):
@@ -196,8 +197,8 @@ def fill_search_words(connection: sa.Connection, texts: list[str]) -> None:
         known = dict(connection.execute(sa.select(Tag.name, Tag.id)).all())
     if tagged:
         connection.execute(
-            sa.text("INSERT INTO fake_tags VALUES (:body, :tag_id)"),
-            [{"body": body, "tag_id": known[name]} for body, name in tagged],
+            sa.text("INSERT INTO fake_tags VALUES (:n, :tag_id)"),
+            [{"n": n, "tag_id": known[name]} for n, name in tagged],
         )
 
 
@@ -269,23 +270,15 @@ def insert_posts(
         ),
         params,
     )
-    # Their search words and tags, looked up by text (see fill_search_words).
-    chunk = {"low": low, "high": high}
-    connection.execute(
-        sa.text(
-            f"INSERT INTO {PostSearch.__tablename__} (post_id, terms) "  # noqa: S608
-            f"SELECT p.id, w.terms FROM {post} p JOIN fake_words w ON w.body = p.body "
-            "WHERE p.id BETWEEN :low AND :high"
-        ),
-        chunk,
+    # Their search words and tags, looked up by the number of their text in the pool (see
+    # fill_search_words): joining the new posts back by text hashed 250,000 texts a chunk.
+    connection.exec_driver_sql(
+        f"INSERT INTO {PostSearch.__tablename__} (post_id, terms) "  # noqa: S608
+        "SELECT d.n, w.terms FROM fake_drawn d JOIN fake_words w ON w.n = d.text"
     )
-    connection.execute(
-        sa.text(
-            f"INSERT INTO {post_tag.name} (tag_id, post_id) "  # noqa: S608
-            f"SELECT t.tag_id, p.id FROM {post} p JOIN fake_tags t ON t.body = p.body "
-            "WHERE p.id BETWEEN :low AND :high"
-        ),
-        chunk,
+    connection.exec_driver_sql(
+        f"INSERT INTO {post_tag.name} (tag_id, post_id) "  # noqa: S608
+        "SELECT t.tag_id, d.n FROM fake_drawn d JOIN fake_tags t ON t.n = d.text"
     )
     if dialect.postgres:
         # Posts carry explicit ids: move the sequence past them, so that a database left by
