@@ -11,8 +11,9 @@ by :func:`write_rows`: COPY on PostgreSQL.
 Posts get their search words and hashtags in the same committed chunk, without the tokenizer
 running per post: a post's text is one of the pool's, so each text is cut into words once
 (:func:`fill_search_words`) and the chunk's ``post_search`` and ``post_tag`` rows are joined in
-by text (a ten-million-post run used to tokenize and insert them one by one, afterwards, which
-took longer than the rest of the load: 405 s per million posts on PostgreSQL).
+by the drawn text's number (a ten-million-post run used to tokenize and insert them one by
+one, afterwards, which took longer than the rest of the load: 405 s per million posts on
+PostgreSQL).
 
 The statements are written once for SQLite and PostgreSQL; the few spellings that differ
 (random numbers, number series, timestamps as text or as ``timestamptz``) come from
