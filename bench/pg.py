@@ -21,7 +21,10 @@ from app.models.counts import drop_triggers, ensure_user_stats
 from app.models.search import tsvector_literal
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
-CLUSTER = Path(__file__).resolve().parent / "data" / "postgres"
+# BENCH_PG_DATA: another cluster, e.g. to time L seeds while XL's cluster is busy.
+CLUSTER = Path(
+    os.environ.get("BENCH_PG_DATA", Path(__file__).resolve().parent / "data" / "postgres")
+)
 # Parents first, so foreign keys hold while copying.
 TABLES = {
     "user": [
@@ -113,16 +116,22 @@ def bench_postgres(data: Path = CLUSTER) -> Iterator[str]:
                 "--no-sync",
             )
         )
+    options = (
+        f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={rundir} "
+        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=4GB"
+    )
+    # Started outside the try: if it fails (another run has this cluster's server up), the
+    # stop below must not shut that run's server down (it did, mid-way through an XL seed).
     try:
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={rundir} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
         _run(
             *_as_postgres(
                 PG_BIN / "pg_ctl", "-D", data, "-l", rundir / "log", "-w", "-o", options, "start"
             )
         )
+    except subprocess.CalledProcessError:
+        shutil.rmtree(rundir, ignore_errors=True)
+        raise
+    try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/"
     finally:
         subprocess.run(

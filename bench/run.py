@@ -241,6 +241,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--runs", type=int, default=30, help="replays per statement, DB-only")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument(
+        "--no-sqlite",
+        action="store_true",
+        help="PostgreSQL only (S and L are still seeded in SQLite, to be copied)",
+    )
     parser.add_argument("--no-http", action="store_true", help="DB-only timings only")
     parser.add_argument("--reseed", action="store_true", help="rebuild the cached databases")
     args = parser.parse_args(argv)
@@ -250,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [SIZES[name] for name in args.sizes.split(",")]
     if args.no_postgres and not all(size.on_sqlite for size in sizes):
         print("XL is for PostgreSQL only", file=sys.stderr)
+        return 2
+    if args.no_postgres and args.no_sqlite:
+        print("--no-postgres and --no-sqlite leave nothing to measure", file=sys.stderr)
         return 2
     report: dict = {"seconds": args.seconds, "connections": args.connections}
     report.update(http={}, db={}, keys={}, seed_seconds={})
@@ -261,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
             urls = {}
             if size.on_sqlite:
                 report["seed_seconds"][f"{size.name} SQLite"] = prepare(size, reseed=args.reseed)
-                urls[f"{size.name} SQLite"] = size.url
+                if not args.no_sqlite:
+                    urls[f"{size.name} SQLite"] = size.url
                 add_bench_accounts(size.url)  # before the copy to PostgreSQL
             if server:
                 seconds = prepare_postgres(size, server, reseed=args.reseed)

@@ -1,8 +1,9 @@
 """``flask fake``: fill an empty database with realistic fake users, follows, posts and likes.
 
-Built for volume: the 100,000 users / 10 million posts of the benchmark's XL set load in a few
-minutes. Python makes what needs Faker or a seed (names, texts, who is how popular and how
-active) and draws the follows (written with COPY on PostgreSQL); the database draws the
+Built for volume: the 100,000 users / 10 million posts of the benchmark's XL set take about
+seven minutes of CPU on PostgreSQL (docs/performance.md, "Seeding XL in minutes"). Python
+makes what needs Faker or a seed (names, texts, who is how popular and how active, the
+replies) and draws the follows (written with COPY on PostgreSQL); the database draws the
 millions of posts itself, search words and hashtags included; all in committed chunks
 (:mod:`app.commands.fake_sql`). Every fake user shares one password, hashed once: hashing
 100,000 passwords would take longer than the rest.
@@ -10,7 +11,7 @@ millions of posts itself, search words and hashtags included; all in committed c
 The data is shaped like a real community: a few accounts are followed by almost everyone and
 most by few (Zipf popularity), how many accounts people follow varies widely (a few follow the
 maximum of 2,000), and a few people write most posts while many post rarely. About a fifth of
-the posts then become replies, in conversations shaped like real ones
+the posts are replies, in conversations shaped like real ones
 (:mod:`app.commands.fake_threads`), and people like posts, a few of them thousands of times
 (:mod:`app.commands.fake_likes`).
 
@@ -41,7 +42,7 @@ from werkzeug.security import generate_password_hash
 from app.commands import fake_sql
 from app.commands.fake_likes import add_likes
 from app.commands.fake_notifications import add_notifications
-from app.commands.fake_threads import add_threads
+from app.commands.fake_threads import ReplyPlan
 from app.extensions import db
 from app.models import POST_MAX_LENGTH, Notification, Post, User, followers
 from app.models.counts import ensure_user_stats
@@ -114,7 +115,7 @@ def fake_command(
     started = time.perf_counter()
     try:
         with db.engine.connect() as connection:
-            community.load(connection, password_hash, users_present=bool(present))
+            community.load(connection, password_hash, bool(present), likes)
     except KeyboardInterrupt:
         # Without its foreign keys the database would not cascade deletes: put them back now.
         # (Killed outright, it cannot: then --resume does, and should run before any use.)
@@ -127,15 +128,6 @@ def fake_command(
             "command with --resume to finish."
         ) from None
     phase = community.phase
-    with phase("likes"):
-        like_count = add_likes(db.engine, random.Random(seed + 3), likes)  # noqa: S311
-    # Made in one transaction: present means made (and a resumed run must not tell twice).
-    notifications = db.session.scalar(sa.select(sa.func.count()).select_from(Notification))
-    db.session.close()
-    if not notifications:
-        click.echo("Telling people...")
-        with phase("notifications"):
-            notifications = add_notifications(db.engine)
     if db.engine.dialect.name == "postgresql":
         click.echo("Vacuuming and analysing...")
         with (
@@ -150,11 +142,12 @@ def fake_command(
             )
     follow_count = db.session.scalar(sa.select(sa.func.count()).select_from(followers))
     post_count = db.session.scalar(sa.select(sa.func.count()).select_from(Post))
+    reply_count = db.session.scalar(sa.select(sa.func.count(Post.in_reply_to_id)))
     click.echo(
         f"Added {users} users, {follow_count} follows, {post_count} posts "
-        f"({community.replies} of them replies), {like_count} likes and {notifications} "
-        f"notifications in {time.perf_counter() - started:.0f} s. Log in as any of them "
-        f"(e.g. {community.usernames[0]}) with the password {password!r}."
+        f"({reply_count} of them replies), {community.like_count} likes and "
+        f"{community.notifications} notifications in {time.perf_counter() - started:.0f} s. "
+        f"Log in as any of them (e.g. {community.usernames[0]}) with the password {password!r}."
     )
     click.echo(
         "Seconds per step: " + ", ".join(f"{k} {v:.1f}" for k, v in community.seconds.items())
@@ -219,7 +212,9 @@ class FakeCommunity:
         ).all()
         return present == self.users and len(found) == 2
 
-    def load(self, connection: sa.Connection, password_hash: str, users_present: bool) -> None:
+    def load(
+        self, connection: sa.Connection, password_hash: str, users_present: bool, likes: int
+    ) -> None:
         """Insert whatever is missing, committing chunk by chunk."""
         fake_sql.speed_up_bulk_load(connection)
         with self.phase("users"):
@@ -242,11 +237,16 @@ class FakeCommunity:
             self.insert_posts(connection)
         with self.phase("follows"):
             self.insert_follows(connection, ids)
-        # Before the indexes are back: a reply updates columns they hold. The same seed makes
-        # the same replies of the same posts, so a resumed run writes them again unchanged.
-        click.echo("Making conversations...")
-        with self.phase("replies"):
-            self.replies = add_threads(db.engine, random.Random(self.seed + 2))  # noqa: S311
+        # Before the indexes and foreign keys of likes and notifications are back, too.
+        with self.phase("likes"):
+            self.like_count = add_likes(db.engine, random.Random(self.seed + 3), likes)  # noqa: S311
+        # Made in one transaction: present means made (and a resumed run must not tell twice).
+        self.notifications = connection.scalar(sa.select(sa.func.count()).select_from(Notification))
+        connection.commit()
+        if not self.notifications:
+            click.echo("Telling people...")
+            with self.phase("notifications"):
+                self.notifications = add_notifications(db.engine)
         with self.phase("indexes"):
             if made := fake_sql.restore_after_load(connection):
                 click.echo(f"Made again: {', '.join(made)}.")
@@ -367,12 +367,21 @@ class FakeCommunity:
             return
         step = HISTORY.total_seconds() / self.posts
         start = self.start.timestamp()
+        replies = ReplyPlan(random.Random(self.seed + 2), self.posts)  # noqa: S311
+        replies.upto(done)  # written already
         with _bar("Posts", self.posts) as progress:
             progress.update(done)
             for low in range(done + 1, self.posts + 1, POST_CHUNK):
                 high = min(self.posts, low + POST_CHUNK - 1)
                 fake_sql.insert_posts(
-                    connection, low, high, start, step, self.author_slots, len(self.texts)
+                    connection,
+                    low,
+                    high,
+                    start,
+                    step,
+                    self.author_slots,
+                    len(self.texts),
+                    replies.upto(high),
                 )
                 if high == self.posts:
                     fake_sql.date_joined_from_first_posts(connection, start)

@@ -35,7 +35,7 @@ def add_notifications(engine: sa.Engine) -> int:
     notification, post, user = Notification.__table__, Post.__table__, User.__table__
     like = Like.__table__
     with engine.begin() as connection:
-        replies = connection.execute(
+        connection.execute(
             sa.insert(notification).from_select(
                 ["user_id", "actor_id", "kind", "post_id", "created_at"],
                 sa.select(
@@ -52,9 +52,9 @@ def add_notifications(engine: sa.Engine) -> int:
                 )
                 .order_by(post.c.timestamp, post.c.id),
             )
-        ).rowcount
+        )
         since = utcnow() - timedelta(days=FOLLOW_DAYS)
-        follows = connection.execute(
+        connection.execute(
             sa.insert(notification).from_select(
                 ["user_id", "actor_id", "kind", "created_at", "group_key"],
                 sa.select(
@@ -68,8 +68,8 @@ def add_notifications(engine: sa.Engine) -> int:
                 .where(followers.c.created_at >= since)
                 .order_by(followers.c.created_at),
             )
-        ).rowcount
-        likes = connection.execute(
+        )
+        connection.execute(
             sa.insert(notification).from_select(
                 ["user_id", "actor_id", "kind", "post_id", "created_at", "group_key"],
                 sa.select(
@@ -87,6 +87,7 @@ def add_notifications(engine: sa.Engine) -> int:
                 .where(like.c.created_at >= since, like.c.user_id != post.c.user_id)
                 .order_by(like.c.created_at),
             )
-        ).rowcount
+        )
         connection.execute(sa.update(user).values(notifications_version=1))
-    return replies + follows + likes
+        # Counted, not summed from rowcount: psycopg reports -1 for these INSERT ... SELECT.
+        return connection.scalar(sa.select(sa.func.count()).select_from(notification))

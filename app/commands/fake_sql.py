@@ -11,8 +11,9 @@ by :func:`write_rows`: COPY on PostgreSQL.
 Posts get their search words and hashtags in the same committed chunk, without the tokenizer
 running per post: a post's text is one of the pool's, so each text is cut into words once
 (:func:`fill_search_words`) and the chunk's ``post_search`` and ``post_tag`` rows are joined in
-by text (a ten-million-post run used to tokenize and insert them one by one, afterwards, which
-took longer than the rest of the load: 405 s per million posts on PostgreSQL).
+by the drawn text's number (a ten-million-post run used to tokenize and insert them one by
+one, afterwards, which took longer than the rest of the load: 405 s per million posts on
+PostgreSQL).
 
 The statements are written once for SQLite and PostgreSQL; the few spellings that differ
 (random numbers, number series, timestamps as text or as ``timestamptz``) come from
@@ -27,7 +28,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from app.models import Post, PostSearch, Tag, User, followers, post_tag
+from app.models import Like, Notification, Post, PostSearch, Tag, User, followers, post_tag
 from app.models.counts import drop_triggers, present_triggers
 from app.models.search import (
     FTS5_DROP_TRIGGERS,
@@ -46,7 +47,11 @@ TEMP_TABLES = (
     "fake_n",
     "fake_words",
     "fake_tags",
+    "fake_reply",
+    "fake_drawn",
 )
+# The tables the load fills, whose autovacuum it turns off meanwhile on PostgreSQL.
+LOADED_TABLES = ("post", "post_search", "post_tag", "followers", "post_like", "notification")
 # SQLite's triggers that copy post_search rows into the FTS5 index, one row at a time.
 FTS5_TRIGGER_NAMES = ("post_search_ai", "post_search_ad", "post_search_au")
 
@@ -122,10 +127,16 @@ def create_temp_tables(connection: sa.Connection) -> None:
         "CREATE TEMP TABLE fake_author (slot INTEGER PRIMARY KEY, user_id INTEGER NOT NULL)",
         "CREATE TEMP TABLE fake_text (n INTEGER PRIMARY KEY, body TEXT NOT NULL)",
         "CREATE TEMP TABLE fake_n (n INTEGER PRIMARY KEY)",
-        # Each distinct text's search words, as post_search stores them, and its tags.
-        f"CREATE TEMP TABLE fake_words (body TEXT PRIMARY KEY, terms {terms} NOT NULL)",
-        "CREATE TEMP TABLE fake_tags (body TEXT NOT NULL, tag_id INTEGER NOT NULL, "
-        "PRIMARY KEY (body, tag_id))",
+        # Each text's search words, as post_search stores them, and its tags, by its number.
+        f"CREATE TEMP TABLE fake_words (n INTEGER PRIMARY KEY, terms {terms} NOT NULL)",
+        "CREATE TEMP TABLE fake_tags (n INTEGER NOT NULL, tag_id INTEGER NOT NULL, "
+        "PRIMARY KEY (n, tag_id))",
+        # The replies among a chunk's posts (fake_threads.ReplyPlan), emptied for each chunk.
+        f"CREATE TEMP TABLE fake_reply (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL, "
+        f"path {'bytea' if Dialect(connection.dialect.name).postgres else 'BLOB'} NOT NULL)",
+        # A chunk's drawn posts, before they are written: a reply's parent may be among them.
+        "CREATE TEMP TABLE fake_drawn (n INTEGER PRIMARY KEY, jitter REAL NOT NULL, "
+        "user_id INTEGER NOT NULL, text INTEGER NOT NULL)",
     ):
         connection.exec_driver_sql(ddl)
 
@@ -171,14 +182,15 @@ def fill_temp_tables(
 
 
 def fill_search_words(connection: sa.Connection, texts: list[str]) -> None:
-    """Each distinct text's words (``fake_words``) and tags (``fake_tags``), cut by the same
-    functions as the app's own index upkeep; adds the tags the ``tag`` table lacks."""
-    bodies = dict.fromkeys(texts)
-    words = sa.table("fake_words", sa.column("body", sa.Text), sa.column("terms", SearchTerms()))
+    """Each text's words (``fake_words``) and tags (``fake_tags``) by its number in the pool,
+    cut once per distinct text by the same functions as the app's own index upkeep; adds the
+    tags the ``tag`` table lacks."""
+    cut = {body: search_tokens(body) for body in dict.fromkeys(texts)}
+    words = sa.table("fake_words", sa.column("n", sa.Integer), sa.column("terms", SearchTerms()))
     connection.execute(
-        sa.insert(words), [{"body": body, "terms": search_tokens(body)} for body in bodies]
+        sa.insert(words), [{"n": n, "terms": cut[body]} for n, body in enumerate(texts)]
     )
-    tagged = [(body, name) for body in bodies for name in hashtags(body)]
+    tagged = [(n, name) for n, body in enumerate(texts) for name in hashtags(body)]
     names = {name for _, name in tagged}
     known = dict(connection.execute(sa.select(Tag.name, Tag.id)).all())
     if missing := sorted(names - set(known)):
@@ -186,9 +198,18 @@ def fill_search_words(connection: sa.Connection, texts: list[str]) -> None:
         known = dict(connection.execute(sa.select(Tag.name, Tag.id)).all())
     if tagged:
         connection.execute(
-            sa.text("INSERT INTO fake_tags VALUES (:body, :tag_id)"),
-            [{"body": body, "tag_id": known[name]} for body, name in tagged],
+            sa.text("INSERT INTO fake_tags VALUES (:n, :tag_id)"),
+            [{"n": n, "tag_id": known[name]} for n, name in tagged],
         )
+
+
+FAKE_REPLY = sa.Table(
+    "fake_reply",
+    sa.MetaData(),
+    sa.Column("id", sa.Integer),
+    sa.Column("parent_id", sa.Integer),
+    sa.Column("path", sa.LargeBinary),
+)
 
 
 def insert_posts(
@@ -199,43 +220,66 @@ def insert_posts(
     step: float,
     slots: int,
     texts: int,
+    replies: list[tuple[int, int, bytes]],
 ) -> None:
     """Posts number ``low`` to ``high`` (their ids): post n is written at
     ``start + (n - 1 + jitter) * step`` (epoch seconds), so ids grow with time as in real use,
-    by an author drawn from the author slots, with a text drawn from the pool."""
+    by an author drawn from the author slots, with a text drawn from the pool.
+
+    ``replies`` (reply id, id answered, thread path) are among these posts and answer older
+    ones, in this chunk or before it; the author answered is looked up in the drawn rows or
+    in the posts already written. A reply so costs nothing but its row.
+    """
     dialect = Dialect(connection.dialect.name)
-    # MATERIALIZED: the draws are made once per post, never re-run inside a join.
-    sql = (
-        f"WITH RECURSIVE {dialect.numbers(':low', ':high')}, "  # noqa: S608
-        "picks AS MATERIALIZED (SELECT n, "
-        f"{dialect.below(':slots')} AS slot, {dialect.below(':texts')} AS text, "
-        f"{dialect.unit()} AS jitter FROM s) "
-        f"INSERT INTO {quoted(connection, Post.__table__)} (id, body, timestamp, user_id) "
-        f"SELECT p.n, t.body, {dialect.time('(:start + (p.n - 1 + p.jitter) * :step)')}, "
-        "a.user_id "
-        "FROM picks p JOIN fake_author a ON a.slot = p.slot JOIN fake_text t ON t.n = p.text"
-    )
-    connection.execute(
-        sa.text(sql),
-        {"low": low, "high": high, "start": start, "step": step, "slots": slots, "texts": texts},
-    )
-    # Their search words and tags, looked up by text (see fill_search_words).
-    post, chunk = quoted(connection, Post.__table__), {"low": low, "high": high}
+    for table in ("fake_reply", "fake_drawn"):
+        empty = f"TRUNCATE {table}" if dialect.postgres else f"DELETE FROM {table}"  # noqa: S608
+        connection.exec_driver_sql(empty)
+    if replies:
+        write_rows(connection, FAKE_REPLY, ("id", "parent_id", "path"), replies)
+    params = {"low": low, "high": high, "start": start, "step": step}
+    # The draws, kept by number: a reply finds its parent's author among them by key (SQLite
+    # scanned a CTE for each reply, which made a chunk take minutes).
     connection.execute(
         sa.text(
-            f"INSERT INTO {PostSearch.__tablename__} (post_id, terms) "  # noqa: S608
-            f"SELECT p.id, w.terms FROM {post} p JOIN fake_words w ON w.body = p.body "
-            "WHERE p.id BETWEEN :low AND :high"
+            # MATERIALIZED: the draws are made once per post, never re-run inside a join.
+            f"WITH RECURSIVE {dialect.numbers(':low', ':high')}, "  # noqa: S608
+            "picks AS MATERIALIZED (SELECT n, "
+            f"{dialect.below(':slots')} AS slot, {dialect.below(':texts')} AS text, "
+            f"{dialect.unit()} AS jitter FROM s) "
+            "INSERT INTO fake_drawn (n, jitter, user_id, text) "
+            "SELECT p.n, p.jitter, a.user_id, p.text FROM picks p "
+            "JOIN fake_author a ON a.slot = p.slot"
         ),
-        chunk,
+        {**params, "slots": slots, "texts": texts},
     )
+    if dialect.postgres:
+        # Temporary tables have no statistics: without them the planner may read every post
+        # to find the few thousand posts answered.
+        connection.exec_driver_sql("ANALYZE fake_reply, fake_drawn")
+    post = quoted(connection, Post.__table__)
     connection.execute(
         sa.text(
-            f"INSERT INTO {post_tag.name} (tag_id, post_id) "  # noqa: S608
-            f"SELECT t.tag_id, p.id FROM {post} p JOIN fake_tags t ON t.body = p.body "
-            "WHERE p.id BETWEEN :low AND :high"
+            f"INSERT INTO {post} (id, body, timestamp, user_id, in_reply_to_id, "  # noqa: S608
+            "in_reply_to_user_id, thread_path) "
+            f"SELECT d.n, t.body, {dialect.time('(:start + (d.n - 1 + d.jitter) * :step)')}, "
+            "d.user_id, r.parent_id, coalesce(same_chunk.user_id, earlier.user_id), r.path "
+            "FROM fake_drawn d JOIN fake_text t ON t.n = d.text "
+            "LEFT JOIN fake_reply r ON r.id = d.n "
+            "LEFT JOIN fake_drawn same_chunk ON same_chunk.n = r.parent_id "
+            f"LEFT JOIN {post} earlier ON earlier.id = r.parent_id AND r.parent_id < :low "
+            "ORDER BY d.n"
         ),
-        chunk,
+        params,
+    )
+    # Their search words and tags, looked up by the number of their text in the pool (see
+    # fill_search_words): joining the new posts back by text hashed 250,000 texts a chunk.
+    connection.exec_driver_sql(
+        f"INSERT INTO {PostSearch.__tablename__} (post_id, terms) "  # noqa: S608
+        "SELECT d.n, w.terms FROM fake_drawn d JOIN fake_words w ON w.n = d.text"
+    )
+    connection.exec_driver_sql(
+        f"INSERT INTO {post_tag.name} (tag_id, post_id) "  # noqa: S608
+        "SELECT t.tag_id, d.n FROM fake_drawn d JOIN fake_tags t ON t.n = d.text"
     )
     if dialect.postgres:
         # Posts carry explicit ids: move the sequence past them, so that a database left by
@@ -305,6 +349,7 @@ def _set_aside() -> list[
     """
     items = []
     post, search = Post.__table__, PostSearch.__table__
+    like, notification = Like.__table__, Notification.__table__
     for table, column in (
         (post, "user_id"),
         (followers, "follower_id"),
@@ -312,13 +357,27 @@ def _set_aside() -> list[
         (search, "post_id"),
         (post_tag, "post_id"),
         (post_tag, "tag_id"),
+        (like, "user_id"),
+        (like, "post_id"),
+        (notification, "user_id"),
+        (notification, "actor_id"),
+        (notification, "post_id"),
     ):
         key = next(c for c in table.foreign_key_constraints if c.column_keys == [column])
         items.append((table, key, sa.schema.AddConstraint(key), sa.schema.DropConstraint(key)))
     for table, name in (
         (post, "ix_post_user_id_timestamp_id_hidden_at_in_reply_to_user_id"),
+        # Filled by the replies, in no order.
+        (post, "ix_post_thread_path"),
+        (post, "ix_post_in_reply_to_id_hidden_at_user_id"),
         (followers, "ix_followers_followed_id_created_at"),
         (search, "ix_post_search_terms"),
+        (like, "ix_post_like_post_id_created_at"),
+        (like, "ix_post_like_user_id_created_at"),
+        (notification, "ix_notification_user_id_id"),
+        (notification, "ix_notification_user_id_group_key_id"),
+        (notification, "ix_notification_post_id_actor_id"),
+        (notification, "ix_notification_actor_id_user_id"),
     ):
         index = next(i for i in table.indexes if i.name == name)
         items.append((table, index, sa.schema.CreateIndex(index), sa.schema.DropIndex(index)))
@@ -368,6 +427,10 @@ def set_aside_for_load(connection: sa.Connection) -> list[str]:
         if name in _present(connection, table):
             connection.execute(drop)
             dropped.append(name)
+    # Autovacuum would vacuum and analyse each growing table again and again (every fifth
+    # more rows); the load ends with one VACUUM (ANALYZE) instead.
+    for table in LOADED_TABLES:
+        connection.exec_driver_sql(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
     connection.commit()
     return dropped
 
@@ -398,6 +461,8 @@ def _restore_set_aside(connection: sa.Connection) -> list[str]:
         if name not in _present(connection, table):
             connection.execute(create)
             made.append(name)
+    for table in LOADED_TABLES:
+        connection.exec_driver_sql(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
     connection.commit()
     connection.exec_driver_sql("RESET maintenance_work_mem")
     return made

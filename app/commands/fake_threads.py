@@ -1,21 +1,24 @@
-"""Conversations for ``flask fake``: some of the posts it made become replies.
+"""Conversations for ``flask fake``: some of the posts it makes are replies.
 
 Shaped like a real site: most posts get no reply, a few popular ones get hundreds (Zipf
 popularity among a small pool of older posts), people answer recent replies too, and some
-exchanges go back and forth 20 or more replies deep. Replies are chosen among the posts already
-made (a reply is always newer than what it answers), so the totals do not change, and each is
-one UPDATE of three columns. The posts are read as a stream and only what a later reply may
-answer is kept, so ten million posts need no more memory than a million.
+exchanges go back and forth 20 or more replies deep.
+
+The replies are planned here, in Python, before the posts exist, and written with them (see
+``fake_sql.insert_posts``): a fake post's id is its place in time (post n is the n-th oldest),
+so which posts answer which, and their thread paths, need nothing from the database. Only the
+author of the post answered is the database's (it draws authors): the insert looks it up.
+Making the replies afterwards, by reading every post back into Python and updating a fifth of
+them, was the longest step of the load (at L 18 s on SQLite, 55-79 s on PostgreSQL; see
+docs/performance.md, "Seeding").
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import deque
 
-import sqlalchemy as sa
-
-from app.models import Post
 from app.models.post import MAX_THREAD_DEPTH, path_segment
 
 REPLY_SHARE = 0.2
@@ -27,93 +30,58 @@ CHAIN_SHARE = 0.3
 """How many replies carry on a back-and-forth instead of answering something new."""
 LONGEST_CHAIN = 40
 RECENT = 1000  # replies that a new reply may answer
-BATCH = 10_000
 
 
-class _Answerable:
-    """A post a later reply may answer: its id, author, time and thread path."""
+class ReplyPlan:
+    """Which of posts 1 to ``total`` answer which, drawn oldest first from ``rng``.
 
-    __slots__ = ("id", "path", "timestamp", "user_id")
+    :meth:`upto` hands the replies out chunk by chunk, as the posts are written; the same seed
+    gives the same replies, so a resumed run asks for (and drops) the chunks already written.
+    """
 
-    def __init__(self, row, path: bytes) -> None:
-        self.id, self.user_id, self.timestamp, self.path = row.id, row.user_id, row.timestamp, path
-
-
-def add_threads(engine: sa.Engine, rng: random.Random, share: float = REPLY_SHARE) -> int:
-    """Turn about ``share`` of the posts into replies; returns how many. Commits in batches."""
-    post = Post.__table__
-    with engine.connect() as reader, engine.connect() as writer:
-        total = reader.scalar(sa.select(sa.func.count()).select_from(post))
-        if total < 4:
-            return 0
-        half = total // 2
-        hot_at = set(rng.sample(range(half), max(2, int(total * HOT_SHARE))))
-        rows = reader.execution_options(yield_per=BATCH).execute(
-            sa.select(post.c.id, post.c.user_id, post.c.timestamp).order_by(
-                post.c.timestamp, post.c.id
-            )
+    def __init__(self, rng: random.Random, total: int, share: float = REPLY_SHARE) -> None:
+        self.rng, self.share = rng, share
+        self.half = total // 2
+        self.next_id = 1
+        hot_count = max(2, int(total * HOT_SHARE)) if total >= 4 else 0
+        # Positions (id - 1) in the older half, in the order a stream of posts meets them.
+        hot_at = sorted(rng.sample(range(self.half), hot_count)) if hot_count else []
+        self.hot = [position + 1 for position in hot_at]
+        # Zipf: the first gets about as many replies as the next ten together. Cumulative, so
+        # that a draw is a bisection: passing plain weights made each draw add them all up
+        # (at XL 50,000 of them for each of 2 million replies: the load stalled there).
+        self.cumulative = list(
+            itertools.accumulate(1 / rank**1.1 for rank in range(1, len(self.hot) + 1))
         )
-        hot: list[_Answerable] = []
-        weights: list[float] = []
-        recent: deque[_Answerable] = deque(maxlen=RECENT)
-        chains: list[list] = []  # open back-and-forths: [last reply, replies left]
-        updates, made = [], 0
-        for position, row in enumerate(rows):
-            if position < half:
-                if position in hot_at:
-                    hot.append(_Answerable(row, path_segment(row.id)))
-                    # Zipf: the first gets about as many replies as the next ten together.
-                    weights.append(1 / len(hot) ** 1.1)
+        self.recent: deque[tuple[int, bytes]] = deque(maxlen=RECENT)
+        self.chains: list[list] = []  # open back-and-forths: [last reply, replies left]
+
+    def upto(self, last_id: int) -> list[tuple[int, int, bytes]]:
+        """The replies among the posts from where the last call stopped to ``last_id``, as
+        (reply id, id of the post answered, thread path)."""
+        rng, replies = self.rng, []
+        first = max(self.next_id, self.half + 1)
+        self.next_id = max(self.next_id, last_id + 1)
+        for post_id in range(first, last_id + 1):
+            if rng.random() >= self.share * 2:
                 continue
-            if rng.random() >= share * 2:
-                continue
-            chain = rng.choice(chains) if chains and rng.random() < CHAIN_SHARE else None
+            chain = rng.choice(self.chains) if self.chains and rng.random() < CHAIN_SHARE else None
             if chain is not None:
                 parent = chain[0]
-            elif recent and rng.random() < 0.2:
-                parent = rng.choice(recent)
+            elif self.recent and rng.random() < 0.2:
+                parent = rng.choice(self.recent)
             else:
-                parent = rng.choices(hot, weights)[0]
-            if parent.timestamp >= row.timestamp or len(parent.path) // 4 >= MAX_THREAD_DEPTH:
+                hot = rng.choices(self.hot, cum_weights=self.cumulative)[0]
+                parent = (hot, path_segment(hot))
+            if len(parent[1]) // 4 >= MAX_THREAD_DEPTH:
                 continue
-            reply = _Answerable(row, parent.path + path_segment(row.id))
-            recent.append(reply)
+            reply = (post_id, parent[1] + path_segment(post_id))
+            self.recent.append(reply)
             if chain is not None:
                 chain[0], chain[1] = reply, chain[1] - 1
                 if chain[1] <= 0:
-                    chains.remove(chain)
+                    self.chains.remove(chain)
             elif rng.random() < 0.05:
-                chains.append([reply, rng.randint(2, LONGEST_CHAIN)])
-            updates.append(
-                {
-                    "reply_id": reply.id,
-                    "parent_id": parent.id,
-                    "parent_user_id": parent.user_id,
-                    "path": reply.path,
-                }
-            )
-            if len(updates) >= BATCH:
-                made += _write(writer, updates)
-        made += _write(writer, updates)
-    return made
-
-
-def _write(connection: sa.Connection, updates: list[dict]) -> int:
-    """Make the posts in ``updates`` replies, commit, and empty the list; returns how many."""
-    if not updates:
-        return 0
-    post = Post.__table__
-    connection.execute(
-        sa.update(post)
-        .where(post.c.id == sa.bindparam("reply_id"))
-        .values(
-            in_reply_to_id=sa.bindparam("parent_id"),
-            in_reply_to_user_id=sa.bindparam("parent_user_id"),
-            thread_path=sa.bindparam("path"),
-        ),
-        updates,
-    )
-    connection.commit()
-    count = len(updates)
-    updates.clear()
-    return count
+                self.chains.append([reply, rng.randint(2, LONGEST_CHAIN)])
+            replies.append((post_id, parent[0], reply[1]))
+        return replies

@@ -140,7 +140,7 @@ def _schema_names(db):
             [i["name"] for i in inspector.get_indexes(table)]
             + [k["name"] for k in inspector.get_foreign_keys(table)]
         )
-        for table in ("post", "followers", "post_search", "post_tag")
+        for table in ("post", "followers", "post_search", "post_tag", "post_like", "notification")
     }
 
 
@@ -203,6 +203,18 @@ def test_bulk_load_is_shaped_like_a_community(runner, db, client):
     assert client.get("/").get_data(as_text=True).count('<article class="post') == 3
 
 
+def _autovacuum_off(db) -> list[str]:
+    """The tables whose autovacuum is off (the load turns it off on PostgreSQL meanwhile)."""
+    if db.engine.dialect.name != "postgresql":
+        return []
+    return db.session.scalars(
+        sa.text(
+            "SELECT relname FROM pg_class "
+            "WHERE 'autovacuum_enabled=false' = ANY(reloptions) ORDER BY relname"
+        )
+    ).all()
+
+
 def test_an_interrupted_load_is_usable_and_resumes(runner, db, make_user, monkeypatch):
     monkeypatch.setattr(fake, "POST_CHUNK", 1000)
     monkeypatch.setattr(fake, "FOLLOW_CHUNK", 1000)
@@ -219,6 +231,7 @@ def test_an_interrupted_load_is_usable_and_resumes(runner, db, make_user, monkey
     # Usable meanwhile: the schema is whole (counts and all), every post is found by search,
     # new accounts and posts get fresh ids.
     assert _schema_names(db) == schema
+    assert _autovacuum_off(db) == []
     _assert_stored_counts_right(db)
     _assert_search_index_whole(db, 5000)
     newcomer = make_user("newcomer")
@@ -240,6 +253,7 @@ def test_an_interrupted_load_is_usable_and_resumes(runner, db, make_user, monkey
     assert db.session.scalar(sa.select(sa.func.count(sa.distinct(followers.c.follower_id)))) == 300
     assert 17 * 300 <= follows <= 23 * 300
     assert _schema_names(db) == schema
+    assert _autovacuum_off(db) == []
     _assert_stored_counts_right(db)
 
     _assert_search_index_whole(db, 5000)

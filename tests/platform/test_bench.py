@@ -13,6 +13,7 @@ from app.models.search import rebuild_index, search_tokens
 from bench.ceiling import ceiling_app
 from bench.cpu import cpu_ms_per_request
 from bench.dbtime import page_statements, time_statements
+from bench.explain import explain_page
 from bench.load import gunicorn as bench_gunicorn
 from bench.load import parse_wrk
 from bench.notifications import NOTIFIED, UNREAD, add_notified_accounts
@@ -301,6 +302,23 @@ def test_the_write_load_posts_through_the_form_and_counts_the_rows(shared_app, s
     assert count_posts(url, "t1") == 0
 
 
+@pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgresql"), reason="PostgreSQL plans")
+def test_explain_shows_the_plan_of_each_statement_a_page_runs(app, runner, db):
+    args = ["fake", "--users", "40", "--posts", "500", "--follows", "6"]
+    assert runner.invoke(args=args).exit_code == 0
+    add_logged_in_floor(app)
+    add_rare_reader()
+    add_big_thread()
+    add_notified_accounts()
+    home = next(page for page in bench_pages(per_page=3) if page.name.startswith("home, rare"))
+    plans = explain_page(app, home)
+    assert len(plans) == len(page_statements(app, home.url, home.username)) > 0
+    for sql, plan in plans:
+        assert sql.lstrip().upper().startswith(("SELECT", "WITH"))
+        assert any(line.startswith("Execution Time: ") for line in plan)
+        assert any("Buffers: shared hit=" in line for line in plan)
+
+
 @pytest.mark.skipif(
     not TEST_DATABASE_URL.startswith("postgresql"), reason="copies into the PostgreSQL under test"
 )
@@ -354,10 +372,10 @@ def test_the_copy_to_postgresql_brings_search_and_notifications(db, tmp_path):
 
 
 def test_seedtime_changes_a_constant_for_the_run():
-    command = fake_command_line(SIZES["L"], ["POST_CHUNK=1000000", "BATCH=5000"])
+    command = fake_command_line(SIZES["L"], ["POST_CHUNK=1000000", "RECENT=500"])
     assert command[-4:] == ["--users", "10000", "--posts", "1000000"]
     assert "'app.commands.fake'), 'POST_CHUNK', 1000000)" in command[2]
-    assert "'app.commands.fake_threads'), 'BATCH', 5000)" in command[2]
+    assert "'app.commands.fake_threads'), 'RECENT', 500)" in command[2]
     with pytest.raises(SystemExit, match=r"no NO_SUCH_THING in app\.commands\.fake or"):
         fake_command_line(SIZES["L"], ["NO_SUCH_THING=1"])
 
