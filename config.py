@@ -59,6 +59,11 @@ class Config:
     # check it on checkout (a cheap round trip) rather than fail the request that draws it.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     POSTS_PER_PAGE = int(os.environ.get("POSTS_PER_PAGE", "25"))
+    # Home feeds (app/models/feed.py): rows kept per reader (deeper pages are read from the
+    # posts), and the followers above which an account's posts are read at page time instead
+    # of written into every follower's feed. Changes apply with `flask feed rebuild`.
+    HOME_FEED_SIZE = env_int("HOME_FEED_SIZE", 400)
+    HOME_FEED_FANOUT_LIMIT = env_int("HOME_FEED_FANOUT_LIMIT", 1000)
     # Rendered post cards kept per worker process (about 1.5 kB each); see app/listings/cards.py.
     POST_CARD_CACHE_SIZE = int(os.environ.get("POST_CARD_CACHE_SIZE", "5000"))
     # How often open pages ask for the unread notifications count (chirp-notifications.js); they

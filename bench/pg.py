@@ -16,6 +16,7 @@ import psycopg
 import sqlalchemy as sa
 
 from app.models.counts import drop_triggers, ensure_user_stats
+from app.models.feed import rebuild_home_feeds
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 CLUSTER = Path(__file__).resolve().parent / "data" / "postgres"
@@ -161,6 +162,7 @@ def copy_from_sqlite(sqlite_path: Path, url: str) -> None:
     source.close()
     with engine.begin() as connection:
         ensure_user_stats(connection)
+        rebuild_home_feeds(connection)  # made from the copied rows, as flask fake makes them
     engine.dispose()
     with psycopg.connect(dsn, autocommit=True) as target:
         # A visibility map, so that index-only scans read no table rows (checked: a

@@ -82,10 +82,25 @@ def _deep_home_page(reader: User, per_page: int) -> BenchPage:
     )
 
 
+def home_pages(per_page: int) -> list[BenchPage]:
+    """Home for someone following about 100 accounts and for the heaviest follower, page 1
+    and page 41 of both, and home for the rare posters' reader."""
+    reader = _by_following(lambda n: sa.func.abs(n - 100))
+    heavy = _by_following(lambda n: n.desc())
+    rare = user_by_username(RARE_READER)
+    return [
+        BenchPage(f"home, follows {reader.following_count()}", "/", reader.username),
+        BenchPage(f"home, follows {heavy.following_count()}", "/", heavy.username),
+        _deep_home_page(reader, per_page),
+        _deep_home_page(heavy, per_page),
+        # It follows 200 accounts at S and 2,000 at L, so its L/S ratio also measures that.
+        BenchPage(f"home, rare, follows {rare.following_count()}", "/", RARE_READER),
+    ]
+
+
 def bench_pages(per_page: int) -> list[BenchPage]:
     """The pages the issue asks about, for the current app's database."""
     reader = _by_following(lambda n: sa.func.abs(n - 100))
-    heavy = _by_following(lambda n: n.desc())
     famous = db.session.scalar(
         sa.select(User)
         .join(followers, followers.c.followed_id == User.id)
@@ -93,7 +108,6 @@ def bench_pages(per_page: int) -> list[BenchPage]:
         .order_by(sa.func.count().desc(), User.id)
         .limit(1)
     )
-    rare = user_by_username(RARE_READER)
     most_liked, likes = db.session.execute(
         sa.select(Like.post_id, sa.func.count())
         .group_by(Like.post_id)
@@ -105,12 +119,7 @@ def bench_pages(per_page: int) -> list[BenchPage]:
         # the session user, as every other page does (bench/wsgi.py).
         BenchPage("floor: /healthz", "/healthz", None, marker="ok"),
         BenchPage("floor, logged in", FLOOR, reader.username, marker="ok"),
-        BenchPage(f"home, follows {reader.following_count()}", "/", reader.username),
-        BenchPage(f"home, follows {heavy.following_count()}", "/", heavy.username),
-        _deep_home_page(reader, per_page),
-        _deep_home_page(heavy, per_page),
-        # It follows 200 accounts at S and 2,000 at L, so its L/S ratio also measures that.
-        BenchPage(f"home, rare, follows {rare.following_count()}", "/", RARE_READER),
+        *home_pages(per_page),
         BenchPage("explore", "/explore", reader.username),
         BenchPage(
             f"profile, {famous.followers_count()} followers",

@@ -38,6 +38,7 @@ from app.commands.fake_notifications import add_notifications
 from app.commands.fake_threads import add_threads
 from app.extensions import db
 from app.models import POST_MAX_LENGTH, Post, User, followers
+from app.models.feed import rebuild_home_feeds
 from app.models.search import rebuild_index
 from app.models.types import utcnow
 
@@ -130,6 +131,8 @@ def fake_command(
     with db.engine.begin() as connection:
         rebuild_index(connection)
     click.echo(f"Indexed in {time.perf_counter() - indexing:.0f} s.")
+    with db.engine.begin() as connection:
+        rebuild_home_feeds(connection)  # the posts and follows went in past the feeds too
     if db.engine.dialect.name == "postgresql":
         click.echo("Vacuuming and analysing...")
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
