@@ -118,15 +118,29 @@ _AFTER_HORIZON = """(h."timestamp" IS NULL OR NEW."timestamp" > h."timestamp"
 _MERGED = "EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = {author})"
 
 
+def _followers_if(condition: str) -> str:
+    """SQL of the ids of the new post's author's followers, none unless ``condition`` holds.
+
+    The condition is a one-row table read first: neither database hoists a subquery
+    condition out of a loop over 50,000 followers, but both skip the loop when its outer
+    table is empty.
+    """
+    return (
+        f"SELECT f.follower_id FROM (SELECT 1 AS go WHERE {condition}) gate "
+        "CROSS JOIN followers f WHERE f.followed_id = NEW.user_id"
+    )
+
+
 def _fan_out() -> str:
     """The new post ``NEW`` into its author's feed and, unless merged at page time, its
     followers' feeds (those with a feed, from their horizon on)."""
+    merged = _MERGED.format(author="NEW.user_id")
     return f"""
 INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
-SELECT f.follower_id, NEW."timestamp", NEW.id, NEW.user_id
-FROM followers f JOIN home_feed_horizon h ON h.user_id = f.follower_id
-WHERE f.followed_id = NEW.user_id AND NOT {_MERGED.format(author="NEW.user_id")}
-  AND {_AFTER_HORIZON}
+SELECT h.user_id, NEW."timestamp", NEW.id, NEW.user_id
+FROM ({_followers_if(f"NOT {merged}")}) fans
+JOIN home_feed_horizon h ON h.user_id = fans.follower_id
+WHERE {_AFTER_HORIZON}
 UNION ALL
 SELECT h.user_id, NEW."timestamp", NEW.id, NEW.user_id
 FROM home_feed_horizon h WHERE h.user_id = NEW.user_id AND {_AFTER_HORIZON}"""
@@ -174,15 +188,15 @@ def _on_post_insert(size: int, fanout_limit: int, lock: bool = False) -> list[st
     WHERE s.user_id = NEW.user_id AND s.followers > {fanout_limit}) AND NOT {merged}"""
     every = trim_interval(size)
     to_trim = (
-        "SELECT follower_id FROM followers WHERE followed_id = NEW.user_id "
-        f"AND {_turn('follower_id + NEW.id', every)} AND NOT {merged} "
+        f"SELECT follower_id FROM ({_followers_if(f'NOT {merged}')}) fans "
+        f"WHERE {_turn('follower_id + NEW.id', every)} "
         f"UNION ALL SELECT NEW.user_id WHERE {_turn('NEW.user_id + NEW.id', every)}"
     )
     return [
         # Past the limit: out of the followers' feeds, and read at page time from now on.
         f"""
-DELETE FROM home_feed WHERE {promote} AND home_feed.author_id = NEW.user_id
-  AND home_feed.user_id IN (SELECT follower_id FROM followers WHERE followed_id = NEW.user_id)""",
+DELETE FROM home_feed WHERE home_feed.author_id = NEW.user_id
+  AND home_feed.user_id IN ({_followers_if(promote)})""",
         f"INSERT INTO home_feed_author (user_id) SELECT NEW.user_id WHERE {promote}",
         _fan_out(),
         *_trim(to_trim, size, lock),

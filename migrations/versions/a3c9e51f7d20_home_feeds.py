@@ -23,24 +23,24 @@ depends_on = None
 
 SQLITE_TRIGGERS = {
     "tr_home_feed_post_insert": """CREATE TRIGGER tr_home_feed_post_insert AFTER INSERT ON post BEGIN
-DELETE FROM home_feed WHERE EXISTS (SELECT 1 FROM user_stats s
-    WHERE s.user_id = NEW.user_id AND s.followers > 1000) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND home_feed.author_id = NEW.user_id
-  AND home_feed.user_id IN (SELECT follower_id FROM followers WHERE followed_id = NEW.user_id);
+DELETE FROM home_feed WHERE home_feed.author_id = NEW.user_id
+  AND home_feed.user_id IN (SELECT f.follower_id FROM (SELECT 1 AS go WHERE EXISTS (SELECT 1 FROM user_stats s
+    WHERE s.user_id = NEW.user_id AND s.followers > 1000) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id);
 INSERT INTO home_feed_author (user_id) SELECT NEW.user_id WHERE EXISTS (SELECT 1 FROM user_stats s
     WHERE s.user_id = NEW.user_id AND s.followers > 1000) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id);
 INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
-SELECT f.follower_id, NEW."timestamp", NEW.id, NEW.user_id
-FROM followers f JOIN home_feed_horizon h ON h.user_id = f.follower_id
-WHERE f.followed_id = NEW.user_id AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)
-  AND (h."timestamp" IS NULL OR NEW."timestamp" > h."timestamp"
+SELECT h.user_id, NEW."timestamp", NEW.id, NEW.user_id
+FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans
+JOIN home_feed_horizon h ON h.user_id = fans.follower_id
+WHERE (h."timestamp" IS NULL OR NEW."timestamp" > h."timestamp"
     OR (NEW."timestamp" = h."timestamp" AND NEW.id >= h.post_id))
 UNION ALL
 SELECT h.user_id, NEW."timestamp", NEW.id, NEW.user_id
 FROM home_feed_horizon h WHERE h.user_id = NEW.user_id AND (h."timestamp" IS NULL OR NEW."timestamp" > h."timestamp"
     OR (NEW."timestamp" = h."timestamp" AND NEW.id >= h.post_id));
 UPDATE home_feed_horizon SET ("timestamp", post_id) = (SELECT e."timestamp", e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 399)
-WHERE home_feed_horizon.user_id IN (SELECT follower_id FROM followers WHERE followed_id = NEW.user_id AND ((follower_id + NEW.id) / 25) * 25 = (follower_id + NEW.id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 25) * 25 = (NEW.user_id + NEW.id)) AND (SELECT e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 400) IS NOT NULL;
-DELETE FROM home_feed WHERE home_feed.user_id IN (SELECT follower_id FROM followers WHERE followed_id = NEW.user_id AND ((follower_id + NEW.id) / 25) * 25 = (follower_id + NEW.id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 25) * 25 = (NEW.user_id + NEW.id))
+WHERE home_feed_horizon.user_id IN (SELECT follower_id FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans WHERE ((follower_id + NEW.id) / 25) * 25 = (follower_id + NEW.id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 25) * 25 = (NEW.user_id + NEW.id)) AND (SELECT e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 400) IS NOT NULL;
+DELETE FROM home_feed WHERE home_feed.user_id IN (SELECT follower_id FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans WHERE ((follower_id + NEW.id) / 25) * 25 = (follower_id + NEW.id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 25) * 25 = (NEW.user_id + NEW.id))
   AND (home_feed."timestamp", home_feed.post_id) < (
     SELECT h."timestamp", h.post_id FROM home_feed_horizon h
     WHERE h.user_id = home_feed.user_id);
@@ -48,10 +48,10 @@ END""",
     "tr_home_feed_post_update": """CREATE TRIGGER tr_home_feed_post_update AFTER UPDATE OF "timestamp", user_id ON post BEGIN
 DELETE FROM home_feed WHERE post_id = NEW.id;
 INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
-SELECT f.follower_id, NEW."timestamp", NEW.id, NEW.user_id
-FROM followers f JOIN home_feed_horizon h ON h.user_id = f.follower_id
-WHERE f.followed_id = NEW.user_id AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)
-  AND (h."timestamp" IS NULL OR NEW."timestamp" > h."timestamp"
+SELECT h.user_id, NEW."timestamp", NEW.id, NEW.user_id
+FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans
+JOIN home_feed_horizon h ON h.user_id = fans.follower_id
+WHERE (h."timestamp" IS NULL OR NEW."timestamp" > h."timestamp"
     OR (NEW."timestamp" = h."timestamp" AND NEW.id >= h.post_id))
 UNION ALL
 SELECT h.user_id, NEW."timestamp", NEW.id, NEW.user_id
@@ -93,35 +93,35 @@ POSTGRESQL_FUNCTIONS = {
     "home_feed_on_post": """CREATE OR REPLACE FUNCTION home_feed_on_post() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    DELETE FROM home_feed WHERE EXISTS (SELECT 1 FROM user_stats s
-    WHERE s.user_id = NEW.user_id AND s.followers > 1000) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND home_feed.author_id = NEW.user_id
-  AND home_feed.user_id IN (SELECT follower_id FROM followers WHERE followed_id = NEW.user_id);
+    DELETE FROM home_feed WHERE home_feed.author_id = NEW.user_id
+  AND home_feed.user_id IN (SELECT f.follower_id FROM (SELECT 1 AS go WHERE EXISTS (SELECT 1 FROM user_stats s
+    WHERE s.user_id = NEW.user_id AND s.followers > 1000) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id);
     INSERT INTO home_feed_author (user_id) SELECT NEW.user_id WHERE EXISTS (SELECT 1 FROM user_stats s
     WHERE s.user_id = NEW.user_id AND s.followers > 1000) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id);
     INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
-SELECT f.follower_id, NEW."timestamp", NEW.id, NEW.user_id
-FROM followers f JOIN home_feed_horizon h ON h.user_id = f.follower_id
-WHERE f.followed_id = NEW.user_id AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)
-  AND (h."timestamp" IS NULL OR NEW."timestamp" > h."timestamp"
+SELECT h.user_id, NEW."timestamp", NEW.id, NEW.user_id
+FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans
+JOIN home_feed_horizon h ON h.user_id = fans.follower_id
+WHERE (h."timestamp" IS NULL OR NEW."timestamp" > h."timestamp"
     OR (NEW."timestamp" = h."timestamp" AND NEW.id >= h.post_id))
 UNION ALL
 SELECT h.user_id, NEW."timestamp", NEW.id, NEW.user_id
 FROM home_feed_horizon h WHERE h.user_id = NEW.user_id AND (h."timestamp" IS NULL OR NEW."timestamp" > h."timestamp"
     OR (NEW."timestamp" = h."timestamp" AND NEW.id >= h.post_id));
-    PERFORM 1 FROM home_feed_horizon WHERE user_id IN (SELECT follower_id FROM followers WHERE followed_id = NEW.user_id AND ((follower_id + NEW.id) / 25) * 25 = (follower_id + NEW.id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 25) * 25 = (NEW.user_id + NEW.id)) ORDER BY user_id FOR UPDATE;
+    PERFORM 1 FROM home_feed_horizon WHERE user_id IN (SELECT follower_id FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans WHERE ((follower_id + NEW.id) / 25) * 25 = (follower_id + NEW.id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 25) * 25 = (NEW.user_id + NEW.id)) ORDER BY user_id FOR UPDATE;
     UPDATE home_feed_horizon SET ("timestamp", post_id) = (SELECT e."timestamp", e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 399)
-WHERE home_feed_horizon.user_id IN (SELECT follower_id FROM followers WHERE followed_id = NEW.user_id AND ((follower_id + NEW.id) / 25) * 25 = (follower_id + NEW.id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 25) * 25 = (NEW.user_id + NEW.id)) AND (SELECT e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 400) IS NOT NULL;
-    DELETE FROM home_feed WHERE home_feed.user_id IN (SELECT follower_id FROM followers WHERE followed_id = NEW.user_id AND ((follower_id + NEW.id) / 25) * 25 = (follower_id + NEW.id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 25) * 25 = (NEW.user_id + NEW.id))
+WHERE home_feed_horizon.user_id IN (SELECT follower_id FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans WHERE ((follower_id + NEW.id) / 25) * 25 = (follower_id + NEW.id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 25) * 25 = (NEW.user_id + NEW.id)) AND (SELECT e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 400) IS NOT NULL;
+    DELETE FROM home_feed WHERE home_feed.user_id IN (SELECT follower_id FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans WHERE ((follower_id + NEW.id) / 25) * 25 = (follower_id + NEW.id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 25) * 25 = (NEW.user_id + NEW.id))
   AND (home_feed."timestamp", home_feed.post_id) < (
     SELECT h."timestamp", h.post_id FROM home_feed_horizon h
     WHERE h.user_id = home_feed.user_id);
   ELSE
     DELETE FROM home_feed WHERE post_id = NEW.id;
     INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
-SELECT f.follower_id, NEW."timestamp", NEW.id, NEW.user_id
-FROM followers f JOIN home_feed_horizon h ON h.user_id = f.follower_id
-WHERE f.followed_id = NEW.user_id AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)
-  AND (h."timestamp" IS NULL OR NEW."timestamp" > h."timestamp"
+SELECT h.user_id, NEW."timestamp", NEW.id, NEW.user_id
+FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans
+JOIN home_feed_horizon h ON h.user_id = fans.follower_id
+WHERE (h."timestamp" IS NULL OR NEW."timestamp" > h."timestamp"
     OR (NEW."timestamp" = h."timestamp" AND NEW.id >= h.post_id))
 UNION ALL
 SELECT h.user_id, NEW."timestamp", NEW.id, NEW.user_id
