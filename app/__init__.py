@@ -105,6 +105,7 @@ def register_template_helpers(app: Flask) -> None:
     from app.mail.outbox import outbox_link
     from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
     from app.models.types import utcnow
+    from app.search.tags import trending, trending_list
     from app.web.filters import exact_time, link_text, relative_time
     from app.web.outages import database_state
     from app.web.urls import avatar_url, this_page, url_for_id, url_for_name
@@ -118,6 +119,8 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(avatar_url)
     app.add_template_global(outbox_link)
     app.add_template_global(who_to_follow)
+    app.add_template_global(trending)
+    app.add_template_global(trending_list)
     app.context_processor(database_state)
     cards.init_app(app)
     app.jinja_env.globals.update(

@@ -21,6 +21,7 @@ from app.listings.people import suggestion_cards
 from app.listings.timeline import home_timeline
 from app.main.forms import PostForm
 from app.models import user_by_username
+from app.search.tags import trending
 from bench.load import Load, fetch, gunicorn, login, run_wrk
 from bench.run import app_for
 from bench.seed import SIZES, prepare
@@ -43,6 +44,7 @@ def ceiling_app(app: Flask = bench_app) -> Flask:
         reader.roles  # noqa: B018  (loaded now: the navigation asks for them)
         cards = keyset_page(home_timeline(reader), per_page)
         suggestions = suggestion_cards(reader)
+        trends = trending()  # a list: no recount a minute later
         db.session.expunge(reader)
     # Its bell as after a visit to the notifications page: nothing new, known without SQL.
     reader.notifications_seen_version = reader.notifications_version
@@ -59,6 +61,7 @@ def ceiling_app(app: Flask = bench_app) -> Flask:
             posts=cards.items,
             following_anyone=True,
             suggestions=suggestions,
+            trends=trends,
             prev_url=None,
             next_url="/?after=" + cards.next_cursor,
         )

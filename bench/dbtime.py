@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskClient
 
 from app.extensions import db
 
@@ -33,8 +34,9 @@ class Timing:
     worst_statement_ms: float
 
 
-def page_statements(app: Flask, url: str, username: str | None) -> list[tuple[str, object]]:
-    """The read statements (SQL and parameters) one request for ``url`` runs."""
+def logged_in_client(app: Flask, username: str | None) -> FlaskClient:
+    """A test client of ``app`` logged in as ``username`` through the login form (None: nobody
+    logged in). Its requests must use ``base_url=app.config["SITE_URL"]``."""
     client = app.test_client()
     site = app.config["SITE_URL"]  # the only host a production app answers to
     if username:
@@ -44,6 +46,12 @@ def page_statements(app: Flask, url: str, username: str | None) -> list[tuple[st
         referer = {"Referer": f"{site}/auth/login"}
         if client.post("/auth/login", data=data, base_url=site, headers=referer).status_code != 302:
             raise RuntimeError(f"could not log in as {username}")
+    return client
+
+
+def page_statements(app: Flask, url: str, username: str | None) -> list[tuple[str, object]]:
+    """The read statements (SQL and parameters) one request for ``url`` runs."""
+    client, site = logged_in_client(app, username), app.config["SITE_URL"]
     client.get(url, base_url=site)  # the once-a-minute last_seen write happens here, not below
     seen: list[tuple[str, object]] = []
 

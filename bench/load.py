@@ -55,8 +55,13 @@ def parse_wrk(output: str) -> Load:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int = 2, app: str = "bench.wsgi:app") -> Iterator[str]:
-    """Serve ``app`` (bench/wsgi.py's) on a free port of 127.0.0.1; yields its base URL."""
+def gunicorn(
+    database_url: str, workers: int = 2, app: str = "bench.wsgi:app", root: Path = ROOT
+) -> Iterator[str]:
+    """Serve ``app`` (bench/wsgi.py's) on a free port of 127.0.0.1; yields its base URL.
+
+    ``root`` is the checkout served (another one compares two versions of the code).
+    """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -69,7 +74,7 @@ def gunicorn(database_url: str, workers: int = 2, app: str = "bench.wsgi:app") -
         sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
         f"127.0.0.1:{port}", "--log-level", "warning", app,
     ]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    server = subprocess.Popen(command, cwd=root, env=env, start_new_session=True)
     try:
         _wait_until_up(base + "/healthz", server, timeout=60)
         yield base

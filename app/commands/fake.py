@@ -2,7 +2,8 @@
 
 Built for volume: the 100,000 users / 10 million posts of the benchmark's XL set load in a few
 minutes. Python makes what needs Faker or a seed (names, texts, who is how popular and how
-active) and the database draws the millions of follows and posts itself, in committed chunks
+active) and draws the follows (written with COPY on PostgreSQL); the database draws the
+millions of posts itself, search words and hashtags included; all in committed chunks
 (:mod:`app.commands.fake_sql`). Every fake user shares one password, hashed once: hashing
 100,000 passwords would take longer than the rest.
 
@@ -14,15 +15,20 @@ the posts then become replies, in conversations shaped like real ones
 (:mod:`app.commands.fake_likes`).
 
 Each chunk is committed, so a run that stops half-way leaves a working database; running the
-same command again with ``--resume`` carries on from the last chunk.
+same command again with ``--resume`` carries on from the last chunk. What the app keeps row by
+row as people use the site (indexes in random order, triggers, the stored counts) is set aside
+for the load and made again in one pass at its end: :func:`rebuild_derived` is where.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import click
@@ -37,9 +43,9 @@ from app.commands.fake_likes import add_likes
 from app.commands.fake_notifications import add_notifications
 from app.commands.fake_threads import add_threads
 from app.extensions import db
-from app.models import POST_MAX_LENGTH, Post, User, followers
+from app.models import POST_MAX_LENGTH, Notification, Post, User, followers
+from app.models.counts import ensure_user_stats
 from app.models.feed import rebuild_home_feeds
-from app.models.search import rebuild_index
 from app.models.types import utcnow
 
 DEFAULT_PASSWORD = "chirp-fake-password"  # noqa: S105  (documented, for fake accounts only)
@@ -50,7 +56,8 @@ FOLLOW_CHUNK = 250_000  # about this many follows per committed chunk
 USER_CHUNK = 10_000
 TEXT_POOL = 4000
 TOPICS = ["birds", "coffee", "rain", "music", "books", "running", "gardens", "chess", "tea"]
-SLOTS_PER_USER = 20  # resolution of the weighted draws (see fake_sql)
+SLOTS_PER_USER = 20  # resolution of the weighted draw of authors (see fake_sql)
+FOLLOW_DRAWS = 3  # rounds of drawing follows: each draws again what duplicates took away
 
 
 @click.command("fake")
@@ -74,7 +81,7 @@ SLOTS_PER_USER = 20  # resolution of the weighted draws (see fake_sql)
     "--seed",
     default=4,
     show_default=True,
-    help="Same seed, same names, texts and weights (the database draws the rest).",
+    help="Same seed, same names, texts, weights and follows (the database draws the rest).",
 )
 @click.option(
     "--password", default=DEFAULT_PASSWORD, show_default=True, help="Every fake user's password."
@@ -112,43 +119,60 @@ def fake_command(
     except KeyboardInterrupt:
         # Without its foreign keys the database would not cascade deletes: put them back now.
         # (Killed outright, it cannot: then --resume does, and should run before any use.)
-        click.echo("Interrupted: restoring the indexes and foreign keys...")
+        click.echo("Interrupted: restoring the indexes, foreign keys and counts...")
         with db.engine.connect() as connection:
             fake_sql.restore_after_load(connection)
+            rebuild_derived(connection)
         raise click.ClickException(
             "Interrupted. Everything committed so far is kept and usable; run the same "
             "command with --resume to finish."
         ) from None
-    click.echo("Making conversations...")
-    replies = add_threads(db.engine, random.Random(seed + 2))  # noqa: S311  (fake data)
-    like_count = add_likes(db.engine, random.Random(seed + 3), likes)  # noqa: S311
-    click.echo("Telling people...")
-    notifications = add_notifications(db.engine)
-
-    # The posts went in with plain SQL, past the index upkeep of the app's session.
-    click.echo("Indexing posts for search...")
-    indexing = time.perf_counter()
-    with db.engine.begin() as connection:
-        rebuild_index(connection)
-    click.echo(f"Indexed in {time.perf_counter() - indexing:.0f} s.")
-    with db.engine.begin() as connection:
-        rebuild_home_feeds(connection)  # the posts and follows went in past the feeds too
+    phase = community.phase
+    with phase("likes"):
+        like_count = add_likes(db.engine, random.Random(seed + 3), likes)  # noqa: S311
+    # Made in one transaction: present means made (and a resumed run must not tell twice).
+    notifications = db.session.scalar(sa.select(sa.func.count()).select_from(Notification))
+    db.session.close()
+    if not notifications:
+        click.echo("Telling people...")
+        with phase("notifications"):
+            notifications = add_notifications(db.engine)
     if db.engine.dialect.name == "postgresql":
         click.echo("Vacuuming and analysing...")
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        with (
+            phase("vacuum"),
+            db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection,
+        ):
             # Fresh statistics for the planner, and a visibility map so that index-only scans
             # (which the listings rely on) read no table pages.
             connection.exec_driver_sql(
-                'VACUUM (ANALYZE) "user", followers, post, post_like, notification'
+                'VACUUM (ANALYZE) "user", followers, post, post_like, notification, '
+                "post_search, post_tag, tag"
             )
     follow_count = db.session.scalar(sa.select(sa.func.count()).select_from(followers))
     post_count = db.session.scalar(sa.select(sa.func.count()).select_from(Post))
     click.echo(
         f"Added {users} users, {follow_count} follows, {post_count} posts "
-        f"({replies} of them replies), {like_count} likes and {notifications} notifications in "
-        f"{time.perf_counter() - started:.0f} s. Log in as any of them "
+        f"({community.replies} of them replies), {like_count} likes and {notifications} "
+        f"notifications in {time.perf_counter() - started:.0f} s. Log in as any of them "
         f"(e.g. {community.usernames[0]}) with the password {password!r}."
     )
+    click.echo(
+        "Seconds per step: " + ", ".join(f"{k} {v:.1f}" for k, v in community.seconds.items())
+    )
+
+
+def rebuild_derived(connection: sa.Connection) -> None:
+    """The tables kept from the posts and follows as people use the site, made again in one
+    pass each after the bulk load (finished or interrupted), which set their upkeep aside.
+
+    The one place for such tables: the stored counts (``user_stats``) and the home feeds, with
+    their triggers (the counts' set-aside drops the feeds' too). The search index is not here:
+    it is written chunk by chunk with the posts.
+    """
+    ensure_user_stats(connection)
+    rebuild_home_feeds(connection)
+    connection.commit()
 
 
 def _bar(label: str, length: int):
@@ -159,6 +183,8 @@ class FakeCommunity:
     """Deterministic per-account facts for ``users`` accounts; the database draws the rest."""
 
     def __init__(self, users: int, posts: int, follows: int, seed: int) -> None:
+        self.seed = seed
+        self.seconds: dict[str, float] = {}  # per step of the load, for the closing summary
         self.rng = random.Random(seed)  # noqa: S311  (fake data, not secrets)
         self.faker = Faker("en_US")
         self.faker.seed_instance(seed)
@@ -179,6 +205,15 @@ class FakeCommunity:
             names.append(f"{base}_{number}")  # the number makes each name unique
         return names
 
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Time a step of the load (into :attr:`seconds`)."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+
     def made_these(self, present: int) -> bool:
         """Whether the database's ``present`` users are the ones these options make."""
         first, last = (self.usernames[0].lower(), self.usernames[-1].lower())
@@ -190,26 +225,36 @@ class FakeCommunity:
     def load(self, connection: sa.Connection, password_hash: str, users_present: bool) -> None:
         """Insert whatever is missing, committing chunk by chunk."""
         fake_sql.speed_up_bulk_load(connection)
-        if not users_present:
-            self.insert_users(connection, password_hash)
+        with self.phase("users"):
+            if not users_present:
+                self.insert_users(connection, password_hash)
+                connection.commit()
+            ids = dict(connection.execute(sa.select(User.username_key, User.id)).all())
+            ids = [ids[name.lower()] for name in self.usernames]
+            fake_sql.create_temp_tables(connection)
+            accounts, numbers = self.accounts(ids)
+            fake_sql.fill_temp_tables(connection, accounts, self.texts, numbers)
             connection.commit()
-        ids = dict(connection.execute(sa.select(User.username_key, User.id)).all())
-        ids = [ids[name.lower()] for name in self.usernames]
-        fake_sql.create_temp_tables(connection)
-        accounts, numbers = self.accounts(ids)
-        fake_sql.fill_temp_tables(connection, accounts, self.texts, numbers)
-        connection.commit()
         self.author_slots = sum(a["author_slots"] for a in accounts)
-        self.popular_slots = sum(a["popular_slots"] for a in accounts)
         if set_aside := fake_sql.set_aside_for_load(connection):
             click.echo(
                 f"Dropped for the load, made again at the end: {', '.join(set_aside)}. "
                 "If the run is interrupted, finish it with --resume to have them back."
             )
-        self.insert_posts(connection)
-        self.insert_follows(connection, {user_id: pos for pos, user_id in enumerate(ids)})
-        if made := fake_sql.restore_after_load(connection):
-            click.echo(f"Made again: {', '.join(made)}.")
+        with self.phase("posts"):
+            self.insert_posts(connection)
+        with self.phase("follows"):
+            self.insert_follows(connection, ids)
+        # Before the indexes are back: a reply updates columns they hold. The same seed makes
+        # the same replies of the same posts, so a resumed run writes them again unchanged.
+        click.echo("Making conversations...")
+        with self.phase("replies"):
+            self.replies = add_threads(db.engine, random.Random(self.seed + 2))  # noqa: S311
+        with self.phase("indexes"):
+            if made := fake_sql.restore_after_load(connection):
+                click.echo(f"Made again: {', '.join(made)}.")
+        with self.phase("derived tables"):
+            rebuild_derived(connection)
         fake_sql.drop_temp_tables(connection)
         fake_sql.finish_bulk_load(connection)
         connection.commit()
@@ -244,40 +289,41 @@ class FakeCommunity:
                 progress.update(len(chunk))
 
     def accounts(self, ids: list[int]) -> tuple[list[dict], int]:
-        """``fake_user`` rows, and the largest per-account count spelled out as rows."""
+        """``fake_user`` rows, and the largest per-account count spelled out as rows.
+
+        Also, for :meth:`insert_follows`: who is how popular (:attr:`fame`, cumulative Zipf
+        weights, and :attr:`by_fame`), how many each follows (:attr:`wanted`) and who follows
+        the most popular (:attr:`heavy`).
+        """
         order = list(range(self.users))
         self.shape_rng.shuffle(order)  # popularity rank is independent of everything else
         popularity = [0] * self.users
         for rank, index in enumerate(order):
             popularity[index] = rank
-        heavy = set(self.shape_rng.sample(range(self.users), max(1, self.users // 1000)))
+        self.by_fame = order  # positions, most popular first
+        self.heavy = set(self.shape_rng.sample(range(self.users), max(1, self.users // 1000)))
         # Log-normal with sigma 1: mean = median * e^0.5.
         median = self.mean_follows / math.exp(0.5)
         # Log-normal activity: most people post now and then, a few post all the time.
         activity = [self.shape_rng.lognormvariate(0.0, 1.6) for _ in range(self.users)]
-        fame = [1.0 / (rank + 3) for rank in popularity]  # Zipf
+        self.fame = list(itertools.accumulate(1.0 / (rank + 3) for rank in popularity))  # Zipf
         author_slots = self._slots(activity)
-        popular_slots = self._slots(fame)
-        rows, author_start, popular_start = [], 0, 0
+        self.wanted = [
+            min(self.cap, max(1, round(self.shape_rng.lognormvariate(math.log(median), 1.0))))
+            for _ in ids
+        ]
+        rows, author_start = [], 0
         for pos, user_id in enumerate(ids):
-            wanted = self.shape_rng.lognormvariate(math.log(median), 1.0)
             rows.append(
                 {
                     "pos": pos,
                     "id": user_id,
-                    "popularity": popularity[pos],
-                    "wanted": min(self.cap, max(1, round(wanted))),
-                    "heavy": int(pos in heavy),
                     "author_start": author_start,
                     "author_slots": author_slots[pos],
-                    "popular_start": popular_start,
-                    "popular_slots": popular_slots[pos],
                 }
             )
             author_start += author_slots[pos]
-            popular_start += popular_slots[pos]
-        numbers = max(self.cap, max(author_slots), max(popular_slots))
-        return rows, numbers
+        return rows, max(author_slots)
 
     def _slots(self, weights: list[float]) -> list[int]:
         """Slots per account in proportion to ``weights``, rounded at random (so expected
@@ -311,7 +357,14 @@ class FakeCommunity:
         ]
 
     def insert_posts(self, connection: sa.Connection) -> None:
-        """Posts 1 to ``posts``, oldest first, from where an earlier run stopped."""
+        """Posts 1 to ``posts``, oldest first, from where an earlier run stopped, with their
+        search words and tags, drawn by the database.
+
+        Drawing them in Python instead and writing them with COPY (PostgreSQL) or
+        ``executemany`` (SQLite) was measured at L: no faster on PostgreSQL (the same server
+        CPU time, 4 s more of the command's), three times slower on SQLite (40 s against 12 s);
+        see docs/performance.md, "Seeding".
+        """
         done = connection.scalar(sa.select(sa.func.max(Post.id))) or 0
         if done >= self.posts:
             return
@@ -329,19 +382,52 @@ class FakeCommunity:
                 connection.commit()
                 progress.update(high - low + 1)
 
-    def insert_follows(self, connection: sa.Connection, positions: dict[int, int]) -> None:
-        """Everyone's follows, a chunk of followers at a time, from where an earlier run stopped."""
+    def insert_follows(self, connection: sa.Connection, ids: list[int]) -> None:
+        """Everyone's follows, a chunk of followers at a time, from where an earlier run stopped.
+
+        Drawn here and written with COPY on PostgreSQL (:func:`fake_sql.insert_follows`): the
+        database drawing them itself, in three rounds of ``INSERT ... SELECT`` that each
+        checked the follows made so far, was the costliest part of the load. Each chunk draws
+        from a generator seeded by ``--seed`` and the chunk, so a resumed run makes the same
+        follows an uninterrupted one does.
+        """
         per_chunk = max(1, FOLLOW_CHUNK // self.mean_follows)
         last = connection.scalar(sa.select(sa.func.max(followers.c.follower_id)))
-        first = 0 if last is None else (positions[last] // per_chunk + 1) * per_chunk
+        first = 0 if last is None else (ids.index(last) // per_chunk + 1) * per_chunk
         if first >= self.users:
             return
+        joined_at = dict(connection.execute(sa.select(User.id, User.created_at)).all())
+        joined = [joined_at[user_id] for user_id in ids]
+        most_popular = self.by_fame[: self.cap + 1]
         with _bar("Follows", self.users) as progress:
             progress.update(first)
             for low in range(first, self.users, per_chunk):
-                high = min(self.users, low + per_chunk) - 1
-                fake_sql.insert_follows(
-                    connection, low, high, self.cap, self.popular_slots, self.now.timestamp()
-                )
+                high = min(self.users, low + per_chunk)
+                rng = random.Random(f"{self.seed} follows {low}")  # noqa: S311
+                rows = []
+                for pos in range(low, high):
+                    if pos in self.heavy:
+                        followed = [p for p in most_popular if p != pos][: self.cap]
+                    else:
+                        followed = self._draw_followed(rng, pos)
+                    for other in followed:
+                        # After both accounts existed, nearer now more often than not.
+                        since = max(joined[pos], joined[other])
+                        began = since + (self.now - since) * max(rng.random(), rng.random())
+                        rows.append((ids[pos], ids[other], began))
+                fake_sql.insert_follows(connection, rows)
                 connection.commit()
-                progress.update(high - low + 1)
+                progress.update(high - low)
+
+    def _draw_followed(self, rng: random.Random, pos: int) -> list[int]:
+        """Whom the account at ``pos`` follows (positions): drawn by popularity, a draw of
+        oneself or of someone already followed dropped and drawn again, in up to
+        :data:`FOLLOW_DRAWS` rounds (so a few follow a little fewer than they wanted)."""
+        chosen: set[int] = set()
+        for _ in range(FOLLOW_DRAWS):
+            missing = self.wanted[pos] - len(chosen)
+            if missing <= 0:
+                break
+            chosen.update(rng.choices(range(self.users), cum_weights=self.fame, k=missing))
+            chosen.discard(pos)
+        return sorted(chosen)

@@ -1,10 +1,18 @@
-"""The SQL behind ``flask fake``: the database draws the follows and posts itself.
+"""The SQL behind ``flask fake``: the database draws the posts itself; follows go in by COPY.
 
-Python cannot make ten million rows in minutes, and the database can: each bulk statement here
-is one ``INSERT ... SELECT`` over a range of numbers, drawing its random choices with the
-database's ``random()`` and looking them up in small temporary tables that Python filled (who
-posts how often, who is how popular, the texts). A pick is a uniform random slot number and
-each account owns as many slots as its weight, so a skewed choice is a plain equality join.
+Posts are drawn by the database: each chunk is one ``INSERT ... SELECT`` over a range of
+numbers, drawing its random choices with the database's ``random()`` and looking them up in
+small temporary tables that Python filled (who posts how often, the texts). A pick is a uniform
+random slot number and each account owns as many slots as its weight, so a skewed choice is a
+plain equality join. Follows are drawn in Python (each follower's draws need the ones before
+them, which in SQL meant rounds of statements checking the follows made so far) and written
+by :func:`write_rows`: COPY on PostgreSQL.
+
+Posts get their search words and hashtags in the same committed chunk, without the tokenizer
+running per post: a post's text is one of the pool's, so each text is cut into words once
+(:func:`fill_search_words`) and the chunk's ``post_search`` and ``post_tag`` rows are joined in
+by text (a ten-million-post run used to tokenize and insert them one by one, afterwards, which
+took longer than the rest of the load: 405 s per million posts on PostgreSQL).
 
 The statements are written once for SQLite and PostgreSQL; the few spellings that differ
 (random numbers, number series, timestamps as text or as ``timestamptz``) come from
@@ -15,16 +23,32 @@ with it; nothing here changes the schema.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 
-from app.models import Post, User, followers
-from app.models.counts import drop_triggers, ensure_user_stats, present_triggers
+from app.models import Post, PostSearch, Tag, User, followers, post_tag
+from app.models.counts import drop_triggers, present_triggers
+from app.models.search import (
+    FTS5_DROP_TRIGGERS,
+    FTS5_REBUILD,
+    FTS5_TRIGGERS,
+    SearchTerms,
+    hashtags,
+    search_tokens,
+)
 
 # The temporary tables, dropped when the load ends (and before a resumed one starts).
-TEMP_TABLES = ("fake_user", "fake_author", "fake_popular", "fake_text", "fake_n")
-# Rounds of drawing follows: each draws again what duplicates took away (a fifth at first).
-FOLLOW_DRAWS = 3
+TEMP_TABLES = (
+    "fake_user",
+    "fake_author",
+    "fake_text",
+    "fake_n",
+    "fake_words",
+    "fake_tags",
+)
+# SQLite's triggers that copy post_search rows into the FTS5 index, one row at a time.
+FTS5_TRIGGER_NAMES = ("post_search_ai", "post_search_ad", "post_search_au")
 
 
 @dataclass(frozen=True)
@@ -89,19 +113,19 @@ def quoted(connection: sa.Connection, table: sa.Table) -> str:
 def create_temp_tables(connection: sa.Connection) -> None:
     """The lookup tables the bulk statements join (on this connection only)."""
     drop_temp_tables(connection)
+    terms = "tsvector" if Dialect(connection.dialect.name).postgres else "TEXT"
     for ddl in (
-        # One row per fake account in generation order (``pos``): its database id, its
-        # popularity rank (0 = most followed), how many accounts it follows, whether it is
-        # one of the few who follow the maximum, and its ranges of author and popular slots.
+        # One row per fake account in generation order (``pos``): its database id and its
+        # range of author slots.
         "CREATE TEMP TABLE fake_user (pos INTEGER PRIMARY KEY, id INTEGER NOT NULL, "
-        "popularity INTEGER NOT NULL, wanted INTEGER NOT NULL, heavy INTEGER NOT NULL, "
-        "author_start INTEGER NOT NULL, author_slots INTEGER NOT NULL, "
-        "popular_start INTEGER NOT NULL, popular_slots INTEGER NOT NULL)",
-        "CREATE INDEX fake_user_popularity ON fake_user (popularity)",
+        "author_start INTEGER NOT NULL, author_slots INTEGER NOT NULL)",
         "CREATE TEMP TABLE fake_author (slot INTEGER PRIMARY KEY, user_id INTEGER NOT NULL)",
-        "CREATE TEMP TABLE fake_popular (slot INTEGER PRIMARY KEY, user_id INTEGER NOT NULL)",
         "CREATE TEMP TABLE fake_text (n INTEGER PRIMARY KEY, body TEXT NOT NULL)",
         "CREATE TEMP TABLE fake_n (n INTEGER PRIMARY KEY)",
+        # Each distinct text's search words, as post_search stores them, and its tags.
+        f"CREATE TEMP TABLE fake_words (body TEXT PRIMARY KEY, terms {terms} NOT NULL)",
+        "CREATE TEMP TABLE fake_tags (body TEXT NOT NULL, tag_id INTEGER NOT NULL, "
+        "PRIMARY KEY (body, tag_id))",
     ):
         connection.exec_driver_sql(ddl)
 
@@ -115,16 +139,14 @@ def drop_temp_tables(connection: sa.Connection) -> None:
 def fill_temp_tables(
     connection: sa.Connection, accounts: list[dict], texts: list[str], numbers: int
 ) -> None:
-    """Fill the lookup tables: ``accounts`` rows of ``fake_user``, the texts, then the slots.
+    """Fill the lookup tables: ``accounts`` rows of ``fake_user``, the texts and their search
+    words, then the slots.
 
-    ``numbers`` is the largest count any account needs spelled out as rows (slots, follows).
+    ``numbers`` is the largest number of slots an account has.
     """
     dialect = Dialect(connection.dialect.name)
     connection.execute(
-        sa.text(
-            "INSERT INTO fake_user VALUES (:pos, :id, :popularity, :wanted, :heavy, "
-            ":author_start, :author_slots, :popular_start, :popular_slots)"
-        ),
+        sa.text("INSERT INTO fake_user VALUES (:pos, :id, :author_start, :author_slots)"),
         accounts,
     )
     connection.execute(
@@ -138,15 +160,34 @@ def fill_temp_tables(
         ),
         {"high": numbers},
     )
-    for kind in ("author", "popular"):
-        connection.exec_driver_sql(
-            f"INSERT INTO fake_{kind} SELECT u.{kind}_start + k.n - 1, u.id "  # noqa: S608
-            f"FROM fake_user u JOIN fake_n k ON k.n <= u.{kind}_slots"
-        )
+    connection.exec_driver_sql(
+        "INSERT INTO fake_author SELECT u.author_start + k.n - 1, u.id "
+        "FROM fake_user u JOIN fake_n k ON k.n <= u.author_slots"
+    )
+    fill_search_words(connection, texts)
     if dialect.postgres:
         # Temporary tables get no statistics from autovacuum; the joins need row counts.
-        connection.exec_driver_sql(
-            "ANALYZE fake_user, fake_author, fake_popular, fake_text, fake_n"
+        connection.exec_driver_sql(f"ANALYZE {', '.join(TEMP_TABLES)}")
+
+
+def fill_search_words(connection: sa.Connection, texts: list[str]) -> None:
+    """Each distinct text's words (``fake_words``) and tags (``fake_tags``), cut by the same
+    functions as the app's own index upkeep; adds the tags the ``tag`` table lacks."""
+    bodies = dict.fromkeys(texts)
+    words = sa.table("fake_words", sa.column("body", sa.Text), sa.column("terms", SearchTerms()))
+    connection.execute(
+        sa.insert(words), [{"body": body, "terms": search_tokens(body)} for body in bodies]
+    )
+    tagged = [(body, name) for body in bodies for name in hashtags(body)]
+    names = {name for _, name in tagged}
+    known = dict(connection.execute(sa.select(Tag.name, Tag.id)).all())
+    if missing := sorted(names - set(known)):
+        connection.execute(sa.insert(Tag), [{"name": name} for name in missing])
+        known = dict(connection.execute(sa.select(Tag.name, Tag.id)).all())
+    if tagged:
+        connection.execute(
+            sa.text("INSERT INTO fake_tags VALUES (:body, :tag_id)"),
+            [{"body": body, "tag_id": known[name]} for body, name in tagged],
         )
 
 
@@ -178,6 +219,24 @@ def insert_posts(
         sa.text(sql),
         {"low": low, "high": high, "start": start, "step": step, "slots": slots, "texts": texts},
     )
+    # Their search words and tags, looked up by text (see fill_search_words).
+    post, chunk = quoted(connection, Post.__table__), {"low": low, "high": high}
+    connection.execute(
+        sa.text(
+            f"INSERT INTO {PostSearch.__tablename__} (post_id, terms) "  # noqa: S608
+            f"SELECT p.id, w.terms FROM {post} p JOIN fake_words w ON w.body = p.body "
+            "WHERE p.id BETWEEN :low AND :high"
+        ),
+        chunk,
+    )
+    connection.execute(
+        sa.text(
+            f"INSERT INTO {post_tag.name} (tag_id, post_id) "  # noqa: S608
+            f"SELECT t.tag_id, p.id FROM {post} p JOIN fake_tags t ON t.body = p.body "
+            "WHERE p.id BETWEEN :low AND :high"
+        ),
+        chunk,
+    )
     if dialect.postgres:
         # Posts carry explicit ids: move the sequence past them, so that a database left by
         # an interrupted run takes new posts.
@@ -207,89 +266,59 @@ def date_joined_from_first_posts(connection: sa.Connection, start: float) -> Non
     )
 
 
-def insert_follows(
-    connection: sa.Connection, low: int, high: int, cap: int, slots: int, now: float
-) -> None:
-    """The follows of the accounts at positions ``low`` to ``high``.
+def insert_follows(connection: sa.Connection, rows: list[tuple[int, int, datetime]]) -> None:
+    """Write follows drawn in Python, as (follower id, followed id, when it began)."""
+    write_rows(connection, followers, ("follower_id", "followed_id", "created_at"), rows)
 
-    Most draw the accounts they follow from the popular slots: a draw of oneself or of an
-    account already followed is dropped, so the draw is repeated for what is missing (a few
-    end up following a little fewer than ``wanted``). The heavy followers follow the ``cap``
-    most popular accounts but themselves. A follow begins after both accounts had joined,
-    nearer the present more often than not (the later of two uniform draws).
+
+def write_rows(
+    connection: sa.Connection, table: sa.Table, columns: tuple[str, ...], rows: list[tuple]
+) -> None:
+    """Append ``rows`` (values of ``columns``) to ``table`` in the connection's transaction:
+    with COPY on PostgreSQL (a row costs the server a few microseconds, no statement per row
+    to plan), as one ``executemany`` on SQLite (where there is no server to talk to).
+
+    COPY takes each value as psycopg sends it, past SQLAlchemy's column types: fine for
+    integers and timezone-aware datetimes.
     """
-    dialect = Dialect(connection.dialect.name)
-    head, tail = dialect.insert_ignoring_duplicates(quoted(connection, followers))
-    user = quoted(connection, User.__table__)
-    since = dialect.greatest(dialect.epoch("a.created_at"), dialect.epoch("b.created_at"))
-    began = dialect.time(
-        f"({since} + (:now - {since}) * {dialect.greatest(dialect.unit(), dialect.unit())})"
-    )
-    insert = (
-        f"{head} (follower_id, followed_id, created_at) "  # noqa: S608
-        f"SELECT p.follower, p.followed, {began} "
-        f"FROM picks p JOIN {user} a ON a.id = p.follower JOIN {user} b ON b.id = p.followed "
-        f"{tail}"
-    )
-    params = {"low": low, "high": high, "cap": cap, "slots": slots, "now": now}
-    # How many each follower of the chunk has so far (the chunk's ids are consecutive).
-    have = (
-        "SELECT follower_id, count(*) AS n FROM followers WHERE follower_id BETWEEN "
-        "(SELECT id FROM fake_user WHERE pos = :low) "
-        "AND (SELECT id FROM fake_user WHERE pos = :high) "
-        "GROUP BY follower_id"
-    )
-    # CROSS JOIN: SQLite then reads the chunk's accounts first and a range of numbers for each;
-    # left to choose, it read every number against every account (90 million row visits per
-    # statement at L, 246 of the 398 s the load took).
-    for _ in range(FOLLOW_DRAWS):
-        connection.execute(
-            sa.text(
-                "WITH draws AS MATERIALIZED (SELECT u.id AS follower, "  # noqa: S608
-                f"{dialect.below(':slots')} AS slot FROM fake_user u "
-                f"LEFT JOIN ({have}) h ON h.follower_id = u.id "
-                "CROSS JOIN fake_n k "
-                "WHERE u.pos BETWEEN :low AND :high AND u.heavy = 0 "
-                "AND k.n <= u.wanted - coalesce(h.n, 0)), "
-                "picks AS (SELECT d.follower, f.user_id AS followed FROM draws d "
-                "JOIN fake_popular f ON f.slot = d.slot WHERE f.user_id <> d.follower) "
-                f"{insert}"
-            ),
-            params,
-        )
-    connection.execute(
-        sa.text(
-            "WITH picks AS (SELECT h.id AS follower, r.id AS followed FROM fake_user h "  # noqa: S608
-            "JOIN fake_user r ON r.popularity < :cap + CASE WHEN h.popularity < :cap "
-            "THEN 1 ELSE 0 END AND r.id <> h.id "
-            "WHERE h.pos BETWEEN :low AND :high AND h.heavy = 1) "
-            f"{insert}"
-        ),
-        params,
-    )
+    if not connection.in_transaction():
+        connection.begin()  # the COPY goes past SQLAlchemy: commit() must see a transaction
+    if connection.dialect.name != "postgresql":
+        connection.execute(sa.insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    cursor = connection.connection.driver_connection.cursor()
+    sql = f"COPY {quoted(connection, table)} ({', '.join(columns)}) FROM STDIN"
+    with cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _set_aside() -> list[
     tuple[sa.Table, str, sa.schema.ExecutableDDLElement, sa.schema.ExecutableDDLElement]
 ]:
     """What PostgreSQL maintains row by row at a high cost during the load: the foreign keys
-    to ``user`` (a trigger and an index probe per row) and the indexes filled in random order.
+    to ``user`` and ``post`` (a trigger and an index probe per row), the indexes filled in
+    random order and the full-text index (GIN), which is built far faster in one pass.
 
     Each as (table, name, how to create it, how to drop it), made from the models' metadata,
     which ``flask db check`` holds equal to the migrations.
     """
     items = []
-    post = Post.__table__
+    post, search = Post.__table__, PostSearch.__table__
     for table, column in (
         (post, "user_id"),
         (followers, "follower_id"),
         (followers, "followed_id"),
+        (search, "post_id"),
+        (post_tag, "post_id"),
+        (post_tag, "tag_id"),
     ):
         key = next(c for c in table.foreign_key_constraints if c.column_keys == [column])
         items.append((table, key, sa.schema.AddConstraint(key), sa.schema.DropConstraint(key)))
     for table, name in (
         (post, "ix_post_user_id_timestamp_id_hidden_at_in_reply_to_user_id"),
         (followers, "ix_followers_followed_id_created_at"),
+        (search, "ix_post_search_terms"),
     ):
         index = next(i for i in table.indexes if i.name == name)
         items.append((table, index, sa.schema.CreateIndex(index), sa.schema.DropIndex(index)))
@@ -309,9 +338,15 @@ def _present(connection: sa.Connection, table: sa.Table) -> set[str]:
     return names | {index["name"] for index in inspector.get_indexes(table.name)}
 
 
+def _fts5_triggers(connection: sa.Connection) -> set[str]:
+    """Which of the FTS5 index's triggers SQLite has."""
+    found = connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    return set(found.scalars()) & set(FTS5_TRIGGER_NAMES)
+
+
 def set_aside_for_load(connection: sa.Connection) -> list[str]:
-    """Drop the stored counts' triggers and, on PostgreSQL, what :func:`_set_aside` lists
-    (committed); returns their names.
+    """Drop the stored counts' triggers, and on SQLite the FTS5 index's triggers, on
+    PostgreSQL what :func:`_set_aside` lists (committed); returns their names.
 
     Measured at L (10,000 users, 1,000,000 posts): the database's own work fell from 35 s of
     CPU to 15 s, plus 4 s to rebuild them afterwards. SQLite cannot drop a foreign key, and
@@ -322,6 +357,11 @@ def set_aside_for_load(connection: sa.Connection) -> list[str]:
     dropped = ["user_stats triggers"] if present_triggers(connection) else []
     drop_triggers(connection)
     if connection.dialect.name != "postgresql":
+        # FTS5 takes the words in one pass at the end (FTS5_REBUILD), not a trigger per row.
+        if _fts5_triggers(connection):
+            dropped.append("search index triggers")
+        for sql in FTS5_DROP_TRIGGERS:
+            connection.exec_driver_sql(sql)
         connection.commit()
         return dropped
     for table, name, _create, drop in _set_aside():
@@ -334,15 +374,19 @@ def set_aside_for_load(connection: sa.Connection) -> list[str]:
 
 def restore_after_load(connection: sa.Connection) -> list[str]:
     """Create whatever :func:`set_aside_for_load` dropped and is still missing (also after an
-    interrupted run), exactly as the metadata defines it, and count every account's posts and
-    follows; returns their names."""
-    made = []
+    interrupted run), exactly as the metadata defines it; returns their names.
+
+    The stored counts' triggers come back with the recount that follows (``rebuild_derived``
+    in :mod:`app.commands.fake`).
+    """
     if connection.dialect.name == "postgresql":
-        made = _restore_set_aside(connection)
-    # After the indexes: the recount reads them.
-    if not present_triggers(connection):
-        made.append("user_stats triggers")
-    ensure_user_stats(connection)
+        return _restore_set_aside(connection)
+    made = []
+    if _fts5_triggers(connection) != set(FTS5_TRIGGER_NAMES):
+        connection.exec_driver_sql(FTS5_REBUILD)
+        for sql in FTS5_DROP_TRIGGERS + FTS5_TRIGGERS:
+            connection.exec_driver_sql(sql)
+        made.append("search index")
     connection.commit()
     return made
 

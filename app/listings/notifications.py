@@ -22,6 +22,7 @@ from app.listings.bundles import TupleBundle
 from app.listings.keyset import BadCursor, Keyset, PageQuery, PreparedListing
 from app.models import MAX_ID, Notification, Post, User
 from app.models.params import USER_ID
+from app.web.memo import Memo
 
 UNREAD_CAP = 100
 """The bell counts up to this many ("99+" beyond): the count costs the same however many are
@@ -163,16 +164,25 @@ UNREAD = sa.select(sa.func.count()).select_from(
 )
 
 
+# The bell is on every page; a count is kept while its user's notifications stay as they
+# were (the versions on the user row, as the unread poll's ETag), for up to a minute so that
+# a post hidden or an account suspended since leaves it too.
+_UNREAD: Memo[int] = Memo("unread", seconds=60)
+
+
 def unread_count(user: User) -> int:
     """How many of ``user``'s notifications are unread (at most :data:`UNREAD_CAP`).
 
-    0 while nothing changed since they last read them (no query), else one statement: the
-    newest notifications above their read marker, counted in the index up to the cap.
+    0 while nothing changed since they last read them (no query), else one statement (at
+    most once a minute per process while nothing changes): the newest notifications above
+    their read marker, counted in the index up to the cap.
     """
     if user.notifications_version == user.notifications_seen_version:
         return 0
     values = {"user_id": user.id, "read_id": user.notifications_read_id, "kinds": user.notify_kinds}
-    return db.session.scalar(UNREAD, values) or 0
+    # created_at too: SQLite may give a deleted account's id to a new one.
+    key = (*values.values(), user.notifications_version, user.created_at)
+    return _UNREAD.get(key, lambda: db.session.scalar(UNREAD, values) or 0)
 
 
 def mark_read(user: User, newest_id: int | None) -> bool:

@@ -18,13 +18,13 @@ from app.listings.pages import page_links, page_of
 from app.listings.people import (
     follower_cards,
     following_cards,
+    forget_suggestions,
 )
 from app.listings.posts import explore_cards, profile_cards
 from app.listings.timeline import home_timeline
 from app.main.avatars import identicon_svg
 from app.main.forms import EditProfileForm, PostForm
 from app.models import Post, User, profile_stats
-from app.search.tags import trending
 from app.web.account_fields import TAKEN_USERNAME_MESSAGE
 from app.web.form_pages import form_page
 from app.web.forms import EmptyForm, require_button_form
@@ -113,7 +113,6 @@ def explore():
         "main/explore.html",
         title="Explore",
         posts=page.items,
-        trends=trending(),
         **page_links("main.explore", page),
     )
 
@@ -250,6 +249,7 @@ def _follow_change(username: str, following: bool):
         current_user.unfollow(user)
         db.session.commit()
         flash(f"You are not following {name}.", "success")
+    forget_suggestions(current_user)
     # Back to the list the button was on, if it was on one.
     return redirect(safe_next_path(request.args.get("next")) or url_for("main.user", username=name))
 

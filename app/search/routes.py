@@ -8,7 +8,7 @@ from app.listings.pages import page_links, page_of
 from app.listings.people import cards_named_like
 from app.models.search import is_tag_name, normalize_tag
 from app.search.forms import PeopleSearchForm, PostSearchForm, TagSearchForm
-from app.search.query import MAX_TERMS, parse_query, search_pages
+from app.search.query import MAX_TERMS, NEWEST, ORDERS, order_named, parse_query, search_pages
 from app.search.tags import tag_cards, tag_named, tags_named_like
 
 bp = Blueprint("search", __name__, template_folder="templates")
@@ -23,8 +23,11 @@ TOO_MANY_TERMS = f"Search for at most {MAX_TERMS} words, phrases, names and tags
 @bp.route("/search/posts")
 @login_required
 def posts():
-    """Posts with the words (phrases, tags, authors) of ``q`` that everyone may see."""
+    """Posts with the words (phrases, tags, authors) of ``q`` that everyone may see, newest
+    first or, with ``sort=relevant``, the most relevant first (any other ``sort``: newest)."""
     form = PostSearchForm(formdata=request.args)
+    order = order_named(request.args.get("sort"))
+    sort = None if order == NEWEST else order  # the default stays out of addresses
     text = form.q.data if form.validate() else ""
     query = parse_query(text or "")
     if text and query.is_empty:
@@ -32,18 +35,25 @@ def posts():
     elif query.size > MAX_TERMS:
         form.q.errors.append(TOO_MANY_TERMS)
     if form.q.errors or query.is_empty:
-        return render_template("search/posts.html", title="Search posts", form=form, page=None)
-    first_page = url_for("search.posts", q=text)
+        return render_template(
+            "search/posts.html", title="Search posts", form=form, page=None, sort=sort
+        )
+    first_page = url_for("search.posts", q=text, sort=sort)
     viewer_id = current_user.id if current_user.is_authenticated else None
-    page = page_of(search_pages(query, db.engine.dialect.name, viewer_id), first_page)
+    pages = search_pages(query, db.engine.dialect.name, viewer_id, order)
+    page = page_of(pages, first_page)
     return render_template(
         "search/posts.html",
         title=f"Search posts: {text}",
         form=form,
-        posts=page.items,
+        posts=[found.card for found in page.items],
         words=query.words,
         page=page,
-        **page_links("search.posts", page, q=text),
+        orders=ORDERS,
+        order=order,
+        sort=sort,
+        ranked=order != NEWEST and bool(query.phrases),
+        **page_links("search.posts", page, q=text, sort=sort),
     )
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
+from markupsafe import Markup
 
 from app.extensions import db
 from app.listings.keyset import Keyset, PageQuery, PreparedListing, decode_text, select_pages
@@ -16,10 +16,10 @@ from app.models import Post, post_visible_to, utcnow
 from app.models.params import VIEWER_ID
 from app.models.search import Tag, post_tag
 from app.search.query import by_post_id
+from app.web.memo import Memo
 
 TAG_ID = sa.bindparam("tag_id", type_=sa.Integer)
 TRENDING_WINDOW = timedelta(hours=24)
-TRENDING_REFRESH_SECONDS = 60
 TRENDING_COUNT = 10
 
 # A tag page is one range of post_tag's primary key (tag_id, post_id), newest first; who may
@@ -62,6 +62,10 @@ class Trend(NamedTuple):
     people: int
 
 
+_TRENDING: Memo[list[Trend]] = Memo("trending", seconds=60, size=1)
+_TRENDING_HTML: Memo[Markup] = Memo("trending_html", seconds=60, size=1)
+
+
 def trending_statement() -> sa.Select:
     """The tags the most people used in posts everyone may see, posted since ``since``.
 
@@ -85,11 +89,26 @@ def trending_statement() -> sa.Select:
 def trending() -> list[Trend]:
     """The trending tags, counted at most once a minute per process (explore shows them on
     every view; a minute-old list is as good)."""
-    now = time.monotonic()
-    cached = current_app.extensions.get("trending")
-    if cached is not None and cached[0] > now:
-        return cached[1]
+    return _TRENDING.get("all", _count_trends)
+
+
+def trending_list() -> Markup:
+    """The trending tags as the pages list them (the ``trend_list`` macro), made at most once
+    a minute per process: the same for everyone, and ten tag links cost a tenth of a page."""
+    return _TRENDING_HTML.get("all", _list_trends)
+
+
+def _list_trends() -> Markup:
+    macros = current_app.jinja_env.get_template("_macros/search.html").module
+    return macros.trend_list(trending())
+
+
+def forget_trending(app: Flask) -> None:
+    """Count the trending tags again on the next view (tests do, between their posts)."""
+    _TRENDING.clear(app)
+    _TRENDING_HTML.clear(app)
+
+
+def _count_trends() -> list[Trend]:
     rows = db.session.execute(trending_statement(), {"since": utcnow() - TRENDING_WINDOW})
-    trends = [Trend(*row) for row in rows]
-    current_app.extensions["trending"] = (now + TRENDING_REFRESH_SECONDS, trends)
-    return trends
+    return [Trend(*row) for row in rows]

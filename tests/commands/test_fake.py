@@ -4,6 +4,7 @@ import statistics
 from datetime import timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from app.commands import fake, fake_sql
 from app.commands.fake import DEFAULT_PASSWORD
@@ -19,9 +20,13 @@ from app.models import (
     user_stats,
 )
 from app.models.counts import RECOUNT, present_triggers, trigger_names
+from app.models.feed import feed_trigger_names, home_feed, home_feed_horizon
 from app.models.notifications import FOLLOW, LIKE, REPLY
+from app.models.search import rebuild_index, search_tokens
 from app.models.types import utcnow
 from tests.helpers import FormClient
+from tests.listings.test_timeline import assert_every_home_matches
+from tests.search.test_index import expected, fts5_is_consistent, searched, snapshot
 
 ARGS = ["fake", "--users", "60", "--posts", "900", "--follows", "8"]
 
@@ -69,14 +74,31 @@ def test_fake_fills_an_empty_database(runner, db, client, make_user):
     assert make_user("newcomer").id == 61
 
 
+def _who_follows_whom(db) -> set[tuple[str, str]]:
+    follower, followed = so.aliased(User), so.aliased(User)
+    return set(
+        db.session.execute(
+            sa.select(follower.username, followed.username)
+            .join(followers, followers.c.follower_id == follower.id)
+            .join(followed, followed.id == followers.c.followed_id)
+        ).all()
+    )
+
+
 def test_same_seed_same_data(runner, db):
     assert runner.invoke(args=[*ARGS, "--seed", "9"]).exit_code == 0
     first = db.session.execute(sa.select(User.username, User.about_me).order_by(User.id)).all()
+    follows = _who_follows_whom(db)
     db.session.execute(sa.delete(User))
     db.session.commit()
     assert runner.invoke(args=[*ARGS, "--seed", "9"]).exit_code == 0
     again = db.session.execute(sa.select(User.username, User.about_me).order_by(User.id)).all()
     assert again == first
+    assert _who_follows_whom(db) == follows
+    db.session.execute(sa.delete(User))
+    db.session.commit()
+    assert runner.invoke(args=[*ARGS, "--seed", "10"]).exit_code == 0
+    assert _who_follows_whom(db) != follows
 
 
 def test_fake_refuses_a_database_with_users(runner, db, alice):
@@ -97,6 +119,21 @@ def _counts(db):
     )
 
 
+def _interrupt_third_call(monkeypatch, name: str):
+    """Make the third call of ``fake_sql.<name>`` (a chunk of the load) a Ctrl-C; returns
+    the function as it was, to put back for the resumed run."""
+    original, calls = getattr(fake_sql, name), []
+
+    def interrupted(*args):
+        calls.append(args)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        original(*args)
+
+    monkeypatch.setattr(fake_sql, name, interrupted)
+    return original
+
+
 def _schema_names(db):
     """Index and foreign key names of the tables the load sets constraints aside on."""
     inspector = sa.inspect(db.engine)
@@ -105,7 +142,7 @@ def _schema_names(db):
             [i["name"] for i in inspector.get_indexes(table)]
             + [k["name"] for k in inspector.get_foreign_keys(table)]
         )
-        for table in ("post", "followers")
+        for table in ("post", "followers", "post_search", "post_tag")
     }
 
 
@@ -158,6 +195,7 @@ def test_bulk_load_is_shaped_like_a_community(runner, db, client):
     ).all()
     assert all(max(joined[a], joined[b]) <= when <= utcnow() for a, b, when in began)
     assert _schema_names(db) == schema  # what the load set aside is back
+    _assert_home_feeds_built(db)
 
     # The timeline works: a reader logs in with the shared password and sees a full page.
     reader = db.session.scalar(sa.select(User).order_by(User.id).limit(1))
@@ -172,15 +210,7 @@ def test_an_interrupted_load_is_usable_and_resumes(runner, db, make_user, monkey
     monkeypatch.setattr(fake, "POST_CHUNK", 1000)
     monkeypatch.setattr(fake, "FOLLOW_CHUNK", 1000)
     schema = _schema_names(db)
-    insert_follows, calls = fake_sql.insert_follows, []
-
-    def interrupted(*args):
-        calls.append(args)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        insert_follows(*args)
-
-    monkeypatch.setattr(fake_sql, "insert_follows", interrupted)
+    insert_follows = _interrupt_third_call(monkeypatch, "insert_follows")
     result = runner.invoke(args=BULK)
     assert result.exit_code == 1
     assert "run the same command with --resume" in result.output
@@ -189,10 +219,11 @@ def test_an_interrupted_load_is_usable_and_resumes(runner, db, make_user, monkey
     assert (users, posts) == (300, 5000)
     assert db.session.scalar(sa.select(sa.func.count(sa.distinct(followers.c.follower_id)))) == 100
 
-    # Usable meanwhile: the schema is whole (counts and all), new accounts and posts get fresh
-    # ids.
+    # Usable meanwhile: the schema is whole (counts and all), every post is found by search,
+    # new accounts and posts get fresh ids.
     assert _schema_names(db) == schema
     _assert_stored_counts_right(db)
+    _assert_search_index_whole(db, 5000)
     newcomer = make_user("newcomer")
     db.session.add(Post(body="still works", author=newcomer))
     db.session.commit()
@@ -214,9 +245,61 @@ def test_an_interrupted_load_is_usable_and_resumes(runner, db, make_user, monkey
     assert _schema_names(db) == schema
     _assert_stored_counts_right(db)
 
-    # Resuming a finished run changes nothing.
+    _assert_search_index_whole(db, 5000)
+
+    # Resuming a finished run changes nothing: the same replies, nobody told twice.
+    replies = db.session.execute(sa.select(Post.id, Post.in_reply_to_id).order_by(Post.id)).all()
+    told = db.session.scalar(sa.select(sa.func.count()).select_from(Notification))
+    assert told
     assert runner.invoke(args=[*BULK, "--resume"]).exit_code == 0
     assert _counts(db) == (users, follows, posts)
+    assert db.session.execute(sa.select(Post.id, Post.in_reply_to_id).order_by(Post.id)).all() == (
+        replies
+    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == told
+    _assert_search_index_whole(db, 5000)
+
+
+def test_an_interruption_while_posting_keeps_whole_chunks(runner, db, monkeypatch):
+    monkeypatch.setattr(fake, "POST_CHUNK", 1000)
+    insert_posts = _interrupt_third_call(monkeypatch, "insert_posts")
+    result = runner.invoke(args=BULK)
+    assert result.exit_code == 1
+    assert "run the same command with --resume" in result.output
+    # Two chunks of posts, each with its search words and tags; nobody follows anyone yet.
+    assert _counts(db) == (300, 0, 2000)
+    _assert_search_index_whole(db, 2000)
+    _assert_stored_counts_right(db)
+
+    monkeypatch.setattr(fake_sql, "insert_posts", insert_posts)
+    result = runner.invoke(args=[*BULK, "--resume"])
+    assert result.exit_code == 0, result.output
+    assert _counts(db)[::2] == (300, 5000)
+    _assert_search_index_whole(db, 5000)
+    _assert_stored_counts_right(db)
+
+
+def test_fake_indexes_every_post_for_search_as_a_rebuild_would(runner, db, make_user):
+    result = runner.invoke(args=ARGS)
+    assert result.exit_code == 0, result.output
+    with db.engine.connect() as connection:
+        made = snapshot(connection)
+    assert len(made["words"]) == 900
+    assert {name for _, name in made["tags"]} <= set(fake.TOPICS)
+    first = db.session.scalar(sa.select(Post.body).order_by(Post.id).limit(1))
+    word = next(token for token in search_tokens(first) if token.isalpha())
+    tag = made["tags"][0][1]
+    for query in (word, f"#{tag}"):
+        assert searched(query) == expected(query) != []
+    with db.engine.begin() as connection:
+        rebuild_index(connection)
+        assert snapshot(connection) == made
+
+    # The app keeps it from then on (FTS5's triggers are back on SQLite).
+    db.session.add(Post(body=f"{word} and #{tag} once more", author=make_user("newcomer")))
+    db.session.commit()
+    newest = db.session.scalar(sa.select(sa.func.max(Post.id)))
+    assert searched(word)[0] == searched(f"#{tag}")[0] == newest
 
 
 def test_fake_makes_conversations_like_real_ones(runner, db):
@@ -320,6 +403,16 @@ def test_fake_tells_people_of_replies_and_recent_follows(runner, db, client):
     assert 'class="notification notification-reply notification-unread"' in page
 
 
+def _assert_search_index_whole(db, posts: int) -> None:
+    """Every post is in the search index, as a rebuild from scratch would make it."""
+    with db.engine.begin() as connection:
+        fts5_is_consistent(connection)
+        made = snapshot(connection)
+        assert len(made["words"]) == posts
+        assert rebuild_index(connection) == posts
+        assert snapshot(connection) == made
+
+
 def _assert_stored_counts_right(db) -> None:
     """The stored counts are every account's, counted from scratch, and kept from now on."""
     connection = db.session.connection()
@@ -327,3 +420,21 @@ def _assert_stored_counts_right(db) -> None:
     from_scratch = connection.exec_driver_sql(RECOUNT[RECOUNT.index("SELECT") :]).all()
     stored = db.session.execute(sa.select(user_stats)).all()
     assert sorted(map(tuple, stored)) == sorted(map(tuple, from_scratch))
+
+
+def _assert_home_feeds_built(db) -> None:
+    """The load set the feeds aside and made them once at its end: every account has one,
+    their triggers are back, and home pages read from them are the plain query's."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    else:
+        query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+    assert feed_trigger_names(connection.dialect.name) <= set(
+        connection.exec_driver_sql(query).scalars()
+    )
+    users = db.session.scalars(sa.select(User).order_by(User.id)).all()
+    horizons = db.session.scalar(sa.select(sa.func.count()).select_from(home_feed_horizon))
+    assert horizons == len(users)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(home_feed)) > 0
+    assert_every_home_matches(db, users[:: len(users) // 12], 25)

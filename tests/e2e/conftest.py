@@ -21,8 +21,9 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from app import create_app
 from app.extensions import db
-from app.models import Post, Report, User, record_action
+from app.models import Post, Report, User, like, record_action
 from app.models.types import utcnow
+from app.web.memo import clear_all
 from tests.e2e.helpers import DESKTOP, SCREENSHOTS, PageProblems, watch
 from tests.helpers import PASSWORD, TEST_DATABASE_URL, TestConfig, empty_all_tables
 
@@ -218,6 +219,12 @@ class Seeder:
             db.session.get(User, follower_id).follow(db.session.get(User, followed_id))
             db.session.commit()
 
+    def like(self, user_id: int, post_id: int) -> None:
+        """``user_id`` likes the post ``post_id``."""
+        with self.app.app_context():
+            like(db.session.get(User, user_id), db.session.get(Post, post_id))
+            db.session.commit()
+
     def grant(self, user_id: int, role: str, reason: str = "seeded staff") -> None:
         """Give a user a role, with the audit log entry an admin's grant would leave."""
         with self.app.app_context():
@@ -249,10 +256,12 @@ class Seeder:
 
 @pytest.fixture
 def seed(live_app, live_server) -> Seeder:
-    """Empty tables, and a :class:`Seeder` to fill them."""
+    """Empty tables (and nothing an earlier test left in the server's memos, such as trending
+    tags or suggestions, kept a minute), and a :class:`Seeder` to fill them."""
     with live_app.app_context():
         db.session.remove()
         empty_all_tables()
+    clear_all(live_app)
     return Seeder(live_app)
 
 

@@ -36,6 +36,7 @@ MEMBER_PAGES = {
     "edit-profile": "/edit_profile",
     "search-results": "/search?q=b",
     "search-posts": "/search/posts?q=hello+-x",
+    "search-posts-relevant": "/search/posts?q=hello+-x&sort=relevant",
     "tag": "/tags/chirp",
     "search-mistake": "/search?q=b+o",
     "profile-replies": "/user/bob/with_replies",

@@ -1,6 +1,7 @@
-"""The feed pages as people see them: cards with compact icon controls and a "more" menu, the
-side column on home, and a thread page centred on its post. Screenshots of each, at 1280 and
-390 px in both colour schemes, go to tests/e2e/screenshots (feed-*.png)."""
+"""The feed pages as people see them: cards with compact icon controls (the Like heart among
+them) and a "more" menu, the side column (who to follow on home, trending tags), and a thread
+page centred on its post. Screenshots of each, at 1280 and 390 px in both colour schemes, go to
+tests/e2e/screenshots (feed-*.png)."""
 
 import re
 from datetime import timedelta
@@ -14,24 +15,30 @@ WIDE, NARROW = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
 
 
 def seed_feed(seed) -> dict[str, str]:
-    """alice follows bob, who follows dave (suggested to alice); bob's post has a thread.
-    Returns the pages to look at (name -> URL)."""
+    """alice follows bob, who follows dave (suggested to alice); bob's post has a thread, and
+    likes (one of them alice's); #wrens and #herons trend. Returns the pages to look at
+    (name -> URL)."""
     alice, bob, carol = seed.user("alice"), seed.user("bob"), seed.user("carol")
     seed.follow(alice, bob)
     seed.follow(bob, seed.user("dave", about_me="Counts the swifts."))
-    seed.posts(alice, ["Hello, Chirp! Any birders here?"], timedelta(hours=3))
+    seed.posts(alice, ["Hello, Chirp! Any birders here? #wrens"], timedelta(hours=3))
     seed.posts(
-        bob, [f"Bird note {n}: a wren sang at dawn." for n in range(1, 4)], timedelta(hours=1)
+        bob,
+        [f"Bird note {n}: a wren sang at dawn. #wrens" for n in range(1, 4)],
+        timedelta(hours=1),
     )
-    (heron,) = seed.posts(bob, ["A heron stood in the river for an hour, then took one fish."])
+    (heron,) = seed.posts(bob, ["A heron stood in the river for an hour, then one fish. #herons"])
     answer = seed.reply(heron, alice, "@bob Which river was that?")
     seed.reply(answer, bob, "@alice The Wey, below the lock.")
     seed.reply(heron, carol, "Patience pays.")
+    seed.like(alice, heron)
+    seed.like(carol, heron)
     return {
         "home": "/",
         "explore": "/explore",
         "profile": "/user/bob",
         "thread": f"/post/{heron}",
+        "tag": "/tags/wrens",
     }
 
 
@@ -48,6 +55,13 @@ def more_menu(card, author: str):
     summary = card.locator("details.post-more > summary")
     expect(summary).to_have_accessible_name(f"More actions for this post by {author}")
     return summary
+
+
+def outline(control) -> str:
+    """The focus ring ``control`` shows: its outline's style and width."""
+    return control.evaluate(
+        "e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth"
+    )
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -90,7 +104,10 @@ def test_thread_page_is_centred_on_its_post(page: Page, seed):
     expect(focus.locator("time")).to_have_text(
         re.compile(r"^\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d UTC$")
     )
-    expect(focus.get_by_role("listitem")).to_have_text("2 replies")  # direct replies
+    # Direct replies, and likes (a link to who liked it).
+    expect(focus.locator(".post-counts").get_by_role("listitem")).to_have_text(
+        ["2 replies", "2 likes"]
+    )
 
 
 def test_card_menu_works_without_javascript(new_context, seed):
@@ -118,13 +135,12 @@ def test_card_controls_by_keyboard_show_focus_and_escape_closes_the_menu(page: P
     more = more_menu(heron, "bob")
     reply.focus()
     page.keyboard.press("Tab")  # the Like button sits between them
-    expect(heron.get_by_role("button", name="Like this post by bob")).to_be_focused()
+    like = heron.get_by_role("button", name="Like this post by bob")
+    expect(like).to_be_focused()
+    assert outline(like) == "solid 3px"
     page.keyboard.press("Tab")
     expect(more).to_be_focused()
-    outline = more.evaluate(
-        "e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth"
-    )
-    assert outline == "solid 3px"
+    assert outline(more) == "solid 3px"
     page.keyboard.press("Enter")
     report = heron.get_by_role("link", name="Report this post by bob")
     expect(report).to_be_visible()
@@ -136,3 +152,28 @@ def test_card_controls_by_keyboard_show_focus_and_escape_closes_the_menu(page: P
     # Reply opens the thread with the reply box ready.
     reply.click()
     expect(page.get_by_label("Your reply")).to_be_focused()
+
+
+@pytest.mark.parametrize("viewport", [WIDE, NARROW], ids=["1280", "390"])
+def test_trending_tags_come_after_who_to_follow_in_the_side_column(new_context, seed, viewport):
+    """Beside the feed on a desktop; after it on a phone, whose reading order stays the feed's."""
+    seed_feed(seed)
+    page = new_context(viewport=viewport).new_page()
+    log_in(page, "alice")
+    side = page.get_by_role("complementary", name="People and tags")
+    suggestions = side.get_by_role("region", name="Who to follow")
+    trending = side.get_by_role("region", name="Trending")
+    expect(suggestions.get_by_role("link", name="dave")).to_be_visible()
+    expect(trending.get_by_role("listitem")).to_have_text(
+        ["#wrens 2 people today", "#herons 1 person today"]
+    )
+    feed = page.locator("main").bounding_box()
+    above, below = suggestions.bounding_box(), trending.bounding_box()
+    assert below["y"] >= above["y"] + above["height"]
+    if viewport is WIDE:
+        assert above["x"] >= feed["x"] + feed["width"]
+    else:
+        assert above["y"] >= feed["y"] + feed["height"]
+    trending.get_by_role("link", name="#wrens").click()
+    expect(page).to_have_url("/tags/wrens")
+    expect(page.get_by_role("heading", name="#wrens", level=1)).to_be_visible()

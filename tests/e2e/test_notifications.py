@@ -3,6 +3,8 @@ marks read, undoing an event takes its notification away, and all of it works wi
 JavaScript."""
 
 import re
+import time
+from itertools import pairwise
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -14,6 +16,9 @@ from tests.e2e.helpers import log_in, screenshot
 def quick_polls(live_app, monkeypatch):
     """Pages ask for the unread count every second (a minute in production)."""
     monkeypatch.setitem(live_app.config, "NOTIFICATIONS_POLL_SECONDS", 1)
+
+
+UNREAD = "/notifications/unread"
 
 
 def bell(page: Page):
@@ -95,3 +100,56 @@ def test_notifications_work_without_javascript(new_context, seed):
     expect(a.get_by_label("Someone follows you")).not_to_be_checked()
     a.goto("/notifications")
     expect(a.locator("li.notification")).to_have_count(0)
+
+
+def show_tab(page: Page, visible: bool) -> None:
+    """Hide the tab or show it again, as switching to another tab (or back) would: the page's
+    document says it is hidden (or visible), and hears ``visibilitychange``. Playwright keeps
+    every page a visible foreground tab, with no API to change that: the document is told."""
+    page.evaluate(
+        """(visible) => {
+            const define = (name, value) =>
+                Object.defineProperty(document, name, {configurable: true, get: () => value});
+            define("visibilityState", visible ? "visible" : "hidden");
+            define("hidden", !visible);
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""",
+        visible,
+    )
+
+
+def test_the_poll_backs_off_while_the_tab_is_hidden_and_resumes_when_shown(
+    new_context, seed, quick_polls
+):
+    """Every second while shown (the test's setting); hidden, each wait twice the one before;
+    shown again, a question at once and then every second again."""
+    seed.user("alice")
+    page = new_context().new_page()
+    log_in(page, "alice")
+    asked: list[float] = []  # when the page asked for the unread count
+
+    def note(request) -> None:
+        if request.url.endswith(UNREAD):
+            asked.append(time.monotonic())
+
+    page.on("request", note)
+    page.wait_for_timeout(3_500)
+    assert len(asked) >= 2, asked  # about 3 at the shown pace
+
+    show_tab(page, visible=False)
+    hidden_from = len(asked)
+    page.wait_for_timeout(9_000)
+    while_hidden = asked[hidden_from:]
+    # The poll due when the tab was hidden, then 2 s later, then 4 s after that (8 s next):
+    # three questions in 9 s, where the shown pace would ask about nine times.
+    assert 2 <= len(while_hidden) <= 4, while_hidden
+    waits = [later - earlier for earlier, later in pairwise(while_hidden)]
+    assert all(wait >= 1.7 for wait in waits), waits
+    assert all(later >= earlier * 1.6 for earlier, later in pairwise(waits)), waits
+
+    # Shown again: it asks at once, not when the 8 s wait ends, then every second again.
+    shown_at = time.monotonic()
+    with page.expect_request(f"**{UNREAD}", timeout=1_500):
+        show_tab(page, visible=True)
+    page.wait_for_timeout(3_500)
+    assert len([when for when in asked if when >= shown_at]) >= 3, asked

@@ -29,7 +29,7 @@ def shown_count(page: str, post_id: int) -> int:
     """The like count the card of ``post_id`` shows (0 when its count is hidden)."""
     card = page[page.index(f'id="post-{post_id}"') :]
     card = card[: card.index("</article>")]
-    match = re.search(r'class="like-count"( hidden)?><span data-like-count>(\d+)</span>', card)
+    match = re.search(r'aria-hidden="true" data-like-count( hidden)?>(\d+)<', card)
     if match is None or match.group(1):
         return 0
     return int(match.group(2))
@@ -56,7 +56,10 @@ def test_liking_without_javascript_comes_back_to_the_same_card(db, alice_client,
     home = alice_client.get("/").get_data(as_text=True)
     assert not pressed(home, bobs_post.id)
     assert shown_count(home, bobs_post.id) == 0
-    assert 'Like<span class="visually-hidden"> this post by bob</span>' in home
+    # The heart, named in words; at no likes, the name says no number.
+    button = like_button(home, bobs_post.id)
+    assert '#heart"/></svg><span class="visually-hidden">Like this post by bob<span' in button
+    assert "<span data-like-words></span>" in button
 
     response = alice_client.submit(
         f"/post/{bobs_post.id}/like", headers={"Referer": "http://localhost/explore"}, page="/"
@@ -68,7 +71,7 @@ def test_liking_without_javascript_comes_back_to_the_same_card(db, alice_client,
     assert pressed(page, bobs_post.id)
     assert shown_count(page, bobs_post.id) == 1
     assert f'action="/post/{bobs_post.id}/unlike"' in like_button(page, bobs_post.id)
-    assert "1</span> <span data-like-words>like</span>" in page
+    assert "Like this post by bob<span data-like-words>, 1 like</span>" in page
 
     response = alice_client.submit(
         f"/post/{bobs_post.id}/unlike", headers={"Referer": "http://localhost/"}, page="/"
@@ -161,6 +164,22 @@ def test_the_author_of_a_hidden_post_cannot_like_it(db, client, login, alice, ma
     page = client.get(f"/post/{post.id}").get_data(as_text=True)
     assert "data-like" not in page  # no button where it would be refused
     assert rows(db) == 0
+
+
+def test_a_card_without_the_button_shows_its_likes_as_a_link(
+    db, alice_client, alice, bob, make_user, make_post
+):
+    post = make_post(alice, "liked, then hidden")
+    like(bob, post)
+    like(make_user("carol"), post)
+    post.hidden_at = utcnow()
+    db.session.commit()
+    page = alice_client.get("/user/alice").get_data(as_text=True)  # her hidden post, to her
+    card = page[page.index(f'id="post-{post.id}"') :]
+    card = card[: card.index("</article>")]
+    assert " data-like>" not in card  # no Like button
+    assert f'<a class="action" href="/post/{post.id}/likes" title="Likes">' in card
+    assert '<span class="visually-hidden">2 likes of this post by alice</span>' in card
 
 
 def test_an_unconfirmed_account_may_unlike_but_not_like(db, client, login, make_user, bobs_post):

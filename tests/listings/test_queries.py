@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from app.models import Like, Post, User, followers
 from app.models.search import rebuild_index
+from app.search.tags import forget_trending
 from tests.helpers import TEST_DATABASE_URL
 
 START = datetime(2025, 6, 1, tzinfo=UTC)
@@ -49,7 +50,9 @@ def busy(db, alice):
 
 
 # The most statements each page may run: the logged-in user (with their roles), then the page's
-# own queries.
+# own queries. The trending tags (explore, and the side column of home, profiles and threads)
+# are counted at most once a minute per process: not here, where the first request of each
+# page counted them (see test_trending_tags_cost_one_statement_a_minute).
 PAGES = {
     "/": 3,  # user, timeline, who to follow
     "/explore": 2,  # user, posts with their authors
@@ -61,6 +64,7 @@ PAGES = {
     "/post/1/likes": 4,  # user, the post with its author, its card, who liked it
     "/user/alice/likes": 4,  # user, the profile's owner, its counts, the posts she liked
     "/search/posts?q=post+by": 2,  # user, matching posts with their authors
+    "/search/posts?q=post+by&sort=relevant": 2,  # the same, scored in the statement
     "/search/posts?q=%23busy+from:writer7": 2,
     "/tags/busy": 3,  # user, the tag, its posts
 }
@@ -83,6 +87,23 @@ def test_statements_per_page_do_not_grow_with_page_size(
         ).count('class="person"')
         assert shown >= min(per_page, 2)
     assert counts[0] == counts[1] <= most
+
+
+@pytest.mark.parametrize("url", ["/", "/explore", "/user/writer7", "/post/1"])
+def test_trending_tags_cost_one_statement_a_minute(app, db, busy, alice_client, statements, url):
+    """Explore and the side column show the trending tags on every view: counted by the first
+    view in a minute (one statement, the same on each of these pages), then read from memory."""
+    alice_client.get(url)
+    forget_trending(app)  # a minute later
+    statements.clear()
+    alice_client.get(url)
+    counting = list(statements)
+    statements.clear()
+    alice_client.get(url)
+    assert len(counting) == len(statements) + 1
+    [extra] = [statement for statement in counting if statement not in statements]
+    assert "post_tag" in extra
+    assert "GROUP BY tag.name" in extra
 
 
 def test_older_timeline_pages_run_as_few_statements(app, db, busy, alice_client, statements):

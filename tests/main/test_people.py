@@ -2,12 +2,14 @@
 
 import html
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.models import User, followers
+from app.web import memo
 from tests.helpers import link, people_on, walk
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -210,3 +212,34 @@ def test_one_people_search_per_page_and_suggestions_on_home_only(
 def test_search_results_mark_explore_as_the_current_place(alice_client):
     page = alice_client.get("/search?q=bob").get_data(as_text=True)
     assert re.search(r'<a href="/explore" aria-current="true">Explore</a>', page)
+
+
+def test_the_side_column_asks_for_suggestions_once_a_minute(
+    db, alice_client, alice, bob, make_user, statements, monkeypatch
+):
+    carol = make_user("carol")
+    alice.follow(bob)
+    bob.follow(carol)
+    db.session.commit()
+
+    def asked() -> int:
+        return sum("AS their_follows" in sql for sql in statements)
+
+    alice_client.get("/")
+    assert asked() == 1
+    dave = make_user("dave")
+    bob.follow(dave)
+    db.session.commit()
+    # Within the minute, the process shows the suggestions it found.
+    assert people_on(side_of(alice_client.get("/"))) == ["carol"]
+    assert asked() == 1
+    later = time.monotonic() + 61
+    monkeypatch.setattr(memo.time, "monotonic", lambda: later)
+    assert people_on(side_of(alice_client.get("/"))) == ["carol", "dave"]
+    assert asked() == 2
+
+
+def side_of(response) -> str:
+    """The side column of a page."""
+    page = response.get_data(as_text=True)
+    return page[page.index('<aside class="side"') :]

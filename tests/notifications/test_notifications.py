@@ -2,6 +2,7 @@
 be seen, grouped, marked read, counted in the bell, kept current by a cheap poll."""
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from app.extensions import db as _db
 from app.listings.notifications import UNREAD, notification_lines
 from app.models import Notification, Post, User, utcnow
 from app.models.notifications import ALL_KINDS, FOLLOW, LIKE, MENTION, REPLY
+from app.web import memo
 from tests.helpers import TEST_DATABASE_URL
 
 BELL = re.compile(r'<span class="bell-count"( hidden)?>(?:<span>([^<]*)</span>)?')
@@ -383,3 +385,22 @@ def plan_of(db, sql: str, params: list) -> str:
     """SQLite's EXPLAIN QUERY PLAN of one statement, one line per step."""
     connection = db.session.connection().connection.dbapi_connection
     return "\n".join(row[3] for row in connection.execute("EXPLAIN QUERY PLAN " + sql, params))
+
+
+def test_an_unchanged_unread_count_is_counted_once_a_minute(
+    db, alice, bob, alice_client, statements, monkeypatch
+):
+    bob.follow(alice)
+    db.session.commit()
+
+    def counts() -> int:
+        return sum("FROM notification" in sql for sql in statements)
+
+    alice_client.get("/explore")
+    assert counts() == 1
+    assert bell(alice_client.get("/explore").get_data(as_text=True)) == "1"
+    assert counts() == 1
+    later = time.monotonic() + 61
+    monkeypatch.setattr(memo.time, "monotonic", lambda: later)
+    assert bell(alice_client.get("/explore").get_data(as_text=True)) == "1"
+    assert counts() == 2

@@ -1,19 +1,37 @@
 """The benchmark's helpers, on a small fake database (the benchmark itself is not a test)."""
 
 import re
+from collections import Counter
 
 import pytest
 import sqlalchemy as sa
 
-from app.models import Post
+from app import create_app
+from app.extensions import db as _db
+from app.models import Notification, Post, User, mention
+from app.models.search import rebuild_index, search_tokens
 from bench.ceiling import ceiling_app
+from bench.cpu import cpu_ms_per_request
 from bench.dbtime import page_statements, time_statements
+from bench.load import gunicorn as bench_gunicorn
 from bench.load import parse_wrk
 from bench.notifications import NOTIFIED, UNREAD, add_notified_accounts
+from bench.pg import copy_from_sqlite
 from bench.run import target_rows
-from bench.subjects import RARE_READER, add_rare_reader, bench_pages
+from bench.seed import SIZES
+from bench.seedtime import fake_command_line
+from bench.subjects import (
+    RARE_READER,
+    BenchPage,
+    add_rare_reader,
+    bench_pages,
+    search_bench_pages,
+)
 from bench.threads import THREAD_READER, add_big_thread
+from bench.writes import count_posts, delete_posts, pick_cast, writer_for
 from bench.wsgi import FLOOR, add_logged_in_floor
+from tests.helpers import TEST_DATABASE_URL, TestConfig
+from tests.search.test_index import expected, searched, snapshot
 
 WRK_OUTPUT = """Running 2s test @ http://127.0.0.1:5000/
   2 threads and 8 connections
@@ -67,6 +85,7 @@ def test_pages_and_their_statements(app, runner, db):
         "/search/posts",
         "/search/posts",
         "/search/posts",
+        "/search/posts",
         pages[-1].url,
     ]
     assert pages[12].url.startswith("/post/")
@@ -81,6 +100,7 @@ def test_pages_and_their_statements(app, runner, db):
     assert pages[15].name == f"notifications, {posts}"
     assert (pages[15].username, pages[16].username) == (NOTIFIED, UNREAD)
     assert pages[-1].url.startswith("/tags/")
+    assert pages[-2].url.endswith("&sort=relevant")
     for page in pages:
         statements = page_statements(app, page.url, page.username)
         timing = time_statements(app, statements, runs=2)
@@ -91,6 +111,30 @@ def test_pages_and_their_statements(app, runner, db):
     [(load_user, _)] = page_statements(app, FLOOR, pages[1].username)
     assert "FROM user" in load_user.replace('"', "")
     assert app.test_client().get(FLOOR).status_code == 302  # nobody logged in: to the login
+
+
+def test_search_pages_without_hashtags_are_left_out_with_a_note(db, alice, make_post, capsys):
+    # Not flask fake's data: no hashtag, and no text of two words.
+    for body in ("sparrows", "nightingales", "sparrows"):
+        make_post(alice, body)
+    pages = search_bench_pages(alice.username)
+    # The common and the rare word (here the same: one post of three is nearest to 1%), and
+    # the common one by relevance.
+    assert [page.url for page in pages] == ["/search/posts?q=nightingales"] * 2 + [
+        "/search/posts?q=nightingales&sort=relevant"
+    ]
+    notes = capsys.readouterr().err
+    assert "the phrase search left out of the benchmark: no post of two words" in notes
+    assert "the tag page left out of the benchmark: no hashtag in the first 3 posts" in notes
+
+    make_post(alice, "#rain again")
+    assert search_bench_pages(alice.username)[-1].url == "/tags/rain"
+
+
+def test_search_pages_of_posts_without_words(db, alice, make_post, capsys):
+    make_post(alice, "42 !")
+    assert search_bench_pages(alice.username) == []
+    assert "the word searches left out" in capsys.readouterr().err
 
 
 def test_targets_are_checked_page_by_page():
@@ -140,3 +184,98 @@ def test_the_ceiling_page_is_home_without_any_sql(app, runner, db):
     assert page.count('<article class="post') == app.config["POSTS_PER_PAGE"]
     assert 'rel="next"' in page
     assert "Log out" in page
+
+
+def test_cpu_time_per_request_of_a_page(app, runner, db):
+    assert runner.invoke(args=["fake", "--users", "20", "--posts", "100"]).exit_code == 0
+    someone = db.session.scalar(sa.select(User.username).order_by(User.id).limit(1))
+    explore = BenchPage("explore", "/explore", someone)
+    assert 0 < cpu_ms_per_request(app, explore, requests=3, batches=2) < 10_000
+    missing = BenchPage("nothing", "/no/such/page", explore.username)
+    with pytest.raises(RuntimeError, match="answered 404"):
+        cpu_ms_per_request(app, missing, requests=3, batches=1)
+
+
+def test_the_write_load_posts_through_the_form_and_counts_the_rows(shared_app, shared_db):
+    """The write load's clients against a real gunicorn: each post goes through the login and
+    home forms (CSRF and all), is counted in the database, and is deleted at the end."""
+    result = shared_app.test_cli_runner().invoke(
+        args=["fake", "--users", "30", "--posts", "60", "--follows", "8"]
+    )
+    assert result.exit_code == 0, result.output
+    url = shared_db.engine.url.render_as_string(hide_password=False)
+    shared_db.session.remove()
+    cast = pick_cast(url, writers=2)
+    assert len(cast.writers) == 2
+    assert cast.reader not in cast.writers
+    with bench_gunicorn(url) as base:
+        writers = [writer_for(base, name, n, "t1") for n, name in enumerate(cast.writers)]
+        for writer in writers:
+            for count in range(3):
+                writer.post(count)
+    assert [(w.accepted, w.refused) for w in writers] == [(3, {}), (3, {})]
+    assert count_posts(url, "t1") == 6
+    assert count_posts(url, "t2") == 0
+    assert delete_posts(url) == 6
+    assert count_posts(url, "t1") == 0
+
+
+@pytest.mark.skipif(
+    not TEST_DATABASE_URL.startswith("postgresql"), reason="copies into the PostgreSQL under test"
+)
+def test_the_copy_to_postgresql_brings_search_and_notifications(db, tmp_path):
+    source = tmp_path / "seeded.db"
+    seeded = create_app(
+        type("Seeded", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{source}"})
+    )
+    with seeded.app_context():
+        _db.create_all()
+        args = ["fake", "--users", "40", "--posts", "500", "--follows", "6"]
+        assert seeded.test_cli_runner().invoke(args=args).exit_code == 0
+        add_notified_accounts()  # mentions, and notifications some read and some not
+        told = Counter(
+            _db.session.execute(
+                sa.select(Notification.user_id, Notification.kind, Notification.post_id)
+            ).all()
+        )
+        read = _db.session.execute(
+            sa.select(User.username, User.notifications_version, User.notifications_read_id)
+        ).all()
+        _db.engine.dispose()
+
+    copy_from_sqlite(source, TEST_DATABASE_URL)
+    # The notification pages read the same on both (the benchmark measures them).
+    copied = db.session.execute(
+        sa.select(Notification.user_id, Notification.kind, Notification.post_id)
+    ).all()
+    assert Counter(copied) == told
+    assert sorted(
+        db.session.execute(
+            sa.select(User.username, User.notifications_version, User.notifications_read_id)
+        )
+    ) == sorted(read)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(mention))
+    with db.engine.connect() as connection:
+        copied = snapshot(connection)
+    assert len(copied["words"]) == 500
+    assert copied["tags"]
+    first = db.session.scalar(sa.select(Post.body).order_by(Post.id).limit(1))
+    word = next(token for token in search_tokens(first) if token.isalpha())
+    tag = copied["tags"][0][1]
+    for query in (word, f"#{tag}"):
+        assert searched(query) == expected(query) != []
+    # The same words as the index PostgreSQL itself makes from the posts.
+    with db.engine.begin() as connection:
+        rebuild_index(connection)
+        assert snapshot(connection) == copied
+    indexes = {index["name"] for index in sa.inspect(db.engine).get_indexes("post_search")}
+    assert "ix_post_search_terms" in indexes
+
+
+def test_seedtime_changes_a_constant_for_the_run():
+    command = fake_command_line(SIZES["L"], ["POST_CHUNK=1000000", "BATCH=5000"])
+    assert command[-4:] == ["--users", "10000", "--posts", "1000000"]
+    assert "'app.commands.fake'), 'POST_CHUNK', 1000000)" in command[2]
+    assert "'app.commands.fake_threads'), 'BATCH', 5000)" in command[2]
+    with pytest.raises(SystemExit, match=r"no NO_SUCH_THING in app\.commands\.fake or"):
+        fake_command_line(SIZES["L"], ["NO_SUCH_THING=1"])

@@ -92,6 +92,12 @@ PAGES = [
     # Search finds only what everyone may see: not even its author finds a hidden post there.
     Page("post search", "/search/posts?q=findable", OPEN, shown_to(visible=LOGGED_IN)),
     Page("post search by tag", "/search/posts?q=%23secret", OPEN, shown_to(visible=LOGGED_IN)),
+    Page(
+        "post search, most relevant",
+        "/search/posts?q=findable&sort=relevant",
+        OPEN,
+        shown_to(visible=LOGGED_IN),
+    ),
     Page("tag page", "/tags/secret", OPEN, IN_LISTINGS),
     Page("data export", "/account/export", OPEN, shown_to(visible={AUTHOR}, hidden={AUTHOR})),
     Page("moderation queue", "/moderation/", MODERATION, IN_THE_QUEUE),

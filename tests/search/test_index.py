@@ -1,6 +1,7 @@
 """The full-text index follows every change to the posts: after random posting, editing,
 deleting, hiding, suspending and account deletion it is what a rebuild from scratch makes, and
-search finds exactly what a plain reading of the posts finds."""
+search finds exactly what a plain reading of the posts finds, in the same order (newest first,
+or by the relevance rule worked out in Python)."""
 
 import random
 
@@ -13,7 +14,7 @@ from app.extensions import db as _db
 from app.listings.keyset import keyset_page
 from app.models import Post, PostSearch, Tag, User, post_tag, post_visible_to, utcnow
 from app.models.search import has_fts5, hashtags, rebuild_index, search_tokens
-from app.search.query import parse_query, search_pages
+from app.search.query import NEWEST, RELEVANT, parse_query, relevance_score, search_pages
 from tests.helpers import TestConfig
 from tests.platform.test_migrations import _fill_previous_revision, scripts
 
@@ -41,13 +42,18 @@ def fts5_is_consistent(connection) -> None:
         )
 
 
-def searched(query: str) -> list[int]:
-    """The ids the search finds for ``query``, newest first."""
-    pages = search_pages(parse_query(query), _db.engine.dialect.name, None)
-    return [card.id for card in keyset_page(pages, 1000).items]
+def searched(query: str, order: str = NEWEST, per_page: int = 1000) -> list[int]:
+    """The ids the search finds for ``query`` in ``order``, over pages of ``per_page``."""
+    pages = search_pages(parse_query(query), _db.engine.dialect.name, None, order)
+    ids, page = [], keyset_page(pages, per_page)
+    ids += [found.card.id for found in page.items]
+    while page.next_cursor:
+        page = keyset_page(pages, per_page, after=page.next_cursor)
+        ids += [found.card.id for found in page.items]
+    return ids
 
 
-def expected(query: str) -> list[int]:
+def expected(query: str, order: str = NEWEST) -> list[int]:
     """The same, read from the posts themselves (the oracle)."""
     want = parse_query(query)
     posts = _db.session.scalars(
@@ -61,8 +67,8 @@ def expected(query: str) -> list[int]:
             for p in want.phrases
         ]
         if all(has) and all(tag in hashtags(post.body) for tag in want.tags):
-            hits.append(post.id)
-    return hits
+            hits.append((relevance_score(want.words, tokens) if order == RELEVANT else 0, post.id))
+    return [post_id for _, post_id in sorted(hits, reverse=True)]
 
 
 def random_changes(db, rng: random.Random, steps: int) -> None:
@@ -103,6 +109,8 @@ def test_after_random_changes_the_index_is_what_a_rebuild_makes(db, seed):
         kept = snapshot(connection)
     for query in ["owl", "heron", "kite wren", '"owl owl"', "#owl", "#wren kite", "it's"]:
         assert searched(query) == expected(query), query
+        # By relevance, in pages of 3: the databases' scores are the rule's.
+        assert searched(query, RELEVANT, 3) == expected(query, RELEVANT), query
     with db.engine.begin() as connection:
         assert rebuild_index(connection) == db.session.scalar(sa.select(sa.func.count(Post.id)))
         fts5_is_consistent(connection)

@@ -1,5 +1,6 @@
 """Searching posts: the same table of queries finds the same posts on SQLite and PostgreSQL
-(the suite runs on both), in order, newest first, with only what everyone may see."""
+(the suite runs on both), in order, newest first or most relevant first, with only what
+everyone may see."""
 
 import re
 from datetime import timedelta
@@ -10,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.models import utcnow
-from app.search.query import MAX_TERMS, QUERY_MAX_LENGTH, parse_query
+from app.models.search import search_tokens
+from app.search.query import MAX_TERMS, QUERY_MAX_LENGTH, parse_query, relevance_score
 from app.search.routes import NOTHING_TO_SEARCH_FOR, TOO_MANY_TERMS
 from app.web.forms import CONTROL_CHARACTER_MESSAGE
 from tests.helpers import link
@@ -73,10 +75,49 @@ QUERIES = {
 }
 EMPTY = ["-harbour", "!!!", '""', "-", "#", "* ^ :", "-from:x"]
 
+# query: the keys of the posts it finds, most relevant first (relevance_score: the share of a
+# post's words that are searched words, in thousandths; equal shares newest first).
+BY_RELEVANCE = {
+    "harbour": [2, 3, 0, 6],  # 1 of 5 words (200), 1 of 7 (142, 3 is newer than 0), 1 of 11
+    "HARBOUR seals": [2, 3],  # 2 of 5, 2 of 7
+    "seals": [9, 2, 3],  # 9 and 2 are both 1 of 5: the newer first
+    '"au lait"': [1, 0],
+    "harbour -seals": [0, 6],
+    "coffee": [1, 0],  # carol's "harbour coffee" (1,000) is left out: she is suspended
+    "secret": [],  # hidden, however relevant
+    "AND": [7, 8],  # "and" is 1 of the 5 words of 7 (200), 2 of the 12 of 8 (166)
+    "from:alice from:bob seals": [9, 2, 3],
+    "#coffee": [1, 0],  # no words to weigh: newest first
+    "from:bob": [8, 6, 3, 1],
+}
 
-def found(client, query: str) -> list[int]:
+# (author, text), oldest first: posts whose scores differ by repeated words and length.
+RANKED = [
+    ("alice", "owl"),  # 0
+    ("bob", "owl owl heron"),  # 1
+    ("alice", "an owl at night"),  # 2
+    ("bob", "Owl"),  # 3: the same share as 0, newer
+    ("carol", "owl owl owl"),  # 4: carol is suspended
+    ("alice", "owl"),  # 5: hidden by a moderator
+    ("bob", "Owl! OWL? owl, heron"),  # 6
+    ("alice", "#owl heron heron heron"),  # 7
+]
+RANKED_QUERIES = {
+    "owl": [3, 0, 6, 1, 7, 2],  # 1000, 1000, 750, 666, 250, 250
+    "heron": [7, 1, 6],  # 750, 333, 250
+    "owl heron": [7, 6, 1],  # every word of each is searched for: newest first
+    '"owl heron"': [7, 6, 1],  # the tag's word is a word too
+    "owl -heron": [3, 0, 2],
+    "night OWL": [2],
+    "#owl heron": [7],
+}
+
+
+def found(client, query: str, sort: str | None = None) -> list[int]:
     """The ids of the posts the search page lists for ``query``, over all its pages."""
     ids, url = [], f"/search/posts?q={quote(query, safe='')}"
+    if sort is not None:
+        url += f"&sort={quote(sort, safe='')}"
     while url:
         response = client.get(url)
         assert response.status_code == 200, (query, response.status_code)
@@ -107,6 +148,95 @@ def corpus(db, make_user, make_post, make_reply, alice):
 def test_each_query_finds_the_same_posts_newest_first(app, alice_client, corpus, query, keys):
     app.config["POSTS_PER_PAGE"] = 2  # and across pages
     assert found(alice_client, query) == [corpus[key] for key in keys]
+
+
+@pytest.mark.parametrize(("query", "keys"), BY_RELEVANCE.items())
+def test_each_query_finds_the_same_posts_most_relevant_first(
+    app, alice_client, corpus, query, keys
+):
+    app.config["POSTS_PER_PAGE"] = 2  # and across pages
+    assert found(alice_client, query, "relevant") == [corpus[key] for key in keys]
+
+
+@pytest.fixture
+def ranked(db, make_user, make_post, alice):
+    """The posts of :data:`RANKED`, a minute apart; their ids by key."""
+    people = {"alice": alice, "bob": make_user("bob"), "carol": make_user("carol")}
+    start = utcnow() - timedelta(hours=1)
+    posts = [
+        make_post(people[name], text, start + timedelta(minutes=n))
+        for n, (name, text) in enumerate(RANKED)
+    ]
+    posts[5].hide(make_user("mod"))
+    people["carol"].suspended_at = utcnow()
+    db.session.commit()
+    return [post.id for post in posts]
+
+
+@pytest.mark.parametrize(("query", "keys"), RANKED_QUERIES.items())
+def test_relevance_counts_repeated_words_against_the_length(app, alice_client, ranked, query, keys):
+    app.config["POSTS_PER_PAGE"] = 2
+    assert found(alice_client, query, "relevant") == [ranked[key] for key in keys]
+    words = parse_query(query).words
+    scores = [relevance_score(words, search_tokens(RANKED[key][1])) for key in keys]
+    assert scores == sorted(scores, reverse=True)  # the table agrees with the rule
+
+
+@pytest.mark.parametrize("per_page", [1, 2, 4])
+def test_relevance_pages_have_no_gaps_or_repeats_either_way(app, alice_client, ranked, per_page):
+    app.config["POSTS_PER_PAGE"] = per_page
+    url = "/search/posts?q=owl&sort=relevant"
+    forward, page = [], ""
+    while url:
+        page = alice_client.get(url).get_data(as_text=True)
+        forward.append([int(n) for n in PERMALINK.findall(page)])
+        url = link(page, "next")
+    backward = [[int(n) for n in PERMALINK.findall(page)]]
+    while url := link(page, "prev"):
+        page = alice_client.get(url).get_data(as_text=True)
+        backward.insert(0, [int(n) for n in PERMALINK.findall(page)])
+    everything = [post_id for ids in forward for post_id in ids]
+    assert everything == [ranked[key] for key in RANKED_QUERIES["owl"]]
+    assert forward == backward
+    assert all(len(ids) == per_page for ids in forward[:-1])
+
+
+@pytest.mark.parametrize("sort", ["", "newest", "bogus", "RELEVANT", "relevant\x00", "1' OR 1=1"])
+def test_any_other_order_is_newest_first(alice_client, corpus, sort):
+    assert found(alice_client, "harbour", sort) == [corpus[key] for key in QUERIES["harbour"]]
+
+
+def test_the_orders_are_links_that_keep_the_search(app, alice_client, ranked):
+    app.config["POSTS_PER_PAGE"] = 2
+    page = alice_client.get("/search/posts?q=owl").get_data(as_text=True)
+    assert '<a href="/search/posts?q=owl" aria-current="true">Newest</a>' in page
+    assert '<a href="/search/posts?q=owl&amp;sort=relevant">Most relevant</a>' in page
+    assert "newest first</h2>" in page
+    assert 'name="sort"' not in page
+    page = alice_client.get("/search/posts?q=owl&sort=relevant").get_data(as_text=True)
+    assert '<a href="/search/posts?q=owl&amp;sort=relevant" aria-current="true">' in page
+    assert "most relevant first</h2>" in page
+    assert "largest share of the text" in page  # the rule, on the page
+    # A new search from the box keeps the order; so do the page links.
+    assert '<input type="hidden" name="sort" value="relevant">' in page
+    assert "sort=relevant" in link(page, "next")
+
+
+def test_relevance_without_words_says_it_lists_newest_first(alice_client, corpus):
+    page = alice_client.get("/search/posts?q=%23coffee&sort=relevant").get_data(as_text=True)
+    assert "newest first</h2>" in page
+    assert "Only words are weighed" in page
+
+
+@pytest.mark.parametrize(
+    "cursor", ["5", "x_1", "1001_1", "200_0", "200_99999999999", "-1_5", "200_", "٣_1"]
+)
+def test_a_bad_relevance_cursor_gets_the_400_page(alice_client, corpus, cursor):
+    response = alice_client.get(
+        "/search/posts", query_string={"q": "harbour", "sort": "relevant", "after": cursor}
+    )
+    assert response.status_code == 400
+    assert 'href="/search/posts?q=harbour&amp;sort=relevant"' in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("query", EMPTY)
@@ -211,9 +341,9 @@ QUERY_TEXT = st.one_of(
 
 
 @FUZZ
-@given(text=QUERY_TEXT)
-def test_any_text_is_a_query_or_a_clear_message(alice_client, corpus, text):
-    response = alice_client.get("/search/posts", query_string={"q": text})
+@given(text=QUERY_TEXT, sort=st.sampled_from(["newest", "relevant"]))
+def test_any_text_is_a_query_or_a_clear_message(alice_client, corpus, text, sort):
+    response = alice_client.get("/search/posts", query_string={"q": text, "sort": sort})
     assert response.status_code == 200, text
     page = response.get_data(as_text=True)
     assert ("results-heading" in page) != ('aria-invalid="true"' in page) or not text.strip()

@@ -103,3 +103,54 @@ def test_trending_is_on_explore_and_counted_at_most_once_a_minute(
     assert '<a href="/tags/first">#first</a> <span class="trend-count">1 person today' in page
     make_post(alice, "#second")
     assert "#second</a> <span" not in alice_client.get("/explore").get_data(as_text=True)
+
+
+def side_column(page: str) -> str:
+    """The side column of a page (it comes last in <main>'s wrapper)."""
+    return page[page.index('<aside class="side"') : page.index("</aside>")]
+
+
+def test_the_side_column_lists_trending_tags_below_who_to_follow(
+    db, alice_client, alice, bob, make_user, make_post, make_staff
+):
+    carol = make_user("carol")
+    alice.follow(bob)
+    bob.follow(carol)  # carol is suggested to alice
+    db.session.commit()
+    make_post(bob, "#Owls at dusk")
+    make_post(carol, "#owls again, and #moths")
+    hidden = make_post(bob, "#hushed")
+    hidden.hide(make_staff("mod", "moderator"))
+    suspended = make_user("suspended")
+    make_post(suspended, "#banned")
+    suspended.suspended_at = utcnow()
+    db.session.commit()
+
+    side = side_column(alice_client.get("/").get_data(as_text=True))
+    assert side.index("Who to follow") < side.index('<h2 id="side-trending-heading">Trending</h2>')
+    trends = re.findall(
+        r'<li><a href="/tags/(\w+)">#\1</a> <span class="trend-count">([^<]+)', side
+    )
+    # Not the hidden post's tag, nor the suspended account's.
+    assert trends == [("owls", "2 people today"), ("moths", "1 person today")]
+    # Explore's own list is the same, as its own section: no side column there.
+    explore = alice_client.get("/explore").get_data(as_text=True)
+    assert '<aside class="side"' not in explore
+    assert '<a href="/tags/owls">#owls</a> <span class="trend-count">2 people today' in explore
+    # The tag it links to is there to open.
+    assert alice_client.get("/tags/owls").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/user/alice", "/post/{post}"])
+def test_the_side_column_has_trending_tags_wherever_it_is_shown(
+    alice_client, alice, make_post, url
+):
+    post = make_post(alice, "#wrens sing")
+    side = side_column(alice_client.get(url.format(post=post.id)).get_data(as_text=True))
+    assert "Who to follow" not in side  # home only
+    assert '<a href="/tags/wrens">#wrens</a>' in side
+
+
+def test_the_side_column_has_no_trending_section_without_tags(alice_client, alice, make_post):
+    make_post(alice, "no tags today")
+    assert 'id="side-trending-heading"' not in alice_client.get("/").get_data(as_text=True)

@@ -151,10 +151,11 @@ function closeMenusLikeMenus() {
 }
 
 // Like buttons (app/templates/_macros/likes.html) toggle in place: the form goes with fetch, and
-// the button's pressed state, the count and where the form sends next change where they are,
-// so the reader keeps their place. Any answer but the JSON one (a session that ended, a rate
-// limit, a post hidden meanwhile, no network) sends the form the ordinary way instead, and its
-// page explains. Registered after sendFormsOnce: a click while one is on its way is dropped.
+// the button's pressed state (its heart), its count (shown, and said in its name) and where the
+// form sends next change where they are, so the reader keeps their place. Any answer but the
+// JSON one (a session that ended, a rate limit, a post hidden meanwhile, no network) sends the
+// form the ordinary way instead, and its page explains. Registered after sendFormsOnce: a click
+// while one is on its way is dropped.
 function likeInPlace() {
   document.addEventListener("submit", async (event) => {
     const form = event.target;
@@ -179,13 +180,14 @@ function likeInPlace() {
       return;
     }
     form.action = answer.action;
-    form.querySelector("button[aria-pressed]").setAttribute("aria-pressed", String(answer.liked));
-    const count = form.querySelector(".like-count");
-    if (count) {
-      count.querySelector("[data-like-count]").textContent = String(answer.count);
-      count.querySelector("[data-like-words]").textContent = answer.words;
-      count.hidden = answer.count === 0;
-    }
+    const button = form.querySelector("button[aria-pressed]");
+    button.setAttribute("aria-pressed", String(answer.liked));
+    const count = button.querySelector("[data-like-count]");
+    count.textContent = String(answer.count);
+    count.hidden = answer.count === 0;
+    // As the template says it: ", 1 like", ", 3 likes", nothing at none.
+    const words = answer.count === 0 ? "" : `, ${answer.count} ${answer.words}`;
+    button.querySelector("[data-like-words]").textContent = words;
   });
 }
 

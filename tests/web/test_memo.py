@@ -1,0 +1,90 @@
+"""Per-process memos: an answer is reused while fresh, recomputed once stale or forgotten,
+and a full memo drops what has expired before it grows."""
+
+import pytest
+from flask import Flask
+
+from app.web import memo as memo_module
+from app.web.memo import Memo, clear_all
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A monotonic clock the test moves by hand (``clock[0]`` seconds)."""
+    now = [1000.0]
+    monkeypatch.setattr(memo_module.time, "monotonic", lambda: now[0])
+    return now
+
+
+def counter():
+    """A compute function that answers how often it has been called."""
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    return compute
+
+
+def test_an_answer_is_reused_until_it_is_stale(app, clock):
+    memo, compute = Memo("test", seconds=60), counter()
+    with app.app_context():
+        assert memo.get("k", compute) == 1
+        clock[0] += 59
+        assert memo.get("k", compute) == 1
+        clock[0] += 1
+        assert memo.get("k", compute) == 2
+
+
+def test_forgetting_a_key_recomputes_it_and_only_it(app, clock):
+    memo, compute = Memo("test", seconds=60), counter()
+    with app.app_context():
+        memo.get("a", compute)
+        memo.get("b", compute)
+        memo.forget("a")
+        memo.forget("never kept")
+        assert memo.get("a", compute) == 3
+        assert memo.get("b", compute) == 2
+
+
+def test_a_full_memo_drops_expired_answers_first(app, clock):
+    memo, compute = Memo("test", seconds=60, size=2), counter()
+    with app.app_context():
+        memo.get("old", compute)
+        clock[0] += 30
+        memo.get("new", compute)
+        clock[0] += 31  # "old" has expired, "new" has not
+        memo.get("third", compute)
+        kept = app.extensions["memo.test"]
+        assert set(kept) == {"new", "third"}
+        # Nothing expired: all go, so the memo never holds more than its size.
+        memo.get("fourth", compute)
+        assert set(kept) == {"fourth"}
+
+
+def test_each_app_keeps_its_own(app, clock):
+    memo = Memo("test", seconds=60)
+    with app.app_context():
+        memo.get("k", lambda: "first app")
+    with Flask("another").app_context():
+        assert memo.get("k", lambda: "second app") == "second app"
+
+
+def test_clearing_forgets_every_answer_of_that_app(app, clock):
+    memo, compute = Memo("test", seconds=60), counter()
+    with app.app_context():
+        memo.get("a", compute)
+        memo.get("b", compute)
+        memo.clear(app)
+        memo.clear(app)  # nothing kept: nothing to do
+        assert (memo.get("a", compute), memo.get("b", compute)) == (3, 4)
+
+
+def test_clearing_all_memos_leaves_other_extensions(app, clock):
+    with app.app_context():
+        Memo("one", seconds=60).get("k", lambda: 1)
+        Memo("two", seconds=60).get("k", lambda: 2)
+    clear_all(app)
+    assert not [name for name in app.extensions if name.startswith("memo.")]
+    assert "sqlalchemy" in app.extensions
