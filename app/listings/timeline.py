@@ -14,6 +14,8 @@ shape is built once with bound parameters and only the values change per page (a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 
 from app.listings.keyset import PageQuery, PreparedListing
@@ -31,6 +33,7 @@ from app.models import (
 )
 from app.models.follows import shown_on_home_of
 from app.models.params import USER_ID
+from app.models.types import UTCDateTime
 
 RECENT_WINDOW_PAGES = 10
 """How many pages' worth of the newest posts site-wide the home timeline looks at first.
@@ -137,27 +140,45 @@ def _from_feed(reverse: bool, position) -> tuple[sa.CTE, sa.ColumnElement[bool]]
     of (id, at), and whether it is the page.
 
     The candidates are the feed's first page-size rows beyond ``position`` that the reader may
-    see (one range of its primary key, checked against their posts), and the first posts of
-    each followed account merged at page time (:func:`_by_author` on those accounts). The
-    feed holds every post by the others from its horizon on, so the page is right when all of
-    it is at or above the horizon: when it fills a page there (walking towards older posts),
-    or starts at or above it (walking back towards newer ones); always when the feed is
-    complete from the first post (a horizon of NULL). A reader without a feed (no horizon)
-    never uses it.
+    see (one range of its primary key, checked against their posts; rows by merged authors
+    other than the reader are left, as they are read from the posts), and the first posts of
+    the followed merged accounts that can be on the page: those whose newest post is no
+    older than the page's lower bound (the last of those feed rows, or the horizon if they
+    are fewer; walking back, the position), a range of ``home_feed_author``'s time index, so
+    a reader following 132 merged accounts probes the few that posted since, not all of them.
+    The feed holds every post by the others from its horizon on, so the page is right when
+    all of it is at or above the horizon: when it fills a page there (walking towards older
+    posts), or starts at or above it (walking back towards newer ones); always when the feed
+    is complete from the first post (a horizon of NULL). A page that starts below the horizon
+    (page 41 is past every feed) or a reader without a feed (no horizon) never reads it: the
+    condition names no row, so the database skips the feed part entirely.
     """
     newest_first = POSTS_NEWEST_FIRST.descending != reverse
-    reader = home_feed_horizon.alias("reader_feed")
-    has_feed = sa.select(reader.c.user_id).where(reader.c.user_id == USER_ID).exists()
+    horizon = home_feed_horizon.alias("horizon")
+    at_or_above = sa.true() if position is None else _at_or_above(position, horizon)
+    usable = (
+        sa.select(horizon.c.user_id)
+        .where(horizon.c.user_id == USER_ID, sa.or_(horizon.c.timestamp.is_(None), at_or_above))
+        .exists()
+    )
     entry = home_feed.alias("feed_entry")
     post = Post.__table__.alias("feed_post")
     columns = (entry.c.timestamp, entry.c.post_id)
+    merged_author = home_feed_author.alias("merged_author")
     rows = (
         sa.select(entry.c.post_id.label("id"), entry.c.timestamp.label("at"))
         .join(post, post.c.id == entry.c.post_id)
         .where(
+            usable,
             entry.c.user_id == USER_ID,
             post_visible_to(post, USER_ID),
             shown_on_home_of(USER_ID, post),
+            sa.or_(
+                entry.c.author_id == USER_ID,
+                ~sa.select(merged_author.c.user_id)
+                .where(merged_author.c.user_id == entry.c.author_id)
+                .exists(),
+            ),
         )
     )
     if position is not None:
@@ -165,18 +186,31 @@ def _from_feed(reverse: bool, position) -> tuple[sa.CTE, sa.ColumnElement[bool]]
     rows = (
         rows.order_by(*POSTS_NEWEST_FIRST.ordering(reverse, columns))
         .limit(_PAGE_SIZE)
-        .subquery("feed_rows")
+        .cte("feed_rows")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
-    # Followed accounts merged at page time: a probe of the follows' key for each of them (a
-    # few hundred at most, whatever the reader follows). The reader's own posts, merged or
-    # not, are in their feed.
+    if reverse:
+        # Walking back: the page is newer than the position (None: the feed is not used).
+        bound = position[0] if position is not None else _FIRST_TIME
+    else:
+        found = sa.select(sa.func.count()).select_from(rows).scalar_subquery()
+        oldest = sa.select(sa.func.min(rows.c.at)).scalar_subquery()
+        at_horizon = (
+            sa.select(horizon.c.timestamp).where(horizon.c.user_id == USER_ID).scalar_subquery()
+        )
+        bound = sa.case(
+            (found >= _PAGE_SIZE, oldest), else_=sa.func.coalesce(at_horizon, _FIRST_TIME)
+        )
+    # Followed accounts merged at page time that posted since the bound: a range of the
+    # author index, then a probe of the follows' key each. The reader's own posts, merged
+    # or not, are in their feed.
     author = home_feed_author.c.user_id
     follows = (
         sa.select(followers.c.followed_id)
         .where(followers.c.follower_id == USER_ID, followers.c.followed_id == author)
         .exists()
     )
-    merged = sa.select(author).where(has_feed, follows)
+    merged = sa.select(author).where(usable, home_feed_author.c.timestamp >= bound, follows)
     merged_posts = _by_author(merged, position, reverse, prefix="merged_")
     both = sa.union_all(
         sa.select(rows.c.id, rows.c.at), sa.select(merged_posts.c.id, merged_posts.c.at)
@@ -188,7 +222,6 @@ def _from_feed(reverse: bool, position) -> tuple[sa.CTE, sa.ColumnElement[bool]]
     )
     fast = fast.limit(_PAGE_SIZE).cte("fast").prefix_with("MATERIALIZED", dialect="postgresql")
 
-    horizon = home_feed_horizon.alias("horizon")
     complete = (
         sa.select(horizon.c.user_id)
         .where(horizon.c.user_id == USER_ID, horizon.c.timestamp.is_(None))
@@ -210,21 +243,23 @@ def _from_feed(reverse: bool, position) -> tuple[sa.CTE, sa.ColumnElement[bool]]
         )
     elif position is not None:
         # Towards newer posts, from a position at or above the horizon.
-        at, post_id = position
-        trusted = (
-            sa.select(horizon.c.user_id)
-            .where(
-                horizon.c.user_id == USER_ID,
-                sa.or_(
-                    at > horizon.c.timestamp,
-                    sa.and_(at == horizon.c.timestamp, post_id >= horizon.c.post_id),
-                ),
-            )
-            .exists()
-        )
+        trusted = usable
     else:
         trusted = sa.false()
     return fast, sa.or_(complete, trusted)
+
+
+_FIRST_TIME = sa.literal(datetime(1, 1, 1, tzinfo=UTC), UTCDateTime)
+"""Before any post: the lower bound of a page from a feed complete from the first post."""
+
+
+def _at_or_above(position: tuple, horizon: sa.FromClause) -> sa.ColumnElement[bool]:
+    """True when ``position`` (time, id) is at or above the reader's ``horizon`` row."""
+    at, post_id = position
+    return sa.or_(
+        at > horizon.c.timestamp,
+        sa.and_(at == horizon.c.timestamp, post_id >= horizon.c.post_id),
+    )
 
 
 def _within_window(post: sa.FromClause, position, reverse: bool) -> sa.ColumnElement[bool]:

@@ -23,50 +23,48 @@ depends_on = None
 
 SQLITE_TRIGGERS = {
     "tr_home_feed_post_insert": """CREATE TRIGGER tr_home_feed_post_insert AFTER INSERT ON post BEGIN
-DELETE FROM home_feed WHERE home_feed.author_id = NEW.user_id
-  AND home_feed.user_id IN (SELECT f.follower_id FROM (SELECT 1 AS go WHERE EXISTS (SELECT 1 FROM user_stats s
-    WHERE s.user_id = NEW.user_id AND s.followers > 1000) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id);
-INSERT INTO home_feed_author (user_id) SELECT NEW.user_id WHERE EXISTS (SELECT 1 FROM user_stats s
+INSERT INTO home_feed_author (user_id, "timestamp")
+SELECT NEW.user_id, (SELECT max(p."timestamp") FROM post p WHERE p.user_id = NEW.user_id)
+WHERE EXISTS (SELECT 1 FROM user_stats s
     WHERE s.user_id = NEW.user_id AND s.followers > 1000) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id);
+UPDATE home_feed_author SET "timestamp" = NEW."timestamp"
+WHERE user_id = NEW.user_id AND NOT ("timestamp" >= NEW."timestamp");
 INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
-SELECT h.user_id, NEW."timestamp", NEW.id, NEW.user_id
+SELECT fans.follower_id, NEW."timestamp", NEW.id, NEW.user_id
 FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans
-JOIN home_feed_horizon h ON h.user_id = fans.follower_id
-WHERE (h."timestamp" IS NULL OR NEW."timestamp" > h."timestamp"
-    OR (NEW."timestamp" = h."timestamp" AND NEW.id >= h.post_id))
 UNION ALL
-SELECT h.user_id, NEW."timestamp", NEW.id, NEW.user_id
-FROM home_feed_horizon h WHERE h.user_id = NEW.user_id AND (h."timestamp" IS NULL OR NEW."timestamp" > h."timestamp"
-    OR (NEW."timestamp" = h."timestamp" AND NEW.id >= h.post_id));
+SELECT NEW.user_id, NEW."timestamp", NEW.id, NEW.user_id;
 UPDATE home_feed_horizon SET ("timestamp", post_id) = (SELECT e."timestamp", e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 399)
-WHERE home_feed_horizon.user_id IN (SELECT follower_id FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans WHERE ((follower_id + NEW.id) / 25) * 25 = (follower_id + NEW.id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 25) * 25 = (NEW.user_id + NEW.id)) AND (SELECT e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 400) IS NOT NULL;
-DELETE FROM home_feed WHERE home_feed.user_id IN (SELECT follower_id FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans WHERE ((follower_id + NEW.id) / 25) * 25 = (follower_id + NEW.id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 25) * 25 = (NEW.user_id + NEW.id))
-  AND (home_feed."timestamp", home_feed.post_id) < (
-    SELECT h."timestamp", h.post_id FROM home_feed_horizon h
-    WHERE h.user_id = home_feed.user_id);
+WHERE home_feed_horizon.user_id IN (SELECT follower_id FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans WHERE ((follower_id + NEW.id) / 200) * 200 = (follower_id + NEW.id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 200) * 200 = (NEW.user_id + NEW.id))
+  AND (COALESCE(home_feed_horizon."timestamp", '0001-01-01 00:00:00+00:00'),
+       COALESCE(home_feed_horizon.post_id, 0)) < (SELECT e."timestamp", e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 399);
+DELETE FROM home_feed WHERE (user_id, "timestamp", post_id) IN (
+  SELECT e.user_id, e."timestamp", e.post_id FROM home_feed_horizon h
+  JOIN home_feed e ON e.user_id = h.user_id AND e."timestamp" <= h."timestamp"
+  WHERE h.user_id IN (SELECT follower_id FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans WHERE ((follower_id + NEW.id) / 200) * 200 = (follower_id + NEW.id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 200) * 200 = (NEW.user_id + NEW.id)) AND (e."timestamp" < h."timestamp" OR e.post_id < h.post_id));
 END""",
     "tr_home_feed_post_update": """CREATE TRIGGER tr_home_feed_post_update AFTER UPDATE OF "timestamp", user_id ON post BEGIN
 DELETE FROM home_feed WHERE post_id = NEW.id;
+UPDATE home_feed_author SET "timestamp" = NEW."timestamp"
+WHERE user_id = NEW.user_id AND NOT ("timestamp" >= NEW."timestamp");
 INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
-SELECT h.user_id, NEW."timestamp", NEW.id, NEW.user_id
+SELECT fans.follower_id, NEW."timestamp", NEW.id, NEW.user_id
 FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans
-JOIN home_feed_horizon h ON h.user_id = fans.follower_id
-WHERE (h."timestamp" IS NULL OR NEW."timestamp" > h."timestamp"
-    OR (NEW."timestamp" = h."timestamp" AND NEW.id >= h.post_id))
 UNION ALL
-SELECT h.user_id, NEW."timestamp", NEW.id, NEW.user_id
-FROM home_feed_horizon h WHERE h.user_id = NEW.user_id AND (h."timestamp" IS NULL OR NEW."timestamp" > h."timestamp"
-    OR (NEW."timestamp" = h."timestamp" AND NEW.id >= h.post_id));
+SELECT NEW.user_id, NEW."timestamp", NEW.id, NEW.user_id;
+END""",
+    "tr_home_feed_post_delete": """CREATE TRIGGER tr_home_feed_post_delete AFTER DELETE ON post BEGIN
+DELETE FROM home_feed WHERE post_id = OLD.id;
 END""",
     "tr_home_feed_follow_insert": """CREATE TRIGGER tr_home_feed_follow_insert AFTER INSERT ON followers BEGIN
 UPDATE home_feed_horizon SET ("timestamp", post_id) = (SELECT p."timestamp", p.id FROM post p WHERE p.user_id = NEW.followed_id ORDER BY p."timestamp" DESC, p.id DESC LIMIT 1 OFFSET 399)
 WHERE home_feed_horizon.user_id = NEW.follower_id AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.followed_id)
   AND (home_feed_horizon."timestamp" IS NULL
        OR (home_feed_horizon."timestamp", home_feed_horizon.post_id) < (SELECT p."timestamp", p.id FROM post p WHERE p.user_id = NEW.followed_id ORDER BY p."timestamp" DESC, p.id DESC LIMIT 1 OFFSET 399));
-DELETE FROM home_feed WHERE home_feed.user_id = NEW.follower_id
-  AND (home_feed."timestamp", home_feed.post_id) < (
-    SELECT h."timestamp", h.post_id FROM home_feed_horizon h
-    WHERE h.user_id = NEW.follower_id);
+DELETE FROM home_feed WHERE (user_id, "timestamp", post_id) IN (
+  SELECT e.user_id, e."timestamp", e.post_id FROM home_feed_horizon h
+  JOIN home_feed e ON e.user_id = h.user_id AND e."timestamp" <= h."timestamp"
+  WHERE h.user_id = NEW.follower_id AND (e."timestamp" < h."timestamp" OR e.post_id < h.post_id));
 INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
 SELECT h.user_id, p."timestamp", p.id, p.user_id
 FROM home_feed_horizon h JOIN post p ON p.user_id = NEW.followed_id
@@ -75,11 +73,13 @@ WHERE h.user_id = NEW.follower_id AND NOT EXISTS (SELECT 1 FROM home_feed_author
        OR (p."timestamp" = h."timestamp" AND p.id >= h.post_id))
 ORDER BY p."timestamp" DESC, p.id DESC LIMIT 400;
 UPDATE home_feed_horizon SET ("timestamp", post_id) = (SELECT e."timestamp", e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 399)
-WHERE home_feed_horizon.user_id IN (SELECT NEW.follower_id) AND (SELECT e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 400) IS NOT NULL;
-DELETE FROM home_feed WHERE home_feed.user_id IN (SELECT NEW.follower_id)
-  AND (home_feed."timestamp", home_feed.post_id) < (
-    SELECT h."timestamp", h.post_id FROM home_feed_horizon h
-    WHERE h.user_id = home_feed.user_id);
+WHERE home_feed_horizon.user_id IN (SELECT NEW.follower_id)
+  AND (COALESCE(home_feed_horizon."timestamp", '0001-01-01 00:00:00+00:00'),
+       COALESCE(home_feed_horizon.post_id, 0)) < (SELECT e."timestamp", e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 399);
+DELETE FROM home_feed WHERE (user_id, "timestamp", post_id) IN (
+  SELECT e.user_id, e."timestamp", e.post_id FROM home_feed_horizon h
+  JOIN home_feed e ON e.user_id = h.user_id AND e."timestamp" <= h."timestamp"
+  WHERE h.user_id IN (SELECT NEW.follower_id) AND (e."timestamp" < h."timestamp" OR e.post_id < h.post_id));
 END""",
     "tr_home_feed_follow_delete": """CREATE TRIGGER tr_home_feed_follow_delete AFTER DELETE ON followers BEGIN
 DELETE FROM home_feed WHERE user_id = OLD.follower_id AND author_id = OLD.followed_id;
@@ -87,46 +87,46 @@ END""",
     "tr_home_feed_user_insert": """CREATE TRIGGER tr_home_feed_user_insert AFTER INSERT ON "user" BEGIN
 INSERT INTO home_feed_horizon (user_id, "timestamp", post_id) VALUES (NEW.id, NULL, NULL);
 END""",
+    "tr_home_feed_user_delete": """CREATE TRIGGER tr_home_feed_user_delete AFTER DELETE ON "user" BEGIN
+DELETE FROM home_feed WHERE user_id = OLD.id;
+END""",
 }
 
 POSTGRESQL_FUNCTIONS = {
     "home_feed_on_post": """CREATE OR REPLACE FUNCTION home_feed_on_post() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    DELETE FROM home_feed WHERE home_feed.author_id = NEW.user_id
-  AND home_feed.user_id IN (SELECT f.follower_id FROM (SELECT 1 AS go WHERE EXISTS (SELECT 1 FROM user_stats s
-    WHERE s.user_id = NEW.user_id AND s.followers > 1000) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id);
-    INSERT INTO home_feed_author (user_id) SELECT NEW.user_id WHERE EXISTS (SELECT 1 FROM user_stats s
+    INSERT INTO home_feed_author (user_id, "timestamp")
+SELECT NEW.user_id, (SELECT max(p."timestamp") FROM post p WHERE p.user_id = NEW.user_id)
+WHERE EXISTS (SELECT 1 FROM user_stats s
     WHERE s.user_id = NEW.user_id AND s.followers > 1000) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id);
+    UPDATE home_feed_author SET "timestamp" = NEW."timestamp"
+WHERE user_id = NEW.user_id AND NOT ("timestamp" >= NEW."timestamp");
     INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
-SELECT h.user_id, NEW."timestamp", NEW.id, NEW.user_id
+SELECT fans.follower_id, NEW."timestamp", NEW.id, NEW.user_id
 FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans
-JOIN home_feed_horizon h ON h.user_id = fans.follower_id
-WHERE (h."timestamp" IS NULL OR NEW."timestamp" > h."timestamp"
-    OR (NEW."timestamp" = h."timestamp" AND NEW.id >= h.post_id))
 UNION ALL
-SELECT h.user_id, NEW."timestamp", NEW.id, NEW.user_id
-FROM home_feed_horizon h WHERE h.user_id = NEW.user_id AND (h."timestamp" IS NULL OR NEW."timestamp" > h."timestamp"
-    OR (NEW."timestamp" = h."timestamp" AND NEW.id >= h.post_id));
-    PERFORM 1 FROM home_feed_horizon WHERE user_id IN (SELECT follower_id FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans WHERE ((follower_id + NEW.id) / 25) * 25 = (follower_id + NEW.id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 25) * 25 = (NEW.user_id + NEW.id)) ORDER BY user_id FOR UPDATE;
+SELECT NEW.user_id, NEW."timestamp", NEW.id, NEW.user_id;
+    PERFORM 1 FROM home_feed_horizon WHERE user_id IN (SELECT follower_id FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans WHERE ((follower_id + NEW.id) / 200) * 200 = (follower_id + NEW.id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 200) * 200 = (NEW.user_id + NEW.id)) ORDER BY user_id FOR UPDATE;
     UPDATE home_feed_horizon SET ("timestamp", post_id) = (SELECT e."timestamp", e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 399)
-WHERE home_feed_horizon.user_id IN (SELECT follower_id FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans WHERE ((follower_id + NEW.id) / 25) * 25 = (follower_id + NEW.id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 25) * 25 = (NEW.user_id + NEW.id)) AND (SELECT e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 400) IS NOT NULL;
-    DELETE FROM home_feed WHERE home_feed.user_id IN (SELECT follower_id FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans WHERE ((follower_id + NEW.id) / 25) * 25 = (follower_id + NEW.id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 25) * 25 = (NEW.user_id + NEW.id))
-  AND (home_feed."timestamp", home_feed.post_id) < (
-    SELECT h."timestamp", h.post_id FROM home_feed_horizon h
-    WHERE h.user_id = home_feed.user_id);
-  ELSE
+WHERE home_feed_horizon.user_id IN (SELECT follower_id FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans WHERE ((follower_id + NEW.id) / 200) * 200 = (follower_id + NEW.id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 200) * 200 = (NEW.user_id + NEW.id))
+  AND (COALESCE(home_feed_horizon."timestamp", '0001-01-01 00:00:00+00:00'),
+       COALESCE(home_feed_horizon.post_id, 0)) < (SELECT e."timestamp", e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 399);
+    DELETE FROM home_feed WHERE (user_id, "timestamp", post_id) IN (
+  SELECT e.user_id, e."timestamp", e.post_id FROM home_feed_horizon h
+  JOIN home_feed e ON e.user_id = h.user_id AND e."timestamp" <= h."timestamp"
+  WHERE h.user_id IN (SELECT follower_id FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans WHERE ((follower_id + NEW.id) / 200) * 200 = (follower_id + NEW.id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 200) * 200 = (NEW.user_id + NEW.id)) AND (e."timestamp" < h."timestamp" OR e.post_id < h.post_id));
+  ELSIF TG_OP = 'UPDATE' THEN
     DELETE FROM home_feed WHERE post_id = NEW.id;
+    UPDATE home_feed_author SET "timestamp" = NEW."timestamp"
+WHERE user_id = NEW.user_id AND NOT ("timestamp" >= NEW."timestamp");
     INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
-SELECT h.user_id, NEW."timestamp", NEW.id, NEW.user_id
+SELECT fans.follower_id, NEW."timestamp", NEW.id, NEW.user_id
 FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans
-JOIN home_feed_horizon h ON h.user_id = fans.follower_id
-WHERE (h."timestamp" IS NULL OR NEW."timestamp" > h."timestamp"
-    OR (NEW."timestamp" = h."timestamp" AND NEW.id >= h.post_id))
 UNION ALL
-SELECT h.user_id, NEW."timestamp", NEW.id, NEW.user_id
-FROM home_feed_horizon h WHERE h.user_id = NEW.user_id AND (h."timestamp" IS NULL OR NEW."timestamp" > h."timestamp"
-    OR (NEW."timestamp" = h."timestamp" AND NEW.id >= h.post_id));
+SELECT NEW.user_id, NEW."timestamp", NEW.id, NEW.user_id;
+  ELSE
+    DELETE FROM home_feed WHERE post_id = OLD.id;
   END IF;
   RETURN NULL;
 END $$""",
@@ -137,10 +137,10 @@ BEGIN
 WHERE home_feed_horizon.user_id = NEW.follower_id AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.followed_id)
   AND (home_feed_horizon."timestamp" IS NULL
        OR (home_feed_horizon."timestamp", home_feed_horizon.post_id) < (SELECT p."timestamp", p.id FROM post p WHERE p.user_id = NEW.followed_id ORDER BY p."timestamp" DESC, p.id DESC LIMIT 1 OFFSET 399));
-    DELETE FROM home_feed WHERE home_feed.user_id = NEW.follower_id
-  AND (home_feed."timestamp", home_feed.post_id) < (
-    SELECT h."timestamp", h.post_id FROM home_feed_horizon h
-    WHERE h.user_id = NEW.follower_id);
+    DELETE FROM home_feed WHERE (user_id, "timestamp", post_id) IN (
+  SELECT e.user_id, e."timestamp", e.post_id FROM home_feed_horizon h
+  JOIN home_feed e ON e.user_id = h.user_id AND e."timestamp" <= h."timestamp"
+  WHERE h.user_id = NEW.follower_id AND (e."timestamp" < h."timestamp" OR e.post_id < h.post_id));
     INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
 SELECT h.user_id, p."timestamp", p.id, p.user_id
 FROM home_feed_horizon h JOIN post p ON p.user_id = NEW.followed_id
@@ -149,11 +149,13 @@ WHERE h.user_id = NEW.follower_id AND NOT EXISTS (SELECT 1 FROM home_feed_author
        OR (p."timestamp" = h."timestamp" AND p.id >= h.post_id))
 ORDER BY p."timestamp" DESC, p.id DESC LIMIT 400;
     UPDATE home_feed_horizon SET ("timestamp", post_id) = (SELECT e."timestamp", e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 399)
-WHERE home_feed_horizon.user_id IN (SELECT NEW.follower_id) AND (SELECT e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 400) IS NOT NULL;
-    DELETE FROM home_feed WHERE home_feed.user_id IN (SELECT NEW.follower_id)
-  AND (home_feed."timestamp", home_feed.post_id) < (
-    SELECT h."timestamp", h.post_id FROM home_feed_horizon h
-    WHERE h.user_id = home_feed.user_id);
+WHERE home_feed_horizon.user_id IN (SELECT NEW.follower_id)
+  AND (COALESCE(home_feed_horizon."timestamp", '0001-01-01 00:00:00+00:00'),
+       COALESCE(home_feed_horizon.post_id, 0)) < (SELECT e."timestamp", e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 399);
+    DELETE FROM home_feed WHERE (user_id, "timestamp", post_id) IN (
+  SELECT e.user_id, e."timestamp", e.post_id FROM home_feed_horizon h
+  JOIN home_feed e ON e.user_id = h.user_id AND e."timestamp" <= h."timestamp"
+  WHERE h.user_id IN (SELECT NEW.follower_id) AND (e."timestamp" < h."timestamp" OR e.post_id < h.post_id));
   ELSE
     DELETE FROM home_feed WHERE user_id = OLD.follower_id AND author_id = OLD.followed_id;
   END IF;
@@ -161,15 +163,19 @@ WHERE home_feed_horizon.user_id IN (SELECT NEW.follower_id) AND (SELECT e.post_i
 END $$""",
     "home_feed_on_user": """CREATE OR REPLACE FUNCTION home_feed_on_user() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF TG_OP = 'INSERT' THEN
     INSERT INTO home_feed_horizon (user_id, "timestamp", post_id) VALUES (NEW.id, NULL, NULL);
+  ELSE
+    DELETE FROM home_feed WHERE user_id = OLD.id;
+  END IF;
   RETURN NULL;
 END $$""",
 }
 
 POSTGRESQL_TRIGGERS = {
-    "tr_home_feed_post": """AFTER INSERT OR UPDATE OF "timestamp", user_id ON post FOR EACH ROW EXECUTE FUNCTION home_feed_on_post()""",
+    "tr_home_feed_post": """AFTER INSERT OR UPDATE OF "timestamp", user_id OR DELETE ON post FOR EACH ROW EXECUTE FUNCTION home_feed_on_post()""",
     "tr_home_feed_follow": """AFTER INSERT OR DELETE ON followers FOR EACH ROW EXECUTE FUNCTION home_feed_on_follow()""",
-    "tr_home_feed_user": """AFTER INSERT ON "user" FOR EACH ROW EXECUTE FUNCTION home_feed_on_user()""",
+    "tr_home_feed_user": """AFTER INSERT OR DELETE ON "user" FOR EACH ROW EXECUTE FUNCTION home_feed_on_user()""",
 }
 _TRIGGER_TABLES = {
     "tr_home_feed_post": "post",
@@ -179,8 +185,9 @@ _TRIGGER_TABLES = {
 
 REBUILD = [
     """
-INSERT INTO home_feed_author (user_id)
-SELECT user_id FROM user_stats WHERE followers > 1000""",
+INSERT INTO home_feed_author (user_id, "timestamp")
+SELECT s.user_id, (SELECT max(p."timestamp") FROM post p WHERE p.user_id = s.user_id)
+FROM user_stats s WHERE s.followers > 1000""",
     """
 INSERT INTO home_feed_horizon (user_id, "timestamp", post_id)
 SELECT u.id, (SELECT "timestamp" FROM post ORDER BY "timestamp" DESC, id DESC LIMIT 1 OFFSET 49999), (SELECT id FROM post ORDER BY "timestamp" DESC, id DESC LIMIT 1 OFFSET 49999) FROM "user" u""",
@@ -254,12 +261,6 @@ def upgrade():
         sa.Column("timestamp", sa.DateTime(timezone=True), nullable=False),
         sa.Column("post_id", sa.Integer(), nullable=False),
         sa.Column("author_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["post_id"], ["post.id"], name=op.f("fk_home_feed_post_id_post"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["user.id"], name=op.f("fk_home_feed_user_id_user"), ondelete="CASCADE"
-        ),
         sa.PrimaryKeyConstraint("user_id", "timestamp", "post_id", name=op.f("pk_home_feed")),
         sqlite_with_rowid=False,
     )
@@ -280,6 +281,7 @@ def upgrade():
     op.create_table(
         "home_feed_author",
         sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("timestamp", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["user.id"],
@@ -287,6 +289,9 @@ def upgrade():
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_home_feed_author")),
+    )
+    op.create_index(
+        op.f("ix_home_feed_author_timestamp"), "home_feed_author", ["timestamp"], unique=False
     )
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
@@ -314,6 +319,7 @@ def downgrade():
             op.execute(f"DROP TRIGGER {name} ON {table}")
         for name in POSTGRESQL_FUNCTIONS:
             op.execute(f"DROP FUNCTION {name}()")
+    op.drop_index(op.f("ix_home_feed_author_timestamp"), table_name="home_feed_author")
     op.drop_table("home_feed_author")
     op.drop_table("home_feed_horizon")
     op.drop_index(op.f("ix_home_feed_post_id"), table_name="home_feed")
