@@ -63,7 +63,7 @@ class Config:
     # posts), and the followers above which an account's posts are read at page time instead
     # of written into every follower's feed. Changes apply with `flask feed rebuild`.
     HOME_FEED_SIZE = env_int("HOME_FEED_SIZE", 400)
-    HOME_FEED_FANOUT_LIMIT = env_int("HOME_FEED_FANOUT_LIMIT", 1000)
+    HOME_FEED_FANOUT_LIMIT = env_int("HOME_FEED_FANOUT_LIMIT", 250)
     # Rendered post cards kept per worker process (about 1.5 kB each); see app/listings/cards.py.
     POST_CARD_CACHE_SIZE = int(os.environ.get("POST_CARD_CACHE_SIZE", "5000"))
     # How often open pages ask for the unread notifications count (chirp-notifications.js); they

@@ -211,7 +211,9 @@ def _from_feed(reverse: bool, position) -> tuple[sa.CTE, sa.ColumnElement[bool]]
         .exists()
     )
     merged = sa.select(author).where(usable, home_feed_author.c.timestamp >= bound, follows)
-    merged_posts = _by_author(merged, position, reverse, prefix="merged_")
+    # Their posts from the bound on: older ones are below a page-full of feed rows, or below
+    # the horizon (where the page is not read from the feed at all).
+    merged_posts = _by_author(merged, position, reverse, prefix="merged_", since=bound)
     both = sa.union_all(
         sa.select(rows.c.id, rows.c.at), sa.select(merged_posts.c.id, merged_posts.c.at)
     ).subquery("feed_candidates")
@@ -286,9 +288,12 @@ def _within_window(post: sa.FromClause, position, reverse: bool) -> sa.ColumnEle
     return post.c.timestamp >= edge if newest_first else post.c.timestamp <= edge
 
 
-def _by_author(authors: sa.Select, position, reverse: bool, prefix: str = "") -> sa.Subquery:
+def _by_author(
+    authors: sa.Select, position, reverse: bool, prefix: str = "", since=None
+) -> sa.Subquery:
     """Ids (and times, ``at``) of at most page size ** 2 posts that include the page, found
-    author by author (names of its parts start with ``prefix``).
+    author by author (names of its parts start with ``prefix``; only posts from ``since`` on,
+    if given).
 
     1. *heads*: each timeline author's first post beyond ``position`` (one seek each in the
        (user_id, timestamp, id) index);
@@ -302,7 +307,7 @@ def _by_author(authors: sa.Select, position, reverse: bool, prefix: str = "") ->
 
     head_post = Post.__table__.alias(prefix + "head_post")
     head = (
-        _timeline_posts(head_post, position, reverse)
+        _timeline_posts(head_post, position, reverse, since)
         .where(head_post.c.user_id == authors.c.user_id)
         .with_only_columns(head_post.c.timestamp)
         .limit(_ONE)
@@ -328,7 +333,7 @@ def _by_author(authors: sa.Select, position, reverse: bool, prefix: str = "") ->
 
     edge_post = Post.__table__.alias(prefix + "edge_post")
     first_posts = (
-        _timeline_posts(edge_post, position, reverse)
+        _timeline_posts(edge_post, position, reverse, since)
         .where(edge_post.c.user_id == top.c.user_id)
         .with_only_columns(edge_post.c.timestamp.label("at"))
         .limit(_PAGE_SIZE)
@@ -344,7 +349,7 @@ def _by_author(authors: sa.Select, position, reverse: bool, prefix: str = "") ->
     at = post.c.timestamp
     within = at >= bounded.c.edge if newest_first else at <= bounded.c.edge
     return (
-        _timeline_posts(post, position, reverse)
+        _timeline_posts(post, position, reverse, since)
         .where(post.c.user_id == bounded.c.user_id, within)
         .with_only_columns(post.c.id, post.c.timestamp.label("at"))
         .limit(_PAGE_SIZE)
@@ -352,8 +357,9 @@ def _by_author(authors: sa.Select, position, reverse: bool, prefix: str = "") ->
     )
 
 
-def _timeline_posts(post: sa.FromClause, position, reverse: bool) -> sa.Select:
-    """Rows of ``post`` (the post table or an alias) in page order beyond ``position``.
+def _timeline_posts(post: sa.FromClause, position, reverse: bool, since=None) -> sa.Select:
+    """Rows of ``post`` (the post table or an alias) in page order beyond ``position`` (and
+    from ``since`` on, if given).
 
     Every step above reads posts through here, so a rule about which posts may be shown on
     the timeline belongs here.
@@ -365,4 +371,6 @@ def _timeline_posts(post: sa.FromClause, position, reverse: bool) -> sa.Select:
     stmt = sa.select(post).where(post_visible_to(post, USER_ID), shown_on_home_of(USER_ID, post))
     if position is not None:
         stmt = stmt.where(keyset.beyond(position, reverse=reverse, columns=columns))
+    if since is not None:
+        stmt = stmt.where(post.c.timestamp >= since)
     return stmt.order_by(*keyset.ordering(reverse=reverse, columns=columns))

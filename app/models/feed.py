@@ -47,9 +47,14 @@ from app.models.types import UTCDateTime
 
 HOME_FEED_SIZE = 400
 """Rows kept per reader by default: 16 pages of 25 (``HOME_FEED_SIZE`` in the config)."""
-HOME_FEED_FANOUT_LIMIT = 1000
+HOME_FEED_FANOUT_LIMIT = 250
 """Followers above which an account's posts are read at page time instead of written to its
-followers' feeds (``HOME_FEED_FANOUT_LIMIT`` in the config)."""
+followers' feeds (``HOME_FEED_FANOUT_LIMIT`` in the config). Set by what posting costs SQLite,
+which writes a page of the database per feed row and holds its one write lock meanwhile:
+a post to 1,000 followers took 28 ms of CPU and about 100 ms in all on a busy machine, to 250
+followers 8 ms of CPU and 21-37 ms in all (docs/performance.md). PostgreSQL took 20 ms for
+1,000 followers, 6 ms for 250; pages pay for the limit with the merged accounts they probe,
+only those that posted since the page's oldest feed row."""
 REBUILD_WINDOW = 50_000
 """How many of the newest posts site-wide :func:`rebuild_home_feeds` writes into feeds."""
 

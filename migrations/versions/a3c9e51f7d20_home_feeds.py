@@ -2,7 +2,7 @@
 
 Each reader's newest home-timeline entries, written by database triggers when a post or a
 follow is made (see app/models/feed.py, whose SQL this file copies with the default settings,
-400 posts per feed and accounts over 1000 followers read at page time: a test holds the two
+400 posts per feed and accounts over 250 followers read at page time: a test holds the two
 equal). The upgrade builds every feed in bulk, from the 50,000 newest posts (all of a reader's
 timeline where it is short); the downgrade drops the tables, the triggers and (PostgreSQL)
 their functions. Only new tables: no table with the stored counts' triggers is rebuilt.
@@ -26,7 +26,7 @@ SQLITE_TRIGGERS = {
 INSERT INTO home_feed_author (user_id, "timestamp")
 SELECT NEW.user_id, (SELECT max(p."timestamp") FROM post p WHERE p.user_id = NEW.user_id)
 WHERE EXISTS (SELECT 1 FROM user_stats s
-    WHERE s.user_id = NEW.user_id AND s.followers > 1000) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id);
+    WHERE s.user_id = NEW.user_id AND s.followers > 250) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id);
 UPDATE home_feed_author SET "timestamp" = NEW."timestamp"
 WHERE user_id = NEW.user_id AND NOT ("timestamp" >= NEW."timestamp");
 INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
@@ -99,7 +99,7 @@ BEGIN
     INSERT INTO home_feed_author (user_id, "timestamp")
 SELECT NEW.user_id, (SELECT max(p."timestamp") FROM post p WHERE p.user_id = NEW.user_id)
 WHERE EXISTS (SELECT 1 FROM user_stats s
-    WHERE s.user_id = NEW.user_id AND s.followers > 1000) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id);
+    WHERE s.user_id = NEW.user_id AND s.followers > 250) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id);
     UPDATE home_feed_author SET "timestamp" = NEW."timestamp"
 WHERE user_id = NEW.user_id AND NOT ("timestamp" >= NEW."timestamp");
     INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
@@ -187,7 +187,7 @@ REBUILD = [
     """
 INSERT INTO home_feed_author (user_id, "timestamp")
 SELECT s.user_id, (SELECT max(p."timestamp") FROM post p WHERE p.user_id = s.user_id)
-FROM user_stats s WHERE s.followers > 1000""",
+FROM user_stats s WHERE s.followers > 250""",
     """
 INSERT INTO home_feed_horizon (user_id, "timestamp", post_id)
 SELECT u.id, (SELECT "timestamp" FROM post ORDER BY "timestamp" DESC, id DESC LIMIT 1 OFFSET 49999), (SELECT id FROM post ORDER BY "timestamp" DESC, id DESC LIMIT 1 OFFSET 49999) FROM "user" u""",
