@@ -5,7 +5,8 @@ cost with the feeds and without them (today's path from the posts), in alternati
     python -m bench.feed --sizes S --no-postgres
 
 Posting is measured on a database of its own (an account with 50,000 followers, one with
-exactly the fanout limit's 1,000, whose posts go into every follower's feed, and one with 100);
+exactly the fanout limit's number (250 by default), whose posts go into every follower's
+feed, and one with 100);
 pages on the benchmark's S and L (``python -m bench.run`` seeds them; PostgreSQL gets a copy
 without the search index, which these pages do not use).
 """

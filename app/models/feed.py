@@ -11,13 +11,15 @@ a page is one range of its primary key whatever the reader follows. What is kept
   the posts as before (:mod:`app.listings.timeline`). A horizon of NULL means complete from
   the first post; no horizon row means no feed at all (pages read the posts).
 * Accounts with more followers are listed in ``home_feed_author`` and read from their posts
-  at page time (one index range each the reader follows): posting by an account with 50,000
-  followers writes no feed rows. An account joins that list at its first post with more
-  followers than the limit and leaves it only when the feeds are rebuilt.
-* At most ``size`` rows per reader: a reader's rows beyond it go, and the horizon moves up to
-  the oldest row kept. So that posting by an account with many followers does not trim every
-  follower's feed, each follower's feed is trimmed at one post in ``trim_every``, chosen by
-  the post's and the reader's ids; a feed holds about ``size + trim_every`` rows at most.
+  at page time: posting by an account with 50,000 followers writes no feed rows. Each such
+  account's row keeps a bound on its newest post, so a page probes only those that posted
+  since its oldest feed row. An account joins that list at its first post with more
+  followers than the limit (its rows already in feeds stay until trimmed: pages skip rows by
+  merged authors) and leaves it only when the feeds are rebuilt.
+* About ``size`` rows per reader: a feed of ``size`` rows or more is cut back to it and its
+  horizon moves up to the oldest row kept. So that posting by an account with many followers
+  does not trim every follower's feed, each follower's feed is trimmed at one post in
+  :func:`trim_interval`, chosen by the post's and the reader's ids.
 
 Database triggers keep the feeds, as they keep the stored counts (:mod:`app.models.counts`)
 and for the same reasons: every path that writes posts or follows (pages, ``flask shell``,
