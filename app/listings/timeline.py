@@ -108,8 +108,7 @@ def _home_timeline_query(reverse: bool, position: tuple | None) -> sa.Select[tup
     hits = (
         _timeline_posts(post, position, reverse)
         .where(
-            from_posts,
-            _within_window(post, position, reverse),
+            _within_window(post, position, reverse, from_posts),
             on_timeline_of(USER_ID, post.c.user_id),
         )
         .with_only_columns(post.c.id)
@@ -118,9 +117,12 @@ def _home_timeline_query(reverse: bool, position: tuple | None) -> sa.Select[tup
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     enough = sa.select(sa.func.count()).select_from(hits).scalar_subquery() >= _PAGE_SIZE
-    # Put where the by-author work starts, on the authors it would read.
+    # Put where the by-author work starts, as a one-row table before the authors: neither
+    # database hoists a condition with subqueries out of a loop, but both skip the loop when
+    # the table before it is empty.
     needed = authors.subquery("needed")
-    needed = sa.select(needed.c.user_id).where(from_posts, sa.not_(enough))
+    gate = sa.select(_ONE.label("go")).where(from_posts, sa.not_(enough)).subquery("gate")
+    needed = sa.select(needed.c.user_id).select_from(gate.join(needed, sa.true()))
     by_author = _by_author(needed, position, reverse)
     candidates = sa.union_all(
         sa.select(fast.c.id).where(from_feed),
@@ -264,8 +266,11 @@ def _at_or_above(position: tuple, horizon: sa.FromClause) -> sa.ColumnElement[bo
     )
 
 
-def _within_window(post: sa.FromClause, position, reverse: bool) -> sa.ColumnElement[bool]:
-    """True for the posts of ``post`` in the recent window: a range of timestamps.
+def _within_window(
+    post: sa.FromClause, position, reverse: bool, when: sa.ColumnElement[bool]
+) -> sa.ColumnElement[bool]:
+    """True for the posts of ``post`` in the recent window: a range of timestamps (none unless
+    ``when``).
 
     The window is bounded by the timestamp of its last post (the ``window_size``-th beyond
     ``position`` site-wide, hidden or not), found by counting along the (timestamp, id) index
@@ -284,7 +289,10 @@ def _within_window(post: sa.FromClause, position, reverse: bool) -> sa.ColumnEle
         .subquery("window")
     )
     edge = sa.select((sa.func.min if newest_first else sa.func.max)(window.c.at))
-    edge = edge.scalar_subquery()
+    # NULL unless ``when``: the database then neither counts the window nor walks the range.
+    # (As a condition of its own it was tested on every post of the window: 0.14 ms of a
+    # 0.5 ms page read from the feed, and the authors below another 0.15 ms.)
+    edge = sa.case((when, edge.scalar_subquery()))
     return post.c.timestamp >= edge if newest_first else post.c.timestamp <= edge
 
 
