@@ -58,6 +58,9 @@ class Config:
     # A pooled connection may have died with a database restart or an idle timeout in between:
     # check it on checkout (a cheap round trip) rather than fail the request that draws it.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # SQLite only: a thread of each worker copies the WAL back into the database this often,
+    # so that requests do not (app/database.py); 0 leaves it to SQLite, inside commits.
+    SQLITE_CHECKPOINT_SECONDS = float(os.environ.get("SQLITE_CHECKPOINT_SECONDS", "1"))
     POSTS_PER_PAGE = int(os.environ.get("POSTS_PER_PAGE", "25"))
     # Home feeds (app/models/feed.py): rows kept per reader (deeper pages are read from the
     # posts), and the followers above which an account's posts are read at page time instead
@@ -66,6 +69,9 @@ class Config:
     HOME_FEED_FANOUT_LIMIT = env_int("HOME_FEED_FANOUT_LIMIT", 250)
     # Rendered post cards kept per worker process (about 1.5 kB each); see app/listings/cards.py.
     POST_CARD_CACHE_SIZE = int(os.environ.get("POST_CARD_CACHE_SIZE", "5000"))
+    # Rendered page parts (the navigation per reader and place, ...) kept per worker process
+    # (about 2 kB each); see app/web/fragments.py.
+    FRAGMENT_CACHE_SIZE = int(os.environ.get("FRAGMENT_CACHE_SIZE", "10000"))
     # How often open pages ask for the unread notifications count (chirp-notifications.js); they
     # ask less often while hidden.
     NOTIFICATIONS_POLL_SECONDS = int(os.environ.get("NOTIFICATIONS_POLL_SECONDS", "60"))

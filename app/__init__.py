@@ -48,7 +48,9 @@ def register_extensions(app: Flask) -> None:
     """Bind the shared extension objects to ``app``."""
     db.init_app(app)
     with app.app_context():
-        configure_connections(db.engine)
+        checkpoints = configure_connections(db.engine, app.config["SQLITE_CHECKPOINT_SECONDS"])
+        if checkpoints is not None:
+            app.extensions["sqlite_checkpoints"] = checkpoints
         require_fts5(db.engine)
     migrate.init_app(app, db)
     login_manager.init_app(app)
@@ -106,6 +108,7 @@ def register_template_helpers(app: Flask) -> None:
     from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
     from app.models.types import utcnow
     from app.search.tags import trending, trending_list
+    from app.web import fragments
     from app.web.filters import exact_time, link_text, relative_time
     from app.web.outages import database_state
     from app.web.urls import avatar_url, this_page, url_for_id, url_for_name
@@ -123,6 +126,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(trending_list)
     app.context_processor(database_state)
     cards.init_app(app)
+    fragments.init_app(app)
     app.jinja_env.globals.update(
         POST_MAX_LENGTH=POST_MAX_LENGTH, ABOUT_ME_MAX_LENGTH=ABOUT_ME_MAX_LENGTH, utcnow=utcnow
     )

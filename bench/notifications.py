@@ -61,14 +61,20 @@ def add_notified_accounts() -> None:
     db.session.commit()
 
 
-def notification_pages() -> list[tuple[str, str, str, str]]:
-    """The pages to measure: (name, URL, who reads it, what must be on it); none before
-    :func:`add_notified_accounts`."""
+def notification_pages() -> list[tuple[str, str, str, str, str]]:
+    """The pages to measure: (name, URL, who reads it, what must be on it, the name without
+    the size's figures); none before :func:`add_notified_accounts`."""
     notified = user_by_username(NOTIFIED)
     if notified is None:
         return []
     count = db.session.scalar(sa.select(sa.func.count()).where(Notification.user_id == notified.id))
     return [
-        (f"notifications, {count}", "/notifications", NOTIFIED, 'class="notification '),
-        ("unread count, 99+", "/notifications/unread", UNREAD, '"unread":100'),
+        (
+            f"notifications, {count}",
+            "/notifications",
+            NOTIFIED,
+            'class="notification ',
+            "notifications, the most",
+        ),
+        ("unread count, 99+", "/notifications/unread", UNREAD, '"unread":100', ""),
     ]

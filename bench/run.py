@@ -96,11 +96,15 @@ def measure_db(app: Flask, pages: list[BenchPage], runs: int) -> dict[str, Timin
     }
 
 
+FLOORS = ("floor: /healthz", "floor, logged in")
+"""The two floors' page names: anonymous, then logged in."""
+
+
 def print_report(report: dict) -> None:
     """The tables: HTTP per database with ratios, then DB-only per page."""
     http = report["http"]
     for database, rows in http.items():
-        floor, floor_in = (load["per_second"] or 1 for load in list(rows.values())[:2])
+        floor, floor_in = (rows[name]["per_second"] or 1 for name in FLOORS)
         print(f"\nHTTP, {database} (gunicorn 2 workers, wrk -c{report['connections']}, "
               f"{report['seconds']} s per page)")  # fmt: skip
         print(
@@ -117,20 +121,25 @@ def print_report(report: dict) -> None:
         small = _smallest(database, http)
         if small:
             print(f"\n{database} / {small} latency ratio (p50, p99)")
-            for name, (s, big) in zip(
-                http[database], _pairs(http[small], http[database]), strict=True
-            ):
+            for name, s, big in paired(report, "http", small, database):
+                if s is None:
+                    print(f"{name:34}  (not measured at {small.split()[0]})")
+                    continue
                 p50, p99 = big["p50_ms"] / s["p50_ms"], big["p99_ms"] / s["p99_ms"]
                 print(f"{name:34} {p50:5.2f} {p99:5.2f}")
     print("\nDB only: per page, sum of its statements' median times (ms), statements run")
     columns = list(report["db"])
     print(f"{'page':34}" + "".join(f"{c:>16}" for c in columns))
-    names = list(report["db"][columns[-1]])
-    for index, name in enumerate(names):
-        cells = []
-        for column in columns:
-            timing = list(report["db"][column].values())[index]
-            cells.append(f"{timing['median_ms']:9.2f} ({timing['statements']})")
+    # One row per page of the last column (the largest size), its figures at every size.
+    rows = {}
+    for column in columns:
+        for name, small, _ in paired(report, "db", column, columns[-1]):
+            rows.setdefault(name, {})[column] = small
+    for name, timings in rows.items():
+        cells = [
+            f"{t['median_ms']:9.2f} ({t['statements']})" if t else "-"
+            for t in (timings[column] for column in columns)
+        ]
         print(f"{name:34}" + "".join(f"{c:>16}" for c in cells))
     print_targets(report)
     print("\nMaking the databases (flask fake, or the copy to PostgreSQL): "
@@ -144,10 +153,23 @@ def _smallest(database: str, table: dict) -> str | None:
     return small if size != "S" and small in table else None
 
 
-def _pairs(small: dict, big: dict) -> list[tuple[dict, dict]]:
-    # Pages of different sizes have different names (the heaviest follower differs): they
-    # are matched by position, as the benchmark lists them in the same order.
-    return list(zip(small.values(), big.values(), strict=True))
+def paired(report: dict, table: str, small: str, big: str) -> list[tuple[str, dict | None, dict]]:
+    """Each page of ``big`` in ``report[table]`` (``"http"`` or ``"db"``) with the same page of
+    ``small``, or None where ``small`` lacks it: (``big``'s page name, small's row, big's row).
+
+    Pages are matched by their key (``BenchPage.key``: the name without the figures that
+    differ between sizes, such as the heaviest follower's follow count), not by position: a
+    page left out at one size (a search the sample gave no words for) would shift every
+    ratio after it. Reports saved before keys were recorded match by name.
+    """
+    keys = report.get("keys", {})
+
+    def by_key(database: str) -> dict[str, tuple[str, dict]]:
+        names = keys.get(database, {})
+        return {names.get(name, name): (name, row) for name, row in report[table][database].items()}
+
+    smaller = {key: row for key, (_, row) in by_key(small).items()}
+    return [(name, smaller.get(key), row) for key, (name, row) in by_key(big).items()]
 
 
 # The issue's targets: DB time under 5 ms, throughput at least half the logged-in floor's, no
@@ -161,24 +183,26 @@ def target_rows(report: dict) -> list[tuple[str, list[tuple[str, float, bool]]]]
     http, db = report["http"], report["db"]
     rows = []
     for database, pages in http.items():
-        small = _smallest(database, http)
         if database.startswith("S "):
             continue
-        floor = list(pages.values())[1]["per_second"] or 1  # the logged-in floor
-        for index, (name, load) in enumerate(pages.items()):
-            if name.startswith("floor"):
+        small = _smallest(database, http)
+        before = (
+            {name: row for name, row, _ in paired(report, "http", small, database)} if small else {}
+        )
+        floor = pages[FLOORS[1]]["per_second"] or 1
+        for name, load in pages.items():
+            if name in FLOORS:
                 continue
             checks = []
-            if database in db:
-                ms = list(db[database].values())[index]["median_ms"]
+            if timing := db.get(database, {}).get(name):
+                ms = timing["median_ms"]
                 checks.append(("DB ms", ms, ms < DB_MS))
             share = load["per_second"] / floor
             checks.append(("/floor logged in", share, share >= FLOOR_SHARE))
             checks.append(("non-2xx", load["not_ok"], load["not_ok"] == 0))
-            if small:
-                before = list(http[small].values())[index]
+            if s := before.get(name):
                 for key in ("p50_ms", "p99_ms"):
-                    ratio = load[key] / before[key] if before[key] else 0.0
+                    ratio = load[key] / s[key] if s[key] else 0.0
                     checks.append((f"/S {key[:3]}", ratio, ratio <= SIZE_RATIO))
             rows.append((f"{database}: {name}", checks))
     return rows
@@ -228,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         print("XL is for PostgreSQL only", file=sys.stderr)
         return 2
     report: dict = {"seconds": args.seconds, "connections": args.connections}
-    report.update(http={}, db={}, seed_seconds={})
+    report.update(http={}, db={}, keys={}, seed_seconds={})
     plans: dict[str, tuple[str, list[BenchPage]]] = {}
     with ExitStack() as stack:
         server = None if args.no_postgres else stack.enter_context(bench_postgres())
@@ -238,17 +262,18 @@ def main(argv: list[str] | None = None) -> int:
             if size.on_sqlite:
                 report["seed_seconds"][f"{size.name} SQLite"] = prepare(size, reseed=args.reseed)
                 urls[f"{size.name} SQLite"] = size.url
-                _add_reader(size.url)  # before the copy to PostgreSQL
+                add_bench_accounts(size.url)  # before the copy to PostgreSQL
             if server:
                 seconds = prepare_postgres(size, server, reseed=args.reseed)
                 report["seed_seconds"][f"{size.name} PostgreSQL"] = seconds
                 urls[f"{size.name} PostgreSQL"] = server + size.database
             for database, url in urls.items():
                 print(f"== DB-only timings, {database}", flush=True)
-                app = _add_reader(url)
+                app = add_bench_accounts(url)
                 with app.app_context():
                     pages = bench_pages(app.config["POSTS_PER_PAGE"])
                 plans[database] = (url, pages)
+                report["keys"][database] = {page.name: page.key for page in pages}
                 report["db"][database] = {
                     name: asdict(t) for name, t in measure_db(app, pages, args.runs).items()
                 }
@@ -268,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _add_reader(url: str) -> Flask:
+def add_bench_accounts(url: str) -> Flask:
     """The app on ``url``, once its database has the rare posters' reader, the big thread and
     likes (a database seeded before likes existed gets them here) and the notified accounts."""
     app = app_for(url)

@@ -17,6 +17,7 @@ from bench.wsgi import FLOOR
 
 RARE_READER = "bench_rare_reader"
 DEEP_PAGES = 40
+HOME, HEAVY_HOME = "home, follows about 100", "home, heaviest follower"
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,14 @@ class BenchPage:
     username: str | None
     # Must be in the page, or the run is wrong: a card's Like button (with its count) by default.
     marker: str = "data-like"
+    # The same page at every size (the name holds figures of the size, such as how many accounts
+    # the heaviest follower follows): bench/run.py pairs S's and L's pages by it. The name if
+    # that has no figures.
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", self.name)
 
 
 def add_rare_reader() -> None:
@@ -69,7 +78,7 @@ def _by_following(order) -> User:
     )
 
 
-def _deep_home_page(reader: User, per_page: int) -> BenchPage:
+def _deep_home_page(reader: User, per_page: int, key: str) -> BenchPage:
     """Page 41 of ``reader``'s home timeline (or its last page, if it is shorter)."""
     page, deep = None, 0
     while deep < DEEP_PAGES and (page is None or page.next_cursor):
@@ -80,6 +89,7 @@ def _deep_home_page(reader: User, per_page: int) -> BenchPage:
         f"home, follows {reader.following_count()}, page {deep + 1}",
         f"/?after={page.next_cursor}",
         reader.username,
+        key=f"{key}, page {DEEP_PAGES + 1}",
     )
 
 
@@ -90,12 +100,17 @@ def home_pages(per_page: int) -> list[BenchPage]:
     heavy = _by_following(lambda n: n.desc())
     rare = user_by_username(RARE_READER)
     return [
-        BenchPage(f"home, follows {reader.following_count()}", "/", reader.username),
-        BenchPage(f"home, follows {heavy.following_count()}", "/", heavy.username),
-        _deep_home_page(reader, per_page),
-        _deep_home_page(heavy, per_page),
+        BenchPage(f"home, follows {reader.following_count()}", "/", reader.username, key=HOME),
+        BenchPage(f"home, follows {heavy.following_count()}", "/", heavy.username, key=HEAVY_HOME),
+        _deep_home_page(reader, per_page, HOME),
+        _deep_home_page(heavy, per_page, HEAVY_HOME),
         # It follows 200 accounts at S and 2,000 at L, so its L/S ratio also measures that.
-        BenchPage(f"home, rare, follows {rare.following_count()}", "/", RARE_READER),
+        BenchPage(
+            f"home, rare, follows {rare.following_count()}",
+            "/",
+            RARE_READER,
+            key="home, rare posters",
+        ),
     ]
 
 
@@ -127,6 +142,7 @@ def bench_pages(per_page: int) -> list[BenchPage]:
             f"/user/{famous.username}",
             reader.username,
             marker='class="profile',  # the most followed need not have posted
+            key="profile, most followed",
         ),
         # Not one of the issue's pages: the longest follower list, newest follower first.
         BenchPage(
@@ -134,6 +150,7 @@ def bench_pages(per_page: int) -> list[BenchPage]:
             f"/user/{famous.username}/followers",
             reader.username,
             marker='class="person"',
+            key="followers, most followed",
         ),
         # The first page of who liked the most liked post (issue 17).
         BenchPage(
@@ -141,6 +158,7 @@ def bench_pages(per_page: int) -> list[BenchPage]:
             f"/post/{most_liked}/likes",
             reader.username,
             marker='class="person"',
+            key="liked by, most liked",
         ),
         # Not one of the issue's pages either: people whose names start like the famous one's.
         BenchPage(
@@ -148,6 +166,7 @@ def bench_pages(per_page: int) -> list[BenchPage]:
             f"/search?q={famous.username[:2]}",
             reader.username,
             marker='class="person"',
+            key="search people",
         ),
         *(BenchPage(*page) for page in thread_pages(per_page)),
         *(BenchPage(*page) for page in notification_pages()),
@@ -180,8 +199,18 @@ def search_bench_pages(username: str, sample: int = 20_000) -> list[BenchPage]:
         common = min(plain, key=lambda word: (abs(plain[word] - len(bodies) / 100), word))
         rare = min(plain, key=lambda word: (plain[word], word))
         pages += [
-            BenchPage(f"search, common word {common!r}", f"/search/posts?q={common}", username),
-            BenchPage(f"search, rare word {rare!r}", f"/search/posts?q={rare}", username),
+            BenchPage(
+                f"search, common word {common!r}",
+                f"/search/posts?q={common}",
+                username,
+                key="search, common word",
+            ),
+            BenchPage(
+                f"search, rare word {rare!r}",
+                f"/search/posts?q={rare}",
+                username,
+                key="search, rare word",
+            ),
         ]
     else:
         _skipped("the word searches", f"no word of four letters or more in {len(bodies)} posts")
@@ -194,6 +223,7 @@ def search_bench_pages(username: str, sample: int = 20_000) -> list[BenchPage]:
                 f"search, phrase '{first} {second}'",
                 f"/search/posts?q=%22{first}+{second}%22",
                 username,
+                key="search, phrase",
             )
         )
     else:
@@ -204,11 +234,12 @@ def search_bench_pages(username: str, sample: int = 20_000) -> list[BenchPage]:
                 f"search, common word {common!r}, most relevant",
                 f"/search/posts?q={common}&sort=relevant",
                 username,
+                key="search, common word, most relevant",
             )
         )
     if tags:
         tag = tags.most_common(1)[0][0]
-        pages.append(BenchPage(f"tag page #{tag}", f"/tags/{tag}", username))
+        pages.append(BenchPage(f"tag page #{tag}", f"/tags/{tag}", username, key="tag page"))
     else:
         _skipped("the tag page", f"no hashtag in the first {len(bodies)} posts")
     return pages

@@ -9,19 +9,25 @@ and read-only, refused posts (any answer but the redirect that follows a post) a
 (accepted, yet not in the database: the rows are counted). The posts it made are deleted at
 the end, so the database is as it was.
 
-``--side NAME=CHECKOUT=DATABASE_URL`` (given twice or more) compares versions of the code: the
-sides take turns round by round, each serving its own checkout on its own copy of the data.
+By default it loads L on SQLite and on PostgreSQL (the benchmark's own cluster, as
+``bench.run`` makes it), the two taking turns round by round; ``--database`` picks one.
+``--side NAME=CHECKOUT=DATABASE`` (given twice or more) compares versions of the code instead:
+the sides take turns too, each serving its own checkout; DATABASE is ``sqlite`` or
+``postgresql`` (the size's database there, which sides of one schema can share: each round
+counts only its own posts) or a database URL (a copy at another migration).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import http.client
 import statistics
 import sys
 import threading
 import time
 import urllib.parse
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +35,9 @@ import sqlalchemy as sa
 
 from bench.dbtime import csrf_token
 from bench.load import ROOT, Load, fetch, gunicorn, login, run_wrk
-from bench.seed import SIZES, prepare
+from bench.pg import bench_postgres
+from bench.run import add_bench_accounts
+from bench.seed import SIZES, Size, prepare, prepare_postgres
 
 MARKER = "write load"
 """Every post the clients make starts with this: they are counted, and deleted, by it."""
@@ -296,34 +304,72 @@ def print_summary(results: dict[str, list[Round]]) -> None:
         print(f"{name} / {first}: {ratios}")
 
 
+DATABASES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+"""The databases a side may name instead of a URL: the size's database there."""
+
+
 def parse_side(text: str) -> Side:
-    """``NAME=CHECKOUT=DATABASE_URL``."""
+    """``NAME=CHECKOUT=DATABASE`` (``sqlite``, ``postgresql`` or a URL)."""
     name, root, url = text.split("=", 2)
     return Side(name, Path(root).resolve(), url)
+
+
+def default_sides(database: str) -> list[Side]:
+    """This checkout on ``database`` (``sqlite``, ``postgresql`` or ``both``)."""
+    names = list(DATABASES) if database == "both" else [database]
+    return [Side(DATABASES[name], ROOT, name) for name in names]
+
+
+def resolve_sides(sides: list[Side], size: Size, stack: ExitStack) -> list[Side]:
+    """``sides`` with ``sqlite`` and ``postgresql`` made into the URLs of ``size``'s databases:
+    seeded (or migrated) first, and the benchmark's PostgreSQL cluster started on ``stack``
+    if a side needs it."""
+    wanted = {side.url for side in sides}
+    urls = {}
+    if wanted & set(DATABASES):
+        prepare(size)
+        add_bench_accounts(size.url)  # before the copy to PostgreSQL, as bench.run does
+        urls["sqlite"] = size.url
+    if "postgresql" in wanted:
+        server = stack.enter_context(bench_postgres())
+        prepare_postgres(size, server)
+        urls["postgresql"] = server + size.database
+    return [dataclasses.replace(side, url=urls.get(side.url, side.url)) for side in sides]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the write load; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size", default="L", help="dataset when no --side is given")
-    parser.add_argument("--side", action="append", type=parse_side, help="NAME=CHECKOUT=URL")
+    parser.add_argument("--size", default="L", help="dataset (S or L)")
+    parser.add_argument(
+        "--database", choices=["sqlite", "postgresql", "both"], default="both",
+        help="database when no --side is given",
+    )  # fmt: skip
+    parser.add_argument(
+        "--side", action="append", type=parse_side, help="NAME=CHECKOUT=sqlite|postgresql|URL"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10, help="per phase of a round")
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--readers", type=int, default=8)
     args = parser.parse_args(argv)
-    sides = args.side
-    if not sides:
-        size = SIZES[args.size]
-        prepare(size)
-        sides = [Side("this", ROOT, size.url)]
+    size = SIZES[args.size]
+    if not size.on_sqlite:
+        parser.error("the write load runs on S or L (copied from their SQLite files)")
+    with ExitStack() as stack:
+        sides = resolve_sides(args.side or default_sides(args.database), size, stack)
+        run(sides, args)
+    return 0
+
+
+def run(sides: list[Side], args: argparse.Namespace) -> None:
+    """Measure ``sides`` and print the summary."""
     print(
         f"{args.writers} posting clients, {args.readers} home readers, gunicorn 2 workers, "
         f"{args.rounds} rounds of {args.seconds} s read-only + {args.seconds} s with writes",
         flush=True,
     )
     print_summary(measure(sides, args.rounds, args.seconds, args.writers, args.readers))
-    return 0
 
 
 if __name__ == "__main__":

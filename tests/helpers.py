@@ -65,6 +65,9 @@ class TestConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     # Tests that exercise limits switch them on themselves.
     RATELIMIT_ENABLED = False
+    # SQLite's own checkpoints (a test app's file database would get a thread per app);
+    # tests/platform/test_database.py turns them on.
+    SQLITE_CHECKPOINT_SECONDS = 0
 
 
 class RateLimitedConfig(TestConfig):

@@ -3,8 +3,8 @@
 Rendering each card through the macro cost most of a listing's time, so the HTML of a card is
 kept in a :class:`CardCache` and shared by every viewer who stands in the same relation to it.
 Moderators' cards link back to the page they are on: they take the same path, uncached.
-A card's forms (its Like button) carry :data:`CARD_CSRF_TOKEN` in the place of the reader's
-CSRF token, put in as the cards leave the cache.
+A card's forms (its Like button) carry the fragments' CSRF token mark in the place of the
+reader's token, put in as the cards leave the cache (app/web/fragments.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import threading
 from collections.abc import Iterable
 
 from flask import Flask, current_app, request
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from app.listings.posts import PostCard
@@ -22,20 +21,9 @@ from app.models import User
 from app.models.search import search_tokens
 from app.models.types import utcnow
 from app.web.filters import relative_time
+from app.web.fragments import with_csrf_token
 from app.web.permissions import AnonymousUser
 from app.web.urls import this_page
-
-CARD_CSRF_TOKEN = Markup("<csrf-token>")
-"""Where a card's form has the reader's CSRF token: cached HTML is shared by many readers, and
-each has a token of their own. No text a user writes can put it in a card (a ``<`` they type
-is escaped)."""
-
-
-def with_csrf_token(html: Markup) -> Markup:
-    """``html`` (cards) with the current reader's CSRF token in their forms."""
-    if CARD_CSRF_TOKEN not in html:
-        return html
-    return html.replace(CARD_CSRF_TOKEN, Markup.escape(generate_csrf()))
 
 
 class CardCache:
@@ -199,5 +187,4 @@ def init_app(app: Flask) -> None:
     """Give ``app`` its card cache (``POST_CARD_CACHE_SIZE`` entries) and template helpers."""
     app.extensions["post_cards"] = CardCache(app.config["POST_CARD_CACHE_SIZE"])
     app.add_template_global(render_posts)
-    app.add_template_global(CARD_CSRF_TOKEN, "card_csrf_token")
     app.add_template_filter(PostCard.of, "card")

@@ -275,21 +275,29 @@ def write_index(connection: sa.Connection, posts: list[tuple[int, str]], new: bo
 
 
 def _link_tags(connection: sa.Connection, tagged: list[tuple[int, str]]) -> None:
-    """Add the tags of ``tagged`` (post id, name) that are new, then link the posts to them."""
+    """Add the tags of ``tagged`` (post id, name) that are new, then link the posts to them.
+
+    The tags are looked up first and only the missing ones inserted (``ON CONFLICT DO
+    NOTHING``: another transaction may add the same one meanwhile) and read back: most posts
+    use tags that exist, which then cost one statement, not two.
+    """
     if not tagged:
         return
     names = sorted({name for _, name in tagged})
     tag_ids: dict[str, int] = {}
     for start in range(0, len(names), 500):
         chunk = names[start : start + 500]
-        insert = (
-            postgresql.insert(Tag)
-            if connection.dialect.name == "postgresql"
-            else sa.dialects.sqlite.insert(Tag)
-        )
-        connection.execute(insert.on_conflict_do_nothing(), [{"name": n} for n in chunk])
         found = connection.execute(sa.select(Tag.name, Tag.id).where(Tag.name.in_(chunk)))
         tag_ids.update((name, tag_id) for name, tag_id in found)
+        if missing := [name for name in chunk if name not in tag_ids]:
+            insert = (
+                postgresql.insert(Tag)
+                if connection.dialect.name == "postgresql"
+                else sa.dialects.sqlite.insert(Tag)
+            )
+            connection.execute(insert.on_conflict_do_nothing(), [{"name": n} for n in missing])
+            found = connection.execute(sa.select(Tag.name, Tag.id).where(Tag.name.in_(missing)))
+            tag_ids.update((name, tag_id) for name, tag_id in found)
     connection.execute(
         sa.insert(post_tag), [{"post_id": p, "tag_id": tag_ids[name]} for p, name in tagged]
     )

@@ -15,11 +15,12 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from app.listings import cards as card_rendering
-from app.listings.cards import CardCache, render_card, with_csrf_token
+from app.listings.cards import CardCache, render_card
 from app.listings.keyset import keyset_page
 from app.listings.posts import PostCard, explore_cards, profile_cards
 from app.models import Post, visible_to
 from app.models.types import utcnow
+from app.web.fragments import with_csrf_token
 from app.web.permissions import AnonymousUser
 from app.web.sessions import log_in, start_session
 

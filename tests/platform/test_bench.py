@@ -17,18 +17,26 @@ from bench.load import gunicorn as bench_gunicorn
 from bench.load import parse_wrk
 from bench.notifications import NOTIFIED, UNREAD, add_notified_accounts
 from bench.pg import copy_from_sqlite
-from bench.run import target_rows
+from bench.run import paired, target_rows
 from bench.seed import SIZES
 from bench.seedtime import fake_command_line
 from bench.subjects import (
+    DEEP_PAGES,
     RARE_READER,
     BenchPage,
     add_rare_reader,
     bench_pages,
     search_bench_pages,
 )
-from bench.threads import THREAD_READER, add_big_thread
-from bench.writes import count_posts, delete_posts, pick_cast, writer_for
+from bench.threads import THREAD_READER, THREAD_REPLIES, add_big_thread
+from bench.writes import (
+    count_posts,
+    default_sides,
+    delete_posts,
+    parse_side,
+    pick_cast,
+    writer_for,
+)
 from bench.wsgi import FLOOR, add_logged_in_floor
 from tests.helpers import TEST_DATABASE_URL, TestConfig
 from tests.search.test_index import expected, searched, snapshot
@@ -155,6 +163,11 @@ def test_targets_are_checked_page_by_page():
             "L SQLite": {**dict.fromkeys(floors, timing(0)), "home, follows 2000": timing(0.5)},
             "L PostgreSQL": {**dict.fromkeys(floors, timing(0)), "home, follows 2000": timing(6)},
         },
+        # The heaviest follower's home, whose name differs with the size.
+        "keys": {
+            database: {"home, follows 99": "home, heaviest", "home, follows 2000": "home, heaviest"}
+            for database in ("S PostgreSQL", "L PostgreSQL", "L SQLite")
+        },
     }
     rows = dict(target_rows(report))
     assert set(rows) == {"L PostgreSQL: home, follows 2000", "L SQLite: home, follows 2000"}
@@ -171,6 +184,74 @@ def test_targets_are_checked_page_by_page():
         "/floor logged in": True,
         "non-2xx": True,
     }
+
+
+def test_sizes_are_paired_by_page_key_not_position():
+    """A page left out at one size (here S's phrase search) must not shift the pairs after
+    it: each L page is compared with the S page of the same key, whatever its name."""
+
+    def load(p50):
+        return {"per_second": 500, "p50_ms": p50, "p99_ms": 2 * p50, "not_ok": 0}
+
+    floors = {"floor: /healthz": load(1), "floor, logged in": load(1)}
+    report = {
+        "http": {
+            "S SQLite": {**floors, "home, follows 99": load(4), "tag page #sea": load(10)},
+            "L SQLite": {
+                **floors,
+                "home, follows 101": load(5),
+                "search, phrase 'a b'": load(3),
+                "tag page #sky": load(12),
+            },
+        },
+        "db": {},
+        "keys": {
+            "S SQLite": {"home, follows 99": "home", "tag page #sea": "tag page"},
+            "L SQLite": {
+                "home, follows 101": "home",
+                "search, phrase 'a b'": "search, phrase",
+                "tag page #sky": "tag page",
+            },
+        },
+    }
+    pairs = {name: small for name, small, _ in paired(report, "http", "S SQLite", "L SQLite")}
+    assert pairs == {
+        "floor: /healthz": floors["floor: /healthz"],
+        "floor, logged in": floors["floor, logged in"],
+        "home, follows 101": load(4),
+        "search, phrase 'a b'": None,  # not measured at S: no ratio rather than a wrong one
+        "tag page #sky": load(10),
+    }
+    ratios = {
+        name: {label: round(figure, 2) for label, figure, _ in checks if label.startswith("/S")}
+        for name, checks in target_rows(report)
+    }
+    assert ratios == {
+        "L SQLite: home, follows 101": {"/S p50": 1.25, "/S p99": 1.25},
+        "L SQLite: search, phrase 'a b'": {},
+        "L SQLite: tag page #sky": {"/S p50": 1.2, "/S p99": 1.2},
+    }
+
+
+def test_every_bench_page_has_a_key_without_the_sizes_figures(app, runner, db):
+    """The keys bench/run.py pairs sizes by: unique, and free of the size's counts."""
+    assert runner.invoke(args=["fake", "--users", "40", "--posts", "500"]).exit_code == 0
+    add_rare_reader()
+    add_big_thread()
+    add_notified_accounts()
+    pages = bench_pages(per_page=3)
+    keys = [page.key for page in pages]
+    assert len(set(keys)) == len(keys)
+    # Only figures that are the same at any size: the reader who follows about 100, the page
+    # depth, the thread's replies and the bell's "99+"; the names also hold the follow,
+    # follower and like counts.
+    assert {n for key in keys for n in re.findall(r"\d+", key)} == {
+        "100",
+        str(DEEP_PAGES + 1),
+        str(THREAD_REPLIES),
+        "99",
+    }
+    assert len({n for page in pages for n in re.findall(r"\d+", page.name)}) > 3
 
 
 def test_the_ceiling_page_is_home_without_any_sql(app, runner, db):
@@ -279,3 +360,15 @@ def test_seedtime_changes_a_constant_for_the_run():
     assert "'app.commands.fake_threads'), 'BATCH', 5000)" in command[2]
     with pytest.raises(SystemExit, match=r"no NO_SUCH_THING in app\.commands\.fake or"):
         fake_command_line(SIZES["L"], ["NO_SUCH_THING=1"])
+
+
+def test_write_load_sides_name_a_database_or_a_url(tmp_path):
+    """Without --side the write load serves this checkout on SQLite and PostgreSQL in turns;
+    a side names either of them (the size's database there) or a URL of its own."""
+    assert [(s.name, s.url) for s in default_sides("both")] == [
+        ("SQLite", "sqlite"),
+        ("PostgreSQL", "postgresql"),
+    ]
+    assert [s.url for s in default_sides("postgresql")] == ["postgresql"]
+    side = parse_side(f"before={tmp_path}=sqlite:///{tmp_path}/old.db")
+    assert (side.name, side.root, side.url) == ("before", tmp_path, f"sqlite:///{tmp_path}/old.db")

@@ -1,0 +1,90 @@
+"""Parts of pages rendered once and reused by every request that asks for the same thing.
+
+Every logged-in page repeats the same few parts for the same reader (the navigation, home's
+"who to follow"); rendering them again is most of what a page costs beyond its listing. A
+fragment template is rendered from the values it is given and nothing else (no request, no
+current user: they are undefined in it), so those values are a complete key and a kept
+fragment can never be stale. Forms in a fragment carry :data:`CSRF_TOKEN_MARK` where the
+reader's token goes; :func:`with_csrf_token` puts it in as the fragment is used.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Hashable
+
+from flask import Flask, current_app, g, request
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+CSRF_TOKEN_MARK = Markup("<csrf-token>")
+"""Where a kept fragment's form has the reader's CSRF token: kept HTML is shared by many
+readers, and each has a token of their own. No text a user writes can put it in a fragment (a
+``<`` they type is escaped)."""
+
+
+def with_csrf_token(html: Markup) -> Markup:
+    """``html`` with the current reader's CSRF token in its forms."""
+    if CSRF_TOKEN_MARK not in html:
+        return html
+    # A thread page puts it into each card in turn: read the token Flask-WTF keeps in g for
+    # the request (gone when a log-in changes it) rather than ask generate_csrf each time.
+    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")) or generate_csrf()
+    return html.replace(CSRF_TOKEN_MARK, Markup.escape(token))
+
+
+class FragmentCache:
+    """Rendered fragments under their key, at most ``size``; the oldest go first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._html: dict[Hashable, Markup] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Markup | None:
+        """The fragment kept under ``key``, if any."""
+        return self._html.get(key)
+
+    def keep(self, key: Hashable, html: Markup) -> None:
+        """Keep ``html`` under ``key``, making room if the cache is full."""
+        # Threaded servers may fill it from several threads; reads need no lock.
+        with self._lock:
+            while len(self._html) >= self.size:
+                del self._html[next(iter(self._html))]
+            self._html[key] = html
+
+    def __len__(self) -> int:
+        return len(self._html)
+
+
+def fragment(template_name: str, **values: Hashable) -> Markup:
+    """Template global: ``template_name`` rendered with ``values`` (and the site's root), kept
+    for every later request that gives the same values, with this reader's CSRF token in it.
+
+    Give it every value the fragment shows; lists are kept as tuples, and the rest must be
+    hashable.
+    """
+    values = {name: tuple(v) if isinstance(v, list) else v for name, v in values.items()}
+    cache: FragmentCache = current_app.extensions["fragments"]
+    root = request.script_root
+    key = (template_name, root, *sorted(values.items()))
+    html = cache.get(key)
+    if html is None:
+        template = current_app.jinja_env.get_template(template_name)
+        # An autoescaping template's output; url_for builds paths under the request's root,
+        # which is part of the key.
+        html = Markup(template.render(values, csrf_token_mark=CSRF_TOKEN_MARK))  # noqa: S704
+        if generate_csrf() in html:  # it would be handed to every other reader
+            raise RuntimeError(f"{template_name} has a CSRF token: use csrf_token_mark")
+        cache.keep(key, html)
+    return with_csrf_token(html)
+
+
+def init_app(app: Flask) -> None:
+    """Give ``app`` its fragment cache (``FRAGMENT_CACHE_SIZE`` entries) and the template
+    helpers."""
+    if app.config["FRAGMENT_CACHE_SIZE"] < 1:
+        raise ValueError("FRAGMENT_CACHE_SIZE must be at least 1")
+    app.extensions["fragments"] = FragmentCache(app.config["FRAGMENT_CACHE_SIZE"])
+    app.add_template_global(fragment)
+    app.add_template_global(CSRF_TOKEN_MARK, "csrf_token_mark")

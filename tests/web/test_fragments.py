@@ -1,0 +1,131 @@
+"""Kept page fragments (the navigation, home's suggestions): shared HTML, yet each reader's own
+CSRF token in its forms, and never stale when what it shows changes."""
+
+import re
+
+import pytest
+from jinja2 import ChoiceLoader, DictLoader
+
+from app import create_app
+from app.web.fragments import FragmentCache, fragment
+from tests.helpers import TestConfig, csrf_token_from
+
+LOGOUT_TOKEN = re.compile(
+    r'<form action="/auth/logout" method="post" class="inline-form">\s*'
+    r'<input type="hidden" name="csrf_token" value="([^"]+)">'
+)
+
+
+def logout_token(page: str) -> str:
+    match = LOGOUT_TOKEN.search(page)
+    assert match, "no Log out form"
+    return match.group(1)
+
+
+def test_two_sessions_share_the_navigation_but_each_logs_out_with_its_own_token(
+    app, alice, client_for
+):
+    first, second = client_for("alice"), client_for("alice")
+    first_page = first.get("/explore").get_data(as_text=True)
+    second_page = second.get("/explore").get_data(as_text=True)
+    assert len(app.extensions["fragments"]) >= 1
+    assert logout_token(first_page) != logout_token(second_page)
+    assert "<csrf-token>" not in first_page + second_page
+
+    # The second's token does not log the first out; its own does.
+    refused = first.post("/auth/logout", data={"csrf_token": logout_token(second_page)})
+    assert refused.status_code == 400
+    assert (
+        first.post("/auth/logout", data={"csrf_token": logout_token(first_page)}).status_code == 302
+    )
+    assert "/auth/login" in first.get("/explore").headers["Location"]
+
+
+def test_the_navigation_follows_a_rename_and_a_new_role_at_once(db, alice, alice_client):
+    page = alice_client.get("/explore").get_data(as_text=True)
+    assert '<span class="nav-username">alice</span>' in page
+    assert "Moderation</a>" not in page
+
+    alice.username = "alicia"
+    alice.grant_role("moderator")
+    db.session.commit()
+    page = alice_client.get("/explore").get_data(as_text=True)
+    assert '<a class="nav-user" href="/user/alicia"' in page
+    assert '<span class="nav-username">alicia</span>' in page
+    assert '<a href="/moderation/"' in page
+
+
+def test_the_navigation_marks_the_page_it_is_on(alice, alice_client):
+    explore = alice_client.get("/explore").get_data(as_text=True)
+    home = alice_client.get("/").get_data(as_text=True)
+    profile = alice_client.get("/user/alice").get_data(as_text=True)
+    assert '<a href="/explore" aria-current="page">Explore</a>' in explore
+    assert '<a href="/" aria-current="page">Home</a>' not in explore
+    assert '<a href="/" aria-current="page">Home</a>' in home
+    assert '<a class="nav-user" href="/user/alice" aria-current="page">' in profile
+    assert '<a class="nav-user" href="/user/alice" aria-current="page">' not in home
+
+
+def test_suggestions_on_home_carry_the_readers_own_token(db, make_user, client_for, make_post):
+    ana, bea, cy = make_user("ana"), make_user("bea"), make_user("cyd")
+    ana.follow(bea)
+    bea.follow(cy)
+    db.session.commit()
+    first, second = client_for("ana"), client_for("ana")
+    pages = [browser.get("/").get_data(as_text=True) for browser in (first, second)]
+    follow_form = re.compile(
+        r'<form action="/follow/cyd\?next=/" method="post" class="inline-form">\s*'
+        r'<input type="hidden" name="csrf_token" value="([^"]+)">'
+    )
+    tokens = [follow_form.search(page).group(1) for page in pages]
+    assert tokens[0] != tokens[1]
+    assert tokens[0] == csrf_token_from(pages[0])
+    response = first.post("/follow/cyd?next=/", data={"csrf_token": tokens[0]})
+    assert response.status_code == 302
+    assert ana.is_following(cy)
+
+
+@pytest.fixture
+def extra_templates(app):
+    """Templates of the test's own, beside the app's."""
+    templates = {}
+    app.jinja_env.loader = ChoiceLoader([DictLoader(templates), app.jinja_env.loader])
+    return templates
+
+
+def test_a_fragment_that_would_keep_a_readers_token_is_refused(app, extra_templates):
+    extra_templates["leaky.html"] = '<input name="csrf_token" value="{{ csrf_token() }}">'
+    extra_templates["sound.html"] = '<input name="csrf_token" value="{{ csrf_token_mark }}">'
+    with app.test_request_context("/"):
+        with pytest.raises(RuntimeError, match=r"leaky\.html has a CSRF token"):
+            fragment("leaky.html")
+        assert "<csrf-token>" not in fragment("sound.html")
+
+
+def test_a_fragment_is_rendered_once_per_set_of_values(app, extra_templates, monkeypatch):
+    extra_templates["hello.html"] = "{{ greeting }}, {{ names|join(' and ') }}"
+    loads, get_template = [], app.jinja_env.get_template
+    monkeypatch.setattr(
+        app.jinja_env, "get_template", lambda name: loads.append(name) or get_template(name)
+    )
+    with app.test_request_context("/"):
+        for _ in range(2):
+            assert fragment("hello.html", greeting="hi", names=["ana", "bea"]) == "hi, ana and bea"
+        assert loads == ["hello.html"]
+        assert fragment("hello.html", greeting="yo", names=["ana"]) == "yo, ana"
+        assert loads == ["hello.html", "hello.html"]
+
+
+def test_a_full_cache_lets_the_oldest_go():
+    cache = FragmentCache(2)
+    for key in ("a", "b", "c"):
+        cache.keep(key, key.upper())
+    assert (cache.get("a"), cache.get("b"), cache.get("c"), len(cache)) == (None, "B", "C", 2)
+
+
+def test_a_cache_of_no_size_is_a_configuration_error():
+    class NoFragments(TestConfig):
+        FRAGMENT_CACHE_SIZE = 0
+
+    with pytest.raises(ValueError, match="FRAGMENT_CACHE_SIZE"):
+        create_app(NoFragments)
