@@ -62,6 +62,11 @@ class Config:
     # so that requests do not (app/database.py); 0 leaves it to SQLite, inside commits.
     SQLITE_CHECKPOINT_SECONDS = float(os.environ.get("SQLITE_CHECKPOINT_SECONDS", "1"))
     POSTS_PER_PAGE = int(os.environ.get("POSTS_PER_PAGE", "25"))
+    # Home feeds (app/models/feed.py): rows kept per reader (deeper pages are read from the
+    # posts), and the followers above which an account's posts are read at page time instead
+    # of written into every follower's feed. Changes apply with `flask feed rebuild`.
+    HOME_FEED_SIZE = env_int("HOME_FEED_SIZE", 400)
+    HOME_FEED_FANOUT_LIMIT = env_int("HOME_FEED_FANOUT_LIMIT", 250)
     # Rendered post cards kept per worker process (about 1.5 kB each); see app/listings/cards.py.
     POST_CARD_CACHE_SIZE = int(os.environ.get("POST_CARD_CACHE_SIZE", "5000"))
     # Rendered page parts (the navigation per reader and place, ...) kept per worker process

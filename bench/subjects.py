@@ -93,29 +93,13 @@ def _deep_home_page(reader: User, per_page: int, key: str) -> BenchPage:
     )
 
 
-def bench_pages(per_page: int) -> list[BenchPage]:
-    """The pages the issue asks about, for the current app's database."""
+def home_pages(per_page: int) -> list[BenchPage]:
+    """Home for someone following about 100 accounts and for the heaviest follower, page 1
+    and page 41 of both, and home for the rare posters' reader."""
     reader = _by_following(lambda n: sa.func.abs(n - 100))
     heavy = _by_following(lambda n: n.desc())
-    famous = db.session.scalar(
-        sa.select(User)
-        .join(followers, followers.c.followed_id == User.id)
-        .group_by(User.id)
-        .order_by(sa.func.count().desc(), User.id)
-        .limit(1)
-    )
     rare = user_by_username(RARE_READER)
-    most_liked, likes = db.session.execute(
-        sa.select(Like.post_id, sa.func.count())
-        .group_by(Like.post_id)
-        .order_by(sa.func.count().desc(), Like.post_id)
-        .limit(1)
-    ).one()
     return [
-        # The floor: the framework alone, no database at all. The logged-in floor also loads
-        # the session user, as every other page does (bench/wsgi.py).
-        BenchPage("floor: /healthz", "/healthz", None, marker="ok"),
-        BenchPage("floor, logged in", FLOOR, reader.username, marker="ok"),
         BenchPage(f"home, follows {reader.following_count()}", "/", reader.username, key=HOME),
         BenchPage(f"home, follows {heavy.following_count()}", "/", heavy.username, key=HEAVY_HOME),
         _deep_home_page(reader, per_page, HOME),
@@ -127,6 +111,31 @@ def bench_pages(per_page: int) -> list[BenchPage]:
             RARE_READER,
             key="home, rare posters",
         ),
+    ]
+
+
+def bench_pages(per_page: int) -> list[BenchPage]:
+    """The pages the issue asks about, for the current app's database."""
+    reader = _by_following(lambda n: sa.func.abs(n - 100))
+    famous = db.session.scalar(
+        sa.select(User)
+        .join(followers, followers.c.followed_id == User.id)
+        .group_by(User.id)
+        .order_by(sa.func.count().desc(), User.id)
+        .limit(1)
+    )
+    most_liked, likes = db.session.execute(
+        sa.select(Like.post_id, sa.func.count())
+        .group_by(Like.post_id)
+        .order_by(sa.func.count().desc(), Like.post_id)
+        .limit(1)
+    ).one()
+    return [
+        # The floor: the framework alone, no database at all. The logged-in floor also loads
+        # the session user, as every other page does (bench/wsgi.py).
+        BenchPage("floor: /healthz", "/healthz", None, marker="ok"),
+        BenchPage("floor, logged in", FLOOR, reader.username, marker="ok"),
+        *home_pages(per_page),
         BenchPage("explore", "/explore", reader.username),
         BenchPage(
             f"profile, {famous.followers_count()} followers",

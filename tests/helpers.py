@@ -57,6 +57,10 @@ class TestConfig(Config):
     SITE_URL = SITE_URL
     SQLALCHEMY_DATABASE_URI = TEST_DATABASE_URL
     POSTS_PER_PAGE = 3
+    # Small home feeds, and a low fanout limit: every test that posts or follows goes through
+    # trimming, horizons and accounts merged at page time (app/models/feed.py).
+    HOME_FEED_SIZE = 6
+    HOME_FEED_FANOUT_LIMIT = 3
     # Real hashing, but cheap: the suite creates hundreds of users.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     # Tests that exercise limits switch them on themselves.

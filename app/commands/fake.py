@@ -46,6 +46,7 @@ from app.commands.fake_threads import ReplyPlan
 from app.extensions import db
 from app.models import POST_MAX_LENGTH, Notification, Post, User, followers
 from app.models.counts import ensure_user_stats
+from app.models.feed import rebuild_home_feeds
 from app.models.types import utcnow
 
 DEFAULT_PASSWORD = "chirp-fake-password"  # noqa: S105  (documented, for fake accounts only)
@@ -158,10 +159,12 @@ def rebuild_derived(connection: sa.Connection) -> None:
     """The tables kept from the posts and follows as people use the site, made again in one
     pass each after the bulk load (finished or interrupted), which set their upkeep aside.
 
-    The one place for such tables: today the stored counts (``user_stats``) and their
-    triggers. The search index is not here: it is written chunk by chunk with the posts.
+    The one place for such tables: the stored counts (``user_stats``) and the home feeds, with
+    their triggers (the counts' set-aside drops the feeds' too). The search index is not here:
+    it is written chunk by chunk with the posts.
     """
     ensure_user_stats(connection)
+    rebuild_home_feeds(connection)
     connection.commit()
 
 

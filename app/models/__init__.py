@@ -1,7 +1,8 @@
 """Database models, one module per aggregate: accounts (``user``, found through ``accounts``)
 with their login sessions (``sessions``), who follows whom (``follows``) and their stored counts
-(``counts``), posts (``post``), roles (``role``), moderation records (``moderation``), likes
-(``like``) and notifications with the mentions they come from (``notifications``).
+(``counts``), posts (``post``) and the home feeds they are written into (``feed``), roles
+(``role``), moderation records (``moderation``), likes (``like``) and notifications with the
+mentions they come from (``notifications``).
 
 Everything pages and the ``flask shell`` use is importable from here:
 ``from app.models import User, Post``.
@@ -16,6 +17,7 @@ from app.models.accounts import (
 from app.models.base import LAST_SEEN_INTERVAL, insert_new
 from app.models.counts import user_stats
 from app.models.email_address import email_spellings, normalize_email
+from app.models.feed import home_feed, home_feed_author, home_feed_horizon, rebuild_home_feeds
 from app.models.follows import followers, on_timeline_of, timeline_authors_of
 from app.models.like import Like, counted_likes, like, like_count, unlike
 from app.models.moderation import (
@@ -79,6 +81,9 @@ __all__ = [
     "end_sessions_of",
     "ensure_roles",
     "followers",
+    "home_feed",
+    "home_feed_author",
+    "home_feed_horizon",
     "insert_new",
     "like",
     "like_count",
@@ -91,6 +96,7 @@ __all__ = [
     "post_visible_to",
     "profile_stats",
     "prune_sessions",
+    "rebuild_home_feeds",
     "record_action",
     "resolve_reports",
     "role_named",

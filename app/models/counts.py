@@ -20,6 +20,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.models.feed import create_feed_triggers, drop_feed_triggers
 
 user_stats = sa.Table(
     "user_stats",
@@ -179,7 +180,9 @@ def create_triggers(connection: sa.Connection) -> None:
 
 
 def drop_triggers(connection: sa.Connection) -> None:
-    """Remove the triggers (a bulk load does, then :func:`ensure_user_stats`)."""
+    """Remove the triggers (a bulk load does, then :func:`ensure_user_stats`), and those of
+    the home feeds, which are switched off until rebuilt (:mod:`app.models.feed`)."""
+    drop_feed_triggers(connection)
     if connection.dialect.name == "sqlite":
         for name in SQLITE_TRIGGERS:
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
@@ -201,6 +204,9 @@ def ensure_user_stats(connection: sa.Connection) -> None:
     create_triggers(connection)
     connection.execute(sa.delete(user_stats))
     connection.exec_driver_sql(RECOUNT)
+    # Feeds set aside with the triggers stay off (pages read the posts) until rebuilt; new
+    # posts and follows are written into the feeds of the readers who have one.
+    create_feed_triggers(connection)
 
 
 @sa.event.listens_for(db.metadata, "after_create")

@@ -20,10 +20,12 @@ from app.models import (
     user_stats,
 )
 from app.models.counts import RECOUNT, present_triggers, trigger_names
+from app.models.feed import feed_trigger_names, home_feed, home_feed_horizon
 from app.models.notifications import FOLLOW, LIKE, REPLY
 from app.models.search import rebuild_index, search_tokens
 from app.models.types import utcnow
 from tests.helpers import FormClient
+from tests.listings.test_timeline import assert_every_home_matches
 from tests.search.test_index import expected, fts5_is_consistent, searched, snapshot
 
 ARGS = ["fake", "--users", "60", "--posts", "900", "--follows", "8"]
@@ -193,6 +195,7 @@ def test_bulk_load_is_shaped_like_a_community(runner, db, client):
     ).all()
     assert all(max(joined[a], joined[b]) <= when <= utcnow() for a, b, when in began)
     assert _schema_names(db) == schema  # what the load set aside is back
+    _assert_home_feeds_built(db)
 
     # The timeline works: a reader logs in with the shared password and sees a full page.
     reader = db.session.scalar(sa.select(User).order_by(User.id).limit(1))
@@ -431,3 +434,21 @@ def _assert_stored_counts_right(db) -> None:
     from_scratch = connection.exec_driver_sql(RECOUNT[RECOUNT.index("SELECT") :]).all()
     stored = db.session.execute(sa.select(user_stats)).all()
     assert sorted(map(tuple, stored)) == sorted(map(tuple, from_scratch))
+
+
+def _assert_home_feeds_built(db) -> None:
+    """The load set the feeds aside and made them once at its end: every account has one,
+    their triggers are back, and home pages read from them are the plain query's."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    else:
+        query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+    assert feed_trigger_names(connection.dialect.name) <= set(
+        connection.exec_driver_sql(query).scalars()
+    )
+    users = db.session.scalars(sa.select(User).order_by(User.id)).all()
+    horizons = db.session.scalar(sa.select(sa.func.count()).select_from(home_feed_horizon))
+    assert horizons == len(users)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(home_feed)) > 0
+    assert_every_home_matches(db, users[:: len(users) // 12], 25)

@@ -234,3 +234,24 @@ def test_like_counts_and_the_readers_likes_are_counted_in_indexes(db, alice, bob
     assert "ix_post_like_post_id_created_at" in plan, plan  # the count, in the index
     assert re.search(r"SEARCH viewers_like USING (COVERING |PRIMARY KEY)", plan), plan
     assert not re.search(r"\bSCAN (post_like|viewers_like)\b", plan), plan
+
+
+def test_home_timeline_from_the_feed_reads_a_range_of_its_key(db, alice, bob, make_post):
+    # The feed's rows beyond the position are one range of its primary key in page order (no
+    # sort), each post found by its id; in both directions.
+    alice.follow(bob)
+    for n in range(3):
+        make_post(bob, f"post {n}")
+    db.session.commit()
+    timeline = home_timeline(alice)
+    cursor = keyset_page(timeline, 1).next_cursor
+    for after, before in ((None, None), (cursor, None), (None, cursor)):
+        (*_, (sql, params)) = statements_of(
+            db,
+            lambda after=after, before=before: keyset_page(timeline, 1, after=after, before=before),
+        )
+        fast = subtree(plan_rows(db, sql, params), "MATERIALIZE fast")
+        (scan,) = [detail for detail in fast if "feed_entry" in detail]
+        assert scan.startswith("SEARCH feed_entry USING PRIMARY KEY (user_id=?"), fast
+        (read,) = [detail for detail in fast if "feed_post" in detail]
+        assert read.startswith("SEARCH feed_post USING INTEGER PRIMARY KEY"), fast

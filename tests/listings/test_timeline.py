@@ -1,6 +1,7 @@
 """The fast home-timeline query gives exactly the pages of the plain one, whatever the data."""
 
 import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,7 +11,8 @@ from app.listings import timeline
 from app.listings.keyset import encode_time_id, keyset_page, select_pages
 from app.listings.posts import POSTS_NEWEST_FIRST, PostCard
 from app.listings.timeline import home_timeline
-from app.models import Post, User, followers
+from app.models import Post, User, followers, home_feed, home_feed_author, home_feed_horizon
+from app.models.feed import create_feed_triggers, rebuild_home_feeds, trim_interval
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 
@@ -144,7 +146,7 @@ def test_one_statement_text_for_every_reader(db, community, make_user):
     texts = []
 
     def record(_conn, _cursor, statement, _parameters, _context, _executemany):
-        if statement.startswith("WITH hits"):
+        if statement.startswith("WITH ") and "feed_candidates" in statement:
             texts.append(statement)
 
     sa.event.listen(db.engine, "before_cursor_execute", record)
@@ -179,3 +181,171 @@ def test_a_cursor_past_either_end_gives_the_page_at_that_end(
         assert [p.id for p in first.items] == expected[:per_page]
         assert first.prev_cursor is None
         assert first.next_cursor == POSTS_NEWEST_FIRST.encode(first.items[-1])
+
+
+# Home feeds (app/models/feed.py): the pages read from them are the plain query's pages.
+
+
+def feed_rows(db) -> list[tuple]:
+    return db.session.execute(sa.select(home_feed).order_by(*home_feed.c)).all()
+
+
+def assert_every_home_matches(db, people: list[User], per_page: int) -> None:
+    """Every account's home timeline, walked both ways, is the plain query's."""
+    for person in people:
+        expected, _ = walk(select_pages(person.following_posts(), POSTS_NEWEST_FIRST), per_page)
+        forward, backward = walk(home_timeline(person), per_page)
+        assert forward == expected, person.username
+        last_page = len(expected) % per_page or per_page
+        assert backward == expected[:-last_page], person.username
+
+
+@pytest.fixture
+def feed_settings_put_back(db):
+    """Tests that make the feeds' triggers with settings of their own: the config's after
+    (on PostgreSQL the schema, and its triggers, outlive a test)."""
+    yield
+    db.session.rollback()  # PostgreSQL: a trigger is replaced under a lock on its table
+    with db.engine.begin() as connection:
+        create_feed_triggers(connection)
+
+
+@pytest.mark.usefixtures("feed_settings_put_back")
+@pytest.mark.parametrize(("size", "fanout_limit", "per_page"), [(6, 3, 2), (17, 4, 4), (40, 2, 5)])
+def test_feeds_through_every_change_match_the_plain_query(db, size, fanout_limit, per_page):
+    """Random follows, unfollows, posts (some dated in the past), replies, deletions,
+    hides, suspensions and account deletions, with accounts on both sides of the fanout
+    limit and pages past the feeds' size: every home page stays the plain query's."""
+    rng = random.Random(size)  # noqa: S311  (test data)
+    with db.engine.begin() as connection:
+        rebuild_home_feeds(connection, size=size, fanout_limit=fanout_limit)
+    moderator = User(username="moderator", email="mod@example.com")
+    people = [User(username=f"feed{n}", email=f"feed{n}@example.com") for n in range(14)]
+    db.session.add_all([moderator, *people])
+    db.session.commit()
+    clock = [START]
+
+    def now() -> datetime:
+        clock[0] += timedelta(seconds=rng.choice((0, 1, 30)))  # ties too
+        return clock[0]
+
+    def post(author: User) -> None:
+        when = now() if rng.random() < 0.8 else START + timedelta(seconds=rng.randint(0, 900))
+        visible = db.session.scalars(sa.select(Post).order_by(Post.id)).all()
+        if visible and rng.random() < 0.3:
+            reply = rng.choice(visible).reply(author, "re")
+            reply.timestamp = when
+        else:
+            db.session.add(Post(body="x", author=author, timestamp=when))
+
+    # The first few accounts are followed by nearly everyone: over the limit, merged at page
+    # time from their next post on.
+    popular = people[:3]
+    for follower in people:
+        for followed in popular:
+            if follower is not followed:
+                follower.follow(followed)
+    db.session.commit()
+    for author in popular + [rng.choice(people) for _ in range(60)]:
+        post(author)
+    db.session.commit()
+    merged = set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
+    assert merged == {p.id for p in popular}
+
+    actions = ["follow"] * 6 + ["unfollow"] * 3 + ["post"] * 10 + ["delete", "hide", "unhide"]
+    actions += ["suspend", "unsuspend", "delete account"]
+    for round_ in range(8):
+        for _ in range(25):
+            action = rng.choice(actions)
+            someone, other = rng.sample(people, 2)
+            posts = db.session.scalars(sa.select(Post).order_by(Post.id)).all()
+            if action == "follow":
+                someone.follow(other)
+            elif action == "unfollow":
+                someone.unfollow(other)
+            elif action == "post":
+                post(someone)
+            elif action == "delete" and posts:
+                db.session.delete(rng.choice(posts))
+            elif action == "hide" and posts:
+                rng.choice(posts).hide(moderator)
+            elif action == "unhide" and posts:
+                rng.choice(posts).unhide()
+            elif action == "suspend":
+                someone.suspended_at = now()
+            elif action == "unsuspend":
+                someone.suspended_at = None
+            elif (
+                action == "delete account"
+                and round_ % 3 == 2
+                and len(people) > 8
+                and someone is not popular[0]
+            ):
+                people.remove(someone)
+                db.session.execute(sa.delete(User).where(User.id == someone.id))
+                db.session.expire_all()
+            db.session.commit()
+        if round_ % 2:
+            assert_every_home_matches(db, people, per_page)
+    # Crossing the limit both ways: an account that falls back under it stays merged (read at
+    # page time) until a rebuild; one that rises over it is merged from its next post.
+    falling, rising = popular[0], next(p for p in people if p.id not in merged)
+    for follower in people:
+        if follower is not falling:
+            follower.unfollow(falling)
+        if follower is not rising:
+            follower.follow(rising)
+    db.session.commit()
+    for author in (falling, rising, falling, rising):
+        post(author)
+        db.session.commit()
+    merged = set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
+    assert {falling.id, rising.id} <= merged
+    assert_every_home_matches(db, people, per_page)
+    # A merged account's stored newest time bounds its posts (pages probe by it).
+    by_author = sa.select(Post.user_id, sa.func.max(Post.timestamp)).group_by(Post.user_id)
+    newest = dict(db.session.execute(by_author).all())
+    for author, at in db.session.execute(sa.select(home_feed_author)):
+        assert author not in newest or at >= newest[author]
+
+    rows = feed_rows(db)
+    assert rows  # the feeds are used...
+    # ...and trimmed: a feed is trimmed at about one of its posts in trim_interval (chosen by
+    # ids), so on average it is at most that much over its size.
+    lengths = Counter(row.user_id for row in rows).values()
+    assert sum(lengths) / len(lengths) <= size + trim_interval(size)
+    horizons = db.session.execute(sa.select(home_feed_horizon)).all()
+    assert any(h.timestamp is not None for h in horizons)  # pages past a feed were read too
+    # Made again in bulk, with a window shorter than the posts: the same pages.
+    db.session.commit()
+    with db.engine.begin() as connection:
+        rebuild_home_feeds(connection, size=size, fanout_limit=fanout_limit, window=30)
+    assert_every_home_matches(db, people, per_page)
+    # The rebuild put the fallen account back under the limit: fanned out again.
+    post(falling)
+    falling.follow(rising)
+    rising.follow(falling)
+    db.session.commit()
+    assert falling.id not in set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
+    assert_every_home_matches(db, people, per_page)
+
+
+def test_pages_are_read_from_the_feed(db, make_user, make_post):
+    """A complete feed is what the page shows (so the tests above test the feed's path)."""
+    reader, author = make_user("reader"), make_user("author")
+    reader.follow(author)
+    db.session.commit()
+    posts = [make_post(author, f"p{n}", START + timedelta(minutes=n)) for n in range(3)]
+    assert [p.id for p in keyset_page(home_timeline(reader), 5).items] == [
+        p.id for p in reversed(posts)
+    ]
+    db.session.execute(sa.delete(home_feed).where(home_feed.c.post_id == posts[1].id))
+    assert [p.id for p in keyset_page(home_timeline(reader), 5).items] == [
+        posts[2].id,
+        posts[0].id,
+    ]
+    # Without a feed (set aside for a bulk load), the page is read from the posts.
+    db.session.execute(sa.delete(home_feed_horizon))
+    assert [p.id for p in keyset_page(home_timeline(reader), 5).items] == [
+        p.id for p in reversed(posts)
+    ]

@@ -1,0 +1,534 @@
+"""Home feeds: each reader's newest home-timeline entries, written when a post is made.
+
+Reading a home timeline from the posts finds each followed account's newest post, a cost that
+grows with the number of accounts followed (9.4 ms at XL for 2,000 of them). A feed holds the
+page ready instead: ``home_feed`` has a row per reader and post, in the reader's page order, so
+a page is one range of its primary key whatever the reader follows. What is kept:
+
+* Posts by the reader and by the accounts they follow that have at most ``fanout_limit``
+  followers, from the reader's *horizon* on (``home_feed_horizon``): above it the feed is
+  complete, so a page whose last post is at or above it is right; a deeper page is read from
+  the posts as before (:mod:`app.listings.timeline`). A horizon of NULL means complete from
+  the first post; no horizon row means no feed at all (pages read the posts).
+* Accounts with more followers are listed in ``home_feed_author`` and read from their posts
+  at page time: posting by an account with 50,000 followers writes no feed rows. Each such
+  account's row keeps a bound on its newest post, so a page probes only those that posted
+  since its oldest feed row. An account joins that list at its first post with more
+  followers than the limit (its rows already in feeds stay until trimmed: pages skip rows by
+  merged authors) and leaves it only when the feeds are rebuilt.
+* About ``size`` rows per reader: a feed of ``size`` rows or more is cut back to it and its
+  horizon moves up to the oldest row kept. So that posting by an account with many followers
+  does not trim every follower's feed, each follower's feed is trimmed at one post in
+  :func:`trim_interval`, chosen by the post's and the reader's ids.
+
+Database triggers keep the feeds, as they keep the stored counts (:mod:`app.models.counts`)
+and for the same reasons: every path that writes posts or follows (pages, ``flask shell``,
+the benchmark's and the tests' plain ``INSERT``\\s) and every cascade of an account's deletion
+passes through them. A new post goes into its author's and followers' feeds; a new follow
+copies the followed account's newest posts into the follower's feed; an unfollow takes them
+out; a deleted post or account takes its rows with it. What a reader may see
+(hidden posts, suspended authors, the rule for replies) is not stored: the page's statement
+checks it on the rows it reads, so a hide or a suspension shows at once.
+
+:func:`rebuild_home_feeds` makes every feed again in bulk (``flask fake``, the benchmark's
+copy, the migration that adds the tables, a change of the settings). Bulk loads that set the
+stored counts' triggers aside set these aside too (:func:`drop_feed_triggers`), and with them
+every feed: until it is rebuilt, each home timeline is read from the posts.
+"""
+
+# The triggers' SQL is put together from the settings, which are whole numbers (never input).
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+
+from app.extensions import db
+from app.models.types import UTCDateTime
+
+HOME_FEED_SIZE = 400
+"""Rows kept per reader by default: 16 pages of 25 (``HOME_FEED_SIZE`` in the config)."""
+HOME_FEED_FANOUT_LIMIT = 250
+"""Followers above which an account's posts are read at page time instead of written to its
+followers' feeds (``HOME_FEED_FANOUT_LIMIT`` in the config). Set by what posting costs SQLite,
+which writes a page of the database per feed row and holds its one write lock meanwhile:
+a post to 1,000 followers took 28 ms of CPU and about 100 ms in all on a busy machine, to 250
+followers 8 ms of CPU and 21-37 ms in all (docs/performance.md). PostgreSQL took 20 ms for
+1,000 followers, 6 ms for 250; pages pay for the limit with the merged accounts they probe,
+only those that posted since the page's oldest feed row."""
+REBUILD_WINDOW = 50_000
+"""How many of the newest posts site-wide :func:`rebuild_home_feeds` writes into feeds."""
+
+home_feed = sa.Table(
+    "home_feed",
+    db.metadata,
+    # Whose feed (the reader), then the page order: a page is one range of the primary key.
+    # No foreign keys: checking two per row cost a post to 1,000 followers 2,000 lookups (on
+    # PostgreSQL each a row lock written to the reader's user row); the triggers delete a
+    # deleted post's and a deleted reader's rows instead, and pages join every row to its post.
+    sa.Column("user_id", sa.Integer, primary_key=True),
+    sa.Column("timestamp", UTCDateTime, primary_key=True),
+    sa.Column("post_id", sa.Integer, primary_key=True),
+    # The post's author: an unfollow takes the author's rows out of the reader's range.
+    sa.Column("author_id", sa.Integer, nullable=False),
+    # A deleted post's rows are found by it.
+    sa.Index("ix_home_feed_post_id", "post_id"),
+    # On SQLite the rows are kept in the primary key's order: one B-tree, not a table and a
+    # copy of it as the key's index.
+    sqlite_with_rowid=False,
+)
+
+home_feed_horizon = sa.Table(
+    "home_feed_horizon",
+    db.metadata,
+    sa.Column(
+        "user_id", sa.Integer, sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    ),
+    # The position (timestamp, post id) down to which the reader's feed is complete; NULL:
+    # complete from the first post.
+    sa.Column("timestamp", UTCDateTime),
+    sa.Column("post_id", sa.Integer),
+)
+
+home_feed_author = sa.Table(
+    "home_feed_author",
+    db.metadata,
+    # Accounts whose posts are read at page time, not written into feeds.
+    sa.Column(
+        "user_id", sa.Integer, sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    ),
+    # No earlier than the account's newest post: a page probes only the accounts that posted
+    # after its oldest feed row (a range of this index), not every merged account followed.
+    sa.Column("timestamp", UTCDateTime),
+    sa.Index("ix_home_feed_author_timestamp", "timestamp"),
+)
+
+
+def feed_settings() -> tuple[int, int]:
+    """(size, fanout_limit) from the app's config, or the defaults outside an app."""
+    if not has_app_context():
+        return HOME_FEED_SIZE, HOME_FEED_FANOUT_LIMIT
+    config = current_app.config
+    return (
+        int(config.get("HOME_FEED_SIZE", HOME_FEED_SIZE)),
+        int(config.get("HOME_FEED_FANOUT_LIMIT", HOME_FEED_FANOUT_LIMIT)),
+    )
+
+
+def trim_interval(size: int) -> int:
+    """At how many posts in one a follower's feed is trimmed (see the module's docstring).
+
+    Each trim walks ``size`` rows of the feed to find the new horizon: at one post in 25 that
+    walk was 63 of a 1,000-follower post's milliseconds on PostgreSQL. Half the size costs an
+    eighth of that, for feeds of up to 1.5 times the size (pages read one range whatever it).
+    """
+    return max(1, size // 2)
+
+
+# The statements the triggers run, for either database: NEW and OLD are the row's values.
+# "timestamp" is quoted where it stands alone: PostgreSQL also knows it as a type's name.
+_MERGED = "EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = {author})"
+
+
+def _followers_if(condition: str) -> str:
+    """SQL of the ids of the new post's author's followers, none unless ``condition`` holds.
+
+    The condition is a one-row table read first: neither database hoists a subquery
+    condition out of a loop over 50,000 followers, but both skip the loop when its outer
+    table is empty.
+    """
+    return (
+        f"SELECT f.follower_id FROM (SELECT 1 AS go WHERE {condition}) gate "
+        "CROSS JOIN followers f WHERE f.followed_id = NEW.user_id"
+    )
+
+
+def _fan_out() -> str:
+    """The new post ``NEW`` into its author's feed and, unless merged at page time, its
+    followers' feeds.
+
+    Written whatever the reader's horizon: every reader has one while the triggers exist, and
+    a row below it (a post dated in the past) is never part of a page read from the feed (see
+    :mod:`app.listings.timeline`) and goes at the next trim. Checking the horizon per follower
+    cost PostgreSQL a scan of every horizon (12 ms at 50,000 readers).
+    """
+    merged = _MERGED.format(author="NEW.user_id")
+    return f"""
+INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
+SELECT fans.follower_id, NEW."timestamp", NEW.id, NEW.user_id
+FROM ({_followers_if(f"NOT {merged}")}) fans
+UNION ALL
+SELECT NEW.user_id, NEW."timestamp", NEW.id, NEW.user_id"""
+
+
+_FIRST_TIME = "0001-01-01 00:00:00+00:00"
+"""Before any post, in a form both databases compare with their stored times (SQLite: text)."""
+
+
+def _below_horizons(readers: str) -> str:
+    """SQL deleting the feed rows below their reader's horizon, for the readers whose horizon
+    rows match ``readers`` (a condition on ``h``).
+
+    Found as one key range per reader, from its first row up to the horizon's time: only the
+    rows that go are read. (A row-value comparison with a per-row subquery, the first way,
+    made SQLite read each feed whole: 8 ms of the 24 a post to 1,000 followers cost.)
+    """
+    return f"""
+DELETE FROM home_feed WHERE (user_id, "timestamp", post_id) IN (
+  SELECT e.user_id, e."timestamp", e.post_id FROM home_feed_horizon h
+  JOIN home_feed e ON e.user_id = h.user_id AND e."timestamp" <= h."timestamp"
+  WHERE {readers} AND (e."timestamp" < h."timestamp" OR e.post_id < h.post_id))"""
+
+
+def _trim(readers: str, size: int, lock: bool = False) -> list[str]:
+    """Feeds of ``readers`` (SQL giving user ids) of ``size`` rows or more: the horizon moves
+    up to the ``size``-th row, and the rows below it go. Only up: a row written below the
+    horizon (a post dated in the past) must not move it down past posts the feed never had.
+
+    With ``lock`` (PostgreSQL, several readers) their horizons are locked first in key order:
+    two posts trimming feeds of the same people at once wait for one another instead of
+    deadlocking.
+    """
+    nth = (
+        "SELECT {columns} FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id "
+        'ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET {offset}'
+    )
+    nth_row = nth.format(columns='e."timestamp", e.post_id', offset=size - 1)
+    locking = f"""
+PERFORM 1 FROM home_feed_horizon WHERE user_id IN ({readers}) ORDER BY user_id FOR UPDATE"""
+    return [
+        *([locking] if lock else []),
+        f"""
+UPDATE home_feed_horizon SET ("timestamp", post_id) = ({nth_row})
+WHERE home_feed_horizon.user_id IN ({readers})
+  AND (COALESCE(home_feed_horizon."timestamp", '{_FIRST_TIME}'),
+       COALESCE(home_feed_horizon.post_id, 0)) < ({nth_row})""",
+        _below_horizons(f"h.user_id IN ({readers})"),
+    ]
+
+
+def _turn(number: str, every: int) -> str:
+    """True when ``number`` is a multiple of ``every``, spelled without ``%`` (a placeholder
+    to the PostgreSQL driver) or ``mod`` (not in every SQLite)."""
+    return f"(({number}) / {every}) * {every} = ({number})"
+
+
+# A merged author's newest post time moves up to the new post's (never down: it is a bound).
+_NEWEST = """
+UPDATE home_feed_author SET "timestamp" = NEW."timestamp"
+WHERE user_id = NEW.user_id AND NOT ("timestamp" >= NEW."timestamp")"""
+
+
+def _on_post_insert(size: int, fanout_limit: int, lock: bool = False) -> list[str]:
+    merged = _MERGED.format(author="NEW.user_id")
+    # Once, at the author's first post past the limit. Its rows already in feeds stay until
+    # trimmed: pages skip feed rows by merged authors (one key probe each), so promotion
+    # writes one row, not a delete in every follower's feed.
+    promote = f"""EXISTS (SELECT 1 FROM user_stats s
+    WHERE s.user_id = NEW.user_id AND s.followers > {fanout_limit}) AND NOT {merged}"""
+    every = trim_interval(size)
+    to_trim = (
+        f"SELECT follower_id FROM ({_followers_if(f'NOT {merged}')}) fans "
+        f"WHERE {_turn('follower_id + NEW.id', every)} "
+        f"UNION ALL SELECT NEW.user_id WHERE {_turn('NEW.user_id + NEW.id', every)}"
+    )
+    return [
+        f"""
+INSERT INTO home_feed_author (user_id, "timestamp")
+SELECT NEW.user_id, (SELECT max(p."timestamp") FROM post p WHERE p.user_id = NEW.user_id)
+WHERE {promote}""",
+        _NEWEST,
+        _fan_out(),
+        *_trim(to_trim, size, lock),
+    ]
+
+
+def _on_post_move() -> list[str]:
+    # A post's time (or author) changed: its rows go and it is fanned out again as new.
+    return ["DELETE FROM home_feed WHERE post_id = NEW.id", _NEWEST, _fan_out()]
+
+
+def _on_follow(size: int) -> list[str]:
+    nth_post = (
+        'SELECT p."timestamp", p.id FROM post p WHERE p.user_id = NEW.followed_id '
+        f'ORDER BY p."timestamp" DESC, p.id DESC LIMIT 1 OFFSET {size - 1}'
+    )
+    merged = _MERGED.format(author="NEW.followed_id")
+    return [
+        # The follower's feed is complete only above the followed account's size-th post.
+        f"""
+UPDATE home_feed_horizon SET ("timestamp", post_id) = ({nth_post})
+WHERE home_feed_horizon.user_id = NEW.follower_id AND NOT {merged}
+  AND (home_feed_horizon."timestamp" IS NULL
+       OR (home_feed_horizon."timestamp", home_feed_horizon.post_id) < ({nth_post}))""",
+        _below_horizons("h.user_id = NEW.follower_id"),
+        f"""
+INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
+SELECT h.user_id, p."timestamp", p.id, p.user_id
+FROM home_feed_horizon h JOIN post p ON p.user_id = NEW.followed_id
+WHERE h.user_id = NEW.follower_id AND NOT {merged}
+  AND (h."timestamp" IS NULL OR p."timestamp" > h."timestamp"
+       OR (p."timestamp" = h."timestamp" AND p.id >= h.post_id))
+ORDER BY p."timestamp" DESC, p.id DESC LIMIT {size}""",
+        *_trim("SELECT NEW.follower_id", size),
+    ]
+
+
+_ON_UNFOLLOW = [
+    "DELETE FROM home_feed WHERE user_id = OLD.follower_id AND author_id = OLD.followed_id"
+]
+_ON_USER = [
+    # A new account follows nobody and wrote nothing: its feed is complete, and empty.
+    'INSERT INTO home_feed_horizon (user_id, "timestamp", post_id) VALUES (NEW.id, NULL, NULL)'
+]
+# What the foreign keys' cascades would do (see home_feed). An account's deletion deletes its
+# posts (each through _ON_POST_DELETE) and its follows (each through _ON_UNFOLLOW) too.
+_ON_POST_DELETE = ["DELETE FROM home_feed WHERE post_id = OLD.id"]
+_ON_USER_DELETE = ["DELETE FROM home_feed WHERE user_id = OLD.id"]
+
+
+def sqlite_triggers(size: int, fanout_limit: int) -> dict[str, str]:
+    """Each SQLite trigger's name and its SQL, for these settings."""
+
+    def trigger(name: str, when: str, statements: list[str]) -> tuple[str, str]:
+        body = ";\n".join(s.strip() for s in statements)
+        return name, f"CREATE TRIGGER {name} {when} BEGIN\n{body};\nEND"
+
+    return dict(
+        [
+            trigger(
+                "tr_home_feed_post_insert",
+                "AFTER INSERT ON post",
+                _on_post_insert(size, fanout_limit),
+            ),
+            trigger(
+                "tr_home_feed_post_update",
+                'AFTER UPDATE OF "timestamp", user_id ON post',
+                _on_post_move(),
+            ),
+            trigger("tr_home_feed_post_delete", "AFTER DELETE ON post", _ON_POST_DELETE),
+            trigger("tr_home_feed_follow_insert", "AFTER INSERT ON followers", _on_follow(size)),
+            trigger("tr_home_feed_follow_delete", "AFTER DELETE ON followers", _ON_UNFOLLOW),
+            trigger("tr_home_feed_user_insert", 'AFTER INSERT ON "user"', _ON_USER),
+            trigger("tr_home_feed_user_delete", 'AFTER DELETE ON "user"', _ON_USER_DELETE),
+        ]
+    )
+
+
+def postgresql_functions(size: int, fanout_limit: int) -> dict[str, str]:
+    """Each PostgreSQL trigger function's name and its SQL, for these settings."""
+
+    def block(statements: list[str]) -> str:
+        return "\n".join(f"    {s.strip()};" for s in statements)
+
+    def function(name: str, body: str) -> tuple[str, str]:
+        return name, (
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"BEGIN\n{body}\n  RETURN NULL;\nEND $$"
+        )
+
+    return dict(
+        [
+            function(
+                "home_feed_on_post",
+                "  IF TG_OP = 'INSERT' THEN\n"
+                f"{block(_on_post_insert(size, fanout_limit, lock=True))}\n"
+                "  ELSIF TG_OP = 'UPDATE' THEN\n"
+                f"{block(_on_post_move())}\n"
+                "  ELSE\n"
+                f"{block(_ON_POST_DELETE)}\n"
+                "  END IF;",
+            ),
+            function(
+                "home_feed_on_follow",
+                "  IF TG_OP = 'INSERT' THEN\n"
+                f"{block(_on_follow(size))}\n"
+                "  ELSE\n"
+                f"{block(_ON_UNFOLLOW)}\n"
+                "  END IF;",
+            ),
+            function(
+                "home_feed_on_user",
+                "  IF TG_OP = 'INSERT' THEN\n"
+                f"{block(_ON_USER)}\n"
+                "  ELSE\n"
+                f"{block(_ON_USER_DELETE)}\n"
+                "  END IF;",
+            ),
+        ]
+    )
+
+
+POSTGRESQL_TRIGGERS = {
+    "tr_home_feed_post": 'AFTER INSERT OR UPDATE OF "timestamp", user_id OR DELETE ON post '
+    "FOR EACH ROW EXECUTE FUNCTION home_feed_on_post()",
+    "tr_home_feed_follow": "AFTER INSERT OR DELETE ON followers "
+    "FOR EACH ROW EXECUTE FUNCTION home_feed_on_follow()",
+    "tr_home_feed_user": 'AFTER INSERT OR DELETE ON "user" '
+    "FOR EACH ROW EXECUTE FUNCTION home_feed_on_user()",
+}
+_TRIGGER_TABLES = {"tr_home_feed_post": "post", "tr_home_feed_follow": "followers"}
+_TRIGGER_TABLES["tr_home_feed_user"] = '"user"'
+
+
+def feed_trigger_names(dialect: str) -> set[str]:
+    """The names of the triggers that keep the feeds, on ``dialect``."""
+    if dialect == "sqlite":
+        return set(sqlite_triggers(HOME_FEED_SIZE, HOME_FEED_FANOUT_LIMIT))
+    return set(POSTGRESQL_TRIGGERS)
+
+
+def create_feed_triggers(
+    connection: sa.Connection, size: int | None = None, fanout_limit: int | None = None
+) -> None:
+    """Make the triggers (again) with these settings (the config's if not given)."""
+    configured = feed_settings()
+    size = int(size or configured[0])
+    fanout_limit = int(configured[1] if fanout_limit is None else fanout_limit)
+    _drop_triggers_only(connection)
+    if connection.dialect.name == "sqlite":
+        for sql in sqlite_triggers(size, fanout_limit).values():
+            connection.exec_driver_sql(sql)
+        return
+    for sql in postgresql_functions(size, fanout_limit).values():
+        connection.exec_driver_sql(sql)
+    for name, sql in POSTGRESQL_TRIGGERS.items():
+        connection.exec_driver_sql(f"CREATE TRIGGER {name} {sql}")
+
+
+def _drop_triggers_only(connection: sa.Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        for name in feed_trigger_names("sqlite"):
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+        return
+    for name, table in _TRIGGER_TABLES.items():
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+
+
+def drop_feed_triggers(connection: sa.Connection) -> None:
+    """Remove the triggers, and with them every feed (pages read the posts until
+    :func:`rebuild_home_feeds`): a bulk load's posts and follows would not be in them."""
+    _drop_triggers_only(connection)
+    connection.execute(sa.delete(home_feed_horizon))
+
+
+def rebuild_home_feeds(
+    connection: sa.Connection,
+    size: int | None = None,
+    fanout_limit: int | None = None,
+    window: int = REBUILD_WINDOW,
+) -> None:
+    """Make every reader's feed again in bulk, and the triggers that keep them, in the
+    connection's transaction (the stored counts must be right: they say who is merged).
+
+    Every feed gets the reader's posts and those of the followed accounts under the fanout
+    limit among the ``window`` newest posts site-wide, at most ``size`` of them; its
+    horizon is the oldest it keeps if it has ``size``, else the window's oldest post (NULL if
+    the window holds every post). That is one pass over the window's follows, whatever the
+    number of posts. Readers whose whole timeline is short (people who follow rare posters:
+    :data:`SMALL_TIMELINE`) get all of it instead, complete from the first post. Others whose
+    window holds less than a page start with pages read from the posts, until posts come.
+    """
+    configured = feed_settings()
+    size = int(size or configured[0])
+    fanout_limit = int(configured[1] if fanout_limit is None else fanout_limit)
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql('LOCK TABLE "user", followers, post, user_stats IN SHARE MODE')
+    _drop_triggers_only(connection)
+    for table in (home_feed, home_feed_horizon, home_feed_author):
+        connection.execute(sa.delete(table))
+    for sql in rebuild_statements(size, fanout_limit, window):
+        connection.exec_driver_sql(sql)
+    create_feed_triggers(connection, size, fanout_limit)
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("ANALYZE home_feed, home_feed_horizon, home_feed_author")
+
+
+SMALL_TIMELINE = 10
+"""A reader whose whole timeline (every post by them and the accounts they follow that are not
+merged) is at most this many feeds long gets it all on a rebuild, not just the window's."""
+
+
+def rebuild_statements(size: int, fanout_limit: int, window: int = REBUILD_WINDOW) -> list[str]:
+    """The SQL of :func:`rebuild_home_feeds` (into empty tables), for either database."""
+    nth = 'SELECT {column} FROM post ORDER BY "timestamp" DESC, id DESC LIMIT 1 OFFSET {offset}'
+    edge = {c: nth.format(column=c, offset=window - 1) for c in ('"timestamp"', "id")}
+    # The window's oldest post: the window-th newest, or the oldest of all if there are fewer.
+    first = 'SELECT {column} FROM post ORDER BY "timestamp", id LIMIT 1'
+    start = {c: f"COALESCE(({edge[c]}), ({first.format(column=c)}))" for c in edge}
+    window_posts = f"""(SELECT {start['"timestamp"']} AS at, {start["id"]} AS id) w
+    JOIN post p ON p."timestamp" >= w.at AND (p."timestamp" > w.at OR p.id >= w.id)"""
+    not_merged = "p.user_id NOT IN (SELECT user_id FROM home_feed_author)"
+    # Readers with a short timeline, counted from the stored counts: one pass over the follows.
+    small = f"""SELECT s.user_id FROM user_stats s
+WHERE s.posts + (
+  SELECT COALESCE(sum(t.posts), 0) FROM followers f JOIN user_stats t ON t.user_id = f.followed_id
+  WHERE f.follower_id = s.user_id
+    AND f.followed_id NOT IN (SELECT user_id FROM home_feed_author)) <= {SMALL_TIMELINE * size}"""
+
+    def newest(candidates: str) -> str:
+        return f"""
+INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
+SELECT reader, at, post_id, author_id FROM (
+  SELECT reader, at, post_id, author_id,
+    row_number() OVER (PARTITION BY reader ORDER BY at DESC, post_id DESC) AS n
+  FROM ({candidates}) candidates
+) ranked
+WHERE n <= {size}
+ORDER BY reader, at, post_id"""
+
+    window_timelines = f"""
+    SELECT f.follower_id AS reader, p."timestamp" AS at, p.id AS post_id,
+      p.user_id AS author_id
+    FROM {window_posts}
+    JOIN followers f ON f.followed_id = p.user_id
+    WHERE {not_merged}
+    UNION ALL
+    SELECT p.user_id, p."timestamp", p.id, p.user_id FROM {window_posts}"""
+    small_timelines = f"""
+    SELECT f.follower_id AS reader, p."timestamp" AS at, p.id AS post_id,
+      p.user_id AS author_id
+    FROM followers f JOIN post p ON p.user_id = f.followed_id
+    WHERE f.follower_id IN ({small}) AND {not_merged}
+    UNION ALL
+    SELECT p.user_id, p."timestamp", p.id, p.user_id FROM post p
+    WHERE p.user_id IN ({small})"""
+
+    return [
+        f"""
+INSERT INTO home_feed_author (user_id, "timestamp")
+SELECT s.user_id, (SELECT max(p."timestamp") FROM post p WHERE p.user_id = s.user_id)
+FROM user_stats s WHERE s.followers > {fanout_limit}""",
+        f"""
+INSERT INTO home_feed_horizon (user_id, "timestamp", post_id)
+SELECT u.id, ({edge['"timestamp"']}), ({edge["id"]}) FROM "user" u""",
+        # Everyone: their timeline's posts among the window's.
+        newest(window_timelines),
+        # Short timelines: all of it, from the first post (their window rows go first).
+        f"DELETE FROM home_feed WHERE user_id IN ({small})",
+        newest(small_timelines),
+        f"""
+UPDATE home_feed_horizon SET "timestamp" = NULL, post_id = NULL
+WHERE user_id IN ({small})""",
+        # Feeds that reached their size: complete from their oldest row.
+        f"""
+UPDATE home_feed_horizon SET ("timestamp", post_id) = (
+  SELECT e."timestamp", e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id
+  ORDER BY e."timestamp", e.post_id LIMIT 1)
+WHERE (SELECT e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id
+       ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET {size - 1}) IS NOT NULL""",
+    ]
+
+
+@sa.event.listens_for(db.metadata, "after_create")
+def _create_triggers(_metadata, connection: sa.Connection, **_kw) -> None:
+    create_feed_triggers(connection)
+
+
+@sa.event.listens_for(db.metadata, "after_drop")
+def _drop_functions(_metadata, connection: sa.Connection, **_kw) -> None:
+    # Triggers go with their tables; PostgreSQL's functions stay unless dropped.
+    if connection.dialect.name == "postgresql":
+        for name in postgresql_functions(HOME_FEED_SIZE, HOME_FEED_FANOUT_LIMIT):
+            connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {name}()")

@@ -1,0 +1,92 @@
+"""The migration that adds home feeds: builds them for existing rows, the triggers keep them,
+and it goes away entirely."""
+
+import importlib.util
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+
+from app.extensions import db
+from app.listings.keyset import keyset_page, select_pages
+from app.listings.posts import POSTS_NEWEST_FIRST
+from app.listings.timeline import home_timeline
+from app.models import User, feed
+from tests.platform.test_migration_counts import _fill
+
+REVISION = "a3c9e51f7d20"
+BEFORE = "0583fe2d4f6e"  # the revision before home feeds
+TABLES = ("home_feed", "home_feed_horizon", "home_feed_author")
+
+
+def _pages_match_the_plain_query() -> int:
+    """Every account's first home page is the plain query's; returns how many feed rows."""
+    for user in db.session.scalars(sa.select(User)):
+        expected = keyset_page(select_pages(user.following_posts(), POSTS_NEWEST_FIRST), 4)
+        page = keyset_page(home_timeline(user), 4)
+        assert [p.id for p in page.items] == [p.id for p in expected.items]
+    return db.session.scalar(sa.select(sa.func.count()).select_from(feed.home_feed))
+
+
+def _functions() -> set[str]:
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            return set()
+        query = sa.text("SELECT proname FROM pg_proc WHERE proname LIKE 'home_feed%'")
+        return set(connection.execute(query).scalars())
+
+
+def _triggers() -> set[str]:
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        else:
+            query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        return {n for n in connection.exec_driver_sql(query).scalars() if "home_feed" in n}
+
+
+def test_upgrade_builds_feeds_and_triggers_keep_them(migration_app):
+    upgrade(revision=BEFORE)
+    with db.engine.begin() as connection:
+        _fill(connection)
+    upgrade(revision=REVISION)
+    # Users 1-3 post 3, 4 and 4 posts; each user follows everyone with a smaller id.
+    assert _pages_match_the_plain_query() == 3 + 7 + 11 + 11 + 11
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM followers WHERE follower_id = 5")
+        connection.exec_driver_sql(
+            "INSERT INTO post (id, body, timestamp, user_id) VALUES (100, 'new', '2030-01-01', 2)"
+        )
+        connection.exec_driver_sql('DELETE FROM "user" WHERE id = 1')
+    db.session.expire_all()
+    _pages_match_the_plain_query()
+    assert _triggers() == feed.feed_trigger_names(db.engine.dialect.name)
+
+
+def test_downgrade_removes_tables_triggers_and_functions_and_upgrade_again(migration_app):
+    upgrade(revision=BEFORE)
+    with db.engine.begin() as connection:
+        _fill(connection)
+    upgrade(revision=REVISION)
+    if db.engine.dialect.name == "postgresql":
+        assert _functions() == set(feed.postgresql_functions(400, 1000))
+    downgrade(revision=BEFORE)
+    with db.engine.connect() as connection:
+        for table in TABLES:
+            assert not sa.inspect(connection).has_table(table)
+    assert _triggers() == set()
+    assert _functions() == set()
+    upgrade(revision=REVISION)
+    assert _pages_match_the_plain_query() > 0
+
+
+def test_migration_copies_the_models_sql():
+    (path,) = Path(__file__).parents[2].glob(f"migrations/versions/{REVISION}_*.py")
+    spec = importlib.util.spec_from_file_location("feed_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    settings = (feed.HOME_FEED_SIZE, feed.HOME_FEED_FANOUT_LIMIT)
+    assert feed.sqlite_triggers(*settings) == migration.SQLITE_TRIGGERS
+    assert feed.postgresql_functions(*settings) == migration.POSTGRESQL_FUNCTIONS
+    assert migration.POSTGRESQL_TRIGGERS == feed.POSTGRESQL_TRIGGERS
+    assert feed.rebuild_statements(*settings, feed.REBUILD_WINDOW) == migration.REBUILD
