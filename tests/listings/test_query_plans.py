@@ -126,21 +126,29 @@ def test_home_timeline_reads_only_index_ranges(db, alice, bob, make_post):
         )
 
 
-def test_home_timeline_window_stops_at_the_page_without_sorting(db, alice, bob, make_post):
-    # The recent window is one range of the covering (timestamp, id, user_id, hidden_at) index
-    # walked in page order until the page is full: no table rows, no sort, in both directions.
+def home_page_plans(db, alice, bob, make_post, root_detail: str) -> list[list[str]]:
+    """The plan under ``root_detail`` of alice's home page statement (bob wrote 3 posts; a
+    page is one post): the first page, the one after it and the one before it."""
     alice.follow(bob)
     for n in range(3):
         make_post(bob, f"post {n}")
     db.session.commit()
     timeline = home_timeline(alice)
     cursor = keyset_page(timeline, 1).next_cursor
+    plans = []
     for after, before in ((None, None), (cursor, None), (None, cursor)):
         (*_, (sql, params)) = statements_of(
             db,
             lambda after=after, before=before: keyset_page(timeline, 1, after=after, before=before),
         )
-        hits = subtree(plan_rows(db, sql, params), "MATERIALIZE hits")
+        plans.append(subtree(plan_rows(db, sql, params), root_detail))
+    return plans
+
+
+def test_home_timeline_window_stops_at_the_page_without_sorting(db, alice, bob, make_post):
+    # The recent window is one range of the covering (timestamp, id, user_id, hidden_at) index
+    # walked in page order until the page is full: no table rows, no sort, in both directions.
+    for hits in home_page_plans(db, alice, bob, make_post, "MATERIALIZE hits"):
         (scan,) = [detail for detail in hits if "recent_post" in detail]
         assert scan.startswith(
             f"SEARCH recent_post USING COVERING INDEX {TIME_INDEX} (timestamp"
@@ -239,18 +247,7 @@ def test_like_counts_and_the_readers_likes_are_counted_in_indexes(db, alice, bob
 def test_home_timeline_from_the_feed_reads_a_range_of_its_key(db, alice, bob, make_post):
     # The feed's rows beyond the position are one range of its primary key in page order (no
     # sort), each post found by its id; in both directions.
-    alice.follow(bob)
-    for n in range(3):
-        make_post(bob, f"post {n}")
-    db.session.commit()
-    timeline = home_timeline(alice)
-    cursor = keyset_page(timeline, 1).next_cursor
-    for after, before in ((None, None), (cursor, None), (None, cursor)):
-        (*_, (sql, params)) = statements_of(
-            db,
-            lambda after=after, before=before: keyset_page(timeline, 1, after=after, before=before),
-        )
-        fast = subtree(plan_rows(db, sql, params), "MATERIALIZE fast")
+    for fast in home_page_plans(db, alice, bob, make_post, "MATERIALIZE fast"):
         (scan,) = [detail for detail in fast if "feed_entry" in detail]
         assert scan.startswith("SEARCH feed_entry USING PRIMARY KEY (user_id=?"), fast
         (read,) = [detail for detail in fast if "feed_post" in detail]

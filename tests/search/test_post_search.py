@@ -127,21 +127,29 @@ def found(client, query: str, sort: str | None = None) -> list[int]:
     return ids
 
 
-@pytest.fixture
-def corpus(db, make_user, make_post, make_reply, alice):
-    """The posts of :data:`CORPUS` (and :data:`REPLY`), an hour apart; their ids by key."""
+def write_posts(db, make_user, make_post, alice, texts, start, step, reply=None) -> list[int]:
+    """``texts`` ((author, text) pairs) posted ``step`` apart from ``start`` by alice, bob
+    and carol, and ``reply`` ((author, text, parent index), 20 steps in) if given; the sixth
+    post is hidden and carol suspended. Their ids, in order."""
     people = {"alice": alice, "bob": make_user("bob"), "carol": make_user("carol")}
-    start = utcnow() - timedelta(days=1)
     posts = [
-        make_post(people[name], text, start + timedelta(hours=n))
-        for n, (name, text) in enumerate(CORPUS)
+        make_post(people[name], text, start + step * n) for n, (name, text) in enumerate(texts)
     ]
-    name, text, parent = REPLY
-    posts.append(make_reply(posts[parent], people[name], text, start + timedelta(hours=20)))
+    if reply is not None:
+        name, text, parent = reply
+        posts.append(posts[parent].reply(people[name], text))
+        posts[-1].timestamp = start + step * 20
     posts[5].hide(make_user("mod"))
     people["carol"].suspended_at = utcnow()
     db.session.commit()
     return [post.id for post in posts]
+
+
+@pytest.fixture
+def corpus(db, make_user, make_post, alice):
+    """The posts of :data:`CORPUS` (and :data:`REPLY`), an hour apart; their ids by key."""
+    start = utcnow() - timedelta(days=1)
+    return write_posts(db, make_user, make_post, alice, CORPUS, start, timedelta(hours=1), REPLY)
 
 
 @pytest.mark.parametrize(("query", "keys"), QUERIES.items())
@@ -161,16 +169,8 @@ def test_each_query_finds_the_same_posts_most_relevant_first(
 @pytest.fixture
 def ranked(db, make_user, make_post, alice):
     """The posts of :data:`RANKED`, a minute apart; their ids by key."""
-    people = {"alice": alice, "bob": make_user("bob"), "carol": make_user("carol")}
     start = utcnow() - timedelta(hours=1)
-    posts = [
-        make_post(people[name], text, start + timedelta(minutes=n))
-        for n, (name, text) in enumerate(RANKED)
-    ]
-    posts[5].hide(make_user("mod"))
-    people["carol"].suspended_at = utcnow()
-    db.session.commit()
-    return [post.id for post in posts]
+    return write_posts(db, make_user, make_post, alice, RANKED, start, timedelta(minutes=1))
 
 
 @pytest.mark.parametrize(("query", "keys"), RANKED_QUERIES.items())
