@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app.database import custom_plans
 from app.extensions import db
 from app.listings.pages import page_links, page_of
 from app.listings.people import cards_named_like
@@ -12,6 +13,13 @@ from app.search.query import MAX_TERMS, NEWEST, ORDERS, order_named, parse_query
 from app.search.tags import tag_cards, tag_named, tags_named_like
 
 bp = Blueprint("search", __name__, template_folder="templates")
+
+
+@bp.before_request
+def plan_for_the_words_searched() -> None:
+    """How common a word or tag is decides the best plan: no generic plans here."""
+    custom_plans(db.session)
+
 
 NOTHING_TO_SEARCH_FOR = (
     'Nothing to search for: type a word, a "phrase in quotes", a #tag or from:name '
