@@ -375,6 +375,27 @@ def test_readers_of_many_merged_accounts_match_the_plain_query(db, per_page):
     assert_every_home_matches(db, readers, per_page)
 
 
+@pytest.mark.usefixtures("feed_settings_put_back")
+def test_an_account_merged_before_its_first_post(db):
+    """A rebuild merges an account over the limit that has not posted yet (it has no newest
+    post to store): its first posts are on its followers' pages all the same."""
+    people = [User(username=f"silent{n}", email=f"silent{n}@example.com") for n in range(4)]
+    db.session.add_all(people)
+    db.session.commit()
+    silent = people[0]
+    for follower in people[1:]:
+        follower.follow(silent)
+    db.session.add(Post(body="x", author=people[1], timestamp=START))
+    db.session.commit()
+    with db.engine.begin() as connection:
+        rebuild_home_feeds(connection, size=10, fanout_limit=1)
+    assert silent.id in set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
+    for minute in (1, 2, 3):
+        db.session.add(Post(body="x", author=silent, timestamp=START + timedelta(minutes=minute)))
+        db.session.commit()
+    assert_every_home_matches(db, people, 2)
+
+
 def test_pages_are_read_from_the_feed(db, make_user, make_post):
     """A complete feed is what the page shows (so the tests above test the feed's path)."""
     reader, author = make_user("reader"), make_user("author")
