@@ -155,6 +155,9 @@ def _from_feed(reverse: bool, position) -> tuple[sa.CTE, sa.ColumnElement[bool]]
     older than the page's lower bound (the last of those feed rows, or the horizon if they
     are fewer; walking back, the position), a range of ``home_feed_author``'s time index, so
     a reader following 132 merged accounts probes the few that posted since, not all of them.
+    Walking towards older posts, that bound is first raised to where the page must end
+    (:func:`_merged_cutoff`): a reader following 2,000 merged accounts at XL probes about 50
+    of them, not the 1,482 that posted since its feed rows' oldest.
     The feed holds every post by the others from its horizon on, so the page is right when
     all of it is at or above the horizon: when it fills a page there (walking towards older
     posts), or starts at or above it (walking back towards newer ones); always when the feed
