@@ -1,8 +1,8 @@
 """Parts of pages rendered once and reused by every request that asks for the same thing.
 
 Every logged-in page repeats the same few parts for the same reader (the navigation, home's
-"who to follow"), and every list of people repeats the same rows for the readers who see
-each person the same way; rendering them again is most of what a page costs beyond its listing. A
+"who to follow"), and every list of people the same rows for the readers who see each person
+the same way; rendering them again is most of what a page costs beyond its listing. A
 fragment template is rendered from the values it is given and nothing else (no request, no
 current user: they are undefined in it), so those values are a complete key and a kept
 fragment can never be stale. Forms in a fragment carry :data:`CSRF_TOKEN_MARK` where the
