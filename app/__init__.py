@@ -103,7 +103,7 @@ def register_blueprints(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Filters, functions and constants the templates share."""
     from app.listings import cards
-    from app.listings.people import who_to_follow
+    from app.listings.people import people_list_html, who_to_follow
     from app.mail.outbox import outbox_link
     from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
     from app.models.types import utcnow
@@ -122,6 +122,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(avatar_url)
     app.add_template_global(outbox_link)
     app.add_template_global(who_to_follow)
+    app.add_template_global(people_list_html)
     app.add_template_global(trending)
     app.add_template_global(trending_list)
     app.context_processor(database_state)

@@ -19,7 +19,13 @@ from app.extensions import db
 from app.listings.likes import liked_posts, liker_cards
 from app.listings.pages import page_links, page_of
 from app.models import like, like_count, profile_stats, unlike
-from app.posts.routes import GONE, may_reply_to, still_visible_or_404, visible_post_or_404
+from app.posts.routes import (
+    GONE,
+    may_reply_to,
+    still_visible_or_404,
+    visible_post_and_card_or_404,
+    visible_post_or_404,
+)
 from app.web.forms import EmptyForm, require_button_form
 from app.web.permissions import require_confirmed_email
 from app.web.ratelimits import rate_limit, user_or_address
@@ -111,12 +117,13 @@ def back_to_card(post_id: int) -> str:
 @login_required
 def liked_by(post_id: int):
     """Who liked a post, the newest like first, a page at a time."""
-    post = visible_post_or_404(post_id)
+    post, card = visible_post_and_card_or_404(post_id)
     page = page_of(liker_cards(post, current_user))
     return render_template(
         "likes/liked_by.html",
         title=f"Liked by — post by {post.author.username}",
         post=post,
+        card=card,
         people=page.items,
         **page_links("likes.liked_by", page, post_id=post.id),
     )

@@ -1,4 +1,5 @@
-"""Rendering post cards: every card on every page comes from :func:`render_posts`.
+"""Rendering post cards: every card on every page comes from :func:`render_posts` (or, on a
+thread page, :func:`render_thread`).
 
 Rendering each card through the macro cost most of a listing's time, so the HTML of a card is
 kept in a :class:`CardCache` and shared by every viewer who stands in the same relation to it.
@@ -11,13 +12,15 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from flask import Flask, current_app, request
 from markupsafe import Markup
 
 from app.listings.posts import PostCard
-from app.models import User
+from app.listings.threads import ThreadItem
+from app.models import Post, User
 from app.models.search import search_tokens
 from app.models.types import utcnow
 from app.web.filters import relative_time
@@ -60,6 +63,29 @@ class CardCache:
         a ``moderator`` also gets Hide or Unhide, back to this page (not cached); ``focus``
         shows the post a thread page is about.
         """
+        html = self.pieces(
+            cards,
+            viewer,
+            actions=actions,
+            reportable=reportable,
+            moderator=moderator,
+            focus=focus,
+        )
+        return with_csrf_token(Markup("").join(html))
+
+    def pieces(
+        self,
+        cards: Iterable[PostCard],
+        viewer: User | AnonymousUser,
+        *,
+        actions: bool = True,
+        reportable: bool = True,
+        moderator: bool = False,
+        focus: bool = False,
+    ) -> list[Markup]:
+        """Each card's HTML as :meth:`render` gives it, but with the CSRF token's mark still
+        in it: a page that puts something between its cards (a thread's indents, a search's
+        marks) renders them all in one call and puts the token in once, in the whole."""
         now, html = utcnow(), []
         if moderator:
             back = this_page()
@@ -77,7 +103,7 @@ class CardCache:
                         focus=focus,
                     )
                 )
-            return with_csrf_token(Markup("").join(html))
+            return html
         viewer_id, root = (viewer.id if viewer.is_authenticated else None), request.script_root
         reader = "reader" if viewer_id is None or viewer.is_confirmed else "unconfirmed reader"
         for card in cards:
@@ -99,7 +125,7 @@ class CardCache:
                 )
                 self._keep(key, one)
             html.append(one)
-        return with_csrf_token(Markup("").join(html))
+        return html
 
     def _keep(self, key: tuple, html: Markup) -> None:
         # Threaded servers may fill it from several threads; reads need no lock. Two threads
@@ -146,11 +172,51 @@ def render_posts(
     }
     if not highlight:
         return cache.render(cards, viewer, **options)
-    return Markup("").join(
-        mark_words(cache.render([card], viewer, **options), highlight) for card in cards
-    )
+    html = cache.pieces(cards, viewer, **options)
+    return with_csrf_token(Markup("").join(mark_words(one, highlight) for one in html))
 
 
+def render_thread(items: Sequence[ThreadItem | None], viewer, below: Post | None = None) -> Markup:
+    """Template global: a thread's posts (``items``) for ``viewer``, in one call.
+
+    A post the reader may not see is shown as "not available", one that was deleted (None) as
+    "deleted", in its place. ``below``: the post whose replies these are; each is then
+    indented by its depth under it. One call for the whole list, not one per post: the
+    thread page cost half again as much as explore while it rendered its replies one by one.
+    """
+    cards = [item.card for item in items if item is not None and item.visible]
+    cache_pieces: list[Markup] = []
+    if cards:
+        options = {"moderator": viewer.has_role("moderator")}
+        cache_pieces = current_app.extensions["post_cards"].pieces(cards, viewer, **options)
+    shown, placeholders = iter(cache_pieces), {}
+
+    def placeholder(reason: str) -> Markup:
+        if reason not in placeholders:
+            macros = current_app.jinja_env.get_template("_macros/posts.html").module
+            placeholders[reason] = macros.post_placeholder(reason)
+        return placeholders[reason]
+
+    html = []
+    for item in items:
+        if item is None:
+            one = placeholder("deleted")
+        elif item.visible:
+            one = next(shown)
+        else:
+            one = placeholder("unavailable")
+        if below is not None:
+            depth = item.depth_below(below) if item is not None else 0
+            one = Markup('<div class="thread-depth-%d">%s</div>') % (depth, one)
+        html.append(one)
+    return with_csrf_token(Markup("\n").join(html))
+
+
+MARKED_CARDS = 2048
+"""How many marked cards :func:`mark_words` keeps (about 1.5 kB each), per process."""
+
+
+@lru_cache(maxsize=MARKED_CARDS)
 def mark_words(html: Markup, words: frozenset[str]) -> Markup:
     """A card's ``html`` with ``words`` (folded) marked in its text.
 
@@ -159,6 +225,10 @@ def mark_words(html: Markup, words: frozenset[str]) -> Markup:
     between tags: each run of word characters whose folded form is one of ``words`` is put in
     ``<mark>``. Entities (``&lt;``) are left whole, and word characters cannot be markup, so
     the marks are the only markup added. Rendering each card again cost half a page's speed.
+
+    Kept, like the cards, for everyone who searches the same words: the result depends on
+    ``html`` (the card as the cache gives it, with the CSRF token's mark, not a token) and
+    ``words`` alone, and marking a page's cards cost a sixth of a search page.
     """
     start = html.find(">", html.find(_BODY_START)) + 1
     end = html.find("</p>", start)
@@ -187,4 +257,5 @@ def init_app(app: Flask) -> None:
     """Give ``app`` its card cache (``POST_CARD_CACHE_SIZE`` entries) and template helpers."""
     app.extensions["post_cards"] = CardCache(app.config["POST_CARD_CACHE_SIZE"])
     app.add_template_global(render_posts)
+    app.add_template_global(render_thread)
     app.add_template_filter(PostCard.of, "card")

@@ -9,12 +9,14 @@ unique index of names.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.extensions import db
 from app.listings.bundles import TupleBundle
@@ -22,6 +24,7 @@ from app.listings.keyset import Keyset, PageQuery, PreparedListing, decode_text,
 from app.models import User, followers
 from app.models.params import USER_ID, VIEWER_ID
 from app.models.user import who_to_follow_statement
+from app.web.fragments import kept_fragment
 from app.web.memo import Memo
 
 
@@ -154,3 +157,28 @@ def forget_suggestions(user: User) -> None:
 def _account(user: User) -> tuple:
     # An account, not only an id: SQLite may give a deleted account's id to a new one.
     return user.id, user.created_at
+
+
+def people_list_html(
+    people: Iterable[PersonCard], here: str, my_id: int | None, may_follow: bool
+) -> Markup:
+    """Template global: ``people`` as a list, each with Follow or Unfollow (back to ``here``
+    afterwards) for the reader ``my_id``, who may follow people if ``may_follow``; the forms
+    carry the CSRF token's mark (:func:`app.web.fragments.with_csrf_token` puts it in).
+
+    Each person's row is a fragment: rendered once, then shared by every reader who sees that
+    person the same way (following them or not, allowed to follow) on the same page.
+    Rendering the rows one by one through a macro cost a third of a follower list's time.
+    """
+    rows = [
+        kept_fragment(
+            "_partials/_person.html",
+            person_id=person.id,
+            username=person.username,
+            follows=person.viewer_follows,
+            may_follow=may_follow and person.id != my_id,
+            here=here,
+        )
+        for person in people
+    ]
+    return Markup('<ul class="people">\n%s\n</ul>') % Markup("\n").join(rows)

@@ -8,6 +8,7 @@ their authors cost much of such a page's time, so listings read plain :class:`Po
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -69,7 +70,7 @@ class PostCard(NamedTuple):
         was then (with no replies or likes)."""
         viewer_id = viewer.id if viewer is not None and viewer.is_authenticated else None
         card = db.session.scalars(
-            card_select().where(Post.id == post.id), {"viewer_id": viewer_id}
+            _one_card(), {"post_id": post.id, "viewer_id": viewer_id}
         ).one_or_none()
         if card is not None:
             return card
@@ -146,6 +147,35 @@ def card_select(bundle: sa.ColumnElement | so.Bundle = POST_CARD) -> sa.Select[t
         .outerjoin(_PARENT, _PARENT.c.id == Post.in_reply_to_id)
         .outerjoin(_PARENT_AUTHOR, _PARENT_AUTHOR.c.id == _PARENT.c.user_id)
     )
+
+
+_POST_ID = sa.bindparam("post_id", type_=sa.Integer)
+
+
+@cache
+def _one_card() -> sa.Select[tuple[PostCard]]:
+    # Built once: building it and working out its cache key cost more than running it.
+    return card_select().where(Post.id == _POST_ID)
+
+
+@cache
+def _post_and_card() -> sa.Select[tuple[PostCard, Post]]:
+    return (
+        card_select()
+        .add_columns(Post)
+        .options(so.joinedload(Post.author, innerjoin=True))
+        .where(Post.id == _POST_ID)
+    )
+
+
+def post_and_card(post_id: int, viewer: User) -> tuple[Post, PostCard] | None:
+    """The post ``post_id`` with its author, and its card as ``viewer`` sees it, in one
+    statement built once (None if there is no such post). A page about one post (its thread)
+    needs both: asked for one after the other, they were a fifth of the page's time."""
+    viewer_id = viewer.id if viewer.is_authenticated else None
+    row = db.session.execute(_post_and_card(), {"post_id": post_id, "viewer_id": viewer_id})
+    found = row.one_or_none()
+    return None if found is None else (found[1], found[0])
 
 
 # Explore and a profile's Posts tab show posts that answer nothing; replies are found in their

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.listings.pages import page_links, page_of
+from app.listings.posts import PostCard, post_and_card
 from app.listings.threads import thread_ancestors, thread_replies
 from app.models import Post, Report, open_report_by, open_reports_on
 from app.models.notifications import Notification, touch_recipients_of
@@ -40,6 +41,15 @@ def visible_post_or_404(post_id: int) -> Post:
     if post is None or not post.is_visible_to(current_user):
         abort(404, description=GONE)
     return post
+
+
+def visible_post_and_card_or_404(post_id: int) -> tuple[Post, PostCard]:
+    """:func:`visible_post_or_404` and the post's card as the current user sees it, in one
+    statement: for the pages that show the post's card (its thread, who liked it)."""
+    found = post_and_card(post_id, current_user)
+    if found is None or not found[0].is_visible_to(current_user):
+        abort(404, description=GONE)
+    return found
 
 
 def still_visible_or_404(post_id: int) -> None:
@@ -80,7 +90,7 @@ def may_reply_to(post: Post) -> bool:
 @form_page(ReplyForm, "post", refill=["posts.reply"])
 def thread_page(form: ReplyForm) -> str:
     """The thread of the post this request's URL names, with ``form`` in its reply box."""
-    post = visible_post_or_404(request.view_args["post_id"])
+    post, card = visible_post_and_card_or_404(request.view_args["post_id"])
     reports = []
     if current_user.has_role("moderator"):
         reports = db.session.scalars(open_reports_on(post)).all()
@@ -89,6 +99,7 @@ def thread_page(form: ReplyForm) -> str:
         "posts/post.html",
         title=f"Post by {post.author.username}",
         post=post,
+        card=card,
         reports=reports,
         ancestors=thread_ancestors(post, current_user),
         replies=page.items,

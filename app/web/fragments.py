@@ -1,7 +1,8 @@
 """Parts of pages rendered once and reused by every request that asks for the same thing.
 
 Every logged-in page repeats the same few parts for the same reader (the navigation, home's
-"who to follow"); rendering them again is most of what a page costs beyond its listing. A
+"who to follow"), and every list of people the same rows for the readers who see each person
+the same way; rendering them again is most of what a page costs beyond its listing. A
 fragment template is rendered from the values it is given and nothing else (no request, no
 current user: they are undefined in it), so those values are a complete key and a kept
 fragment can never be stale. Forms in a fragment carry :data:`CSRF_TOKEN_MARK` where the
@@ -64,6 +65,13 @@ def fragment(template_name: str, **values: Hashable) -> Markup:
     Give it every value the fragment shows; lists are kept as tuples, and the rest must be
     hashable.
     """
+    return with_csrf_token(kept_fragment(template_name, **values))
+
+
+def kept_fragment(template_name: str, **values: Hashable) -> Markup:
+    """:func:`fragment` with :data:`CSRF_TOKEN_MARK` still in its forms: for a page part made
+    of many fragments (a list of people, a row each), whose token goes in once, in the whole
+    (:func:`with_csrf_token`)."""
     values = {name: tuple(v) if isinstance(v, list) else v for name, v in values.items()}
     cache: FragmentCache = current_app.extensions["fragments"]
     root = request.script_root
@@ -77,7 +85,7 @@ def fragment(template_name: str, **values: Hashable) -> Markup:
         if generate_csrf() in html:  # it would be handed to every other reader
             raise RuntimeError(f"{template_name} has a CSRF token: use csrf_token_mark")
         cache.keep(key, html)
-    return with_csrf_token(html)
+    return html
 
 
 def init_app(app: Flask) -> None:
@@ -87,4 +95,5 @@ def init_app(app: Flask) -> None:
         raise ValueError("FRAGMENT_CACHE_SIZE must be at least 1")
     app.extensions["fragments"] = FragmentCache(app.config["FRAGMENT_CACHE_SIZE"])
     app.add_template_global(fragment)
+    app.add_template_filter(with_csrf_token, "with_csrf_token")
     app.add_template_global(CSRF_TOKEN_MARK, "csrf_token_mark")

@@ -15,9 +15,10 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from app.listings import cards as card_rendering
-from app.listings.cards import CardCache, render_card
+from app.listings.cards import CardCache, render_card, render_thread
 from app.listings.keyset import keyset_page
 from app.listings.posts import PostCard, explore_cards, profile_cards
+from app.listings.threads import thread_replies
 from app.models import Post, visible_to
 from app.models.types import utcnow
 from app.web.fragments import with_csrf_token
@@ -269,3 +270,38 @@ def test_a_card_two_threads_rendered_at_once_is_kept_once_and_evicts_nothing():
 def test_the_cache_size_must_be_positive():
     with pytest.raises(ValueError, match="POST_CARD_CACHE_SIZE"):
         CardCache(0)
+
+
+def test_a_thread_is_rendered_in_one_pass_as_card_by_card(
+    app, db, alice, bob, make_post, make_reply, make_staff, rendered
+):
+    """render_thread gives what the thread page gave when it rendered each post on its own:
+    each visible card as the cache renders it, in its depth's indent, placeholders in place."""
+    root = make_post(alice, "root")
+    first = make_reply(root, bob, "first")
+    deeper = make_reply(first, alice, "deeper")
+    hidden = make_reply(root, bob, "hidden")
+    hidden.hide(make_staff("mod", "moderator"))
+    db.session.commit()
+    items = keyset_page(thread_replies(root, alice), 10).items
+    assert [(item.id, item.visible) for item in items] == [
+        (first.id, True),
+        (deeper.id, True),
+        (hidden.id, False),
+    ]
+    with app.test_request_context("/"):
+        log_in(alice, start_session(alice, remember=False))
+        cache = app.extensions["post_cards"]
+        html = render_thread(items, alice, below=root)
+        assert "<csrf-token>" not in html
+        assert html.count(generate_csrf()) == 2  # the Like forms of the two cards
+        assert rendered == [first.id, deeper.id]  # one macro call per visible post
+        depths = re.findall(r'<div class="thread-depth-(\d)">', html)
+        assert depths == ["1", "2", "1"]
+        for item in items[:2]:
+            assert cache.render([item.card], alice) in html
+        assert "This post is not available." in html
+        above = render_thread([None, items[0]], alice)
+        assert "This post was deleted." in above
+        assert "thread-depth" not in above
+        assert above.endswith(cache.render([items[0].card], alice))

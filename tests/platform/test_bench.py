@@ -11,7 +11,7 @@ from app.extensions import db as _db
 from app.models import Notification, Post, User, mention
 from app.models.search import rebuild_index, search_tokens
 from bench.ceiling import ceiling_app
-from bench.cpu import cpu_ms_per_request
+from bench.cpu import database_url, ms_per_request
 from bench.dbtime import is_setting, page_statements, time_statements
 from bench.explain import explain_page
 from bench.load import gunicorn as bench_gunicorn
@@ -277,10 +277,21 @@ def test_cpu_time_per_request_of_a_page(app, runner, db):
     assert runner.invoke(args=["fake", "--users", "20", "--posts", "100"]).exit_code == 0
     someone = db.session.scalar(sa.select(User.username).order_by(User.id).limit(1))
     explore = BenchPage("explore", "/explore", someone)
-    assert 0 < cpu_ms_per_request(app, explore, requests=3, batches=2) < 10_000
+    cpu, wall = ms_per_request(app, explore, requests=3, batches=2)
+    assert 0 < cpu < 10_000
+    assert 0 < wall < 10_000
     missing = BenchPage("nothing", "/no/such/page", explore.username)
     with pytest.raises(RuntimeError, match="answered 404"):
-        cpu_ms_per_request(app, missing, requests=3, batches=1)
+        ms_per_request(app, missing, requests=3, batches=1)
+
+
+def test_the_cpu_bench_takes_a_sqlite_file_or_a_url(tmp_path):
+    url = "postgresql+psycopg://postgres@127.0.0.1:5999/chirp_l"
+    assert database_url(url, "L") == url
+    (tmp_path / "copy.db").touch()
+    assert database_url(str(tmp_path / "copy.db"), "L") == f"sqlite:///{tmp_path / 'copy.db'}"
+    with pytest.raises(FileNotFoundError, match=r"bench\.run"):
+        database_url(str(tmp_path / "missing.db"), "L")
 
 
 def test_the_write_load_posts_through_the_form_and_counts_the_rows(shared_app, shared_db):

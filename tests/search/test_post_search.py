@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.listings.cards import mark_words
 from app.models import utcnow
 from app.models.search import search_tokens
 from app.search.query import MAX_TERMS, QUERY_MAX_LENGTH, parse_query, relevance_score
@@ -305,6 +306,25 @@ def test_matched_words_are_marked_and_nothing_else_is_markup(alice_client, make_
         '&#34;)&lt;/script&gt; <a href="/tags/harbour">#<mark>harbour</mark></a> '
         '<a href="/user/bob">@bob</a>'
     )
+
+
+def test_marked_cards_are_kept_for_every_reader_and_an_edit_shows_at_once(
+    db, alice_client, client_for, make_post, alice, bob
+):
+    post = make_post(bob, "harbour lights")
+    mark_words.cache_clear()
+    for browser in (alice_client, client_for("bob"), alice_client):
+        page = browser.get("/search/posts?q=harbour").get_data(as_text=True)
+        assert "<mark>harbour</mark> lights" in page
+    # Once for a reader, once for its author (their card has Edit and Delete), then kept.
+    assert mark_words.cache_info().misses == 2
+    assert mark_words.cache_info().hits == 1
+    assert "<csrf-token>" not in page
+
+    post.edit("harbour lights, edited")
+    db.session.commit()
+    page = alice_client.get("/search/posts?q=harbour").get_data(as_text=True)
+    assert "<mark>harbour</mark> lights, edited" in page
 
 
 def test_the_tabs_keep_the_text(alice_client):

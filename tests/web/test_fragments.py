@@ -129,3 +129,62 @@ def test_a_cache_of_no_size_is_a_configuration_error():
 
     with pytest.raises(ValueError, match="FRAGMENT_CACHE_SIZE"):
         create_app(NoFragments)
+
+
+def person_row(page: str, username: str) -> str:
+    """The <li> of ``username`` in a page's list of people."""
+    start = page.index(f'<a href="/user/{username}">{username}</a>')
+    return page[page.rindex('<li class="person">', 0, start) : page.index("</li>", start)]
+
+
+def test_readers_of_a_list_share_its_rows_each_with_their_own_token(
+    app, db, make_user, client_for, monkeypatch
+):
+    """The rows of a follower list are rendered once for every reader who sees them the same
+    way; each reader's Follow forms carry their own token."""
+    star, ana, bea, cyd = (make_user(name) for name in ("star", "ana", "bea", "cyd"))
+    for fan in (ana, bea, cyd):
+        fan.follow(star)
+    db.session.commit()
+    renders, get_template = [], app.jinja_env.get_template
+
+    def counting(name, *args):
+        renders.append(name)
+        return get_template(name, *args)
+
+    monkeypatch.setattr(app.jinja_env, "get_template", counting)
+    pages = {}
+    for reader in ("bea", "cyd"):
+        pages[reader] = client_for(reader).get("/user/star/followers").get_data(as_text=True)
+    # ana's row is the same for bea and cyd (neither follows her): rendered once. Each sees
+    # their own row without a button and the other's with Follow: two rows each.
+    assert renders.count("_partials/_person.html") == 5
+    rows = {reader: person_row(page, "ana") for reader, page in pages.items()}
+    tokens = {reader: re.search(r'value="([^"]+)"', row).group(1) for reader, row in rows.items()}
+    assert tokens["bea"] != tokens["cyd"]
+    assert tokens["bea"] == csrf_token_from(pages["bea"])
+    assert rows["bea"].replace(tokens["bea"], "") == rows["cyd"].replace(tokens["cyd"], "")
+    assert "Follow" not in person_row(pages["bea"], "bea")
+    assert "<csrf-token>" not in pages["bea"] + pages["cyd"]
+
+
+def test_a_list_of_people_shows_a_follow_and_a_rename_at_once(db, make_user, client_for):
+    star, ana, bea = (make_user(name) for name in ("star", "ana", "bea"))
+    ana.follow(star)
+    bea.follow(star)
+    db.session.commit()
+    browser = client_for("bea")
+    row = person_row(browser.get("/user/star/followers").get_data(as_text=True), "ana")
+    assert 'action="/follow/ana?next=/user/star/followers"' in row
+
+    bea.follow(ana)
+    db.session.commit()
+    row = person_row(browser.get("/user/star/followers").get_data(as_text=True), "ana")
+    assert 'action="/unfollow/ana?next=/user/star/followers"' in row
+    assert ">Unfollow<" in row
+
+    ana.username = "anabel"
+    db.session.commit()
+    page = browser.get("/user/star/followers").get_data(as_text=True)
+    assert 'href="/user/ana"' not in page
+    assert 'action="/unfollow/anabel?next=/user/star/followers"' in person_row(page, "anabel")
