@@ -287,11 +287,17 @@ def _link_post_tags(connection: sa.Connection, post_id: int, names: list[str]) -
     """
     if not names:
         return
-    link, values = _link_statement(connection.dialect.name), {"post_id": post_id, "names": names}
-    if connection.execute(link, values).rowcount < len(names):
-        insert = _insert_new(connection, Tag.__table__)
-        connection.execute(insert, [{"name": name} for name in names])
-        connection.execute(link, values)
+    link = _link_statement(connection.dialect.name)
+    if connection.execute(link, {"post_id": post_id, "names": names}).rowcount < len(names):
+        link_new_tags(connection, post_id, names)
+
+
+def link_new_tags(connection: sa.Connection, post_id: int, names: list[str]) -> None:
+    """Add those of ``names`` that are not tags yet and link ``post_id`` to them: for a post
+    whose link statement found fewer tags than it has."""
+    connection.execute(_insert_new(connection, Tag.__table__), [{"name": name} for name in names])
+    link = _link_statement(connection.dialect.name)
+    connection.execute(link, {"post_id": post_id, "names": names})
 
 
 @cache
