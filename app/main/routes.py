@@ -24,7 +24,8 @@ from app.listings.posts import explore_cards, profile_cards
 from app.listings.timeline import home_timeline
 from app.main.avatars import identicon_svg
 from app.main.forms import EditProfileForm, PostForm
-from app.models import Post, User, profile_stats
+from app.models import User, profile_stats
+from app.models.posting import publish
 from app.web.account_fields import TAKEN_USERNAME_MESSAGE
 from app.web.form_pages import form_page
 from app.web.forms import EmptyForm, require_button_form
@@ -96,9 +97,8 @@ def index():
         require_confirmed_email("posting")
     if form.validate_on_submit():
         # A double submit answers like the first one, without a second copy of the post.
-        if not current_user.just_posted(form.post.data):
-            db.session.add(Post(body=form.post.data, author=current_user))
-            db.session.commit()
+        publish(current_user, form.post.data)
+        db.session.commit()
         flash("Your post is live!", "success")
         return redirect(url_for("main.index"))
     return home_page(form)

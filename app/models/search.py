@@ -22,10 +22,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from functools import cache
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
 
@@ -271,11 +272,57 @@ def write_index(connection: sa.Connection, posts: list[tuple[int, str]], new: bo
         connection.execute(sa.delete(post_tag).where(post_tag.c.post_id.in_(ids)))
     documents, tagged = index_rows(posts)
     connection.execute(sa.insert(PostSearch), documents)
-    _link_tags(connection, tagged)
+    if len(posts) == 1:
+        _link_post_tags(connection, posts[0][0], [name for _, name in tagged])
+    else:
+        _link_tags(connection, tagged)
+
+
+def _link_post_tags(connection: sa.Connection, post_id: int, names: list[str]) -> None:
+    """Link one post to its tags (``names``): one statement when they all exist, as most do.
+
+    The tags are linked straight from the ``tag`` table; if some were missing, they are added
+    (``ON CONFLICT DO NOTHING``: another transaction may add the same one meanwhile) and the
+    same statement runs again, which leaves out the links it made the first time.
+    """
+    if not names:
+        return
+    link = _link_statement(connection.dialect.name)
+    if connection.execute(link, {"post_id": post_id, "names": names}).rowcount < len(names):
+        link_new_tags(connection, post_id, names)
+
+
+def link_new_tags(connection: sa.Connection, post_id: int, names: list[str]) -> None:
+    """Add those of ``names`` that are not tags yet and link ``post_id`` to them: for a post
+    whose link statement found fewer tags than it has."""
+    connection.execute(_insert_new(connection, Tag.__table__), [{"name": name} for name in names])
+    link = _link_statement(connection.dialect.name)
+    connection.execute(link, {"post_id": post_id, "names": names})
+
+
+@cache
+def _link_statement(dialect: str) -> sa.Insert:
+    """Link ``post_id`` to the tags named ``names`` that exist, leaving out links it has (built
+    once per database: every post with a tag runs it)."""
+    tag = Tag.__table__
+    found = sa.select(tag.c.id, sa.bindparam("post_id", type_=sa.Integer)).where(
+        tag.c.name.in_(sa.bindparam("names", expanding=True))
+    )
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    link = insert(post_tag).from_select(["tag_id", "post_id"], found).on_conflict_do_nothing()
+    # SQLAlchemy keeps the row count of an INSERT only when asked (psycopg's is gone after).
+    return link.execution_options(preserve_rowcount=True)
+
+
+def _insert_new(connection: sa.Connection, table: sa.Table):
+    """``INSERT ... ON CONFLICT DO NOTHING`` into ``table``, spelled for the database."""
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing()
 
 
 def _link_tags(connection: sa.Connection, tagged: list[tuple[int, str]]) -> None:
-    """Add the tags of ``tagged`` (post id, name) that are new, then link the posts to them.
+    """Add the tags of ``tagged`` (post id, name) that are new, then link the posts to them:
+    several posts at once (a rebuild, a flush of several posts); one is :func:`_link_post_tags`.
 
     The tags are looked up first and only the missing ones inserted (``ON CONFLICT DO
     NOTHING``: another transaction may add the same one meanwhile) and read back: most posts
@@ -290,12 +337,8 @@ def _link_tags(connection: sa.Connection, tagged: list[tuple[int, str]]) -> None
         found = connection.execute(sa.select(Tag.name, Tag.id).where(Tag.name.in_(chunk)))
         tag_ids.update((name, tag_id) for name, tag_id in found)
         if missing := [name for name in chunk if name not in tag_ids]:
-            insert = (
-                postgresql.insert(Tag)
-                if connection.dialect.name == "postgresql"
-                else sa.dialects.sqlite.insert(Tag)
-            )
-            connection.execute(insert.on_conflict_do_nothing(), [{"name": n} for n in missing])
+            insert = _insert_new(connection, Tag.__table__)
+            connection.execute(insert, [{"name": n} for n in missing])
             found = connection.execute(sa.select(Tag.name, Tag.id).where(Tag.name.in_(missing)))
             tag_ids.update((name, tag_id) for name, tag_id in found)
     connection.execute(

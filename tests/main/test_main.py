@@ -85,6 +85,14 @@ def test_saying_the_same_again_later_or_something_else_is_a_new_post(
     assert post_bodies(db) == ["good morning", "good morning", "good morning!"]
 
 
+def test_only_the_newest_post_counts_as_sent_twice(alice_client, db):
+    """Saying again, at once, what one said before one's newest post is a new post: only a
+    repeat of the newest is a double click (the post box checks it in its insert)."""
+    for body in ["first", "second", "first"]:
+        alice_client.submit("/", {"post": body})
+    assert post_bodies(db) == ["first", "second", "first"]
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [("", "Write something first."), ("   ", "Write something first."), ("x" * 141, "at most 140")],

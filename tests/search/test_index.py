@@ -13,6 +13,7 @@ from app import create_app
 from app.extensions import db as _db
 from app.listings.keyset import keyset_page
 from app.models import Post, PostSearch, Tag, User, post_tag, post_visible_to, utcnow
+from app.models.posting import publish
 from app.models.search import has_fts5, hashtags, rebuild_index, search_tokens
 from app.search.query import NEWEST, RELEVANT, parse_query, relevance_score, search_pages
 from tests.helpers import TestConfig
@@ -79,9 +80,12 @@ def random_changes(db, rng: random.Random, steps: int) -> None:
     for _ in range(steps):
         posts = db.session.scalars(sa.select(Post)).all()
         alive = db.session.scalars(sa.select(User)).all()
-        action = rng.choice(["post", "post", "reply", "edit", "delete", "hide", "suspend", "quit"])
+        actions = ["post", "post box", "reply", "edit", "delete", "hide", "suspend", "quit"]
+        action = rng.choice(actions)
         text = " ".join(rng.choices(WORDS, k=rng.randint(1, 5)))
-        if action == "post" or not posts:
+        if action == "post box":  # Core statements, as the home page's post box writes
+            publish(rng.choice(alive), text)
+        elif action == "post" or not posts:
             db.session.add(Post(body=text, author=rng.choice(alive), timestamp=utcnow()))
         elif action == "reply":
             rng.choice(posts).reply(rng.choice(alive), text)
