@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 from app import create_app
 from app.models import utcnow
 from app.models.search import search_tokens
-from app.search.query import MAX_TERMS, QUERY_MAX_LENGTH, parse_query, relevance_score
+from app.search.query import (
+    MAX_TERMS,
+    NEWEST,
+    QUERY_MAX_LENGTH,
+    parse_query,
+    relevance_score,
+    search_pages,
+)
 from app.search.routes import NOTHING_TO_SEARCH_FOR, TOO_MANY_TERMS
 from app.web.forms import CONTROL_CHARACTER_MESSAGE
 from tests.helpers import TestConfig, link
@@ -255,6 +262,21 @@ def test_the_page_says_how_many_posts_are_ranked(app, alice_client, ranked):
     assert "takes the newest 1,200 posts found" in page
     assert "To see older posts, list them newest first." in page
     assert "newest 1,200 posts" in alice_client.get("/search/posts").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("sort", [None, "relevant"])
+def test_a_search_run_again_uses_its_kept_statement_and_finds_new_posts(
+    db, alice_client, corpus, make_post, alice, sort
+):
+    """Each worker keeps a search's statement, never its results."""
+    before = found(alice_client, "harbour", sort)
+    new = make_post(alice, "harbour", utcnow())
+    assert found(alice_client, "harbour", sort) == [new.id, *before]
+    order = sort or NEWEST
+    pages = [search_pages(parse_query("harbour"), "sqlite", n, order) for n in (1, 2)]
+    assert pages[0].listing is pages[1].listing
+    assert [page.values["viewer_id"] for page in pages] == [1, 2]
+    assert search_pages(parse_query("seals"), "sqlite", 1, order).listing is not pages[0].listing
 
 
 def test_a_window_of_nothing_is_refused_at_start_up():
