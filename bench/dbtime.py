@@ -50,7 +50,8 @@ def logged_in_client(app: Flask, username: str | None) -> FlaskClient:
 
 
 def page_statements(app: Flask, url: str, username: str | None) -> list[tuple[str, object]]:
-    """The read statements (SQL and parameters) one request for ``url`` runs."""
+    """The read statements (SQL and parameters) one request for ``url`` runs, with the settings
+    it makes for them (:func:`is_setting`)."""
     client, site = logged_in_client(app, username), app.config["SITE_URL"]
     client.get(url, base_url=site)  # the once-a-minute last_seen write happens here, not below
     seen: list[tuple[str, object]] = []
@@ -67,17 +68,28 @@ def page_statements(app: Flask, url: str, username: str | None) -> list[tuple[st
         sa.event.remove(engine, "before_cursor_execute", record)
     if response.status_code != 200:
         raise RuntimeError(f"{url} answered {response.status_code}")
-    return [(sql, p) for sql, p in seen if sql.lstrip().upper().startswith(("SELECT", "WITH"))]
+    kept = ("SELECT", "WITH", "SET")
+    return [(sql, p) for sql, p in seen if sql.lstrip().upper().startswith(kept)]
+
+
+def is_setting(sql: str) -> bool:
+    """Whether ``sql`` is a setting the page makes for its statements (``SET LOCAL
+    plan_cache_mode``, see app.database.custom_plans): replayed before them, not timed."""
+    return sql.lstrip().upper().startswith("SET")
 
 
 def time_statements(app: Flask, statements: list[tuple[str, object]], runs: int) -> Timing:
-    """Replay ``statements`` on a raw database connection ``runs`` times each."""
+    """Replay ``statements`` on a raw database connection ``runs`` times each (settings once,
+    in one transaction, so they apply as they did in the page)."""
     with app.app_context():
         raw = db.engine.raw_connection()
     try:
         cursor = raw.cursor()
         medians = []
         for sql, params in statements:
+            if is_setting(sql):  # lasts to the end of this connection's transaction
+                cursor.execute(sql, params)
+                continue
             samples = []
             for _ in range(runs):
                 started = time.perf_counter()
@@ -88,4 +100,4 @@ def time_statements(app: Flask, statements: list[tuple[str, object]], runs: int)
         cursor.close()
     finally:
         raw.close()
-    return Timing(len(statements), sum(medians), max(medians, default=0.0))
+    return Timing(len(medians), sum(medians), max(medians, default=0.0))

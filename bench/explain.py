@@ -17,7 +17,7 @@ import re
 from flask import Flask
 
 from app.extensions import db
-from bench.dbtime import page_statements
+from bench.dbtime import is_setting, page_statements
 from bench.pg import bench_postgres
 from bench.seed import SIZES, postgres_meta
 from bench.subjects import BenchPage, bench_pages
@@ -35,6 +35,9 @@ def explain_page(app: Flask, page: BenchPage) -> list[tuple[str, list[str]]]:
         cursor = raw.cursor()
         plans = []
         for sql, params in statements:
+            if is_setting(sql):
+                cursor.execute(sql, params)
+                continue
             cursor.execute(sql, params)  # once to warm the cache, as the replays do
             cursor.fetchall()
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)

@@ -44,6 +44,11 @@ window finds the page for people who see one post in ten site-wide (heavy follow
 the others little; a longer one costs the reader of 100 accounts more than it saves anyone.
 """
 
+MERGED_SAMPLE_PAGES = 2
+"""How many pages' worth of followed merged accounts a page from the feed takes, those that
+posted last, to find where the page ends before probing the others (see
+:func:`_merged_cutoff`)."""
+
 # The sizes are written into the SQL text rather than sent as parameters (they take a few
 # values, all from the page size). Knowing them, PostgreSQL's plan for the prepared statement
 # that leaves out the reader's values is as good as one made for a reader, and it keeps that
@@ -52,6 +57,7 @@ the others little; a longer one costs the reader of 100 accounts more than it sa
 _PAGE_SIZE = sa.bindparam("page_size", type_=sa.Integer, literal_execute=True)
 _WINDOW_SIZE = sa.bindparam("window_size", type_=sa.Integer, literal_execute=True)
 _LAST_HEAD = sa.bindparam("last_head", type_=sa.Integer, literal_execute=True)
+_SAMPLE_SIZE = sa.bindparam("sample_size", type_=sa.Integer, literal_execute=True)
 _ONE = sa.literal_column("1", sa.Integer)
 
 
@@ -82,6 +88,7 @@ class HomeTimeline(PreparedListing):
             "page_size": limit,
             "window_size": RECENT_WINDOW_PAGES * limit,
             "last_head": limit - 1,
+            "sample_size": MERGED_SAMPLE_PAGES * limit,
         }
 
 
@@ -148,6 +155,9 @@ def _from_feed(reverse: bool, position) -> tuple[sa.CTE, sa.ColumnElement[bool]]
     older than the page's lower bound (the last of those feed rows, or the horizon if they
     are fewer; walking back, the position), a range of ``home_feed_author``'s time index, so
     a reader following 132 merged accounts probes the few that posted since, not all of them.
+    Walking towards older posts, that bound is first raised to where the page must end
+    (:func:`_merged_cutoff`): a reader following 2,000 merged accounts at XL probes about 50
+    of them, not the 1,482 that posted since its feed rows' oldest.
     The feed holds every post by the others from its horizon on, so the page is right when
     all of it is at or above the horizon: when it fills a page there (walking towards older
     posts), or starts at or above it (walking back towards newer ones); always when the feed
@@ -212,7 +222,16 @@ def _from_feed(reverse: bool, position) -> tuple[sa.CTE, sa.ColumnElement[bool]]
         .where(followers.c.follower_id == USER_ID, followers.c.followed_id == author)
         .exists()
     )
-    merged = sa.select(author).where(usable, home_feed_author.c.timestamp >= bound, follows)
+    bound = _once(bound, "feed_bound")
+    merged = (
+        sa.select(author, home_feed_author.c.timestamp)
+        .where(usable, home_feed_author.c.timestamp >= bound, follows)
+        .cte("merged_followed")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    if not reverse:
+        bound = _once(_merged_cutoff(merged, bound, rows, position), "merged_bound")
+    merged = sa.select(merged.c.user_id).where(merged.c.timestamp >= bound)
     # Their posts from the bound on: older ones are below a page-full of feed rows, or below
     # the horizon (where the page is not read from the feed at all).
     merged_posts = _by_author(merged, position, reverse, prefix="merged_", since=bound)
@@ -251,6 +270,62 @@ def _from_feed(reverse: bool, position) -> tuple[sa.CTE, sa.ColumnElement[bool]]
     else:
         trusted = sa.false()
     return fast, sa.or_(complete, trusted)
+
+
+def _once(value: sa.ColumnElement, name: str) -> sa.ScalarSelect:
+    """``value`` worked out once per page (a one-row CTE named ``name``), however many times
+    the statement uses it."""
+    cte = sa.select(value.label("at")).cte(name).prefix_with("MATERIALIZED", dialect="postgresql")
+    return sa.select(cte.c.at).scalar_subquery()
+
+
+def _merged_cutoff(
+    merged: sa.CTE, bound: sa.ColumnElement, rows: sa.CTE, position
+) -> sa.ColumnElement:
+    """A lower bound of the merged accounts' posts that can be on the page, no lower than
+    ``bound``, for a page walking towards older posts.
+
+    Of the ``merged`` accounts (followed, posted since ``bound``), the ``sample_size`` whose
+    stored newest post is newest are looked at: each one's first post beyond ``position``
+    (none if their newest posts are replies home does not show, hidden, or before
+    ``bound``). The page-size-th newest of those posts and of the page's feed ``rows`` is the
+    cutoff: that many posts at or above it are candidates, so no older post can be on the
+    page, and an account whose newest post is older need not be probed.
+    """
+    sample = (
+        sa.select(merged.c.user_id)
+        .order_by(merged.c.timestamp.desc())
+        .limit(_SAMPLE_SIZE)
+        .subquery("merged_sample")
+    )
+    head_post = Post.__table__.alias("merged_sample_post")
+    head = (
+        _timeline_posts(head_post, position, False, bound)
+        .where(head_post.c.user_id == sample.c.user_id)
+        .with_only_columns(head_post.c.timestamp)
+        .limit(_ONE)
+        .scalar_subquery()
+    )
+    heads = sa.select(head.label("at")).select_from(sample).subquery("merged_sample_heads")
+    candidates = sa.union_all(sa.select(rows.c.at), sa.select(heads.c.at)).subquery(
+        "page_candidates"
+    )
+    # NULLs (accounts without such a post) last, not filtered out: a condition on the head
+    # made PostgreSQL look for each one twice.
+    cutoff = (
+        sa.select(candidates.c.at)
+        .order_by(candidates.c.at.desc().nulls_last())
+        .offset(_LAST_HEAD)
+        .limit(_ONE)
+        .scalar_subquery()
+    )
+    cutoff = _once(cutoff, "merged_cutoff")
+    # Only for more accounts than the sample (else the sample is all of them, and finding
+    # their first posts twice costs what it saves); never below the bound (feed rows can be
+    # below the horizon); no cutoff (fewer candidates than a page): the bound. Both
+    # databases work out a subquery only when the condition that names it is reached.
+    many = sa.select(sa.func.count()).select_from(merged).scalar_subquery() > _SAMPLE_SIZE
+    return sa.case((sa.and_(many, cutoff > bound), cutoff), else_=bound)
 
 
 _FIRST_TIME = sa.literal(datetime(1, 1, 1, tzinfo=UTC), UTCDateTime)

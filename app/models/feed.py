@@ -214,10 +214,13 @@ def _turn(number: str, every: int) -> str:
     return f"(({number}) / {every}) * {every} = ({number})"
 
 
-# A merged author's newest post time moves up to the new post's (never down: it is a bound).
+# A merged author's newest post time moves up to the new post's (never down: it is a bound),
+# or is set if unknown: a rebuild merges accounts over the limit that have not posted yet.
+# (Written ``NOT (t >= new)`` it never set an unknown one, and pages skipped that account's
+# posts for good; migration b5e8d2a41c07.)
 _NEWEST = """
 UPDATE home_feed_author SET "timestamp" = NEW."timestamp"
-WHERE user_id = NEW.user_id AND NOT ("timestamp" >= NEW."timestamp")"""
+WHERE user_id = NEW.user_id AND ("timestamp" IS NULL OR "timestamp" < NEW."timestamp")"""
 
 
 def _on_post_insert(size: int, fanout_limit: int, lock: bool = False) -> list[str]:

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app.database import custom_plans
 from app.extensions import db
 from app.listings.pages import page_links, page_of
 from app.listings.people import cards_named_like
@@ -19,6 +20,12 @@ def _check_config(state) -> None:
     """Refuse a relevance window that could rank nothing: better at start-up than empty pages."""
     if state.app.config["SEARCH_RELEVANCE_WINDOW"] < 1:
         raise ValueError("SEARCH_RELEVANCE_WINDOW must be at least 1")
+
+
+@bp.before_request
+def plan_for_the_words_searched() -> None:
+    """How common a word or tag is decides the best plan: no generic plans here."""
+    custom_plans(db.session)
 
 
 NOTHING_TO_SEARCH_FOR = (

@@ -330,6 +330,72 @@ def test_feeds_through_every_change_match_the_plain_query(db, size, fanout_limit
     assert_every_home_matches(db, people, per_page)
 
 
+@pytest.mark.usefixtures("feed_settings_put_back")
+@pytest.mark.parametrize("per_page", [1, 2, 3])
+def test_readers_of_many_merged_accounts_match_the_plain_query(db, per_page):
+    """Readers following more merged accounts than a page's sample of them (the cutoff of
+    ``timeline._merged_cutoff`` is used), whose stored newest times are often above the
+    newest post the reader is shown: replies to strangers, hidden and deleted posts."""
+    rng = random.Random(per_page)  # noqa: S311  (test data)
+    with db.engine.begin() as connection:
+        rebuild_home_feeds(connection, size=30, fanout_limit=1)
+    moderator = User(username="moderator", email="mod@example.com")
+    people = [User(username=f"many{n}", email=f"many{n}@example.com") for n in range(26)]
+    db.session.add_all([moderator, *people])
+    db.session.commit()
+    readers, authors, strangers = people[:4], people[4:22], people[22:]
+    for reader in readers:
+        for author in authors + readers:
+            if author is not reader and rng.random() < 0.8:
+                reader.follow(author)
+    db.session.commit()
+    clock = START
+    for n in range(400):
+        clock += timedelta(seconds=rng.choice((0, 1, 20)))  # ties too
+        author = rng.choice(authors + readers + strangers)
+        when = clock if rng.random() < 0.9 else START + timedelta(seconds=rng.randint(0, 3000))
+        posts = db.session.scalars(sa.select(Post).order_by(Post.id.desc()).limit(40)).all()
+        if posts and rng.random() < 0.35:
+            # Often to a stranger: a reply the readers are not shown.
+            parents = [p for p in posts if p.user_id in {s.id for s in strangers}] or posts
+            reply = rng.choice(parents).reply(author, "re")
+            reply.timestamp = when
+        else:
+            db.session.add(Post(body="x", author=author, timestamp=when))
+        if n % 50 == 49:
+            # The newest posts of some merged accounts go: their stored times stay.
+            for post in rng.sample(posts, 4):
+                if rng.random() < 0.5:
+                    post.hide(moderator)
+                else:
+                    db.session.delete(post)
+        db.session.commit()
+    merged = set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
+    assert len(merged & {a.id for a in authors}) > 12
+    assert_every_home_matches(db, readers, per_page)
+
+
+@pytest.mark.usefixtures("feed_settings_put_back")
+def test_an_account_merged_before_its_first_post(db):
+    """A rebuild merges an account over the limit that has not posted yet (it has no newest
+    post to store): its first posts are on its followers' pages all the same."""
+    people = [User(username=f"silent{n}", email=f"silent{n}@example.com") for n in range(4)]
+    db.session.add_all(people)
+    db.session.commit()
+    silent = people[0]
+    for follower in people[1:]:
+        follower.follow(silent)
+    db.session.add(Post(body="x", author=people[1], timestamp=START))
+    db.session.commit()
+    with db.engine.begin() as connection:
+        rebuild_home_feeds(connection, size=10, fanout_limit=1)
+    assert silent.id in set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
+    for minute in (1, 2, 3):
+        db.session.add(Post(body="x", author=silent, timestamp=START + timedelta(minutes=minute)))
+        db.session.commit()
+    assert_every_home_matches(db, people, 2)
+
+
 def test_pages_are_read_from_the_feed(db, make_user, make_post):
     """A complete feed is what the page shows (so the tests above test the feed's path)."""
     reader, author = make_user("reader"), make_user("author")

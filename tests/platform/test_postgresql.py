@@ -5,7 +5,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from app.models import Post
+from app.database import custom_plans
+from app.extensions import db as _db
+from app.models import Post, User
 from tests.helpers import TEST_DATABASE_URL
 
 pytestmark = pytest.mark.skipif(
@@ -44,3 +46,59 @@ def test_timestamps_ignore_the_session_time_zone(db, alice, make_post):
     read = db.session.get(Post, post.id).timestamp
     assert read == written
     assert read.tzinfo is UTC
+
+
+def prepared_statements(app) -> list[tuple[str, int]]:
+    """(statement, generic plans used) of every statement prepared on the app's pooled
+    connections: each is checked out at once, so none is missed."""
+    with app.app_context():
+        engine = _db.engine
+        connections = [engine.connect() for _ in range(engine.pool.checkedin() + 1)]
+        try:
+            return [
+                (statement, generic)
+                for connection in connections
+                for statement, generic in connection.exec_driver_sql(
+                    "SELECT statement, generic_plans FROM pg_prepared_statements"
+                )
+            ]
+        finally:
+            for connection in connections:
+                connection.close()
+
+
+def test_page_statements_stay_prepared_from_one_request_to_the_next(app, alice_client):
+    # psycopg prepares a statement on its fifth run on a connection, and forgets them all on a
+    # rollback: pages now end with a commit when they wrote nothing, so the plans are kept.
+    for _ in range(8):
+        assert alice_client.get("/").status_code == 200
+    statements = prepared_statements(app)
+    loads_the_user = [generic for statement, generic in statements if 'FROM "user"' in statement]
+    assert loads_the_user
+    assert max(loads_the_user) >= 2  # planned once, then reused
+
+
+def test_a_write_that_is_rolled_back_is_not_kept(db, alice):
+    alice.about_me = "written, then rolled back"
+    db.session.flush()
+    db.session.rollback()
+    stored = db.session.scalar(sa.select(User.about_me).where(User.id == alice.id))
+    assert stored != "written, then rolled back"
+
+
+def test_a_failed_transaction_is_rolled_back(db, alice):
+    with pytest.raises(sa.exc.ProgrammingError):
+        db.session.execute(sa.text("SELECT no_such_column FROM post"))
+    db.session.rollback()
+    assert db.session.scalar(sa.select(User.username).where(User.id == alice.id)) == "alice"
+
+
+def test_pages_use_generic_plans_and_search_asks_for_custom_ones(db, alice_client, statements):
+    # A generic plan is made once per connection; a search's best plan depends on its words.
+    assert db.session.scalar(sa.text("SHOW plan_cache_mode")) == "force_generic_plan"
+    statements.clear()
+    assert alice_client.get("/search/posts?q=hello").status_code == 200
+    setting = statements.index("SET LOCAL plan_cache_mode = force_custom_plan")
+    assert setting < next(n for n, sql in enumerate(statements) if "post_search" in sql)
+    custom_plans(db.session)
+    assert db.session.scalar(sa.text("SHOW plan_cache_mode")) == "force_custom_plan"
