@@ -62,6 +62,9 @@ class Config:
     # so that requests do not (app/database.py); 0 leaves it to SQLite, inside commits.
     SQLITE_CHECKPOINT_SECONDS = float(os.environ.get("SQLITE_CHECKPOINT_SECONDS", "1"))
     POSTS_PER_PAGE = int(os.environ.get("POSTS_PER_PAGE", "25"))
+    # Post search, most relevant first: how many of the newest matches are ranked (each page
+    # scores them all, so this bounds its cost; docs/performance.md has the figures).
+    SEARCH_RELEVANCE_WINDOW = env_int("SEARCH_RELEVANCE_WINDOW", 250)
     # Home feeds (app/models/feed.py): rows kept per reader (deeper pages are read from the
     # posts), and the followers above which an account's posts are read at page time instead
     # of written into every follower's feed. Changes apply with `flask feed rebuild`.

@@ -1,6 +1,6 @@
 """The search tabs (Posts, People, Tags) and the page of each hashtag."""
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.database import custom_plans
@@ -13,6 +13,13 @@ from app.search.query import MAX_TERMS, NEWEST, ORDERS, order_named, parse_query
 from app.search.tags import tag_cards, tag_named, tags_named_like
 
 bp = Blueprint("search", __name__, template_folder="templates")
+
+
+@bp.record_once
+def _check_config(state) -> None:
+    """Refuse a relevance window that could rank nothing: better at start-up than empty pages."""
+    if state.app.config["SEARCH_RELEVANCE_WINDOW"] < 1:
+        raise ValueError("SEARCH_RELEVANCE_WINDOW must be at least 1")
 
 
 @bp.before_request
@@ -32,7 +39,8 @@ TOO_MANY_TERMS = f"Search for at most {MAX_TERMS} words, phrases, names and tags
 @login_required
 def posts():
     """Posts with the words (phrases, tags, authors) of ``q`` that everyone may see, newest
-    first or, with ``sort=relevant``, the most relevant first (any other ``sort``: newest)."""
+    first or, with ``sort=relevant``, the newest ``SEARCH_RELEVANCE_WINDOW`` of them most
+    relevant first (any other ``sort``: newest)."""
     form = PostSearchForm(formdata=request.args)
     order = order_named(request.args.get("sort"))
     sort = None if order == NEWEST else order  # the default stays out of addresses
@@ -48,7 +56,8 @@ def posts():
         )
     first_page = url_for("search.posts", q=text, sort=sort)
     viewer_id = current_user.id if current_user.is_authenticated else None
-    pages = search_pages(query, db.engine.dialect.name, viewer_id, order)
+    window = current_app.config["SEARCH_RELEVANCE_WINDOW"]
+    pages = search_pages(query, db.engine.dialect.name, viewer_id, order, window)
     page = page_of(pages, first_page)
     return render_template(
         "search/posts.html",

@@ -10,13 +10,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app import create_app
 from app.listings.cards import mark_words
 from app.models import utcnow
 from app.models.search import search_tokens
-from app.search.query import MAX_TERMS, QUERY_MAX_LENGTH, parse_query, relevance_score
+from app.search.query import (
+    MAX_TERMS,
+    NEWEST,
+    QUERY_MAX_LENGTH,
+    parse_query,
+    relevance_score,
+    search_pages,
+)
 from app.search.routes import NOTHING_TO_SEARCH_FOR, TOO_MANY_TERMS
 from app.web.forms import CONTROL_CHARACTER_MESSAGE
-from tests.helpers import link
+from tests.helpers import TestConfig, link
 
 PERMALINK = re.compile(r'<a href="/post/(\d+)" class="post-permalink">')
 NOTHING = "Nothing to search for"
@@ -200,6 +208,81 @@ def test_relevance_pages_have_no_gaps_or_repeats_either_way(app, alice_client, r
     assert everything == [ranked[key] for key in RANKED_QUERIES["owl"]]
     assert forward == backward
     assert all(len(ids) == per_page for ids in forward[:-1])
+
+
+def ranked_window(ranked: list[int], query: str, window: int) -> list[int]:
+    """The rule for a search by relevance, written out: the newest ``window`` posts of
+    :data:`RANKED` that ``query`` finds and everyone may see (carol's and the hidden one are
+    not), ordered by :func:`relevance_score`, equal scores newest first."""
+    words = parse_query(query).words
+    visible = [key for key, (name, _) in enumerate(RANKED) if name != "carol" and key != 5]
+    matching = [key for key in visible if words <= set(search_tokens(RANKED[key][1]))]
+    newest = sorted(matching, reverse=True)[:window]
+
+    def order(key: int) -> tuple[int, int]:
+        return relevance_score(words, search_tokens(RANKED[key][1])), ranked[key]
+
+    return [ranked[key] for key in sorted(newest, key=order, reverse=True)]
+
+
+@pytest.mark.parametrize("window", [1, 2, 3, 4, 6, 7])
+@pytest.mark.parametrize("query", ["owl", "heron", "owl heron"])
+def test_relevance_ranks_the_newest_matches_only(app, alice_client, ranked, query, window):
+    """Each page scores the window's matches only, so its cost stays bounded whatever the
+    number of matches. Hidden posts and suspended authors' posts are left out inside the
+    window: the newest matches of "owl" are carol's and a hidden post, and a window of 4 still
+    holds four visible posts."""
+    app.config["POSTS_PER_PAGE"] = 2
+    app.config["SEARCH_RELEVANCE_WINDOW"] = window
+    expected = ranked_window(ranked, query, window)
+    assert len(expected) == min(window, len(RANKED_QUERIES[query]))
+    assert found(alice_client, query, "relevant") == expected
+
+
+@pytest.mark.parametrize("per_page", [1, 2, 3])
+def test_pages_of_a_window_have_no_gaps_or_repeats_either_way(app, alice_client, ranked, per_page):
+    app.config["POSTS_PER_PAGE"] = per_page
+    app.config["SEARCH_RELEVANCE_WINDOW"] = 4
+    url = "/search/posts?q=owl&sort=relevant"
+    forward, page = [], ""
+    while url:
+        page = alice_client.get(url).get_data(as_text=True)
+        forward.append([int(n) for n in PERMALINK.findall(page)])
+        url = link(page, "next")
+    backward = [[int(n) for n in PERMALINK.findall(page)]]
+    while url := link(page, "prev"):
+        page = alice_client.get(url).get_data(as_text=True)
+        backward.insert(0, [int(n) for n in PERMALINK.findall(page)])
+    assert [post_id for ids in forward for post_id in ids] == ranked_window(ranked, "owl", 4)
+    assert forward == backward
+
+
+def test_the_page_says_how_many_posts_are_ranked(app, alice_client, ranked):
+    app.config["SEARCH_RELEVANCE_WINDOW"] = 1200
+    page = alice_client.get("/search/posts?q=owl&sort=relevant").get_data(as_text=True)
+    assert "takes the newest 1,200 posts found" in page
+    assert "To see older posts, list them newest first." in page
+    assert "newest 1,200 posts" in alice_client.get("/search/posts").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("sort", [None, "relevant"])
+def test_a_search_run_again_uses_its_kept_statement_and_finds_new_posts(
+    db, alice_client, corpus, make_post, alice, sort
+):
+    """Each worker keeps a search's statement, never its results."""
+    before = found(alice_client, "harbour", sort)
+    new = make_post(alice, "harbour", utcnow())
+    assert found(alice_client, "harbour", sort) == [new.id, *before]
+    order = sort or NEWEST
+    pages = [search_pages(parse_query("harbour"), "sqlite", n, order) for n in (1, 2)]
+    assert pages[0].listing is pages[1].listing
+    assert [page.values["viewer_id"] for page in pages] == [1, 2]
+    assert search_pages(parse_query("seals"), "sqlite", 1, order).listing is not pages[0].listing
+
+
+def test_a_window_of_nothing_is_refused_at_start_up():
+    with pytest.raises(ValueError, match="SEARCH_RELEVANCE_WINDOW"):
+        create_app(type("NoWindow", (TestConfig,), {"SEARCH_RELEVANCE_WINDOW": 0}))
 
 
 @pytest.mark.parametrize("sort", ["", "newest", "bogus", "RELEVANT", "relevant\x00", "1' OR 1=1"])
