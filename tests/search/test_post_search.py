@@ -191,19 +191,25 @@ def test_relevance_counts_repeated_words_against_the_length(app, alice_client, r
     assert scores == sorted(scores, reverse=True)  # the table agrees with the rule
 
 
-@pytest.mark.parametrize("per_page", [1, 2, 4])
-def test_relevance_pages_have_no_gaps_or_repeats_either_way(app, alice_client, ranked, per_page):
-    app.config["POSTS_PER_PAGE"] = per_page
-    url = "/search/posts?q=owl&sort=relevant"
+def walk_both_ways(client, url: str) -> tuple[list[list[int]], list[list[int]]]:
+    """The post ids of each page from ``url`` following "next" to the end, and of each page
+    back from there following "prev", both in page order."""
     forward, page = [], ""
     while url:
-        page = alice_client.get(url).get_data(as_text=True)
+        page = client.get(url).get_data(as_text=True)
         forward.append([int(n) for n in PERMALINK.findall(page)])
         url = link(page, "next")
     backward = [[int(n) for n in PERMALINK.findall(page)]]
     while url := link(page, "prev"):
-        page = alice_client.get(url).get_data(as_text=True)
+        page = client.get(url).get_data(as_text=True)
         backward.insert(0, [int(n) for n in PERMALINK.findall(page)])
+    return forward, backward
+
+
+@pytest.mark.parametrize("per_page", [1, 2, 4])
+def test_relevance_pages_have_no_gaps_or_repeats_either_way(app, alice_client, ranked, per_page):
+    app.config["POSTS_PER_PAGE"] = per_page
+    forward, backward = walk_both_ways(alice_client, "/search/posts?q=owl&sort=relevant")
     everything = [post_id for ids in forward for post_id in ids]
     assert everything == [ranked[key] for key in RANKED_QUERIES["owl"]]
     assert forward == backward
@@ -243,16 +249,7 @@ def test_relevance_ranks_the_newest_matches_only(app, alice_client, ranked, quer
 def test_pages_of_a_window_have_no_gaps_or_repeats_either_way(app, alice_client, ranked, per_page):
     app.config["POSTS_PER_PAGE"] = per_page
     app.config["SEARCH_RELEVANCE_WINDOW"] = 4
-    url = "/search/posts?q=owl&sort=relevant"
-    forward, page = [], ""
-    while url:
-        page = alice_client.get(url).get_data(as_text=True)
-        forward.append([int(n) for n in PERMALINK.findall(page)])
-        url = link(page, "next")
-    backward = [[int(n) for n in PERMALINK.findall(page)]]
-    while url := link(page, "prev"):
-        page = alice_client.get(url).get_data(as_text=True)
-        backward.insert(0, [int(n) for n in PERMALINK.findall(page)])
+    forward, backward = walk_both_ways(alice_client, "/search/posts?q=owl&sort=relevant")
     assert [post_id for ids in forward for post_id in ids] == ranked_window(ranked, "owl", 4)
     assert forward == backward
 
