@@ -473,3 +473,32 @@ def test_the_write_load_counts_cpu_per_home_page_and_per_post():
     assert r.post_cpu_ms == pytest.approx(4.0)
     assert r.cpu_ratio == pytest.approx(3 / 7)
     assert r.home_ratio == pytest.approx(0.25)
+
+
+def test_posts_sent_at_once_through_both_workers_are_all_kept(shared_app, shared_db):
+    """The write load's clients posting together for a while through two gunicorn workers on
+    one database (on SQLite a file: each worker waits for the other's write lock): every post
+    is answered with the redirect, none refused, and every accepted one is stored."""
+    result = shared_app.test_cli_runner().invoke(
+        args=["fake", "--users", "30", "--posts", "60", "--follows", "12"]
+    )
+    assert result.exit_code == 0, result.output
+    url = shared_db.engine.url.render_as_string(hide_password=False)
+    shared_db.session.remove()
+    cast = pick_cast(url, writers=4)
+    gate = Gate()
+    with serve(url) as served:
+        writers = [writer_for(served.base, name, n, "t3") for n, name in enumerate(cast.writers)]
+        threads = [threading.Thread(target=writer.run, args=(gate,)) for writer in writers]
+        for thread in threads:
+            thread.start()
+        gate.open()
+        time.sleep(3)
+        gate.close(stop=True)
+        for thread in threads:
+            thread.join(timeout=30)
+    accepted = sum(writer.accepted for writer in writers)
+    assert accepted >= 8  # the workers did post at once, many times
+    assert [writer.refused for writer in writers] == [{}] * 4
+    assert count_posts(url, "t3") == accepted
+    assert delete_posts(url) == accepted
