@@ -460,6 +460,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--readers", type=int, default=8)
     args = parser.parse_args(argv)
+    if args.slices < 1 or args.seconds < args.slices:
+        parser.error("--slices must be from 1 to --seconds (a slice lasts 1 s or more)")
     size = SIZES[args.size]
     if not size.on_sqlite:
         parser.error("the write load runs on S or L (copied from their SQLite files)")
