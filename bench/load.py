@@ -54,6 +54,41 @@ def parse_wrk(output: str) -> Load:
     return Load(requests, micros / 1e6, not_ok + errors, p50 / 1000, p99 / 1000)
 
 
+@dataclass(frozen=True)
+class Served:
+    """A gunicorn serving the app: its base URL and the arbiter's process id."""
+
+    base: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU seconds used so far by the arbiter and its live workers (Linux
+        ``/proc``). Differences between two readings are what the server spent meanwhile,
+        whatever else the machine ran: unlike requests/s, they do not depend on its load."""
+        pids = [self.pid, *_children(self.pid)]
+        total = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # a worker that exited meanwhile
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+        return total / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):  # gone meanwhile
+            continue
+        if parent == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
 @contextmanager
 def gunicorn(
     database_url: str, workers: int = 2, app: str = "bench.wsgi:app", root: Path = ROOT
@@ -62,6 +97,15 @@ def gunicorn(
 
     ``root`` is the checkout served (another one compares two versions of the code).
     """
+    with serve(database_url, workers, app, root) as served:
+        yield served.base
+
+
+@contextmanager
+def serve(
+    database_url: str, workers: int = 2, app: str = "bench.wsgi:app", root: Path = ROOT
+) -> Iterator[Served]:
+    """:func:`gunicorn`, yielding the server's base URL and process id."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -77,7 +121,7 @@ def gunicorn(
     server = subprocess.Popen(command, cwd=root, env=env, start_new_session=True)
     try:
         _wait_until_up(base + "/healthz", server, timeout=60)
-        yield base
+        yield Served(base, server.pid)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:

@@ -1,6 +1,8 @@
 """The benchmark's helpers, on a small fake database (the benchmark itself is not a test)."""
 
 import re
+import threading
+import time
 from collections import Counter
 
 import pytest
@@ -14,8 +16,7 @@ from bench.ceiling import ceiling_app
 from bench.cpu import database_url, ms_per_request
 from bench.dbtime import is_setting, page_statements, time_statements
 from bench.explain import explain_page
-from bench.load import gunicorn as bench_gunicorn
-from bench.load import parse_wrk
+from bench.load import Load, parse_wrk, serve
 from bench.notifications import NOTIFIED, UNREAD, add_notified_accounts
 from bench.pg import copy_from_sqlite
 from bench.run import paired, target_rows
@@ -31,6 +32,9 @@ from bench.subjects import (
 )
 from bench.threads import THREAD_READER, THREAD_REPLIES, add_big_thread
 from bench.writes import (
+    Gate,
+    Round,
+    combined,
     count_posts,
     default_sides,
     delete_posts,
@@ -310,11 +314,14 @@ def test_the_write_load_posts_through_the_form_and_counts_the_rows(shared_app, s
     cast = pick_cast(url, writers=2)
     assert len(cast.writers) == 2
     assert cast.reader not in cast.writers
-    with bench_gunicorn(url) as base:
-        writers = [writer_for(base, name, n, "t1") for n, name in enumerate(cast.writers)]
+    with serve(url) as served:
+        before = served.cpu_seconds()
+        writers = [writer_for(served.base, name, n, "t1") for n, name in enumerate(cast.writers)]
         for writer in writers:
             for count in range(3):
                 writer.post(count)
+        # The server's CPU time (arbiter and workers, from /proc) grew with the requests.
+        assert served.cpu_seconds() > before
     assert [(w.accepted, w.refused) for w in writers] == [(3, {}), (3, {})]
     assert count_posts(url, "t1") == 6
     assert count_posts(url, "t2") == 0
@@ -410,3 +417,88 @@ def test_write_load_sides_name_a_database_or_a_url(tmp_path):
     assert [s.url for s in default_sides("postgresql")] == ["postgresql"]
     side = parse_side(f"before={tmp_path}=sqlite:///{tmp_path}/old.db")
     assert (side.name, side.root, side.url) == ("before", tmp_path, f"sqlite:///{tmp_path}/old.db")
+
+
+def test_the_write_slices_end_with_no_post_under_way():
+    """Closing the gate waits for the posts already sent, so none runs into the read-only
+    slice after it; while it is closed nobody posts; stopping it ends the writers."""
+    gate = Gate()
+    events: list[str] = []
+    posting = threading.Event()
+
+    def writer() -> None:
+        while gate.enter():
+            try:
+                events.append("start")
+                posting.set()
+                time.sleep(0.05)
+                events.append("end")
+            finally:
+                gate.leave()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    time.sleep(0.05)
+    assert events == []  # closed at first
+    gate.open()
+    assert posting.wait(5)
+    gate.close()
+    closed_after = len(events)
+    assert events[-1] == "end"  # the post under way finished before close() returned
+    time.sleep(0.1)
+    assert len(events) == closed_after  # and none started while closed
+    gate.close(stop=True)
+    thread.join(5)
+    assert not thread.is_alive()
+
+
+def test_the_write_load_counts_cpu_per_home_page_and_per_post():
+    """Slices add up; a post's CPU is what the write slices spent beyond their home pages at
+    the read-only cost, and the share if nothing waited is home / (home + post)."""
+    slices = [Load(100, 1.0, 0, 10.0, 40.0), Load(300, 2.0, 1, 12.0, 30.0)]
+    assert combined(slices) == Load(400, 3.0, 1, 11.0, 40.0)
+    r = Round(
+        read_only=Load(400, 4.0, 0, 1.0, 2.0),
+        under_writes=Load(100, 4.0, 0, 1.0, 2.0),
+        seconds=4.0,
+        accepted=100,
+        refused={},
+        stored=100,
+        post_p50_ms=1.0,
+        post_p99_ms=2.0,
+        cpu_read_only=1.2,  # 3 ms a home page
+        cpu_under_writes=0.7,  # 100 home pages (0.3 s) and 100 posts
+    )
+    assert r.home_cpu_ms == pytest.approx(3.0)
+    assert r.post_cpu_ms == pytest.approx(4.0)
+    assert r.cpu_ratio == pytest.approx(3 / 7)
+    assert r.home_ratio == pytest.approx(0.25)
+
+
+def test_posts_sent_at_once_through_both_workers_are_all_kept(shared_app, shared_db):
+    """The write load's clients posting together for a while through two gunicorn workers on
+    one database (on SQLite a file: each worker waits for the other's write lock): every post
+    is answered with the redirect, none refused, and every accepted one is stored."""
+    result = shared_app.test_cli_runner().invoke(
+        args=["fake", "--users", "30", "--posts", "60", "--follows", "12"]
+    )
+    assert result.exit_code == 0, result.output
+    url = shared_db.engine.url.render_as_string(hide_password=False)
+    shared_db.session.remove()
+    cast = pick_cast(url, writers=4)
+    gate = Gate()
+    with serve(url) as served:
+        writers = [writer_for(served.base, name, n, "t3") for n, name in enumerate(cast.writers)]
+        threads = [threading.Thread(target=writer.run, args=(gate,)) for writer in writers]
+        for thread in threads:
+            thread.start()
+        gate.open()
+        time.sleep(3)
+        gate.close(stop=True)
+        for thread in threads:
+            thread.join(timeout=30)
+    accepted = sum(writer.accepted for writer in writers)
+    assert accepted >= 8  # the workers did post at once, many times
+    assert [writer.refused for writer in writers] == [{}] * 4
+    assert count_posts(url, "t3") == accepted
+    assert delete_posts(url) == accepted
