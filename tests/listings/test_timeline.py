@@ -11,7 +11,7 @@ from app.listings import timeline
 from app.listings.keyset import encode_time_id, keyset_page, select_pages
 from app.listings.posts import POSTS_NEWEST_FIRST, PostCard
 from app.listings.timeline import home_timeline
-from app.models import Post, User, followers, home_feed, home_feed_author, home_feed_horizon
+from app.models import Post, User, followers, home_feed, home_feed_author, home_feed_horizon, like
 from app.models.feed import create_feed_triggers, rebuild_home_feeds, trim_interval
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
@@ -137,6 +137,44 @@ def test_cards_carry_their_authors_names(community, db):
         post = db.session.get(Post, card.id)
         assert card == PostCard.of(post)
         assert card.author_username == post.author.username
+
+
+def test_cards_are_those_of_the_statement_through_the_session(db, make_user, make_post):
+    # The page runs its statement as SQL text (timeline._FrozenStatements): the cards must be
+    # the ones the statement gives through the session, every column of its type (a like is
+    # True, not 1; times are UTC), in both directions and from a position.
+    reader, author = make_user("reader"), make_user("author")
+    reader.follow(author)
+    posts = [make_post(author, f"post {n}", START + timedelta(minutes=n)) for n in range(5)]
+    reply = posts[3].reply(reader, "@author yes")
+    reply.timestamp = START + timedelta(minutes=10)
+    posts[1].edited_at = START + timedelta(hours=1)
+    db.session.add(reply)
+    db.session.commit()
+    like(reader, posts[2])
+    db.session.commit()
+    pages = home_timeline(reader)
+    first = keyset_page(pages, 2)
+    positions = [None, POSTS_NEWEST_FIRST.decode(first.next_cursor)]
+    seen = set()
+    for position in positions:
+        for reverse in (False, True):
+            statement, values = pages(position, reverse, 3)
+            cards = pages.listing.fetch(statement, values)
+            assert cards == list(db.session.scalars(statement, values).unique())
+            for card in cards:
+                assert card == PostCard.of(db.session.get(Post, card.id), reader)
+                assert type(card.viewer_liked) is bool
+                assert card.timestamp.tzinfo is not None
+                seen.add(card.id)
+    liked = keyset_page(pages, 6).items
+    assert [card.viewer_liked for card in liked if card.id == posts[2].id] == [True]
+    assert [card.in_reply_to_username for card in liked if card.id == reply.id] == ["author"]
+    assert reply.id in seen
+    assert posts[1].id in seen
+    # Made once per statement and page size, not per page.
+    again, _ = timeline._FROZEN.get(statement, values, db.session.connection().dialect)
+    assert again is timeline._FROZEN.get(statement, values, db.session.connection().dialect)[0]
 
 
 def test_one_statement_text_for_every_reader(db, community, make_user):
