@@ -142,6 +142,11 @@ class PreparedListing:
         """The values of the parameters that say how many rows a page statement reads."""
         return {"page_limit": limit}
 
+    def fetch(self, statement: sa.Select, values: dict[str, Any]) -> list:
+        """The items ``statement`` gives with ``values`` (a listing that runs its statements
+        another way, the home timeline, overrides this)."""
+        return list(db.session.scalars(statement, values).unique())
+
 
 class PageQuery:
     """The pages of one listing as one reader sees it: the interface every listing offers.
@@ -227,7 +232,7 @@ def _page_backwards(pages: PageQuery, position, per_page: int) -> Page:
 def _fetch(pages: PageQuery, position, per_page: int, reverse: bool) -> list:
     # One row more than a page tells whether there is a next one.
     stmt, params = pages(position, reverse, per_page + 1)
-    return list(db.session.scalars(stmt, params).unique())
+    return pages.listing.fetch(stmt, params)
 
 
 def encode_time_id(when: datetime, ident: int) -> str:

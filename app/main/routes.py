@@ -65,6 +65,13 @@ def record_last_seen() -> None:
             switch_session(user, activity.renewed)
 
 
+@bp.app_template_global()
+def blank_post_form() -> PostForm:
+    """A post box with nothing in it, for the kept fragment of home's blank form: made from
+    no request (and without its CSRF field, which the fragment's mark stands for)."""
+    return PostForm(formdata=None, meta={"csrf": False})
+
+
 @form_page(PostForm, "post", refill=["main.index"])
 def home_page(form: PostForm) -> str:
     """The home page: ``form`` in the post box above the current user's timeline."""

@@ -11,8 +11,9 @@ from app.listings import timeline
 from app.listings.keyset import encode_time_id, keyset_page, select_pages
 from app.listings.posts import POSTS_NEWEST_FIRST, PostCard
 from app.listings.timeline import home_timeline
-from app.models import Post, User, followers, home_feed, home_feed_author, home_feed_horizon
+from app.models import Post, User, followers, home_feed, home_feed_author, home_feed_horizon, like
 from app.models.feed import create_feed_triggers, rebuild_home_feeds, trim_interval
+from tests.helpers import TEST_DATABASE_URL
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 
@@ -137,6 +138,74 @@ def test_cards_carry_their_authors_names(community, db):
         post = db.session.get(Post, card.id)
         assert card == PostCard.of(post)
         assert card.author_username == post.author.username
+
+
+def test_cards_are_those_of_the_statement_through_the_session(db, make_user, make_post):
+    # The page runs its statement as SQL text (timeline._FrozenStatements): the cards must be
+    # the ones the statement gives through the session, every column of its type (a like is
+    # True, not 1; times are UTC), in both directions and from a position.
+    reader, author = make_user("reader"), make_user("author")
+    reader.follow(author)
+    posts = [make_post(author, f"post {n}", START + timedelta(minutes=n)) for n in range(5)]
+    reply = posts[3].reply(reader, "@author yes")
+    reply.timestamp = START + timedelta(minutes=10)
+    posts[1].edited_at = START + timedelta(hours=1)
+    db.session.add(reply)
+    db.session.commit()
+    like(reader, posts[2])
+    db.session.commit()
+    pages = home_timeline(reader)
+    first = keyset_page(pages, 2)
+    positions = [None, POSTS_NEWEST_FIRST.decode(first.next_cursor)]
+    seen = set()
+    for position in positions:
+        for reverse in (False, True):
+            statement, values = pages(position, reverse, 3)
+            cards = pages.listing.fetch(statement, values)
+            assert cards == list(db.session.scalars(statement, values).unique())
+            for card in cards:
+                assert card == PostCard.of(db.session.get(Post, card.id), reader)
+                assert type(card.viewer_liked) is bool
+                assert card.timestamp.tzinfo is not None
+                seen.add(card.id)
+    liked = keyset_page(pages, 6).items
+    assert [card.viewer_liked for card in liked if card.id == posts[2].id] == [True]
+    assert [card.in_reply_to_username for card in liked if card.id == reply.id] == ["author"]
+    assert reply.id in seen
+    assert posts[1].id in seen
+    # Made once per statement and page size, not per page.
+    again, _ = timeline._FROZEN.get(statement, values, db.session.connection().dialect)
+    assert again is timeline._FROZEN.get(statement, values, db.session.connection().dialect)[0]
+
+
+@pytest.mark.skipif(
+    not TEST_DATABASE_URL.startswith("postgresql"), reason="reads PostgreSQL query plans"
+)
+def test_the_feed_checks_replies_with_a_probe_not_a_hash_of_every_follow(db, community):
+    # PostgreSQL hashes an EXISTS of the reader's follows: the whole follow list once per use,
+    # 2,000 entries for a heavy reader. The feed's rows and the merged accounts' posts check
+    # the reply rule by a probe per reply instead (timeline._shown_on_home).
+    texts = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _executemany):
+        if "feed_candidates" in statement:
+            texts.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        keyset_page(home_timeline(community), 4)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    (statement, parameters), *_ = texts
+    cursor = db.session.connection().connection.dbapi_connection.cursor()
+    plan = [row[0] for row in cursor.execute("EXPLAIN " + statement, parameters)]
+    for cte in ("CTE feed_rows", "CTE merged_heads"):
+        start = plan.index(next(line for line in plan if line.strip() == cte))
+        end = next(n for n in range(start + 1, len(plan)) if plan[n].startswith("  CTE "))
+        # Every read of the follows names the followed account: one entry, not the list.
+        reads = [line for line in plan[start:end] if "(follower_id = " in line]
+        assert reads, plan[start:end]
+        assert all("followed_id = " in line for line in reads), reads
 
 
 def test_one_statement_text_for_every_reader(db, community, make_user):

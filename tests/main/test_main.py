@@ -5,7 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import render_template_string
+from flask_wtf.csrf import generate_csrf
 
+from app.main.forms import PostForm
 from app.models import Post, User
 from app.models.types import utcnow
 from tests.helpers import csrf_token_from
@@ -122,6 +125,37 @@ def test_post_box_does_not_cut_text_short(alice_client):
     textarea = page[page.index("<textarea") : page.index(">", page.index("<textarea"))]
     assert "maxlength" not in textarea
     assert 'data-max="140"' in textarea
+
+
+def post_box(page: str) -> str:
+    """The post box's form in a home page."""
+    start = page.index('<form action="/" method="post"')
+    return page[start : page.index("</form>", start) + len("</form>")]
+
+
+def test_the_kept_blank_post_box_is_the_form_with_each_readers_token(
+    app, alice_client, bob, client_for
+):
+    # The blank box is a fragment kept per process (main/_compose.html); a box sent back is
+    # rendered from its form. Both are the same markup, and each reader gets their own token.
+    alice_page = alice_client.get("/").get_data(as_text=True)
+    bob_page = client_for("bob").get("/").get_data(as_text=True)
+    alice_token, bob_token = csrf_token_from(alice_page), csrf_token_from(bob_page)
+    assert alice_token != bob_token
+    assert post_box(alice_page).replace(alice_token, "") == post_box(bob_page).replace(
+        bob_token, ""
+    )
+    with app.test_request_context("/", base_url=app.config["SITE_URL"]):
+        rendered = render_template_string(
+            '{% filter with_csrf_token %}{% include "main/_compose.html" %}{% endfilter %}',
+            form=PostForm(),
+        )
+        token = generate_csrf()
+    assert post_box(rendered).replace(token, "") == post_box(alice_page).replace(alice_token, "")
+    sent_back = alice_client.submit("/", {"post": "   "}).get_data(as_text=True)
+    assert 'aria-invalid="true"' in post_box(sent_back)
+    assert csrf_token_from(sent_back)
+    assert "<csrf-token>" not in sent_back
 
 
 def test_post_of_exactly_140_characters(alice_client, db):
