@@ -23,6 +23,7 @@ import time
 from contextlib import ExitStack
 from dataclasses import asdict
 
+import sqlalchemy as sa
 from flask import Flask
 
 from app.commands.fake_likes import add_likes
@@ -311,8 +312,22 @@ def add_bench_accounts(url: str) -> Flask:
         add_big_thread()
         add_likes(db.engine, random.Random(LIKES_SEED), LIKES_PER_USER)  # noqa: S311
         add_notified_accounts()
+        vacuum_after_adding(db.engine)
         db.engine.dispose()
     return app
+
+
+def vacuum_after_adding(engine: sa.Engine) -> None:
+    """On PostgreSQL, vacuum the tables the bench's accounts were just written into, as
+    autovacuum does in time on a live site: their new rows are not yet marked all-visible, so
+    index-only reads of them (a reader's follows above all) would visit the table, which a
+    steady-state site does not (XL: 939 buffers per read of the 2,000 follows). Quick when
+    nothing was added: VACUUM skips pages already all-visible."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for table in ("followers", "post", "post_like", "notification", "home_feed"):
+            connection.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from bench.explain import explain_page
 from bench.load import Load, parse_wrk, serve
 from bench.notifications import NOTIFIED, UNREAD, add_notified_accounts
 from bench.pg import copy_from_sqlite
-from bench.run import paired, target_rows
+from bench.run import paired, target_rows, vacuum_after_adding
 from bench.seed import SIZES
 from bench.seedtime import fake_command_line
 from bench.subjects import (
@@ -502,3 +502,22 @@ def test_posts_sent_at_once_through_both_workers_are_all_kept(shared_app, shared
     assert [writer.refused for writer in writers] == [{}] * 4
     assert count_posts(url, "t3") == accepted
     assert delete_posts(url) == accepted
+
+
+@pytest.mark.skipif(
+    not TEST_DATABASE_URL.startswith("postgresql"), reason="vacuums the PostgreSQL under test"
+)
+def test_the_tables_the_bench_writes_into_are_vacuumed_as_a_live_site_would_be(runner, db):
+    args = ["fake", "--users", "40", "--posts", "500", "--follows", "6"]
+    assert runner.invoke(args=args).exit_code == 0
+    add_rare_reader()  # new follows, not yet all-visible
+    db.session.remove()  # VACUUM waits for no open transaction of ours
+    vacuum_after_adding(db.engine)
+    with db.engine.connect() as connection:
+        vacuumed = connection.execute(
+            sa.text(
+                "SELECT relname FROM pg_stat_user_tables"
+                " WHERE last_vacuum IS NOT NULL AND last_analyze IS NOT NULL"
+            )
+        ).scalars()
+        assert {"followers", "post", "post_like", "notification", "home_feed"} <= set(vacuumed)
