@@ -71,9 +71,13 @@ class _TagPosts(PreparedListing):
 _TAG_POSTS = {"postgresql": _TagPosts()}
 
 
+# Built once: a statement built per call is keyed afresh by SQLAlchemy on every tag page.
+_TAG_NAMED = sa.select(Tag).where(Tag.name == sa.bindparam("name", type_=Tag.name.type))
+
+
 def tag_named(name: str) -> Tag | None:
     """The tag stored as ``name`` (already normalised), if any post ever had it."""
-    return db.session.scalar(sa.select(Tag).where(Tag.name == name))
+    return db.session.scalar(_TAG_NAMED, {"name": name})
 
 
 def tag_cards(tag: Tag, viewer) -> PageQuery:
