@@ -326,6 +326,8 @@ def _listing(query: SearchQuery, dialect: str, ranked: bool) -> PreparedListing:
     tag); the reader and the window are bind parameters.
     """
     if dialect == "postgresql" and query.phrases and not (query.tags or query.authors):
+        # Words alone: ids first (see _NewestMatchesFirst). With names or tags, the person's
+        # posts or the tag's range may drive the statement better: those keep the join.
         return _NewestMatchesFirst(query, ranked)
     if ranked:
         newest = sa.select(Post.id.label("post_id")).where(post_visible_to(Post.__table__, None))
