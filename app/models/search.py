@@ -163,6 +163,9 @@ class PostSearch(db.Model):
         sa.Index("ix_post_search_terms", "terms", postgresql_using="gin").ddl_if(
             dialect="postgresql"
         ),
+        # No parallel scans: a search reads a page of matches, and at S PostgreSQL chose a
+        # parallel scan of the whole table (migration c8d4f2a7e9b1).
+        {"postgresql_with": {"parallel_workers": 0}},
     )
 
 

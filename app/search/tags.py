@@ -10,21 +10,29 @@ from flask import Flask, current_app
 from markupsafe import Markup
 
 from app.extensions import db
-from app.listings.keyset import Keyset, PageQuery, PreparedListing, decode_text, select_pages
+from app.listings.keyset import (
+    PAGE_LIMIT,
+    Keyset,
+    PageQuery,
+    PreparedListing,
+    decode_text,
+    select_pages,
+)
 from app.listings.posts import card_select
 from app.models import Post, post_visible_to, utcnow
 from app.models.params import VIEWER_ID
 from app.models.search import Tag, post_tag
-from app.search.query import by_post_id
+from app.search.query import by_post_id, visible_in_order
 from app.web.memo import Memo
 
 TAG_ID = sa.bindparam("tag_id", type_=sa.Integer)
 TRENDING_WINDOW = timedelta(hours=24)
 TRENDING_COUNT = 10
 
+
 # A tag page is one range of post_tag's primary key (tag_id, post_id), newest first; who may
-# see each post is decided as on explore.
-_TAG_POSTS = PreparedListing(
+# see each post is decided as on explore. SQLite goes through the range and probes each post.
+_TAG_POSTS_JOINED = PreparedListing(
     by_post_id(post_tag.c.post_id),
     lambda: (
         card_select()
@@ -34,14 +42,48 @@ _TAG_POSTS = PreparedListing(
 )
 
 
+class _TagPosts(PreparedListing):
+    """A tag page on PostgreSQL: the range's post ids first, then who may see each post, post
+    by post in that order until the page is full (:func:`~app.search.query.visible_in_order`).
+
+    Joined in one step (as on SQLite), PostgreSQL walked ``post``'s key beside the tag's
+    range and read the visibility of every post it went past: 2,789 at L for a tag in 2.6% of
+    posts, and 2.45 ms of DB time a page against 1.75 now. On SQLite this shape cost about
+    0.1 ms more CPU a page than the join, which SQLite already runs as range, then probes.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(by_post_id(post_tag.c.post_id))
+
+    def page_statement(self, reverse: bool, position: tuple | None) -> sa.Select:
+        """The page's post ids from the tag's range, then their cards."""
+        tagged = sa.select(post_tag.c.post_id).where(post_tag.c.tag_id == TAG_ID)
+        top = visible_in_order(
+            tagged, post_tag.c.post_id, position, reverse, PAGE_LIMIT, VIEWER_ID
+        ).subquery("top")
+        return (
+            card_select()
+            .join(top, top.c.post_id == Post.id)
+            .order_by(*self.keyset.ordering(reverse, columns=(top.c.post_id,)))
+        )
+
+
+_TAG_POSTS = {"postgresql": _TagPosts()}
+
+
+# Built once: a statement built per call is keyed afresh by SQLAlchemy on every tag page.
+_TAG_NAMED = sa.select(Tag).where(Tag.name == sa.bindparam("name", type_=Tag.name.type))
+
+
 def tag_named(name: str) -> Tag | None:
     """The tag stored as ``name`` (already normalised), if any post ever had it."""
-    return db.session.scalar(sa.select(Tag).where(Tag.name == name))
+    return db.session.scalar(_TAG_NAMED, {"name": name})
 
 
 def tag_cards(tag: Tag, viewer) -> PageQuery:
     """Pages of the posts with ``tag`` that ``viewer`` may see, newest first."""
-    return _TAG_POSTS.pages(tag_id=tag.id, viewer_id=viewer.id)
+    listing = _TAG_POSTS.get(db.engine.dialect.name, _TAG_POSTS_JOINED)
+    return listing.pages(tag_id=tag.id, viewer_id=viewer.id)
 
 
 TAGS_BY_NAME = Keyset(

@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.listings.keyset import keyset_page
 from app.models import Tag, post_tag, utcnow
 from app.models.search import hashtags
-from app.search.tags import trending
+from app.search.tags import _TAG_POSTS_JOINED, _TagPosts, tag_named, trending
 from tests.helpers import link
 
 PERMALINK = re.compile(r'<a href="/post/(\d+)" class="post-permalink">')
@@ -53,6 +54,47 @@ def test_a_tag_page_lists_its_posts_newest_first_in_pages(app, alice_client, ali
         url = link(page, "next")
     assert seen == ids[::-1]
     assert "<h1>#count</h1>" in alice_client.get("/tags/count").get_data(as_text=True)
+
+
+def pages_both_ways(pages, per_page: int) -> tuple[list[list[int]], list[list[int]]]:
+    """The post ids of each page of ``pages``, walked forwards to the end, then back."""
+    page = keyset_page(pages, per_page)
+    forward = [[card.id for card in page.items]]
+    while page.next_cursor:
+        page = keyset_page(pages, per_page, after=page.next_cursor)
+        forward.append([card.id for card in page.items])
+    backward = [[card.id for card in page.items]]
+    while page.prev_cursor:
+        page = keyset_page(pages, per_page, before=page.prev_cursor)
+        backward.insert(0, [card.id for card in page.items])
+    return forward, backward
+
+
+@pytest.mark.parametrize("per_page", [1, 2, 3, 7])
+def test_a_tag_page_checks_who_may_see_each_post_in_order_either_way(
+    db, alice, bob, make_user, make_post, make_staff, per_page
+):
+    """The tag page's listing (ids first, then each post's visibility, on PostgreSQL) gives
+    the pages of the plain join (SQLite's): others' hidden posts and suspended authors' posts
+    left out wherever they fall, the reader's own hidden post kept, no gap or repeat."""
+    carol, mod = make_user("carol"), make_staff("mod", "moderator")
+    authors = [alice, bob, carol, bob, alice, bob, bob, alice, carol, bob, bob, alice, bob]
+    posts = [make_post(author, f"number {n} #Count") for n, author in enumerate(authors)]
+    for n in (1, 4, 5, 6, 12):  # each still shown to its author
+        posts[n].hide(mod)
+    carol.suspended_at = utcnow()
+    db.session.commit()
+    tag = tag_named("count")
+    for reader in (alice, bob):
+        values = {"tag_id": tag.id, "viewer_id": reader.id}
+        want = pages_both_ways(_TAG_POSTS_JOINED.pages(**values), per_page)
+        assert pages_both_ways(_TagPosts().pages(**values), per_page) == want
+        shown = [post_id for ids in want[0] for post_id in ids]
+        assert shown == [
+            post.id
+            for post in reversed(posts)
+            if post.author != carol and (post.hidden_at is None or post.author == reader)
+        ]
 
 
 @pytest.mark.parametrize("name", ["nothing", "a b", "%00", "x" * 100, "123"])

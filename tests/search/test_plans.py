@@ -1,0 +1,78 @@
+"""On PostgreSQL, search and tag pages read whether everyone may see a post only for the posts
+they list (and those skipped on the way), never for every match: the ids come first, in order,
+then one probe of ``post`` each (app.search.query.visible_in_order). Checked with EXPLAIN
+ANALYZE, whose loop counts do not depend on the planner's estimates."""
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from app.listings.keyset import keyset_page
+from app.search.query import NEWEST, RELEVANT, parse_query, search_pages
+from app.search.tags import tag_cards, tag_named
+from tests.helpers import TEST_DATABASE_URL
+
+pytestmark = pytest.mark.skipif(
+    not TEST_DATABASE_URL.startswith("postgresql"), reason="reads PostgreSQL query plans"
+)
+HIDDEN = 3
+
+
+@pytest.fixture
+def owls(db, alice, make_post, make_staff):
+    """60 posts "owl number N #owl" by alice, the newest HIDDEN of them hidden."""
+    posts = [make_post(alice, f"owl number {n} #owl") for n in range(60)]
+    mod = make_staff("mod", "moderator")
+    for post in posts[-HIDDEN:]:
+        post.hide(mod)
+    db.session.commit()
+    db.session.execute(sa.text("ANALYZE"))
+    return posts
+
+
+def visibility_probes(db, listing, per_page: int) -> int:
+    """How many times the first page of ``listing`` read a post to see if it may be shown."""
+    statements = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _executemany):
+        statements.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page = keyset_page(listing, per_page)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert len(page.items) == per_page
+    ((sql, params),) = statements
+    cursor = db.session.connection().connection.dbapi_connection.cursor()
+    cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+    plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    probes = [node for node in nodes(plan[0]["Plan"]) if node.get("Alias") == "shown"]
+    return sum(node["Actual Loops"] for node in probes)
+
+
+def nodes(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        yield from nodes(child)
+
+
+@pytest.mark.parametrize("text", ["owl", '"owl number"', "owl -heron"])
+def test_a_search_reads_the_visibility_of_the_pages_posts_only(db, alice, owls, text):
+    pages = search_pages(parse_query(text), "postgresql", alice.id, NEWEST)
+    # A page of 5 reads 6 rows (one more says whether there is a next page); the hidden
+    # posts are the newest matches, passed over on the way.
+    assert visibility_probes(db, pages, 5) == 6 + HIDDEN
+
+
+def test_most_relevant_reads_the_visibility_of_the_windows_posts_only(db, alice, owls):
+    pages = search_pages(parse_query("owl"), "postgresql", alice.id, RELEVANT, window=20)
+    assert visibility_probes(db, pages, 5) == 20 + HIDDEN
+
+
+def test_a_tag_page_reads_the_visibility_of_its_posts_only(db, make_user, owls):
+    reader = make_user("reader")  # alice would see her hidden posts
+    assert visibility_probes(db, tag_cards(tag_named("owl"), reader), 5) == 6 + HIDDEN
