@@ -46,7 +46,7 @@ from app.commands.fake_threads import ReplyPlan
 from app.extensions import db
 from app.models import POST_MAX_LENGTH, Notification, Post, User, followers
 from app.models.counts import ensure_user_stats
-from app.models.feed import rebuild_home_feeds
+from app.models.feed import home_feed, rebuild_home_feeds
 from app.models.types import utcnow
 
 DEFAULT_PASSWORD = "chirp-fake-password"  # noqa: S105  (documented, for fake accounts only)
@@ -164,7 +164,14 @@ def rebuild_derived(connection: sa.Connection) -> None:
     it is written chunk by chunk with the posts.
     """
     ensure_user_stats(connection)
+    # The feeds' rows go in in reader order, the post index's entries in random order: kept
+    # row by row, that index took 60% of the rebuild at L (52 of 84 s); made after, 3.5 s.
+    # All in one transaction, so an interrupted rebuild leaves the index (and old feeds).
+    index = next(i for i in home_feed.indexes if i.name == "ix_home_feed_post_id")
+    if index.name in {i["name"] for i in sa.inspect(connection).get_indexes(home_feed.name)}:
+        connection.execute(sa.schema.DropIndex(index))
     rebuild_home_feeds(connection)
+    connection.execute(sa.schema.CreateIndex(index))
     connection.commit()
 
 
