@@ -441,8 +441,7 @@ def rebuild_home_feeds(
     _drop_triggers_only(connection)
     for table in (home_feed, home_feed_horizon, home_feed_author):
         connection.execute(sa.delete(table))
-    postgres = connection.dialect.name == "postgresql"
-    for sql in rebuild_statements(size, fanout_limit, window, lateral=postgres):
+    for sql in rebuild_statements(size, fanout_limit, window):
         connection.exec_driver_sql(sql)
     create_feed_triggers(connection, size, fanout_limit)
     if connection.dialect.name == "postgresql":
@@ -454,15 +453,8 @@ SMALL_TIMELINE = 10
 merged) is at most this many feeds long gets it all on a rebuild, not just the window's."""
 
 
-def rebuild_statements(
-    size: int, fanout_limit: int, window: int = REBUILD_WINDOW, lateral: bool = False
-) -> list[str]:
-    """The SQL of :func:`rebuild_home_feeds` (into empty tables), for either database.
-
-    ``lateral`` (PostgreSQL): each short timeline's newest ``size`` posts are taken reader by
-    reader (a top-N sort of that reader's posts) instead of ranking every short timeline's
-    posts in one sort: at XL that sort held 100 million rows on disk. SQLite has no LATERAL.
-    """
+def rebuild_statements(size: int, fanout_limit: int, window: int = REBUILD_WINDOW) -> list[str]:
+    """The SQL of :func:`rebuild_home_feeds` (into empty tables), for either database."""
     nth = 'SELECT {column} FROM post ORDER BY "timestamp" DESC, id DESC LIMIT 1 OFFSET {offset}'
     edge = {c: nth.format(column=c, offset=window - 1) for c in ('"timestamp"', "id")}
     # The window's oldest post: the window-th newest, or the oldest of all if there are fewer.
@@ -510,23 +502,6 @@ ORDER BY reader, at, post_id"""
     SELECT p.user_id, p."timestamp", p.id, p.user_id FROM post p
     WHERE p.user_id IN ({small})"""
 
-    if lateral:
-        # The same rows as newest(small_timelines): the reader's own posts and those of the
-        # accounts followed that are not merged, newest first, at most ``size``.
-        short = f"""
-INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
-SELECT r.user_id, c.at, c.post_id, c.author_id
-FROM ({small}) r CROSS JOIN LATERAL (
-  SELECT p."timestamp" AS at, p.id AS post_id, p.user_id AS author_id FROM post p
-  WHERE p.user_id IN (
-    SELECT f.followed_id FROM followers f
-    WHERE f.follower_id = r.user_id AND f.followed_id NOT IN (SELECT user_id FROM home_feed_author)
-    UNION ALL SELECT r.user_id)
-  ORDER BY p."timestamp" DESC, p.id DESC LIMIT {size}) c
-ORDER BY r.user_id, c.at, c.post_id"""
-    else:
-        short = newest(small_timelines)
-
     return [
         f"""
 INSERT INTO home_feed_author (user_id, "timestamp")
@@ -539,7 +514,7 @@ SELECT u.id, ({edge['"timestamp"']}), ({edge["id"]}) FROM "user" u""",
         newest(window_timelines),
         # Short timelines: all of it, from the first post (their window rows go first).
         f"DELETE FROM home_feed WHERE user_id IN ({small})",
-        short,
+        newest(small_timelines),
         f"""
 UPDATE home_feed_horizon SET "timestamp" = NULL, post_id = NULL
 WHERE user_id IN ({small})""",

@@ -3,7 +3,6 @@
 import statistics
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
@@ -21,13 +20,7 @@ from app.models import (
     user_stats,
 )
 from app.models.counts import RECOUNT, present_triggers, trigger_names
-from app.models.feed import (
-    feed_trigger_names,
-    home_feed,
-    home_feed_author,
-    home_feed_horizon,
-    rebuild_statements,
-)
+from app.models.feed import feed_trigger_names, home_feed, home_feed_horizon
 from app.models.notifications import FOLLOW, LIKE, REPLY
 from app.models.search import rebuild_index, search_tokens
 from app.models.types import utcnow
@@ -464,42 +457,3 @@ def _assert_home_feeds_built(db) -> None:
     assert horizons == len(users)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(home_feed)) > 0
     assert_every_home_matches(db, users[:: len(users) // 12], 25)
-
-
-def test_short_timelines_are_the_same_read_reader_by_reader(runner, db):
-    """PostgreSQL rebuilds short timelines reader by reader (LATERAL, a top-N sort each); the
-    feeds are the ones the one-sort statement, which SQLite runs, makes."""
-    result = runner.invoke(args=[*ARGS, "--follows", "20"])
-    assert result.exit_code == 0, result.output
-    with db.engine.connect() as connection:
-        if connection.dialect.name != "postgresql":
-            pytest.skip("SQLite has no LATERAL: it always ranks in one sort")
-
-        def rebuilt(lateral: bool) -> list[tuple]:
-            for table in (home_feed, home_feed_horizon, home_feed_author):
-                connection.execute(sa.delete(table))
-            # Small enough that many readers' feeds are cut to it, and that some are short.
-            for sql in rebuild_statements(size=12, fanout_limit=8, window=100, lateral=lateral):
-                connection.exec_driver_sql(sql)
-            rows = connection.execute(sa.select(home_feed).order_by(*home_feed.primary_key))
-            horizons = connection.execute(
-                sa.select(home_feed_horizon).order_by(home_feed_horizon.c.user_id)
-            )
-            return [*rows.all(), *horizons.all()]
-
-        one_sort = rebuilt(lateral=False)
-        # Some readers' timelines are short (complete: no horizon), some were cut to size.
-        short = connection.scalar(
-            sa.select(sa.func.count()).where(home_feed_horizon.c.timestamp.is_(None))
-        )
-        fullest = connection.scalar(
-            sa.select(sa.func.count())
-            .select_from(home_feed)
-            .group_by(home_feed.c.user_id)
-            .order_by(sa.func.count().desc())
-            .limit(1)
-        )
-        assert 0 < short < 60
-        assert fullest == 12
-        assert rebuilt(lateral=True) == one_sort
-        connection.rollback()
