@@ -1,7 +1,8 @@
 """``flask fake``: fill an empty database with realistic fake users, follows, posts and likes.
 
 Built for volume: the 100,000 users / 10 million posts of the benchmark's XL set take about
-seven minutes of CPU on PostgreSQL (docs/performance.md, "Seeding XL in minutes"). Python
+ten minutes of CPU on PostgreSQL, home feeds included (docs/performance.md, "Seeding XL: the
+home feeds' rebuild"). Python
 makes what needs Faker or a seed (names, texts, who is how popular and how active, the
 replies) and draws the follows (written with COPY on PostgreSQL); the database draws the
 millions of posts itself, search words and hashtags included; all in committed chunks
