@@ -171,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         elif postgres:
             drop_database(server, name)
         else:
-            Path(path).unlink()
+            for suffix in ("", "-wal", "-shm"):  # the log too (300 MB at L)
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
     return 0
 
 
