@@ -23,8 +23,9 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from bench.pg import CLUSTER, bench_postgres, create_database, drop_database
@@ -52,9 +53,52 @@ def server_cpu_seconds(data: Path = CLUSTER) -> float:
     return total / TICKS
 
 
-def fake_command_line(size, settings: list[str]) -> list[str]:
-    """``flask fake`` for ``size``, with the ``--set`` changes made first."""
+def count_step_cpu(steps_file: str, postgres: bool) -> None:
+    """In the ``flask fake`` process: add the command's CPU time and (PostgreSQL) the
+    server's to each step ``FakeCommunity.phase`` times, written to ``steps_file`` as JSON at
+    exit. The server's is the whole cluster's (the likes and notifications use connections of
+    their own), so the cluster must be this run's alone."""
+    import atexit
+
+    from app.commands import fake  # the measured process's, not this one's
+
+    timed = fake.FakeCommunity.phase
+    steps: dict[str, dict[str, float]] = {}
+
+    @contextmanager
+    def phase(self, name: str):
+        command = time.process_time()
+        server = server_cpu_seconds() if postgres else 0.0
+        wall = time.perf_counter()
+        try:
+            with timed(self, name):
+                yield
+        finally:
+            step = steps.setdefault(name, {"wall_s": 0.0, "command_cpu_s": 0.0})
+            step["wall_s"] += time.perf_counter() - wall
+            step["command_cpu_s"] += time.process_time() - command
+            if postgres:
+                step.setdefault("server_cpu_s", 0.0)
+                step["server_cpu_s"] += server_cpu_seconds() - server
+
+    def write() -> None:
+        rounded = {k: {f: round(v, 1) for f, v in s.items()} for k, s in steps.items()}
+        Path(steps_file).write_text(json.dumps(rounded))
+
+    fake.FakeCommunity.phase = phase
+    atexit.register(write)
+
+
+def fake_command_line(
+    size, settings: list[str], steps_file: str | None = None, postgres: bool = False
+) -> list[str]:
+    """``flask fake`` for ``size``, with the ``--set`` changes made first (and, with
+    ``steps_file``, each step's CPU counted: :func:`count_step_cpu`)."""
     code = ["import importlib"]
+    if steps_file:
+        code.append(
+            f"import bench.seedtime; bench.seedtime.count_step_cpu({steps_file!r}, {postgres!r})"
+        )
     for setting in settings:
         name, value = setting.split("=", 1)
         found = [m for m in MODULES if hasattr(importlib.import_module(m), name)]
@@ -95,8 +139,13 @@ def main(argv: list[str] | None = None) -> int:
         server_before = server_cpu_seconds() if postgres else 0.0
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
+        steps_file = stack.enter_context(tempfile.NamedTemporaryFile(suffix=".json")).name
         subprocess.run(
-            fake_command_line(size, args.set), cwd=ROOT, env=env, check=True, timeout=7200
+            fake_command_line(size, args.set, steps_file, postgres),
+            cwd=ROOT,
+            env=env,
+            check=True,
+            timeout=7200,
         )
         wall = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -113,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             "server_cpu_s": round(server_cpu, 1),
             "load_before": [round(x, 1) for x in load_before],
             "load_after": [round(x, 1) for x in os.getloadavg()],
+            "steps": json.loads(Path(steps_file).read_text() or "{}"),
         }
         print(json.dumps(figures), flush=True)
         if args.keep:
@@ -121,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         elif postgres:
             drop_database(server, name)
         else:
-            Path(path).unlink()
+            for suffix in ("", "-wal", "-shm"):  # the log too (300 MB at L)
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
     return 0
 
 

@@ -5,13 +5,15 @@ them) with Zipf weights, so the hottest gets some thousands at the benchmark's L
 half fall on posts drawn evenly. Each like comes after both its post and its liker existed,
 most of them soon after the post. As for follows and posts (:mod:`app.commands.fake_sql`),
 Python only picks the hot posts and their weights; the database draws the likes with
-``INSERT ... SELECT``, in committed chunks, a second like of a post by the same person left
+``INSERT ... SELECT``, a chunk per statement, a second like of a post by the same person left
 out (so a few fewer than drawn are made).
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
+import threading
 
 import click
 import sqlalchemy as sa
@@ -25,19 +27,28 @@ HOT_SHARE = 0.005
 HOT_LIKES = 0.5
 """The share of the likes that go to the hot pool."""
 SLOTS_PER_HOT_POST = 20  # resolution of the Zipf draw among the hot posts
-LIKE_CHUNK = 250_000  # likes drawn per committed statement
+LIKE_CHUNK = 250_000  # likes drawn per statement
 TEMP_TABLES = ("fake_liker", "fake_hot")
 FAKE_HOT = sa.Table(
     "fake_hot", sa.MetaData(), sa.Column("slot", sa.Integer), sa.Column("post_id", sa.Integer)
 )
 
 
-def add_likes(engine: sa.Engine, rng: random.Random, per_user: int) -> int:
+def add_likes(
+    engine: sa.Engine,
+    rng: random.Random,
+    per_user: int,
+    stop: threading.Event | None = None,
+    progress: bool = True,
+) -> int:
     """Draw about ``per_user`` likes per account (fewer where it drew a post twice); returns
     how many likes the database holds then.
 
-    Nothing is drawn if there are likes already: a database is liked once (a run interrupted
-    while liking keeps the chunks it committed).
+    All in one transaction, written a chunk per statement: present means made, so a run
+    interrupted while liking (or while the follows were drawn beside the likes) makes them
+    all again when resumed, and nothing is drawn if there are likes already. Set ``stop`` to
+    give up after the statement being run (rolled back); ``progress`` off shows no bar (the
+    follows' is on screen then).
     """
     with engine.connect() as connection:
         dialect = Dialect(connection.dialect.name)
@@ -75,12 +86,16 @@ def add_likes(engine: sa.Engine, rng: random.Random, per_user: int) -> int:
             "hot": HOT_LIKES,
             "now": utcnow().timestamp(),
         }
-        with click.progressbar(length=wanted, label=f"{'Likes':8}", show_eta=True) as progress:
+        bar = click.progressbar(length=wanted, label=f"{'Likes':8}", show_eta=True)
+        with bar if progress else contextlib.nullcontext() as shown:
             for low in range(0, wanted, LIKE_CHUNK):
+                if stop is not None and stop.is_set():
+                    connection.rollback()
+                    return 0
                 draws = min(LIKE_CHUNK, wanted - low)
                 connection.execute(sa.text(sql), {**params, "draws": draws})
-                connection.commit()
-                progress.update(draws)
+                if shown is not None:
+                    shown.update(draws)
         _drop_temp_tables(connection)
         connection.commit()
         return connection.scalar(sa.select(sa.func.count()).select_from(Like))

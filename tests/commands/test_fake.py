@@ -230,6 +230,10 @@ def test_an_interrupted_load_is_usable_and_resumes(runner, db, make_user, monkey
     # Every post chunk and two chunks of follows (50 followers each) were committed.
     assert (users, posts) == (300, 5000)
     assert db.session.scalar(sa.select(sa.func.count(sa.distinct(followers.c.follower_id)))) == 100
+    # The likes (drawn beside the follows on PostgreSQL, so maybe done by now) are made whole
+    # or not at all.
+    liked = db.session.scalar(sa.select(sa.func.count()).select_from(Like))
+    assert liked == 0 or 20 * 300 <= liked <= 30 * 300
 
     # Usable meanwhile: the schema is whole (counts and all), every post is found by search,
     # new accounts and posts get fresh ids.
@@ -255,6 +259,7 @@ def test_an_interrupted_load_is_usable_and_resumes(runner, db, make_user, monkey
     assert (users, posts) == (300, 5000)
     assert db.session.scalar(sa.select(sa.func.count(sa.distinct(followers.c.follower_id)))) == 300
     assert 17 * 300 <= follows <= 23 * 300
+    assert 20 * 300 <= db.session.scalar(sa.select(sa.func.count()).select_from(Like)) <= 30 * 300
     assert _schema_names(db) == schema
     assert _autovacuum_off(db) == []
     _assert_stored_counts_right(db)
