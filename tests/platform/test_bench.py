@@ -4,6 +4,7 @@ import re
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -32,6 +33,7 @@ from bench.subjects import (
 )
 from bench.threads import THREAD_READER, THREAD_REPLIES, add_big_thread
 from bench.writes import (
+    MARKER,
     Gate,
     Round,
     combined,
@@ -311,6 +313,7 @@ def test_the_write_load_posts_through_the_form_and_counts_the_rows(shared_app, s
     assert result.exit_code == 0, result.output
     url = shared_db.engine.url.render_as_string(hide_password=False)
     shared_db.session.remove()
+    feeds_before = home_feeds(shared_db.engine)
     cast = pick_cast(url, writers=2)
     assert len(cast.writers) == 2
     assert cast.reader not in cast.writers
@@ -327,6 +330,47 @@ def test_the_write_load_posts_through_the_form_and_counts_the_rows(shared_app, s
     assert count_posts(url, "t2") == 0
     assert delete_posts(url) == 6
     assert count_posts(url, "t1") == 0
+    # The home feeds are as they were, not missing what the posts pushed out of them.
+    assert home_feeds(shared_db.engine) == feeds_before
+
+
+def test_deleting_the_write_loads_posts_leaves_no_merged_account_newer_than_it_is(
+    shared_app, shared_db
+):
+    result = shared_app.test_cli_runner().invoke(
+        args=["fake", "--users", "30", "--posts", "60", "--follows", "8"]
+    )
+    assert result.exit_code == 0, result.output
+    url = shared_db.engine.url.render_as_string(hide_password=False)
+    feeds_before = home_feeds(shared_db.engine)
+    writer = shared_db.session.scalar(
+        sa.select(User).where(User.id.in_(sa.text("SELECT user_id FROM home_feed_author"))).limit(1)
+    )
+    assert writer is not None  # with --follows 8 of 30, some accounts are merged
+    shared_db.session.add(Post(body=f"{MARKER} t1 0", author=writer))
+    shared_db.session.commit()
+    # As a writer over the fan-out limit would be left: its newest post is the deleted one.
+    shared_db.session.execute(
+        sa.text('UPDATE home_feed_author SET "timestamp" = :at WHERE user_id = :id'),
+        {"id": writer.id, "at": datetime(2999, 1, 1, tzinfo=UTC)},
+    )
+    shared_db.session.commit()
+    shared_db.session.remove()
+    assert delete_posts(url) == 1
+    assert home_feeds(shared_db.engine) == feeds_before
+
+
+def home_feeds(engine: sa.Engine) -> tuple[list, list]:
+    """Every feed's rows and the merged accounts' newest times."""
+    with engine.connect() as connection:
+        return (
+            connection.execute(
+                sa.text("SELECT user_id, post_id FROM home_feed ORDER BY user_id, post_id")
+            ).all(),
+            connection.execute(
+                sa.text('SELECT user_id, "timestamp" FROM home_feed_author ORDER BY user_id')
+            ).all(),
+        )
 
 
 @pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgresql"), reason="PostgreSQL plans")
