@@ -113,6 +113,9 @@ def serve(
         "DATABASE_URL": database_url,
         "SECRET_KEY": secrets.token_hex(32),
         "SITE_URL": base,
+        # The bench app has no rate limits (bench/wsgi.py); gunicorn.conf.py reads the
+        # environment's Config, and would otherwise warn that limits count per worker.
+        "RATELIMIT_ENABLED": "false",
     }
     command = [
         sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
