@@ -12,7 +12,13 @@ from app.listings.keyset import encode_time_id, keyset_page, select_pages
 from app.listings.posts import POSTS_NEWEST_FIRST, PostCard
 from app.listings.timeline import home_timeline
 from app.models import Post, User, followers, home_feed, home_feed_author, home_feed_horizon, like
-from app.models.feed import create_feed_triggers, rebuild_home_feeds, trim_interval
+from app.models.feed import (
+    create_feed_triggers,
+    rebuild_home_feeds,
+    refill_home_feeds,
+    short_feed_readers,
+    trim_interval,
+)
 from tests.helpers import TEST_DATABASE_URL
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
@@ -511,6 +517,69 @@ def test_deleting_a_merged_accounts_newest_post_lowers_its_time(db):
     db.session.add(Post(body="x", author=merged, timestamp=START + timedelta(minutes=9)))
     db.session.commit()
     assert stored() == START + timedelta(minutes=9)
+    assert_every_home_matches(db, people, 2)
+
+
+@pytest.mark.usefixtures("feed_settings_put_back")
+@pytest.mark.parametrize("window", [12, 10_000])
+def test_feeds_emptied_by_deletions_are_refilled(db, window):
+    """A burst of posts trims its readers' feeds above everything older; deleting the burst
+    leaves those feeds with less than a page above their horizon (their pages are read from
+    the posts). The refill finds exactly them, makes theirs again and leaves the others'
+    rows, and the pages stay the plain query's before and after."""
+    rng = random.Random(window)  # noqa: S311  (test data)
+    with db.engine.begin() as connection:
+        rebuild_home_feeds(connection, size=6, fanout_limit=3)
+    people = [User(username=f"refill{n}", email=f"refill{n}@example.com") for n in range(8)]
+    db.session.add_all(people)
+    db.session.commit()
+    burster, quiet = people[0], people[1:]
+    for reader in quiet[:3]:
+        reader.follow(burster)
+    for reader in quiet:
+        for author in rng.sample(quiet, 3):
+            if author is not reader:
+                reader.follow(author)
+    db.session.commit()
+    clock = START
+    for _ in range(40):
+        clock += timedelta(seconds=rng.choice((0, 1, 30)))
+        db.session.add(Post(body="x", author=rng.choice(quiet), timestamp=clock))
+    db.session.commit()
+    burst = []
+    for n in range(30):
+        burst.append(
+            Post(body="burst", author=burster, timestamp=clock + timedelta(hours=1, seconds=n))
+        )
+        db.session.add(burst[-1])
+        db.session.commit()
+    assert short_feed_readers(db.session.connection(), 2) == []
+    db.session.execute(sa.delete(Post).where(Post.id.in_([p.id for p in burst])))
+    db.session.commit()
+    emptied = short_feed_readers(db.session.connection(), 2)
+    assert set(emptied) == {burster.id, *(r.id for r in quiet[:3])}
+    assert_every_home_matches(db, people, 2)
+    others = [row for row in feed_rows(db) if row.user_id not in emptied]
+
+    with db.engine.begin() as connection:
+        assert refill_home_feeds(connection, rows=2, window=window) == emptied
+    assert short_feed_readers(db.session.connection(), 2) == []
+    assert [row for row in feed_rows(db) if row.user_id not in emptied] == others
+    assert_every_home_matches(db, people, 2)
+    # Still kept by the triggers, and a refill of readers without a feed makes none.
+    db.session.add(Post(body="x", author=quiet[2], timestamp=clock + timedelta(hours=2)))
+    db.session.commit()
+    assert_every_home_matches(db, people, 2)
+    db.session.execute(
+        sa.delete(home_feed_horizon).where(home_feed_horizon.c.user_id == burster.id)
+    )
+    db.session.commit()
+    with db.engine.begin() as connection:
+        assert refill_home_feeds(connection, [burster.id]) == []
+    assert db.session.get(User, burster.id) is not None
+    assert not db.session.scalar(
+        sa.select(home_feed_horizon.c.user_id).where(home_feed_horizon.c.user_id == burster.id)
+    )
     assert_every_home_matches(db, people, 2)
 
 
