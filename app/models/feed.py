@@ -240,10 +240,10 @@ def _newest(lock: bool) -> str:
 # The post OLD went (deleted, or moved to another time or author). If it was its merged
 # author's newest, their time comes down to the newest post they have left (one seek of the
 # (user_id, timestamp, id) index; NULL if none), so pages stop probing them for it: left at the
-# deleted post's time, every page whose feed rows are younger probed that account (after a
-# write load deleted thousands of posts, the 2,000-follow reader's home at L cost 5.5 ms of
-# CPU instead of 2.4). The time still counts hidden posts and suspended authors': a hide or a
-# suspension can be undone without touching it, and what a page may show is checked there.
+# deleted post's time, every page whose feed rows are younger probed that account for nothing
+# (a seek each, which adds up only when many merged accounts lose recent posts). The time
+# still counts hidden posts and suspended authors': a hide or a suspension can be undone
+# without touching it, and what a page may show is checked there.
 _STALE_NEWEST = 'user_id = OLD.user_id AND "timestamp" <= OLD."timestamp"'
 _LOWER_NEWEST = f"""
 UPDATE home_feed_author SET "timestamp" = (

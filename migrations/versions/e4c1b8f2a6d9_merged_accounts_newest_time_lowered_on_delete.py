@@ -3,8 +3,8 @@
 A merged account's newest post time (home_feed_author.timestamp, which bounds the accounts a
 home page probes) moved up with every post and never down: after a write load's posts were
 deleted, the writers over the fan-out limit kept their deleted posts' times, and every home page
-whose feed rows were younger probed them again (L, SQLite: the 2,000-follow reader's home 2.4 ->
-5.5 ms of CPU). The upgrade replaces the triggers of a post's deletion and move with ones that
+whose feed rows were younger probed them for nothing (docs/performance.md, "Merged accounts'
+newest time after deletes"). The upgrade replaces the triggers of a post's deletion and move with ones that
 bring the time down to the author's newest post left when their newest goes (one seek of the
 post author index), the PostgreSQL function locking the author's row on a post so that such a
 deletion waits for a post under way (see app/models/feed.py, whose SQL this file copies with the
