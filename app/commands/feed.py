@@ -1,4 +1,5 @@
-"""``flask feed rebuild``: make every home feed again from the posts and follows.
+"""``flask feed rebuild``: make every home feed again from the posts and follows;
+``flask feed refill``: only those that deleted posts left with less than a page.
 
 Feeds are kept by database triggers (app/models/feed.py) with the settings they were made
 with; a change of ``HOME_FEED_SIZE`` or ``HOME_FEED_FANOUT_LIMIT`` applies once they are rebuilt,
@@ -12,7 +13,7 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db
-from app.models.feed import feed_settings, rebuild_home_feeds
+from app.models.feed import feed_settings, rebuild_home_feeds, refill_home_feeds
 
 feed = AppGroup("feed", help="The home feeds written when people post.")
 
@@ -27,4 +28,18 @@ def rebuild() -> None:
     click.echo(
         f"Rebuilt the home feeds ({size} posts each, accounts with more than {limit} "
         f"followers read at page time) in {time.perf_counter() - started:.1f} s."
+    )
+
+
+@feed.command("refill")
+@click.option("--rows", default=25, show_default=True, help="Refill feeds with fewer rows.")
+def refill(rows: int) -> None:
+    """Make again the feeds left with fewer than ROWS rows by deleted posts (after a bulk
+    delete: a write load's posts, a prolific account's), leaving the others as they are."""
+    started = time.perf_counter()
+    with db.engine.begin() as connection:
+        readers = refill_home_feeds(connection, rows=rows)
+    click.echo(
+        f"Refilled {len(readers)} home feeds with fewer than {rows} rows "
+        f"in {time.perf_counter() - started:.1f} s."
     )

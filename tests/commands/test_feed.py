@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from app.models import home_feed, home_feed_author, home_feed_horizon
 from app.models.counts import drop_triggers, ensure_user_stats
+from app.models.feed import short_feed_readers
 from tests.listings.test_timeline import assert_every_home_matches
 
 
@@ -43,3 +44,32 @@ def test_rebuild_brings_feeds_back_after_a_bulk_load(runner, db, make_user, make
     )
     assert set(readers) == {people[1].id, people[2].id}
     assert_every_home_matches(db, people, 2)
+
+
+def test_refill_makes_again_only_feeds_left_short(runner, db, make_user, make_post):
+    reader, author, other = make_user("reader"), make_user("author"), make_user("other")
+    reader.follow(author)
+    other.follow(reader)
+    db.session.commit()
+    posts = [make_post(author, f"post {n}") for n in range(8)]  # trims the feed (size 6)
+    make_post(reader, "kept")
+    result = runner.invoke(args=["feed", "refill", "--rows", "2"])
+    assert "Refilled 0 home feeds with fewer than 2 rows" in result.output
+    for post in posts[-6:]:
+        db.session.delete(post)
+    db.session.commit()
+    before = db.session.execute(
+        sa.select(home_feed).where(home_feed.c.user_id != reader.id).order_by(*home_feed.c)
+    ).all()
+
+    result = runner.invoke(args=["feed", "refill", "--rows", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Refilled 2 home feeds with fewer than 2 rows" in result.output  # reader, author
+    after = db.session.execute(
+        sa.select(home_feed).where(home_feed.c.user_id != reader.id).order_by(*home_feed.c)
+    ).all()
+    assert short_feed_readers(db.session.connection(), 2) == []
+    assert [r for r in after if r.user_id == other.id] == [
+        r for r in before if r.user_id == other.id
+    ]
+    assert_every_home_matches(db, [reader, author, other], 2)

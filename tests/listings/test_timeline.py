@@ -12,7 +12,13 @@ from app.listings.keyset import encode_time_id, keyset_page, select_pages
 from app.listings.posts import POSTS_NEWEST_FIRST, PostCard
 from app.listings.timeline import home_timeline
 from app.models import Post, User, followers, home_feed, home_feed_author, home_feed_horizon, like
-from app.models.feed import create_feed_triggers, rebuild_home_feeds, trim_interval
+from app.models.feed import (
+    create_feed_triggers,
+    rebuild_home_feeds,
+    refill_home_feeds,
+    short_feed_readers,
+    trim_interval,
+)
 from tests.helpers import TEST_DATABASE_URL
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
@@ -259,6 +265,16 @@ def feed_rows(db) -> list[tuple]:
     return db.session.execute(sa.select(home_feed).order_by(*home_feed.c)).all()
 
 
+def assert_newest_times_are_the_posts(db) -> None:
+    """Every merged account's stored newest time is that of its newest post, hidden or not
+    (None if it has none)."""
+    by_author = sa.select(Post.user_id, sa.func.max(Post.timestamp)).group_by(Post.user_id)
+    newest = dict(db.session.execute(by_author).all())
+    stored = dict(db.session.execute(sa.select(home_feed_author)).all())
+    assert stored  # some are merged
+    assert stored == {author: newest.get(author) for author in stored}
+
+
 def assert_every_home_matches(db, people: list[User], per_page: int) -> None:
     """Every account's home timeline, walked both ways, is the plain query's."""
     for person in people:
@@ -371,11 +387,10 @@ def test_feeds_through_every_change_match_the_plain_query(db, size, fanout_limit
     merged = set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
     assert {falling.id, rising.id} <= merged
     assert_every_home_matches(db, people, per_page)
-    # A merged account's stored newest time bounds its posts (pages probe by it).
-    by_author = sa.select(Post.user_id, sa.func.max(Post.timestamp)).group_by(Post.user_id)
-    newest = dict(db.session.execute(by_author).all())
-    for author, at in db.session.execute(sa.select(home_feed_author)):
-        assert author not in newest or at >= newest[author]
+    # A merged account's stored newest time is its newest post's, through posts dated in the
+    # past, deletions and account deletions (pages probe by it: too low loses posts, too high
+    # costs a probe on every page).
+    assert_newest_times_are_the_posts(db)
 
     rows = feed_rows(db)
     assert rows  # the feeds are used...
@@ -432,7 +447,8 @@ def test_readers_of_many_merged_accounts_match_the_plain_query(db, per_page):
         else:
             db.session.add(Post(body="x", author=author, timestamp=when))
         if n % 50 == 49:
-            # The newest posts of some merged accounts go: their stored times stay.
+            # The newest posts of some merged accounts go (their stored times come down) or
+            # are hidden (their stored times stay).
             for post in rng.sample(posts, 4):
                 if rng.random() < 0.5:
                     post.hide(moderator)
@@ -441,7 +457,130 @@ def test_readers_of_many_merged_accounts_match_the_plain_query(db, per_page):
         db.session.commit()
     merged = set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
     assert len(merged & {a.id for a in authors}) > 12
+    assert_newest_times_are_the_posts(db)
     assert_every_home_matches(db, readers, per_page)
+
+
+@pytest.mark.usefixtures("feed_settings_put_back")
+def test_deleting_a_merged_accounts_newest_post_lowers_its_time(db):
+    """The stored newest time of a merged account comes down to its newest post left when
+    that post is deleted (else every page whose feed is younger probes the account for
+    nothing), stays through hides and suspensions (undone without touching it), and is
+    unknown when no post is left; the pages stay the plain query's throughout."""
+    people = [User(username=f"lower{n}", email=f"lower{n}@example.com") for n in range(4)]
+    moderator = User(username="moderator", email="mod@example.com")
+    db.session.add_all([*people, moderator])
+    db.session.commit()
+    merged, other = people[0], people[1]
+    for follower in people[1:]:
+        follower.follow(merged)
+    people[2].follow(other)
+    db.session.add(Post(body="x", author=other, timestamp=START))
+    db.session.commit()
+    with db.engine.begin() as connection:
+        rebuild_home_feeds(connection, size=10, fanout_limit=1)
+    posts = []
+    for minute in range(1, 6):
+        posts.append(Post(body="x", author=merged, timestamp=START + timedelta(minutes=minute)))
+        db.session.add(posts[-1])
+        db.session.commit()
+
+    def stored() -> datetime | None:
+        query = sa.select(home_feed_author.c.timestamp).where(
+            home_feed_author.c.user_id == merged.id
+        )
+        return db.session.scalar(query)
+
+    assert stored() == posts[4].timestamp
+    posts[4].hide(moderator)
+    merged.suspended_at = START
+    db.session.commit()
+    assert stored() == posts[4].timestamp
+    merged.suspended_at = None
+    db.session.delete(posts[4])
+    db.session.commit()
+    assert stored() == posts[3].timestamp
+    assert_every_home_matches(db, people, 2)
+    db.session.delete(posts[1])  # not the newest: the time stays
+    db.session.commit()
+    assert stored() == posts[3].timestamp
+    # Several in one statement, newest among them.
+    db.session.execute(sa.delete(Post).where(Post.id.in_([posts[2].id, posts[3].id])))
+    db.session.commit()
+    assert stored() == posts[0].timestamp
+    assert_every_home_matches(db, people, 2)
+    db.session.execute(sa.delete(Post).where(Post.user_id == merged.id))
+    db.session.commit()
+    assert stored() is None
+    assert_every_home_matches(db, people, 2)
+    # Known again from the next post on.
+    db.session.add(Post(body="x", author=merged, timestamp=START + timedelta(minutes=9)))
+    db.session.commit()
+    assert stored() == START + timedelta(minutes=9)
+    assert_every_home_matches(db, people, 2)
+
+
+@pytest.mark.usefixtures("feed_settings_put_back")
+@pytest.mark.parametrize("window", [12, 10_000])
+def test_feeds_emptied_by_deletions_are_refilled(db, window):
+    """A burst of posts trims its readers' feeds above everything older; deleting the burst
+    leaves those feeds with less than a page above their horizon (their pages are read from
+    the posts). The refill finds exactly them, makes theirs again and leaves the others'
+    rows, and the pages stay the plain query's before and after."""
+    rng = random.Random(window)  # noqa: S311  (test data)
+    with db.engine.begin() as connection:
+        rebuild_home_feeds(connection, size=6, fanout_limit=3)
+    people = [User(username=f"refill{n}", email=f"refill{n}@example.com") for n in range(8)]
+    db.session.add_all(people)
+    db.session.commit()
+    burster, quiet = people[0], people[1:]
+    for reader in quiet[:3]:
+        reader.follow(burster)
+    for reader in quiet:
+        for author in rng.sample(quiet, 3):
+            if author is not reader:
+                reader.follow(author)
+    db.session.commit()
+    clock = START
+    for _ in range(40):
+        clock += timedelta(seconds=rng.choice((0, 1, 30)))
+        db.session.add(Post(body="x", author=rng.choice(quiet), timestamp=clock))
+    db.session.commit()
+    burst = []
+    for n in range(30):
+        burst.append(
+            Post(body="burst", author=burster, timestamp=clock + timedelta(hours=1, seconds=n))
+        )
+        db.session.add(burst[-1])
+        db.session.commit()
+    assert short_feed_readers(db.session.connection(), 2) == []
+    db.session.execute(sa.delete(Post).where(Post.id.in_([p.id for p in burst])))
+    db.session.commit()
+    emptied = short_feed_readers(db.session.connection(), 2)
+    assert set(emptied) == {burster.id, *(r.id for r in quiet[:3])}
+    assert_every_home_matches(db, people, 2)
+    others = [row for row in feed_rows(db) if row.user_id not in emptied]
+
+    with db.engine.begin() as connection:
+        assert refill_home_feeds(connection, rows=2, window=window) == emptied
+    assert short_feed_readers(db.session.connection(), 2) == []
+    assert [row for row in feed_rows(db) if row.user_id not in emptied] == others
+    assert_every_home_matches(db, people, 2)
+    # Still kept by the triggers, and a refill of readers without a feed makes none.
+    db.session.add(Post(body="x", author=quiet[2], timestamp=clock + timedelta(hours=2)))
+    db.session.commit()
+    assert_every_home_matches(db, people, 2)
+    db.session.execute(
+        sa.delete(home_feed_horizon).where(home_feed_horizon.c.user_id == burster.id)
+    )
+    db.session.commit()
+    with db.engine.begin() as connection:
+        assert refill_home_feeds(connection, [burster.id]) == []
+    assert db.session.get(User, burster.id) is not None
+    assert not db.session.scalar(
+        sa.select(home_feed_horizon.c.user_id).where(home_feed_horizon.c.user_id == burster.id)
+    )
+    assert_every_home_matches(db, people, 2)
 
 
 @pytest.mark.usefixtures("feed_settings_put_back")

@@ -98,9 +98,14 @@ def test_migration_copies_the_models_sql():
     def as_then(statements: dict[str, str]) -> dict[str, str]:
         return {k: v.replace(later.NEWEST, later.NEWEST_BEFORE) for k, v in statements.items()}
 
+    # And a later one, how they lower it (tests/platform/test_migration_feed_lowered.py).
+    from tests.platform.test_migration_feed_lowered import as_before
+
     settings = (feed.HOME_FEED_SIZE, feed.HOME_FEED_FANOUT_LIMIT)
-    assert as_then(feed.sqlite_triggers(*settings)) == migration.SQLITE_TRIGGERS
-    assert as_then(feed.postgresql_functions(*settings)) == migration.POSTGRESQL_FUNCTIONS
+    assert as_then(as_before(feed.sqlite_triggers(*settings))) == migration.SQLITE_TRIGGERS
+    assert (
+        as_then(as_before(feed.postgresql_functions(*settings))) == migration.POSTGRESQL_FUNCTIONS
+    )
     assert migration.POSTGRESQL_TRIGGERS == feed.POSTGRESQL_TRIGGERS
     rebuild = feed.rebuild_statements(*settings, feed.REBUILD_WINDOW)
     assert [_small_as_then(sql) for sql in rebuild] == migration.REBUILD
