@@ -100,14 +100,25 @@ def freeze(
     return Frozen(text, tuple(name for name in binds if name in values), bundle.make)
 
 
+FROZEN_KEPT = 4096
+"""How many statements' texts a process keeps (the oldest go first). Listings build a few
+statements each, once; search keeps up to 512 listings of its own (app.search.query), and a
+one-off listing (``select_pages``) a new statement per page: without a bound they would
+stay for ever."""
+
+
 class FrozenStatements:
     """Frozen statements made once per process: by statement (its identity: hashing it is
-    what this saves), database and the values written into the text."""
+    what this saves), database and the values written into the text; at most ``size``."""
 
-    def __init__(self) -> None:
+    def __init__(self, size: int = FROZEN_KEPT) -> None:
+        self.size = size
         # The statement is kept with its text, so that its id is never another's.
         self._kept: dict[tuple, tuple[sa.Select, Frozen | None]] = {}
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
     def get(
         self, statement: sa.Select, values: dict[str, Any], literal: tuple[str, ...], dialect
@@ -123,6 +134,8 @@ class FrozenStatements:
                 frozen = None
             kept = (statement, frozen)
             with self._lock:
+                while len(self._kept) >= self.size:
+                    del self._kept[next(iter(self._kept))]
                 self._kept[key] = kept
         return kept[1]
 

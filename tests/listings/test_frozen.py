@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import BindTyping
 
 from app.listings.bundles import TupleBundle
-from app.listings.frozen import FROZEN, fetch_items, freeze, frozen_bundle
+from app.listings.frozen import FROZEN, FrozenStatements, fetch_items, freeze, frozen_bundle
 from app.listings.keyset import keyset_page
 from app.listings.likes import liked_posts, liker_cards
 from app.listings.moderation import report_queue
@@ -116,6 +116,25 @@ def test_a_frozen_statement_is_made_once(db, town):
     # Its text is the statement's: the reader is a parameter, the page size too.
     assert "viewer_id" in made.names
     assert "page_limit" in made.names
+
+
+def test_a_process_keeps_a_bounded_number_of_texts(db, town):
+    # One-off listings build a new statement per page: the oldest texts make room.
+    kept = FrozenStatements(size=2)
+    dialect = db.session.connection().dialect
+    listings = [
+        explore_cards(town["ana"]),
+        profile_cards(town["bo"]),
+        follower_cards(town["ana"], town["bo"]),
+    ]
+    statements = [pages(None, False, 4) for pages in listings]
+    first = kept.get(*statements[0], (), dialect)
+    for statement, values in statements[1:]:
+        assert kept.get(statement, values, (), dialect) is not None
+    assert len(kept) == 2
+    again = kept.get(*statements[0], (), dialect)
+    assert again is not first
+    assert again.text.element.text == first.text.element.text
 
 
 def test_values_written_into_the_text_make_texts_of_their_own(db, town):
