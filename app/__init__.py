@@ -46,6 +46,8 @@ def create_app(config_class: type = Config) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Bind the shared extension objects to ``app``."""
+    from app.web import csrf_tokens
+
     db.init_app(app)
     with app.app_context():
         checkpoints = configure_connections(db.engine, app.config["SQLITE_CHECKPOINT_SECONDS"])
@@ -56,6 +58,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.anonymous_user = AnonymousUser
     csrf.init_app(app)
+    csrf_tokens.init_app(app)
     limiter.init_app(app)
     # Flask-Limiter says that its store (Redis) cannot be reached, and that it counts in memory
     # meanwhile, on a logger of its own that has no handler: send it where the app's messages go.

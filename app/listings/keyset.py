@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.extensions import db
+from app.listings.frozen import fetch_items
 from app.models.types import MAX_ID
 from app.web.text import has_control_characters
 
@@ -110,7 +110,14 @@ class PreparedListing:
     :mod:`app.models.params`) get their values in :meth:`pages`. A listing that needs a
     special shape to stay fast (the home timeline) overrides :meth:`page_statement` and
     :meth:`limit_values`.
+
+    A page's statement runs as SQL text compiled once (:mod:`app.listings.frozen`), which
+    also saves SQLAlchemy hashing the statement's cache key on every page.
     """
+
+    literal: tuple[str, ...] = ()
+    """Parameters written into the SQL text (bound with ``literal_execute``): the text is
+    made once per value of each."""
 
     def __init__(self, keyset: Keyset, build: Callable[[], sa.Select] | None = None) -> None:
         self.keyset = keyset
@@ -143,9 +150,10 @@ class PreparedListing:
         return {"page_limit": limit}
 
     def fetch(self, statement: sa.Select, values: dict[str, Any]) -> list:
-        """The items ``statement`` gives with ``values`` (a listing that runs its statements
-        another way, the home timeline, overrides this)."""
-        return list(db.session.scalars(statement, values).unique())
+        """The items ``statement`` gives with ``values``: run as its SQL text, made once
+        (:mod:`app.listings.frozen`), when it selects a :class:`TupleBundle`, else through
+        the session."""
+        return fetch_items(statement, values, self.literal)
 
 
 class PageQuery:

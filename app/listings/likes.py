@@ -72,22 +72,12 @@ class LikedPost(NamedTuple):
     liked_at: datetime
 
 
-class _LikedPostBundle(TupleBundle):
-    """Selects a :class:`LikedPost`: the card's columns, then the time of the like."""
+_CARD_SIZE = len(POST_CARD.exprs)
 
-    def __init__(self) -> None:
-        super().__init__(LikedPost, *POST_CARD.exprs, Like.created_at)
-        self.card_size = len(POST_CARD.exprs)
 
-    def create_row_processor(self, query, procs, labels):
-        """Build one :class:`LikedPost` per row: the first columns make its card."""
-        size = self.card_size
-
-        def value(row):
-            values = [proc(row) for proc in procs]
-            return LikedPost(PostCard._make(values[:size]), values[size])
-
-        return value
+def _liked_post(values) -> LikedPost:
+    # The card's columns, then the time of the like.
+    return LikedPost(PostCard._make(values[:_CARD_SIZE]), values[_CARD_SIZE])
 
 
 LIKED_NEWEST_FIRST = time_id_keyset(
@@ -99,7 +89,7 @@ LIKED_NEWEST_FIRST = time_id_keyset(
 _LIKED = PreparedListing(
     LIKED_NEWEST_FIRST,
     lambda: (
-        card_select(_LikedPostBundle())
+        card_select(TupleBundle(LikedPost, *POST_CARD.exprs, Like.created_at, make=_liked_post))
         .join(Like, Like.post_id == Post.id)
         .where(Like.user_id == USER_ID, post_visible_to(Post.__table__, VIEWER_ID))
     ),

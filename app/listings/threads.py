@@ -46,26 +46,24 @@ class ThreadItem(NamedTuple):
         return max(0, min(levels, MAX_INDENT))
 
 
-class _ThreadItemBundle(TupleBundle):
-    """Selects a :class:`ThreadItem`: the card's columns, the path and the visibility flag."""
-
-    def __init__(self) -> None:
-        visible = post_visible_to(Post.__table__, VIEWER_ID)
-        super().__init__(ThreadItem, *POST_CARD.exprs, Post.thread_path, visible)
-        self.card_size = len(POST_CARD.exprs)
-
-    def create_row_processor(self, query, procs, labels):
-        """Build one :class:`ThreadItem` per row: the first columns make its card."""
-        size = self.card_size
-
-        def value(row):
-            values = [proc(row) for proc in procs]
-            return ThreadItem(PostCard._make(values[:size]), values[size], bool(values[size + 1]))
-
-        return value
+_CARD_SIZE = len(POST_CARD.exprs)
 
 
-THREAD_ITEM = _ThreadItemBundle()
+def _thread_item(values) -> ThreadItem:
+    # The card's columns, then the path and the visibility flag.
+    return ThreadItem(
+        PostCard._make(values[:_CARD_SIZE]), values[_CARD_SIZE], bool(values[_CARD_SIZE + 1])
+    )
+
+
+THREAD_ITEM = TupleBundle(
+    ThreadItem,
+    *POST_CARD.exprs,
+    Post.thread_path,
+    post_visible_to(Post.__table__, VIEWER_ID),
+    make=_thread_item,
+)
+"""Selects a :class:`ThreadItem`: the card's columns, the path and the visibility flag."""
 
 
 def _items() -> sa.Select[tuple[ThreadItem]]:

@@ -14,17 +14,12 @@ shape is built once with bound parameters and only the values change per page (a
 
 from __future__ import annotations
 
-import copy
-import threading
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import BindTyping, Dialect
 
-from app.extensions import db
 from app.listings.keyset import PageQuery, PreparedListing
-from app.listings.posts import POST_CARD, POSTS_NEWEST_FIRST, PostCard, card_select
+from app.listings.posts import POSTS_NEWEST_FIRST, PostCard, card_select
 from app.models import (
     Post,
     User,
@@ -83,6 +78,8 @@ class HomeTimeline(PreparedListing):
     The last two read the posts, at a cost that grows with the number of accounts followed.
     """
 
+    literal = ("page_size", "window_size", "last_head", "sample_size")
+
     def page_statement(self, reverse: bool, position: tuple | None) -> sa.Select[tuple[PostCard]]:
         """The statement for one direction, from the start or from a position; built once."""
         return _home_timeline_query(reverse, position)
@@ -95,83 +92,6 @@ class HomeTimeline(PreparedListing):
             "last_head": limit - 1,
             "sample_size": MERGED_SAMPLE_PAGES * limit,
         }
-
-    def fetch(self, statement: sa.Select, values: dict[str, Any]) -> list[PostCard]:
-        """The cards ``statement`` gives with ``values``, run as its SQL text (see
-        :class:`_FrozenStatements`): the same rows, a quarter of a millisecond sooner."""
-        if db.session.autoflush:
-            db.session.flush()  # as running the statement through the session would
-        connection = db.session.connection()
-        frozen, names = _FROZEN.get(statement, values, connection.dialect)
-        rows = connection.execute(frozen, {name: values[name] for name in names})
-        return list(dict.fromkeys(map(PostCard._make, rows)))
-
-
-class _FrozenStatements:
-    """Each home statement as SQL text, per database and page size, made once per process.
-
-    SQLAlchemy finds a statement's compiled form in its cache by the statement's cache key, a
-    tuple of everything in it, and Python hashes a tuple afresh at each lookup: for this
-    statement (12 KB of SQL, 68 parameters) that and the page sizes written into the text
-    cost about 0.25 ms of each page's 0.8 (L, SQLite), more than SQLite took to find the
-    page's rows. The text of the compiled statement (sizes written in, the other values
-    still parameters of their own types) has a key of a few short parts, and its rows are
-    the same: the cards' columns, in their order.
-    """
-
-    def __init__(self) -> None:
-        self._kept: dict[tuple, tuple[sa.Select, sa.TextualSelect, tuple[str, ...]]] = {}
-        self._lock = threading.Lock()
-
-    def get(
-        self, statement: sa.Select, values: dict[str, Any], dialect: Dialect
-    ) -> tuple[sa.TextualSelect, tuple[str, ...]]:
-        """``statement`` with the sizes in ``values`` as text for ``dialect``, and the names
-        of the values it still takes."""
-        sizes = tuple(values[name] for name in _SIZE_NAMES)
-        # By identity: hashing the statement is what this saves. Kept with it, so that its
-        # id is never another's.
-        key = (id(statement), sizes, dialect.name)
-        kept = self._kept.get(key)
-        if kept is None:
-            kept = (statement, *_frozen(statement, values, dialect))
-            with self._lock:
-                self._kept[key] = kept
-        return kept[1], kept[2]
-
-
-_SIZE_NAMES = ("page_size", "window_size", "last_head", "sample_size")
-
-
-def _frozen(
-    statement: sa.Select, values: dict[str, Any], dialect: Dialect
-) -> tuple[sa.TextualSelect, tuple[str, ...]]:
-    # Compiled with named parameters and no casts (the text puts in the placeholders and
-    # casts the database wants when it is compiled in turn), the sizes rendered as numbers.
-    named = copy.copy(dialect)
-    named.paramstyle, named.positional, named.bind_typing = "named", False, BindTyping.NONE
-    # Worked out once and kept by a dialect that has compiled before: set it as well.
-    named._bind_typing_render_casts = False
-    compiled = statement.params(**values).compile(
-        dialect=named, compile_kwargs={"render_postcompile": True}
-    )
-    binds: dict[str, sa.BindParameter] = {}
-    for bind, name in compiled.bind_names.items():
-        if bind.literal_execute:
-            continue  # written into the text
-        if bind.expanding or bind.callable is not None:
-            raise ValueError(f"cannot freeze the parameter {name!r}")
-        # Values given per page stay parameters; the statement's own constants (a literal
-        # time, an OFFSET of 0) keep their values.
-        given = name in values
-        binds[name] = sa.bindparam(name, None if given else bind.value, type_=bind.type)
-    columns = [sa.column(f"card_{n}", expr.type) for n, expr in enumerate(POST_CARD.exprs)]
-    # Columns given in order: the rows are matched to them by position, not by name.
-    text = sa.text(compiled.string).bindparams(*binds.values()).columns(*columns)
-    return text, tuple(name for name in binds if name in values)
-
-
-_FROZEN = _FrozenStatements()
 
 
 _HOME = HomeTimeline(POSTS_NEWEST_FIRST)

@@ -87,6 +87,14 @@ def may_reply_to(post: Post) -> bool:
     return not post.is_hidden and not post.author.is_suspended
 
 
+@bp.app_template_global()
+def blank_reply_form() -> ReplyForm:
+    """A reply box with nothing in it, for the kept fragment of a thread page's blank box
+    (posts/_reply_box.html): made from no request (and without its CSRF field, which the
+    fragment's mark stands for)."""
+    return ReplyForm(formdata=None, meta={"csrf": False})
+
+
 @form_page(ReplyForm, "post", refill=["posts.reply"])
 def thread_page(form: ReplyForm) -> str:
     """The thread of the post this request's URL names, with ``form`` in its reply box."""

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.listings import timeline
+from app.listings.frozen import FROZEN
 from app.listings.keyset import encode_time_id, keyset_page, select_pages
 from app.listings.posts import POSTS_NEWEST_FIRST, PostCard
 from app.listings.timeline import home_timeline
@@ -147,7 +148,7 @@ def test_cards_carry_their_authors_names(community, db):
 
 
 def test_cards_are_those_of_the_statement_through_the_session(db, make_user, make_post):
-    # The page runs its statement as SQL text (timeline._FrozenStatements): the cards must be
+    # The page runs its statement as SQL text (app.listings.frozen): the cards must be
     # the ones the statement gives through the session, every column of its type (a like is
     # True, not 1; times are UTC), in both directions and from a position.
     reader, author = make_user("reader"), make_user("author")
@@ -180,8 +181,10 @@ def test_cards_are_those_of_the_statement_through_the_session(db, make_user, mak
     assert reply.id in seen
     assert posts[1].id in seen
     # Made once per statement and page size, not per page.
-    again, _ = timeline._FROZEN.get(statement, values, db.session.connection().dialect)
-    assert again is timeline._FROZEN.get(statement, values, db.session.connection().dialect)[0]
+    dialect = db.session.connection().dialect
+    again = FROZEN.get(statement, values, pages.listing.literal, dialect)
+    assert again is not None
+    assert again is FROZEN.get(statement, values, pages.listing.literal, dialect)
 
 
 @pytest.mark.skipif(

@@ -5,10 +5,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import render_template_string
+from flask_wtf.csrf import generate_csrf
 
 from app.models import POST_MAX_LENGTH, Post
 from app.models.types import utcnow
-from tests.helpers import link, refused_form_page
+from app.posts.forms import ReplyForm
+from tests.helpers import csrf_token_from, link, refused_form_page
 
 EARLY = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 
@@ -46,6 +49,52 @@ def test_every_card_offers_reply_which_opens_the_composer_prefilled(
     composer = re.search(r"<textarea[^>]*>[^<]*</textarea>", plain).group(0)
     assert "autofocus" not in composer
     assert re.search(r">\s*</textarea>$", composer)
+
+
+def reply_box(page: str, post_id: int) -> str:
+    """The reply box's form in a thread page."""
+    start = page.index(f'<form action="/post/{post_id}/reply" method="post"')
+    return page[start : page.index("</form>", start) + len("</form>")]
+
+
+@pytest.mark.parametrize("asked", [False, True])
+def test_the_kept_blank_reply_box_is_the_form_with_each_readers_token(
+    app, alice_client, bob, client_for, make_post, asked
+):
+    # A blank box is a fragment kept per process (posts/_reply_box.html, with autofocus when
+    # the reader asked to reply): the same markup as the box rendered from a blank form, the
+    # post's own address around it, and each reader's own token in it.
+    post, own = make_post(bob, "answer me"), make_post(bob, "mine")
+    url = f"/post/{own.id}" + ("?reply=1" if asked else "")
+    alice_page = alice_client.get(f"/post/{post.id}").get_data(as_text=True)
+    bob_page = client_for("bob").get(url).get_data(as_text=True)
+    alice_token, bob_token = csrf_token_from(alice_page), csrf_token_from(bob_page)
+    assert alice_token != bob_token
+    alice_box = reply_box(alice_page, post.id).replace(alice_token, "")
+    bob_box = reply_box(bob_page, own.id).replace(bob_token, "")
+    assert ("autofocus" in bob_box) is asked
+    assert "autofocus" not in alice_box
+    with app.test_request_context(url, base_url=app.config["SITE_URL"]):
+        rendered = render_template_string(
+            f'<form action="/post/{own.id}/reply" method="post" novalidate>'
+            '{% filter with_csrf_token %}{% include "posts/_reply_box.html" %}{% endfilter %}'
+            "</form>",
+            form=ReplyForm(),
+            autofocus=asked,
+        )
+        token = generate_csrf()
+    assert token in rendered
+    assert _spaced(rendered.replace(token, "")) == _spaced(bob_box)
+    if not asked:
+        assert _spaced(alice_box.replace(f"/post/{post.id}/", f"/post/{own.id}/")) == _spaced(
+            bob_box
+        )
+    assert "<csrf-token>" not in alice_page + bob_page
+
+
+def _spaced(html: str) -> str:
+    # The same markup, whatever the whitespace between its tags.
+    return re.sub(r">\s+", ">", re.sub(r"\s+<", "<", html))
 
 
 def test_reply_is_posted_under_its_parent(alice_client, alice, bob, make_post, db):

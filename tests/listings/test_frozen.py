@@ -1,0 +1,209 @@
+"""Listings run their page statements as SQL text made once (app.listings.frozen): the items
+must be those the statement gives through the session, on every listing, both databases."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import BindTyping
+
+from app.listings.bundles import TupleBundle
+from app.listings.frozen import FROZEN, FrozenStatements, fetch_items, freeze, frozen_bundle
+from app.listings.keyset import keyset_page
+from app.listings.likes import liked_posts, liker_cards
+from app.listings.moderation import report_queue
+from app.listings.notifications import notification_lines
+from app.listings.people import cards_named_like, follower_cards, following_cards
+from app.listings.posts import POST_CARD, PostCard, card_select, explore_cards, profile_cards
+from app.listings.threads import thread_replies
+from app.listings.timeline import home_timeline
+from app.models import Post, Report, like
+from app.models.notifications import ALL_KINDS, LIKE, REPLY, notify
+from app.search.tags import tag_cards, tag_named
+
+START = datetime(2025, 6, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def town(db, make_user, make_post, make_reply):
+    """Six people, their follows, posts (one hidden, one by a suspended account), a thread,
+    likes, notifications and a tag: something on every listing, and more than a page."""
+    ana, bo, cy, di, ed, fay = (make_user(name) for name in ("ana", "bo", "cy", "di", "ed", "fay"))
+    for other in (bo, cy, di, ed, fay):
+        ana.follow(other)
+        other.follow(ana)
+    db.session.commit()
+    posts = [
+        make_post(author, f"post {n} by {author.username} #birds", START + timedelta(minutes=n))
+        for n, author in enumerate((bo, cy, di, ed, fay, bo, cy, ana) * 2)
+    ]
+    root = posts[0]
+    answers = [
+        make_reply(root, author, f"@bo reply {n}", START + timedelta(hours=1, minutes=n))
+        for n, author in enumerate((cy, di, ana, ed, cy))
+    ]
+    make_reply(answers[0], di, "@cy deeper", START + timedelta(hours=2))
+    for post in (*posts[:6], answers[1]):
+        like(ana, post)
+        like(cy, post)
+        notify(post.user_id, ana.id, LIKE, post.id)
+    for liker in (di, ed, fay):
+        like(liker, root)
+    for answer in answers:
+        notify(bo.id, answer.user_id, REPLY, answer.id)
+    posts[2].hidden_at = START + timedelta(days=1)
+    posts[3].edited_at = START + timedelta(days=1)
+    ed.suspended_at = START + timedelta(days=1)
+    db.session.commit()
+    return {"ana": ana, "bo": bo, "root": root, "tag": tag_named("birds")}
+
+
+LISTINGS = {
+    "home": lambda t: home_timeline(t["ana"]),
+    "explore": lambda t: explore_cards(t["ana"]),
+    "explore, logged out": lambda t: explore_cards(None),
+    "profile": lambda t: profile_cards(t["bo"], t["ana"]),
+    "profile with replies": lambda t: profile_cards(t["bo"], t["ana"], with_replies=True),
+    "followers": lambda t: follower_cards(t["ana"], t["bo"]),
+    "following": lambda t: following_cards(t["ana"], t["bo"]),
+    "liked by": lambda t: liker_cards(t["root"], t["bo"]),
+    "likes tab": lambda t: liked_posts(t["ana"]),
+    "thread": lambda t: thread_replies(t["root"], t["ana"]),
+    "notifications": lambda t: notification_lines(t["bo"], ALL_KINDS),
+    "people named": lambda t: cards_named_like("", t["bo"]),
+    "tag page": lambda t: tag_cards(t["tag"], t["ana"]),
+}
+
+
+def _types(value) -> object:
+    # The types of an item's values, those of a card within it too (True == 1).
+    if isinstance(value, tuple):
+        return (type(value), *map(_types, value))
+    return type(value)
+
+
+@pytest.mark.parametrize("name", LISTINGS)
+def test_items_are_those_of_the_statement_through_the_session(db, town, name):
+    # Every column of its type (a like is True, not 1; times are UTC), in both directions,
+    # from the start and from a position.
+    pages = LISTINGS[name](town)
+    first = keyset_page(pages, 3)
+    assert first.items
+    assert first.next_cursor is not None
+    positions = [None, pages.keyset.decode(first.next_cursor)]
+    dialect = db.session.connection().dialect
+    for position in positions:
+        for reverse in (False, True):
+            statement, values = pages(position, reverse, 4)
+            assert FROZEN.get(statement, values, pages.listing.literal, dialect) is not None
+            items = pages.listing.fetch(statement, values)
+            through_session = list(db.session.scalars(statement, values).unique())
+            assert items == through_session
+            assert list(map(_types, items)) == list(map(_types, through_session))
+            for item in items:
+                card = getattr(item, "card", item)
+                if isinstance(card, PostCard):
+                    assert type(card.viewer_liked) is bool
+                    assert card.timestamp.tzinfo is not None
+
+
+def test_a_frozen_statement_is_made_once(db, town):
+    pages = explore_cards(town["ana"])
+    statement, values = pages(None, False, 4)
+    dialect = db.session.connection().dialect
+    made = FROZEN.get(statement, values, (), dialect)
+    assert made is FROZEN.get(statement, {**values, "viewer_id": town["bo"].id}, (), dialect)
+    # Its text is the statement's: the reader is a parameter, the page size too.
+    assert "viewer_id" in made.names
+    assert "page_limit" in made.names
+
+
+def test_a_process_keeps_a_bounded_number_of_texts(db, town):
+    # One-off listings build a new statement per page: the oldest texts make room.
+    kept = FrozenStatements(size=2)
+    dialect = db.session.connection().dialect
+    listings = [
+        explore_cards(town["ana"]),
+        profile_cards(town["bo"]),
+        follower_cards(town["ana"], town["bo"]),
+    ]
+    statements = [pages(None, False, 4) for pages in listings]
+    first = kept.get(*statements[0], (), dialect)
+    for statement, values in statements[1:]:
+        assert kept.get(statement, values, (), dialect) is not None
+    assert len(kept) == 2
+    again = kept.get(*statements[0], (), dialect)
+    assert again is not first
+    assert again.text.element.text == first.text.element.text
+
+
+def test_values_written_into_the_text_make_texts_of_their_own(db, town):
+    pages = home_timeline(town["ana"])
+    dialect = db.session.connection().dialect
+    literal = pages.listing.literal
+    small, values = pages(None, False, 3)
+    large, more = pages(None, False, 5)
+    assert small is large
+    three, five = (FROZEN.get(small, v, literal, dialect) for v in (values, more))
+    assert three is not five
+    assert "page_size" not in three.names
+    assert len(pages.listing.fetch(small, values)) == 3
+    assert len(pages.listing.fetch(large, more)) == 5
+
+
+def test_the_text_has_named_parameters_and_no_casts_of_its_own(db, town):
+    # PostgreSQL's dialect writes a cast after each parameter; the text gets them when it is
+    # compiled in turn. The dialect the text is made with is a new one: the session's own
+    # keeps its settings.
+    pages = explore_cards(town["ana"])
+    statement, values = pages(None, False, 4)
+    dialect = db.session.connection().dialect
+    sql = freeze(statement, values, (), dialect).text.element.text
+    assert ":viewer_id" in sql
+    assert ":viewer_id::" not in sql
+    assert "%(" not in sql
+    if dialect.name == "postgresql":
+        assert dialect.bind_typing is BindTyping.RENDER_CASTS
+
+
+def test_statements_of_other_things_run_through_the_session(db, town, make_user):
+    # ORM entities (with their eager loads) are not frozen: the session gives them.
+    moderator = make_user("mod")
+    post = db.session.get(Post, town["root"].id)
+    db.session.add(Report(post=post, reporter=moderator, reason="spam"))
+    db.session.commit()
+    pages = report_queue()
+    statement, values = pages(None, False, 4)
+    assert frozen_bundle(statement) is None
+    dialect = db.session.connection().dialect
+    assert FROZEN.get(statement, values, (), dialect) is None
+    reports = pages.listing.fetch(statement, values)
+    assert [report.post.id for report in reports] == [post.id]
+
+
+class _OwnRows(TupleBundle):
+    def create_row_processor(self, query, procs, labels):
+        def value(row):
+            return ("own", *(proc(row) for proc in procs))
+
+        return value
+
+
+def test_a_bundle_that_makes_its_rows_its_own_way_is_not_frozen(db, town):
+    # Its items would be made by `make`, not by its create_row_processor.
+    own = _OwnRows(PostCard, *POST_CARD.exprs)
+    statement = card_select(own).where(Post.id == town["root"].id)
+    assert frozen_bundle(statement) is None
+    items = fetch_items(statement, {"viewer_id": None})
+    assert [item[0] for item in items] == ["own"]
+    assert frozen_bundle(card_select().where(Post.id == town["root"].id)) is POST_CARD
+
+
+def test_a_write_not_yet_flushed_is_on_the_page(db, town):
+    # As through the session: its changes are flushed before the page is read.
+    pages = explore_cards(town["ana"])
+    post = Post(body="brand new", author=town["bo"], timestamp=START + timedelta(days=9))
+    db.session.add(post)
+    assert keyset_page(pages, 3).items[0].body == "brand new"
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).where(Post.body == "brand new")) == 0
