@@ -326,15 +326,17 @@ class FakeCommunity:
                 click.echo("Telling people...")
                 with self.phase("notifications"):
                     self.notifications = add_notifications(db.engine)
-            skip = fake_sql.BESIDE if postgres else ()
+            skip = fake_sql.BESIDE + fake_sql.AFTER_BESIDE if postgres else ()
             with self.phase("indexes"):
                 if made := fake_sql.restore_after_load(connection, skip):
                     click.echo(f"Made again: {', '.join(made)}.")
             with self.phase("derived tables"):
                 rebuild_derived(connection)
             with self.phase("search index, the rest"):
-                if beside is not None and (made := beside.result()):
-                    click.echo(f"Made again beside the rest: {', '.join(made)}.")
+                if beside is not None:
+                    made = beside.result() + fake_sql.restore_after_load(connection)
+                    if made:
+                        click.echo(f"Made again after the rest: {', '.join(made)}.")
         fake_sql.drop_temp_tables(connection)
         fake_sql.finish_bulk_load(connection)
         connection.commit()

@@ -436,10 +436,13 @@ def set_aside_for_load(connection: sa.Connection) -> list[str]:
     return dropped
 
 
-BESIDE = ("ix_post_search_terms", "fk_post_search_post_id_post")
+BESIDE = ("ix_post_search_terms",)
 """What ``flask fake`` makes on a connection of its own (:func:`restore_beside`) while the
 rest is restored and the feeds rebuilt on PostgreSQL: the search index, which nothing after
-the load reads, and the foreign key of its table (which would wait for the index's lock)."""
+the load reads. It locks only its table (against writes), which nothing else touches then."""
+AFTER_BESIDE = ("fk_post_search_post_id_post",)
+"""Made once :data:`BESIDE` is: adding a foreign key to the search index's table would wait
+for the index (and, locking ``post`` meanwhile against the other indexes, deadlocked)."""
 
 
 def restore_beside(engine: sa.Engine) -> list[str]:
