@@ -49,7 +49,14 @@ from app.commands.fake_threads import ReplyPlan
 from app.extensions import db
 from app.models import POST_MAX_LENGTH, Notification, Post, User, followers
 from app.models.counts import ensure_user_stats
-from app.models.feed import home_feed, rebuild_home_feeds
+from app.models.feed import (
+    feed_settings,
+    finish_rebuild_in_parts,
+    home_feed,
+    rebuild_home_feeds,
+    rebuild_part,
+    start_rebuild_in_parts,
+)
 from app.models.types import utcnow
 
 DEFAULT_PASSWORD = "chirp-fake-password"  # noqa: S105  (documented, for fake accounts only)
@@ -62,6 +69,7 @@ TEXT_POOL = 4000
 TOPICS = ["birds", "coffee", "rain", "music", "books", "running", "gardens", "chess", "tea"]
 SLOTS_PER_USER = 20  # resolution of the weighted draw of authors (see fake_sql)
 FOLLOW_DRAWS = 3  # rounds of drawing follows: each draws again what duplicates took away
+FEED_PARTS = 2  # connections writing the home feeds at once (PostgreSQL)
 
 
 @click.command("fake")
@@ -169,13 +177,39 @@ def rebuild_derived(connection: sa.Connection) -> None:
     ensure_user_stats(connection)
     # The feeds' rows go in in reader order, the post index's entries in random order: kept
     # row by row, that index took 60% of the rebuild at L (52 of 84 s); made after, 3.5 s.
-    # All in one transaction, so an interrupted rebuild leaves the index (and old feeds).
     index = next(i for i in home_feed.indexes if i.name == "ix_home_feed_post_id")
     if index.name in {i["name"] for i in sa.inspect(connection).get_indexes(home_feed.name)}:
         connection.execute(sa.schema.DropIndex(index))
-    rebuild_home_feeds(connection)
+    if connection.dialect.name == "postgresql" and FEED_PARTS > 1:
+        _rebuild_feeds_in_parts(connection)
+    else:
+        # All in one transaction, so an interrupted rebuild leaves the index (and old feeds).
+        rebuild_home_feeds(connection)
     connection.execute(sa.schema.CreateIndex(index))
     connection.commit()
+
+
+def _rebuild_feeds_in_parts(connection: sa.Connection) -> None:
+    """The home feeds written by :data:`FEED_PARTS` connections at once, a share of the
+    readers each (PostgreSQL runs a statement on one core; the rebuild was the load's longest
+    step). Committed part by part: until the last step, which gives every reader a horizon,
+    pages read the posts; an interrupted rebuild is made again whole by the next one."""
+    # Read here: the threads have no app context.
+    size, fanout_limit, engine = *feed_settings(), db.engine
+    small = start_rebuild_in_parts(connection, size, fanout_limit)
+    connection.commit()  # the parts write to home_feed, whose index this dropped
+
+    def write(number: int) -> None:
+        with engine.connect() as part:
+            fake_sql.speed_up_bulk_load(part)
+            rebuild_part(part, small, number, FEED_PARTS, size, fanout_limit)
+            fake_sql.finish_bulk_load(part)
+            part.commit()
+
+    with ThreadPoolExecutor(FEED_PARTS) as pool:
+        for done in [pool.submit(write, number) for number in range(FEED_PARTS)]:
+            done.result()
+    finish_rebuild_in_parts(connection, small, size, fanout_limit)
 
 
 def _bar(label: str, length: int):
@@ -281,15 +315,28 @@ class FakeCommunity:
         # Made in one transaction: present means made (and a resumed run must not tell twice).
         self.notifications = connection.scalar(sa.select(sa.func.count()).select_from(Notification))
         connection.commit()
-        if not self.notifications:
-            click.echo("Telling people...")
-            with self.phase("notifications"):
-                self.notifications = add_notifications(db.engine)
-        with self.phase("indexes"):
-            if made := fake_sql.restore_after_load(connection):
-                click.echo(f"Made again: {', '.join(made)}.")
-        with self.phase("derived tables"):
-            rebuild_derived(connection)
+        postgres = connection.dialect.name == "postgresql"
+        with ThreadPoolExecutor(1) as pool:
+            # PostgreSQL builds the search index (GIN) on one core, the costliest index to
+            # make (L: 5 of 12 s): it is made on a connection of its own beside the
+            # notifications, the other indexes and the feeds, none of which reads it. (An
+            # interrupt waits for it, leaving the pool, before the indexes are restored.)
+            beside = pool.submit(fake_sql.restore_beside, db.engine) if postgres else None
+            if not self.notifications:
+                click.echo("Telling people...")
+                with self.phase("notifications"):
+                    self.notifications = add_notifications(db.engine)
+            skip = fake_sql.BESIDE + fake_sql.AFTER_BESIDE if postgres else ()
+            with self.phase("indexes"):
+                if made := fake_sql.restore_after_load(connection, skip):
+                    click.echo(f"Made again: {', '.join(made)}.")
+            with self.phase("derived tables"):
+                rebuild_derived(connection)
+            with self.phase("search index, the rest"):
+                if beside is not None:
+                    made = beside.result() + fake_sql.restore_after_load(connection)
+                    if made:
+                        click.echo(f"Made again after the rest: {', '.join(made)}.")
         fake_sql.drop_temp_tables(connection)
         fake_sql.finish_bulk_load(connection)
         connection.commit()

@@ -483,9 +483,7 @@ def rebuild_home_feeds(
     :data:`SMALL_TIMELINE`) get all of it instead, complete from the first post. Others whose
     window holds less than a page start with pages read from the posts, until posts come.
     """
-    configured = feed_settings()
-    size = int(size or configured[0])
-    fanout_limit = int(configured[1] if fanout_limit is None else fanout_limit)
+    size, fanout_limit = _settings(size, fanout_limit)
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql('LOCK TABLE "user", followers, post, user_stats IN SHARE MODE')
     _drop_triggers_only(connection)
@@ -549,6 +547,93 @@ def refill_home_feeds(
     return list(readers)
 
 
+def start_rebuild_in_parts(
+    connection: sa.Connection, size: int | None = None, fanout_limit: int | None = None
+) -> list[int]:
+    """The first step of a rebuild whose feeds are written in parts, each on a connection of
+    its own (:func:`rebuild_part`), then finished by :func:`finish_rebuild_in_parts`: for a
+    bulk load on PostgreSQL (``flask fake``), where the parts run on both cores at once.
+
+    Empties the feeds (without their triggers or horizons pages read the posts meanwhile),
+    lists the merged accounts and returns the readers with a short timeline. The caller
+    commits before the parts run. :func:`rebuild_home_feeds` writes the same rows in one
+    transaction (a test holds the two equal).
+    """
+    size, fanout_limit = _settings(size, fanout_limit)
+    _drop_triggers_only(connection)
+    for table in (home_feed, home_feed_horizon, home_feed_author):
+        connection.execute(sa.delete(table))
+    sql = _rebuild_sql(size, fanout_limit, REBUILD_WINDOW)
+    connection.exec_driver_sql(sql["authors"])
+    return list(connection.exec_driver_sql(sql["small"]).scalars())
+
+
+def rebuild_part(
+    connection: sa.Connection,
+    small: list[int],
+    number: int,
+    parts: int,
+    size: int | None = None,
+    fanout_limit: int | None = None,
+    window: int = REBUILD_WINDOW,
+) -> None:
+    """Write the feeds of share ``number`` of ``parts`` of the readers (ids modulo
+    ``parts``), in the connection's transaction; ``small``: the readers with a short
+    timeline (:func:`start_rebuild_in_parts`), of any share."""
+    size, fanout_limit = _settings(size, fanout_limit)
+    mine = [reader for reader in small if reader % parts == number]
+    readers = _readers_table(connection, mine)
+    for sql in _rebuild_sql(size, fanout_limit, window)["part"](readers, number, parts):
+        connection.exec_driver_sql(sql)
+    connection.exec_driver_sql(f"DROP TABLE {_SMALL_TABLE}")
+
+
+def finish_rebuild_in_parts(
+    connection: sa.Connection,
+    small: list[int],
+    size: int | None = None,
+    fanout_limit: int | None = None,
+    window: int = REBUILD_WINDOW,
+) -> None:
+    """Every reader's horizon and the triggers, once every part is written and committed."""
+    size, fanout_limit = _settings(size, fanout_limit)
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql('LOCK TABLE "user", followers, post, user_stats IN SHARE MODE')
+    sql = _rebuild_sql(size, fanout_limit, window)
+    connection.exec_driver_sql(sql["horizons"])
+    connection.exec_driver_sql(sql["complete"](_readers_table(connection, small)))
+    connection.exec_driver_sql(f"DROP TABLE {_SMALL_TABLE}")
+    connection.exec_driver_sql(sql["full"])
+    create_feed_triggers(connection, size, fanout_limit)
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("ANALYZE home_feed, home_feed_horizon, home_feed_author")
+
+
+_SMALL_TABLE = "feed_small"
+
+
+def _readers_table(connection: sa.Connection, readers: list[int]) -> str:
+    """SQL of the ids ``readers``, put in a temporary table of this connection."""
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {_SMALL_TABLE}")
+    connection.exec_driver_sql(f"CREATE TEMP TABLE {_SMALL_TABLE} (user_id INTEGER PRIMARY KEY)")
+    if readers:
+        connection.execute(
+            sa.text(f"INSERT INTO {_SMALL_TABLE} (user_id) VALUES (:id)"),
+            [{"id": reader} for reader in readers],
+        )
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"ANALYZE {_SMALL_TABLE}")
+    return f"SELECT user_id FROM {_SMALL_TABLE}"
+
+
+def _settings(size: int | None, fanout_limit: int | None) -> tuple[int, int]:
+    configured = feed_settings()
+    return (
+        int(size or configured[0]),
+        int(configured[1] if fanout_limit is None else fanout_limit),
+    )
+
+
 SMALL_TIMELINE = 10
 """A reader whose whole timeline (every post by them and the accounts they follow that are not
 merged) is at most this many feeds long gets it all on a rebuild, not just the window's."""
@@ -560,6 +645,19 @@ def rebuild_statements(
     """The SQL of :func:`rebuild_home_feeds` (into empty tables), for either database; with
     ``readers`` (SQL giving user ids), of :func:`refill_home_feeds`: only those readers' feeds
     (emptied first), the merged accounts as they are."""
+    return _rebuild_sql(size, fanout_limit, window, readers)["all"]
+
+
+def _share(column: str, part: int, parts: int) -> str:
+    """True for the ids in ``column`` that fall to ``part`` of ``parts`` (ids modulo parts),
+    spelled without ``%`` (a placeholder to the PostgreSQL driver)."""
+    return f"({column} - ({column} / {parts}) * {parts}) = {part}"
+
+
+def _rebuild_sql(size: int, fanout_limit: int, window: int, readers: str | None = None) -> dict:
+    """The rebuild's statements: ``all`` in order for one transaction (only the feeds of
+    ``readers``, SQL giving user ids, if given), and the pieces that :func:`rebuild_part` and
+    :func:`finish_rebuild_in_parts` use (for every reader)."""
     only = "" if readers is None else f" AND {{reader}} IN ({readers})"
     own = "" if readers is None else f"\n    WHERE p.user_id IN ({readers})"
     follower_in, stats_in = only.format(reader="f.follower_id"), only.format(reader="s.user_id")
@@ -611,40 +709,79 @@ ORDER BY reader, at, post_id"""
     SELECT p.user_id, p."timestamp", p.id, p.user_id FROM post p
     WHERE p.user_id IN ({small})"""
 
-    if readers is None:
-        start = [
-            f"""
+    authors = f"""
 INSERT INTO home_feed_author (user_id, "timestamp")
 SELECT s.user_id, (SELECT max(p."timestamp") FROM post p WHERE p.user_id = s.user_id)
 FROM user_stats s WHERE s.followers > {fanout_limit}"""
-        ]
-    else:
-        start = [
-            f"DELETE FROM home_feed WHERE user_id IN ({readers})",
-            f"DELETE FROM home_feed_horizon WHERE user_id IN ({readers})",
-        ]
-    return [
-        *start,
-        f"""
+    horizons = f"""
 INSERT INTO home_feed_horizon (user_id, "timestamp", post_id)
-SELECT u.id, ({edge['"timestamp"']}), ({edge["id"]}) FROM "user" u{users_in}""",
-        # Everyone: their timeline's posts among the window's.
-        newest(window_timelines),
-        # Short timelines: all of it, from the first post (their window rows go first).
-        f"DELETE FROM home_feed WHERE user_id IN ({small})",
-        newest(small_timelines),
-        f"""
+SELECT u.id, ({edge['"timestamp"']}), ({edge["id"]}) FROM "user" u{users_in}"""
+
+    def complete(readers: str) -> str:
+        return f"""
 UPDATE home_feed_horizon SET "timestamp" = NULL, post_id = NULL
-WHERE user_id IN ({small})""",
-        # Feeds that reached their size: complete from their oldest row.
-        f"""
+WHERE user_id IN ({readers})"""
+
+    # Feeds that reached their size: complete from their oldest row.
+    full = f"""
 UPDATE home_feed_horizon SET ("timestamp", post_id) = (
   SELECT e."timestamp", e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id
   ORDER BY e."timestamp", e.post_id LIMIT 1)
 WHERE (SELECT e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id
        ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET {size - 1}) IS NOT NULL"""
-        + only.format(reader="home_feed_horizon.user_id"),
-    ]
+
+    def part(readers: str, number: int, parts: int) -> list[str]:
+        # Share ``number`` of ``parts`` of the readers (by id), whose short timelines are
+        # listed in ``readers``: those get theirs whole, the others the window's posts. The
+        # same rows as the window's for everyone, deleted for the short timelines, then theirs.
+        def others(reader: str) -> str:
+            return f"{reader} NOT IN ({readers}) AND {_share(reader, number, parts)}"
+
+        window_timelines = f"""
+    SELECT f.follower_id AS reader, p."timestamp" AS at, p.id AS post_id,
+      p.user_id AS author_id
+    FROM {window_posts}
+    JOIN followers f ON f.followed_id = p.user_id
+    WHERE {not_merged} AND {others("f.follower_id")}
+    UNION ALL
+    SELECT p.user_id, p."timestamp", p.id, p.user_id FROM {window_posts}
+    WHERE {others("p.user_id")}"""
+        small_timelines = f"""
+    SELECT f.follower_id AS reader, p."timestamp" AS at, p.id AS post_id,
+      p.user_id AS author_id
+    FROM followers f JOIN post p ON p.user_id = f.followed_id
+    WHERE f.follower_id IN ({readers}) AND {not_merged}
+    UNION ALL
+    SELECT p.user_id, p."timestamp", p.id, p.user_id FROM post p
+    WHERE p.user_id IN ({readers})"""
+        return [newest(window_timelines), newest(small_timelines)]
+
+    if readers is None:
+        first_steps = [authors]
+    else:
+        first_steps = [
+            f"DELETE FROM home_feed WHERE user_id IN ({readers})",
+            f"DELETE FROM home_feed_horizon WHERE user_id IN ({readers})",
+        ]
+    return {
+        "all": [
+            *first_steps,
+            horizons,
+            # Everyone: their timeline's posts among the window's.
+            newest(window_timelines),
+            # Short timelines: all of it, from the first post (their window rows go first).
+            f"DELETE FROM home_feed WHERE user_id IN ({small})",
+            newest(small_timelines),
+            complete(small),
+            full + only.format(reader="home_feed_horizon.user_id"),
+        ],
+        "authors": authors,
+        "small": small,
+        "part": part,
+        "horizons": horizons,
+        "complete": complete,
+        "full": full,
+    }
 
 
 @sa.event.listens_for(db.metadata, "after_create")
