@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -313,7 +313,15 @@ def date_joined_from_first_posts(connection: sa.Connection, start: float) -> Non
 
 def insert_follows(connection: sa.Connection, rows: list[tuple[int, int, datetime]]) -> None:
     """Write follows drawn in Python, as (follower id, followed id, when it began)."""
+    if connection.dialect.name == "sqlite":
+        rows = [(follower, followed, sqlite_time(began)) for follower, followed, began in rows]
     write_rows(connection, followers, ("follower_id", "followed_id", "created_at"), rows)
+
+
+def sqlite_time(value: datetime) -> str:
+    """A timezone-aware datetime as the app's ``UTCDateTime`` stores it on SQLite (UTC text,
+    ``YYYY-MM-DD HH:MM:SS.ffffff``), for rows written past SQLAlchemy's types."""
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 
 def write_rows(
@@ -323,13 +331,18 @@ def write_rows(
     with COPY on PostgreSQL (a row costs the server a few microseconds, no statement per row
     to plan), as one ``executemany`` on SQLite (where there is no server to talk to).
 
-    COPY takes each value as psycopg sends it, past SQLAlchemy's column types: fine for
-    integers and timezone-aware datetimes.
+    Each value goes as the driver sends it, past SQLAlchemy's column types: fine for integers
+    and bytes, and on PostgreSQL timezone-aware datetimes (SQLite's: :func:`sqlite_time`).
     """
     if not connection.in_transaction():
         connection.begin()  # the COPY goes past SQLAlchemy: commit() must see a transaction
     if connection.dialect.name != "postgresql":
-        connection.execute(sa.insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        # The driver's own executemany: through SQLAlchemy each row became a dictionary and
+        # each value went through its type (L: a million follows).
+        marks = ", ".join("?" * len(columns))
+        names = ", ".join(columns)  # the callers' own column names, never input
+        sql = f"INSERT INTO {quoted(connection, table)} ({names}) VALUES ({marks})"  # noqa: S608
+        connection.exec_driver_sql(sql, rows)
         return
     cursor = connection.connection.driver_connection.cursor()
     sql = f"COPY {quoted(connection, table)} ({', '.join(columns)}) FROM STDIN"
