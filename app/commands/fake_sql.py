@@ -525,8 +525,10 @@ def _restore_set_aside(connection: sa.Connection, skip: Collection[str]) -> list
 def speed_up_bulk_load(connection: sa.Connection) -> None:
     """Settings for this connection only, for the load."""
     if connection.dialect.name == "sqlite":
-        # A bigger page cache keeps index inserts in memory.
+        # A bigger page cache keeps index inserts in memory; the sorts of the indexes made
+        # after the load spill to memory, not to temporary files.
         connection.exec_driver_sql("PRAGMA cache_size = -262144")
+        connection.exec_driver_sql("PRAGMA temp_store = MEMORY")
     else:
         # Hash joins and sorts of a chunk stay in memory; a crash may lose the last chunks
         # committed (never corrupt them), which --resume then makes again.
@@ -538,6 +540,7 @@ def finish_bulk_load(connection: sa.Connection) -> None:
     """Undo :func:`speed_up_bulk_load` before the connection goes back to the pool."""
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("PRAGMA cache_size = -65536")
+        connection.exec_driver_sql("PRAGMA temp_store = DEFAULT")
     else:
         connection.exec_driver_sql("RESET work_mem")
         connection.exec_driver_sql("RESET synchronous_commit")
