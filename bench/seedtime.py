@@ -9,6 +9,7 @@ alternating runs::
 
     python -m bench.seedtime --size L --database sqlite
     python -m bench.seedtime --size XL --database postgresql --keep
+    python -m bench.seedtime --size L --database sqlite --path /tmp/me/seedtime-L.db
 
 ``--keep`` leaves the database as the benchmark's own for that size (``bench.run`` then uses it
 instead of seeding again); otherwise it is deleted.
@@ -118,12 +119,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default="sqlite", choices=["sqlite", "postgresql"])
     parser.add_argument("--set", action="append", default=[], help="NAME=VALUE (an integer)")
     parser.add_argument("--keep", action="store_true", help="keep it as the benchmark's")
+    parser.add_argument(
+        "--path", type=Path, help="SQLite: the file to seed (default: one in bench/data)"
+    )
     args = parser.parse_args(argv)
     size = SIZES[args.size]
     with ExitStack() as stack:
         if args.database == "sqlite":
             path = size.path if args.keep else DATA / f"seedtime-{args.size}.db"
-            DATA.mkdir(parents=True, exist_ok=True)
+            if args.path and not args.keep:
+                path = args.path  # bench/data may be shared: a file of one's own
+            path.parent.mkdir(parents=True, exist_ok=True)
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
             url = f"sqlite:///{path}"

@@ -53,6 +53,7 @@ from app.models.feed import (
     feed_settings,
     finish_rebuild_in_parts,
     home_feed,
+    rebuild_feeds_reader_by_reader,
     rebuild_home_feeds,
     rebuild_part,
     start_rebuild_in_parts,
@@ -182,6 +183,10 @@ def rebuild_derived(connection: sa.Connection) -> None:
         connection.execute(sa.schema.DropIndex(index))
     if connection.dialect.name == "postgresql" and FEED_PARTS > 1:
         _rebuild_feeds_in_parts(connection)
+    elif connection.dialect.name == "sqlite":
+        # A statement per reader: one for all of them sorts every candidate row, which
+        # SQLite does slowly (see the function); all in one transaction, as below.
+        rebuild_feeds_reader_by_reader(connection)
     else:
         # All in one transaction, so an interrupted rebuild leaves the index (and old feeds).
         rebuild_home_feeds(connection)

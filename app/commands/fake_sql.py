@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -313,7 +313,15 @@ def date_joined_from_first_posts(connection: sa.Connection, start: float) -> Non
 
 def insert_follows(connection: sa.Connection, rows: list[tuple[int, int, datetime]]) -> None:
     """Write follows drawn in Python, as (follower id, followed id, when it began)."""
+    if connection.dialect.name == "sqlite":
+        rows = [(follower, followed, sqlite_time(began)) for follower, followed, began in rows]
     write_rows(connection, followers, ("follower_id", "followed_id", "created_at"), rows)
+
+
+def sqlite_time(value: datetime) -> str:
+    """A timezone-aware datetime as the app's ``UTCDateTime`` stores it on SQLite (UTC text,
+    ``YYYY-MM-DD HH:MM:SS.ffffff``), for rows written past SQLAlchemy's types."""
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 
 def write_rows(
@@ -323,13 +331,18 @@ def write_rows(
     with COPY on PostgreSQL (a row costs the server a few microseconds, no statement per row
     to plan), as one ``executemany`` on SQLite (where there is no server to talk to).
 
-    COPY takes each value as psycopg sends it, past SQLAlchemy's column types: fine for
-    integers and timezone-aware datetimes.
+    Each value goes as the driver sends it, past SQLAlchemy's column types: fine for integers
+    and bytes, and on PostgreSQL timezone-aware datetimes (SQLite's: :func:`sqlite_time`).
     """
     if not connection.in_transaction():
         connection.begin()  # the COPY goes past SQLAlchemy: commit() must see a transaction
     if connection.dialect.name != "postgresql":
-        connection.execute(sa.insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        # The driver's own executemany: through SQLAlchemy each row became a dictionary and
+        # each value went through its type (L: a million follows).
+        marks = ", ".join("?" * len(columns))
+        names = ", ".join(columns)  # the callers' own column names, never input
+        sql = f"INSERT INTO {quoted(connection, table)} ({names}) VALUES ({marks})"  # noqa: S608
+        connection.exec_driver_sql(sql, rows)
         return
     cursor = connection.connection.driver_connection.cursor()
     sql = f"COPY {quoted(connection, table)} ({', '.join(columns)}) FROM STDIN"
@@ -338,34 +351,43 @@ def write_rows(
             copy.write_row(row)
 
 
-def _set_aside() -> list[
-    tuple[sa.Table, str, sa.schema.ExecutableDDLElement, sa.schema.ExecutableDDLElement]
-]:
-    """What PostgreSQL maintains row by row at a high cost during the load: the foreign keys
-    to ``user`` and ``post`` (a trigger and an index probe per row), the indexes filled in
-    random order and the full-text index (GIN), which is built far faster in one pass.
+POSTGRESQL_ONLY = ("ix_post_search_terms",)
+"""Of the indexes :func:`_set_aside` lists, what SQLite does not have (its search index is
+FTS5)."""
+
+
+def _set_aside(
+    dialect: str = "postgresql",
+) -> list[tuple[sa.Table, str, sa.schema.ExecutableDDLElement, sa.schema.ExecutableDDLElement]]:
+    """What the database maintains row by row at a high cost during the load: the foreign
+    keys to ``user`` and ``post`` (on PostgreSQL a trigger and an index probe per row), the
+    indexes filled in random order and the full-text index (GIN), which are built far faster
+    in one pass. On SQLite, which cannot drop a foreign key, the indexes only.
 
     Each as (table, name, how to create it, how to drop it), made from the models' metadata,
     which ``flask db check`` holds equal to the migrations.
     """
-    items = []
     post, search = Post.__table__, PostSearch.__table__
     like, notification = Like.__table__, Notification.__table__
-    for table, column in (
-        (post, "user_id"),
-        (followers, "follower_id"),
-        (followers, "followed_id"),
-        (search, "post_id"),
-        (post_tag, "post_id"),
-        (post_tag, "tag_id"),
-        (like, "user_id"),
-        (like, "post_id"),
-        (notification, "user_id"),
-        (notification, "actor_id"),
-        (notification, "post_id"),
-    ):
-        key = next(c for c in table.foreign_key_constraints if c.column_keys == [column])
-        items.append((table, key, sa.schema.AddConstraint(key), sa.schema.DropConstraint(key)))
+    items = []
+    if dialect == "postgresql":
+        # Only here: an AddConstraint takes its constraint out of the metadata's CREATE TABLE
+        # (create_all would then make tables without it: the tests' SQLite databases).
+        for table, column in (
+            (post, "user_id"),
+            (followers, "follower_id"),
+            (followers, "followed_id"),
+            (search, "post_id"),
+            (post_tag, "post_id"),
+            (post_tag, "tag_id"),
+            (like, "user_id"),
+            (like, "post_id"),
+            (notification, "user_id"),
+            (notification, "actor_id"),
+            (notification, "post_id"),
+        ):
+            key = next(c for c in table.foreign_key_constraints if c.column_keys == [column])
+            items.append((table, key, sa.schema.AddConstraint(key), sa.schema.DropConstraint(key)))
     for table, name in (
         (post, "ix_post_user_id_timestamp_id_hidden_at_in_reply_to_user_id"),
         # Filled by the replies, in no order.
@@ -380,6 +402,8 @@ def _set_aside() -> list[
         (notification, "ix_notification_post_id_actor_id"),
         (notification, "ix_notification_actor_id_user_id"),
     ):
+        if dialect != "postgresql" and name in POSTGRESQL_ONLY:
+            continue
         index = next(i for i in table.indexes if i.name == name)
         items.append((table, index, sa.schema.CreateIndex(index), sa.schema.DropIndex(index)))
     return [(table, _name(thing), create, drop) for table, thing, create, drop in items]
@@ -405,12 +429,13 @@ def _fts5_triggers(connection: sa.Connection) -> set[str]:
 
 
 def set_aside_for_load(connection: sa.Connection) -> list[str]:
-    """Drop the stored counts' triggers, and on SQLite the FTS5 index's triggers, on
-    PostgreSQL what :func:`_set_aside` lists (committed); returns their names.
+    """Drop the stored counts' triggers, on SQLite the FTS5 index's triggers, and what
+    :func:`_set_aside` lists for the database (committed); returns their names.
 
-    Measured at L (10,000 users, 1,000,000 posts): the database's own work fell from 35 s of
-    CPU to 15 s, plus 4 s to rebuild them afterwards. SQLite cannot drop a foreign key, and
-    loads L in under a minute with everything in place.
+    Measured at L (10,000 users, 1,000,000 posts) on PostgreSQL: the database's own work fell
+    from 35 s of CPU to 15 s, plus 4 s to rebuild them afterwards. SQLite cannot drop a
+    foreign key; its indexes filled in random order go (docs/performance.md, "flask fake at
+    L on SQLite").
     """
     # The triggers that keep the stored counts would update a counts row per post and follow:
     # they go on both databases, and everything is counted once at the end.
@@ -422,16 +447,15 @@ def set_aside_for_load(connection: sa.Connection) -> list[str]:
             dropped.append("search index triggers")
         for sql in FTS5_DROP_TRIGGERS:
             connection.exec_driver_sql(sql)
-        connection.commit()
-        return dropped
-    for table, name, _create, drop in _set_aside():
+    for table, name, _create, drop in _set_aside(connection.dialect.name):
         if name in _present(connection, table):
             connection.execute(drop)
             dropped.append(name)
-    # Autovacuum would vacuum and analyse each growing table again and again (every fifth
-    # more rows); the load ends with one VACUUM (ANALYZE) instead.
-    for table in LOADED_TABLES:
-        connection.exec_driver_sql(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
+    if connection.dialect.name == "postgresql":
+        # Autovacuum would vacuum and analyse each growing table again and again (every
+        # fifth more rows); the load ends with one VACUUM (ANALYZE) instead.
+        for table in LOADED_TABLES:
+            connection.exec_driver_sql(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
     connection.commit()
     return dropped
 
@@ -471,6 +495,10 @@ def restore_after_load(connection: sa.Connection, skip: Collection[str] = ()) ->
     if connection.dialect.name == "postgresql":
         return _restore_set_aside(connection, skip)
     made = []
+    for table, name, create, _drop in _set_aside(connection.dialect.name):
+        if name not in _present(connection, table):
+            connection.execute(create)
+            made.append(name)
     if _fts5_triggers(connection) != set(FTS5_TRIGGER_NAMES):
         connection.exec_driver_sql(FTS5_REBUILD)
         for sql in FTS5_DROP_TRIGGERS + FTS5_TRIGGERS:
@@ -497,8 +525,10 @@ def _restore_set_aside(connection: sa.Connection, skip: Collection[str]) -> list
 def speed_up_bulk_load(connection: sa.Connection) -> None:
     """Settings for this connection only, for the load."""
     if connection.dialect.name == "sqlite":
-        # A bigger page cache keeps index inserts in memory.
+        # A bigger page cache keeps index inserts in memory; the sorts of the indexes made
+        # after the load spill to memory, not to temporary files.
         connection.exec_driver_sql("PRAGMA cache_size = -262144")
+        connection.exec_driver_sql("PRAGMA temp_store = MEMORY")
     else:
         # Hash joins and sorts of a chunk stay in memory; a crash may lose the last chunks
         # committed (never corrupt them), which --resume then makes again.
@@ -510,6 +540,7 @@ def finish_bulk_load(connection: sa.Connection) -> None:
     """Undo :func:`speed_up_bulk_load` before the connection goes back to the pool."""
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("PRAGMA cache_size = -65536")
+        connection.exec_driver_sql("PRAGMA temp_store = DEFAULT")
     else:
         connection.exec_driver_sql("RESET work_mem")
         connection.exec_driver_sql("RESET synchronous_commit")
