@@ -56,7 +56,11 @@ class ThreadItem(NamedTuple):
     def depth_below(self, post: InThread) -> int:
         """How many replies down from ``post`` this one is (1: a direct reply), at most
         :data:`MAX_INDENT`."""
-        levels = (len(self.thread_path or b"") - len(post.full_path)) // 4
+        return self.levels_below(len(post.full_path))
+
+    def levels_below(self, path_length: int) -> int:
+        """:meth:`depth_below` the post whose ``full_path`` is ``path_length`` bytes long."""
+        levels = (len(self.thread_path or b"") - path_length) // 4
         return max(0, min(levels, MAX_INDENT))
 
 
