@@ -23,8 +23,8 @@ from app.posts.routes import (
     GONE,
     may_reply_to,
     still_visible_or_404,
-    visible_post_and_card_or_404,
     visible_post_or_404,
+    visible_thread_post_or_404,
 )
 from app.web.forms import EmptyForm, require_button_form
 from app.web.permissions import require_confirmed_email
@@ -117,15 +117,14 @@ def back_to_card(post_id: int) -> str:
 @login_required
 def liked_by(post_id: int):
     """Who liked a post, the newest like first, a page at a time."""
-    post, card = visible_post_and_card_or_404(post_id)
-    page = page_of(liker_cards(post, current_user))
+    card = visible_thread_post_or_404(post_id).card
+    page = page_of(liker_cards(card, current_user))
     return render_template(
         "likes/liked_by.html",
-        title=f"Liked by — post by {post.author.username}",
-        post=post,
+        title=f"Liked by — post by {card.author_username}",
         card=card,
         people=page.items,
-        **page_links("likes.liked_by", page, post_id=post.id),
+        **page_links("likes.liked_by", page, post_id=card.id),
     )
 
 

@@ -73,30 +73,44 @@ def freeze(
 ) -> Frozen:
     """``statement`` as text for ``dialect``: the parameters named in ``literal`` (bound with
     ``literal_execute``) written in with their ``values``, the others parameters still, of
-    their own types. Raises :class:`CannotFreeze` for what has no fixed text."""
+    their own types. Raises :class:`CannotFreeze` for what has no fixed text.
+
+    Parameters given no value here are the statement's own constants, fixed by the statement
+    itself (which :class:`FrozenStatements` keys by identity): a ``literal_execute`` one (a
+    search's words) is written in with the value it holds, a list (``IN``) becomes one
+    parameter per item, with its value.
+    """
     bundle = frozen_bundle(statement)
     if bundle is None:
         raise CannotFreeze("the statement selects more than one TupleBundle")
     literal = tuple(literal)
     # With every value given (to write in those in ``literal``: the others stay parameters).
-    compiled = statement.params(**values).compile(
-        dialect=_text_dialect(dialect), compile_kwargs={"render_postcompile": True}
-    )
+    compiled = statement.params(**values).compile(dialect=_text_dialect(dialect))
+    expanded = compiled.construct_expanded_state()
     binds: dict[str, sa.BindParameter] = {}
     for bind, name in compiled.bind_names.items():
+        given = name in values
         if bind.literal_execute:
-            if name not in literal:
-                raise CannotFreeze(f"the literal parameter {name!r} has no page value")
+            if given and name not in literal:
+                # Given per page, its value would be written into a text kept for all pages.
+                raise CannotFreeze(f"the literal parameter {name!r} is not in the key")
+            if not given and bind.value is None:
+                raise CannotFreeze(f"the literal parameter {name!r} has no value")
             continue  # written into the text
-        if bind.expanding or bind.callable is not None:
+        if bind.callable is not None or (bind.expanding and given):
             raise CannotFreeze(f"the parameter {name!r} has no fixed text")
+        if bind.expanding:
+            # The statement's own list: a parameter per item, of the items' type.
+            for item in expanded.parameter_expansion[name]:
+                value = expanded.parameters[item]
+                binds[item] = sa.bindparam(item, value, type_=bind.type)
+            continue
         # Values given per page stay parameters; the statement's own constants (a literal
         # time, an OFFSET of 0) keep their values.
-        given = name in values
         binds[name] = sa.bindparam(name, None if given else bind.value, type_=bind.type)
     columns = [sa.column(f"col_{n}", expr.type) for n, expr in enumerate(bundle.exprs)]
     # Columns given in order: the rows are matched to them by position, not by name.
-    text = sa.text(compiled.string).bindparams(*binds.values()).columns(*columns)
+    text = sa.text(expanded.statement).bindparams(*binds.values()).columns(*columns)
     return Frozen(text, tuple(name for name in binds if name in values), bundle.make)
 
 

@@ -60,7 +60,7 @@ _LIKERS = PreparedListing(
 )
 
 
-def liker_cards(post: Post, viewer: User) -> PageQuery:
+def liker_cards(post: Post | PostCard, viewer: User) -> PageQuery:
     """Pages of the people who liked ``post`` (:data:`LIKERS_NEWEST_FIRST`) for ``viewer``."""
     return _LIKERS.pages(post_id=post.id, viewer_id=viewer.id)
 

@@ -158,26 +158,6 @@ def _one_card() -> sa.Select[tuple[PostCard]]:
     return card_select().where(Post.id == _POST_ID)
 
 
-@cache
-def _post_and_card() -> sa.Select[tuple[PostCard, Post]]:
-    return (
-        card_select()
-        .add_columns(Post)
-        .options(so.joinedload(Post.author, innerjoin=True))
-        .where(Post.id == _POST_ID)
-    )
-
-
-def post_and_card(post_id: int, viewer: User) -> tuple[Post, PostCard] | None:
-    """The post ``post_id`` with its author, and its card as ``viewer`` sees it, in one
-    statement built once (None if there is no such post). A page about one post (its thread)
-    needs both: asked for one after the other, they were a fifth of the page's time."""
-    viewer_id = viewer.id if viewer.is_authenticated else None
-    row = db.session.execute(_post_and_card(), {"post_id": post_id, "viewer_id": viewer_id})
-    found = row.one_or_none()
-    return None if found is None else (found[1], found[0])
-
-
 # Explore and a profile's Posts tab show posts that answer nothing; replies are found in their
 # threads (and on the Posts and replies tab).
 _TOP_LEVEL = Post.in_reply_to_user_id.is_(None)

@@ -10,20 +10,29 @@ replies costs what a page of a small one does. Posts the reader may not see stay
 from __future__ import annotations
 
 from functools import cache
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.listings.bundles import TupleBundle
+from app.listings.frozen import fetch_items
 from app.listings.keyset import PAGE_LIMIT, BadCursor, Keyset, PageQuery, PreparedListing
 from app.listings.posts import POST_CARD, PostCard, card_select
 from app.models import MAX_ID, Post, User, post_visible_to
 from app.models.params import VIEWER_ID
-from app.models.post import descendants_bound, path_ids
+from app.models.post import descendants_bound, path_ids, path_segment
 
 MAX_INDENT = 5
 """Deeper replies are indented no further (a phone's width runs out)."""
+
+
+class InThread(Protocol):
+    """A post's place in its conversation: a :class:`~app.models.Post` or a
+    :class:`ThreadItem` (the thread page's own post is one)."""
+
+    @property
+    def full_path(self) -> bytes: ...
 
 
 class ThreadItem(NamedTuple):
@@ -39,10 +48,19 @@ class ThreadItem(NamedTuple):
         """The post's id (a thread page's cursor)."""
         return self.card.id
 
-    def depth_below(self, post: Post) -> int:
+    @property
+    def full_path(self) -> bytes:
+        """The post's place in its conversation, as :attr:`Post.full_path` gives it."""
+        return self.thread_path or path_segment(self.card.id)
+
+    def depth_below(self, post: InThread) -> int:
         """How many replies down from ``post`` this one is (1: a direct reply), at most
         :data:`MAX_INDENT`."""
-        levels = (len(self.thread_path or b"") - len(post.full_path)) // 4
+        return self.levels_below(len(post.full_path))
+
+    def levels_below(self, path_length: int) -> int:
+        """:meth:`depth_below` the post whose ``full_path`` is ``path_length`` bytes long."""
+        levels = (len(self.thread_path or b"") - path_length) // 4
         return max(0, min(levels, MAX_INDENT))
 
 
@@ -112,7 +130,7 @@ class ThreadReplies(PreparedListing):
 _REPLIES = ThreadReplies()
 
 
-def thread_replies(post: Post, viewer: User) -> PageQuery:
+def thread_replies(post: InThread, viewer: User) -> PageQuery:
     """Pages of the replies under ``post`` (replies to replies too) as ``viewer`` sees them."""
     path = post.full_path
     return _REPLIES.pages(thread_from=path, thread_to=descendants_bound(path), viewer_id=viewer.id)
@@ -128,7 +146,7 @@ class Ancestor(NamedTuple):
     item: ThreadItem | None
 
 
-def thread_ancestors(post: Post, viewer: User) -> list[Ancestor]:
+def thread_ancestors(post: InThread, viewer: User) -> list[Ancestor]:
     """The posts ``post`` answers, its conversation's root first, in one statement."""
     ids = path_ids(post.full_path)[:-1]
     if not ids:
@@ -145,3 +163,25 @@ def thread_ancestors(post: Post, viewer: User) -> list[Ancestor]:
 @cache
 def _ancestors_statement() -> sa.Select[tuple[ThreadItem]]:
     return _items().where(Post.id.in_(_ANCESTORS))
+
+
+_POST_ID = sa.bindparam("post_id", type_=sa.Integer)
+
+
+@cache
+def _one_item() -> sa.Select[tuple[ThreadItem]]:
+    return _items().where(Post.id == _POST_ID)
+
+
+def thread_post(post_id: int, viewer: User) -> ThreadItem | None:
+    """The post ``post_id`` as a thread page shows it to ``viewer``: its card, its place in
+    the conversation and whether ``viewer`` may see it as anyone does (its author may; a
+    moderator may see more: the page decides). None if there is no such post.
+
+    One statement, run as its SQL text (app.listings.frozen), with no ORM object: the page
+    about a post needs no more of it than its thread's other posts. Loaded as an ORM post with
+    its author joined, beside its card, it cost about as much as the page's replies.
+    """
+    viewer_id = viewer.id if viewer.is_authenticated else None
+    found = fetch_items(_one_item(), {"post_id": post_id, "viewer_id": viewer_id})
+    return found[0] if found else None

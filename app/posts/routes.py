@@ -16,8 +16,8 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.listings.pages import page_links, page_of
-from app.listings.posts import PostCard, post_and_card
-from app.listings.threads import thread_ancestors, thread_replies
+from app.listings.posts import PostCard
+from app.listings.threads import ThreadItem, thread_ancestors, thread_post, thread_replies
 from app.models import Post, Report, open_report_by, open_reports_on
 from app.models.notifications import Notification, touch_recipients_of
 from app.posts.forms import DeletePostForm, EditPostForm, ReplyForm, ReportForm
@@ -43,13 +43,14 @@ def visible_post_or_404(post_id: int) -> Post:
     return post
 
 
-def visible_post_and_card_or_404(post_id: int) -> tuple[Post, PostCard]:
-    """:func:`visible_post_or_404` and the post's card as the current user sees it, in one
-    statement: for the pages that show the post's card (its thread, who liked it)."""
-    found = post_and_card(post_id, current_user)
-    if found is None or not found[0].is_visible_to(current_user):
+def visible_thread_post_or_404(post_id: int) -> ThreadItem:
+    """The post as the pages about it show it (its card, with its author, and its place in
+    its conversation), if the current user may see it, as :func:`visible_post_or_404`
+    decides: one statement, and no ORM object (its thread page, who liked it)."""
+    item = thread_post(post_id, current_user)
+    if item is None or not (item.visible or current_user.has_role("moderator")):
         abort(404, description=GONE)
-    return found
+    return item
 
 
 def still_visible_or_404(post_id: int) -> None:
@@ -87,6 +88,11 @@ def may_reply_to(post: Post) -> bool:
     return not post.is_hidden and not post.author.is_suspended
 
 
+def may_reply_to_card(card: PostCard) -> bool:
+    """:func:`may_reply_to` by a post's card."""
+    return not card.is_hidden and not card.author_is_suspended
+
+
 @bp.app_template_global()
 def blank_reply_form() -> ReplyForm:
     """A reply box with nothing in it, for the kept fragment of a thread page's blank box
@@ -98,23 +104,29 @@ def blank_reply_form() -> ReplyForm:
 @form_page(ReplyForm, "post", refill=["posts.reply"])
 def thread_page(form: ReplyForm) -> str:
     """The thread of the post this request's URL names, with ``form`` in its reply box."""
-    post, card = visible_post_and_card_or_404(request.view_args["post_id"])
-    reports = []
+    item = visible_thread_post_or_404(request.view_args["post_id"])
+    card = item.card
+    moderated, reports = None, []
     if current_user.has_role("moderator"):
-        reports = db.session.scalars(open_reports_on(post)).all()
-    page = page_of(thread_replies(post, current_user))
+        # Who hid it, and the open reports: for moderators only, from the ORM post.
+        moderated = db.session.get(Post, card.id)
+        if moderated is None:
+            abort(404, description=GONE)
+        reports = db.session.scalars(open_reports_on(moderated)).all()
+    page = page_of(thread_replies(item, current_user))
     return render_template(
         "posts/post.html",
-        title=f"Post by {post.author.username}",
-        post=post,
+        title=f"Post by {card.author_username}",
+        post=item,
         card=card,
+        moderated=moderated,
         reports=reports,
-        ancestors=thread_ancestors(post, current_user),
+        ancestors=thread_ancestors(item, current_user),
         replies=page.items,
-        form=form if may_reply_to(post) else None,
+        form=form if may_reply_to_card(card) else None,
         # The Reply button on a card brings the reader here to write.
         replying=form.errors or "reply" in request.args,
-        **page_links("posts.view", page, post_id=post.id),
+        **page_links("posts.view", page, post_id=card.id),
     )
 
 

@@ -259,22 +259,18 @@ class Found(NamedTuple):
     score: int | None
 
 
-class _FoundBundle(TupleBundle):
-    """Selects a :class:`Found`: the card's columns, then the score."""
+_CARD_SIZE = len(POST_CARD.exprs)
 
-    def __init__(self, score: sa.ColumnElement) -> None:
-        super().__init__(Found, *POST_CARD.exprs, score)
-        self.card_size = len(POST_CARD.exprs)
 
-    def create_row_processor(self, query, procs, labels):
-        """Build one :class:`Found` per row: the first columns make its card."""
-        size = self.card_size
+def _found(values) -> Found:
+    # The card's columns, then the score.
+    return Found(PostCard._make(values[:_CARD_SIZE]), values[_CARD_SIZE])
 
-        def value(row):
-            values = [proc(row) for proc in procs]
-            return Found(PostCard._make(values[:size]), values[size])
 
-        return value
+def _found_bundle(score: sa.ColumnElement) -> TupleBundle:
+    """Selects a :class:`Found`: the card's columns, then ``score``. Made by ``make``, so a
+    search's page statement runs as its SQL text, made once (app.listings.frozen)."""
+    return TupleBundle(Found, *POST_CARD.exprs, score, make=_found)
 
 
 def decode_relevance(cursor: str) -> tuple[int, int]:
@@ -346,7 +342,18 @@ def _listing(query: SearchQuery, dialect: str, ranked: bool) -> PreparedListing:
     kept), 1.45 ms by relevance (1.35 kept). The query's words are values in the statement,
     so a kept listing serves the same search again (one people repeat: a trending word, a
     tag); the reader and the window are bind parameters.
+
+    Its pages run as SQL text made once (app.listings.frozen): the words, which PostgreSQL's
+    statements hold written into their text (:func:`in_statement_text`), are this listing's
+    own, so its texts serve this search alone; the values given per page that are written in
+    too, the page's size and the relevance window, are named in ``literal``: a text per value.
     """
+    listing = _search_listing(query, dialect, ranked)
+    listing.literal = ("page_limit", "relevance_window") if ranked else ("page_limit",)
+    return listing
+
+
+def _search_listing(query: SearchQuery, dialect: str, ranked: bool) -> PreparedListing:
     if dialect == "postgresql" and query.phrases and not (query.tags or query.authors):
         # Words alone: ids first (see _NewestMatchesFirst). With names or tags, the person's
         # posts or the tag's range may drive the statement better: those keep the join.
@@ -365,7 +372,7 @@ def _listing(query: SearchQuery, dialect: str, ranked: bool) -> PreparedListing:
         ids = sa.select(Post.id.label("post_id")).where(post_visible_to(Post.__table__, None))
         ids, column = _narrowed(ids, query, dialect)
         return _TopMatches(by_post_id(column, lambda found: found.card.id), lambda: ids)
-    stmt = card_select(_FoundBundle(sa.null())).where(post_visible_to(Post.__table__, None))
+    stmt = card_select(_found_bundle(sa.null())).where(post_visible_to(Post.__table__, None))
     stmt, column = _narrowed(stmt, query, dialect)
     keyset = by_post_id(column, lambda found: found.card.id)
     return PreparedListing(keyset, lambda: stmt.order_by(None))
@@ -422,7 +429,7 @@ class _TopMatches(PreparedListing):
         ranked = "score" in top.c
         order = (top.c.score, top.c.post_id) if ranked else (top.c.post_id,)
         return (
-            card_select(_FoundBundle(top.c.score if ranked else sa.null()))
+            card_select(_found_bundle(top.c.score if ranked else sa.null()))
             .join(top, top.c.post_id == Post.id)
             .order_by(*self.keyset.ordering(reverse, columns=order))
         )
@@ -503,7 +510,7 @@ class _NewestMatchesFirst(PreparedListing):
             top = self._newest(position, reverse, PAGE_LIMIT_IN_TEXT).subquery("top")
             score, order = sa.null(), (top.c.post_id,)
         return (
-            card_select(_FoundBundle(score))
+            card_select(_found_bundle(score))
             .join(top, top.c.post_id == Post.id)
             .order_by(*self.keyset.ordering(reverse, columns=order))
         )

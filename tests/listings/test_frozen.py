@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import BindTyping
 
+from app.extensions import db as _db
 from app.listings.bundles import TupleBundle
 from app.listings.frozen import FROZEN, FrozenStatements, fetch_items, freeze, frozen_bundle
 from app.listings.keyset import keyset_page
@@ -19,6 +20,8 @@ from app.listings.threads import thread_replies
 from app.listings.timeline import home_timeline
 from app.models import Post, Report, like
 from app.models.notifications import ALL_KINDS, LIKE, REPLY, notify
+from app.models.search import search_tokens
+from app.search.query import NEWEST, RELEVANT, parse_query, search_pages
 from app.search.tags import tag_cards, tag_named
 
 START = datetime(2025, 6, 1, tzinfo=UTC)
@@ -72,7 +75,19 @@ LISTINGS = {
     "notifications": lambda t: notification_lines(t["bo"], ALL_KINDS),
     "people named": lambda t: cards_named_like("", t["bo"]),
     "tag page": lambda t: tag_cards(t["tag"], t["ana"]),
+    "search": lambda t: _search("post", t),
+    "search, most relevant": lambda t: _search("post", t, RELEVANT),
+    "search, a phrase": lambda t: _search('"by bo"', t),
+    "search, a word left out": lambda t: _search("post -cy", t, RELEVANT),
+    "search, from two people": lambda t: _search("post from:bo from:cy", t, RELEVANT),
+    "search, a tag": lambda t: _search("#birds", t),
+    "search, a tag and a word": lambda t: _search("#birds by", t, RELEVANT),
 }
+
+
+def _search(text: str, town: dict, order: str = NEWEST, window: int = 250):
+    dialect = _db.engine.dialect.name
+    return search_pages(parse_query(text), dialect, town["ana"].id, order, window)
 
 
 def _types(value) -> object:
@@ -149,6 +164,38 @@ def test_values_written_into_the_text_make_texts_of_their_own(db, town):
     assert "page_size" not in three.names
     assert len(pages.listing.fetch(small, values)) == 3
     assert len(pages.listing.fetch(large, more)) == 5
+
+
+@pytest.mark.parametrize("order", [NEWEST, RELEVANT])
+def test_two_searches_give_their_own_results_from_their_own_texts(db, town, order):
+    # The words are written into PostgreSQL's texts: a text kept for one search must never
+    # serve another. Run in turns, each twice, so that the second runs read kept texts.
+    dialect = db.session.connection().dialect
+    searches = {"cy": _search("cy", town, order), "di": _search("di", town, order)}
+    assert searches["cy"].listing is not searches["di"].listing
+    found = {word: [] for word in searches}
+    for _ in range(2):
+        for word, pages in searches.items():
+            statement, values = pages(None, False, 30)
+            assert FROZEN.get(statement, values, pages.listing.literal, dialect) is not None
+            items = pages.listing.fetch(statement, values)
+            assert items == list(db.session.scalars(statement, values).unique())
+            found[word].append([item.card.id for item in items])
+    for word, (first, again) in found.items():
+        assert first
+        assert again == first
+        for post_id in first:
+            assert word in search_tokens(db.session.get(Post, post_id).body)
+    assert set(found["cy"][0]).isdisjoint(found["di"][0])
+
+
+def test_one_search_with_two_windows_gives_each_its_own(db, town):
+    # The relevance window is written into the text: one listing, a text per window.
+    narrow, wide = (_search("post", town, RELEVANT, window) for window in (2, 5))
+    assert narrow.listing is wide.listing
+    for _ in range(2):
+        assert len(keyset_page(narrow, 10).items) == 2
+        assert len(keyset_page(wide, 10).items) == 5
 
 
 def test_the_text_has_named_parameters_and_no_casts_of_its_own(db, town):

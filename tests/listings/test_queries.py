@@ -162,7 +162,7 @@ def thread_of(db, author: User, replies: int) -> list[Post]:
 def test_thread_pages_run_a_fixed_number_of_statements(
     app, db, alice, alice_client, statements, replies
 ):
-    # User, the post with its author and its card, the posts above it, a page of replies: the
+    # User, the post's card and place in the thread, the posts above it, a page of replies: the
     # same however large the thread, on its first page and deep in it.
     app.config["POSTS_PER_PAGE"] = 10
     posts = thread_of(db, alice, replies)

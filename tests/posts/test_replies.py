@@ -309,3 +309,53 @@ def test_a_conversation_too_deep_refuses_more_replies(
     assert response.status_code == 200
     assert "This conversation is too long to answer here." in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).where(Post.body == "three")) == 0
+
+
+def test_the_page_reads_its_post_as_the_orm_post_and_its_card_give_it(
+    app, db, alice, bob, make_user, make_staff, make_post, make_reply
+):
+    # The thread page's post is one frozen statement (thread_post), no ORM object: the
+    # oracle is the ORM post (who may see it, its place in the thread) and its card, for
+    # every kind of reader and post.
+    from app.listings.frozen import FROZEN
+    from app.listings.posts import PostCard
+    from app.listings.threads import _one_item, thread_post
+
+    carol, moderator = make_user("carol"), make_staff("mod", "moderator")
+    root = make_post(bob, "root", EARLY)
+    answer = make_reply(root, alice, "@bob answer", EARLY + timedelta(minutes=1))
+    deeper = make_reply(answer, carol, "@alice deeper", EARLY + timedelta(minutes=2))
+    hidden = make_post(alice, "hidden", EARLY + timedelta(minutes=3))
+    hidden.hide(moderator)
+    suspended = make_post(carol, "by a suspended account", EARLY + timedelta(minutes=4))
+    db.session.commit()
+    carol.suspended_at = utcnow()
+    db.session.commit()
+    # (carol reads nothing: a suspended account is logged out.)
+    readers = (alice, bob, moderator)
+    for post in (root, answer, deeper, hidden, suspended):
+        for reader in readers:
+            with app.test_request_context():
+                item = thread_post(post.id, reader)
+                assert item.card == PostCard.of(post, reader)
+                assert item.full_path == post.full_path
+                visible = item.visible or reader.has_role("moderator")
+                assert visible == post.is_visible_to(reader), (post.body, reader.username)
+    with app.test_request_context():
+        assert thread_post(deeper.id + 100, alice) is None
+        values = {"post_id": root.id, "viewer_id": alice.id}
+        assert FROZEN.get(_one_item(), values, (), db.session.connection().dialect) is not None
+
+
+def test_a_moderator_sees_who_hid_the_post_and_its_reports(
+    app, client, db, alice, bob, make_staff, make_post, login
+):
+    post = make_post(alice, "hidden one", EARLY)
+    moderator = make_staff("mod", "moderator")
+    post.hide(moderator)
+    db.session.commit()
+    login("mod")
+    page = client.get(f"/post/{post.id}").get_data(as_text=True)
+    assert "Open reports" in page
+    assert "by mod." in page
+    assert 'action="/post/' not in page  # a hidden post cannot be answered
