@@ -769,14 +769,19 @@ ORDER BY reader, at, post_id"""
     WHERE {not_merged}{follower_in}
     UNION ALL
     SELECT p.user_id, p."timestamp", p.id, p.user_id FROM {window_posts}{own}"""
-    small_timelines = f"""
+
+    def whole_timelines(readers: str) -> str:
+        # Every post of the timelines of ``readers`` (SQL giving user ids): the short ones.
+        return f"""
     SELECT f.follower_id AS reader, p."timestamp" AS at, p.id AS post_id,
       p.user_id AS author_id
     FROM followers f JOIN post p ON p.user_id = f.followed_id
-    WHERE f.follower_id IN ({small}) AND {not_merged}
+    WHERE f.follower_id IN ({readers}) AND {not_merged}
     UNION ALL
     SELECT p.user_id, p."timestamp", p.id, p.user_id FROM post p
-    WHERE p.user_id IN ({small})"""
+    WHERE p.user_id IN ({readers})"""
+
+    small_timelines = whole_timelines(small)
 
     authors = f"""
 INSERT INTO home_feed_author (user_id, "timestamp")
@@ -815,15 +820,7 @@ WHERE (SELECT e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.use
     UNION ALL
     SELECT p.user_id, p."timestamp", p.id, p.user_id FROM {window_posts}
     WHERE {others("p.user_id")}"""
-        small_timelines = f"""
-    SELECT f.follower_id AS reader, p."timestamp" AS at, p.id AS post_id,
-      p.user_id AS author_id
-    FROM followers f JOIN post p ON p.user_id = f.followed_id
-    WHERE f.follower_id IN ({readers}) AND {not_merged}
-    UNION ALL
-    SELECT p.user_id, p."timestamp", p.id, p.user_id FROM post p
-    WHERE p.user_id IN ({readers})"""
-        return [newest(window_timelines), newest(small_timelines)]
+        return [newest(window_timelines), newest(whole_timelines(readers))]
 
     if readers is None:
         first_steps = [authors]
