@@ -560,10 +560,15 @@ def start_rebuild_in_parts(
     transaction (a test holds the two equal).
     """
     size, fanout_limit = _settings(size, fanout_limit)
+    return _empty_feeds(connection, _rebuild_sql(size, fanout_limit, REBUILD_WINDOW))
+
+
+def _empty_feeds(connection: sa.Connection, sql: dict) -> list[int]:
+    """Empty the feeds (their triggers dropped), list the merged accounts again and return
+    the readers with a short timeline: how a rebuild by parts or reader by reader starts."""
     _drop_triggers_only(connection)
     for table in (home_feed, home_feed_horizon, home_feed_author):
         connection.execute(sa.delete(table))
-    sql = _rebuild_sql(size, fanout_limit, REBUILD_WINDOW)
     connection.exec_driver_sql(sql["authors"])
     return list(connection.exec_driver_sql(sql["small"]).scalars())
 
@@ -627,12 +632,8 @@ def rebuild_feeds_reader_by_reader(
     the post index at random and was far slower at XL: docs/performance.md, "Seeding XL".)
     """
     size, fanout_limit = _settings(size, fanout_limit)
-    _drop_triggers_only(connection)
-    for table in (home_feed, home_feed_horizon, home_feed_author):
-        connection.execute(sa.delete(table))
     sql = _rebuild_sql(size, fanout_limit, window)
-    connection.exec_driver_sql(sql["authors"])
-    small = set(connection.exec_driver_sql(sql["small"]).scalars())
+    small = set(_empty_feeds(connection, sql))
     connection.exec_driver_sql(sql["horizons"])
     # The window's oldest post (its horizon for those whose feed it does not fill).
     oldest = (
