@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Notification, Post, User, mention, user_by_username
 from app.models.notifications import MENTION
+from bench.accounts import add_bench_account
 
 NOTIFIED = "bench_notified"
 UNREAD = "bench_unread"
@@ -51,13 +52,8 @@ def add_notified_accounts() -> None:
     posts, at S)."""
     if user_by_username(NOTIFIED):
         return
-    template = db.session.scalar(sa.select(User).order_by(User.id).limit(1))
     for name, count in ((NOTIFIED, NOTIFICATIONS), (UNREAD, UNREAD_NOTIFICATIONS)):
-        user = User(username=name, email=f"{name}@example.com")
-        user.password_hash = template.password_hash  # the fake users' password
-        db.session.add(user)
-        db.session.flush()
-        _mentioned_by_oldest_posts(user, count)
+        _mentioned_by_oldest_posts(add_bench_account(name), count)
     db.session.commit()
 
 

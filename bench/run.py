@@ -28,13 +28,14 @@ from flask import Flask
 
 from app.commands.fake_likes import add_likes
 from app.extensions import db
+from bench.accounts import confirm_bench_accounts
 from bench.dbtime import Timing, page_statements, time_statements
 from bench.load import Load, fetch, gunicorn, login, run_wrk
-from bench.notifications import add_notified_accounts
+from bench.notifications import NOTIFIED, UNREAD, add_notified_accounts
 from bench.pg import bench_postgres
 from bench.seed import DATA, SIZES, prepare, prepare_postgres
-from bench.subjects import BenchPage, add_rare_reader, bench_pages
-from bench.threads import add_big_thread
+from bench.subjects import RARE_READER, BenchPage, add_rare_reader, bench_pages
+from bench.threads import THREAD_READER, add_big_thread
 from bench.wsgi import BenchConfig, bench_app
 
 LIKES_SEED, LIKES_PER_USER = 7, 30  # flask fake's default
@@ -312,6 +313,7 @@ def add_bench_accounts(url: str) -> Flask:
         add_big_thread()
         add_likes(db.engine, random.Random(LIKES_SEED), LIKES_PER_USER)  # noqa: S311
         add_notified_accounts()
+        confirm_bench_accounts([RARE_READER, THREAD_READER, NOTIFIED, UNREAD])
         vacuum_after_adding(db.engine)
         db.engine.dispose()
     return app

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.listings.keyset import keyset_page
 from app.listings.timeline import home_timeline
 from app.models import Like, Post, User, followers, user_by_username
+from bench.accounts import add_bench_account
 from bench.notifications import notification_pages
 from bench.threads import thread_pages
 from bench.wsgi import FLOOR
@@ -47,11 +48,7 @@ def add_rare_reader() -> None:
     """
     if user_by_username(RARE_READER):
         return
-    template = db.session.scalar(sa.select(User).order_by(User.id).limit(1))
-    reader = User(username=RARE_READER, email=f"{RARE_READER}@example.com")
-    reader.password_hash = template.password_hash  # the fake users' password
-    db.session.add(reader)
-    db.session.flush()
+    reader = add_bench_account(RARE_READER)
     posters = db.session.scalar(sa.select(sa.func.count(sa.distinct(Post.user_id))))
     rarest = (
         sa.select(sa.literal(reader.id), Post.user_id)

@@ -12,6 +12,7 @@ from app.listings.keyset import keyset_page
 from app.listings.threads import thread_replies
 from app.models import Post, User, followers, user_by_username
 from app.models.types import utcnow
+from bench.accounts import add_bench_account
 
 THREAD_READER = "bench_thread_reader"
 THREAD_REPLIES = 2000
@@ -29,11 +30,7 @@ def add_big_thread() -> None:
     """
     if user_by_username(THREAD_READER):
         return
-    template = db.session.scalar(sa.select(User).order_by(User.id).limit(1))
-    reader = User(username=THREAD_READER, email=f"{THREAD_READER}@example.com")
-    reader.password_hash = template.password_hash  # the fake users' password
-    db.session.add(reader)
-    db.session.flush()
+    reader = add_bench_account(THREAD_READER)
     people = db.session.scalars(
         sa.select(User).where(User.id != reader.id).order_by(User.id).limit(PEOPLE)
     ).all()

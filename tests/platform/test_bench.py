@@ -13,6 +13,7 @@ from app import create_app
 from app.extensions import db as _db
 from app.models import Notification, Post, User, mention
 from app.models.search import rebuild_index, search_tokens
+from bench.accounts import confirm_bench_accounts
 from bench.ceiling import ceiling_app
 from bench.cpu import database_url, ms_per_request
 from bench.dbtime import is_setting, page_statements, time_statements
@@ -45,7 +46,7 @@ from bench.writes import (
     writer_for,
 )
 from bench.wsgi import FLOOR, add_logged_in_floor
-from tests.helpers import TEST_DATABASE_URL, TestConfig
+from tests.helpers import PASSWORD, TEST_DATABASE_URL, FormClient, TestConfig, log_in
 from tests.search.test_index import expected, searched, snapshot
 
 WRK_OUTPUT = """Running 2s test @ http://127.0.0.1:5000/
@@ -566,3 +567,31 @@ def test_the_tables_the_bench_writes_into_are_vacuumed_as_a_live_site_would_be(r
             )
         ).scalars()
         assert {"followers", "post", "post_like", "notification", "home_feed"} <= set(vacuumed)
+
+
+def test_the_bench_readers_are_confirmed_and_see_the_post_box(app, runner, db):
+    """The bench measures a real reader's pages: with the address confirmed, home has the post
+    box, not "confirm your address first" (the bench's accounts were unconfirmed until
+    2026-12-04, and a database made then is confirmed on the next run)."""
+    fake = ["fake", "--users", "40", "--posts", "500", "--password", PASSWORD]
+    assert runner.invoke(args=fake).exit_code == 0
+    add_rare_reader()
+    add_big_thread()
+    add_notified_accounts()
+    names = [RARE_READER, THREAD_READER, NOTIFIED, UNREAD]
+    readers = db.session.scalars(sa.select(User).where(User.username.in_(names))).all()
+    assert len(readers) == 4
+    assert all(reader.email_confirmed_at is not None for reader in readers)
+
+    db.session.execute(sa.update(User).values(email_confirmed_at=None))
+    db.session.commit()
+    confirm_bench_accounts(names)
+    confirmed = db.session.scalars(
+        sa.select(User.username).where(User.email_confirmed_at.is_not(None))
+    ).all()
+    assert sorted(confirmed) == sorted(names)
+
+    page = log_in(FormClient(app.test_client()), THREAD_READER).get("/")
+    assert page.status_code == 200
+    assert 'name="post"' in page.text
+    assert "Confirm your email address" not in page.text
