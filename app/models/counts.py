@@ -15,13 +15,14 @@ that set them aside (``flask fake``). SQLite drops a table's triggers when a mig
 the table (``batch_alter_table``): such a migration must call :func:`ensure_user_stats`
 afterwards (a migration test checks that every trigger is present at the head).
 
-Likes likewise: counting the most liked post's 39,280 likes (XL) took 5.4-7.0 ms of its
-liked-by page's 5.8, on every card that shows it. ``post_stats`` holds each liked post's count
-of the likes that count - those of accounts not suspended - kept by triggers on ``post_like``
-(a like, an unlike, and the cascades of a post's or an account's deletion) and on the account
-(a suspension takes its likes out of the counts, lifting it puts them back, and a suspended
-account's deletion deletes its likes first, while they are known to be uncounted). A post has a
-row from its first counted like on; no row is a count of 0.
+Likes likewise: counting the most liked post's 39,280 likes (XL) took 5.4-14 ms per view,
+nearly all of its liked-by page's database time, and as much on every card that shows it.
+``post_stats`` holds each liked post's count of the likes that count - those of accounts not
+suspended - kept by triggers on ``post_like`` (a like, an unlike, and the cascades of a post's
+or an account's deletion) and on the account (a suspension takes its likes out of the counts,
+lifting it puts them back, and a suspended account's deletion deletes its likes first, while
+they are known to be uncounted). A post has a row from its first counted like on; no row is a
+count of 0.
 """
 
 from __future__ import annotations
