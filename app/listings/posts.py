@@ -106,7 +106,8 @@ REPLY_COUNT = (
 the statement of the page (no statement per card)."""
 
 LIKE_COUNT = counted_likes(Post.id).correlate(Post).scalar_subquery()
-"""How many likes of a post count, in the statement of the page (no statement per card)."""
+"""How many likes of a post count, in the statement of the page (no statement per card): the
+stored count, one key lookup however many likes (app/models/counts.py)."""
 _VIEWERS_LIKE = so.aliased(Like, name="viewers_like")
 VIEWER_LIKED = (
     sa.select(_VIEWERS_LIKE.post_id)

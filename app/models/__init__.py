@@ -15,7 +15,7 @@ from app.models.accounts import (
     user_by_username,
 )
 from app.models.base import LAST_SEEN_INTERVAL, insert_new
-from app.models.counts import user_stats
+from app.models.counts import post_stats, user_stats
 from app.models.email_address import email_spellings, normalize_email
 from app.models.feed import home_feed, home_feed_author, home_feed_horizon, rebuild_home_feeds
 from app.models.follows import followers, on_timeline_of, timeline_authors_of
@@ -92,6 +92,7 @@ __all__ = [
     "on_timeline_of",
     "open_report_by",
     "open_reports_on",
+    "post_stats",
     "post_tag",
     "post_visible_to",
     "profile_stats",

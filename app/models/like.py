@@ -14,6 +14,7 @@ import sqlalchemy.orm as so
 
 from app.extensions import db
 from app.models.base import insert_new
+from app.models.counts import post_stats
 from app.models.notifications import LIKE, notify, unnotify
 from app.models.post import Post
 from app.models.types import UTCDateTime, utcnow
@@ -39,9 +40,9 @@ class Like(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
-        # A post's likers newest first, a page being one range however many there are; the
-        # like count of a card is a count in it (the liker's id is in it for the rule that
-        # leaves out suspended accounts). It also serves the foreign key when a post goes.
+        # A post's likers newest first, a page being one range however many there are (the
+        # liker's id is in it for the rule that leaves out suspended accounts). It also
+        # serves the foreign key when a post goes.
         sa.Index("ix_post_like_post_id_created_at", "post_id", "created_at", "user_id"),
         # Someone's liked posts newest first (their Likes tab), likewise; it also serves the
         # foreign key when an account goes.
@@ -88,14 +89,12 @@ def unlike(user: User, post: Post) -> bool:
 
 def counted_likes(post_id: sa.ColumnElement[int]) -> sa.Select[tuple[int]]:
     """How many likes of the post ``post_id`` count: those of accounts not suspended (theirs
-    come back when the suspension is lifted). A count in the post's range of
-    ``ix_post_like_post_id_created_at``; with a column for ``post_id`` it is correlated, for a
-    listing's own statement (no statement per card)."""
-    suspended = sa.select(User.id).where(User.suspended_at.is_not(None))
-    return (
-        sa.select(sa.func.count())
-        .select_from(Like)
-        .where(Like.post_id == post_id, Like.user_id.not_in(suspended))
+    come back when the suspension is lifted). Stored (``post_stats``, kept by triggers: see
+    app/models/counts.py): one key lookup, however many likes. With a column for ``post_id``
+    it is correlated, for a listing's own statement (no statement per card)."""
+    # An aggregate over at most one row: 0, not NULL, for a post nobody liked.
+    return sa.select(sa.func.coalesce(sa.func.max(post_stats.c.likes), 0)).where(
+        post_stats.c.post_id == post_id
     )
 
 

@@ -19,9 +19,10 @@ from app.models import (
     Post,
     User,
     followers,
+    post_stats,
     user_stats,
 )
-from app.models.counts import RECOUNT, present_triggers, trigger_names
+from app.models.counts import RECOUNT, RECOUNT_LIKES, present_triggers, trigger_names
 from app.models.feed import (
     feed_trigger_names,
     finish_rebuild_in_parts,
@@ -463,6 +464,7 @@ def test_fake_makes_likes_a_few_posts_get_most_of(runner, db):
     # Zipf: the most liked post gets far more than a typical liked one; many get none.
     assert max(per_post) >= 10 * statistics.median(per_post)
     assert len(per_post) < 0.6 * 900
+    _assert_stored_counts_right(db)  # the like counts too, counted once after the load
     # Each like came after its post and its liker existed, and not in the future.
     posted = dict(db.session.execute(sa.select(Post.id, Post.timestamp)).all())
     joined = dict(db.session.execute(sa.select(User.id, User.created_at)).all())
@@ -533,6 +535,10 @@ def _assert_stored_counts_right(db) -> None:
     from_scratch = connection.exec_driver_sql(RECOUNT[RECOUNT.index("SELECT") :]).all()
     stored = db.session.execute(sa.select(user_stats)).all()
     assert sorted(map(tuple, stored)) == sorted(map(tuple, from_scratch))
+    # Each liked post's likes likewise (post_stats).
+    from_scratch = connection.exec_driver_sql(RECOUNT_LIKES[RECOUNT_LIKES.index("SELECT") :])
+    stored = db.session.execute(sa.select(post_stats)).all()
+    assert sorted(map(tuple, stored)) == sorted(map(tuple, from_scratch.all()))
 
 
 def _assert_home_feeds_built(db) -> None:

@@ -2,6 +2,8 @@
 and it goes away entirely."""
 
 import importlib.util
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -11,7 +13,7 @@ from app.extensions import db
 from app.listings.keyset import keyset_page, select_pages
 from app.listings.posts import POSTS_NEWEST_FIRST
 from app.listings.timeline import home_timeline
-from app.models import User, feed
+from app.models import User, feed, post_stats
 from tests.platform.test_migration_counts import _fill
 
 REVISION = "a3c9e51f7d20"
@@ -21,11 +23,31 @@ TABLES = ("home_feed", "home_feed_horizon", "home_feed_author")
 
 def _pages_match_the_plain_query() -> int:
     """Every account's first home page is the plain query's; returns how many feed rows."""
-    for user in db.session.scalars(sa.select(User)):
-        expected = keyset_page(select_pages(user.following_posts(), POSTS_NEWEST_FIRST), 4)
-        page = keyset_page(home_timeline(user), 4)
-        assert [p.id for p in page.items] == [p.id for p in expected.items]
+    with _later_tables():
+        for user in db.session.scalars(sa.select(User)):
+            expected = keyset_page(select_pages(user.following_posts(), POSTS_NEWEST_FIRST), 4)
+            page = keyset_page(home_timeline(user), 4)
+            assert [p.id for p in page.items] == [p.id for p in expected.items]
     return db.session.scalar(sa.select(sa.func.count()).select_from(feed.home_feed))
+
+
+@contextmanager
+def _later_tables() -> Iterator[None]:
+    """The tables today's cards read that a later migration adds (the stored like counts,
+    7c2e9a4d1b58), empty while the block runs at an older revision: both sides of a
+    comparison read the same cards, whose like counts are then 0."""
+    with db.engine.connect() as connection:
+        missing = not sa.inspect(connection).has_table(post_stats.name)
+    if missing:
+        with db.engine.begin() as connection:
+            post_stats.create(connection)
+    try:
+        yield
+    finally:
+        if missing:
+            db.session.rollback()  # its reads end before the table goes
+            with db.engine.begin() as connection:
+                post_stats.drop(connection)
 
 
 def _functions() -> set[str]:

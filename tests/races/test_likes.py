@@ -89,3 +89,40 @@ def test_a_like_of_a_post_deleted_or_hidden_meanwhile_is_a_404(
     assert response.status_code == 404
     assert "That post does not exist or is no longer available." in response.get_data(as_text=True)
     assert like_rows() == 0
+
+
+@pytest.mark.parametrize("first", ["like", "suspension"])
+def test_a_like_and_its_likers_suspension_at_once_count_it_once(shared_app, bobs_post, first):
+    """The stored count (app/models/counts.py) stays right when alice likes bob's post while a
+    moderator suspends her: whichever commits second waits for the first and sees it."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time: the two cannot overlap")
+    alice_id = db.session.scalar(sa.text("SELECT id FROM \"user\" WHERE username = 'alice'"))
+    statements = {
+        "like": sa.text(
+            "INSERT INTO post_like (user_id, post_id, created_at) VALUES (:u, :p, now())"
+        ),
+        "suspension": sa.text('UPDATE "user" SET suspended_at = now() WHERE id = :u'),
+    }
+    second = "suspension" if first == "like" else "like"
+    params = {"u": alice_id, "p": bobs_post}
+    engine = db.engine  # the thread has no app context
+    with engine.connect() as holder:
+        holder.execute(statements[first], params)  # not committed yet
+
+        def then() -> None:
+            with engine.begin() as connection:
+                connection.execute(statements[second], params)
+
+        waiting = threading.Thread(target=then)
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive()  # it waits for the first to commit
+        holder.commit()
+        waiting.join(TIMEOUT)
+        assert not waiting.is_alive()
+    assert like_rows() == 1
+    assert like_count(bobs_post) == 0  # a suspended account's like does not count
+    with db.engine.begin() as connection:
+        connection.execute(sa.text('UPDATE "user" SET suspended_at = NULL WHERE id = :u'), params)
+    assert like_count(bobs_post) == 1
