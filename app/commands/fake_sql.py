@@ -1,12 +1,13 @@
 """The SQL behind ``flask fake``: the database draws the posts itself; follows go in by COPY.
 
 Posts are drawn by the database: each chunk is one ``INSERT ... SELECT`` over a range of
-numbers, drawing its random choices with the database's ``random()`` and looking them up in
-small temporary tables that Python filled (who posts how often, the texts). A pick is a uniform
-random slot number and each account owns as many slots as its weight, so a skewed choice is a
-plain equality join. Follows are drawn in Python (each follower's draws need the ones before
-them, which in SQL meant rounds of statements checking the follows made so far) and written
-by :func:`write_rows`: COPY on PostgreSQL.
+numbers, drawing its random choices (SQLite: ``random()``; PostgreSQL: a hash of the post's
+number and the seed, :func:`hashed`, so that chunks can go on several connections) and looking
+them up in small temporary tables that Python filled (who posts how often, the texts). A pick
+is a uniform random slot number and each account owns as many slots as its weight, so a skewed
+choice is a plain equality join. Follows are drawn in Python (each follower's draws need the
+ones before them, which in SQL meant rounds of statements checking the follows made so far) and
+written by :func:`write_rows`: COPY on PostgreSQL.
 
 Posts get their search words and hashtags in the same committed chunk, without the tokenizer
 running per post: a post's text is one of the pool's, so each text is cut into words once
