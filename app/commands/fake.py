@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import queue
 import random
 import re
 import threading
@@ -71,6 +72,7 @@ TOPICS = ["birds", "coffee", "rain", "music", "books", "running", "gardens", "ch
 SLOTS_PER_USER = 20  # resolution of the weighted draw of authors (see fake_sql)
 FOLLOW_DRAWS = 3  # rounds of drawing follows: each draws again what duplicates took away
 FEED_PARTS = 2  # connections writing the home feeds at once (PostgreSQL)
+POST_PARTS = 2  # connections writing the chunks of posts at once (PostgreSQL)
 
 
 @click.command("fake")
@@ -278,6 +280,7 @@ class FakeCommunity:
             fake_sql.create_temp_tables(connection)
             accounts, numbers = self.accounts(ids)
             fake_sql.fill_temp_tables(connection, accounts, self.texts, numbers)
+            self._accounts, self._numbers = accounts, numbers  # for the posts' connections
             connection.commit()
         self.author_slots = sum(a["author_slots"] for a in accounts)
         if set_aside := fake_sql.set_aside_for_load(connection):
@@ -450,14 +453,18 @@ class FakeCommunity:
         Drawing them in Python instead and writing them with COPY (PostgreSQL) or
         ``executemany`` (SQLite) was measured at L: no faster on PostgreSQL (the same server
         CPU time, 4 s more of the command's), three times slower on SQLite (40 s against 12 s);
-        see docs/performance.md, "Seeding".
+        see docs/performance.md, "Seeding". On PostgreSQL the chunks are written on
+        :data:`POST_PARTS` connections at once (:meth:`_insert_posts_in_parts`).
         """
+        step = HISTORY.total_seconds() / self.posts if self.posts else 0.0
+        start = self.start.timestamp()
+        replies = ReplyPlan(random.Random(self.seed + 2), self.posts)  # noqa: S311
+        if connection.dialect.name == "postgresql":
+            self._insert_posts_in_parts(connection, replies, start, step)
+            return
         done = connection.scalar(sa.select(sa.func.max(Post.id))) or 0
         if done >= self.posts:
             return
-        step = HISTORY.total_seconds() / self.posts
-        start = self.start.timestamp()
-        replies = ReplyPlan(random.Random(self.seed + 2), self.posts)  # noqa: S311
         replies.upto(done)  # written already
         with _bar("Posts", self.posts) as progress:
             progress.update(done)
@@ -477,6 +484,123 @@ class FakeCommunity:
                     fake_sql.date_joined_from_first_posts(connection, start)
                 connection.commit()
                 progress.update(high - low + 1)
+
+    def _insert_posts_in_parts(
+        self, connection: sa.Connection, replies: ReplyPlan, start: float, step: float
+    ) -> None:
+        """PostgreSQL: the chunks of posts missing (anywhere: an interrupted run may leave a
+        gap), each written and committed by whichever of :data:`POST_PARTS` connections is
+        free, while this thread plans the replies chunk by chunk, in order.
+
+        A chunk needs no other: its draws are functions of the post's number
+        (:func:`fake_sql.insert_posts_drawn_by_number`). PostgreSQL runs a statement on one
+        core; at XL the posts were the load's longest step on one connection (358 s).
+        """
+        chunks = [
+            (low, min(self.posts, low + POST_CHUNK - 1))
+            for low in range(1, self.posts + 1, POST_CHUNK)
+        ]
+        missing = set(fake_sql.missing_chunks(connection, chunks))
+        highest = connection.scalar(sa.select(sa.func.max(Post.id))) or 0
+        connection.commit()
+        if missing:
+            self._write_chunks(chunks, missing, replies, start, step, highest)
+        if connection.scalar(sa.select(followers.c.follower_id).limit(1)) is None:
+            # Before the follows, which start when both accounts existed. Drawn from the
+            # account's id: made again by a resumed run, it moves nobody.
+            fake_sql.date_joined_from_first_posts(connection, start, self.seed)
+        fake_sql.move_post_sequence(connection, self.posts)
+        connection.commit()
+
+    def _write_chunks(
+        self,
+        chunks: list[tuple[int, int]],
+        missing: set[int],
+        replies: ReplyPlan,
+        start: float,
+        step: float,
+        highest: int,
+    ) -> None:
+        """Hand the ``missing`` chunks to :data:`POST_PARTS` threads, each with a connection
+        (and lookup tables) of its own; re-raise the first error (or Ctrl-C) once every
+        thread has ended with the chunk it was writing."""
+        engine, accounts, numbers = db.engine, self._accounts, self._numbers
+        tasks: queue.Queue = queue.Queue(maxsize=POST_PARTS)
+        stop, lock, failed = threading.Event(), threading.Lock(), []
+        sequence = [highest]  # the highest post id written, under the lock
+
+        def work(progress) -> None:
+            try:
+                with engine.connect() as part:
+                    fake_sql.speed_up_bulk_load(part)
+                    fake_sql.create_temp_tables(part)
+                    fake_sql.fill_temp_tables(part, accounts, self.texts, numbers)
+                    part.commit()
+                    while (task := tasks.get()) is not None:
+                        if stop.is_set():
+                            continue  # taken off the queue, so that the producer ends
+                        low, high, chunk_replies = task
+                        try:
+                            fake_sql.insert_posts(
+                                part,
+                                low,
+                                high,
+                                start,
+                                step,
+                                self.author_slots,
+                                len(self.texts),
+                                chunk_replies,
+                                self.seed,
+                            )
+                            part.commit()
+                            with lock:  # never back: another part may have written higher
+                                sequence[0] = max(sequence[0], high)
+                                fake_sql.move_post_sequence(part, sequence[0])
+                                part.commit()
+                                progress.update(high - low + 1)
+                        except BaseException as error:  # Ctrl-C too: the thread tells
+                            failed.append(error)
+                            stop.set()
+                    fake_sql.drop_temp_tables(part)
+                    fake_sql.finish_bulk_load(part)
+                    part.commit()
+            except BaseException as error:
+                failed.append(error)
+                stop.set()
+                while tasks.get() is not None:
+                    pass
+
+        def hand(task) -> None:
+            while not stop.is_set():
+                try:
+                    tasks.put(task, timeout=0.2)
+                    return
+                except queue.Full:
+                    continue
+
+        with _bar("Posts", self.posts) as progress:
+            progress.update(sum(h - low + 1 for low, h in chunks if low not in missing))
+            threads = [
+                threading.Thread(target=work, args=(progress,), name=f"posts-{number}")
+                for number in range(POST_PARTS)
+            ]
+            for thread in threads:
+                thread.start()
+            try:
+                for low, high in chunks:
+                    chunk_replies = replies.upto(high)  # planned in order, written or not
+                    if low in missing:
+                        hand((low, high, chunk_replies))
+            except BaseException:
+                stop.set()
+                raise
+            finally:
+                for _ in threads:
+                    tasks.put(None)  # the threads take what is queued (stopped: unwritten)
+                for thread in threads:
+                    thread.join()
+        if failed:
+            raise failed[0]
 
     def insert_follows(self, connection: sa.Connection, ids: list[int]) -> None:
         """Everyone's follows, a chunk of followers at a time, from where an earlier run stopped.

@@ -1,12 +1,13 @@
 """The SQL behind ``flask fake``: the database draws the posts itself; follows go in by COPY.
 
 Posts are drawn by the database: each chunk is one ``INSERT ... SELECT`` over a range of
-numbers, drawing its random choices with the database's ``random()`` and looking them up in
-small temporary tables that Python filled (who posts how often, the texts). A pick is a uniform
-random slot number and each account owns as many slots as its weight, so a skewed choice is a
-plain equality join. Follows are drawn in Python (each follower's draws need the ones before
-them, which in SQL meant rounds of statements checking the follows made so far) and written
-by :func:`write_rows`: COPY on PostgreSQL.
+numbers, drawing its random choices (SQLite: ``random()``; PostgreSQL: a hash of the post's
+number and the seed, :func:`hashed`, so that chunks can go on several connections) and looking
+them up in small temporary tables that Python filled (who posts how often, the texts). A pick
+is a uniform random slot number and each account owns as many slots as its weight, so a skewed
+choice is a plain equality join. Follows are drawn in Python (each follower's draws need the
+ones before them, which in SQL meant rounds of statements checking the follows made so far) and
+written by :func:`write_rows`: COPY on PostgreSQL.
 
 Posts get their search words and hashtags in the same committed chunk, without the tokenizer
 running per post: a post's text is one of the pool's, so each text is cut into words once
@@ -78,6 +79,13 @@ class Dialect:
         """A uniform random number in [0, 1)."""
         return "random()" if self.postgres else "(abs(random() % 1000000000) / 1e9)"
 
+    def unit_of(self, number: str, salt: int) -> str:
+        """A uniform number in [0, 1) for ``number``: on PostgreSQL drawn by :func:`hashed`
+        (the same for the same number and salt, on any connection), on SQLite at random."""
+        if self.postgres:
+            return f"(({hashed(number, salt)} & 16777215)::float8 / 16777216)"
+        return self.unit()
+
     def numbers(self, low: str, high: str) -> str:
         """A ``WITH RECURSIVE`` item ``s(n)``: the integers from ``low`` to ``high``."""
         if self.postgres:
@@ -109,6 +117,35 @@ class Dialect:
         if self.postgres:
             return f"INSERT INTO {table}", "ON CONFLICT DO NOTHING"
         return f"INSERT OR IGNORE INTO {table}", ""
+
+
+HASH_MASK = (1 << 62) - 1
+"""The hash's bits kept for a draw: positive, and so wide that ``% bound`` favours no value."""
+
+
+def hashed(number: str, salt: int) -> str:
+    """PostgreSQL: a 62-bit pseudo-random integer for the integer ``number`` and ``salt``
+    (``hashint8extended``, the hash of hash indexes and partitions: uniform bits).
+
+    The posts' draws on PostgreSQL: a post's author, text and time are a function of its
+    number and ``--seed``, so any connection knows the author of any post, written or not,
+    and the chunks of posts can be written on several connections in any order (a reply
+    names the author it answers without reading that post)."""
+    return f"(hashint8extended(CAST({number} AS bigint), {salt}) & {HASH_MASK})"
+
+
+def drawn_below(number: str, bound: str, salt: int) -> str:
+    """PostgreSQL: a uniform integer in [0, ``bound``) for ``number`` (:func:`hashed`)."""
+    return f"CAST({hashed(number, salt)} % {bound} AS int)"
+
+
+# The salts of the posts' draws (times the seed's own): one per thing drawn.
+AUTHOR_SALT, TEXT_SALT, TIME_SALT, JOINED_SALT = range(4)
+
+
+def salt(seed: int, what: int) -> int:
+    """The salt of one kind of draw for ``--seed``."""
+    return seed * 16 + what
 
 
 def quoted(connection: sa.Connection, table: sa.Table) -> str:
@@ -222,19 +259,26 @@ def insert_posts(
     slots: int,
     texts: int,
     replies: list[tuple[int, int, bytes]],
+    seed: int = 0,
 ) -> None:
     """Posts number ``low`` to ``high`` (their ids): post n is written at
     ``start + (n - 1 + jitter) * step`` (epoch seconds), so ids grow with time as in real use,
     by an author drawn from the author slots, with a text drawn from the pool.
 
     ``replies`` (reply id, id answered, thread path) are among these posts and answer older
-    ones, in this chunk or before it; the author answered is looked up in the drawn rows or
-    in the posts already written. A reply so costs nothing but its row.
+    ones, in this chunk or before it. On PostgreSQL the draws are functions of the post's
+    number and ``seed`` (:func:`insert_posts_drawn_by_number`): the author answered is drawn
+    again, from the number answered, so the chunk needs no other. On SQLite the author
+    answered is looked up in the drawn rows or in the posts already written, so chunks go
+    in order. A reply so costs nothing but its row.
     """
     dialect = Dialect(connection.dialect.name)
+    if dialect.postgres:
+        by_number = (low, high, start, step, slots, texts, replies, seed)
+        insert_posts_drawn_by_number(connection, *by_number)
+        return
     for table in ("fake_reply", "fake_drawn"):
-        empty = f"TRUNCATE {table}" if dialect.postgres else f"DELETE FROM {table}"  # noqa: S608
-        connection.exec_driver_sql(empty)
+        connection.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608
     if replies:
         write_rows(connection, FAKE_REPLY, ("id", "parent_id", "path"), replies)
     params = {"low": low, "high": high, "start": start, "step": step}
@@ -253,10 +297,6 @@ def insert_posts(
         ),
         {**params, "slots": slots, "texts": texts},
     )
-    if dialect.postgres:
-        # Temporary tables have no statistics: without them the planner may read every post
-        # to find the few thousand posts answered.
-        connection.exec_driver_sql("ANALYZE fake_reply, fake_drawn")
     post = quoted(connection, Post.__table__)
     connection.execute(
         sa.text(
@@ -282,15 +322,89 @@ def insert_posts(
         f"INSERT INTO {post_tag.name} (tag_id, post_id) "  # noqa: S608
         "SELECT t.tag_id, d.n FROM fake_drawn d JOIN fake_tags t ON t.n = d.text"
     )
-    if dialect.postgres:
-        # Posts carry explicit ids: move the sequence past them, so that a database left by
-        # an interrupted run takes new posts.
-        connection.execute(
-            sa.text("SELECT setval(pg_get_serial_sequence('post', 'id'), :high)"), {"high": high}
-        )
 
 
-def date_joined_from_first_posts(connection: sa.Connection, start: float) -> None:
+def insert_posts_drawn_by_number(
+    connection: sa.Connection,
+    low: int,
+    high: int,
+    start: float,
+    step: float,
+    slots: int,
+    texts: int,
+    replies: list[tuple[int, int, bytes]],
+    seed: int,
+) -> None:
+    """PostgreSQL's :func:`insert_posts`: each draw is a hash of the post's number
+    (:func:`drawn_below`), made where it is used; no table of draws, no post read back.
+
+    Independent of every other chunk, so that chunks can be written on several connections
+    at once and a resumed run can fill a chunk missing anywhere (``flask fake``'s posts).
+    """
+    connection.exec_driver_sql("TRUNCATE fake_reply")
+    if replies:
+        write_rows(connection, FAKE_REPLY, ("id", "parent_id", "path"), replies)
+    # Temporary tables have no statistics: the planner would guess the replies' count.
+    connection.exec_driver_sql("ANALYZE fake_reply")
+    author = drawn_below("{n}", ":slots", salt(seed, AUTHOR_SALT))
+    text = drawn_below("s.n", ":texts", salt(seed, TEXT_SALT))
+    jitter = Dialect(connection.dialect.name).unit_of("s.n", salt(seed, TIME_SALT))
+    numbers = "generate_series(CAST(:low AS int), CAST(:high AS int)) AS s(n)"
+    params = {"low": low, "high": high, "start": start, "step": step}
+    post = quoted(connection, Post.__table__)
+    connection.execute(
+        sa.text(
+            f"INSERT INTO {post} (id, body, timestamp, user_id, in_reply_to_id, "  # noqa: S608
+            "in_reply_to_user_id, thread_path) "
+            f"SELECT s.n, t.body, to_timestamp(:start + (s.n - 1 + {jitter}) * :step), "
+            "a.user_id, r.parent_id, answered.user_id, r.path "
+            f"FROM {numbers} "
+            f"JOIN fake_author a ON a.slot = {author.format(n='s.n')} "
+            f"JOIN fake_text t ON t.n = {text} "
+            "LEFT JOIN fake_reply r ON r.id = s.n "
+            f"LEFT JOIN fake_author answered ON answered.slot = {author.format(n='r.parent_id')} "
+            "ORDER BY s.n"
+        ),
+        {**params, "slots": slots, "texts": texts},
+    )
+    # Their search words and tags, by the number of their text in the pool (fill_search_words).
+    connection.execute(
+        sa.text(
+            f"INSERT INTO {PostSearch.__tablename__} (post_id, terms) "  # noqa: S608
+            f"SELECT s.n, w.terms FROM {numbers} JOIN fake_words w ON w.n = {text}"
+        ),
+        {"low": low, "high": high, "texts": texts},
+    )
+    connection.execute(
+        sa.text(
+            f"INSERT INTO {post_tag.name} (tag_id, post_id) "  # noqa: S608
+            f"SELECT t.tag_id, s.n FROM {numbers} JOIN fake_tags t ON t.n = {text}"
+        ),
+        {"low": low, "high": high, "texts": texts},
+    )
+
+
+def missing_chunks(connection: sa.Connection, chunks: list[tuple[int, int]]) -> list[int]:
+    """Which of the chunks of posts (``(low, high)`` id ranges) have no post written: their
+    ``low``. A chunk is written in one transaction, so a chunk with a post has them all."""
+    post = Post.__table__
+    return [
+        low
+        for low, high in chunks
+        if connection.scalar(sa.select(post.c.id).where(post.c.id.between(low, high)).limit(1))
+        is None
+    ]
+
+
+def move_post_sequence(connection: sa.Connection, past: int) -> None:
+    """Posts carry explicit ids: move the sequence of new posts' ids past ``past`` (a post
+    id), so that a database left by an interrupted run takes new posts (PostgreSQL)."""
+    connection.execute(
+        sa.text("SELECT setval(pg_get_serial_sequence('post', 'id'), :past)"), {"past": past}
+    )
+
+
+def date_joined_from_first_posts(connection: sa.Connection, start: float, seed: int = 0) -> None:
     """People join a little before their first post (up to a day; never before ``start``).
 
     Accounts without posts keep the join time they were inserted with. Their confirmation and
@@ -299,7 +413,9 @@ def date_joined_from_first_posts(connection: sa.Connection, start: float) -> Non
     dialect = Dialect(connection.dialect.name)
     user, post = quoted(connection, User.__table__), quoted(connection, Post.__table__)
     first = dialect.epoch("min(timestamp)")
-    joined = dialect.greatest(":start", f"{first} - 1 - {dialect.unit()} * 86399")
+    # Drawn from the account's id on PostgreSQL: the same again if a resumed run makes it again.
+    drawn = dialect.unit_of("user_id", salt(seed, JOINED_SALT))
+    joined = dialect.greatest(":start", f"{first} - 1 - {drawn} * 86399")
     connection.execute(
         sa.text(
             f"UPDATE {user} SET created_at = f.joined, updated_at = f.joined, "  # noqa: S608
