@@ -20,12 +20,27 @@ TABLES = ("home_feed", "home_feed_horizon", "home_feed_author")
 
 
 def _pages_match_the_plain_query() -> int:
-    """Every account's first home page is the plain query's; returns how many feed rows."""
-    for user in db.session.scalars(sa.select(User)):
-        expected = keyset_page(select_pages(user.following_posts(), POSTS_NEWEST_FIRST), 4)
-        page = keyset_page(home_timeline(user), 4)
-        assert [p.id for p in page.items] == [p.id for p in expected.items]
-    return db.session.scalar(sa.select(sa.func.count()).select_from(feed.home_feed))
+    """Every account's first home page is the plain query's; returns how many feed rows.
+
+    Before migration f2b7c4d9e1a3 the database has no ``home_feed_merged``, which the pages
+    read: it is made for the check from the posts, as that migration makes it, and goes after.
+    """
+    with db.engine.begin() as connection:
+        made = not sa.inspect(connection).has_table(feed.home_feed_merged.name)
+        if made:
+            feed.home_feed_merged.create(connection)
+            connection.exec_driver_sql(feed.MERGED_POSTS)
+    try:
+        for user in db.session.scalars(sa.select(User)):
+            expected = keyset_page(select_pages(user.following_posts(), POSTS_NEWEST_FIRST), 4)
+            page = keyset_page(home_timeline(user), 4)
+            assert [p.id for p in page.items] == [p.id for p in expected.items]
+        return db.session.scalar(sa.select(sa.func.count()).select_from(feed.home_feed))
+    finally:
+        db.session.rollback()
+        if made:
+            with db.engine.begin() as connection:
+                feed.home_feed_merged.drop(connection)
 
 
 def _functions() -> set[str]:
