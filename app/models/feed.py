@@ -16,7 +16,9 @@ a page is one range of its primary key whatever the reader follows. What is kept
   those that posted since its oldest feed row; deleting that post brings it down. An
   account joins that list at its first post with more followers than the limit (its rows
   already in feeds stay until trimmed: pages skip rows by merged authors) and leaves it only
-  when the feeds are rebuilt.
+  when the feeds are rebuilt. Their posts are also listed together, site-wide and in page
+  order, in ``home_feed_merged``: a reader of many of them finds a page's worth by walking
+  that list (keeping the accounts it follows) instead of probing each account.
 * About ``size`` rows per reader: a feed of ``size`` rows or more is cut back to it and its
   horizon moves up to the oldest row kept. So that posting by an account with many followers
   does not trim every follower's feed, each follower's feed is trimmed at one post in
@@ -549,6 +551,8 @@ def rebuild_merged_posts(connection: sa.Connection) -> None:
     merged accounts again calls it (their triggers dropped meanwhile)."""
     connection.execute(sa.delete(home_feed_merged))
     connection.exec_driver_sql(MERGED_POSTS)
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("ANALYZE home_feed_merged")
 
 
 def short_feed_readers(connection: sa.Connection, rows: int) -> list[int]:
