@@ -283,12 +283,15 @@ def _lower_newest(lock: bool = False) -> list[str]:
     return [*([locking] if lock else []), _LOWER_NEWEST]
 
 
-# The merged accounts' posts (home_feed_merged): NEW goes in if its author is merged; OLD's row
-# goes whoever wrote it (one probe of the primary key).
+# The merged accounts' posts (home_feed_merged): NEW goes in if its author is merged and it is
+# not there yet; OLD's row goes whoever wrote it (one probe of the primary key). Not there yet:
+# PostgreSQL fires a statement's row triggers after all its rows are in, so an author's
+# promotion by the first row of a many-row INSERT has copied the later ones already.
 _INTO_MERGED = f"""
 INSERT INTO home_feed_merged ("timestamp", post_id, author_id, in_reply_to_user_id)
 SELECT NEW."timestamp", NEW.id, NEW.user_id, NEW.in_reply_to_user_id
-WHERE {_MERGED.format(author="NEW.user_id")}"""
+WHERE {_MERGED.format(author="NEW.user_id")} AND NOT EXISTS (SELECT 1 FROM home_feed_merged m
+  WHERE m."timestamp" = NEW."timestamp" AND m.post_id = NEW.id)"""
 _OUT_OF_MERGED = (
     'DELETE FROM home_feed_merged WHERE "timestamp" = OLD."timestamp" AND post_id = OLD.id'
 )

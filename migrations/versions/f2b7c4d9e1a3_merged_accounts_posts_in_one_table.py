@@ -29,7 +29,8 @@ SQLITE_TRIGGERS = {
     "tr_home_feed_post_insert": """CREATE TRIGGER tr_home_feed_post_insert AFTER INSERT ON post BEGIN
 INSERT INTO home_feed_merged ("timestamp", post_id, author_id, in_reply_to_user_id)
 SELECT NEW."timestamp", NEW.id, NEW.user_id, NEW.in_reply_to_user_id
-WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id);
+WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_merged m
+  WHERE m."timestamp" = NEW."timestamp" AND m.post_id = NEW.id);
 INSERT INTO home_feed_merged ("timestamp", post_id, author_id, in_reply_to_user_id)
 SELECT p."timestamp", p.id, p.user_id, p.in_reply_to_user_id
 FROM (SELECT 1 AS go WHERE EXISTS (SELECT 1 FROM user_stats s
@@ -65,7 +66,8 @@ UPDATE home_feed_author SET "timestamp" = NEW."timestamp"
 WHERE user_id = NEW.user_id AND ("timestamp" IS NULL OR "timestamp" < NEW."timestamp");
 INSERT INTO home_feed_merged ("timestamp", post_id, author_id, in_reply_to_user_id)
 SELECT NEW."timestamp", NEW.id, NEW.user_id, NEW.in_reply_to_user_id
-WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id);
+WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_merged m
+  WHERE m."timestamp" = NEW."timestamp" AND m.post_id = NEW.id);
 INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
 SELECT fans.follower_id, NEW."timestamp", NEW.id, NEW.user_id
 FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans
@@ -131,7 +133,8 @@ BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO home_feed_merged ("timestamp", post_id, author_id, in_reply_to_user_id)
 SELECT NEW."timestamp", NEW.id, NEW.user_id, NEW.in_reply_to_user_id
-WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id);
+WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_merged m
+  WHERE m."timestamp" = NEW."timestamp" AND m.post_id = NEW.id);
     INSERT INTO home_feed_merged ("timestamp", post_id, author_id, in_reply_to_user_id)
 SELECT p."timestamp", p.id, p.user_id, p.in_reply_to_user_id
 FROM (SELECT 1 AS go WHERE EXISTS (SELECT 1 FROM user_stats s
@@ -172,7 +175,8 @@ WHERE user_id = OLD.user_id AND "timestamp" <= OLD."timestamp";
 WHERE user_id = NEW.user_id;
     INSERT INTO home_feed_merged ("timestamp", post_id, author_id, in_reply_to_user_id)
 SELECT NEW."timestamp", NEW.id, NEW.user_id, NEW.in_reply_to_user_id
-WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id);
+WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_merged m
+  WHERE m."timestamp" = NEW."timestamp" AND m.post_id = NEW.id);
     INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
 SELECT fans.follower_id, NEW."timestamp", NEW.id, NEW.user_id
 FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans
