@@ -17,7 +17,13 @@ from app.models.accounts import (
 from app.models.base import LAST_SEEN_INTERVAL, insert_new
 from app.models.counts import post_stats, user_stats
 from app.models.email_address import email_spellings, normalize_email
-from app.models.feed import home_feed, home_feed_author, home_feed_horizon, rebuild_home_feeds
+from app.models.feed import (
+    home_feed,
+    home_feed_author,
+    home_feed_horizon,
+    home_feed_merged,
+    rebuild_home_feeds,
+)
 from app.models.follows import followers, on_timeline_of, timeline_authors_of
 from app.models.like import Like, counted_likes, like, like_count, unlike
 from app.models.moderation import (
@@ -84,6 +90,7 @@ __all__ = [
     "home_feed",
     "home_feed_author",
     "home_feed_horizon",
+    "home_feed_merged",
     "insert_new",
     "like",
     "like_count",

@@ -30,6 +30,7 @@ from app.models.feed import (
     home_feed,
     home_feed_author,
     home_feed_horizon,
+    home_feed_merged,
     rebuild_feeds_reader_by_reader,
     rebuild_home_feeds,
     rebuild_part,
@@ -249,7 +250,7 @@ def _present_feed_triggers(connection) -> set[str]:
 def _feeds(connection) -> tuple[list, ...]:
     return tuple(
         connection.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
-        for table in (home_feed, home_feed_horizon, home_feed_author)
+        for table in (home_feed, home_feed_horizon, home_feed_author, home_feed_merged)
     )
 
 
@@ -269,6 +270,7 @@ def test_feeds_rebuilt_in_parts_are_those_of_one_transaction(runner, db):
         assert None in horizons
         assert len([h for h in horizons if h is not None]) > 50
         assert expected[2]
+        assert expected[3]  # the merged accounts' posts
 
         for parts in (1, 2, 3):
             small = start_rebuild_in_parts(connection, **settings)
@@ -299,6 +301,7 @@ def test_feeds_rebuilt_reader_by_reader_are_those_of_one_transaction(runner, db,
         assert None in horizons
         assert len([h for h in horizons if h is not None]) > 50
         assert expected[2]
+        assert expected[3]  # the merged accounts' posts
         triggers = _present_feed_triggers(connection)
 
         connection.execute(sa.delete(home_feed))

@@ -12,7 +12,16 @@ from app.listings.frozen import FROZEN
 from app.listings.keyset import encode_time_id, keyset_page, select_pages
 from app.listings.posts import POSTS_NEWEST_FIRST, PostCard
 from app.listings.timeline import home_timeline
-from app.models import Post, User, followers, home_feed, home_feed_author, home_feed_horizon, like
+from app.models import (
+    Post,
+    User,
+    followers,
+    home_feed,
+    home_feed_author,
+    home_feed_horizon,
+    home_feed_merged,
+    like,
+)
 from app.models.feed import (
     create_feed_triggers,
     rebuild_home_feeds,
@@ -278,6 +287,50 @@ def assert_newest_times_are_the_posts(db) -> None:
     assert stored == {author: newest.get(author) for author in stored}
 
 
+def assert_merged_posts_are_the_posts(db) -> None:
+    """``home_feed_merged`` holds exactly the posts of the merged accounts (hidden or not),
+    with their times, authors and the authors they answer."""
+    merged = sa.select(home_feed_author.c.user_id)
+    posts = sa.select(Post.timestamp, Post.id, Post.user_id, Post.in_reply_to_user_id).where(
+        Post.user_id.in_(merged)
+    )
+    expected = set(db.session.execute(posts).all())
+    assert expected  # merged accounts have posted
+    assert set(db.session.execute(sa.select(home_feed_merged)).all()) == expected
+    count = sa.select(sa.func.count()).select_from(home_feed_merged)
+    assert db.session.scalar(count) == len(expected)
+
+
+# How a page finds the merged accounts' posts (timeline._merged_stream): (walk only for more
+# than this many pages' worth of followed merged accounts, walk at most this many pages).
+DEFAULT_WALK = (timeline.MERGED_STREAM_FROM_PAGES, timeline.MERGED_STREAM_PAGES)
+WALKS = {
+    "default": DEFAULT_WALK,
+    # A walk of one page: enough only when every row is the reader's, else the probes.
+    "short walk": (0, 1),
+    # Always walked, never too short.
+    "long walk": (0, 1000),
+    "never walked": (10**6, 16),
+}
+
+
+@pytest.fixture(params=["default", "short walk", "long walk"])
+def walk_settings(request, monkeypatch):
+    """Each way of reading the merged accounts' posts, in turn (at this size the default
+    probes the accounts: they are few)."""
+    set_walk(monkeypatch, request.param)
+    return request.param
+
+
+def set_walk(monkeypatch, name: str) -> None:
+    """Read the merged accounts' posts the way ``name`` of :data:`WALKS` says, on either
+    database (SQLite's pages do not walk by default)."""
+    from_pages, pages = WALKS[name]
+    monkeypatch.setattr(timeline, "MERGED_STREAM_FROM_PAGES", from_pages)
+    monkeypatch.setattr(timeline, "MERGED_STREAM_PAGES", pages)
+    monkeypatch.setattr(timeline, "MERGED_STREAM_ON_SQLITE", name != "default")
+
+
 def assert_every_home_matches(db, people: list[User], per_page: int) -> None:
     """Every account's home timeline, walked both ways, is the plain query's."""
     for person in people:
@@ -298,7 +351,8 @@ def feed_settings_put_back(db):
         create_feed_triggers(connection)
 
 
-@pytest.mark.usefixtures("feed_settings_put_back")
+@pytest.mark.usefixtures("feed_settings_put_back", "walk_settings")
+@pytest.mark.parametrize("walk_settings", ["short walk", "long walk"], indirect=True)
 @pytest.mark.parametrize(("size", "fanout_limit", "per_page"), [(6, 3, 2), (17, 4, 4), (40, 2, 5)])
 def test_feeds_through_every_change_match_the_plain_query(db, size, fanout_limit, per_page):
     """Random follows, unfollows, posts (some dated in the past), replies, deletions,
@@ -394,6 +448,9 @@ def test_feeds_through_every_change_match_the_plain_query(db, size, fanout_limit
     # past, deletions and account deletions (pages probe by it: too low loses posts, too high
     # costs a probe on every page).
     assert_newest_times_are_the_posts(db)
+    # And their posts are all in home_feed_merged, which pages walk: through the same changes
+    # and the promotion of an account that had posted before.
+    assert_merged_posts_are_the_posts(db)
 
     rows = feed_rows(db)
     assert rows  # the feeds are used...
@@ -407,6 +464,7 @@ def test_feeds_through_every_change_match_the_plain_query(db, size, fanout_limit
     db.session.commit()
     with db.engine.begin() as connection:
         rebuild_home_feeds(connection, size=size, fanout_limit=fanout_limit, window=30)
+    assert_merged_posts_are_the_posts(db)
     assert_every_home_matches(db, people, per_page)
     # The rebuild put the fallen account back under the limit: fanned out again.
     post(falling)
@@ -417,7 +475,7 @@ def test_feeds_through_every_change_match_the_plain_query(db, size, fanout_limit
     assert_every_home_matches(db, people, per_page)
 
 
-@pytest.mark.usefixtures("feed_settings_put_back")
+@pytest.mark.usefixtures("feed_settings_put_back", "walk_settings")
 @pytest.mark.parametrize("per_page", [1, 2, 3])
 def test_readers_of_many_merged_accounts_match_the_plain_query(db, per_page):
     """Readers following more merged accounts than a page's sample of them (the cutoff of
@@ -461,7 +519,41 @@ def test_readers_of_many_merged_accounts_match_the_plain_query(db, per_page):
     merged = set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
     assert len(merged & {a.id for a in authors}) > 12
     assert_newest_times_are_the_posts(db)
+    assert_merged_posts_are_the_posts(db)
     assert_every_home_matches(db, readers, per_page)
+
+
+@pytest.mark.usefixtures("feed_settings_put_back")
+def test_pages_walk_the_merged_posts_or_probe_the_accounts(db, monkeypatch):
+    """With many merged accounts followed the page is taken from the walk of
+    ``home_feed_merged`` (emptied, the merged posts are gone from the page), with few from the
+    probes of each account (emptied, nothing changes)."""
+    with db.engine.begin() as connection:
+        rebuild_home_feeds(connection, size=10, fanout_limit=1)
+    people = [User(username=f"walk{n}", email=f"walk{n}@example.com") for n in range(8)]
+    db.session.add_all(people)
+    db.session.commit()
+    reader, fan, authors = people[0], people[1], people[2:]
+    for author in authors:
+        reader.follow(author)
+        fan.follow(author)  # two followers each: over the limit of 1, merged
+    db.session.commit()
+    for n in range(40):
+        author = authors[n % len(authors)]
+        db.session.add(Post(body="x", author=author, timestamp=START + timedelta(seconds=n)))
+        db.session.commit()
+    assert set(db.session.scalars(sa.select(home_feed_author.c.user_id))) == {a.id for a in authors}
+    plain = select_pages(reader.following_posts(), POSTS_NEWEST_FIRST)
+    expected = [p.id for p in keyset_page(plain, 5).items]
+    assert [p.id for p in keyset_page(home_timeline(reader), 5).items] == expected
+    db.session.execute(sa.delete(home_feed_merged))
+    monkeypatch.setattr(timeline, "MERGED_STREAM_ON_SQLITE", False)
+    if db.engine.dialect.name == "sqlite":  # not walked there by default
+        assert [p.id for p in keyset_page(home_timeline(reader), 5).items] == expected
+    for setting, shown in (("long walk", []), ("never walked", expected)):
+        set_walk(monkeypatch, setting)
+        assert [p.id for p in keyset_page(home_timeline(reader), 5).items] == shown, setting
+    db.session.rollback()
 
 
 @pytest.mark.usefixtures("feed_settings_put_back")
