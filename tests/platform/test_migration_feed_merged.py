@@ -13,6 +13,7 @@ from tests.platform.test_migration_feed import _pages_match_the_plain_query, loa
 
 REVISION = "f2b7c4d9e1a3"
 BEFORE = "7c2e9a4d1b58"  # the revision before the merged accounts' posts table
+LOWERED = "e4c1b8f2a6d9"  # the last one before it that wrote the feed's triggers
 MERGED = 2  # posts 1, 4, 7 and 10 in _fill (post n at WHEN + n seconds, 4 hidden)
 
 
@@ -82,7 +83,7 @@ def test_migration_copies_the_models_sql():
     } == migration.POSTGRESQL_FUNCTIONS
     assert migration.MERGED_POSTS == feed.MERGED_POSTS
     # The downgrade puts back what the migrations before made.
-    newest, lowered = load_migration("b5e8d2a41c07"), load_migration(BEFORE)
+    newest, lowered = load_migration("b5e8d2a41c07"), load_migration(LOWERED)
     assert {
         "tr_home_feed_post_insert": newest.SQLITE_TRIGGERS["tr_home_feed_post_insert"],
         **lowered.SQLITE_TRIGGERS,
