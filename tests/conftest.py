@@ -21,11 +21,13 @@ from tests.helpers import (
     PASSWORD,
     PERSONAS,
     TEST_DATABASE_URL,
+    XDIST_WORKER,
     FormClient,
     LoopbackSMTP,
     Mailbox,
     RateLimitedConfig,
     TestConfig,
+    create_database,
     empty_all_tables,
 )
 
@@ -44,9 +46,19 @@ class RequestClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _worker_database():
+    """In an xdist worker on a database server, create the worker's own database if missing
+    (``tests.helpers.worker_database_url``: ``TEST_DATABASE_URL``'s name plus the worker id).
+    A serial run uses ``TEST_DATABASE_URL`` as it is, and this does nothing."""
+    if XDIST_WORKER and sa.make_url(TEST_DATABASE_URL).get_backend_name() != "sqlite":
+        create_database(TEST_DATABASE_URL)
+
+
 @pytest.fixture(scope="session")
-def _schema():
-    """On a server database, build the schema once per run (tests then only empty the tables)."""
+def _schema(_worker_database):
+    """On a server database, build the schema once per run (tests then only empty the tables).
+    Under xdist, once per worker, in the worker's own database."""
     if IN_MEMORY:
         yield
         return

@@ -41,7 +41,47 @@ PASSWORD = "correct horse battery"
 # The site's address in tests: not the test client's host (localhost), so every emailed link
 # shows that it was built from SITE_URL and not from the request.
 SITE_URL = "https://chirp.example"
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+# The xdist worker running this process ("gw0", "gw1"...), or "" in a serial run.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def worker_database_url(url: str, worker: str) -> str:
+    """The database URL a test process uses: ``url`` itself in a serial run (and for SQLite, in
+    memory and so private to the process already); in an xdist worker on a server, a database of
+    that worker's own, named after ``url``'s with the worker id appended (``chirp_test_gw1``, or
+    ``chirp_gw1.db`` for a SQLite file), so that workers never empty or rebuild each other's
+    tables. :func:`create_database` makes a server's one."""
+    parsed = sa.make_url(url)
+    if not worker or parsed.database in (None, "", ":memory:"):
+        return url
+    if parsed.get_backend_name() == "sqlite":  # a file: a file of the worker's own beside it
+        path = Path(parsed.database)
+        database = str(path.with_name(f"{path.stem}_{worker}{path.suffix}"))
+    else:
+        database = f"{parsed.database}_{worker}"
+    return parsed.set(database=database).render_as_string(hide_password=False)
+
+
+def create_database(url: str) -> None:
+    """Create ``url``'s PostgreSQL database on its server unless it exists (CREATEDB needed)."""
+    parsed = sa.make_url(url)
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": parsed.database},
+            )
+            if not exists:
+                name = admin.dialect.identifier_preparer.quote(parsed.database)
+                connection.execute(sa.text(f"CREATE DATABASE {name}"))
+    finally:
+        admin.dispose()
+
+
+TEST_DATABASE_URL = worker_database_url(
+    os.environ.get("TEST_DATABASE_URL", "sqlite://"), XDIST_WORKER
+)
 IN_MEMORY = TEST_DATABASE_URL == "sqlite://"
 # Who can be on the other end of a request, for permission tests: nobody logged in, a plain
 # user, a moderator, an admin, and someone suspended after logging in (whose session must end).
