@@ -14,6 +14,7 @@ from app.listings.keyset import keyset_page, select_pages
 from app.listings.posts import POSTS_NEWEST_FIRST
 from app.listings.timeline import home_timeline
 from app.models import User, feed, post_stats
+from tests.helpers import missing_tables_made
 from tests.platform.test_migration_counts import _fill
 
 REVISION = "a3c9e51f7d20"
@@ -37,23 +38,11 @@ def _later_tables() -> Iterator[None]:
     older revision: the stored like counts (7c2e9a4d1b58), empty, so both sides of a comparison
     read like counts of 0, and the merged accounts' posts (f2b7c4d9e1a3), filled from the posts
     as that migration fills it."""
-    with db.engine.begin() as connection:
-        inspector = sa.inspect(connection)
-        missing = [
-            t for t in (post_stats, feed.home_feed_merged) if not inspector.has_table(t.name)
-        ]
-        for table in missing:
-            table.create(connection)
-        if feed.home_feed_merged in missing:
-            connection.exec_driver_sql(feed.MERGED_POSTS)
-    try:
-        yield
-    finally:
-        if missing:
-            db.session.rollback()  # its reads end before the tables go
+    with missing_tables_made(post_stats, feed.home_feed_merged) as made:
+        if feed.home_feed_merged in made:
             with db.engine.begin() as connection:
-                for table in missing:
-                    table.drop(connection)
+                connection.exec_driver_sql(feed.MERGED_POSTS)
+        yield
 
 
 def _functions() -> set[str]:

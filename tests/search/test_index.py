@@ -12,11 +12,20 @@ from flask_migrate import downgrade, upgrade
 from app import create_app
 from app.extensions import db as _db
 from app.listings.keyset import keyset_page
-from app.models import Post, PostSearch, Tag, User, post_tag, post_visible_to, utcnow
+from app.models import (
+    Post,
+    PostSearch,
+    Tag,
+    User,
+    post_stats,
+    post_tag,
+    post_visible_to,
+    utcnow,
+)
 from app.models.posting import publish
 from app.models.search import has_fts5, hashtags, rebuild_index, search_tokens
 from app.search.query import NEWEST, RELEVANT, parse_query, relevance_score, search_pages
-from tests.helpers import TestConfig
+from tests.helpers import TestConfig, missing_tables_made
 from tests.platform.test_migrations import _fill_previous_revision, scripts
 
 WORDS = ["owl", "Owl", "heron", "héron", "kite", "wren", "#owl", "#Wren", "#kite", "it's"]
@@ -148,9 +157,10 @@ def test_the_migration_indexes_existing_posts_and_its_downgrade_removes_the_inde
             ],
         )
     upgrade(revision=SEARCH_REVISION)
-    assert searched("grusse") == [21]
-    assert searched("#KÖLN") == [22, 21]
-    assert searched("quotes tags") == list(range(20, 0, -1))
+    with missing_tables_made(post_stats):  # the cards' like counts, a later migration's
+        assert searched("grusse") == [21]
+        assert searched("#KÖLN") == [22, 21]
+        assert searched("quotes tags") == list(range(20, 0, -1))
     with _db.engine.begin() as connection:
         fts5_is_consistent(connection)
     _db.session.remove()  # its open transaction would hold the tables the downgrade drops
