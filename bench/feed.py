@@ -3,6 +3,12 @@ cost with the feeds and without them (today's path from the posts), in alternati
 
     python -m bench.feed                      # S and L, SQLite and PostgreSQL
     python -m bench.feed --sizes S --no-postgres
+    python -m bench.feed --no-pages           # posting only (a few minutes)
+
+Posting is timed two ways, alternating: the post's row alone (``INSERT`` and commit: the
+triggers' work, stored counts and home feeds) and the post box's write
+(:func:`app.models.posting.publish`: the post, its search words and tags, then the commit),
+each account in turn.
 
 Posting is measured on a database of its own (an account with 50,000 followers, one with
 exactly the fanout limit's number (250 by default), whose posts go into every follower's
@@ -27,6 +33,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import followers
 from app.models.feed import rebuild_home_feeds
+from app.models.posting import publish
+from app.models.user import User
 from bench.dbtime import page_statements, time_statements
 from bench.pg import bench_postgres, copy_from_sqlite, create_database
 from bench.run import app_for
@@ -38,6 +46,8 @@ FOLLOWERS = (50_000, Config.HOME_FEED_FANOUT_LIMIT, 100)
 """Followers of the posting accounts: the issue's, the fanout limit's (set
 ``HOME_FEED_FANOUT_LIMIT`` to try another), a common account's."""
 POSTS_PER_AUTHOR = 30
+WAYS = ("row", "post box")
+"""How a post is written: its row alone, and through the post box's ``publish``."""
 
 
 def make_followed_accounts(url: str) -> list[int]:
@@ -76,49 +86,72 @@ def make_followed_accounts(url: str) -> list[int]:
     return authors
 
 
-def time_posting(url: str, authors: list[int]) -> dict[int, list[float]]:
-    """Milliseconds per post (insert and commit), by each account, alternating; the first
-    round of posts is a warm-up.
+def elapsed_ms(started: float, cpu: float) -> tuple[float, float]:
+    """Wall and this thread's CPU milliseconds since ``started`` and ``cpu``."""
+    return (time.perf_counter() - started) * 1000, (time.thread_time() - cpu) * 1000
+
+
+def time_posting(
+    url: str,
+    authors: list[int],
+    followers: tuple[int, ...] = FOLLOWERS,
+    posts: int = POSTS_PER_AUTHOR,
+) -> dict[tuple[str, int], list[tuple[float, float]]]:
+    """Wall and CPU milliseconds per post (insert and commit; then :func:`publish` and
+    commit), by each account (``authors``, with ``followers`` each) and each way, ``posts``
+    of each, alternating; a round of posts before them is a warm-up. The CPU is the app's
+    thread's: SQLite's work, not PostgreSQL's (its server's).
 
     First the accounts fanned out to fill their followers' feeds, so that posts are trimmed
     from them as in a site that has run for a while.
     """
     app = app_for(url)
     post = db.metadata.tables["post"]
-    times: dict[int, list[float]] = {count: [] for count in FOLLOWERS}
+    times: dict[tuple[str, int], list[tuple[float, float]]] = {
+        (way, count): [] for way in WAYS for count in followers
+    }
     with app.app_context():
         engine = db.engine
-    start = datetime.now(UTC) - timedelta(days=1)
-    with engine.connect() as connection:
-        filling = time.perf_counter()
-        old = start - timedelta(days=1)
-        for author in authors:
-            connection.execute(
-                post.insert(),
-                [
-                    {"body": "old", "user_id": author, "timestamp": old + timedelta(seconds=n)}
-                    for n in range(Config.HOME_FEED_SIZE + 50)
-                ],
-            )
-            connection.commit()
-        print(
-            f"  {len(authors) * (Config.HOME_FEED_SIZE + 50)} posts to fill the feeds: "
-            f"{time.perf_counter() - filling:.1f} s",
-            flush=True,
-        )
-        for number in range(POSTS_PER_AUTHOR + 1):
-            for author, count in zip(authors, FOLLOWERS, strict=True):
-                values = {
-                    "body": f"post {number}",
-                    "user_id": author,
-                    "timestamp": start + timedelta(seconds=number),
-                }
-                started = time.perf_counter()
-                connection.execute(post.insert().values(**values))
+        start = datetime.now(UTC) - timedelta(days=1)
+        with engine.connect() as connection:
+            filling = time.perf_counter()
+            old = start - timedelta(days=1)
+            for author in authors:
+                connection.execute(
+                    post.insert(),
+                    [
+                        {"body": "old", "user_id": author, "timestamp": old + timedelta(seconds=n)}
+                        for n in range(Config.HOME_FEED_SIZE + 50)
+                    ],
+                )
                 connection.commit()
-                if number:
-                    times[count].append((time.perf_counter() - started) * 1000)
-    engine.dispose()
+            print(
+                f"  {len(authors) * (Config.HOME_FEED_SIZE + 50)} posts to fill the feeds: "
+                f"{time.perf_counter() - filling:.1f} s",
+                flush=True,
+            )
+            users = {author: db.session.get(User, author) for author in authors}
+            db.session.commit()
+            for number in range(posts + 1):
+                for author, count in zip(authors, followers, strict=True):
+                    values = {
+                        "body": f"post {number}",
+                        "user_id": author,
+                        "timestamp": start + timedelta(seconds=number),
+                    }
+                    started, cpu = time.perf_counter(), time.thread_time()
+                    connection.execute(post.insert().values(**values))
+                    connection.commit()
+                    row = elapsed_ms(started, cpu)
+                    started, cpu = time.perf_counter(), time.thread_time()
+                    publish(users[author], f"the harbour at dawn {number} #fanout")
+                    db.session.commit()
+                    box = elapsed_ms(started, cpu)
+                    if number:
+                        times["row", count].append(row)
+                        times["post box", count].append(box)
+            db.session.remove()
+        engine.dispose()
     return times
 
 
@@ -132,12 +165,13 @@ def posting(server: str | None) -> None:
         for name, url in urls.items():
             print(f"== posting, {name}", flush=True)
             authors = make_followed_accounts(url)
-            for count, samples in time_posting(url, authors).items():
-                samples.sort()
+            for (way, count), samples in time_posting(url, authors).items():
+                wall = sorted(ms for ms, _ in samples)
+                cpu = statistics.median(ms for _, ms in samples)
                 print(
-                    f"  {count:6,} followers: median {statistics.median(samples):6.2f} ms, "
-                    f"90th percentile {samples[int(len(samples) * 0.9)]:6.2f} ms "
-                    f"({len(samples)} posts)",
+                    f"  {way:8} {count:6,} followers: median {statistics.median(wall):6.2f} ms, "
+                    f"90th percentile {wall[int(len(wall) * 0.9)]:6.2f} ms, "
+                    f"CPU median {cpu:6.2f} ms ({len(wall)} posts)",
                     flush=True,
                 )
 
@@ -189,12 +223,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=15, help="replays per statement and round")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--no-posting", action="store_true", help="pages only")
+    parser.add_argument("--no-pages", action="store_true", help="posting only")
     args = parser.parse_args(argv)
     with ExitStack() as stack:
         server = None if args.no_postgres else stack.enter_context(bench_postgres())
         if not args.no_posting:
             posting(server)
-        for size in (SIZES[name] for name in args.sizes.split(",")):
+        sizes = [] if args.no_pages else args.sizes.split(",")
+        for size in (SIZES[name] for name in sizes):
             prepare(size)
             print(f"== {size.name} SQLite", flush=True)
             pages(size.url, args.rounds, args.runs)

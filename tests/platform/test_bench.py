@@ -18,6 +18,7 @@ from bench.ceiling import ceiling_app
 from bench.cpu import database_url, ms_per_request
 from bench.dbtime import is_setting, page_statements, time_statements
 from bench.explain import explain_page
+from bench.feed import WAYS, time_posting
 from bench.load import Load, parse_wrk, serve
 from bench.notifications import NOTIFIED, UNREAD, add_notified_accounts
 from bench.pg import copy_from_sqlite
@@ -334,6 +335,50 @@ def test_the_write_load_posts_through_the_form_and_counts_the_rows(shared_app, s
     assert count_posts(url, "t1") == 0
     # The home feeds are as they were, not missing what the posts pushed out of them.
     assert home_feeds(shared_db.engine) == feeds_before
+
+
+def test_posting_is_timed_by_row_and_through_the_post_box_for_each_account(shared_db):
+    """``bench.feed``'s posting times, on a few followers: each account posts both ways in
+    turn, and the post box's posts are indexed and tagged as the form's are."""
+    users = [
+        User(username=f"poster{n}", email=f"poster{n}@example.com", password_hash="!")
+        for n in range(5)
+    ]
+    shared_db.session.add_all(users)
+    shared_db.session.flush()
+    for fan in users[2:]:
+        fan.follow(users[0])
+    users[2].follow(users[1])
+    shared_db.session.commit()
+    authors, fan = [users[0].id, users[1].id], users[3].id
+    url = shared_db.engine.url.render_as_string(hide_password=False)
+    shared_db.session.remove()
+
+    times = time_posting(url, authors, followers=(3, 1), posts=2)
+
+    assert set(times) == {(way, count) for way in WAYS for count in (3, 1)}
+    for samples in times.values():
+        assert len(samples) == 2  # the warm-up round is left out
+        assert all(wall >= 0 and cpu >= 0 for wall, cpu in samples)
+    boxed = shared_db.session.scalars(
+        sa.select(Post.id).where(Post.user_id == authors[0], Post.body.like("the harbour%"))
+    ).all()
+    assert len(boxed) == 3  # the warm-up's and the two timed
+    ids = sa.bindparam("ids", expanding=True)
+    counts = {
+        "words": "SELECT count(*) FROM post_search WHERE post_id IN :ids",
+        "tags": "SELECT count(*) FROM post_tag JOIN tag ON tag.id = post_tag.tag_id "
+        "WHERE tag.name = 'fanout' AND post_tag.post_id IN :ids",
+        # Into a follower's feed, as any post by an account under the fan-out limit.
+        "feed": "SELECT count(*) FROM home_feed WHERE user_id = :fan AND post_id IN :ids",
+    }
+    found = {
+        name: shared_db.session.scalar(
+            sa.text(sql).bindparams(ids), {"ids": list(boxed), "fan": fan}
+        )
+        for name, sql in counts.items()
+    }
+    assert found == {"words": 3, "tags": 3, "feed": 3}
 
 
 def test_deleting_the_write_loads_posts_leaves_no_merged_account_newer_than_it_is(
