@@ -522,6 +522,13 @@ def _by_author(
        anyone else comes after that many heads of other people); ties are kept;
     3. *edge*: each of them contributes at most a page of their first posts, which bounds the
        index range read per author even for someone who posts all the time.
+
+    Newest first, no post on the page is older than the page-size-th head, the *head
+    bound*: that many heads, all different posts, come before it. Step 3 reads each
+    author's posts down to there at most (one bound of the index range, worked out once), so
+    an author whose head is near that bound is read a few entries deep, not a page, and the
+    edge, which is within it, bounds step 4 too: the 100-follow reader's page 41 at L
+    (SQLite) ran in 0.70 ms instead of 1.04.
     """
     newest_first = POSTS_NEWEST_FIRST.descending != reverse
     authors = authors.subquery(prefix + "authors")
@@ -547,15 +554,27 @@ def _by_author(
         .limit(_ONE)
         .scalar_subquery()
     )
-    # Fewer heads than a page: every author with one is in.
-    last_head = sa.func.coalesce(last_head, heads.c.head)
-    keep = heads.c.head >= last_head if newest_first else heads.c.head <= last_head
+    if newest_first:
+        # Fewer heads than a page: every author with one is in, and the bound is ``since``
+        # (or before any post). Worked out once: as a scalar subquery in each author's range,
+        # SQLite ran it for every author.
+        far_end = _FIRST_TIME if since is None else since
+        head_bound = _once(sa.func.coalesce(last_head, far_end), prefix + "head_bound")
+        keep = heads.c.head >= head_bound
+    else:
+        # Walking back (towards newer posts) the head bound would be the upper end of each
+        # author's range, which SQLite did not use as one (it tested it on each post read):
+        # those pages read each author's first page-size posts, as before.
+        keep = heads.c.head <= sa.func.coalesce(last_head, heads.c.head)
     top = sa.select(heads.c.user_id).where(heads.c.head.is_not(None), keep).subquery(prefix + "top")
 
     edge_post = Post.__table__.alias(prefix + "edge_post")
+    # Newest first, the head bound takes the place of ``since`` (it is at or after it).
+    first_posts = _timeline_posts(
+        edge_post, position, reverse, head_bound if newest_first else since, probe
+    )
     first_posts = (
-        _timeline_posts(edge_post, position, reverse, since, probe)
-        .where(edge_post.c.user_id == top.c.user_id)
+        first_posts.where(edge_post.c.user_id == top.c.user_id)
         .with_only_columns(edge_post.c.timestamp.label("at"))
         .limit(_PAGE_SIZE)
         .correlate(top)
@@ -569,6 +588,8 @@ def _by_author(
     post = Post.__table__.alias(prefix + "page_post")
     at = post.c.timestamp
     within = at >= bounded.c.edge if newest_first else at <= bounded.c.edge
+    # The edge is within the head bound already: a second bound here made SQLite read the
+    # range from the looser one (0.3 ms more on that page 41).
     return (
         _timeline_posts(post, position, reverse, since, probe)
         .where(post.c.user_id == bounded.c.user_id, within)

@@ -158,6 +158,21 @@ def test_home_timeline_window_stops_at_the_page_without_sorting(db, alice, bob, 
         assert not any("TEMP B-TREE" in detail for detail in hits), hits
 
 
+def test_home_timeline_by_author_reads_each_authors_posts_down_to_the_head_bound(
+    db, alice, bob, make_post
+):
+    # Towards older posts, each author's first posts (the edge) are read from the position
+    # down to the page-size-th head at most: the head bound is the lower end of the range of
+    # the (user_id, timestamp, id) index (without it, the first page's range had no lower end).
+    first, after, _ = home_page_plans(db, alice, bob, make_post, "MATERIALIZE by_author")
+    for plan, bounds in ((first, "timestamp>?"), (after, "timestamp>? AND timestamp<?")):
+        (edge,) = [detail for detail in plan if "SEARCH edge_post" in detail]
+        assert edge == (
+            "SEARCH edge_post USING COVERING INDEX "
+            f"ix_post_user_id_timestamp_id_hidden_at_in_reply_to_user_id (user_id=? AND {bounds})"
+        ), plan
+
+
 @pytest.mark.parametrize(
     ("listing", "keyset", "index"),
     [
