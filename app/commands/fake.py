@@ -617,7 +617,10 @@ class FakeCommunity:
         if first >= self.users:
             return
         joined_at = dict(connection.execute(sa.select(User.id, User.created_at)).all())
-        joined = [joined_at[user_id] for user_id in ids]
+        # Times as microseconds since 1970 (fake_sql.insert_follows): datetime arithmetic
+        # per follow cost more than drawing it.
+        joined = [fake_sql.micros(joined_at[user_id]) for user_id in ids]
+        now = fake_sql.micros(self.now)
         most_popular = self.by_fame[: self.cap + 1]
         with _bar("Follows", self.users) as progress:
             progress.update(first)
@@ -633,7 +636,7 @@ class FakeCommunity:
                     for other in followed:
                         # After both accounts existed, nearer now more often than not.
                         since = max(joined[pos], joined[other])
-                        began = since + (self.now - since) * max(rng.random(), rng.random())
+                        began = since + int((now - since) * max(rng.random(), rng.random()))
                         rows.append((ids[pos], ids[other], began))
                 fake_sql.insert_follows(connection, rows)
                 connection.commit()

@@ -3,7 +3,7 @@
 import re
 import statistics
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -92,6 +92,28 @@ def test_fake_fills_an_empty_database(runner, db, client, make_user):
     )
     assert response.status_code == 302
     assert make_user("newcomer").id == 61
+
+
+@pytest.mark.parametrize(
+    "began",
+    [
+        datetime(2025, 3, 4, 5, 6, 7, 891011, tzinfo=UTC),
+        datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),  # before PostgreSQL's epoch
+        datetime(2000, 1, 1, tzinfo=UTC),
+    ],
+)
+def test_follows_written_in_bulk_keep_their_time_to_the_microsecond(db, make_user, began):
+    """The follows' times go to the database as integers (on PostgreSQL the binary
+    ``timestamptz`` itself): they must come back as the same instant, read by the models."""
+    alice, bob = make_user("alice"), make_user("bob")
+    with db.engine.connect() as connection:
+        fake_sql.insert_follows(connection, [(alice.id, bob.id, fake_sql.micros(began))])
+        connection.commit()
+    stored = db.session.scalar(
+        sa.select(followers.c.created_at).where(followers.c.follower_id == alice.id)
+    )
+    assert stored == began
+    assert fake_sql.micros(began) == round((began.timestamp()) * 1_000_000)
 
 
 def _who_follows_whom(db) -> set[tuple[str, str]]:
