@@ -310,7 +310,11 @@ class FakeCommunity:
         # the two longest steps after the posts (XL: 141 and 176 s one after the other).
         stop = threading.Event()
         with self.phase("follows and likes"), ThreadPoolExecutor(1) as pool:
-            liking = pool.submit(add_likes, db.engine, like_rng, likes, stop, progress=False)
+            # The posts' times are functions of their numbers here (fake_sql.posted_at).
+            clock = (self.start.timestamp(), self._post_step(), self.seed)
+            liking = pool.submit(
+                add_likes, db.engine, like_rng, likes, stop, progress=False, posts_clock=clock
+            )
             try:
                 self.insert_follows(connection, ids)
             except BaseException:
@@ -446,6 +450,10 @@ class FakeCommunity:
             for n, text in enumerate(texts)
         ]
 
+    def _post_step(self) -> float:
+        """Seconds between one post and the next (each is jittered within its step)."""
+        return HISTORY.total_seconds() / self.posts if self.posts else 0.0
+
     def insert_posts(self, connection: sa.Connection) -> None:
         """Posts 1 to ``posts``, oldest first, from where an earlier run stopped, with their
         search words and tags, drawn by the database.
@@ -456,8 +464,7 @@ class FakeCommunity:
         see docs/performance.md, "Seeding". On PostgreSQL the chunks are written on
         :data:`POST_PARTS` connections at once (:meth:`_insert_posts_in_parts`).
         """
-        step = HISTORY.total_seconds() / self.posts if self.posts else 0.0
-        start = self.start.timestamp()
+        step, start = self._post_step(), self.start.timestamp()
         replies = ReplyPlan(random.Random(self.seed + 2), self.posts)  # noqa: S311
         if connection.dialect.name == "postgresql":
             self._insert_posts_in_parts(connection, replies, start, step)

@@ -348,7 +348,6 @@ def insert_posts_drawn_by_number(
     connection.exec_driver_sql("ANALYZE fake_reply")
     author = drawn_below("{n}", ":slots", salt(seed, AUTHOR_SALT))
     text = drawn_below("s.n", ":texts", salt(seed, TEXT_SALT))
-    jitter = Dialect(connection.dialect.name).unit_of("s.n", salt(seed, TIME_SALT))
     numbers = "generate_series(CAST(:low AS int), CAST(:high AS int)) AS s(n)"
     params = {"low": low, "high": high, "start": start, "step": step}
     post = quoted(connection, Post.__table__)
@@ -356,7 +355,7 @@ def insert_posts_drawn_by_number(
         sa.text(
             f"INSERT INTO {post} (id, body, timestamp, user_id, in_reply_to_id, "  # noqa: S608
             "in_reply_to_user_id, thread_path) "
-            f"SELECT s.n, t.body, to_timestamp(:start + (s.n - 1 + {jitter}) * :step), "
+            f"SELECT s.n, t.body, to_timestamp({posted_at('s.n', seed)}), "
             "a.user_id, r.parent_id, answered.user_id, r.path "
             f"FROM {numbers} "
             f"JOIN fake_author a ON a.slot = {author.format(n='s.n')} "
@@ -382,6 +381,15 @@ def insert_posts_drawn_by_number(
         ),
         {"low": low, "high": high, "texts": texts},
     )
+
+
+def posted_at(number: str, seed: int) -> str:
+    """PostgreSQL: the time (epoch seconds) at which ``flask fake`` writes post ``number``
+    (an SQL integer), with the parameters ``:start`` and ``:step`` of
+    :func:`insert_posts`: a function of the number and ``seed``, so that the likes can date
+    themselves after their post without reading it (``fake_likes.add_likes``)."""
+    jitter = Dialect("postgresql").unit_of(number, salt(seed, TIME_SALT))
+    return f"(:start + ({number} - 1 + {jitter}) * :step)"
 
 
 def missing_chunks(connection: sa.Connection, chunks: list[tuple[int, int]]) -> list[int]:

@@ -561,6 +561,28 @@ def test_fake_makes_likes_a_few_posts_get_most_of(runner, db):
     )
 
 
+def test_likes_date_themselves_by_the_posts_clock_which_is_the_posts_own(runner, db, monkeypatch):
+    """On PostgreSQL the likes take their post's time from its number (``posted_at``), not
+    from the post: that formula must give every post's stored time; and every liker gets
+    likes (they are drawn a range of likers at a time)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's likes read their post's time")
+    now = datetime(2026, 6, 1, 12, 0, 0, 123456, tzinfo=UTC)
+    monkeypatch.setattr(fake, "utcnow", lambda: now)
+    result = runner.invoke(args=[*ARGS, "--likes", "20", "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    community = fake.FakeCommunity(60, 900, 8, 7)
+    posted = fake_sql.posted_at("id", 7)
+    differing = db.session.scalar(
+        sa.text(f"SELECT count(*) FROM post WHERE timestamp <> to_timestamp({posted})"),  # noqa: S608
+        {"start": (now - fake.HISTORY).timestamp(), "step": community._post_step()},
+    )
+    assert differing == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 900
+    likers = db.session.scalar(sa.select(sa.func.count(sa.distinct(Like.user_id))))
+    assert likers >= 55  # of 60, drawing 20 each
+
+
 def test_fake_tells_people_of_replies_and_recent_follows(runner, db, client):
     result = runner.invoke(args=["fake", "--users", "80", "--posts", "6000", "--follows", "8"])
     assert result.exit_code == 0, result.output
