@@ -310,7 +310,11 @@ class FakeCommunity:
         # the two longest steps after the posts (XL: 141 and 176 s one after the other).
         stop = threading.Event()
         with self.phase("follows and likes"), ThreadPoolExecutor(1) as pool:
-            liking = pool.submit(add_likes, db.engine, like_rng, likes, stop, progress=False)
+            # The posts' times are functions of their numbers here (fake_sql.posted_at).
+            clock = (self.start.timestamp(), self._post_step(), self.seed)
+            liking = pool.submit(
+                add_likes, db.engine, like_rng, likes, stop, progress=False, posts_clock=clock
+            )
             try:
                 self.insert_follows(connection, ids)
             except BaseException:
@@ -446,6 +450,10 @@ class FakeCommunity:
             for n, text in enumerate(texts)
         ]
 
+    def _post_step(self) -> float:
+        """Seconds between one post and the next (each is jittered within its step)."""
+        return HISTORY.total_seconds() / self.posts if self.posts else 0.0
+
     def insert_posts(self, connection: sa.Connection) -> None:
         """Posts 1 to ``posts``, oldest first, from where an earlier run stopped, with their
         search words and tags, drawn by the database.
@@ -456,8 +464,7 @@ class FakeCommunity:
         see docs/performance.md, "Seeding". On PostgreSQL the chunks are written on
         :data:`POST_PARTS` connections at once (:meth:`_insert_posts_in_parts`).
         """
-        step = HISTORY.total_seconds() / self.posts if self.posts else 0.0
-        start = self.start.timestamp()
+        step, start = self._post_step(), self.start.timestamp()
         replies = ReplyPlan(random.Random(self.seed + 2), self.posts)  # noqa: S311
         if connection.dialect.name == "postgresql":
             self._insert_posts_in_parts(connection, replies, start, step)
@@ -617,7 +624,10 @@ class FakeCommunity:
         if first >= self.users:
             return
         joined_at = dict(connection.execute(sa.select(User.id, User.created_at)).all())
-        joined = [joined_at[user_id] for user_id in ids]
+        # Times as microseconds since 1970 (fake_sql.insert_follows): datetime arithmetic
+        # per follow cost more than drawing it.
+        joined = [fake_sql.micros(joined_at[user_id]) for user_id in ids]
+        now = fake_sql.micros(self.now)
         most_popular = self.by_fame[: self.cap + 1]
         with _bar("Follows", self.users) as progress:
             progress.update(first)
@@ -633,7 +643,7 @@ class FakeCommunity:
                     for other in followed:
                         # After both accounts existed, nearer now more often than not.
                         since = max(joined[pos], joined[other])
-                        began = since + (self.now - since) * max(rng.random(), rng.random())
+                        began = since + int((now - since) * max(rng.random(), rng.random()))
                         rows.append((ids[pos], ids[other], began))
                 fake_sql.insert_follows(connection, rows)
                 connection.commit()

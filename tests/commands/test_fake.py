@@ -3,7 +3,7 @@
 import re
 import statistics
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -92,6 +92,28 @@ def test_fake_fills_an_empty_database(runner, db, client, make_user):
     )
     assert response.status_code == 302
     assert make_user("newcomer").id == 61
+
+
+@pytest.mark.parametrize(
+    "began",
+    [
+        datetime(2025, 3, 4, 5, 6, 7, 891011, tzinfo=UTC),
+        datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),  # before PostgreSQL's epoch
+        datetime(2000, 1, 1, tzinfo=UTC),
+    ],
+)
+def test_follows_written_in_bulk_keep_their_time_to_the_microsecond(db, make_user, began):
+    """The follows' times go to the database as integers (on PostgreSQL the binary
+    ``timestamptz`` itself): they must come back as the same instant, read by the models."""
+    alice, bob = make_user("alice"), make_user("bob")
+    with db.engine.connect() as connection:
+        fake_sql.insert_follows(connection, [(alice.id, bob.id, fake_sql.micros(began))])
+        connection.commit()
+    stored = db.session.scalar(
+        sa.select(followers.c.created_at).where(followers.c.follower_id == alice.id)
+    )
+    assert stored == began
+    assert fake_sql.micros(began) == round((began.timestamp()) * 1_000_000)
 
 
 def _who_follows_whom(db) -> set[tuple[str, str]]:
@@ -537,6 +559,28 @@ def test_fake_makes_likes_a_few_posts_get_most_of(runner, db):
     assert all(
         max(posted[post], joined[user]) - slack <= when <= utcnow() for user, post, when in likes
     )
+
+
+def test_likes_date_themselves_by_the_posts_clock_which_is_the_posts_own(runner, db, monkeypatch):
+    """On PostgreSQL the likes take their post's time from its number (``posted_at``), not
+    from the post: that formula must give every post's stored time; and every liker gets
+    likes (they are drawn a range of likers at a time)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's likes read their post's time")
+    now = datetime(2026, 6, 1, 12, 0, 0, 123456, tzinfo=UTC)
+    monkeypatch.setattr(fake, "utcnow", lambda: now)
+    result = runner.invoke(args=[*ARGS, "--likes", "20", "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    community = fake.FakeCommunity(60, 900, 8, 7)
+    posted = fake_sql.posted_at("id", 7)
+    differing = db.session.scalar(
+        sa.text(f"SELECT count(*) FROM post WHERE timestamp <> to_timestamp({posted})"),  # noqa: S608
+        {"start": (now - fake.HISTORY).timestamp(), "step": community._post_step()},
+    )
+    assert differing == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 900
+    likers = db.session.scalar(sa.select(sa.func.count(sa.distinct(Like.user_id))))
+    assert likers >= 55  # of 60, drawing 20 each
 
 
 def test_fake_tells_people_of_replies_and_recent_follows(runner, db, client):
