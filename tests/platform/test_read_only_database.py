@@ -159,7 +159,8 @@ def test_a_home_feed_the_database_will_not_build_leaves_the_page_read_from_the_p
     alice.follow(bob)
     db.session.commit()
     make_post(bob, "written before the maintenance")
-    db.session.execute(sa.delete(home_feed_horizon).where(home_feed_horizon.c.user_id == alice.id))
+    alice_id = alice.id  # PostgreSQL's switch ends the session (alice is detached after)
+    db.session.execute(sa.delete(home_feed_horizon).where(home_feed_horizon.c.user_id == alice_id))
     db.session.commit()
     read_only()
     response = alice_client.get("/")
@@ -168,5 +169,5 @@ def test_a_home_feed_the_database_will_not_build_leaves_the_page_read_from_the_p
     assert "written before the maintenance" in page
     assert BANNER in page
     assert "Could not build the home feed" in caplog.text
-    horizon = sa.select(home_feed_horizon).where(home_feed_horizon.c.user_id == alice.id)
+    horizon = sa.select(home_feed_horizon).where(home_feed_horizon.c.user_id == alice_id)
     assert db.session.execute(horizon).all() == []
