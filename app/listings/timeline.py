@@ -147,13 +147,13 @@ def build_missing_home_feed(user: User) -> bool:
     """Build ``user``'s home feed if they have none yet, and commit: True if this did.
 
     A GET that writes, as a cache fill: ``flask fake`` leaves every feed to be built on its
-    reader's first home visit (:func:`app.models.feed.build_home_feed`, a few milliseconds to
-    some tens at XL), and every later page reads it. Any reader who may see home gets one
-    (unconfirmed, suspended: the feed holds what their page shows anyway, the plain query's
-    posts). It never fails the page: if the database refuses the write (read-only for a
-    moment, out of space) or anything else goes wrong, the build is rolled back and logged,
-    and the page is read from the posts, as it was before the feed existed; the next visit
-    tries again.
+    reader's first home visit (:func:`app.models.feed.build_home_feed`, 10-50 ms at XL on a
+    busy machine), and every later page reads it. Any reader who may see home gets one, an
+    unconfirmed one too (the feed holds what their page shows anyway, the plain query's
+    posts); a suspended one is logged out before the view runs. It never fails the page: if
+    the database refuses the write (read-only for a moment, out of space) or anything else
+    goes wrong, the build is rolled back and logged, and the page is read from the posts, as
+    it was before the feed existed; the next visit tries again.
 
     Whether the reader has a feed is asked once per process every :data:`FEED_KNOWN_SECONDS`
     (a probe of ``home_feed_horizon``'s key cost 55 µs of CPU on SQLite, 190 µs and a round

@@ -620,10 +620,10 @@ def reset_home_feeds(
     their posts (``home_feed_merged``) and the triggers, in the connection's transaction.
 
     For a bulk load (``flask fake``): building 100,000 feeds (up to 40 million rows at XL) was
-    its longest step, for readers most of whom never come; a first visit builds one in
-    milliseconds. Until then a reader has no horizon: their pages read the posts, and posts
-    by the accounts they follow are still fanned out into their feed (the triggers write
-    whatever the horizon); the build deletes those rows first.
+    its longest step, for readers most of whom never come; a first visit builds one in some
+    tens of milliseconds at most. Until then a reader has no horizon: their pages read the
+    posts, and posts by the accounts they follow are still fanned out into their feed (the
+    triggers write whatever the horizon); the build deletes those rows first.
     """
     size, fanout_limit = _settings(size, fanout_limit)
     _drop_triggers_only(connection)
