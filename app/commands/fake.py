@@ -1,8 +1,8 @@
 """``flask fake``: fill an empty database with realistic fake users, follows, posts and likes.
 
 Built for volume: the 100,000 users / 10 million posts of the benchmark's XL set take about
-ten minutes of CPU on PostgreSQL, home feeds included (docs/performance.md, "Seeding XL: the
-home feeds' rebuild"). Python
+ten minutes of CPU on PostgreSQL (docs/performance.md, "Seeding XL"); home feeds are not
+written, each is built on its reader's first home visit. Python
 makes what needs Faker or a seed (names, texts, who is how popular and how active, the
 replies) and draws the follows (written with COPY on PostgreSQL); the database draws the
 millions of posts itself, search words and hashtags included; all in committed chunks
@@ -50,15 +50,7 @@ from app.commands.fake_threads import ReplyPlan
 from app.extensions import db
 from app.models import POST_MAX_LENGTH, Notification, Post, User, followers
 from app.models.counts import ensure_user_stats
-from app.models.feed import (
-    feed_settings,
-    finish_rebuild_in_parts,
-    home_feed,
-    rebuild_feeds_reader_by_reader,
-    rebuild_home_feeds,
-    rebuild_part,
-    start_rebuild_in_parts,
-)
+from app.models.feed import reset_home_feeds
 from app.models.types import utcnow
 
 DEFAULT_PASSWORD = "chirp-fake-password"  # noqa: S105  (documented, for fake accounts only)
@@ -71,7 +63,6 @@ TEXT_POOL = 4000
 TOPICS = ["birds", "coffee", "rain", "music", "books", "running", "gardens", "chess", "tea"]
 SLOTS_PER_USER = 20  # resolution of the weighted draw of authors (see fake_sql)
 FOLLOW_DRAWS = 3  # rounds of drawing follows: each draws again what duplicates took away
-FEED_PARTS = 2  # connections writing the home feeds at once (PostgreSQL)
 POST_PARTS = 2  # connections writing the chunks of posts at once (PostgreSQL)
 
 
@@ -174,49 +165,14 @@ def rebuild_derived(connection: sa.Connection) -> None:
     pass each after the bulk load (finished or interrupted), which set their upkeep aside.
 
     The one place for such tables: the stored counts (``user_stats``) and the home feeds, with
-    their triggers (the counts' set-aside drops the feeds' too). The search index is not here:
-    it is written chunk by chunk with the posts.
+    their triggers (the counts' set-aside drops the feeds' too). The feeds themselves are not
+    written here: each is built on its reader's first home visit (``reset_home_feeds``; writing
+    all of them was the longest step at XL, 299 s of wall for up to 40 million rows). The
+    search index is not here either: it is written chunk by chunk with the posts.
     """
     ensure_user_stats(connection)
-    # The feeds' rows go in in reader order, the post index's entries in random order: kept
-    # row by row, that index took 60% of the rebuild at L (52 of 84 s); made after, 3.5 s.
-    index = next(i for i in home_feed.indexes if i.name == "ix_home_feed_post_id")
-    if index.name in {i["name"] for i in sa.inspect(connection).get_indexes(home_feed.name)}:
-        connection.execute(sa.schema.DropIndex(index))
-    if connection.dialect.name == "postgresql" and FEED_PARTS > 1:
-        _rebuild_feeds_in_parts(connection)
-    elif connection.dialect.name == "sqlite":
-        # A statement per reader: one for all of them sorts every candidate row, which
-        # SQLite does slowly (see the function); all in one transaction, as below.
-        rebuild_feeds_reader_by_reader(connection)
-    else:
-        # All in one transaction, so an interrupted rebuild leaves the index (and old feeds).
-        rebuild_home_feeds(connection)
-    connection.execute(sa.schema.CreateIndex(index))
+    reset_home_feeds(connection)
     connection.commit()
-
-
-def _rebuild_feeds_in_parts(connection: sa.Connection) -> None:
-    """The home feeds written by :data:`FEED_PARTS` connections at once, a share of the
-    readers each (PostgreSQL runs a statement on one core; the rebuild was the load's longest
-    step). Committed part by part: until the last step, which gives every reader a horizon,
-    pages read the posts; an interrupted rebuild is made again whole by the next one."""
-    # Read here: the threads have no app context.
-    size, fanout_limit, engine = *feed_settings(), db.engine
-    small = start_rebuild_in_parts(connection, size, fanout_limit)
-    connection.commit()  # the parts write to home_feed, whose index this dropped
-
-    def write(number: int) -> None:
-        with engine.connect() as part:
-            fake_sql.speed_up_bulk_load(part)
-            rebuild_part(part, small, number, FEED_PARTS, size, fanout_limit)
-            fake_sql.finish_bulk_load(part)
-            part.commit()
-
-    with ThreadPoolExecutor(FEED_PARTS) as pool:
-        for done in [pool.submit(write, number) for number in range(FEED_PARTS)]:
-            done.result()
-    finish_rebuild_in_parts(connection, small, size, fanout_limit)
 
 
 def _bar(label: str, length: int):

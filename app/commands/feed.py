@@ -5,6 +5,9 @@ Feeds are kept by database triggers (app/models/feed.py) with the settings they 
 with; a change of ``HOME_FEED_SIZE`` or ``HOME_FEED_FANOUT_LIMIT`` applies once they are rebuilt,
 and a bulk load that set the triggers aside leaves every home timeline read from the posts
 until then. One transaction: pages meanwhile read the old feeds.
+
+Feeds are also built on demand: a reader without one (after ``flask fake``, which writes none)
+gets theirs on their first home visit, so neither command is needed after a seed.
 """
 
 import time
@@ -15,7 +18,11 @@ from flask.cli import AppGroup
 from app.extensions import db
 from app.models.feed import feed_settings, rebuild_home_feeds, refill_home_feeds
 
-feed = AppGroup("feed", help="The home feeds written when people post.")
+feed = AppGroup(
+    "feed",
+    help="The home feeds written when people post. A reader without one (after `flask fake`) "
+    "gets theirs built on their first home visit.",
+)
 
 
 @feed.command("rebuild")

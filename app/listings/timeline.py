@@ -33,9 +33,12 @@ from app.models import (
     post_visible_to,
     timeline_authors_of,
 )
+from app.models.feed import build_home_feed, has_home_feed
 from app.models.follows import shown_on_home_of
 from app.models.params import USER_ID
 from app.models.types import UTCDateTime
+from app.web.memo import Memo
+from app.web.outages import optional_write
 
 RECENT_WINDOW_PAGES = 10
 """How many pages' worth of the newest posts site-wide the home timeline looks at first.
@@ -133,6 +136,41 @@ def home_timeline(user: User) -> PageQuery:
     """Pages of ``user``'s home timeline: the posts :meth:`User.following_posts` gives, read
     fast (``reverse`` walks back towards newer posts)."""
     return _HOME.pages(user_id=user.id, viewer_id=user.id)
+
+
+FEED_KNOWN_SECONDS = 600
+"""How long a process remembers that a reader has a home feed (without asking again)."""
+_HAS_FEED: Memo[bool] = Memo("home_feed", FEED_KNOWN_SECONDS, size=100_000)
+
+
+def build_missing_home_feed(user: User) -> bool:
+    """Build ``user``'s home feed if they have none yet, and commit: True if this did.
+
+    A GET that writes, as a cache fill: ``flask fake`` leaves every feed to be built on its
+    reader's first home visit (:func:`app.models.feed.build_home_feed`, 10-50 ms at XL on a
+    busy machine), and every later page reads it. Any reader who may see home gets one, an
+    unconfirmed one too (the feed holds what their page shows anyway, the plain query's
+    posts); a suspended one is logged out before the view runs. It never fails the page: if
+    the database refuses the write (read-only for a moment, out of space) or anything else
+    goes wrong, the build is rolled back and logged, and the page is read from the posts, as
+    it was before the feed existed; the next visit tries again.
+
+    Whether the reader has a feed is asked once per process every :data:`FEED_KNOWN_SECONDS`
+    (a probe of ``home_feed_horizon``'s key cost 55 µs of CPU on SQLite, 190 µs and a round
+    trip on PostgreSQL, on every home page). Feeds are only taken away in bulk (a load that
+    sets the triggers aside, a reset before a seed), and a reader remembered with a feed that
+    is gone gets pages read from the posts meanwhile: the same posts, only dearer.
+    """
+    user_id = user.id  # the commit (or rollback) below expires the loaded user
+    if _HAS_FEED.get(user_id, lambda: has_home_feed(db.session.connection(), user_id)):
+        return False
+    _HAS_FEED.forget(user_id)
+    with optional_write("build the home feed"):
+        built = build_home_feed(db.session.connection(), user_id)
+        db.session.commit()
+        _HAS_FEED.get(user_id, lambda: True)  # built now, or by another request meanwhile
+        return built
+    return False
 
 
 def _home_timeline_query(

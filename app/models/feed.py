@@ -9,7 +9,8 @@ a page is one range of its primary key whatever the reader follows. What is kept
   followers, from the reader's *horizon* on (``home_feed_horizon``): above it the feed is
   complete, so a page whose last post is at or above it is right; a deeper page is read from
   the posts as before (:mod:`app.listings.timeline`). A horizon of NULL means complete from
-  the first post; no horizon row means no feed at all (pages read the posts).
+  the first post; no horizon row means no feed yet (pages read the posts): the reader's
+  first home visit builds it (:func:`build_home_feed`).
 * Accounts with more followers are listed in ``home_feed_author`` and read from their posts
   at page time: posting by an account with 50,000 followers writes no feed rows. Each such
   account's row keeps the time of its newest post (hidden or not), so a page probes only
@@ -34,10 +35,12 @@ author's newest time). What a reader may see (hidden posts, suspended authors, t
 replies) is not stored: the page's statement checks it on the rows it reads, so a hide or a
 suspension shows at once.
 
-:func:`rebuild_home_feeds` makes every feed again in bulk (``flask fake``, the benchmark's
-copy, the migration that adds the tables, a change of the settings). Bulk loads that set the
-stored counts' triggers aside set these aside too (:func:`drop_feed_triggers`), and with them
-every feed: until it is rebuilt, each home timeline is read from the posts.
+:func:`rebuild_home_feeds` makes every feed again in bulk (the benchmark's copy, the
+migration that adds the tables, a change of the settings). Bulk loads that set the stored
+counts' triggers aside set these aside too (:func:`drop_feed_triggers`), and with them every
+feed: until it is rebuilt, each home timeline is read from the posts. ``flask fake`` does not
+write 100,000 feeds after its load (:func:`reset_home_feeds`): each is built on its reader's
+first home visit, as Mastodon builds a returning user's, by :func:`build_home_feed`.
 """
 
 # The triggers' SQL is put together from the settings, which are whole numbers (never input).
@@ -609,154 +612,159 @@ def refill_home_feeds(
     return list(readers)
 
 
-def start_rebuild_in_parts(
+def reset_home_feeds(
     connection: sa.Connection, size: int | None = None, fanout_limit: int | None = None
-) -> list[int]:
-    """The first step of a rebuild whose feeds are written in parts, each on a connection of
-    its own (:func:`rebuild_part`), then finished by :func:`finish_rebuild_in_parts`: for a
-    bulk load on PostgreSQL (``flask fake``), where the parts run on both cores at once.
+) -> None:
+    """Every feed emptied, to be built on its reader's first home visit
+    (:func:`build_home_feed`), with what every page needs made now: the merged accounts,
+    their posts (``home_feed_merged``) and the triggers, in the connection's transaction.
 
-    Empties the feeds (without their triggers or horizons pages read the posts meanwhile),
-    lists the merged accounts and returns the readers with a short timeline. The caller
-    commits before the parts run. :func:`rebuild_home_feeds` writes the same rows in one
-    transaction (a test holds the two equal).
+    For a bulk load (``flask fake``): building 100,000 feeds (up to 40 million rows at XL) was
+    its longest step, for readers most of whom never come; a first visit builds one in some
+    tens of milliseconds at most. Until then a reader has no horizon: their pages read the
+    posts, and posts by the accounts they follow are still fanned out into their feed (the
+    triggers write whatever the horizon); the build deletes those rows first.
     """
     size, fanout_limit = _settings(size, fanout_limit)
-    return _empty_feeds(connection, _rebuild_sql(size, fanout_limit, REBUILD_WINDOW))
-
-
-def _empty_feeds(connection: sa.Connection, sql: dict) -> list[int]:
-    """Empty the feeds (their triggers dropped), list the merged accounts again and return
-    the readers with a short timeline: how a rebuild by parts or reader by reader starts."""
     _drop_triggers_only(connection)
     for table in (home_feed, home_feed_horizon, home_feed_author):
         connection.execute(sa.delete(table))
-    connection.exec_driver_sql(sql["authors"])
+    connection.exec_driver_sql(_rebuild_sql(size, fanout_limit, REBUILD_WINDOW)["authors"])
     rebuild_merged_posts(connection)
-    return list(connection.exec_driver_sql(sql["small"]).scalars())
-
-
-def rebuild_part(
-    connection: sa.Connection,
-    small: list[int],
-    number: int,
-    parts: int,
-    size: int | None = None,
-    fanout_limit: int | None = None,
-    window: int = REBUILD_WINDOW,
-) -> None:
-    """Write the feeds of share ``number`` of ``parts`` of the readers (ids modulo
-    ``parts``), in the connection's transaction; ``small``: the readers with a short
-    timeline (:func:`start_rebuild_in_parts`), of any share."""
-    size, fanout_limit = _settings(size, fanout_limit)
-    mine = [reader for reader in small if reader % parts == number]
-    readers = _readers_table(connection, mine)
-    for sql in _rebuild_sql(size, fanout_limit, window)["part"](readers, number, parts):
-        connection.exec_driver_sql(sql)
-    connection.exec_driver_sql(f"DROP TABLE {_SMALL_TABLE}")
-
-
-def finish_rebuild_in_parts(
-    connection: sa.Connection,
-    small: list[int],
-    size: int | None = None,
-    fanout_limit: int | None = None,
-    window: int = REBUILD_WINDOW,
-) -> None:
-    """Every reader's horizon and the triggers, once every part is written and committed."""
-    size, fanout_limit = _settings(size, fanout_limit)
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql('LOCK TABLE "user", followers, post, user_stats IN SHARE MODE')
-    sql = _rebuild_sql(size, fanout_limit, window)
-    connection.exec_driver_sql(sql["horizons"])
-    connection.exec_driver_sql(sql["complete"](_readers_table(connection, small)))
-    connection.exec_driver_sql(f"DROP TABLE {_SMALL_TABLE}")
-    connection.exec_driver_sql(sql["full"])
     create_feed_triggers(connection, size, fanout_limit)
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("ANALYZE home_feed, home_feed_horizon, home_feed_author")
 
 
-def rebuild_feeds_reader_by_reader(
+def has_home_feed(connection: sa.Connection, reader: int) -> bool:
+    """Whether ``reader`` has a feed (a horizon row): one probe of its primary key."""
+    has = sa.select(home_feed_horizon.c.user_id).where(home_feed_horizon.c.user_id == reader)
+    return connection.execute(has).first() is not None
+
+
+def build_home_feed(
     connection: sa.Connection,
+    reader: int,
     size: int | None = None,
     fanout_limit: int | None = None,
     window: int = REBUILD_WINDOW,
-) -> None:
-    """:func:`rebuild_home_feeds`' rows, horizons, merged accounts and triggers, each feed
-    written by a statement of its own, in the connection's transaction: for a bulk load on
-    SQLite (``flask fake``; a test holds the two equal).
+) -> bool:
+    """Make the feed of ``reader``, who has none, in the connection's transaction (the caller
+    commits): its rows and horizon as :func:`rebuild_home_feeds` makes them. False, and
+    nothing written, if they have one by then (another request built it) or no account.
 
-    One statement for every feed ranks all the candidate rows (at L some 5 million for the
-    window, 10 million for the short timelines) by reader and time in one sort, which on
-    SQLite cost 3 to 4 µs of CPU a row. A reader's own statement reads its followed
-    accounts' posts by the author index and keeps its newest ``size`` rows in a sort that
-    holds no more than those. (On PostgreSQL the same, as one ``LATERAL`` statement, probed
-    the post index at random and was far slower at XL: docs/performance.md, "Seeding XL".)
+    The reader's timeline posts among the ``window`` newest posts site-wide, newest
+    ``size`` of them, found by each followed account's own posts (one index range each, so
+    the cost grows with the accounts followed and those posts, at most the window's, never
+    with the number of posts); the whole timeline for readers whose timeline is short
+    (:data:`SMALL_TIMELINE`). At XL the 2,000-follow reader's build reads some thousands of
+    index entries (docs/performance.md, "Home feeds built on the first visit").
+
+    While it runs, nothing the feed depends on can change unseen: on PostgreSQL the reader's
+    account row is locked (``FOR UPDATE``), which a follow, a post or an unfollow by them
+    waits for (a follow's and a post's foreign key check, :meth:`User.unfollow`'s lock), and a
+    second build of the same feed waits and then finds it made; the tables a full rebuild
+    locks are locked against it (``ROW EXCLUSIVE``, as any write does), so the two never
+    interleave. SQLite has one writer at a time: the first statement here is a write. Posts
+    by the accounts followed, made meanwhile, go in by their trigger, which writes whether
+    there is a feed or not (their rows are skipped here if already in); a post deleted or
+    hidden meanwhile is left out by the page, which checks every row against its post.
     """
     size, fanout_limit = _settings(size, fanout_limit)
-    sql = _rebuild_sql(size, fanout_limit, window)
-    small = set(_empty_feeds(connection, sql))
-    connection.exec_driver_sql(sql["horizons"])
-    # The window's oldest post (its horizon for those whose feed it does not fill).
-    oldest = (
-        connection.exec_driver_sql(
+    postgres = connection.dialect.name == "postgresql"
+    values = {"reader": int(reader)}
+
+    def run(sql: str, **more) -> sa.CursorResult:
+        return connection.execute(sa.text(sql), {**values, **more})
+
+    if postgres:
+        # Planned for this reader's values: the app's connections keep generic plans.
+        run("SET LOCAL plan_cache_mode = force_custom_plan")
+        # Against a rebuild or refill (they lock these IN SHARE MODE), then the reader.
+        run("LOCK TABLE user_stats IN ROW EXCLUSIVE MODE")
+        if run('SELECT id FROM "user" WHERE id = :reader FOR UPDATE').first() is None:
+            return False
+    # The claim, a write (SQLite takes its write lock here): a horizon of NULL until the end.
+    claimed = run(
+        'INSERT INTO home_feed_horizon (user_id, "timestamp", post_id) '
+        'SELECT u.id, NULL, NULL FROM "user" u WHERE u.id = :reader AND NOT EXISTS ('
+        "SELECT 1 FROM home_feed_horizon h WHERE h.user_id = :reader)"
+    )
+    if claimed.rowcount != 1:
+        return False
+    # Rows fanned out while the reader had no feed: made again below, as the rebuild would.
+    run("DELETE FROM home_feed WHERE user_id = :reader")
+    not_merged = "NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = {account})"
+    # How long the whole timeline is, from the stored counts: a probe of user_stats per
+    # account followed (joined, PostgreSQL hashed all of user_stats: 38 ms at XL).
+    timeline = run(
+        f"""
+SELECT s.posts + COALESCE((
+  SELECT sum((SELECT t.posts FROM user_stats t WHERE t.user_id = f.followed_id))
+  FROM followers f
+  WHERE f.follower_id = :reader AND {not_merged.format(account="f.followed_id")}), 0)
+FROM user_stats s WHERE s.user_id = :reader"""
+    ).scalar()
+    short = timeline is not None and timeline <= SMALL_TIMELINE * size
+    edge = None
+    if not short:
+        # The window's oldest post; none if the window holds every post.
+        edge = run(
             'SELECT "timestamp", id FROM post ORDER BY "timestamp" DESC, id DESC '
             f"LIMIT 1 OFFSET {int(window) - 1}"
         ).first()
-        or connection.exec_driver_sql(
-            'SELECT "timestamp", id FROM post ORDER BY "timestamp", id LIMIT 1'
-        ).first()
+    since = (
+        ""
+        if edge is None
+        else '\n  AND p."timestamp" >= :at AND (p."timestamp" > :at OR p.id >= :id)'
     )
-    if oldest is None:
-        readers = []  # no posts: no feed rows
-    else:
-        readers = list(connection.exec_driver_sql('SELECT id FROM "user" ORDER BY id').scalars())
-    by_author = (
-        " INDEXED BY ix_post_user_id_timestamp_id_hidden_at_in_reply_to_user_id"
-        if connection.dialect.name == "sqlite"
-        else ""
-    )
-    timeline = f"""
+    window_values = {} if edge is None else {"at": edge[0], "id": edge[1]}
+    accounts = f"""
+  SELECT f.followed_id AS id FROM followers f
+  WHERE f.follower_id = :reader AND {not_merged.format(account="f.followed_id")}
+  UNION ALL SELECT :reader"""
+    newest = f'ORDER BY p."timestamp" DESC, p.id DESC LIMIT {int(size)}'
+    if postgres:
+        # Each account's newest (a range of the author index, at most ``size`` long), then
+        # the newest of those: no sort of every candidate post. Rows of posts made meanwhile,
+        # already written by their trigger, are left as they are.
+        rows = f"""
 INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
-SELECT :reader, p."timestamp", p.id, p.user_id FROM post p{by_author}
-WHERE p.user_id IN (
-    SELECT f.followed_id FROM followers f WHERE f.follower_id = :reader
-      AND f.followed_id NOT IN (SELECT user_id FROM home_feed_author)
-    UNION ALL SELECT :reader){{since}}
-ORDER BY p."timestamp" DESC, p.id DESC LIMIT {size}"""
-    since = '\n  AND p."timestamp" >= :at AND (p."timestamp" > :at OR p.id >= :id)'
-    whole, windowed = sa.text(timeline.format(since="")), sa.text(timeline.format(since=since))
-    at, oldest_id = oldest if oldest is not None else (None, None)
-    if short := [{"reader": reader} for reader in readers if reader in small]:
-        connection.execute(whole, short)
-    if others := [
-        {"reader": reader, "at": at, "id": oldest_id} for reader in readers if reader not in small
-    ]:
-        connection.execute(windowed, others)
-    connection.exec_driver_sql(sql["complete"](_readers_table(connection, sorted(small))))
-    connection.exec_driver_sql(f"DROP TABLE {_SMALL_TABLE}")
-    connection.exec_driver_sql(sql["full"])
-    create_feed_triggers(connection, size, fanout_limit)
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("ANALYZE home_feed, home_feed_horizon, home_feed_author")
-
-
-_SMALL_TABLE = "feed_small"
-
-
-def _readers_table(connection: sa.Connection, readers: list[int]) -> str:
-    """SQL of the ids ``readers``, put in a temporary table of this connection."""
-    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {_SMALL_TABLE}")
-    connection.exec_driver_sql(f"CREATE TEMP TABLE {_SMALL_TABLE} (user_id INTEGER PRIMARY KEY)")
-    if readers:
-        connection.execute(
-            sa.text(f"INSERT INTO {_SMALL_TABLE} (user_id) VALUES (:id)"),
-            [{"id": reader} for reader in readers],
+SELECT :reader, p."timestamp", p.id, p.user_id FROM ({accounts}) a
+CROSS JOIN LATERAL (
+  SELECT p."timestamp", p.id, p.user_id FROM post p WHERE p.user_id = a.id{since}
+  {newest}) p
+{newest}
+ON CONFLICT DO NOTHING"""
+    else:
+        # SQLite reads the accounts' posts by the author index (never the time index, which
+        # it would walk from the newest post for a reader of rare posters) and keeps the
+        # newest in a sort that holds at most ``size`` rows.
+        rows = f"""
+INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
+SELECT :reader, p."timestamp", p.id, p.user_id
+FROM post p INDEXED BY ix_post_user_id_timestamp_id_hidden_at_in_reply_to_user_id
+WHERE p.user_id IN ({accounts}){since}
+{newest}"""
+    run(rows, **window_values)
+    # Complete from its oldest row if it reached its size; else down to the window's edge
+    # (from the first post if the window holds every post, or the timeline is short).
+    full = run(
+        'SELECT 1 FROM home_feed e WHERE e.user_id = :reader ORDER BY e."timestamp" DESC, '
+        f"e.post_id DESC LIMIT 1 OFFSET {int(size) - 1}"
+    ).first()
+    if full is not None:
+        run(
+            'UPDATE home_feed_horizon SET ("timestamp", post_id) = ('
+            'SELECT e."timestamp", e.post_id FROM home_feed e WHERE e.user_id = :reader '
+            'ORDER BY e."timestamp", e.post_id LIMIT 1) WHERE user_id = :reader'
         )
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"ANALYZE {_SMALL_TABLE}")
-    return f"SELECT user_id FROM {_SMALL_TABLE}"
+    elif edge is not None:
+        run(
+            'UPDATE home_feed_horizon SET "timestamp" = :at, post_id = :id WHERE user_id = :reader',
+            **window_values,
+        )
+    return True
 
 
 def _settings(size: int | None, fanout_limit: int | None) -> tuple[int, int]:
@@ -781,16 +789,10 @@ def rebuild_statements(
     return _rebuild_sql(size, fanout_limit, window, readers)["all"]
 
 
-def _share(column: str, part: int, parts: int) -> str:
-    """True for the ids in ``column`` that fall to ``part`` of ``parts`` (ids modulo parts),
-    spelled without ``%`` (a placeholder to the PostgreSQL driver)."""
-    return f"({column} - ({column} / {parts}) * {parts}) = {part}"
-
-
 def _rebuild_sql(size: int, fanout_limit: int, window: int, readers: str | None = None) -> dict:
     """The rebuild's statements: ``all`` in order for one transaction (only the feeds of
-    ``readers``, SQL giving user ids, if given), and the pieces that :func:`rebuild_part` and
-    :func:`finish_rebuild_in_parts` use (for every reader)."""
+    ``readers``, SQL giving user ids, if given), and ``authors``, which lists the merged
+    accounts (:func:`reset_home_feeds` uses it too)."""
     only = "" if readers is None else f" AND {{reader}} IN ({readers})"
     own = "" if readers is None else f"\n    WHERE p.user_id IN ({readers})"
     follower_in, stats_in = only.format(reader="f.follower_id"), only.format(reader="s.user_id")
@@ -868,24 +870,6 @@ UPDATE home_feed_horizon SET ("timestamp", post_id) = (
 WHERE (SELECT e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id
        ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET {size - 1}) IS NOT NULL"""
 
-    def part(readers: str, number: int, parts: int) -> list[str]:
-        # Share ``number`` of ``parts`` of the readers (by id), whose short timelines are
-        # listed in ``readers``: those get theirs whole, the others the window's posts. The
-        # same rows as the window's for everyone, deleted for the short timelines, then theirs.
-        def others(reader: str) -> str:
-            return f"{reader} NOT IN ({readers}) AND {_share(reader, number, parts)}"
-
-        window_timelines = f"""
-    SELECT f.follower_id AS reader, p."timestamp" AS at, p.id AS post_id,
-      p.user_id AS author_id
-    FROM {window_posts}
-    JOIN followers f ON f.followed_id = p.user_id
-    WHERE {not_merged} AND {others("f.follower_id")}
-    UNION ALL
-    SELECT p.user_id, p."timestamp", p.id, p.user_id FROM {window_posts}
-    WHERE {others("p.user_id")}"""
-        return [newest(window_timelines), newest(whole_timelines(readers))]
-
     if readers is None:
         first_steps = [authors]
     else:
@@ -906,11 +890,6 @@ WHERE (SELECT e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.use
             full + only.format(reader="home_feed_horizon.user_id"),
         ],
         "authors": authors,
-        "small": small,
-        "part": part,
-        "horizons": horizons,
-        "complete": complete,
-        "full": full,
     }
 
 

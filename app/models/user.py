@@ -222,10 +222,18 @@ class User(UserMixin, db.Model):
     def unfollow(self, user: User) -> None:
         """Stop following ``user`` (their notification of the follow goes); a no-op if not
         following."""
-        # Deleting an account locks its row, then its follows (the cascade). Taking the row
+        # Deleting an account locks its row, then its follows (the cascade). Taking the rows
         # first here too makes the two meet in that order: in the other, each waited for the
-        # other's lock (a deadlock seen on PostgreSQL; a no-op on SQLite).
-        db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
+        # other's lock (a deadlock seen on PostgreSQL; a no-op on SQLite). Both accounts, in
+        # id order: a first visit's build of this reader's home feed holds theirs meanwhile
+        # (app.models.feed.build_home_feed), so the unfollow comes after it, and takes out
+        # the rows it wrote.
+        db.session.execute(
+            sa.select(User.id)
+            .where(User.id.in_([self.id, user.id]))
+            .order_by(User.id)
+            .with_for_update()
+        )
         removed = db.session.execute(
             sa.delete(followers).where(
                 followers.c.follower_id == self.id, followers.c.followed_id == user.id

@@ -25,16 +25,14 @@ from app.models import (
 )
 from app.models.counts import RECOUNT, RECOUNT_LIKES, present_triggers, trigger_names
 from app.models.feed import (
+    build_home_feed,
     feed_trigger_names,
-    finish_rebuild_in_parts,
     home_feed,
     home_feed_author,
     home_feed_horizon,
     home_feed_merged,
-    rebuild_feeds_reader_by_reader,
     rebuild_home_feeds,
-    rebuild_part,
-    start_rebuild_in_parts,
+    reset_home_feeds,
 )
 from app.models.notifications import FOLLOW, LIKE, REPLY
 from app.models.search import rebuild_index, search_tokens
@@ -276,16 +274,21 @@ def _feeds(connection) -> tuple[list, ...]:
     )
 
 
-def test_feeds_rebuilt_in_parts_are_those_of_one_transaction(runner, db):
-    """``flask fake`` writes the feeds a share of the readers per connection on PostgreSQL:
-    in any number of parts, the same rows and horizons as the one-transaction rebuild."""
+@pytest.mark.parametrize("window", [300, 100_000])
+def test_feeds_built_on_first_visits_are_those_of_the_rebuild(runner, db, window):
+    """``flask fake`` leaves every feed to be built on its reader's first home visit: built
+    reader by reader, the same rows and horizons as the one-transaction rebuild (with a window
+    of some posts and of all of them), and the same merged accounts, their posts and the
+    triggers from the start."""
     assert runner.invoke(args=BULK).exit_code == 0
     db.session.remove()  # its transaction would keep the rebuild from dropping the triggers
-    # Small feeds and a small window: full feeds, window-only feeds, short timelines (kept
-    # whole) and merged accounts are all there.
+    # Small feeds: full feeds, window-only feeds, short timelines (kept whole) and merged
+    # accounts are all there.
     settings = {"size": 10, "fanout_limit": 20}
     with db.engine.connect() as connection:
-        rebuild_home_feeds(connection, window=300, **settings)
+        assert _feeds(connection)[:2] == ([], [])  # as flask fake leaves them
+        assert _feeds(connection)[2]
+        rebuild_home_feeds(connection, window=window, **settings)
         connection.commit()
         expected = _feeds(connection)
         horizons = [row.post_id for row in expected[1]]
@@ -294,48 +297,16 @@ def test_feeds_rebuilt_in_parts_are_those_of_one_transaction(runner, db):
         assert expected[2]
         assert expected[3]  # the merged accounts' posts
 
-        for parts in (1, 2, 3):
-            small = start_rebuild_in_parts(connection, **settings)
-            assert 0 < len(small) < 300
+        reset_home_feeds(connection, **settings)
+        connection.commit()
+        assert _feeds(connection) == ([], [], *expected[2:])
+        assert _present_feed_triggers(connection) == feed_trigger_names(connection.dialect.name)
+        readers = connection.execute(sa.select(User.id).order_by(sa.func.random())).scalars()
+        for reader in readers:
+            assert build_home_feed(connection, reader, window=window, **settings)
             connection.commit()
-            assert _feeds(connection)[:2] == ([], [])  # no horizons: pages read the posts
-            for number in range(parts):
-                rebuild_part(connection, small, number, parts, window=300, **settings)
-                connection.commit()
-            finish_rebuild_in_parts(connection, small, window=300, **settings)
-            connection.commit()
-            assert _feeds(connection) == expected, parts
-
-
-@pytest.mark.parametrize("window", [300, 100_000])
-def test_feeds_rebuilt_reader_by_reader_are_those_of_one_transaction(runner, db, window):
-    """``flask fake`` writes each feed by a statement of its own on SQLite: the same rows,
-    horizons, merged accounts and triggers as the one-statement rebuild (with a window of
-    some posts and of all of them)."""
-    assert runner.invoke(args=BULK).exit_code == 0
-    db.session.remove()  # its transaction would keep the rebuild from dropping the triggers
-    settings = {"size": 10, "fanout_limit": 20, "window": window}
-    with db.engine.connect() as connection:
-        rebuild_home_feeds(connection, **settings)
-        connection.commit()
-        expected = _feeds(connection)
-        horizons = [row.post_id for row in expected[1]]
-        assert None in horizons
-        assert len([h for h in horizons if h is not None]) > 50
-        assert expected[2]
-        assert expected[3]  # the merged accounts' posts
-        triggers = _present_feed_triggers(connection)
-
-        connection.execute(sa.delete(home_feed))
-        connection.commit()
-        rebuild_feeds_reader_by_reader(connection, **settings)
-        connection.commit()
         assert _feeds(connection) == expected
-        assert (
-            _present_feed_triggers(connection)
-            == triggers
-            == feed_trigger_names(connection.dialect.name)
-        )
+        assert not build_home_feed(connection, reader, window=window, **settings)
 
 
 def _autovacuum_off(db) -> list[str]:
@@ -651,12 +622,20 @@ def _assert_stored_counts_right(db) -> None:
 
 
 def _assert_home_feeds_built(db) -> None:
-    """The load set the feeds aside and made them once at its end: every account has one,
-    their triggers are back, and home pages read from them are the plain query's."""
+    """The load set the feeds aside and left them to be built on each reader's first visit:
+    no feed yet, their triggers and the merged accounts are back, and home pages, read from
+    the posts until then and from the feed after, are the plain query's."""
     connection = db.session.connection()
     assert _present_feed_triggers(connection) == feed_trigger_names(connection.dialect.name)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(home_feed_horizon)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(home_feed)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(home_feed_author)) > 0
     users = db.session.scalars(sa.select(User).order_by(User.id)).all()
-    horizons = db.session.scalar(sa.select(sa.func.count()).select_from(home_feed_horizon))
-    assert horizons == len(users)
+    some = users[:: len(users) // 12]
+    assert_every_home_matches(db, some, 25)
+    db.session.commit()
+    for user in some:
+        assert build_home_feed(db.session.connection(), user.id)
+        db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(home_feed)) > 0
-    assert_every_home_matches(db, users[:: len(users) // 12], 25)
+    assert_every_home_matches(db, some, 25)

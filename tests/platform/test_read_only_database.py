@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import g
 
 from app.errors.handlers import READ_ONLY_FORM_MESSAGE, READ_ONLY_REFUSAL
-from app.models import Post, User
+from app.models import Post, User, home_feed_horizon
 from app.models.types import utcnow
 from app.web.outages import optional_write
 from tests.helpers import FormClient, assert_secure_headers, csrf_token_from
@@ -149,3 +149,25 @@ def test_any_failed_write_on_the_side_is_rolled_back_and_logged(app, alice, db, 
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
         assert not g.get("database_read_only")
     assert "Could not make a second alice" in caplog.text
+
+
+def test_a_home_feed_the_database_will_not_build_leaves_the_page_read_from_the_posts(
+    alice_client, alice, bob, make_post, read_only, db, caplog
+):
+    """A reader without a home feed (after ``flask fake``) gets it built on their first home
+    visit, a write: refused, the page is read from the posts, with the banner."""
+    alice.follow(bob)
+    db.session.commit()
+    make_post(bob, "written before the maintenance")
+    alice_id = alice.id  # PostgreSQL's switch ends the session (alice is detached after)
+    db.session.execute(sa.delete(home_feed_horizon).where(home_feed_horizon.c.user_id == alice_id))
+    db.session.commit()
+    read_only()
+    response = alice_client.get("/")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "written before the maintenance" in page
+    assert BANNER in page
+    assert "Could not build the home feed" in caplog.text
+    horizon = sa.select(home_feed_horizon).where(home_feed_horizon.c.user_id == alice_id)
+    assert db.session.execute(horizon).all() == []
