@@ -12,7 +12,7 @@ reader's token goes; :func:`with_csrf_token` puts it in as the fragment is used.
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable, Sequence
 
 from flask import Flask, current_app, g, request
 from flask_wtf.csrf import generate_csrf
@@ -24,14 +24,44 @@ readers, and each has a token of their own. No text a user writes can put it in 
 ``<`` they type is escaped)."""
 
 
+def csrf_token_html() -> Markup:
+    """The current reader's CSRF token, escaped as it goes into a form."""
+    # Read the token Flask-WTF keeps in g for the request (gone when a log-in changes it)
+    # rather than ask generate_csrf each time.
+    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")) or generate_csrf()
+    return Markup.escape(token)
+
+
 def with_csrf_token(html: Markup) -> Markup:
     """``html`` with the current reader's CSRF token in its forms."""
     if CSRF_TOKEN_MARK not in html:
         return html
-    # A thread page puts it into each card in turn: read the token Flask-WTF keeps in g for
-    # the request (gone when a log-in changes it) rather than ask generate_csrf each time.
-    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")) or generate_csrf()
-    return html.replace(CSRF_TOKEN_MARK, Markup.escape(token))
+    return html.replace(CSRF_TOKEN_MARK, csrf_token_html())
+
+
+def split_at_csrf_token(html: str) -> tuple[str, ...]:
+    """``html`` cut where :data:`CSRF_TOKEN_MARK` is (one piece if it has none).
+
+    For HTML that is kept and used again and again: :func:`join_with_csrf_token` puts the
+    token in by joining the pieces. Replacing the marks in a page of 25 cards (60 kB) cost
+    0.12-0.14 ms, a third of its template time: most of it searching the text for them.
+    """
+    return tuple(str(html).split(CSRF_TOKEN_MARK))
+
+
+def join_with_csrf_token(pieces: Iterable[Sequence[str]], separator: str = "") -> Markup:
+    """Markup made of ``pieces`` (each as :func:`split_at_csrf_token` gives it), joined by
+    ``separator``, with the current reader's CSRF token where the marks were."""
+    token, html = None, []
+    for parts in pieces:
+        if len(parts) == 1:
+            html.append(parts[0])
+        else:
+            if token is None:
+                token = str(csrf_token_html())
+            html.append(token.join(parts))
+    # Markup split at a mark of markup, and an escaped token: markup again.
+    return Markup(separator.join(html))  # noqa: S704
 
 
 class FragmentCache:

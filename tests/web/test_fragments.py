@@ -4,10 +4,18 @@ CSRF token in its forms, and never stale when what it shows changes."""
 import re
 
 import pytest
+from flask_wtf.csrf import generate_csrf
 from jinja2 import ChoiceLoader, DictLoader
+from markupsafe import Markup
 
 from app import create_app
-from app.web.fragments import FragmentCache, fragment
+from app.web.fragments import (
+    FragmentCache,
+    fragment,
+    join_with_csrf_token,
+    split_at_csrf_token,
+    with_csrf_token,
+)
 from tests.helpers import TestConfig, csrf_token_from
 
 LOGOUT_TOKEN = re.compile(
@@ -188,3 +196,23 @@ def test_a_list_of_people_shows_a_follow_and_a_rename_at_once(db, make_user, cli
     page = browser.get("/user/star/followers").get_data(as_text=True)
     assert 'href="/user/ana"' not in page
     assert 'action="/unfollow/anabel?next=/user/star/followers"' in person_row(page, "anabel")
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        Markup("<p>no form</p>"),
+        Markup("<input value='<csrf-token>'>"),
+        Markup("<csrf-token><b><csrf-token></b><csrf-token>"),
+    ],
+)
+def test_html_kept_in_pieces_gets_the_token_as_if_replaced(app, html):
+    """Kept HTML is cut at the token's marks once; joining the pieces with the reader's
+    token gives what replacing the marks in the whole gives."""
+    pieces = [split_at_csrf_token(html), split_at_csrf_token(Markup("<hr>"))]
+    with app.test_request_context("/"):
+        joined = join_with_csrf_token(pieces, "\n")
+        assert joined == with_csrf_token(html + Markup("\n<hr>"))
+        assert isinstance(joined, Markup)
+        assert "<csrf-token>" not in joined
+        assert joined.count(generate_csrf()) == html.count("<csrf-token>")
