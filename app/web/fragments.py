@@ -49,10 +49,13 @@ def split_at_csrf_token(html: str) -> tuple[str, ...]:
     return tuple(str(html).split(CSRF_TOKEN_MARK))
 
 
-def join_with_csrf_token(pieces: Iterable[Sequence[str]], separator: str = "") -> Markup:
+def join_with_csrf_token(
+    pieces: Iterable[Sequence[str]], separator: str = "", *, keep_marks: bool = False
+) -> Markup:
     """Markup made of ``pieces`` (each as :func:`split_at_csrf_token` gives it), joined by
-    ``separator``, with the current reader's CSRF token where the marks were."""
-    token, html = None, []
+    ``separator``, with the current reader's CSRF token where the marks were (or the marks
+    again if ``keep_marks``: for a fragment made of fragments)."""
+    token, html = (str(CSRF_TOKEN_MARK) if keep_marks else None), []
     for parts in pieces:
         if len(parts) == 1:
             html.append(parts[0])
@@ -65,24 +68,34 @@ def join_with_csrf_token(pieces: Iterable[Sequence[str]], separator: str = "") -
 
 
 class FragmentCache:
-    """Rendered fragments under their key, at most ``size``; the oldest go first."""
+    """Rendered fragments under their key, at most ``size``; the oldest go first. Each is
+    kept as it is and cut at its CSRF token marks (:func:`split_at_csrf_token`)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._html: dict[Hashable, Markup] = {}
+        self._html: dict[Hashable, tuple[Markup, tuple[str, ...]]] = {}
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> Markup | None:
         """The fragment kept under ``key``, if any."""
-        return self._html.get(key)
+        kept = self._html.get(key)
+        return None if kept is None else kept[0]
 
-    def keep(self, key: Hashable, html: Markup) -> None:
-        """Keep ``html`` under ``key``, making room if the cache is full."""
+    def parts(self, key: Hashable) -> tuple[str, ...] | None:
+        """The fragment kept under ``key`` cut at its CSRF token marks, if it is kept."""
+        kept = self._html.get(key)
+        return None if kept is None else kept[1]
+
+    def keep(self, key: Hashable, html: Markup) -> tuple[str, ...]:
+        """Keep ``html`` under ``key``, making room if the cache is full; returns it cut at
+        its CSRF token marks."""
+        parts = split_at_csrf_token(html)
         # Threaded servers may fill it from several threads; reads need no lock.
         with self._lock:
             while len(self._html) >= self.size:
                 del self._html[next(iter(self._html))]
-            self._html[key] = html
+            self._html[key] = (html, parts)
+        return parts
 
     def __len__(self) -> int:
         return len(self._html)
@@ -95,27 +108,37 @@ def fragment(template_name: str, **values: Hashable) -> Markup:
     Give it every value the fragment shows; lists are kept as tuples, and the rest must be
     hashable.
     """
-    return with_csrf_token(kept_fragment(template_name, **values))
+    cache: FragmentCache = current_app.extensions["fragments"]
+    return join_with_csrf_token([_kept_parts(cache, template_name, request.script_root, values)])
 
 
-def kept_fragment(template_name: str, **values: Hashable) -> Markup:
-    """:func:`fragment` with :data:`CSRF_TOKEN_MARK` still in its forms: for a page part made
-    of many fragments (a list of people, a row each), whose token goes in once, in the whole
-    (:func:`with_csrf_token`)."""
-    values = {name: tuple(v) if isinstance(v, list) else v for name, v in values.items()}
+def kept_fragments(
+    template_name: str, rows: Iterable[dict[str, Hashable]]
+) -> list[tuple[str, ...]]:
+    """:func:`fragment` for each of ``rows`` (the values of one each), cut at their CSRF
+    token marks: for a page part made of many fragments (a list of people, a row each), whose
+    token goes in as they are joined (:func:`join_with_csrf_token`)."""
     cache: FragmentCache = current_app.extensions["fragments"]
     root = request.script_root
+    return [_kept_parts(cache, template_name, root, values) for values in rows]
+
+
+def _kept_parts(
+    cache: FragmentCache, template_name: str, root: str, values: dict[str, Hashable]
+) -> tuple[str, ...]:
+    # The fragment of ``values``, from ``cache`` or rendered and kept.
+    values = {name: tuple(v) if isinstance(v, list) else v for name, v in values.items()}
     key = (template_name, root, *sorted(values.items()))
-    html = cache.get(key)
-    if html is None:
+    parts = cache.parts(key)
+    if parts is None:
         template = current_app.jinja_env.get_template(template_name)
         # An autoescaping template's output; url_for builds paths under the request's root,
         # which is part of the key.
         html = Markup(template.render(values, csrf_token_mark=CSRF_TOKEN_MARK))  # noqa: S704
         if generate_csrf() in html:  # it would be handed to every other reader
             raise RuntimeError(f"{template_name} has a CSRF token: use csrf_token_mark")
-        cache.keep(key, html)
-    return html
+        parts = cache.keep(key, html)
+    return parts
 
 
 def init_app(app: Flask) -> None:

@@ -9,6 +9,7 @@ from jinja2 import ChoiceLoader, DictLoader
 from markupsafe import Markup
 
 from app import create_app
+from app.listings.people import PersonCard, people_list_html
 from app.web.fragments import (
     FragmentCache,
     fragment,
@@ -216,3 +217,16 @@ def test_html_kept_in_pieces_gets_the_token_as_if_replaced(app, html):
         assert isinstance(joined, Markup)
         assert "<csrf-token>" not in joined
         assert joined.count(generate_csrf()) == html.count("<csrf-token>")
+
+
+def test_a_list_of_people_kept_for_a_fragment_keeps_the_marks_and_a_page_gets_the_token(app):
+    """The suggestions beside home keep the list in a fragment, marks and all; a page that
+    shows the list has the reader's token in its forms, the same HTML otherwise."""
+    people = [PersonCard(1, "ana", None, False), PersonCard(2, "bea", None, True)]
+    with app.test_request_context("/"):
+        kept = people_list_html(people, "/here", 3, True)
+        shown = people_list_html(people, "/here", 3, True, with_token=True)
+        assert kept.count("<csrf-token>") == 2
+        assert shown == with_csrf_token(kept)
+        assert shown.count(generate_csrf()) == 2
+        assert re.fullmatch(r'<ul class="people">\n(.*ana.*)\n(.*bea.*)\n</ul>', kept, re.S)
