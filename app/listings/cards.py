@@ -45,8 +45,8 @@ class CardCache:
         if size < 1:
             raise ValueError("POST_CARD_CACHE_SIZE must be at least 1")
         self.size = size
-        # Each card's HTML, and the same cut at the CSRF token's marks.
-        self._html: dict[tuple, tuple[Markup, tuple[str, ...]]] = {}
+        # Each card's HTML, cut at its CSRF token's marks.
+        self._html: dict[tuple, tuple[str, ...]] = {}
         self._lock = threading.Lock()
 
     def render(
@@ -65,37 +65,16 @@ class CardCache:
         a ``moderator`` also gets Hide or Unhide, back to this page (not cached); ``focus``
         shows the post a thread page is about.
         """
-        kept = self._cards(
-            cards,
-            viewer,
-            actions=actions,
-            reportable=reportable,
-            moderator=moderator,
-            focus=focus,
+        return join_with_csrf_token(
+            self.parts(
+                cards,
+                viewer,
+                actions=actions,
+                reportable=reportable,
+                moderator=moderator,
+                focus=focus,
+            )
         )
-        return join_with_csrf_token(parts for _, parts in kept)
-
-    def pieces(
-        self,
-        cards: Iterable[PostCard],
-        viewer: User | AnonymousUser,
-        *,
-        actions: bool = True,
-        reportable: bool = True,
-        moderator: bool = False,
-        focus: bool = False,
-    ) -> list[Markup]:
-        """Each card's HTML as :meth:`render` gives it, but with the CSRF token's mark still
-        in it."""
-        kept = self._cards(
-            cards,
-            viewer,
-            actions=actions,
-            reportable=reportable,
-            moderator=moderator,
-            focus=focus,
-        )
-        return [html for html, _ in kept]
 
     def parts(
         self,
@@ -107,31 +86,10 @@ class CardCache:
         moderator: bool = False,
         focus: bool = False,
     ) -> list[tuple[str, ...]]:
-        """Each card's HTML as :meth:`pieces` gives it, cut at the CSRF token's marks: a
+        """Each card's HTML as :meth:`render` gives it, cut at the CSRF token's marks: a
         page that puts something between its cards (a thread's indents, a search's marks)
         renders them in one call and puts the token in as it joins them all
         (:func:`app.web.fragments.join_with_csrf_token`)."""
-        kept = self._cards(
-            cards,
-            viewer,
-            actions=actions,
-            reportable=reportable,
-            moderator=moderator,
-            focus=focus,
-        )
-        return [parts for _, parts in kept]
-
-    def _cards(
-        self,
-        cards: Iterable[PostCard],
-        viewer: User | AnonymousUser,
-        *,
-        actions: bool,
-        reportable: bool,
-        moderator: bool,
-        focus: bool,
-    ) -> list[tuple[Markup, tuple[str, ...]]]:
-        # Each card's HTML and its pieces, from the cache or rendered (and kept).
         now, html = utcnow(), []
         if moderator:
             back = this_page()
@@ -147,7 +105,7 @@ class CardCache:
                     relative=relative,
                     focus=focus,
                 )
-                html.append((one, split_at_csrf_token(one)))
+                html.append(split_at_csrf_token(one))
             return html
         viewer_id, root = (viewer.id if viewer.is_authenticated else None), request.script_root
         reader = "reader" if viewer_id is None or viewer.is_confirmed else "unconfirmed reader"
@@ -174,7 +132,7 @@ class CardCache:
             html.append(one)
         return html
 
-    def _keep(self, key: tuple, html: Markup) -> tuple[Markup, tuple[str, ...]]:
+    def _keep(self, key: tuple, html: Markup) -> tuple[str, ...]:
         # Threaded servers may fill it from several threads; reads need no lock. Two threads
         # may render the same card at once: the second keeps the first's, and evicts nothing.
         with self._lock:
@@ -183,7 +141,7 @@ class CardCache:
                 return kept
             while len(self._html) >= self.size:
                 del self._html[next(iter(self._html))]
-            kept = self._html[key] = (html, split_at_csrf_token(html))
+            kept = self._html[key] = split_at_csrf_token(html)
             return kept
 
     def __len__(self) -> int:
