@@ -13,14 +13,17 @@ from app.web.body_limit import WholeBodyRequest
 from app.web.deployment import configure_deployment
 from app.web.permissions import AnonymousUser
 from app.web.security_headers import keep_private_out_of_caches, register_security_headers
+from app.web.templating import ChirpEnvironment
 from config import Config
 
 
 class Chirp(Flask):
-    """Flask, with request bodies read whole or refused (never cut at the size limit) and
-    private responses kept out of caches once every header, cookies included, is set."""
+    """Flask, with request bodies read whole or refused (never cut at the size limit),
+    private responses kept out of caches once every header, cookies included, is set, and
+    templates that read the Jinja environment's globals directly (app/web/templating.py)."""
 
     request_class = WholeBodyRequest
+    jinja_environment = ChirpEnvironment
 
     def process_response(self, response: Response) -> Response:
         """Flask's ``after_request`` hooks and session cookie, then the cache rule (the session

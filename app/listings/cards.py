@@ -5,7 +5,8 @@ Rendering each card through the macro cost most of a listing's time, so the HTML
 kept in a :class:`CardCache` and shared by every viewer who stands in the same relation to it.
 Moderators' cards link back to the page they are on: they take the same path, uncached.
 A card's forms (its Like button) carry the fragments' CSRF token mark in the place of the
-reader's token, put in as the cards leave the cache (app/web/fragments.py).
+reader's token, put in as the cards leave the cache (app/web/fragments.py): each card is kept
+cut at its marks as well, so that the token goes in by joining its pieces.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from app.models import User
 from app.models.search import search_tokens
 from app.models.types import utcnow
 from app.web.filters import relative_time
-from app.web.fragments import with_csrf_token
+from app.web.fragments import join_with_csrf_token, split_at_csrf_token
 from app.web.permissions import AnonymousUser
 from app.web.urls import this_page
 
@@ -44,7 +45,8 @@ class CardCache:
         if size < 1:
             raise ValueError("POST_CARD_CACHE_SIZE must be at least 1")
         self.size = size
-        self._html: dict[tuple, Markup] = {}
+        # Each card's HTML, cut at its CSRF token's marks.
+        self._html: dict[tuple, tuple[str, ...]] = {}
         self._lock = threading.Lock()
 
     def render(
@@ -63,17 +65,18 @@ class CardCache:
         a ``moderator`` also gets Hide or Unhide, back to this page (not cached); ``focus``
         shows the post a thread page is about.
         """
-        html = self.pieces(
-            cards,
-            viewer,
-            actions=actions,
-            reportable=reportable,
-            moderator=moderator,
-            focus=focus,
+        return join_with_csrf_token(
+            self.parts(
+                cards,
+                viewer,
+                actions=actions,
+                reportable=reportable,
+                moderator=moderator,
+                focus=focus,
+            )
         )
-        return with_csrf_token(Markup("").join(html))
 
-    def pieces(
+    def parts(
         self,
         cards: Iterable[PostCard],
         viewer: User | AnonymousUser,
@@ -82,27 +85,27 @@ class CardCache:
         reportable: bool = True,
         moderator: bool = False,
         focus: bool = False,
-    ) -> list[Markup]:
-        """Each card's HTML as :meth:`render` gives it, but with the CSRF token's mark still
-        in it: a page that puts something between its cards (a thread's indents, a search's
-        marks) renders them all in one call and puts the token in once, in the whole."""
+    ) -> list[tuple[str, ...]]:
+        """Each card's HTML as :meth:`render` gives it, cut at the CSRF token's marks: a
+        page that puts something between its cards (a thread's indents, a search's marks)
+        renders them in one call and puts the token in as it joins them all
+        (:func:`app.web.fragments.join_with_csrf_token`)."""
         now, html = utcnow(), []
         if moderator:
             back = this_page()
             for card in cards:
                 relative = relative_time(card.timestamp, now)
-                html.append(
-                    render_card(
-                        card,
-                        viewer,
-                        actions=actions,
-                        moderator=True,
-                        back=back,
-                        reportable=reportable,
-                        relative=relative,
-                        focus=focus,
-                    )
+                one = render_card(
+                    card,
+                    viewer,
+                    actions=actions,
+                    moderator=True,
+                    back=back,
+                    reportable=reportable,
+                    relative=relative,
+                    focus=focus,
                 )
+                html.append(split_at_csrf_token(one))
             return html
         viewer_id, root = (viewer.id if viewer.is_authenticated else None), request.script_root
         reader = "reader" if viewer_id is None or viewer.is_confirmed else "unconfirmed reader"
@@ -115,27 +118,31 @@ class CardCache:
             key = (card, relation, actions, reportable, focus, relative, root)
             one = self._html.get(key)
             if one is None:
-                one = render_card(
-                    card,
-                    viewer,
-                    actions=actions,
-                    reportable=reportable,
-                    relative=relative,
-                    focus=focus,
+                one = self._keep(
+                    key,
+                    render_card(
+                        card,
+                        viewer,
+                        actions=actions,
+                        reportable=reportable,
+                        relative=relative,
+                        focus=focus,
+                    ),
                 )
-                self._keep(key, one)
             html.append(one)
         return html
 
-    def _keep(self, key: tuple, html: Markup) -> None:
+    def _keep(self, key: tuple, html: Markup) -> tuple[str, ...]:
         # Threaded servers may fill it from several threads; reads need no lock. Two threads
         # may render the same card at once: the second keeps the first's, and evicts nothing.
         with self._lock:
-            if key in self._html:
-                return
+            kept = self._html.get(key)
+            if kept is not None:
+                return kept
             while len(self._html) >= self.size:
                 del self._html[next(iter(self._html))]
-            self._html[key] = html
+            kept = self._html[key] = split_at_csrf_token(html)
+            return kept
 
     def __len__(self) -> int:
         return len(self._html)
@@ -172,8 +179,12 @@ def render_posts(
     }
     if not highlight:
         return cache.render(cards, viewer, **options)
-    html = cache.pieces(cards, viewer, **options)
-    return with_csrf_token(Markup("").join(mark_words(one, highlight) for one in html))
+    # A card's text comes before its forms, so before the first CSRF token's mark: only
+    # that first piece is marked, and the pieces joined with the token.
+    return join_with_csrf_token(
+        (mark_words(parts[0], highlight), *parts[1:])
+        for parts in cache.parts(cards, viewer, **options)
+    )
 
 
 def render_thread(
@@ -187,19 +198,19 @@ def render_thread(
     thread page cost half again as much as explore while it rendered its replies one by one.
     """
     cards = [item.card for item in items if item is not None and item.visible]
-    cache_pieces: list[Markup] = []
+    card_parts: list[tuple[str, ...]] = []
     if cards:
         options = {"moderator": viewer.has_role("moderator")}
-        cache_pieces = current_app.extensions["post_cards"].pieces(cards, viewer, **options)
-    shown, placeholders = iter(cache_pieces), {}
+        card_parts = current_app.extensions["post_cards"].parts(cards, viewer, **options)
+    shown, placeholders = iter(card_parts), {}
 
-    def placeholder(reason: str) -> Markup:
+    def placeholder(reason: str) -> tuple[str]:
         if reason not in placeholders:
             macros = current_app.jinja_env.get_template("_macros/posts.html").module
-            placeholders[reason] = macros.post_placeholder(reason)
+            placeholders[reason] = (str(macros.post_placeholder(reason)),)
         return placeholders[reason]
 
-    html: list[str] = []
+    html: list[tuple[str, ...]] = []
     for item in items:
         if item is None:
             one = placeholder("deleted")
@@ -213,10 +224,17 @@ def render_thread(
         # (0.1 ms of a thread page). The pieces are markup and the depth a number.
         base = len(below.full_path)
         html = [
-            f'<div class="thread-depth-{_depth(item, base)}">{one}</div>'
+            _wrapped(one, f'<div class="thread-depth-{_depth(item, base)}">', "</div>")
             for item, one in zip(items, html, strict=True)
         ]
-    return with_csrf_token(Markup("\n".join(html)))  # noqa: S704 (markup and numbers only)
+    return join_with_csrf_token(html, "\n")
+
+
+def _wrapped(parts: tuple[str, ...], before: str, after: str) -> tuple[str, ...]:
+    # HTML cut at its CSRF token's marks, with ``before`` and ``after`` around the whole.
+    if len(parts) == 1:
+        return (before + parts[0] + after,)
+    return (before + parts[0], *parts[1:-1], parts[-1] + after)
 
 
 def _depth(item: ThreadItem | None, base: int) -> int:
@@ -229,22 +247,25 @@ MARKED_CARDS = 2048
 
 
 @lru_cache(maxsize=MARKED_CARDS)
-def mark_words(html: Markup, words: frozenset[str]) -> Markup:
+def mark_words(html: str, words: frozenset[str]) -> str:
     """A card's ``html`` with ``words`` (folded) marked in its text.
 
-    The card comes from the cache as for any listing; only the content of its ``post-body``
+    The card comes from the cache as for any listing (a search gives the card's first piece,
+    up to its first form's CSRF token mark: the text is above the forms; HTML without a
+    ``post-body`` comes back as it is); only the content of its ``post-body``
     paragraph (escaped text and links, never a ``</p>``) is changed, and there only the text
     between tags: each run of word characters whose folded form is one of ``words`` is put in
     ``<mark>``. Entities (``&lt;``) are left whole, and word characters cannot be markup, so
     the marks are the only markup added. Rendering each card again cost half a page's speed.
 
     Kept, like the cards, for everyone who searches the same words: the result depends on
-    ``html`` (the card as the cache gives it, with the CSRF token's mark, not a token) and
-    ``words`` alone, and marking a page's cards cost a sixth of a search page.
+    ``html`` (the card as the cache gives it, never a reader's token) and ``words`` alone,
+    and marking a page's cards cost a sixth of a search page.
     """
-    start = html.find(">", html.find(_BODY_START)) + 1
+    body = html.find(_BODY_START)
+    start = html.find(">", body) + 1
     end = html.find("</p>", start)
-    if start == 0 or end < 0:
+    if body < 0 or start == 0 or end < 0:
         return html
 
     def mark(match: re.Match) -> str:

@@ -24,7 +24,7 @@ from app.listings.keyset import Keyset, PageQuery, PreparedListing, decode_text,
 from app.models import User, followers
 from app.models.params import USER_ID, VIEWER_ID
 from app.models.user import who_to_follow_statement
-from app.web.fragments import kept_fragment
+from app.web.fragments import join_with_csrf_token, kept_fragments
 from app.web.memo import Memo
 
 
@@ -160,25 +160,35 @@ def _account(user: User) -> tuple:
 
 
 def people_list_html(
-    people: Iterable[PersonCard], here: str, my_id: int | None, may_follow: bool
+    people: Iterable[PersonCard],
+    here: str,
+    my_id: int | None,
+    may_follow: bool,
+    *,
+    with_token: bool = False,
 ) -> Markup:
     """Template global: ``people`` as a list, each with Follow or Unfollow (back to ``here``
     afterwards) for the reader ``my_id``, who may follow people if ``may_follow``; the forms
-    carry the CSRF token's mark (:func:`app.web.fragments.with_csrf_token` puts it in).
+    carry the reader's CSRF token if ``with_token``, else its mark (for a fragment: see
+    :func:`app.web.fragments.with_csrf_token`).
 
     Each person's row is a fragment: rendered once, then shared by every reader who sees that
     person the same way (following them or not, allowed to follow) on the same page.
     Rendering the rows one by one through a macro cost a third of a follower list's time.
     """
-    rows = [
-        kept_fragment(
-            "_partials/_person.html",
-            person_id=person.id,
-            username=person.username,
-            follows=person.viewer_follows,
-            may_follow=may_follow and person.id != my_id,
-            here=here,
-        )
-        for person in people
-    ]
-    return Markup('<ul class="people">\n%s\n</ul>') % Markup("\n").join(rows)
+    rows = kept_fragments(
+        "_partials/_person.html",
+        (
+            {
+                "person_id": person.id,
+                "username": person.username,
+                "follows": person.viewer_follows,
+                "may_follow": may_follow and person.id != my_id,
+                "here": here,
+            }
+            for person in people
+        ),
+    )
+    return join_with_csrf_token(
+        [('<ul class="people">',), *rows, ("</ul>",)], "\n", keep_marks=not with_token
+    )

@@ -4,10 +4,19 @@ CSRF token in its forms, and never stale when what it shows changes."""
 import re
 
 import pytest
+from flask_wtf.csrf import generate_csrf
 from jinja2 import ChoiceLoader, DictLoader
+from markupsafe import Markup
 
 from app import create_app
-from app.web.fragments import FragmentCache, fragment
+from app.listings.people import PersonCard, people_list_html
+from app.web.fragments import (
+    FragmentCache,
+    fragment,
+    join_with_csrf_token,
+    split_at_csrf_token,
+    with_csrf_token,
+)
 from tests.helpers import TestConfig, csrf_token_from
 
 LOGOUT_TOKEN = re.compile(
@@ -188,3 +197,36 @@ def test_a_list_of_people_shows_a_follow_and_a_rename_at_once(db, make_user, cli
     page = browser.get("/user/star/followers").get_data(as_text=True)
     assert 'href="/user/ana"' not in page
     assert 'action="/unfollow/anabel?next=/user/star/followers"' in person_row(page, "anabel")
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        Markup("<p>no form</p>"),
+        Markup("<input value='<csrf-token>'>"),
+        Markup("<csrf-token><b><csrf-token></b><csrf-token>"),
+    ],
+)
+def test_html_kept_in_pieces_gets_the_token_as_if_replaced(app, html):
+    """Kept HTML is cut at the token's marks once; joining the pieces with the reader's
+    token gives what replacing the marks in the whole gives."""
+    pieces = [split_at_csrf_token(html), split_at_csrf_token(Markup("<hr>"))]
+    with app.test_request_context("/"):
+        joined = join_with_csrf_token(pieces, "\n")
+        assert joined == with_csrf_token(html + Markup("\n<hr>"))
+        assert isinstance(joined, Markup)
+        assert "<csrf-token>" not in joined
+        assert joined.count(generate_csrf()) == html.count("<csrf-token>")
+
+
+def test_a_list_of_people_kept_for_a_fragment_keeps_the_marks_and_a_page_gets_the_token(app):
+    """The suggestions beside home keep the list in a fragment, marks and all; a page that
+    shows the list has the reader's token in its forms, the same HTML otherwise."""
+    people = [PersonCard(1, "ana", None, False), PersonCard(2, "bea", None, True)]
+    with app.test_request_context("/"):
+        kept = people_list_html(people, "/here", 3, True)
+        shown = people_list_html(people, "/here", 3, True, with_token=True)
+        assert kept.count("<csrf-token>") == 2
+        assert shown == with_csrf_token(kept)
+        assert shown.count(generate_csrf()) == 2
+        assert re.fullmatch(r'<ul class="people">\n(.*ana.*)\n(.*bea.*)\n</ul>', kept, re.S)
