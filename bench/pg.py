@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from app.models import PostSearch
 from app.models.counts import drop_triggers, ensure_user_stats
-from app.models.feed import rebuild_home_feeds
+from app.models.feed import reset_home_feeds
 from app.models.search import tsvector_literal
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -193,7 +193,10 @@ def copy_from_sqlite(sqlite_path: Path, url: str) -> None:
         connection.exec_driver_sql("SET maintenance_work_mem = '1GB'")
         connection.execute(sa.schema.CreateIndex(GIN_INDEX))
         ensure_user_stats(connection)
-        rebuild_home_feeds(connection)  # made from the copied rows, as flask fake makes them
+        # As flask fake leaves them: no feed yet, each built on its reader's first home visit
+        # (the bench builds its readers' first, bench.subjects.bench_pages); rebuilding
+        # every feed here cost some 30 s of the server's CPU at L.
+        reset_home_feeds(connection)
     engine.dispose()
     with psycopg.connect(dsn, autocommit=True) as target:
         # A visibility map, so that index-only scans read no table rows (checked: a

@@ -11,7 +11,19 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.extensions import db as _db
-from app.models import Notification, Post, User, mention
+from app.listings.keyset import keyset_page, select_pages
+from app.listings.posts import POSTS_NEWEST_FIRST
+from app.listings.timeline import home_timeline
+from app.models import (
+    Notification,
+    Post,
+    User,
+    followers,
+    home_feed_author,
+    home_feed_horizon,
+    mention,
+)
+from app.models.feed import build_home_feed
 from app.models.search import rebuild_index, search_tokens
 from bench.accounts import confirm_bench_accounts
 from bench.ceiling import ceiling_app
@@ -500,6 +512,20 @@ def test_the_copy_to_postgresql_brings_search_and_notifications(db, tmp_path):
         assert snapshot(connection) == copied
     indexes = {index["name"] for index in sa.inspect(db.engine).get_indexes("post_search")}
     assert "ix_post_search_terms" in indexes
+    # The feeds as flask fake leaves them: none built (each is built on its reader's first
+    # home visit), the merged accounts listed; home pages are the plain query's either way.
+    assert not db.session.scalar(sa.select(sa.func.count()).select_from(home_feed_horizon))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(home_feed_author))
+    reader = db.session.scalar(
+        sa.select(User).join(followers, followers.c.follower_id == User.id).limit(1)
+    )
+    pages = select_pages(reader.following_posts(), POSTS_NEWEST_FIRST)
+    plain = [p.id for p in keyset_page(pages, 10).items]
+    assert plain
+    assert [p.id for p in keyset_page(home_timeline(reader), 10).items] == plain
+    with db.engine.begin() as connection:
+        assert build_home_feed(connection, reader.id)
+    assert [p.id for p in keyset_page(home_timeline(reader), 10).items] == plain
 
 
 def test_seedtime_changes_a_constant_for_the_run():

@@ -7,6 +7,8 @@ import sqlalchemy as sa
 
 from app.database import custom_plans
 from app.extensions import db as _db
+from app.listings.keyset import keyset_page
+from app.listings.timeline import home_timeline
 from app.models import Post, User
 from tests.helpers import TEST_DATABASE_URL
 
@@ -133,3 +135,29 @@ def test_word_searches_and_tag_pages_keep_a_plan_made_for_their_values(
     generic = [used for statement, used in prepared_statements(app) if in_text in statement]
     assert generic
     assert max(generic) >= 2  # planned once, then reused
+
+
+def test_home_statements_are_parsed_once_by_psycopg(db, alice, bob, make_post):
+    # psycopg keeps the parse of a statement's parameters only up to a length (4,096 bytes by
+    # default); home's statement is four times that, parsed afresh on every page without
+    # app.database.keep_long_statements_parsed. If psycopg moves its limit, this says so.
+    from psycopg import _queries
+
+    alice.follow(bob)
+    make_post(bob)
+    _db.session.commit()
+    keyset_page(home_timeline(alice), 5)
+    texts = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany):
+        texts.append(statement)
+
+    before = _queries._query2pg.cache_info()
+    sa.event.listen(_db.engine, "before_cursor_execute", record)
+    try:
+        keyset_page(home_timeline(alice), 5)
+    finally:
+        sa.event.remove(_db.engine, "before_cursor_execute", record)
+    after = _queries._query2pg.cache_info()
+    assert max(len(text.encode()) for text in texts) > 4096
+    assert after.hits - before.hits == len(texts)
