@@ -277,8 +277,8 @@ def _tsvector_score(words: frozenset[str], terms: sa.ColumnElement) -> sa.Column
     over all its positions.
 
     Counted from the vectors themselves and their text, not by unnesting each one into rows
-    (lexeme, positions, weights): that took 7 us a post at L, a third of the relevance
-    window's statement (250 posts scored, 1.15 of its 5.8 ms); this takes 2-3 us.
+    (lexeme, positions, weights): that took 5-9 us a post at L, a fifth of the relevance
+    window's statement (250 posts scored: 1.15 of its 5.8 ms); this takes 2-3 us.
     """
     searched = sa.func.ts_filter(
         sa.func.setweight(
