@@ -7,24 +7,27 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from app import create_app
 from app.listings.cards import mark_words
 from app.models import utcnow
-from app.models.search import search_tokens
+from app.models.search import search_tokens, tsvector_literal
 from app.search.query import (
     MAX_TERMS,
     NEWEST,
     QUERY_MAX_LENGTH,
     parse_query,
+    relevance,
     relevance_score,
     search_pages,
 )
 from app.search.routes import NOTHING_TO_SEARCH_FOR, TOO_MANY_TERMS
 from app.web.forms import CONTROL_CHARACTER_MESSAGE
-from tests.helpers import TestConfig, link
+from tests.helpers import TEST_DATABASE_URL, TestConfig, link
 
 PERMALINK = re.compile(r'<a href="/post/(\d+)" class="post-permalink">')
 NOTHING = "Nothing to search for"
@@ -189,6 +192,38 @@ def test_relevance_counts_repeated_words_against_the_length(app, alice_client, r
     words = parse_query(query).words
     scores = [relevance_score(words, search_tokens(RANKED[key][1])) for key in keys]
     assert scores == sorted(scores, reverse=True)  # the table agrees with the rule
+
+
+# Words as search_tokens gives them: "null" is SQL's NULL if an array is written unquoted.
+SCORED_WORD = st.sampled_from(["owl", "heron", "null", "a", "42", "\u03c9"])
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    tokens=st.lists(SCORED_WORD, min_size=1, max_size=12),
+    words=st.sets(SCORED_WORD, min_size=1, max_size=3),
+)
+def test_the_databases_score_a_posts_words_as_the_rule_does(db, tokens, words):
+    """Each database's relevance expression, on the words as its index holds them, is
+    :func:`relevance_score`: repeated words, searched words not there, several words."""
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        terms = sa.cast(sa.literal(tsvector_literal(tokens)), TSVECTOR)
+    else:
+        terms = sa.literal(" ".join(tokens))
+    score = relevance(dialect, frozenset(words), terms)
+    assert db.session.scalar(sa.select(score)) == relevance_score(frozenset(words), tokens)
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgresql"), reason="a tsvector")
+def test_lexemes_without_positions_are_not_words_of_the_post(db):
+    """Lexemes without positions (an index of word pairs would add them beside the words)
+    count neither as searched words nor in the post's length: "owl heron" scores 500."""
+    vector = sa.cast(sa.literal(tsvector_literal(["owl", "heron"]) + " 'owl heron' 'x'"), TSVECTOR)
+    score = relevance("postgresql", frozenset(["owl"]), vector)
+    assert db.session.scalar(sa.select(score)) == 500
 
 
 def walk_both_ways(client, url: str) -> tuple[list[list[int]], list[list[int]]]:
