@@ -20,6 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache, reduce
+from itertools import pairwise
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -35,6 +36,7 @@ from app.models.search import (
     PostSearch,
     Tag,
     normalize_tag,
+    pair_lexeme,
     post_tag,
     search_tokens,
 )
@@ -114,11 +116,28 @@ def fts5_match(phrases: tuple[tuple[str, ...], ...]) -> str:
 
 def tsquery(phrases: tuple[tuple[str, ...], ...]) -> str:
     """The PostgreSQL tsquery (its input syntax, not parsed again) for posts with every phrase:
-    ``('a' <-> 'b') & ('c')``."""
-    return " & ".join(
-        "(" + " <-> ".join("'" + word.replace("'", "''") + "'" for word in phrase) + ")"
-        for phrase in phrases
-    )
+    ``('~3f0a' & 'a' <-> 'b') & ('c')``.
+
+    A phrase asks for the lexeme of each of its pairs of neighbouring words (held beside the
+    words, app.models.search.pair_lexeme) as well as its words in order. The GIN index keeps no
+    positions: it hands over the posts with every lexeme of the query, which are then read to
+    check the order. Without the pairs those were all the posts holding the words anywhere
+    (3,533 at XL for the 2,590 that hold "child reach"); with them, about those with the
+    phrase, found by intersecting the pair's short list with the words'.
+    """
+    return " & ".join(f"({_phrase_query(phrase)})" for phrase in phrases)
+
+
+def _lexeme(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _phrase_query(phrase: tuple[str, ...]) -> str:
+    words = " <-> ".join(map(_lexeme, phrase))
+    if len(phrase) == 1:
+        return words
+    pairs = dict.fromkeys(_lexeme(pair_lexeme(a, b)) for a, b in pairwise(phrase))
+    return " & ".join([*pairs, f"({words})"])
 
 
 _FTS = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer), sa.column(FTS_TABLE))
@@ -225,7 +244,8 @@ def relevance(
     counted by how much shorter the text gets without it (spaces doubled first, so that
     neighbouring occurrences do not share one). On PostgreSQL they are a tsvector of lexemes
     with their positions: each lexeme occurs as many times as it has positions (posts are far
-    shorter than the 256 positions a lexeme keeps). Both count in whole numbers and divide
+    shorter than the 256 positions a lexeme keeps); the pairs of neighbouring words the
+    tsvector also holds have none, so they count for nothing. Both count in whole numbers and divide
     rounding down, so the scores are equal.
     """
     if dialect == "sqlite":

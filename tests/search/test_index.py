@@ -3,11 +3,14 @@ deleting, hiding, suspending and account deletion it is what a rebuild from scra
 search finds exactly what a plain reading of the posts finds, in the same order (newest first,
 or by the relevance rule worked out in Python)."""
 
+import hashlib
 import random
+import re
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from app import create_app
 from app.extensions import db as _db
@@ -23,9 +26,23 @@ from app.models import (
     utcnow,
 )
 from app.models.posting import publish
-from app.models.search import has_fts5, hashtags, rebuild_index, search_tokens
-from app.search.query import NEWEST, RELEVANT, parse_query, relevance_score, search_pages
-from tests.helpers import TestConfig, missing_tables_made
+from app.models.search import (
+    has_fts5,
+    hashtags,
+    pair_lexeme,
+    rebuild_index,
+    search_tokens,
+    tsvector_literal,
+)
+from app.search.query import (
+    NEWEST,
+    RELEVANT,
+    parse_query,
+    relevance_score,
+    search_pages,
+    tsquery,
+)
+from tests.helpers import TEST_DATABASE_URL, TestConfig, missing_tables_made
 from tests.platform.test_migrations import _fill_previous_revision, scripts
 
 WORDS = ["owl", "Owl", "heron", "héron", "kite", "wren", "#owl", "#Wren", "#kite", "it's"]
@@ -185,3 +202,61 @@ def test_this_sqlite_has_fts5():
     engine = sa.create_engine("sqlite://")
     with engine.connect() as connection:
         assert has_fts5(connection)
+
+
+def test_a_posts_tsvector_holds_each_pair_of_neighbouring_words_once_without_positions():
+    """Positions are the words' alone: a relevance score counts positions."""
+    tokens = search_tokens("Red fox, red FOX: big red")
+    pairs = [pair_lexeme(*pair.split()) for pair in ("red fox", "fox red", "fox big", "big red")]
+    assert tsvector_literal(tokens) == (
+        "'red':1,3,6 'fox':2,4 'big':5 " + " ".join(f"'{lexeme}'" for lexeme in pairs)
+    )
+    assert tsvector_literal(["owl"]) == "'owl':1"
+    assert tsvector_literal([]) == ""
+
+
+def test_a_pairs_lexeme_is_a_short_hash_that_no_word_can_be():
+    lexeme = pair_lexeme("child", "reach")
+    assert lexeme == "~" + hashlib.md5(b"child reach").hexdigest()[:4]  # noqa: S324
+    assert pair_lexeme("reach", "child") != lexeme
+    assert search_tokens(lexeme) == [lexeme[1:]]  # "~" is never part of a word
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("owl", "('owl')"),
+        ('"big red"', "('{big red}' & ('big' <-> 'red'))"),
+        (
+            '"big red fox" owl',
+            "('{big red}' & '{red fox}' & ('big' <-> 'red' <-> 'fox')) & ('owl')",
+        ),
+        ('"very very very"', "('{very very}' & ('very' <-> 'very' <-> 'very'))"),
+    ],
+)
+def test_postgresql_looks_a_phrase_up_by_its_pairs_and_its_words_in_order(text, expected):
+    """The index holds lexemes of the pairs but no positions: the posts with the pairs' and
+    the words' lexemes are read to check the order."""
+    pairs = re.findall(r"\{(\w+) (\w+)\}", expected)
+    for first, second in pairs:
+        expected = expected.replace(f"{{{first} {second}}}", pair_lexeme(first, second))
+    assert tsquery(parse_query(text).phrases) == expected
+
+
+@pytest.mark.skipif(
+    not TEST_DATABASE_URL.startswith("postgresql"), reason="PostgreSQL's tsvector lexemes"
+)
+def test_the_index_holds_the_pairs_of_new_and_edited_posts(db, alice, make_post):
+    """The flush that writes a post's words writes its pairs' lexemes too."""
+    first, second = make_post(alice, "big red fox"), make_post(alice, "red big fox")
+    second.body = "a big red dog"
+    db.session.commit()
+
+    def holding(*pair: str) -> list[int]:
+        query = sa.cast(f"'{pair_lexeme(*pair)}'", TSQUERY)
+        found = sa.select(PostSearch.post_id).where(PostSearch.terms.bool_op("@@")(query))
+        return sorted(db.session.scalars(found))
+
+    assert holding("big", "red") == [first.id, second.id]
+    assert holding("red", "fox") == [first.id]
+    assert holding("red", "big") == []
