@@ -24,6 +24,7 @@ from itertools import pairwise
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from app.listings.bundles import TupleBundle
@@ -36,7 +37,7 @@ from app.models.search import (
     PostSearch,
     Tag,
     normalize_tag,
-    pair_lexeme,
+    pair_hash,
     post_tag,
     search_tokens,
 )
@@ -116,28 +117,17 @@ def fts5_match(phrases: tuple[tuple[str, ...], ...]) -> str:
 
 def tsquery(phrases: tuple[tuple[str, ...], ...]) -> str:
     """The PostgreSQL tsquery (its input syntax, not parsed again) for posts with every phrase:
-    ``('~3f0a' & 'a' <-> 'b') & ('c')``.
-
-    A phrase asks for the lexeme of each of its pairs of neighbouring words (held beside the
-    words, app.models.search.pair_lexeme) as well as its words in order. The GIN index keeps no
-    positions: it hands over the posts with every lexeme of the query, which are then read to
-    check the order. Without the pairs those were all the posts holding the words anywhere
-    (3,533 at XL for the 2,590 that hold "child reach"); with them, about those with the
-    phrase, found by intersecting the pair's short list with the words'.
-    """
-    return " & ".join(f"({_phrase_query(phrase)})" for phrase in phrases)
+    ``('a' <-> 'b') & ('c')``."""
+    return " & ".join(
+        "(" + " <-> ".join("'" + word.replace("'", "''") + "'" for word in phrase) + ")"
+        for phrase in phrases
+    )
 
 
-def _lexeme(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _phrase_query(phrase: tuple[str, ...]) -> str:
-    words = " <-> ".join(map(_lexeme, phrase))
-    if len(phrase) == 1:
-        return words
-    pairs = dict.fromkeys(_lexeme(pair_lexeme(a, b)) for a, b in pairwise(phrase))
-    return " & ".join([*pairs, f"({words})"])
+def phrase_pairs(phrases: tuple[tuple[str, ...], ...]) -> list[int]:
+    """The :func:`~app.models.search.pair_hash` of each pair of neighbouring words in
+    ``phrases``, each once, in ascending order (none for single words)."""
+    return sorted({pair_hash(a, b) for phrase in phrases for a, b in pairwise(phrase)})
 
 
 _FTS = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer), sa.column(FTS_TABLE))
@@ -165,7 +155,41 @@ def _ts_match(phrases: tuple[tuple[str, ...], ...], terms=PostSearch.terms) -> s
     # The query text is cast: PostgreSQL reads it as tsquery input, so no parser or dictionary
     # runs on it (to_tsquery would cut and normalise the words again). It is written into the
     # statement's text (see in_statement_text), not sent as a parameter.
-    return terms.bool_op("@@")(sa.cast(in_statement_text(tsquery(phrases), sa.String), TSQUERY))
+    return terms.bool_op("@@")(_tsquery_value(phrases))
+
+
+def _tsquery_value(phrases: tuple[tuple[str, ...], ...]) -> sa.ColumnElement:
+    return sa.cast(in_statement_text(tsquery(phrases), sa.String), TSQUERY)
+
+
+def phrase_match(
+    phrases: tuple[tuple[str, ...], ...], table: sa.Table = PostSearch.__table__
+) -> sa.ColumnElement[bool]:
+    """PostgreSQL: a row of ``post_search`` (``table``) holds every phrase, found through the
+    phrases' pairs of neighbouring words where they have some.
+
+    The words' GIN index keeps no positions: for a phrase it hands over every post holding
+    all its words anywhere, which are then read to check their order; for two common words
+    that was their long lists intersected and thousands of posts read for fewer with the
+    phrase (XL "child reach": 3,533 for 2,590). A phrase's pairs are looked up in the index
+    of ``pairs`` instead, whose lists are about the posts with the phrase, and the words in
+    order are checked on those rows alone: through ``ts_match_vq`` (the function behind
+    ``@@``), which no index serves, so the planner does not intersect the words' lists
+    anyway. Single words of the query keep the words' index (a rare one is the shortest
+    list); several phrases ask for all their pairs at once.
+    """
+    pairs = phrase_pairs(phrases)
+    if not pairs:
+        return _ts_match(phrases, table.c.terms)
+    wanted = sa.cast(
+        in_statement_text("{" + ",".join(map(str, pairs)) + "}", sa.String),
+        postgresql.ARRAY(sa.Integer),
+    )
+    conditions = [table.c.pairs.bool_op("@>")(wanted)]
+    if words := tuple(phrase for phrase in phrases if len(phrase) == 1):
+        conditions.append(_ts_match(words, table.c.terms))
+    in_order = sa.func.ts_match_vq(table.c.terms, _tsquery_value(phrases), type_=sa.Boolean)
+    return sa.and_(*conditions, in_order)
 
 
 def in_statement_text(value: Any, type_: sa.types.TypeEngine) -> sa.BindParameter:
@@ -244,8 +268,7 @@ def relevance(
     counted by how much shorter the text gets without it (spaces doubled first, so that
     neighbouring occurrences do not share one). On PostgreSQL they are a tsvector of lexemes
     with their positions: each lexeme occurs as many times as it has positions (posts are far
-    shorter than the 256 positions a lexeme keeps); the pairs of neighbouring words the
-    tsvector also holds have none, so they count for nothing. Both count in whole numbers and divide
+    shorter than the 256 positions a lexeme keeps). Both count in whole numbers and divide
     rounding down, so the scores are equal.
     """
     if dialect == "sqlite":
@@ -408,7 +431,9 @@ def _narrowed(stmt: sa.Select, query: SearchQuery, dialect: str) -> tuple[sa.Sel
         )
         column = _FTS.c.rowid
     elif query.phrases:
-        stmt = stmt.join(PostSearch, PostSearch.post_id == Post.id).where(_ts_match(query.phrases))
+        stmt = stmt.join(PostSearch, PostSearch.post_id == Post.id).where(
+            phrase_match(query.phrases)
+        )
         column = PostSearch.post_id
     elif tags:
         first = post_tag.alias("first_tag")
@@ -503,7 +528,7 @@ class _NewestMatchesFirst(PreparedListing):
     def __init__(self, query: SearchQuery, ranked: bool) -> None:
         self.query, self.ranked = query, ranked
         self.words = (
-            _ts_match(query.phrases),
+            phrase_match(query.phrases),
             *(~_ts_match((phrase,)) for phrase in query.excluded),
         )
         if ranked:

@@ -490,16 +490,18 @@ def test_the_copy_to_postgresql_brings_search_and_notifications(db, tmp_path):
     assert len(copied["words"]) == 500
     assert copied["tags"]
     first = db.session.scalar(sa.select(Post.body).order_by(Post.id).limit(1))
-    word = next(token for token in search_tokens(first) if token.isalpha())
+    tokens = search_tokens(first)
+    word = next(token for token in tokens if token.isalpha())
     tag = copied["tags"][0][1]
-    for query in (word, f"#{tag}"):
+    phrase = f'"{tokens[0]} {tokens[1]}"'  # every fake text has two words or more
+    for query in (word, f"#{tag}", phrase):
         assert searched(query) == expected(query) != []
     # The same words as the index PostgreSQL itself makes from the posts.
     with db.engine.begin() as connection:
         rebuild_index(connection)
         assert snapshot(connection) == copied
     indexes = {index["name"] for index in sa.inspect(db.engine).get_indexes("post_search")}
-    assert "ix_post_search_terms" in indexes
+    assert {"ix_post_search_terms", "ix_post_search_pairs"} <= indexes
 
 
 def test_seedtime_changes_a_constant_for_the_run():

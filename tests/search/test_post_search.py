@@ -241,8 +241,9 @@ def test_a_phrase_finds_its_words_in_order_and_nothing_else(
 
 @pytest.mark.parametrize("query", ["red", "fox", "big red", "very", "very good fox"])
 def test_the_pairs_of_words_count_for_nothing_in_relevance(db, phrases, query):
-    """The index holds each post's pairs of neighbouring words too (on PostgreSQL): the
-    database's score still counts the post's words alone, as :func:`relevance_score` does."""
+    """The index holds each post's pairs of neighbouring words too (on PostgreSQL, in a column
+    of their own): the database's score counts the post's words alone, as
+    :func:`relevance_score` does."""
     words = parse_query(query).words
     score = relevance(db.engine.dialect.name, words)
     rows = db.session.execute(
