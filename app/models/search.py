@@ -144,7 +144,7 @@ def pair_hash(first: str, second: str) -> int:
     a signed integer (the migration that added the pairs works them out in SQL, with
     PostgreSQL's ``md5``, to the same numbers).
 
-    Several pairs may share a number (about one pair in 4 billion does): a phrase is also
+    Two pairs may share a number (a chance of one in 4 billion for any two): a phrase is also
     checked against the words in order (:func:`app.search.query.phrase_match`), so it stays
     exact.
     """
@@ -219,9 +219,9 @@ class PostSearch(db.Model):
             dialect="postgresql"
         ),
         # A phrase's pairs of neighbouring words: an index of its own, not lexemes in
-        # ``terms``, which made that index's build 6 times as long at L; this one builds in
-        # less time than the words' (it indexes integers), beside it (docs/performance.md,
-        # "Phrases by their pairs onto main").
+        # ``terms``, which made that index's build 6 to 9 times as long at L. This one costs
+        # about twice the words' (XL: 60 s of CPU against 26) and flask fake builds it
+        # beside the words' (docs/performance.md, "Phrases by their pairs onto main").
         sa.Index("ix_post_search_pairs", "pairs", postgresql_using="gin").ddl_if(
             dialect="postgresql"
         ),
