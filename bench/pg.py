@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from app.models import PostSearch
 from app.models.counts import drop_triggers, ensure_user_stats
 from app.models.feed import reset_home_feeds
-from app.models.search import tsvector_literal
+from app.models.search import pair_hashes, tsvector_literal
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 # BENCH_PG_DATA: another cluster, e.g. to time L seeds while XL's cluster is busy.
@@ -61,12 +61,19 @@ TABLES = {
     "notification": ["id", "user_id", "actor_id", "kind", "post_id", "created_at", "group_key"],
     "tag": ["id", "name"],
     "post_tag": ["tag_id", "post_id"],
-    # The search words: SQLite keeps them joined by spaces, PostgreSQL as a tsvector.
-    "post_search": ["post_id", "terms"],
+    # The search words: SQLite keeps them joined by spaces, PostgreSQL as a tsvector, and
+    # their pairs (empty on SQLite) as numbers.
+    "post_search": ["post_id", "terms", "pairs"],
 }
-CONVERT = {"post_search": lambda row: (row[0], tsvector_literal(row[1].split()))}
-# Built in one pass after the copy: kept row by row it made the copy of L take minutes.
-GIN_INDEX = next(i for i in PostSearch.__table__.indexes if i.name == "ix_post_search_terms")
+CONVERT = {
+    "post_search": lambda row: (
+        row[0],
+        tsvector_literal(row[1].split()),
+        pair_hashes(row[1].split()),
+    )
+}
+# Built in one pass after the copy: kept row by row they made the copy of L take minutes.
+GIN_INDEXES = [i for i in PostSearch.__table__.indexes if i.name.startswith("ix_post_search_")]
 
 
 def free_port() -> int:
@@ -170,7 +177,8 @@ def copy_from_sqlite(sqlite_path: Path, url: str) -> None:
         # Row by row, the stored counts' triggers would update one counts row a million times
         # in one transaction (measured: over 20 minutes for L); counted once at the end instead.
         drop_triggers(connection)
-        connection.execute(sa.schema.DropIndex(GIN_INDEX))
+        for index in GIN_INDEXES:
+            connection.execute(sa.schema.DropIndex(index))
     with psycopg.connect(dsn) as target:
         # SQLite keeps UTC timestamps without an offset.
         target.execute("SET TIME ZONE 'UTC'")
@@ -191,7 +199,8 @@ def copy_from_sqlite(sqlite_path: Path, url: str) -> None:
     source.close()
     with engine.begin() as connection:
         connection.exec_driver_sql("SET maintenance_work_mem = '1GB'")
-        connection.execute(sa.schema.CreateIndex(GIN_INDEX))
+        for index in GIN_INDEXES:
+            connection.execute(sa.schema.CreateIndex(index))
         ensure_user_stats(connection)
         # As flask fake leaves them: no feed yet, each built on its reader's first home visit
         # (the bench builds its readers' first, bench.subjects.bench_pages); rebuilding

@@ -284,12 +284,20 @@ class FakeCommunity:
         self.notifications = connection.scalar(sa.select(sa.func.count()).select_from(Notification))
         connection.commit()
         postgres = connection.dialect.name == "postgresql"
-        with ThreadPoolExecutor(1) as pool:
-            # PostgreSQL builds the search index (GIN) on one core, the costliest index to
-            # make (L: 5 of 12 s): it is made on a connection of its own beside the
-            # notifications, the other indexes and the feeds, none of which reads it. (An
-            # interrupt waits for it, leaving the pool, before the indexes are restored.)
-            beside = pool.submit(fake_sql.restore_beside, db.engine) if postgres else None
+        with ThreadPoolExecutor(len(fake_sql.BESIDE)) as pool:
+            # PostgreSQL builds a GIN index on one core, the costliest indexes to make (L: 5
+            # of 12 s for the words'): each search index is made on a connection of its own
+            # beside the notifications, the other indexes and the feeds, none of which reads
+            # them. (An interrupt waits for them, leaving the pool, before the indexes are
+            # restored.)
+            beside = (
+                [
+                    pool.submit(fake_sql.restore_beside, db.engine, [name])
+                    for name in fake_sql.BESIDE
+                ]
+                if postgres
+                else []
+            )
             if not self.notifications:
                 click.echo("Telling people...")
                 with self.phase("notifications"):
@@ -301,8 +309,9 @@ class FakeCommunity:
             with self.phase("derived tables"):
                 rebuild_derived(connection)
             with self.phase("search index, the rest"):
-                if beside is not None:
-                    made = beside.result() + fake_sql.restore_after_load(connection)
+                if beside:
+                    made = [name for future in beside for name in future.result()]
+                    made += fake_sql.restore_after_load(connection)
                     if made:
                         click.echo(f"Made again after the rest: {', '.join(made)}.")
         fake_sql.drop_temp_tables(connection)

@@ -36,6 +36,8 @@ from app.models.search import (
     FTS5_DROP_TRIGGERS,
     FTS5_REBUILD,
     FTS5_TRIGGERS,
+    POSTGRESQL_INDEXES,
+    SearchPairs,
     SearchTerms,
     hashtags,
     search_tokens,
@@ -156,7 +158,8 @@ def quoted(connection: sa.Connection, table: sa.Table) -> str:
 def create_temp_tables(connection: sa.Connection) -> None:
     """The lookup tables the bulk statements join (on this connection only)."""
     drop_temp_tables(connection)
-    terms = "tsvector" if Dialect(connection.dialect.name).postgres else "TEXT"
+    postgres = Dialect(connection.dialect.name).postgres
+    terms, pairs = ("tsvector", "integer[]") if postgres else ("TEXT", "TEXT")
     for ddl in (
         # One row per fake account in generation order (``pos``): its database id and its
         # range of author slots.
@@ -165,8 +168,10 @@ def create_temp_tables(connection: sa.Connection) -> None:
         "CREATE TEMP TABLE fake_author (slot INTEGER PRIMARY KEY, user_id INTEGER NOT NULL)",
         "CREATE TEMP TABLE fake_text (n INTEGER PRIMARY KEY, body TEXT NOT NULL)",
         "CREATE TEMP TABLE fake_n (n INTEGER PRIMARY KEY)",
-        # Each text's search words, as post_search stores them, and its tags, by its number.
-        f"CREATE TEMP TABLE fake_words (n INTEGER PRIMARY KEY, terms {terms} NOT NULL)",
+        # Each text's search words and pairs of words, as post_search stores them, and its
+        # tags, by its number.
+        f"CREATE TEMP TABLE fake_words (n INTEGER PRIMARY KEY, terms {terms} NOT NULL, "
+        f"pairs {pairs})",
         "CREATE TEMP TABLE fake_tags (n INTEGER NOT NULL, tag_id INTEGER NOT NULL, "
         "PRIMARY KEY (n, tag_id))",
         # The replies among a chunk's posts (fake_threads.ReplyPlan), emptied for each chunk.
@@ -224,9 +229,15 @@ def fill_search_words(connection: sa.Connection, texts: list[str]) -> None:
     cut once per distinct text by the same functions as the app's own index upkeep; adds the
     tags the ``tag`` table lacks."""
     cut = {body: search_tokens(body) for body in dict.fromkeys(texts)}
-    words = sa.table("fake_words", sa.column("n", sa.Integer), sa.column("terms", SearchTerms()))
+    words = sa.table(
+        "fake_words",
+        sa.column("n", sa.Integer),
+        sa.column("terms", SearchTerms()),
+        sa.column("pairs", SearchPairs()),
+    )
     connection.execute(
-        sa.insert(words), [{"n": n, "terms": cut[body]} for n, body in enumerate(texts)]
+        sa.insert(words),
+        [{"n": n, "terms": cut[body], "pairs": cut[body]} for n, body in enumerate(texts)],
     )
     tagged = [(n, name) for n, body in enumerate(texts) for name in hashtags(body)]
     names = {name for _, name in tagged}
@@ -315,8 +326,8 @@ def insert_posts(
     # Their search words and tags, looked up by the number of their text in the pool (see
     # fill_search_words): joining the new posts back by text hashed 250,000 texts a chunk.
     connection.exec_driver_sql(
-        f"INSERT INTO {PostSearch.__tablename__} (post_id, terms) "  # noqa: S608
-        "SELECT d.n, w.terms FROM fake_drawn d JOIN fake_words w ON w.n = d.text"
+        f"INSERT INTO {PostSearch.__tablename__} (post_id, terms, pairs) "  # noqa: S608
+        "SELECT d.n, w.terms, w.pairs FROM fake_drawn d JOIN fake_words w ON w.n = d.text"
     )
     connection.exec_driver_sql(
         f"INSERT INTO {post_tag.name} (tag_id, post_id) "  # noqa: S608
@@ -369,8 +380,8 @@ def insert_posts_drawn_by_number(
     # Their search words and tags, by the number of their text in the pool (fill_search_words).
     connection.execute(
         sa.text(
-            f"INSERT INTO {PostSearch.__tablename__} (post_id, terms) "  # noqa: S608
-            f"SELECT s.n, w.terms FROM {numbers} JOIN fake_words w ON w.n = {text}"
+            f"INSERT INTO {PostSearch.__tablename__} (post_id, terms, pairs) "  # noqa: S608
+            f"SELECT s.n, w.terms, w.pairs FROM {numbers} JOIN fake_words w ON w.n = {text}"
         ),
         {"low": low, "high": high, "texts": texts},
     )
@@ -510,7 +521,7 @@ def write_rows(
             copy.write_row(row)
 
 
-POSTGRESQL_ONLY = ("ix_post_search_terms",)
+POSTGRESQL_ONLY = POSTGRESQL_INDEXES
 """Of the indexes :func:`_set_aside` lists, what SQLite does not have (its search index is
 FTS5)."""
 
@@ -554,6 +565,7 @@ def _set_aside(
         (post, "ix_post_in_reply_to_id_hidden_at_user_id"),
         (followers, "ix_followers_followed_id_created_at"),
         (search, "ix_post_search_terms"),
+        (search, "ix_post_search_pairs"),
         (like, "ix_post_like_post_id_created_at"),
         (like, "ix_post_like_user_id_created_at"),
         (notification, "ix_notification_user_id_id"),
@@ -619,23 +631,24 @@ def set_aside_for_load(connection: sa.Connection) -> list[str]:
     return dropped
 
 
-BESIDE = ("ix_post_search_terms",)
-"""What ``flask fake`` makes on a connection of its own (:func:`restore_beside`) while the
-rest is restored and the feeds rebuilt on PostgreSQL: the search index, which nothing after
-the load reads. It locks only its table (against writes), which nothing else touches then."""
+BESIDE = ("ix_post_search_terms", "ix_post_search_pairs")
+"""What ``flask fake`` makes each on a connection of its own (:func:`restore_beside`) while
+the rest is restored and the feeds rebuilt on PostgreSQL: the search indexes (the words', and
+the pairs' of words that phrases look up), which nothing after the load reads. They lock only
+their table (against writes, not each other), which nothing else touches then."""
 AFTER_BESIDE = ("fk_post_search_post_id_post",)
 """Made once :data:`BESIDE` is: adding a foreign key to the search index's table would wait
 for the index (and, locking ``post`` meanwhile against the other indexes, deadlocked)."""
 
 
-def restore_beside(engine: sa.Engine) -> list[str]:
-    """Create what :data:`BESIDE` names if it is missing, on a connection of its own, each
-    committed; returns their names."""
+def restore_beside(engine: sa.Engine, names: Collection[str] = BESIDE) -> list[str]:
+    """Create those of ``names`` (of :data:`BESIDE`) that are missing, on a connection of its
+    own, each committed; returns their names."""
     made = []
     with engine.connect() as connection:
         connection.exec_driver_sql("SET maintenance_work_mem = '1GB'")
         for table, name, create, _drop in _set_aside():
-            if name in BESIDE and name not in _present(connection, table):
+            if name in names and name not in _present(connection, table):
                 connection.execute(create)
                 connection.commit()
                 made.append(name)

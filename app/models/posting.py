@@ -24,6 +24,7 @@ from app.models.notifications import mentioned_names
 from app.models.post import Post
 from app.models.search import (
     PostSearch,
+    SearchPairs,
     SearchTerms,
     Tag,
     hashtags,
@@ -75,8 +76,12 @@ def _publish_in_one_statement() -> sa.Select:
     words = (
         sa.insert(PostSearch.__table__)
         .from_select(
-            ["post_id", "terms"],
-            sa.select(new_post.c.id, sa.bindparam("terms", type_=SearchTerms())),
+            ["post_id", "terms", "pairs"],
+            sa.select(
+                new_post.c.id,
+                sa.bindparam("terms", type_=SearchTerms()),
+                sa.bindparam("pairs", type_=SearchPairs()),
+            ),
         )
         .cte("words")
     )
@@ -113,7 +118,8 @@ def publish(author: User, body: str) -> int | None:
             write_index(connection, [(post_id, body)], new=True)
         return post_id
     names = hashtags(body)
-    params |= {"terms": search_tokens(body), "names": names}
+    tokens = search_tokens(body)
+    params |= {"terms": tokens, "pairs": tokens, "names": names}
     written = connection.execute(_publish_in_one_statement(), params).first()
     if written is None:
         return None

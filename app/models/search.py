@@ -19,10 +19,12 @@ their foreign keys (on SQLite, triggers take the words out of FTS5 as the rows g
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import cache
+from itertools import pairwise
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -132,15 +134,65 @@ def _cast_to_tsvector(element: _AsTsvector, compiler, **kw) -> str:
     return f"CAST({compiler.process(element.value, **kw)} AS tsvector)"
 
 
+MAX_POSITION = 16383
+"""The last position a tsvector records; words after it are not indexed."""
+
+
+def pair_hash(first: str, second: str) -> int:
+    """The number standing for the pair of words ``first`` ``second`` next to each other in
+    ``post_search.pairs`` (PostgreSQL): the first 32 bits of the MD5 of ``"first second"``, as
+    a signed integer (the migration that added the pairs works them out in SQL, with
+    PostgreSQL's ``md5``, to the same numbers).
+
+    Two pairs may share a number (a chance of one in 4 billion for any two): a phrase is also
+    checked against the words in order (:func:`app.search.query.phrase_match`), so it stays
+    exact.
+    """
+    digest = hashlib.md5(f"{first} {second}".encode(), usedforsecurity=False).digest()
+    return int.from_bytes(digest[:4], "big", signed=True)
+
+
+def pair_hashes(tokens: list[str]) -> list[int]:
+    """:func:`pair_hash` of each pair of neighbouring words of ``tokens`` (as far as the
+    tsvector keeps them), each once, in ascending order."""
+    return sorted({pair_hash(a, b) for a, b in pairwise(tokens[:MAX_POSITION])})
+
+
 def tsvector_literal(tokens: list[str]) -> str:
     """``tokens`` as PostgreSQL's tsvector input: each lexeme quoted, with its positions."""
     positions: dict[str, list[int]] = {}
-    for n, token in enumerate(tokens[:16383], start=1):
+    for n, token in enumerate(tokens[:MAX_POSITION], start=1):
         positions.setdefault(token, []).append(n)
     return " ".join(
         f"{_quote_lexeme(token)}:{','.join(map(str, places))}"
         for token, places in positions.items()
     )
+
+
+class SearchPairs(sa.types.TypeDecorator):
+    """A post's pairs of neighbouring words (given as its list of tokens, like
+    :class:`SearchTerms`), stored on PostgreSQL as the array of their :func:`pair_hashes`,
+    with a GIN index of its own: a phrase is looked up by its pairs (app.search.query).
+
+    SQLite's FTS5 index keeps positions and finds phrases itself: the column stays empty
+    there (NULL).
+    """
+
+    impl = sa.Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.ARRAY(sa.Integer()))
+        return dialect.type_descriptor(sa.Text())
+
+    def process_bind_param(self, value, dialect):
+        if value is None or dialect.name != "postgresql":
+            return None
+        return pair_hashes(value)
+
+    def process_result_value(self, value, dialect):
+        return value
 
 
 def _quote_lexeme(token: str) -> str:
@@ -157,10 +209,20 @@ class PostSearch(db.Model):
         sa.ForeignKey("post.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
     terms: so.Mapped[list[str]] = so.mapped_column(SearchTerms())
+    # Null on SQLite (FTS5 finds phrases by positions), and on PostgreSQL in rows written
+    # before migration f3a7c2e9d4b6 ran (it fills them).
+    pairs: so.Mapped[list | None] = so.mapped_column(SearchPairs())
 
     __table_args__ = (
         # PostgreSQL's full-text index; SQLite's is the FTS5 table made by the DDL below.
         sa.Index("ix_post_search_terms", "terms", postgresql_using="gin").ddl_if(
+            dialect="postgresql"
+        ),
+        # A phrase's pairs of neighbouring words: an index of its own, not lexemes in
+        # ``terms``, which made that index's build 6 to 9 times as long at L. This one costs
+        # about twice the words' (XL: 60 s of CPU against 26) and flask fake builds it
+        # beside the words' (docs/performance.md, "Phrases by their pairs onto main").
+        sa.Index("ix_post_search_pairs", "pairs", postgresql_using="gin").ddl_if(
             dialect="postgresql"
         ),
         # No parallel scans: a search reads a page of matches, and at S PostgreSQL chose a
@@ -244,12 +306,16 @@ def require_fts5(engine: sa.Engine) -> None:
             raise RuntimeError(NO_FTS5_MESSAGE)
 
 
+POSTGRESQL_INDEXES = ("ix_post_search_terms", "ix_post_search_pairs")
+"""The GIN indexes of ``post_search``, which SQLite does not have (its index is FTS5)."""
+
+
 def skipped_by_migrations(name: str | None, type_: str, dialect: str) -> bool:
     """Objects Alembic's model comparison must not see: FTS5's table and its shadow tables
-    (made by hand, not in the models) and, on SQLite, the PostgreSQL-only GIN index."""
+    (made by hand, not in the models) and, on SQLite, the PostgreSQL-only GIN indexes."""
     if type_ == "table" and name and name.startswith(FTS_TABLE):
         return True
-    return type_ == "index" and name == "ix_post_search_terms" and dialect != "postgresql"
+    return type_ == "index" and name in POSTGRESQL_INDEXES and dialect != "postgresql"
 
 
 # Keeping the index
@@ -259,7 +325,8 @@ def index_rows(posts: Iterable[tuple[int, str]]) -> tuple[list[dict], list[tuple
     """The ``post_search`` rows of ``(id, body)`` pairs, and their (post id, tag name) pairs."""
     documents, tagged = [], []
     for post_id, body in posts:
-        documents.append({"post_id": post_id, "terms": search_tokens(body)})
+        tokens = search_tokens(body)
+        documents.append({"post_id": post_id, "terms": tokens, "pairs": tokens})
         tagged.extend((post_id, name) for name in hashtags(body))
     return documents, tagged
 
@@ -369,6 +436,8 @@ def rebuild_index(connection: sa.Connection, batch: int = 20_000) -> int:
     one pass at the end, which is several times faster than a trigger per row.
     """
     sqlite = connection.dialect.name == "sqlite"
+    # The migration that made the index (d7e3b5a91c42) rebuilds it before ``pairs`` exists.
+    columns = {column["name"] for column in sa.inspect(connection).get_columns("post_search")}
     if sqlite:
         for sql in FTS5_DROP_TRIGGERS:
             connection.exec_driver_sql(sql)
@@ -383,6 +452,8 @@ def rebuild_index(connection: sa.Connection, batch: int = 20_000) -> int:
         if not posts:
             break
         documents, tagged = index_rows(posts)
+        if "pairs" not in columns:
+            documents = [{key: row[key] for key in ("post_id", "terms")} for row in documents]
         connection.execute(sa.insert(PostSearch), documents)
         _link_tags(connection, tagged)
         count, last = count + len(posts), posts[-1][0]

@@ -459,9 +459,11 @@ def test_fake_indexes_every_post_for_search_as_a_rebuild_would(runner, db, make_
     assert len(made["words"]) == 900
     assert {name for _, name in made["tags"]} <= set(fake.TOPICS)
     first = db.session.scalar(sa.select(Post.body).order_by(Post.id).limit(1))
-    word = next(token for token in search_tokens(first) if token.isalpha())
+    tokens = search_tokens(first)
+    word = next(token for token in tokens if token.isalpha())
     tag = made["tags"][0][1]
-    for query in (word, f"#{tag}"):
+    phrase = f'"{tokens[0]} {tokens[1]}"'  # every fake text has two words or more
+    for query in (word, f"#{tag}", phrase):
         assert searched(query) == expected(query) != []
     with db.engine.begin() as connection:
         rebuild_index(connection)

@@ -502,16 +502,18 @@ def test_the_copy_to_postgresql_brings_search_and_notifications(db, tmp_path):
     assert len(copied["words"]) == 500
     assert copied["tags"]
     first = db.session.scalar(sa.select(Post.body).order_by(Post.id).limit(1))
-    word = next(token for token in search_tokens(first) if token.isalpha())
+    tokens = search_tokens(first)
+    word = next(token for token in tokens if token.isalpha())
     tag = copied["tags"][0][1]
-    for query in (word, f"#{tag}"):
+    phrase = f'"{tokens[0]} {tokens[1]}"'  # every fake text has two words or more
+    for query in (word, f"#{tag}", phrase):
         assert searched(query) == expected(query) != []
     # The same words as the index PostgreSQL itself makes from the posts.
     with db.engine.begin() as connection:
         rebuild_index(connection)
         assert snapshot(connection) == copied
     indexes = {index["name"] for index in sa.inspect(db.engine).get_indexes("post_search")}
-    assert "ix_post_search_terms" in indexes
+    assert {"ix_post_search_terms", "ix_post_search_pairs"} <= indexes
     # The feeds as flask fake leaves them: none built (each is built on its reader's first
     # home visit), the merged accounts listed; home pages are the plain query's either way.
     assert not db.session.scalar(sa.select(sa.func.count()).select_from(home_feed_horizon))

@@ -3,11 +3,13 @@ deleting, hiding, suspending and account deletion it is what a rebuild from scra
 search finds exactly what a plain reading of the posts finds, in the same order (newest first,
 or by the relevance rule worked out in Python)."""
 
+import hashlib
 import random
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
+from sqlalchemy.dialects import postgresql
 
 from app import create_app
 from app.extensions import db as _db
@@ -23,9 +25,24 @@ from app.models import (
     utcnow,
 )
 from app.models.posting import publish
-from app.models.search import has_fts5, hashtags, rebuild_index, search_tokens
-from app.search.query import NEWEST, RELEVANT, parse_query, relevance_score, search_pages
-from tests.helpers import TestConfig, missing_tables_made
+from app.models.search import (
+    has_fts5,
+    hashtags,
+    pair_hash,
+    pair_hashes,
+    rebuild_index,
+    search_tokens,
+    tsvector_literal,
+)
+from app.search.query import (
+    NEWEST,
+    RELEVANT,
+    parse_query,
+    phrase_pairs,
+    relevance_score,
+    search_pages,
+)
+from tests.helpers import TEST_DATABASE_URL, TestConfig, missing_tables_made
 from tests.platform.test_migrations import _fill_previous_revision, scripts
 
 WORDS = ["owl", "Owl", "heron", "héron", "kite", "wren", "#owl", "#Wren", "#kite", "it's"]
@@ -33,9 +50,11 @@ SEARCH_REVISION = "d7e3b5a91c42"
 
 
 def snapshot(connection) -> dict:
-    """The index as rows: each post's words, each post's tags (by name)."""
-    terms = sa.cast(PostSearch.terms, sa.Text)
-    words = connection.execute(sa.select(PostSearch.post_id, terms).order_by(PostSearch.post_id))
+    """The index as rows: each post's words and pairs of words, each post's tags (by name)."""
+    terms, pairs = sa.cast(PostSearch.terms, sa.Text), sa.cast(PostSearch.pairs, sa.Text)
+    words = connection.execute(
+        sa.select(PostSearch.post_id, terms, pairs).order_by(PostSearch.post_id)
+    )
     tags = connection.execute(
         sa.select(post_tag.c.post_id, Tag.name)
         .join(Tag, Tag.id == post_tag.c.tag_id)
@@ -185,3 +204,88 @@ def test_this_sqlite_has_fts5():
     engine = sa.create_engine("sqlite://")
     with engine.connect() as connection:
         assert has_fts5(connection)
+
+
+def test_a_posts_tsvector_holds_its_words_alone():
+    """The pairs of neighbouring words have a column of their own, not lexemes here."""
+    assert tsvector_literal(search_tokens("Red fox, red FOX: big red")) == (
+        "'red':1,3,6 'fox':2,4 'big':5"
+    )
+    assert tsvector_literal(["owl"]) == "'owl':1"
+    assert tsvector_literal([]) == ""
+
+
+def test_a_pairs_number_is_the_first_32_bits_of_its_md5():
+    digest = hashlib.md5(b"child reach").digest()  # noqa: S324
+    assert pair_hash("child", "reach") == int.from_bytes(digest[:4], "big", signed=True)
+    assert pair_hash("reach", "child") != pair_hash("child", "reach")
+    assert -(2**31) <= pair_hash("child", "reach") < 2**31  # a PostgreSQL integer
+
+
+def test_a_posts_pairs_are_each_pair_of_neighbouring_words_once_in_order_of_number():
+    tokens = search_tokens("Red fox, red FOX: big red")
+    expected = {pair_hash(*pair.split()) for pair in ("red fox", "fox red", "fox big", "big red")}
+    assert pair_hashes(tokens) == sorted(expected)
+    assert pair_hashes(["owl"]) == []
+    assert pair_hashes([]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "pairs"),
+    [
+        ("owl", []),
+        ('"big red"', ["big red"]),
+        ('"big red fox" owl', ["big red", "red fox"]),
+        ('"very very very"', ["very very"]),
+        ('"big red" "red fox" -"fox big"', ["big red", "red fox"]),
+    ],
+)
+def test_a_phrase_is_looked_up_by_its_pairs(text, pairs):
+    """Excluded phrases are checked post by post: their pairs are not looked up."""
+    expected = sorted({pair_hash(*pair.split()) for pair in pairs})
+    assert phrase_pairs(parse_query(text).phrases) == expected
+
+
+@pytest.mark.skipif(
+    not TEST_DATABASE_URL.startswith("postgresql"), reason="PostgreSQL's column of pairs"
+)
+def test_the_index_holds_the_pairs_of_new_published_and_edited_posts(db, alice, make_post):
+    """The flush that writes a post's words writes its pairs too, and so does publishing's
+    one statement."""
+    first, second = make_post(alice, "big red fox"), make_post(alice, "red big fox")
+    third = publish(alice, "the big red owl")
+    db.session.commit()
+    second.body = "a big red dog"
+    db.session.commit()
+
+    def holding(*pair: str) -> list[int]:
+        wanted = sa.cast([pair_hash(*pair)], postgresql.ARRAY(sa.Integer))
+        found = sa.select(PostSearch.post_id).where(PostSearch.pairs.bool_op("@>")(wanted))
+        return sorted(db.session.scalars(found))
+
+    assert holding("big", "red") == [first.id, second.id, third]
+    assert holding("red", "fox") == [first.id]
+    assert holding("red", "owl") == [third]
+    assert holding("red", "big") == []
+    stored = db.session.scalar(sa.select(PostSearch.pairs).where(PostSearch.post_id == third))
+    assert stored == pair_hashes(search_tokens("the big red owl"))
+
+
+@pytest.mark.skipif(
+    not TEST_DATABASE_URL.startswith("postgresql"), reason="PostgreSQL's column of pairs"
+)
+def test_a_post_whose_pairs_match_by_chance_is_not_found(db, alice, make_post):
+    """Two pairs may share a number: the words in order are checked on every row the pairs'
+    index hands over, so a post holding a phrase's numbers without the phrase is left out."""
+    found_one = make_post(alice, "big red fox")
+    by_chance = make_post(alice, "red big fox")
+    # Its own pairs, and those of "big red fox" as if they shared their numbers.
+    by_chance_pairs = {*pair_hashes(["red", "big", "fox"]), *pair_hashes(["big", "red", "fox"])}
+    db.session.execute(
+        sa.update(PostSearch)
+        .where(PostSearch.post_id == by_chance.id)
+        .values(pairs=sa.cast(sorted(by_chance_pairs), postgresql.ARRAY(sa.Integer)))
+    )
+    db.session.commit()
+    assert searched('"big red fox"') == [found_one.id]
+    assert searched('"red big"') == [by_chance.id]

@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.listings.keyset import keyset_page
-from app.search.query import NEWEST, RELEVANT, parse_query, search_pages
+from app.models.search import PostSearch
+from app.search.query import NEWEST, RELEVANT, parse_query, phrase_match, search_pages
 from app.search.tags import tag_cards, tag_named
 from tests.helpers import TEST_DATABASE_URL
 
@@ -76,3 +77,43 @@ def test_most_relevant_reads_the_visibility_of_the_windows_posts_only(db, alice,
 def test_a_tag_page_reads_the_visibility_of_its_posts_only(db, make_user, owls):
     reader = make_user("reader")  # alice would see her hidden posts
     assert visibility_probes(db, tag_cards(tag_named("owl"), reader), 5) == 6 + HIDDEN
+
+
+def index_conditions(db, sql: str) -> dict[str, str]:
+    """The indexes the plan of ``sql`` reads, with what it asks each, when only bitmap scans
+    are allowed (these tables are too small for the planner to choose the GIN indexes)."""
+    connection = db.session.connection()
+    for setting in ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan"):
+        connection.exec_driver_sql(f"SET LOCAL {setting} = off")
+    plan = connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + sql).scalar()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return {
+        node["Index Name"]: node["Index Cond"]
+        for node in nodes(plan[0]["Plan"])
+        if "Index Name" in node
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "pairs_index"),
+    [
+        ("owl", False),
+        ('"owl number"', True),
+        ('"owl number" "number 5"', True),
+        ('"owl number" 5', None),  # the planner's choice: by "5" alone, or both
+    ],
+)
+def test_a_phrase_is_looked_up_in_the_pairs_index_not_by_its_words(db, owls, text, pairs_index):
+    """The words' lists of a phrase are never intersected (two common words': thousands of
+    posts at XL); a single word of the query may still be looked up by itself."""
+    phrases = parse_query(text).phrases
+    matches = sa.select(PostSearch.post_id).where(phrase_match(phrases))
+    sql = str(matches.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    read = index_conditions(db, sql)
+    assert read
+    assert "<->" not in read.get("ix_post_search_terms", "")
+    if pairs_index is not None:
+        assert ("ix_post_search_pairs" in read) is pairs_index
+    db.session.rollback()
+    assert db.session.scalars(matches).all()  # the statement runs, and finds posts

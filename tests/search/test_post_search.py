@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from app import create_app
 from app.listings.cards import mark_words
 from app.models import utcnow
-from app.models.search import search_tokens, tsvector_literal
+from app.models.search import PostSearch, search_tokens, tsvector_literal
 from app.search.query import (
     MAX_TERMS,
     NEWEST,
@@ -224,6 +224,69 @@ def test_lexemes_without_positions_are_not_words_of_the_post(db):
     vector = sa.cast(sa.literal(tsvector_literal(["owl", "heron"]) + " 'owl heron' 'x'"), TSVECTOR)
     score = relevance("postgresql", frozenset(["owl"]), vector)
     assert db.session.scalar(sa.select(score)) == 500
+
+
+# Phrases, oldest first: texts whose pairs of neighbouring words are all those of a longer
+# phrase without the phrase itself (PostgreSQL looks phrases up by their pairs).
+PHRASES = [
+    "big red fox",  # 0
+    "big red dog, red fox",  # 1: "big red" and "red fox", not "big red fox"
+    "red fox, big red",  # 2: the same pairs the other way round
+    "fox big",  # 3
+    "very very good",  # 4
+    "a fox: big, red, fox big red fox",  # 5: "big red fox" at the end
+]
+PHRASE_QUERIES = {
+    '"big red fox"': [5, 0],
+    '"red fox"': [5, 2, 1, 0],
+    '"big red"': [5, 2, 1, 0],
+    '"fox red"': [],
+    '"fox big"': [5, 3, 2],
+    '"fox big red fox"': [5],
+    '"red fox big"': [5, 2],
+    '"red fox big red"': [5, 2],
+    'fox -"big red fox"': [3, 2, 1],
+    '"very very"': [4],
+    '"very good"': [4],
+    '"very very good"': [4],
+    '"very very very"': [],
+    '"good very"': [],
+    '"big red" "red fox"': [5, 2, 1, 0],
+    '"dog red" fox': [1],
+}
+
+
+@pytest.fixture
+def phrases(db, make_user, make_post, alice):
+    """The posts of :data:`PHRASES` by alice, a minute apart; their ids by key."""
+    start = utcnow() - timedelta(hours=1)
+    posts = [make_post(alice, text, start + timedelta(minutes=n)) for n, text in enumerate(PHRASES)]
+    return [post.id for post in posts]
+
+
+@pytest.mark.parametrize(("query", "keys"), PHRASE_QUERIES.items())
+def test_a_phrase_finds_its_words_in_order_and_nothing_else(
+    app, alice_client, phrases, query, keys
+):
+    app.config["POSTS_PER_PAGE"] = 2
+    assert found(alice_client, query) == [phrases[key] for key in keys]
+
+
+@pytest.mark.parametrize("query", ["red", "fox", "big red", "very", "very good fox"])
+def test_the_pairs_of_words_count_for_nothing_in_relevance(db, phrases, query):
+    """The index holds each post's pairs of neighbouring words too (on PostgreSQL, in a column
+    of their own): the database's score counts the post's words alone, as
+    :func:`relevance_score` does."""
+    words = parse_query(query).words
+    score = relevance(db.engine.dialect.name, words)
+    rows = db.session.execute(
+        sa.select(PostSearch.post_id, score).where(PostSearch.post_id.in_(phrases))
+    )
+    expected = {
+        post_id: relevance_score(words, search_tokens(text))
+        for post_id, text in zip(phrases, PHRASES, strict=True)
+    }
+    assert dict(rows.all()) == expected
 
 
 def walk_both_ways(client, url: str) -> tuple[list[list[int]], list[list[int]]]:
