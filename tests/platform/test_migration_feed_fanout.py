@@ -1,6 +1,7 @@
 """The migration after which a post fans out only into feeds that exist, and locks its
 author's counts row first on PostgreSQL."""
 
+import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
@@ -79,3 +80,15 @@ def as_before(statements: dict[str, str]) -> dict[str, str]:
     now = {**migration.SQLITE_TRIGGERS, **migration.POSTGRESQL_FUNCTIONS}
     before = {**migration.SQLITE_TRIGGERS_BEFORE, **migration.POSTGRESQL_FUNCTIONS_BEFORE}
     return {name: before[name] if now.get(name) == sql else sql for name, sql in statements.items()}
+
+
+def test_the_post_trigger_is_never_jit_compiled(db):
+    """Where one account has most follows, PostgreSQL expected thousands of followers per
+    account and compiled a post's fan-out (85 ms of a 90 ms post): the function turns JIT
+    off for its statements."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's JIT")
+    settings = db.session.scalar(
+        sa.text("SELECT proconfig FROM pg_proc WHERE proname = 'home_feed_on_post'")
+    )
+    assert settings == ["jit=off"]
