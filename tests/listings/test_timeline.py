@@ -480,7 +480,7 @@ def test_feeds_through_every_change_match_the_plain_query(db, size, fanout_limit
             db.session.commit()
         if round_ == 3:
             # As flask fake leaves them: no feed until the reader's first visit. Changes go
-            # on meanwhile (posts are still fanned out into feeds that are not there yet).
+            # on meanwhile (posts write no rows for readers without a feed yet).
             with db.engine.begin() as connection:
                 reset_home_feeds(connection, size=size, fanout_limit=fanout_limit)
         elif round_ > 3:
