@@ -28,7 +28,8 @@ a page is one range of its primary key whatever the reader follows. What is kept
 Database triggers keep the feeds, as they keep the stored counts (:mod:`app.models.counts`)
 and for the same reasons: every path that writes posts or follows (pages, ``flask shell``,
 the benchmark's and the tests' plain ``INSERT``\\s) and every cascade of an account's deletion
-passes through them. A new post goes into its author's and followers' feeds; a new follow
+passes through them. A new post goes into its author's and followers' feeds (those that
+exist: a reader has none until their first home visit builds it); a new follow
 copies the followed account's newest posts into the follower's feed; an unfollow takes them
 out; a deleted post or account takes its rows with it (and a deleted newest post its merged
 author's newest time). What a reader may see (hidden posts, suspended authors, the rule for
@@ -169,22 +170,48 @@ def _followers_if(condition: str) -> str:
     )
 
 
+# Whether ``reader`` has a feed, as a scalar subquery: run once per row as a probe of the
+# horizon's primary key on both databases. Written as EXISTS, PostgreSQL made it a semi join
+# and, where one account has most follows (a skewed estimate of followers per account),
+# hashed every horizon for a post to 250 followers: 18 ms, against 1.4 ms before the check.
+_HAS_FEED = "(SELECT h.user_id FROM home_feed_horizon h WHERE h.user_id = {reader}) IS NOT NULL"
+
+
 def _fan_out() -> str:
     """The new post ``NEW`` into its author's feed and, unless merged at page time, its
-    followers' feeds.
+    followers' feeds: only feeds that exist (readers with a horizon row).
 
-    Written whatever the reader's horizon: every reader has one while the triggers exist, and
-    a row below it (a post dated in the past) is never part of a page read from the feed (see
-    :mod:`app.listings.timeline`) and goes at the next trim. Checking the horizon per follower
-    cost PostgreSQL a scan of every horizon (12 ms at 50,000 readers).
+    A reader without a feed (``flask fake`` leaves everyone so, until their first home
+    visit) gets no row: their build (:func:`build_home_feed`) reads the posts anyway, and
+    rows written for readers who never come would pile up untrimmed (trims work from the
+    horizon). The check is one probe of the horizon's primary key per follower, made only
+    for an account under the fan-out limit (the gate: at most ``fanout_limit`` of them).
+    Whatever the horizon's value: a row below it (a post dated in the past) is never part of
+    a page read from the feed (see :mod:`app.listings.timeline`) and goes at the next trim.
     """
     merged = _MERGED.format(author="NEW.user_id")
     return f"""
 INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
 SELECT fans.follower_id, NEW."timestamp", NEW.id, NEW.user_id
 FROM ({_followers_if(f"NOT {merged}")}) fans
+WHERE {_HAS_FEED.format(reader="fans.follower_id")}
 UNION ALL
-SELECT NEW.user_id, NEW."timestamp", NEW.id, NEW.user_id"""
+SELECT NEW.user_id, NEW."timestamp", NEW.id, NEW.user_id
+WHERE {_HAS_FEED.format(reader="NEW.user_id")}"""
+
+
+# PostgreSQL: the author's stored counts row, locked first by each of their posts (the
+# counts' trigger, which fires after this one, updates it anyway). Two posts by one account
+# are serialised from here: the second sees the first's promotion (no duplicate key in
+# home_feed_author or home_feed_merged). And a feed being built (:func:`build_home_feed`,
+# which share-locks the rows of the accounts its reader follows) is waited for, then seen:
+# the fan-out's check of the horizon, a later statement, reads the committed build.
+# A deletion (and a move) locks it first too: it also locks the merged author's row
+# (:func:`_lower_newest`) before the counts' trigger updates this one, and the two orders
+# would deadlock.
+def _lock_author(*authors: str) -> str:
+    ids = ", ".join(authors)
+    return f"PERFORM 1 FROM user_stats WHERE user_id IN ({ids}) ORDER BY user_id FOR NO KEY UPDATE"
 
 
 _FIRST_TIME = "0001-01-01 00:00:00+00:00"
@@ -315,6 +342,7 @@ def _on_post_insert(size: int, fanout_limit: int, lock: bool = False) -> list[st
         f"UNION ALL SELECT NEW.user_id WHERE {_turn('NEW.user_id + NEW.id', every)}"
     )
     return [
+        *([_lock_author("NEW.user_id")] if lock else []),
         # Already merged: this post alone. Being merged now: all of theirs (a one-row table
         # first, so that the author's posts are read only then). Never both.
         _INTO_MERGED,
@@ -335,6 +363,7 @@ WHERE {promote}""",
 def _on_post_move(lock: bool = False) -> list[str]:
     # A post's time (or author) changed: its rows go and it is fanned out again as new.
     return [
+        *([_lock_author("OLD.user_id", "NEW.user_id")] if lock else []),
         "DELETE FROM home_feed WHERE post_id = NEW.id",
         _OUT_OF_MERGED,
         *_lower_newest(lock),
@@ -382,7 +411,12 @@ _ON_USER = [
 
 
 def _on_post_delete(lock: bool = False) -> list[str]:
-    return ["DELETE FROM home_feed WHERE post_id = OLD.id", _OUT_OF_MERGED, *_lower_newest(lock)]
+    return [
+        *([_lock_author("OLD.user_id")] if lock else []),
+        "DELETE FROM home_feed WHERE post_id = OLD.id",
+        _OUT_OF_MERGED,
+        *_lower_newest(lock),
+    ]
 
 
 _ON_USER_DELETE = ["DELETE FROM home_feed WHERE user_id = OLD.id"]
@@ -422,9 +456,12 @@ def postgresql_functions(size: int, fanout_limit: int) -> dict[str, str]:
     def block(statements: list[str]) -> str:
         return "\n".join(f"    {s.strip()};" for s in statements)
 
-    def function(name: str, body: str) -> tuple[str, str]:
+    def function(name: str, body: str, settings: str = "") -> tuple[str, str]:
         return name, (
-            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql{settings} "
+            f"AS $$\nBEGIN\n{body}\n  RETURN NULL;\nEND $$"
+            if settings
+            else f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
             f"BEGIN\n{body}\n  RETURN NULL;\nEND $$"
         )
 
@@ -439,6 +476,11 @@ def postgresql_functions(size: int, fanout_limit: int) -> dict[str, str]:
                 "  ELSE\n"
                 f"{block(_on_post_delete(lock=True))}\n"
                 "  END IF;",
+                # Never compiled: a post's statements read a few rows each, but where one
+                # account has most follows the planner expects thousands of followers per
+                # account and the fan-out's cost passed jit_above_cost: compiling it took
+                # 85 ms of a 90 ms post (a merged account's, whose fan-out never runs).
+                "\nSET jit = off",
             ),
             function(
                 "home_feed_on_follow",
@@ -622,8 +664,7 @@ def reset_home_feeds(
     For a bulk load (``flask fake``): building 100,000 feeds (up to 40 million rows at XL) was
     its longest step, for readers most of whom never come; a first visit builds one in some
     tens of milliseconds at most. Until then a reader has no horizon: their pages read the
-    posts, and posts by the accounts they follow are still fanned out into their feed (the
-    triggers write whatever the horizon); the build deletes those rows first.
+    posts, and the triggers write no rows for them (they fan out only into feeds that exist).
     """
     size, fanout_limit = _settings(size, fanout_limit)
     _drop_triggers_only(connection)
@@ -665,9 +706,11 @@ def build_home_feed(
     waits for (a follow's and a post's foreign key check, :meth:`User.unfollow`'s lock), and a
     second build of the same feed waits and then finds it made; the tables a full rebuild
     locks are locked against it (``ROW EXCLUSIVE``, as any write does), so the two never
-    interleave. SQLite has one writer at a time: the first statement here is a write. Posts
-    by the accounts followed, made meanwhile, go in by their trigger, which writes whether
-    there is a feed or not (their rows are skipped here if already in); a post deleted or
+    interleave. SQLite has one writer at a time: the first statement here is a write. On
+    PostgreSQL posts by the accounts read here wait for the build (their stored counts rows
+    are share-locked, which their trigger locks first), then their trigger sees the feed and
+    writes into it; a post under way when the build starts is waited for and read (a
+    trigger that ran before the feed was there wrote no row for it). A post deleted or
     hidden meanwhile is left out by the page, which checks every row against its post.
     """
     size, fanout_limit = _settings(size, fanout_limit)
@@ -692,9 +735,21 @@ def build_home_feed(
     )
     if claimed.rowcount != 1:
         return False
-    # Rows fanned out while the reader had no feed: made again below, as the rebuild would.
+    # Rows fanned out while the reader had no feed (before the triggers wrote only into
+    # feeds that exist): made again below, as the rebuild would.
     run("DELETE FROM home_feed WHERE user_id = :reader")
     not_merged = "NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = {account})"
+    accounts = f"""
+  SELECT f.followed_id AS id FROM followers f
+  WHERE f.follower_id = :reader AND {not_merged.format(account="f.followed_id")}
+  UNION ALL SELECT :reader"""
+    if postgres:
+        # The fan-out writes only into feeds that exist, and this one is not there for other
+        # transactions until it commits. So posts by the accounts it reads are held off
+        # meanwhile: their counts rows share-locked, in key order (a follow locks its two
+        # that way too), which a post of theirs locks first (:func:`_lock_author`). A post
+        # under way is waited for, and read below; one made after waits, then sees the feed.
+        run(f"SELECT 1 FROM user_stats WHERE user_id IN ({accounts}) ORDER BY user_id FOR SHARE")
     # How long the whole timeline is, from the stored counts: a probe of user_stats per
     # account followed (joined, PostgreSQL hashed all of user_stats: 38 ms at XL).
     timeline = run(
@@ -719,15 +774,11 @@ FROM user_stats s WHERE s.user_id = :reader"""
         else '\n  AND p."timestamp" >= :at AND (p."timestamp" > :at OR p.id >= :id)'
     )
     window_values = {} if edge is None else {"at": edge[0], "id": edge[1]}
-    accounts = f"""
-  SELECT f.followed_id AS id FROM followers f
-  WHERE f.follower_id = :reader AND {not_merged.format(account="f.followed_id")}
-  UNION ALL SELECT :reader"""
     newest = f'ORDER BY p."timestamp" DESC, p.id DESC LIMIT {int(size)}'
     if postgres:
         # Each account's newest (a range of the author index, at most ``size`` long), then
-        # the newest of those: no sort of every candidate post. Rows of posts made meanwhile,
-        # already written by their trigger, are left as they are.
+        # the newest of those: no sort of every candidate post. (Posts by these accounts wait
+        # for the build, so no trigger writes here meanwhile: the ON CONFLICT is a guard.)
         rows = f"""
 INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
 SELECT :reader, p."timestamp", p.id, p.user_id FROM ({accounts}) a

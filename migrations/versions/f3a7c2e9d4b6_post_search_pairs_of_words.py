@@ -21,7 +21,7 @@ SQLite's FTS5 index keeps positions and finds phrases itself: the column is adde
 (the models are the same), always empty, without an index.
 
 Revision ID: f3a7c2e9d4b6
-Revises: f2b7c4d9e1a3
+Revises: 9d3f6b2a7c15
 Create Date: 2026-12-04 23:40:00.000000
 
 """
@@ -31,7 +31,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "f3a7c2e9d4b6"
-down_revision = "f2b7c4d9e1a3"
+down_revision = "9d3f6b2a7c15"
 branch_labels = None
 depends_on = None
 

@@ -10,11 +10,21 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.listings import timeline
-from app.models import Post, User, home_feed, home_feed_author, home_feed_horizon
-from app.models.feed import build_home_feed, rebuild_home_feeds, reset_home_feeds
+from app.models import (
+    Post,
+    User,
+    home_feed,
+    home_feed_author,
+    home_feed_horizon,
+    home_feed_merged,
+)
+from app.models.feed import build_home_feed, feed_settings, rebuild_home_feeds, reset_home_feeds
 from app.models.types import utcnow
 from tests.helpers import TIMEOUT, add_users, logged_in
-from tests.listings.test_timeline import assert_every_home_matches
+from tests.listings.test_timeline import (
+    assert_every_home_matches,
+    assert_fanned_out_feeds_are_what_a_build_makes,
+)
 
 START = utcnow() - timedelta(days=1)
 
@@ -89,13 +99,13 @@ def test_the_first_home_visit_builds_the_feed_and_shows_the_plain_page(app, db):
     reader = people["reader"]
     switch_feeds_to_on_demand()
     assert set(db.session.scalars(sa.select(home_feed_author.c.user_id))) == {people["star"].id}
-    # Posts made while the reader has no feed are still written into it by their trigger.
+    # Posts made while the reader has no feed write no row for them (nor for their author,
+    # who has none either): the fan-out writes only into feeds that exist.
     later = Post(body="quiet late", author=people["quiet"], timestamp=START + timedelta(hours=3))
     db.session.add(later)
     db.session.commit()
-    rows, horizon = feed_of(reader.id)
-    assert horizon == []
-    assert [row.post_id for row in rows] == [later.id]
+    assert feed_of(reader.id) == ([], [])
+    assert feed_of(people["quiet"].id) == ([], [])
     all_posts = db.session.scalars(sa.select(Post)).all()
     expected = first_page_bodies(reader, app.config["POSTS_PER_PAGE"])
 
@@ -307,3 +317,134 @@ def test_a_feed_taken_away_while_remembered_leaves_right_pages(app, db):
     timeline._HAS_FEED.clear(app)
     assert shown(client.get("/").get_data(as_text=True), posts) == expected
     assert feed_of(people["reader"].id)[1]
+
+
+def _hold_a_post(app, author_id: int, body: str, written: threading.Event, release):
+    """In a thread: write a post by ``author_id`` (its triggers run), then keep the
+    transaction open until ``release``."""
+
+    def run() -> None:
+        with app.app_context(), db.engine.connect() as connection:
+            connection.execute(
+                sa.insert(Post).values(
+                    body=body, user_id=author_id, timestamp=START + timedelta(hours=6)
+                )
+            )
+            written.set()
+            release.wait(TIMEOUT)
+            connection.commit()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert written.wait(TIMEOUT)
+    return thread
+
+
+def _post_id(body: str) -> int:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(Post.id).where(Post.body == body))
+
+
+def test_a_followed_accounts_post_during_the_build_waits_and_then_is_in_the_feed(
+    shared_app, shared_db
+):
+    """The fan-out writes only into feeds that exist, and a feed being built is not there for
+    other transactions yet: a post by an account the reader follows waits for the build
+    (its counts row, share-locked by the build, on PostgreSQL), then sees the feed."""
+    people = community()
+    reader_id, quiet_id = people["reader"].id, people["quiet"].id
+    switch_feeds_to_on_demand()
+    built, release = threading.Event(), threading.Event()
+    holder = _hold_a_build(shared_app, reader_id, built, release)
+
+    def act() -> bool:
+        with shared_app.app_context():
+            db.session.add(
+                Post(body="quiet, now", user_id=quiet_id, timestamp=START + timedelta(hours=5))
+            )
+            db.session.commit()
+            db.session.remove()
+        return True
+
+    acting, result = _in_thread(act)
+    acting.join(0.5)
+    assert acting.is_alive()  # waits for the build
+    release.set()
+    holder.join(TIMEOUT)
+    acting.join(TIMEOUT)
+    assert result["value"]
+    rows, _ = feed_of(reader_id)
+    assert _post_id("quiet, now") in {row.post_id for row in rows}
+    assert_fanned_out_feeds_are_what_a_build_makes(db, *feed_settings())
+    assert_every_home_matches(db, [db.session.get(User, reader_id)], 2)
+
+
+def test_a_post_under_way_when_the_build_starts_is_in_the_feed(shared_app, shared_db):
+    """A post by a followed account whose trigger ran before the feed was there (so it wrote
+    no row for the reader) and that commits during the build: the build waits for it and
+    reads it from the posts."""
+    people = community()
+    reader_id, quiet_id = people["reader"].id, people["quiet"].id
+    switch_feeds_to_on_demand()
+    written, release = threading.Event(), threading.Event()
+    poster = _hold_a_post(shared_app, quiet_id, "quiet, under way", written, release)
+
+    def build() -> bool:
+        with shared_app.app_context(), db.engine.begin() as connection:
+            return build_home_feed(connection, reader_id)
+
+    building, result = _in_thread(build)
+    building.join(0.5)
+    assert building.is_alive()  # waits for the post
+    release.set()
+    poster.join(TIMEOUT)
+    building.join(TIMEOUT)
+    assert result["value"]
+    rows, horizon = feed_of(reader_id)
+    assert _post_id("quiet, under way") in {row.post_id for row in rows}
+    assert (rows, horizon) == rebuilt_feed_of(reader_id)
+
+
+def test_two_posts_as_an_account_crosses_the_fanout_limit_promote_it_once(
+    shared_app, shared_db, caplog
+):
+    """An account past the fan-out limit (3 in tests) is merged at its next post. Two posts
+    at once: the second waits for the first (its counts row, locked first by the post's
+    trigger on PostgreSQL), then finds the account merged; no duplicate key in
+    ``home_feed_author`` or ``home_feed_merged``, both posts are there."""
+    people = community()
+    quiet = people["quiet"]
+    for fan in ("fan1", "fan2", "fan3"):
+        people[fan].follow(quiet)
+    db.session.commit()
+    quiet_id = quiet.id
+    assert quiet_id not in set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
+    written, release = threading.Event(), threading.Event()
+    poster = _hold_a_post(shared_app, quiet_id, "quiet, first", written, release)
+
+    def second() -> bool:
+        with shared_app.app_context(), db.engine.begin() as connection:
+            connection.execute(
+                sa.insert(Post).values(
+                    body="quiet, second", user_id=quiet_id, timestamp=START + timedelta(hours=7)
+                )
+            )
+        return True
+
+    posting, result = _in_thread(second)
+    posting.join(0.5)
+    assert posting.is_alive()  # waits for the first
+    release.set()
+    poster.join(TIMEOUT)
+    posting.join(TIMEOUT)
+    assert result.get("value")  # no duplicate key
+    authors = list(db.session.scalars(sa.select(home_feed_author.c.user_id)))
+    assert authors.count(quiet_id) == 1
+    merged_posts = db.session.scalars(
+        sa.select(home_feed_merged.c.post_id).where(home_feed_merged.c.author_id == quiet_id)
+    ).all()
+    quiet_posts = db.session.scalars(sa.select(Post.id).where(Post.user_id == quiet_id)).all()
+    assert sorted(merged_posts) == sorted(quiet_posts)
+    assert {_post_id("quiet, first"), _post_id("quiet, second")} <= set(quiet_posts)
+    for reader in ("reader", "fan1"):
+        assert_every_home_matches(db, [db.session.get(User, people[reader].id)], 2)

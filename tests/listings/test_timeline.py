@@ -327,6 +327,53 @@ def assert_merged_posts_are_the_posts(db) -> None:
     assert db.session.scalar(count) == len(expected)
 
 
+def assert_fanned_out_feeds_are_what_a_build_makes(db, size: int, fanout_limit: int) -> None:
+    """Only readers with a feed have feed rows (the fan-out writes into feeds that exist), and
+    each feed, as the triggers left it, is the one :func:`build_home_feed` makes from the
+    posts now (window of all posts): the same rows, by authors not merged, at and above the
+    lower of the two horizons (the fanned-out feed keeps up to half its size more rows, and a
+    trim or a follow moves its horizon up)."""
+    db.session.commit()
+    horizons = {
+        row.user_id: (row.timestamp, row.post_id)
+        for row in db.session.execute(sa.select(home_feed_horizon))
+    }
+    with_rows = set(db.session.scalars(sa.select(home_feed.c.user_id).distinct()))
+    assert with_rows <= set(horizons)
+    merged = set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
+
+    def rows_of(connection, reader: int) -> list[tuple]:
+        query = (
+            sa.select(home_feed.c.timestamp, home_feed.c.post_id, home_feed.c.author_id)
+            .where(home_feed.c.user_id == reader)
+            .order_by(home_feed.c.timestamp.desc(), home_feed.c.post_id.desc())
+        )
+        return [tuple(row) for row in connection.execute(query)]
+
+    def above(rows: list[tuple], horizon: tuple | None) -> list[tuple]:
+        if horizon is None or horizon[0] is None:
+            return [row for row in rows if row[2] not in merged]
+        return [row for row in rows if row[2] not in merged and row[:2] >= horizon]
+
+    for reader, horizon in horizons.items():
+        with db.engine.connect() as connection:
+            fanned_out = rows_of(connection, reader)
+            connection.execute(sa.delete(home_feed).where(home_feed.c.user_id == reader))
+            connection.execute(
+                sa.delete(home_feed_horizon).where(home_feed_horizon.c.user_id == reader)
+            )
+            assert build_home_feed(connection, reader, size, fanout_limit, 10**9)
+            built = rows_of(connection, reader)
+            built_horizon = connection.execute(
+                sa.select(home_feed_horizon.c.timestamp, home_feed_horizon.c.post_id).where(
+                    home_feed_horizon.c.user_id == reader
+                )
+            ).one()
+            connection.rollback()
+        higher = max((h for h in (horizon, tuple(built_horizon)) if h[0] is not None), default=None)
+        assert above(fanned_out, higher) == above(built, higher), reader
+
+
 # How a page finds the merged accounts' posts (timeline._merged_stream): (walk only for more
 # than this many pages' worth of followed merged accounts, walk at most this many pages).
 DEFAULT_WALK = (timeline.MERGED_STREAM_FROM_PAGES, timeline.MERGED_STREAM_PAGES)
@@ -457,7 +504,7 @@ def test_feeds_through_every_change_match_the_plain_query(db, size, fanout_limit
             db.session.commit()
         if round_ == 3:
             # As flask fake leaves them: no feed until the reader's first visit. Changes go
-            # on meanwhile (posts are still fanned out into feeds that are not there yet).
+            # on meanwhile (posts write no rows for readers without a feed yet).
             with db.engine.begin() as connection:
                 reset_home_feeds(connection, size=size, fanout_limit=fanout_limit)
         elif round_ > 3:
@@ -469,6 +516,8 @@ def test_feeds_through_every_change_match_the_plain_query(db, size, fanout_limit
                     build_home_feed(connection, visitor.id, size, fanout_limit, window)
         if round_ % 2:
             assert_every_home_matches(db, people, per_page)
+            if round_ > 3:
+                assert_fanned_out_feeds_are_what_a_build_makes(db, size, fanout_limit)
     # Crossing the limit both ways: an account that falls back under it stays merged (read at
     # page time) until a rebuild; one that rises over it is merged from its next post.
     falling, rising = popular[0], next(p for p in people if p.id not in merged)
@@ -491,6 +540,7 @@ def test_feeds_through_every_change_match_the_plain_query(db, size, fanout_limit
     # And their posts are all in home_feed_merged, which pages walk: through the same changes
     # and the promotion of an account that had posted before.
     assert_merged_posts_are_the_posts(db)
+    assert_fanned_out_feeds_are_what_a_build_makes(db, size, fanout_limit)
 
     rows = feed_rows(db)
     assert rows  # the feeds are used...

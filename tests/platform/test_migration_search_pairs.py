@@ -12,7 +12,7 @@ from tests.platform.test_migration_counts import _fill
 from tests.search.test_index import searched
 
 REVISION = "f3a7c2e9d4b6"
-BEFORE = "f2b7c4d9e1a3"
+BEFORE = "9d3f6b2a7c15"
 POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 # Post id: text. _fill's posts (ids 1-12, "post n") have no index rows; these get rows written
 # as the previous release wrote them.
