@@ -13,15 +13,25 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from app.extensions import csrf, db
-from app.listings.notifications import UNREAD_CAP, mark_read, notification_lines, unread_count
+from app.listings.notifications import (
+    UNREAD_CAP,
+    NotificationLine,
+    mark_read,
+    notification_lines,
+    unread_count,
+)
 from app.listings.pages import page_links, page_of
 from app.models import User
 from app.models.notifications import ALL_KINDS, MENTIONS_TAB, touch
+from app.models.types import utcnow
 from app.notifications import emails  # noqa: F401  (its listeners send the emails)
 from app.notifications.emails import read_unsubscribe_token
 from app.notifications.forms import NotificationSettingsForm, UnsubscribeForm
+from app.web.filters import relative_time
+from app.web.fragments import join_with_csrf_token, kept_fragments
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
 
@@ -35,12 +45,35 @@ def unread_label(count: int) -> str:
 def notifications_bell() -> dict:
     """What the bell in the navigation shows the current user: the unread count (no query
     while nothing changed since they last read), and how often open pages ask again."""
-    count = unread_count(current_user)
+    # The user itself, not the proxy: unread_count reads six of its attributes.
+    count = unread_count(current_user._get_current_object())
     return {
         "count": count,
         "label": unread_label(count),
         "poll_seconds": current_app.config["NOTIFICATIONS_POLL_SECONDS"],
     }
+
+
+@bp.app_template_global()
+def render_notification_lines(lines: list[NotificationLine], read_up_to: int) -> Markup:
+    """The HTML of the notifications page's ``lines``, those newer than ``read_up_to`` marked
+    unread.
+
+    Each line is a kept fragment (``notifications/_line.html``) under everything it shows:
+    the line itself (its actor's name, its post's text, its group's size), whether it is
+    unread and its time as shown now. Rendered through the template one by one they were
+    most of the page's time (about 30 us a line).
+    """
+    now = utcnow()
+    rows = [
+        {
+            "line": line,
+            "unread": line.id > read_up_to,
+            "relative": relative_time(line.created_at, now),
+        }
+        for line in lines
+    ]
+    return join_with_csrf_token(kept_fragments("notifications/_line.html", rows), "\n      ")
 
 
 def notifications_page(endpoint: str, kinds: int, tab: str):

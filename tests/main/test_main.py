@@ -158,6 +158,25 @@ def test_the_kept_blank_post_box_is_the_form_with_each_readers_token(
     assert "<csrf-token>" not in sent_back
 
 
+def test_a_home_page_read_makes_no_post_form(alice_client, monkeypatch):
+    """A GET shows the kept blank box: no PostForm is made for it (only a POST reads one)."""
+    alice_client.get("/")  # the blank box's fragment is rendered (once per process) here
+    made = []
+    original = PostForm.__init__
+
+    def counting(self, *args, **kwargs):
+        made.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(PostForm, "__init__", counting)
+    page = alice_client.get("/").get_data(as_text=True)
+    assert made == []
+    assert "<textarea" in post_box(page)
+    assert csrf_token_from(page)
+    alice_client.submit("/", {"post": "   "})
+    assert len(made) == 1
+
+
 def test_post_of_exactly_140_characters(alice_client, db):
     alice_client.submit("/", {"post": "y" * 140})
     assert db.session.scalar(sa.select(Post.body)) == "y" * 140

@@ -234,6 +234,68 @@ def test_pages_walk_the_lines_newest_first(db, app, alice, alice_client, make_us
     assert alice_client.get("/notifications?after=nonsense").status_code == 400
 
 
+def test_lines_are_rendered_once_while_nothing_they_show_changes(
+    db, app, alice, bob, bob_client, alice_client, make_post, monkeypatch
+):
+    """Each line is a kept fragment: another view of the same lines renders none of them."""
+    bob.follow(alice)
+    post = make_post(alice, "like me")
+    bob_client.submit(f"/post/{post.id}/like", page="/explore")
+    renders, get_template = [], app.jinja_env.get_template
+
+    def counting(name, *args):
+        renders.append(name)
+        return get_template(name, *args)
+
+    monkeypatch.setattr(app.jinja_env, "get_template", counting)
+    first = alice_client.get("/notifications").get_data(as_text=True)
+    assert lines(first) == [("like", True), ("follow", True)]
+    # Opening the page read them: shown again as read, each line is rendered once more ...
+    second = alice_client.get("/notifications").get_data(as_text=True)
+    assert lines(second) == [("like", False), ("follow", False)]
+    assert renders.count("notifications/_line.html") == 4
+    # ... and then kept: the same page again renders no line, and is the same page.
+    third = alice_client.get("/notifications").get_data(as_text=True)
+    assert renders.count("notifications/_line.html") == 4
+    assert re.sub(r'data-rendered-at="[^"]*"', "", third) == re.sub(
+        r'data-rendered-at="[^"]*"', "", second
+    )
+
+
+def test_a_kept_line_shows_a_rename_an_edit_a_grown_group_and_the_time_at_once(
+    db, alice, bob, bob_client, alice_client, client_for, make_user, make_post, monkeypatch
+):
+    bob_client.submit("/", {"post": "hello @alice"})
+    post_id = db.session.scalar(sa.select(sa.func.max(Notification.post_id)))
+    page = alice_client.get("/notifications").get_data(as_text=True)
+    assert re.search(r">bob</a>\s+mentioned you", page)
+    assert ">hello @alice</a>" in page
+    assert "just now" in page
+
+    bob_client.submit("/edit_profile", {"username": "bobby", "about_me": ""})
+    bob_client.submit(f"/post/{post_id}/edit", {"post": "hello again @alice"})
+    page = alice_client.get("/notifications").get_data(as_text=True)
+    assert re.search(r'<a href="/user/bobby">bobby</a>\s+mentioned you', page)
+    assert ">hello again @alice</a>" in page
+    assert ">bob<" not in page
+
+    liked = make_post(alice, "like me")
+    make_user("cat")
+    client_for("cat").submit(f"/post/{liked.id}/like", page="/explore")
+    page = alice_client.get("/notifications").get_data(as_text=True)
+    assert re.search(r">cat</a>\s+liked your post", page)
+    bob_client.submit(f"/post/{liked.id}/like", page="/explore")
+    page = alice_client.get("/notifications").get_data(as_text=True)
+    assert re.search(r">bobby</a> and 1 other\s+liked your post", page)
+    assert lines(page) == [("like", True), ("mention", False)]
+
+    later = utcnow() + timedelta(hours=3)
+    monkeypatch.setattr("app.notifications.routes.utcnow", lambda: later)
+    page = alice_client.get("/notifications").get_data(as_text=True)
+    assert "just now" not in page.split('<ol class="notifications">')[1]
+    assert page.count("3 hours ago") == 2
+
+
 # The bell and the poll: no query while nothing changed, no write
 
 

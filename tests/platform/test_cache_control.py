@@ -53,6 +53,16 @@ def test_an_anonymous_page_without_a_cookie_keeps_what_it_had(client):
     assert "Cache-Control" not in response.headers
 
 
+def test_an_anonymous_page_in_the_layout_sets_no_cookie_of_its_own(client):
+    """The layout's kept fragments (the <head> links) are rendered on a process's first
+    anonymous page too: that must not give the visitor a CSRF secret, and so a cookie."""
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Chirp" in response.get_data(as_text=True)
+    assert "Set-Cookie" not in response.headers
+    assert "Cache-Control" not in response.headers
+
+
 @pytest.mark.parametrize("logged_in", [False, True])
 def test_static_files_and_avatars_stay_cacheable(client, alice, login, logged_in):
     if logged_in:

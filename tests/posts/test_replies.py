@@ -51,6 +51,29 @@ def test_every_card_offers_reply_which_opens_the_composer_prefilled(
     assert re.search(r">\s*</textarea>$", composer)
 
 
+def test_a_thread_page_makes_a_reply_form_only_to_start_a_reply(
+    alice_client, bob, make_post, monkeypatch
+):
+    """The blank box is a kept fragment: a thread page makes a ReplyForm only for "?reply"
+    on someone else's post, which it fills with their name."""
+    post = make_post(bob, "answer me")
+    alice_client.get(f"/post/{post.id}")  # the blank box's fragment is rendered here
+    made = []
+    original = ReplyForm.__init__
+
+    def counting(self, *args, **kwargs):
+        made.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ReplyForm, "__init__", counting)
+    page = alice_client.get(f"/post/{post.id}").get_data(as_text=True)
+    assert made == []
+    assert "<textarea" in reply_box(page, post.id)
+    page = alice_client.get(f"/post/{post.id}?reply=1").get_data(as_text=True)
+    assert len(made) == 1
+    assert re.search(r">\s*@bob </textarea>", reply_box(page, post.id))
+
+
 def reply_box(page: str, post_id: int) -> str:
     """The reply box's form in a thread page."""
     start = page.index(f'<form action="/post/{post_id}/reply" method="post"')

@@ -125,6 +125,18 @@ def test_a_fragment_is_rendered_once_per_set_of_values(app, extra_templates, mon
         assert loads == ["hello.html", "hello.html"]
 
 
+def test_values_given_in_another_order_give_the_same_fragment(app, extra_templates):
+    """The key keeps the values in the order given (no sort on every call): another order
+    may render the fragment again, but never gives another set of values' fragment."""
+    extra_templates["pair.html"] = "{{ a }}-{{ b }}"
+    with app.test_request_context("/"):
+        assert fragment("pair.html", a=1, b=2) == "1-2"
+        assert fragment("pair.html", b=2, a=1) == "1-2"
+        assert fragment("pair.html", b=1, a=2) == "2-1"
+        assert fragment("pair.html", a=1, b=[2]) == "1-(2,)"  # a list is kept as a tuple
+        assert fragment("pair.html", a=1, b=(2,)) == "1-(2,)"
+
+
 def test_a_full_cache_lets_the_oldest_go():
     cache = FragmentCache(2)
     for key in ("a", "b", "c"):

@@ -4,6 +4,7 @@ import pytest
 import sqlalchemy as sa
 from limits import parse_many
 
+from app.extensions import limiter
 from app.models import Post, Report, User
 from app.web.ratelimits import describe_wait
 from config import Config
@@ -69,6 +70,26 @@ def test_posting_too_often_keeps_the_text(app, alice_client, db):
     )
     assert "post 1" in page  # still the whole home page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 2
+
+
+@pytest.mark.rate_limits
+def test_reading_a_limited_page_does_not_consult_the_limiter(app, alice_client, monkeypatch):
+    """Only POSTs count, so a GET of a page whose form is limited (home) skips Flask-Limiter
+    altogether; its POST is still counted and refused."""
+    app.config["RATELIMIT_POST"] = "1 per minute"
+    checks, check = [], limiter._check_request_limit
+
+    def counting(*args, **kwargs):
+        checks.append(kwargs.get("callable_name"))
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(limiter, "_check_request_limit", counting)
+    for _ in range(3):
+        assert alice_client.get("/").status_code == 200
+    assert [name for name in checks if name and name.endswith(".index")] == []
+    assert alice_client.submit("/", {"post": "once"}).status_code == 302
+    assert alice_client.submit("/", {"post": "twice"}).status_code == 429
+    assert any(name and name.endswith(".index") for name in checks)
 
 
 @pytest.mark.rate_limits
