@@ -79,7 +79,6 @@ _LAST_HEAD = sa.bindparam("last_head", type_=sa.Integer, literal_execute=True)
 _SAMPLE_SIZE = sa.bindparam("sample_size", type_=sa.Integer, literal_execute=True)
 _STREAM_LAST = sa.bindparam("stream_last", type_=sa.Integer, literal_execute=True)
 _STREAM_FROM = sa.bindparam("stream_from", type_=sa.Integer, literal_execute=True)
-_STREAM_COUNT = sa.bindparam("stream_count", type_=sa.Integer, literal_execute=True)
 _ONE = sa.literal_column("1", sa.Integer)
 
 
@@ -100,15 +99,7 @@ class HomeTimeline(PreparedListing):
     The last two read the posts, at a cost that grows with the number of accounts followed.
     """
 
-    literal = (
-        "page_size",
-        "window_size",
-        "last_head",
-        "sample_size",
-        "stream_last",
-        "stream_from",
-        "stream_count",
-    )
+    literal = ("page_size", "window_size", "last_head", "sample_size", "stream_last", "stream_from")
 
     def statement(self, reverse: bool, positioned: bool) -> sa.Select[tuple[PostCard]]:
         """The statement for one direction, from the start or from a position, with the walk
@@ -135,7 +126,6 @@ class HomeTimeline(PreparedListing):
             "sample_size": MERGED_SAMPLE_PAGES * limit,
             "stream_last": MERGED_STREAM_PAGES * limit - 1,
             "stream_from": MERGED_STREAM_FROM_PAGES * limit,
-            "stream_count": MERGED_STREAM_FROM_PAGES * limit + 1,
         }
 
 
@@ -269,15 +259,11 @@ def _from_feed(reverse: bool, position, walk: bool) -> tuple[sa.CTE, sa.ColumnEl
             entry.c.user_id == USER_ID,
             post_visible_to(post, USER_ID),
             _shown_on_home(post, probe=True),
-            # A probe of the merged accounts' key per row read, not the NOT EXISTS it is:
-            # PostgreSQL hashed every merged account for that on every page (4,467 at XL,
-            # 0.5 ms of a 1.7 ms page); a scalar subquery is never made a hash.
             sa.or_(
                 entry.c.author_id == USER_ID,
-                sa.select(_ONE)
+                ~sa.select(merged_author.c.user_id)
                 .where(merged_author.c.user_id == entry.c.author_id)
-                .scalar_subquery()
-                .is_(None),
+                .exists(),
             ),
         )
     )
@@ -305,37 +291,24 @@ def _from_feed(reverse: bool, position, walk: bool) -> tuple[sa.CTE, sa.ColumnEl
     # author index, then a probe of the follows' key each. The reader's own posts, merged
     # or not, are in their feed.
     author = home_feed_author.c.user_id
+    follows = (
+        sa.select(followers.c.followed_id)
+        .where(followers.c.follower_id == USER_ID, followers.c.followed_id == author)
+        .exists()
+    )
     bound = _once(bound, "feed_bound")
-    (few, probe), (many, hashed) = _followed_merged_since(bound)
-    since = home_feed_author.c.timestamp >= bound
-    if walk:
-        # Fewer than ``stream_count`` posted since the bound: read newest first (so that the
-        # generic plan walks the time index rather than the table), as many as there are.
-        probed = (
-            sa.select(author, home_feed_author.c.timestamp)
-            .where(usable, since, few, probe)
-            .order_by(home_feed_author.c.timestamp.desc())
-            .limit(_STREAM_COUNT)
-            .subquery("merged_probed")
-        )
-        merged = sa.union_all(
-            sa.select(probed.c.user_id, probed.c.timestamp),
-            sa.select(author, home_feed_author.c.timestamp).where(usable, since, many, hashed),
-        )
-    else:
-        # SQLite asks the follows' key per account anyway; the two ways cost its statement
-        # 0.03-0.07 ms more at L, every page.
-        merged = sa.select(author, home_feed_author.c.timestamp).where(usable, since, hashed)
-    merged = merged.cte("merged_followed").prefix_with("MATERIALIZED", dialect="postgresql")
+    merged = (
+        sa.select(author, home_feed_author.c.timestamp)
+        .where(usable, home_feed_author.c.timestamp >= bound, follows)
+        .cte("merged_followed")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
     # Their posts from one walk of all merged accounts' posts when the reader follows many of
     # them (and ``walk``); if that walk is too short to be sure of the page, or they are few,
     # by probing each account.
     branches = []
     if walk:
-        # Counted up to one more than the gate: for a reader of 2,000 accounts at XL the
-        # page needs only that, not all 1,514 that posted since the bound.
-        counted = sa.select(merged.c.user_id).limit(_STREAM_COUNT).subquery("merged_counted")
-        many = sa.select(sa.func.count()).select_from(counted).scalar_subquery() > _STREAM_FROM
+        many = sa.select(sa.func.count()).select_from(merged).scalar_subquery() > _STREAM_FROM
         stream, covered = _merged_stream(position, reverse, bound, _once(many, "merged_many"))
         branches.append(sa.select(stream.c.id, stream.c.at).where(covered))
     if not reverse:
@@ -385,47 +358,6 @@ def _from_feed(reverse: bool, position, walk: bool) -> tuple[sa.CTE, sa.ColumnEl
     else:
         trusted = sa.false()
     return fast, sa.or_(complete, trusted)
-
-
-def _followed_merged_since(
-    bound: sa.ScalarSelect,
-) -> tuple[tuple[sa.ColumnElement[bool], sa.ColumnElement[bool]], ...]:
-    """Two ways of asking whether the reader follows each merged account that posted since
-    ``bound`` (a row of ``home_feed_author``), each with the condition on no row that picks it.
-
-    PostgreSQL runs the follows' EXISTS as a hash of every account the reader follows: 0.33
-    ms for 2,000 of them at L, to keep 19 of the merged accounts that posted since the page's
-    bound. When fewer than ``stream_count`` did (counted up to that, one range of the time
-    index), each is asked by a probe of the follows' key instead (a scalar subquery is never
-    made a hash); when more did (1,538 for the 100-follow reader at XL), the hash. Used where
-    the merged accounts' posts are walked (:data:`MERGED_STREAM_ON_SQLITE`): SQLite's
-    statement keeps the EXISTS alone.
-    """
-    since = home_feed_author.alias("merged_since")
-    counted = (
-        sa.select(since.c.timestamp)
-        .where(since.c.timestamp >= bound)
-        .order_by(since.c.timestamp.desc())
-        .limit(_STREAM_COUNT)
-        .subquery("merged_since_counted")
-    )
-    few = _once(
-        sa.select(sa.func.count()).select_from(counted).scalar_subquery() < _STREAM_COUNT,
-        "merged_few",
-    )
-    author = home_feed_author.c.user_id
-    probe = (
-        sa.select(_ONE)
-        .where(followers.c.follower_id == USER_ID, followers.c.followed_id == author)
-        .scalar_subquery()
-        .is_not(None)
-    )
-    hashed = (
-        sa.select(followers.c.followed_id)
-        .where(followers.c.follower_id == USER_ID, followers.c.followed_id == author)
-        .exists()
-    )
-    return (few, probe), (sa.not_(few), hashed)
 
 
 def _merged_stream(

@@ -228,30 +228,6 @@ def test_the_feed_checks_replies_with_a_probe_not_a_hash_of_every_follow(db, com
         assert all("followed_id = " in line for line in reads), reads
 
 
-def test_the_feed_probes_the_merged_accounts_not_a_hash_of_all_of_them(db, community):
-    # The feed's rows by merged authors are left (they are read from the posts). As a NOT
-    # EXISTS, PostgreSQL hashed the whole merged accounts' table for that on every page at XL
-    # (4,467 accounts, half a millisecond of a 1.7 ms page; a small test database does not
-    # make it choose the hash, so the statement's text is checked): a scalar subquery is a
-    # probe of the key per row read, never a hash.
-    texts = []
-
-    def record(_conn, _cursor, statement, _parameters, _context, _executemany):
-        if "feed_candidates" in statement:
-            texts.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        keyset_page(home_timeline(community), 4)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
-    statement = " ".join(texts[0].split())
-    feed_rows = statement[: statement.index("feed_bound AS")]
-    assert "FROM home_feed_author AS merged_author" in feed_rows, feed_rows
-    assert "merged_author.user_id = feed_entry.author_id) IS NULL" in feed_rows, feed_rows
-    assert "EXISTS (SELECT merged_author" not in feed_rows, feed_rows
-
-
 def test_one_statement_text_for_every_reader(db, community, make_user):
     # The sizes are in the SQL text and the reader's values are parameters: every reader's page
     # of a given size is one statement, so PostgreSQL can keep one plan for it.
@@ -643,41 +619,6 @@ def test_pages_walk_the_merged_posts_or_probe_the_accounts(db, monkeypatch):
     for setting, shown in (("long walk", []), ("never walked", expected)):
         set_walk(monkeypatch, setting)
         assert [p.id for p in keyset_page(home_timeline(reader), 5).items] == shown, setting
-    db.session.rollback()
-
-
-@pytest.mark.usefixtures("feed_settings_put_back")
-def test_the_walk_is_taken_for_one_merged_account_more_than_its_gate(db, monkeypatch):
-    """The merged accounts the reader follows are counted only up to one more than the
-    walk's gate (``stream_from``): one more is a walk (emptied, the merged posts are gone
-    from the page), as many as the gate are probed (emptied, nothing changes)."""
-    with db.engine.begin() as connection:
-        rebuild_home_feeds(connection, size=10, fanout_limit=1)
-    people = [User(username=f"gate{n}", email=f"gate{n}@example.com") for n in range(9)]
-    db.session.add_all(people)
-    db.session.commit()
-    reader, fan, authors = people[0], people[1], people[2:]
-    for author in authors:
-        reader.follow(author)
-        fan.follow(author)  # two followers each: over the limit of 1, merged
-    db.session.commit()
-    for n in range(21):
-        author = authors[n % len(authors)]
-        db.session.add(Post(body="x", author=author, timestamp=START + timedelta(seconds=n)))
-        db.session.commit()
-    assert len(set(db.session.scalars(sa.select(home_feed_author.c.user_id)))) == 7
-    db.session.execute(sa.delete(home_feed_merged))
-    # Pages of 5 read 6 rows: a gate of one page's worth is 6 accounts; the reader follows 7.
-    monkeypatch.setattr(timeline, "MERGED_STREAM_FROM_PAGES", 1)
-    monkeypatch.setattr(timeline, "MERGED_STREAM_PAGES", 16)
-    monkeypatch.setattr(timeline, "MERGED_STREAM_ON_SQLITE", True)
-    assert keyset_page(home_timeline(reader), 5).items == []
-    reader.unfollow(authors[0])
-    db.session.flush()
-    plain = select_pages(reader.following_posts(), POSTS_NEWEST_FIRST)
-    expected = [p.id for p in keyset_page(plain, 5).items]
-    assert len(expected) == 5
-    assert [p.id for p in keyset_page(home_timeline(reader), 5).items] == expected
     db.session.rollback()
 
 
