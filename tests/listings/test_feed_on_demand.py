@@ -225,23 +225,28 @@ def _in_thread(call):
     return thread, result
 
 
+def _waits_for_a_held_build(app, reader_id: int, call):
+    """Hold a build of the reader's feed open, run ``call`` in a thread, check that it waits
+    for the build, then let the build commit; ``call``'s result."""
+    built, release = threading.Event(), threading.Event()
+    holder = _hold_a_build(app, reader_id, built, release)
+    acting, result = _in_thread(call)
+    acting.join(0.5)
+    assert acting.is_alive()  # waits for the build
+    release.set()
+    holder.join(TIMEOUT)
+    acting.join(TIMEOUT)
+    return result["value"]
+
+
 def test_two_first_visits_at_once_make_one_feed(shared_app, shared_db, caplog):
     people = community()
     reader_id = people["reader"].id
     switch_feeds_to_on_demand()
     client = logged_in(shared_app, "reader")
-    built, release = threading.Event(), threading.Event()
-    holder = _hold_a_build(shared_app, reader_id, built, release)
-
     # The page's own build waits for the other one (the reader's row on PostgreSQL, the write
     # lock on SQLite), then finds the feed made and reads it.
-    visit, result = _in_thread(lambda: client.get("/"))
-    visit.join(0.5)
-    assert visit.is_alive()
-    release.set()
-    holder.join(TIMEOUT)
-    visit.join(TIMEOUT)
-    response = result["value"]
+    response = _waits_for_a_held_build(shared_app, reader_id, lambda: client.get("/"))
     assert response.status_code == 200
     assert "Could not build the home feed" not in caplog.text  # no duplicate key, no error
     db.session.expire_all()
@@ -265,8 +270,6 @@ def test_the_readers_own_change_during_the_build_waits_and_then_shows(
     other = {"unfollow": "chatty", "follow": "stranger", "post": "reader"}[change]
     other_id = people[other].id
     switch_feeds_to_on_demand()
-    built, release = threading.Event(), threading.Event()
-    holder = _hold_a_build(shared_app, reader_id, built, release)
 
     def act() -> None:
         with shared_app.app_context():
@@ -283,13 +286,7 @@ def test_the_readers_own_change_during_the_build_waits_and_then_shows(
             db.session.remove()
         return True
 
-    acting, result = _in_thread(act)
-    acting.join(0.5)
-    assert acting.is_alive()  # waits for the build
-    release.set()
-    holder.join(TIMEOUT)
-    acting.join(TIMEOUT)
-    assert result["value"]
+    assert _waits_for_a_held_build(shared_app, reader_id, act)
     db.session.expire_all()
     reader = db.session.get(User, reader_id)
     assert_every_home_matches(db, [reader], 2)
@@ -354,8 +351,6 @@ def test_a_followed_accounts_post_during_the_build_waits_and_then_is_in_the_feed
     people = community()
     reader_id, quiet_id = people["reader"].id, people["quiet"].id
     switch_feeds_to_on_demand()
-    built, release = threading.Event(), threading.Event()
-    holder = _hold_a_build(shared_app, reader_id, built, release)
 
     def act() -> bool:
         with shared_app.app_context():
@@ -366,13 +361,7 @@ def test_a_followed_accounts_post_during_the_build_waits_and_then_is_in_the_feed
             db.session.remove()
         return True
 
-    acting, result = _in_thread(act)
-    acting.join(0.5)
-    assert acting.is_alive()  # waits for the build
-    release.set()
-    holder.join(TIMEOUT)
-    acting.join(TIMEOUT)
-    assert result["value"]
+    assert _waits_for_a_held_build(shared_app, reader_id, act)
     rows, _ = feed_of(reader_id)
     assert _post_id("quiet, now") in {row.post_id for row in rows}
     assert_fanned_out_feeds_are_what_a_build_makes(db, *feed_settings())
