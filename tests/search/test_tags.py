@@ -97,6 +97,18 @@ def test_a_tag_page_checks_who_may_see_each_post_in_order_either_way(
         ]
 
 
+def test_a_tag_is_found_by_its_stored_name_as_its_id_and_name(db, alice, make_post):
+    make_post(alice, "#Owls at night")
+    stored = db.session.scalar(sa.select(Tag).where(Tag.name == "owls"))
+    db.session.expunge_all()
+    found = tag_named("owls")
+    assert (found.id, found.name) == (stored.id, "owls")
+    # Read as a tuple from the statement's text: no ORM object is loaded for a tag page.
+    assert not any(isinstance(obj, Tag) for obj in db.session.identity_map.values())
+    assert tag_named("Owls") is None  # names are looked up already normalised
+    assert tag_named("bats") is None
+
+
 @pytest.mark.parametrize("name", ["nothing", "a b", "%00", "x" * 100, "123"])
 def test_a_tag_nobody_used_is_not_found(alice_client, name):
     assert alice_client.get(f"/tags/{name}").status_code == 404
