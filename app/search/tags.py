@@ -123,7 +123,7 @@ class Trend(NamedTuple):
     people: int
 
 
-_TRENDING: Memo[list[Trend]] = Memo("trending", seconds=60, size=1)
+_TRENDING: Memo[tuple[Trend, ...]] = Memo("trending", seconds=60, size=1)
 _TRENDING_HTML: Memo[Markup] = Memo("trending_html", seconds=60, size=1)
 
 
@@ -147,9 +147,10 @@ def trending_statement() -> sa.Select:
     )
 
 
-def trending() -> list[Trend]:
+def trending() -> tuple[Trend, ...]:
     """The trending tags, counted at most once a minute per process (explore shows them on
-    every view; a minute-old list is as good)."""
+    every view; a minute-old list is as good). A tuple: a kept fragment's key holds it
+    (the thread page's side column)."""
     return _TRENDING.get("all", _count_trends)
 
 
@@ -170,6 +171,6 @@ def forget_trending(app: Flask) -> None:
     _TRENDING_HTML.clear(app)
 
 
-def _count_trends() -> list[Trend]:
+def _count_trends() -> tuple[Trend, ...]:
     rows = db.session.execute(trending_statement(), {"since": utcnow() - TRENDING_WINDOW})
-    return [Trend(*row) for row in rows]
+    return tuple(Trend(*row) for row in rows)
