@@ -167,5 +167,7 @@ def fetch_items(statement: sa.Select, values: dict[str, Any], literal: tuple[str
     frozen = FROZEN.get(statement, values, literal, connection.dialect)
     if frozen is None:
         return list(session.scalars(statement, values).unique())
-    rows = connection.execute(frozen.text, {name: values[name] for name in frozen.names})
+    # All rows at once: iterating the result fetched them one by one, 0.03-0.07 ms more for
+    # a page of 26 (L, SQLite).
+    rows = connection.execute(frozen.text, {name: values[name] for name in frozen.names}).all()
     return list(dict.fromkeys(map(frozen.make, rows)))

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.listings.keyset import keyset_page
 from app.models import Tag, post_tag, utcnow
 from app.models.search import hashtags
-from app.search.tags import _TAG_POSTS_JOINED, _TagPosts, tag_named, trending
+from app.search.tags import _TAG_POSTS_JOINED, _TagPosts, forget_trending, tag_named, trending
 from tests.helpers import link
 
 PERMALINK = re.compile(r'<a href="/post/(\d+)" class="post-permalink">')
@@ -95,6 +95,18 @@ def test_a_tag_page_checks_who_may_see_each_post_in_order_either_way(
             for post in reversed(posts)
             if post.author != carol and (post.hidden_at is None or post.author == reader)
         ]
+
+
+def test_a_tag_is_found_by_its_stored_name_as_its_id_and_name(db, alice, make_post):
+    make_post(alice, "#Owls at night")
+    stored = db.session.scalar(sa.select(Tag).where(Tag.name == "owls"))
+    db.session.expunge_all()
+    found = tag_named("owls")
+    assert (found.id, found.name) == (stored.id, "owls")
+    # Read as a tuple from the statement's text: no ORM object is loaded for a tag page.
+    assert not any(isinstance(obj, Tag) for obj in db.session.identity_map.values())
+    assert tag_named("Owls") is None  # names are looked up already normalised
+    assert tag_named("bats") is None
 
 
 @pytest.mark.parametrize("name", ["nothing", "a b", "%00", "x" * 100, "123"])
@@ -196,3 +208,23 @@ def test_the_side_column_has_trending_tags_wherever_it_is_shown(
 def test_the_side_column_has_no_trending_section_without_tags(alice_client, alice, make_post):
     make_post(alice, "no tags today")
     assert 'id="side-trending-heading"' not in alice_client.get("/").get_data(as_text=True)
+
+
+def test_a_thread_pages_side_column_is_kept_until_the_trends_change(
+    app, alice_client, alice, make_post
+):
+    post = make_post(alice, "#wrens sing")
+    url = f"/post/{post.id}"
+    fragments = app.extensions["fragments"]
+    first = side_column(alice_client.get(url).get_data(as_text=True))
+    kept = len(fragments)
+    # Another view of it renders nothing new: the side column is one kept fragment.
+    assert side_column(alice_client.get(url).get_data(as_text=True)) == first
+    assert len(fragments) == kept
+    assert 'id="side-q"' in first
+    assert '<a href="/tags/wrens">#wrens</a>' in first
+    make_post(alice, "#finches too")
+    forget_trending(app)  # a minute later
+    after = side_column(alice_client.get(url).get_data(as_text=True))
+    assert '<a href="/tags/finches">#finches</a>' in after
+    assert len(fragments) == kept + 1
