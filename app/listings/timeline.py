@@ -120,9 +120,10 @@ class HomeTimeline(PreparedListing):
     * *feed*: the reader's home feed and the followed accounts merged at page time (see
       :func:`_from_feed`), when the page lies where the feed is complete: the usual case;
     * otherwise *recent*: the ``RECENT_WINDOW_PAGES * limit`` posts beyond the position
-      site-wide (a range of the (timestamp, id, ...) index, read in page order until a page of
-      them is by timeline authors, a probe of the followers key each). When that finds a full
-      page, it is the page: the usual case for people who follow active or many accounts.
+      site-wide (more for readers of many accounts: :data:`RECENT_WIDE_WINDOW_PAGES`; a range
+      of the (timestamp, id, ...) index, read in page order until a page of them is by
+      timeline authors, a probe of the followers key each). When that finds a full page, it
+      is the page: the usual case for people who follow active or many accounts.
     * otherwise *by author*, for people who follow rare posters: see :func:`_by_author`.
 
     The last two read the posts, at a cost that grows with the number of accounts followed.
