@@ -32,6 +32,7 @@ from app.models import (
     on_timeline_of,
     post_visible_to,
     timeline_authors_of,
+    user_stats,
 )
 from app.models.feed import build_home_feed, has_home_feed
 from app.models.follows import shown_on_home_of
@@ -48,6 +49,32 @@ followed account, and a window that misses the page is paid on top of that path.
 window finds the page for people who see one post in ten site-wide (heavy followers) and costs
 the others little; a longer one costs the reader of 100 accounts more than it saves anyone.
 """
+
+RECENT_WIDE_WINDOW_PAGES = 160
+"""The recent window's size, in pages, on PostgreSQL, for readers who follow at least
+:data:`WIDE_WINDOW_FROM_PAGES` pages' worth of accounts (their stored ``following`` count).
+
+Such readers see about one post in ten site-wide at L and one in fifty at XL, and 10 pages'
+worth of posts can hold fewer than a page of theirs once the rule about replies leaves some
+out: on the 2026-12-05 seeds the 2,000-follow reader's page 41 found 20 of the 26 rows it
+needed at L and 8 at XL, and the page then sought the first posts of all 2,000 accounts
+(SQLite at L 9-11 ms instead of 1.8; PostgreSQL at XL 31-56 ms and 9,547 buffers instead of
+7-12 ms and 561, replayed at load 8-12). PostgreSQL walks the window's index alone and checks
+each post against one hash of the follows, so 4,000 posts cost less than the seeks of a few
+hundred accounts; SQLite seeks the follows' key for each post (see
+:data:`RECENT_WIDE_WINDOW_PAGES_ON_SQLITE`).
+"""
+RECENT_WIDE_WINDOW_PAGES_ON_SQLITE = 40
+"""The wide window on SQLite: there each post of it costs a seek of the follows' key, and at
+160 pages counting the window's edge alone cost the 2,000-follow reader's page 41 2 ms more
+than at 40, which finds its page at L."""
+
+WIDE_WINDOW_FROM_PAGES = 40
+"""Readers who follow at least this many pages' worth of accounts get the wide window. When
+it misses too, the walk it wasted is paid on top of the by-author path, which seeks each
+followed account: for these readers that path costs more than the walk (on SQLite, where a
+window post costs about half an account's seek, as much at most). Readers of fewer accounts
+keep the short window: a missed 40-page window doubled the 100-follow reader's page 41."""
 
 MERGED_SAMPLE_PAGES = 2
 """How many pages' worth of followed merged accounts a page from the feed takes, those that
@@ -75,6 +102,8 @@ mostly find other people's posts."""
 # readers' own plans look no cheaper: at once for heavy followers.
 _PAGE_SIZE = sa.bindparam("page_size", type_=sa.Integer, literal_execute=True)
 _WINDOW_SIZE = sa.bindparam("window_size", type_=sa.Integer, literal_execute=True)
+_WIDE_WINDOW_SIZE = sa.bindparam("wide_window_size", type_=sa.Integer, literal_execute=True)
+_WIDE_WINDOW_FROM = sa.bindparam("wide_window_from", type_=sa.Integer, literal_execute=True)
 _LAST_HEAD = sa.bindparam("last_head", type_=sa.Integer, literal_execute=True)
 _SAMPLE_SIZE = sa.bindparam("sample_size", type_=sa.Integer, literal_execute=True)
 _STREAM_LAST = sa.bindparam("stream_last", type_=sa.Integer, literal_execute=True)
@@ -91,15 +120,25 @@ class HomeTimeline(PreparedListing):
     * *feed*: the reader's home feed and the followed accounts merged at page time (see
       :func:`_from_feed`), when the page lies where the feed is complete: the usual case;
     * otherwise *recent*: the ``RECENT_WINDOW_PAGES * limit`` posts beyond the position
-      site-wide (a range of the (timestamp, id, ...) index, read in page order until a page of
-      them is by timeline authors, a probe of the followers key each). When that finds a full
-      page, it is the page: the usual case for people who follow active or many accounts.
+      site-wide (more for readers of many accounts: :data:`RECENT_WIDE_WINDOW_PAGES`; a range
+      of the (timestamp, id, ...) index, read in page order until a page of them is by
+      timeline authors, a probe of the followers key each). When that finds a full page, it
+      is the page: the usual case for people who follow active or many accounts.
     * otherwise *by author*, for people who follow rare posters: see :func:`_by_author`.
 
     The last two read the posts, at a cost that grows with the number of accounts followed.
     """
 
-    literal = ("page_size", "window_size", "last_head", "sample_size", "stream_last", "stream_from")
+    literal = (
+        "page_size",
+        "window_size",
+        "wide_window_size",
+        "wide_window_from",
+        "last_head",
+        "sample_size",
+        "stream_last",
+        "stream_from",
+    )
 
     def statement(self, reverse: bool, positioned: bool) -> sa.Select[tuple[PostCard]]:
         """The statement for one direction, from the start or from a position, with the walk
@@ -118,10 +157,14 @@ class HomeTimeline(PreparedListing):
         return _home_timeline_query(reverse, position, walk=True)
 
     def limit_values(self, limit: int) -> dict[str, int]:
-        """The page size, and the sizes of the recent window and of the by-author path."""
+        """The page size, and the sizes of the recent windows and of the by-author path."""
+        sqlite = db.session.get_bind().dialect.name == "sqlite"
+        wide_pages = RECENT_WIDE_WINDOW_PAGES_ON_SQLITE if sqlite else RECENT_WIDE_WINDOW_PAGES
         return {
             "page_size": limit,
             "window_size": RECENT_WINDOW_PAGES * limit,
+            "wide_window_size": wide_pages * limit,
+            "wide_window_from": WIDE_WINDOW_FROM_PAGES * limit,
             "last_head": limit - 1,
             "sample_size": MERGED_SAMPLE_PAGES * limit,
             "stream_last": MERGED_STREAM_PAGES * limit - 1,
@@ -519,26 +562,39 @@ def _within_window(
     ``when``).
 
     The window is bounded by the timestamp of its last post (the ``window_size``-th beyond
-    ``position`` site-wide, hidden or not), found by counting along the (timestamp, id) index
-    alone; ties with that post are in, which only makes the window a little longer. No post
-    beyond ``position``: NULL, and the window is empty.
+    ``position`` site-wide, hidden or not; the ``wide_window_size``-th for a reader who
+    follows ``wide_window_from`` accounts or more, :data:`RECENT_WIDE_WINDOW_PAGES`), found by
+    counting along the (timestamp, id) index alone; ties with that post are in, which only
+    makes the window a little longer. No post beyond ``position``: NULL, and the window is empty.
     """
     newest_first = POSTS_NEWEST_FIRST.descending != reverse
-    edge_post = Post.__table__.alias("window_post")
-    columns = (edge_post.c.timestamp, edge_post.c.id)
-    window = sa.select(edge_post.c.timestamp.label("at"))
-    if position is not None:
-        window = window.where(POSTS_NEWEST_FIRST.beyond(position, reverse, columns))
-    window = (
-        window.order_by(*POSTS_NEWEST_FIRST.ordering(reverse, columns))
-        .limit(_WINDOW_SIZE)
-        .subquery("window")
+
+    def edge_of(size: sa.BindParameter, name: str) -> sa.ScalarSelect:
+        edge_post = Post.__table__.alias(name + "_post")
+        columns = (edge_post.c.timestamp, edge_post.c.id)
+        window = sa.select(edge_post.c.timestamp.label("at"))
+        if position is not None:
+            window = window.where(POSTS_NEWEST_FIRST.beyond(position, reverse, columns))
+        window = (
+            window.order_by(*POSTS_NEWEST_FIRST.ordering(reverse, columns))
+            .limit(size)
+            .subquery(name)
+        )
+        return sa.select(
+            (sa.func.min if newest_first else sa.func.max)(window.c.at)
+        ).scalar_subquery()
+
+    following = (
+        sa.select(user_stats.c.following).where(user_stats.c.user_id == USER_ID).scalar_subquery()
     )
-    edge = sa.select((sa.func.min if newest_first else sa.func.max)(window.c.at))
     # NULL unless ``when``: the database then neither counts the window nor walks the range.
     # (As a condition of its own it was tested on every post of the window: 0.14 ms of a
-    # 0.5 ms page read from the feed, and the authors below another 0.15 ms.)
-    edge = sa.case((when, edge.scalar_subquery()))
+    # 0.5 ms page read from the feed, and the authors below another 0.15 ms.) Only the branch
+    # taken is counted: the other window's subquery is never run.
+    edge = sa.case(
+        (sa.and_(when, following >= _WIDE_WINDOW_FROM), edge_of(_WIDE_WINDOW_SIZE, "wide_window")),
+        (when, edge_of(_WINDOW_SIZE, "window")),
+    )
     return post.c.timestamp >= edge if newest_first else post.c.timestamp <= edge
 
 

@@ -138,6 +138,39 @@ def test_pages_match_the_plain_query(db, community, monkeypatch, window_pages, p
     assert backward == expected[:-last_page]
 
 
+@pytest.mark.parametrize("wide_pages", [1, 2, 4])
+@pytest.mark.parametrize("per_page", [1, 4])
+def test_the_wide_window_gives_the_plain_query_pages(
+    db, community, monkeypatch, wide_pages, per_page
+):
+    # The reader follows 24 accounts: at least wide_pages * (per_page + 1) of them, so the
+    # stored count picks the wide window; the short one is empty, so every page read from the
+    # posts is the wide window's, or the by-author path's where it misses.
+    monkeypatch.setattr(timeline, "RECENT_WINDOW_PAGES", 0)
+    monkeypatch.setattr(timeline, "RECENT_WIDE_WINDOW_PAGES", wide_pages)
+    monkeypatch.setattr(timeline, "RECENT_WIDE_WINDOW_PAGES_ON_SQLITE", wide_pages)
+    monkeypatch.setattr(timeline, "WIDE_WINDOW_FROM_PAGES", wide_pages)
+    assert community.following_count() >= wide_pages * (per_page + 1)
+    expected, _ = walk(select_pages(community.following_posts(), POSTS_NEWEST_FIRST), per_page)
+    forward, backward = walk(home_timeline(community), per_page)
+    assert len(expected) > 150
+    assert forward == expected
+    last_page = len(expected) % per_page or per_page
+    assert backward == expected[:-last_page]
+    # Following fewer (a stored count below the threshold): the short window again.
+    for followed in db.session.scalars(
+        sa.select(followers.c.followed_id).where(followers.c.follower_id == community.id)
+    ).all()[wide_pages * (per_page + 1) - 1 :]:
+        community.unfollow(db.session.get(User, followed))
+    db.session.commit()
+    assert community.following_count() < wide_pages * (per_page + 1)
+    expected, _ = walk(select_pages(community.following_posts(), POSTS_NEWEST_FIRST), per_page)
+    assert walk(home_timeline(community), per_page) == (
+        expected,
+        expected[: -(len(expected) % per_page or per_page)],
+    )
+
+
 def test_own_posts_and_nobody_followed(db, make_user, make_post):
     loner = make_user("loner")
     mine = [make_post(loner, f"mine {n}", START + timedelta(minutes=n)) for n in range(3)]
