@@ -566,6 +566,7 @@ def _set_aside(
         (followers, "ix_followers_followed_id_created_at"),
         (search, "ix_post_search_terms"),
         (search, "ix_post_search_pairs"),
+        (search, "ix_post_search_post_id_brin"),
         (like, "ix_post_like_post_id_created_at"),
         (like, "ix_post_like_user_id_created_at"),
         (notification, "ix_notification_user_id_id"),
@@ -631,11 +632,13 @@ def set_aside_for_load(connection: sa.Connection) -> list[str]:
     return dropped
 
 
-BESIDE = ("ix_post_search_terms", "ix_post_search_pairs")
+BESIDE = ("ix_post_search_terms", "ix_post_search_pairs", "ix_post_search_post_id_brin")
 """What ``flask fake`` makes each on a connection of its own (:func:`restore_beside`) while
-the rest is restored and the feeds rebuilt on PostgreSQL: the search indexes (the words', and
-the pairs' of words that phrases look up), which nothing after the load reads. They lock only
-their table (against writes, not each other), which nothing else touches then."""
+the rest is restored and the feeds rebuilt on PostgreSQL: the search indexes (the words', the
+pairs' of words that phrases look up, and the ids' BRIN index that says where the recent ones
+are), which nothing after the load reads. They lock only their table (against writes, not
+each other), which nothing else touches then. Kept through the load, the BRIN index would be
+summarised by the closing VACUUM, a second read of the table on the way to the end."""
 AFTER_BESIDE = ("fk_post_search_post_id_post",)
 """Made once :data:`BESIDE` is: adding a foreign key to the search index's table would wait
 for the index (and, locking ``post`` meanwhile against the other indexes, deadlocked)."""

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from app.listings.keyset import keyset_page
 from app.models.search import PostSearch
+from app.search import query
 from app.search.query import NEWEST, RELEVANT, parse_query, phrase_match, search_pages
 from app.search.tags import tag_cards, tag_named
 from tests.helpers import TEST_DATABASE_URL
@@ -117,3 +118,80 @@ def test_a_phrase_is_looked_up_in_the_pairs_index_not_by_its_words(db, owls, tex
         assert ("ix_post_search_pairs" in read) is pairs_index
     db.session.rollback()
     assert db.session.scalars(matches).all()  # the statement runs, and finds posts
+
+
+@pytest.fixture
+def recent_ids(monkeypatch):
+    """Phrases read the recent ids first at any size, the newest 40 ids being recent."""
+    monkeypatch.setattr(query, "PHRASE_RECENT_FROM", 0)
+    monkeypatch.setattr(query, "PHRASE_RECENT_IDS", 40)
+    query._listing.cache_clear()  # statements are built with the values in their text
+    yield
+    query._listing.cache_clear()
+
+
+def parts_read(db, listing, per_page: int) -> list[int]:
+    """How many times each part of the UNION ALL of a phrase's first page read
+    ``post_search`` (the newest id's look-ups left out)."""
+    statements = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _executemany):
+        statements.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        keyset_page(listing, per_page)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    ((sql, params),) = statements
+    cursor = db.session.connection().connection.dbapi_connection.cursor()
+    cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+    plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    (append,) = [node for node in nodes(plan[0]["Plan"]) if node["Node Type"] == "Append"]
+    return [
+        sum(node["Actual Loops"] for node in outside_init_plans(part) if is_search_scan(node))
+        for part in append["Plans"]
+    ]
+
+
+def outside_init_plans(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        if child.get("Parent Relationship") != "InitPlan":
+            yield from outside_init_plans(child)
+
+
+def is_search_scan(node: dict) -> bool:
+    return node.get("Relation Name") == "post_search" and "Scan" in node["Node Type"]
+
+
+def test_a_phrase_reads_the_recent_ids_first_and_stops_there(db, alice, owls, recent_ids):
+    """The 40 newest ids hold the page's posts (3 hidden, then 6): the whole search, the
+    second part, is never run."""
+    pages = search_pages(parse_query('"owl number"'), "postgresql", alice.id, NEWEST)
+    recent, rest = parts_read(db, pages, 5)
+    assert recent > 0
+    assert rest == 0
+
+
+def test_a_phrase_reads_the_rest_when_the_recent_ids_hold_too_few(db, alice, owls, monkeypatch):
+    monkeypatch.setattr(query, "PHRASE_RECENT_FROM", 0)
+    monkeypatch.setattr(query, "PHRASE_RECENT_IDS", 4)  # 3 hidden posts and one to show
+    query._listing.cache_clear()
+    try:
+        pages = search_pages(parse_query('"owl number"'), "postgresql", alice.id, NEWEST)
+        recent, rest = parts_read(db, pages, 5)
+    finally:
+        query._listing.cache_clear()
+    assert recent > 0
+    assert rest > 0
+
+
+def test_below_the_size_that_pays_a_phrase_reads_its_matches_whole(db, alice, owls):
+    """Below PHRASE_RECENT_FROM ids the first part is never run: the search as before."""
+    pages = search_pages(parse_query('"owl number"'), "postgresql", alice.id, NEWEST)
+    recent, rest = parts_read(db, pages, 5)
+    assert recent == 0
+    assert rest > 0

@@ -16,6 +16,7 @@ from app import create_app
 from app.listings.cards import mark_words
 from app.models import utcnow
 from app.models.search import PostSearch, search_tokens, tsvector_literal
+from app.search import query
 from app.search.query import (
     MAX_TERMS,
     NEWEST,
@@ -551,3 +552,41 @@ def test_any_text_is_a_query_or_a_clear_message(alice_client, corpus, text, sort
     assert response.status_code == 200, text
     page = response.get_data(as_text=True)
     assert ("results-heading" in page) != ('aria-invalid="true"' in page) or not text.strip()
+
+
+# Phrases on CORPUS, with the hidden post and the suspended author's: the keys found.
+CORPUS_PHRASES = {
+    '"harbour seals"': [2],
+    '"au lait"': [1, 0],
+    '"at the harbour"': [3, 0],
+    '"harbour coffee"': [0],  # the tag's word too; carol's is left out: she is suspended
+    '"harbour secret"': [],  # hidden
+    '"sea lions" harbour': [3],
+    '"au lait" -"at the"': [1],
+}
+
+
+@pytest.mark.parametrize("recent", [1, 2, 3])
+@pytest.mark.parametrize("per_page", [1, 2])
+def test_phrases_read_from_the_recent_ids_first_find_the_same_pages_either_way(
+    app, alice_client, corpus, phrases, monkeypatch, recent, per_page
+):
+    """On PostgreSQL a phrase's page may look among the ids next to its start first
+    (app.search.query._recent_first, used from PHRASE_RECENT_FROM ids on): with it used at
+    any size and a few ids taken as recent, every page, forward and back, is what the plain
+    search gives. (SQLite's statements do not change.)"""
+    monkeypatch.setattr(query, "PHRASE_RECENT_FROM", 0)
+    monkeypatch.setattr(query, "PHRASE_RECENT_IDS", recent)
+    query._listing.cache_clear()
+    app.config["POSTS_PER_PAGE"] = per_page
+    try:
+        expected = {text: [corpus[key] for key in keys] for text, keys in CORPUS_PHRASES.items()}
+        expected |= {text: [phrases[key] for key in keys] for text, keys in PHRASE_QUERIES.items()}
+        for text, ids in expected.items():
+            forward, backward = walk_both_ways(
+                alice_client, f"/search/posts?q={quote(text, safe='')}"
+            )
+            assert [post_id for page in forward for post_id in page] == ids, text
+            assert forward == backward, text
+    finally:
+        query._listing.cache_clear()
