@@ -577,15 +577,10 @@ def rebuild_index(connection: sa.Connection, batch: int = 20_000) -> int:
     """
     sqlite = connection.dialect.name == "sqlite"
     # The migration that made the index (d7e3b5a91c42) rebuilds it before ``pairs`` exists.
-    inspector = sa.inspect(connection)
-    columns = {column["name"] for column in inspector.get_columns("post_search")}
-    # ... and before post_search_recent, which is filled once at the end, not row by row.
-    recent = inspector.has_table(PostSearchRecent.__tablename__)
+    columns = {column["name"] for column in sa.inspect(connection).get_columns("post_search")}
     if sqlite:
         for sql in FTS5_DROP_TRIGGERS:
             connection.exec_driver_sql(sql)
-    elif recent:
-        drop_recent_triggers(connection)
     connection.execute(sa.delete(post_tag))
     connection.execute(sa.delete(PostSearch))
     connection.execute(sa.delete(Tag))
@@ -606,6 +601,7 @@ def rebuild_index(connection: sa.Connection, batch: int = 20_000) -> int:
         connection.exec_driver_sql(FTS5_REBUILD)
         for sql in FTS5_TRIGGERS:
             connection.exec_driver_sql(sql)
-    elif recent:
-        refill_recent(connection)
+    # post_search_recent's triggers stay (emptied by the delete, it is filled again row by
+    # row): dropping them is DDL, which waits for every open transaction that read
+    # post_search and holds up every search behind it (a test hung on it).
     return count
