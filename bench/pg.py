@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from app.models import PostSearch
 from app.models.counts import drop_triggers, ensure_user_stats
 from app.models.feed import reset_home_feeds
-from app.models.search import pair_hashes, tsvector_literal
+from app.models.search import drop_recent_triggers, pair_hashes, refill_recent, tsvector_literal
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 # BENCH_PG_DATA: another cluster, e.g. to time L seeds while XL's cluster is busy.
@@ -177,6 +177,7 @@ def copy_from_sqlite(sqlite_path: Path, url: str) -> None:
         # Row by row, the stored counts' triggers would update one counts row a million times
         # in one transaction (measured: over 20 minutes for L); counted once at the end instead.
         drop_triggers(connection)
+        drop_recent_triggers(connection)  # filled in one statement after the copy
         for index in GIN_INDEXES:
             connection.execute(sa.schema.DropIndex(index))
     with psycopg.connect(dsn) as target:
@@ -202,6 +203,7 @@ def copy_from_sqlite(sqlite_path: Path, url: str) -> None:
         for index in GIN_INDEXES:
             connection.execute(sa.schema.CreateIndex(index))
         ensure_user_stats(connection)
+        refill_recent(connection)
         # As flask fake leaves them: no feed yet, each built on its reader's first home visit
         # (the bench builds its readers' first, bench.subjects.bench_pages); rebuilding
         # every feed here cost some 30 s of the server's CPU at L.

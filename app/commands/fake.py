@@ -51,6 +51,7 @@ from app.extensions import db
 from app.models import POST_MAX_LENGTH, Notification, Post, User, followers
 from app.models.counts import ensure_user_stats
 from app.models.feed import reset_home_feeds
+from app.models.search import refill_recent
 from app.models.types import utcnow
 
 DEFAULT_PASSWORD = "chirp-fake-password"  # noqa: S105  (documented, for fake accounts only)
@@ -144,7 +145,7 @@ def fake_command(
             # (which the listings rely on) read no table pages.
             connection.exec_driver_sql(
                 'VACUUM (ANALYZE) "user", followers, post, post_like, notification, '
-                "post_search, post_tag, tag"
+                "post_search, post_search_recent, post_tag, tag"
             )
     follow_count = db.session.scalar(sa.select(sa.func.count()).select_from(followers))
     post_count = db.session.scalar(sa.select(sa.func.count()).select_from(Post))
@@ -165,13 +166,16 @@ def rebuild_derived(connection: sa.Connection) -> None:
     pass each after the bulk load (finished or interrupted), which set their upkeep aside.
 
     The one place for such tables: the stored counts (``user_stats``) and the home feeds, with
-    their triggers (the counts' set-aside drops the feeds' too). The feeds themselves are not
+    their triggers (the counts' set-aside drops the feeds' too), and the newest posts' search
+    rows (``post_search_recent``, PostgreSQL). The feeds themselves are not
     written here: each is built on its reader's first home visit (``reset_home_feeds``; writing
     all of them was the longest step at XL, 299 s of wall for up to 40 million rows). The
     search index is not here either: it is written chunk by chunk with the posts.
     """
     ensure_user_stats(connection)
     reset_home_feeds(connection)
+    # The newest posts' search rows (most relevant's index), copied in one statement.
+    refill_recent(connection)
     connection.commit()
 
 

@@ -39,6 +39,7 @@ from app.models.search import (
     POSTGRESQL_INDEXES,
     SearchPairs,
     SearchTerms,
+    drop_recent_triggers,
     hashtags,
     search_tokens,
 )
@@ -613,6 +614,8 @@ def set_aside_for_load(connection: sa.Connection) -> list[str]:
     # they go on both databases, and everything is counted once at the end.
     dropped = ["user_stats triggers"] if present_triggers(connection) else []
     drop_triggers(connection)
+    # The newest posts' search rows are copied once at the end (refill_recent), not per row.
+    drop_recent_triggers(connection)
     if connection.dialect.name != "postgresql":
         # FTS5 takes the words in one pass at the end (FTS5_REBUILD), not a trigger per row.
         if _fts5_triggers(connection):

@@ -39,7 +39,7 @@ from app.models.notifications import Notification, mention
 from app.models.post import POST_MAX_LENGTH, Post
 from app.models.profile import ProfileStats, profile_stats
 from app.models.role import ROLE_INCLUDES, ROLE_NAMES, Role, ensure_roles, role_named, user_roles
-from app.models.search import PostSearch, Tag, post_tag
+from app.models.search import PostSearch, PostSearchRecent, Tag, post_tag
 from app.models.sessions import (
     LoginSession,
     UserSession,
@@ -74,6 +74,7 @@ __all__ = [
     "Notification",
     "Post",
     "PostSearch",
+    "PostSearchRecent",
     "ProfileStats",
     "Report",
     "Role",

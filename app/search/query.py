@@ -35,6 +35,7 @@ from app.models.search import (
     FTS_TABLE,
     HASHTAG,
     PostSearch,
+    PostSearchRecent,
     Tag,
     normalize_tag,
     pair_hash,
@@ -640,7 +641,7 @@ class _NewestMatchesFirst(PreparedListing):
             *(~_ts_match((phrase,)) for phrase in query.excluded),
         )
         if ranked:
-            newest = self._newest(None, False, RELEVANCE_WINDOW).subquery("newest")
+            newest = self._window(RELEVANCE_WINDOW).subquery("newest")
             score = relevance("postgresql", query.words, newest.c.terms).label("score")
             matches = sa.select(newest.c.post_id, score)
             super().__init__(by_relevance(score, newest.c.post_id), lambda: matches)
@@ -664,6 +665,48 @@ class _NewestMatchesFirst(PreparedListing):
             limit,
             recent_first=bool(phrase_pairs(self.query.phrases)),
         )
+
+    def _window(self, limit) -> sa.Select:
+        """The newest ``limit`` matches everyone may see (id and words), newest first: from
+        ``post_search_recent`` and, if it holds fewer, from ``post_search`` below its lowest
+        id, in one statement.
+
+        Walking ``post_search``'s key back, a window of 250 for a word in 0.6% of recent
+        posts read 28,649 rows (3.7 ms at L and XL). The recent table's own GIN index hands
+        over its matches (a bitmap, then a sort: bounded by its size times the word's share)
+        and the first branch of the ``UNION ALL`` is usually the whole window: under the
+        limit, the second, the walk, then never runs. Sorted by ``post_id + 0``: with the
+        key's order on offer the planner walked the small table's key instead. Each post's
+        visibility is one probe by id in that order, as :func:`visible_in_order` does.
+        """
+        recent = PostSearchRecent.__table__
+        words = (
+            _ts_match(self.query.phrases, recent.c.terms),
+            *(~_ts_match((phrase,), recent.c.terms) for phrase in self.query.excluded),
+        )
+        fence = sa.literal_column("0", sa.Integer)
+        matches = (
+            sa.select(recent.c.post_id, recent.c.terms)
+            .where(*words)
+            .order_by((recent.c.post_id + 0).desc())
+            .offset(fence)
+            .subquery("recent_matches")
+        )
+        post = Post.__table__.alias("shown_recent")
+        visible = (
+            sa.select(post_visible_to(post, None))
+            .where(post.c.id == matches.c.post_id)
+            .scalar_subquery()
+        )
+        newest = sa.select(*matches.c).where(visible).limit(limit)
+        # Below the lowest id kept (no row kept: every post; ids are positive).
+        floor = sa.select(sa.func.coalesce(sa.func.min(recent.c.post_id), MAX_ID + 1))
+        older = sa.select(PostSearch.post_id, PostSearch.terms).where(
+            *self.words, PostSearch.post_id < floor.scalar_subquery()
+        )
+        older = visible_in_order(older, PostSearch.post_id, None, False, limit)
+        both = sa.union_all(newest, older).subquery("recent_first")
+        return sa.select(*both.c).limit(limit)
 
     def page_statement(self, reverse: bool, position: tuple | None) -> sa.Select:
         """The page's ids (and scores), then the cards of those alone."""

@@ -18,6 +18,8 @@ from app.models import (
     Like,
     Notification,
     Post,
+    PostSearch,
+    PostSearchRecent,
     User,
     followers,
     post_stats,
@@ -465,15 +467,32 @@ def test_fake_indexes_every_post_for_search_as_a_rebuild_would(runner, db, make_
     phrase = f'"{tokens[0]} {tokens[1]}"'  # every fake text has two words or more
     for query in (word, f"#{tag}", phrase):
         assert searched(query) == expected(query) != []
+    assert_recent_is_every_post(db)
     with db.engine.begin() as connection:
         rebuild_index(connection)
         assert snapshot(connection) == made
+    assert_recent_is_every_post(db)
 
     # The app keeps it from then on (FTS5's triggers are back on SQLite).
     db.session.add(Post(body=f"{word} and #{tag} once more", author=make_user("newcomer")))
     db.session.commit()
     newest = db.session.scalar(sa.select(sa.func.max(Post.id)))
     assert searched(word)[0] == searched(f"#{tag}")[0] == newest
+    assert_recent_is_every_post(db)
+
+
+def assert_recent_is_every_post(db) -> None:
+    """On PostgreSQL ``post_search_recent`` holds every post's words (there are far fewer than
+    RECENT_POSTS here), filled after the load and kept by its triggers; empty on SQLite."""
+    rows = {}
+    for table in (PostSearch, PostSearchRecent):
+        terms = sa.cast(table.terms, sa.Text)
+        rows[table] = dict(db.session.execute(sa.select(table.post_id, terms)).all())
+    db.session.rollback()
+    if db.engine.dialect.name == "postgresql":
+        assert rows[PostSearchRecent] == rows[PostSearch]
+    else:
+        assert rows[PostSearchRecent] == {}
 
 
 def test_fake_makes_conversations_like_real_ones(runner, db):

@@ -52,7 +52,9 @@ def visibility_probes(db, listing, per_page: int) -> int:
     plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
-    probes = [node for node in nodes(plan[0]["Plan"]) if node.get("Alias") == "shown"]
+    # "shown_recent": the window's probes of the newest posts (post_search_recent).
+    shown = ("shown", "shown_recent")
+    probes = [node for node in nodes(plan[0]["Plan"]) if node.get("Alias") in shown]
     return sum(node["Actual Loops"] for node in probes)
 
 
