@@ -88,6 +88,9 @@ def upgrade():
         op.execute(KEEP_FUNCTION)
         for name, sql in TRIGGERS.items():
             op.execute(f"CREATE TRIGGER {name} {sql}")
+        # Statistics for the new table now, not at autovacuum's next visit: the window's plan
+        # depends on how many rows it holds.
+        op.execute("ANALYZE post_search_recent")
 
 
 def downgrade():

@@ -37,6 +37,10 @@ def upgrade():
             [sa.text("(post_id::bigint)")],
             postgresql_using="brin",
         )
+        # An expression index's statistics come only from ANALYZE: until then the planner
+        # guesses the ids' range matches a third of the table and never ANDs this index in
+        # (bench XL phrase, 2026-12-05: 12.8 ms before, 4.6 ms after). A sample: seconds at XL.
+        op.execute("ANALYZE post_search")
 
 
 def downgrade():
