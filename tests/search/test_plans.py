@@ -33,8 +33,8 @@ def owls(db, alice, make_post, make_staff):
     return posts
 
 
-def visibility_probes(db, listing, per_page: int) -> int:
-    """How many times the first page of ``listing`` read a post to see if it may be shown."""
+def first_page_plan(db, listing, per_page: int) -> tuple[list, dict]:
+    """The first page of ``listing`` (its one statement) and that statement's analysed plan."""
     statements = []
 
     def record(_conn, _cursor, statement, parameters, _context, _executemany):
@@ -45,13 +45,17 @@ def visibility_probes(db, listing, per_page: int) -> int:
         page = keyset_page(listing, per_page)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
-    assert len(page.items) == per_page
     ((sql, params),) = statements
     cursor = db.session.connection().connection.dbapi_connection.cursor()
     cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
     plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
+    return page.items, json.loads(plan) if isinstance(plan, str) else plan
+
+
+def visibility_probes(db, listing, per_page: int) -> int:
+    """How many times the first page of ``listing`` read a post to see if it may be shown."""
+    items, plan = first_page_plan(db, listing, per_page)
+    assert len(items) == per_page
     # "shown_recent": the window's probes of the newest posts (post_search_recent).
     shown = ("shown", "shown_recent")
     probes = [node for node in nodes(plan[0]["Plan"]) if node.get("Alias") in shown]
@@ -135,22 +139,7 @@ def recent_ids(monkeypatch):
 def parts_read(db, listing, per_page: int) -> list[int]:
     """How many times each part of the UNION ALL of a phrase's first page read
     ``post_search`` (the newest id's look-ups left out)."""
-    statements = []
-
-    def record(_conn, _cursor, statement, parameters, _context, _executemany):
-        statements.append((statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        keyset_page(listing, per_page)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
-    ((sql, params),) = statements
-    cursor = db.session.connection().connection.dbapi_connection.cursor()
-    cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
-    plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
+    _, plan = first_page_plan(db, listing, per_page)
     (append,) = [node for node in nodes(plan[0]["Plan"]) if node["Node Type"] == "Append"]
     return [
         sum(node["Actual Loops"] for node in outside_init_plans(part) if is_search_scan(node))
