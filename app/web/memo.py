@@ -2,11 +2,13 @@
 
 Each gunicorn worker keeps its own (in ``app.extensions``), so nothing is shared and nothing
 needs a server; a memo only saves a statement, it never decides what someone may see: the
-statement it saves applies the visibility rules, and its answer is at most ``seconds`` old.
+statement it saves applies the visibility rules, and its answer is at most ``seconds`` old
+(plus the time to compute the next one, for a memo that refreshes behind).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -17,10 +19,16 @@ T = TypeVar("T")
 
 
 class Memo(Generic[T]):
-    """Answers kept for ``seconds`` under a key, at most ``size`` of them per process."""
+    """Answers kept for ``seconds`` under a key, at most ``size`` of them per process.
 
-    def __init__(self, name: str, seconds: float, size: int = 10_000):
+    With ``refresh_behind``, a stale answer is still served while a thread of the process
+    computes the next one: for answers that cost far more than a page (the trending tags at
+    XL), which a request would otherwise wait for once a minute in every worker at once.
+    """
+
+    def __init__(self, name: str, seconds: float, size: int = 10_000, refresh_behind=False):
         self.name, self.seconds, self.size = name, seconds, size
+        self.refresh_behind = refresh_behind
 
     def _kept(self) -> dict[Hashable, tuple[float, T]]:
         return current_app.extensions.setdefault(f"memo.{self.name}", {})
@@ -35,6 +43,11 @@ class Memo(Generic[T]):
         found = kept.get(key)
         if found is not None and found[0] > now:
             return found[1]
+        if found is not None and self.refresh_behind:
+            # Fresh again for now, so this process starts one refresh, not one per request.
+            kept[key] = (now + self.seconds, found[1])
+            self._refresh(current_app._get_current_object(), key, compute)
+            return found[1]
         if len(kept) >= self.size:
             # Bounded memory: drop what has expired, or everything if nothing has.
             for old in [k for k, (until, _) in kept.items() if until <= now] or list(kept):
@@ -42,6 +55,22 @@ class Memo(Generic[T]):
         value = compute()
         kept[key] = (now + self.seconds, value)
         return value
+
+    def _refresh(self, app: Flask, key: Hashable, compute: Callable[[], T]) -> None:
+        """Compute ``key``'s answer again in a thread with an app context (and so a database
+        session) of its own; if that fails the last answer stays for another ``seconds``."""
+
+        def run() -> None:
+            try:
+                with app.app_context():
+                    value = compute()
+            except Exception:
+                app.logger.exception("Refreshing memo %s failed; its last answer stays", self.name)
+                return
+            kept = app.extensions.setdefault(f"memo.{self.name}", {})
+            kept[key] = (time.monotonic() + self.seconds, value)
+
+        threading.Thread(target=run, name=f"memo-{self.name}", daemon=True).start()
 
     def forget(self, key: Hashable) -> None:
         """Make the next :meth:`get` of ``key`` in this process compute it again."""

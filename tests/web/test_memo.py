@@ -1,8 +1,11 @@
 """Per-process memos: an answer is reused while fresh, recomputed once stale or forgotten,
-and a full memo drops what has expired before it grows."""
+a full memo drops what has expired before it grows, and a memo that refreshes behind serves
+its stale answer while a thread computes the next."""
+
+import threading
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 
 from app.web import memo as memo_module
 from app.web.memo import Memo, clear_all
@@ -88,3 +91,68 @@ def test_clearing_all_memos_leaves_other_extensions(app, clock):
     clear_all(app)
     assert not [name for name in app.extensions if name.startswith("memo.")]
     assert "sqlalchemy" in app.extensions
+
+
+def wait_for(condition, seconds: float = 5.0) -> None:
+    """Wait (in real time, the test clock stands still) until ``condition()`` holds."""
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        threading.Event().wait(0.01)
+    raise AssertionError("the memo's refresh never finished")
+
+
+def test_a_stale_answer_is_served_while_a_thread_computes_the_next(app, clock):
+    memo, calls, release = Memo("test", seconds=60, refresh_behind=True), [], threading.Event()
+
+    def compute():
+        calls.append(threading.current_thread().name)
+        if len(calls) > 1:
+            assert release.wait(5)  # the refresh: held until the test has looked
+        return len(calls)
+
+    with app.app_context():
+        assert memo.get("k", compute) == 1  # nothing kept yet: computed by the request
+        clock[0] += 60
+        assert memo.get("k", compute) == 1  # stale, served at once
+        assert memo.get("k", compute) == 1  # one refresh at a time, not one per request
+        release.set()
+        wait_for(lambda: app.extensions["memo.test"]["k"][1] == 2)
+        assert memo.get("k", compute) == 2
+    assert calls[0] == threading.current_thread().name
+    assert calls[1:] == ["memo-test"]
+
+
+def test_a_failed_refresh_keeps_the_last_answer_and_is_logged(app, clock, caplog):
+    memo, failed = Memo("test", seconds=60, refresh_behind=True), threading.Event()
+
+    def fail():
+        failed.set()
+        raise RuntimeError("the database went away")
+
+    with app.app_context():
+        memo.get("k", lambda: "last")
+        clock[0] += 60
+        assert memo.get("k", fail) == "last"
+        assert failed.wait(5)
+        wait_for(lambda: "Refreshing memo test failed" in caplog.text)
+        clock[0] += 59
+        assert memo.get("k", lambda: "next") == "last"  # kept another minute
+        clock[0] += 1
+        assert memo.get("k", lambda: "next") == "last"  # stale again: the next refresh
+        wait_for(lambda: app.extensions["memo.test"]["k"][1] == "next")
+
+
+def test_the_refresh_has_an_app_context_of_its_own(app, clock):
+    memo, seen = Memo("test", seconds=60, refresh_behind=True), []
+
+    def compute():
+        seen.append(current_app._get_current_object())
+        return len(seen)
+
+    with app.app_context():
+        memo.get("k", compute)
+        clock[0] += 60
+        memo.get("k", compute)
+        wait_for(lambda: len(seen) == 2)
+    assert seen == [app, app]
