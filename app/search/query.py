@@ -260,10 +260,14 @@ def relevance_score(words: frozenset[str], tokens: list[str]) -> int:
 
 
 def relevance(
-    dialect: str, words: frozenset[str], terms: sa.ColumnElement = PostSearch.terms
+    dialect: str,
+    words: frozenset[str],
+    terms: sa.ColumnElement = PostSearch.terms,
+    word_count: sa.ColumnElement[int] | None = None,
 ) -> sa.ColumnElement[int]:
     """:func:`relevance_score` of each found post, in SQL, from its words (``terms``: its row of
-    ``post_search``, or that column as a subquery gives it).
+    ``post_search``, or that column as a subquery gives it) and, on PostgreSQL, its number of
+    words if stored (``word_count``: ``post_search_recent.word_count``; else counted here).
 
     On SQLite the row's words are a text, one space between words: each searched word is
     counted by how much shorter the text gets without it (spaces doubled first, so that
@@ -289,7 +293,7 @@ def relevance(
         )
         spaces = length(text) - length(sa.func.replace(text, " ", ""))
         return (RELEVANCE_SCALE * hits) // (spaces + 1)
-    return _tsvector_score(words, terms)
+    return _tsvector_score(words, terms, word_count)
 
 
 # Weights of a tsvector's positions: every position the index writes has the default, D.
@@ -298,30 +302,37 @@ _MARKED = sa.literal_column("'A'")
 _MARKED_ONLY = sa.literal_column("'{a}'")
 
 
-def _positions(vector: sa.ColumnElement) -> sa.ColumnElement[int]:
+def _positions(vector: sa.ColumnElement, all_placed: bool = False) -> sa.ColumnElement[int]:
     """How many positions the tsvector ``vector`` holds (NULL if none): its lexemes that have
     positions, plus one for each comma of its text (``'owl':1,4 'heron':2`` holds three).
+    ``post_search_recent.word_count`` stores the same count (models.search.WORD_COUNT).
 
     The text is cut at commas only, which few posts have (a word written twice): cut at
     every lexeme, the array costs as much as the unnest it replaces. Lexemes without
     positions (none today; a phrase index of word pairs would add them) are not counted:
-    ``ts_filter`` leaves them out.
+    ``ts_filter`` leaves them out, unless ``all_placed`` says that every lexeme has some
+    (a vector ``ts_filter`` made already).
     """
-    lexemes = sa.func.length(sa.func.ts_filter(vector, _EVERY_WEIGHT), type_=sa.Integer)
+    placed = vector if all_placed else sa.func.ts_filter(vector, _EVERY_WEIGHT)
+    lexemes = sa.func.length(placed, type_=sa.Integer)
     commas = sa.func.array_length(
         sa.func.string_to_array(sa.cast(vector, sa.Text), ","), 1, type_=sa.Integer
     )
     return lexemes + commas - 1
 
 
-def _tsvector_score(words: frozenset[str], terms: sa.ColumnElement) -> sa.ColumnElement[int]:
+def _tsvector_score(
+    words: frozenset[str], terms: sa.ColumnElement, word_count: sa.ColumnElement[int] | None
+) -> sa.ColumnElement[int]:
     """:func:`relevance_score` from a post's tsvector: its positions of the searched words
     (the positions marked with weight A by ``setweight``, then kept alone by ``ts_filter``)
-    over all its positions.
+    over all its positions (``word_count`` if stored).
 
     Counted from the vectors themselves and their text, not by unnesting each one into rows
     (lexeme, positions, weights): that took 5-9 us a post at L, a fifth of the relevance
-    window's statement (250 posts scored: 1.15 of its 5.8 ms); this takes 2-3 us.
+    window's statement (250 posts scored: 1.15 of its 5.8 ms); this takes 2-3 us, and less
+    with the count of all positions stored (the cast of the whole vector to text was most of
+    it: 0.6 ms of 5.4 at L for the window of 250).
     """
     searched = sa.func.ts_filter(
         sa.func.setweight(
@@ -331,8 +342,9 @@ def _tsvector_score(words: frozenset[str], terms: sa.ColumnElement) -> sa.Column
         ),
         _MARKED_ONLY,
     )
-    hits = sa.func.coalesce(_positions(searched), 0)
-    return sa.cast((RELEVANCE_SCALE * hits) // _positions(terms), sa.Integer)
+    hits = sa.func.coalesce(_positions(searched, all_placed=True), 0)
+    total = _positions(terms) if word_count is None else word_count
+    return sa.cast((RELEVANCE_SCALE * hits) // total, sa.Integer)
 
 
 def _text_array(words: frozenset[str]) -> str:
@@ -642,7 +654,8 @@ class _NewestMatchesFirst(PreparedListing):
         )
         if ranked:
             newest = self._window(RELEVANCE_WINDOW).subquery("newest")
-            score = relevance("postgresql", query.words, newest.c.terms).label("score")
+            score = relevance("postgresql", query.words, newest.c.terms, newest.c.word_count)
+            score = score.label("score")
             matches = sa.select(newest.c.post_id, score)
             super().__init__(by_relevance(score, newest.c.post_id), lambda: matches)
         else:
@@ -667,9 +680,9 @@ class _NewestMatchesFirst(PreparedListing):
         )
 
     def _window(self, limit) -> sa.Select:
-        """The newest ``limit`` matches everyone may see (id and words), newest first: from
-        ``post_search_recent`` and, if it holds fewer, from ``post_search`` below its lowest
-        id, in one statement.
+        """The newest ``limit`` matches everyone may see (id, words and their number),
+        newest first: from ``post_search_recent`` and, if it holds fewer, from
+        ``post_search`` below its lowest id, in one statement.
 
         Walking ``post_search``'s key back, a window of 250 for a word in 0.6% of recent
         posts read 28,649 rows (3.7 ms at L and XL). The recent table's own GIN index hands
@@ -686,7 +699,7 @@ class _NewestMatchesFirst(PreparedListing):
         )
         fence = sa.literal_column("0", sa.Integer)
         matches = (
-            sa.select(recent.c.post_id, recent.c.terms)
+            sa.select(recent.c.post_id, recent.c.terms, recent.c.word_count)
             .where(*words)
             .order_by((recent.c.post_id + 0).desc())
             .offset(fence)
@@ -704,7 +717,9 @@ class _NewestMatchesFirst(PreparedListing):
         older = sa.select(PostSearch.post_id, PostSearch.terms).where(
             *self.words, PostSearch.post_id < floor.scalar_subquery()
         )
-        older = visible_in_order(older, PostSearch.post_id, None, False, limit)
+        older = visible_in_order(older, PostSearch.post_id, None, False, limit).subquery("older")
+        # Counted above the walk's limit: below it, a rare word's sorted matches would all be.
+        older = sa.select(older.c.post_id, older.c.terms, _positions(older.c.terms))
         both = sa.union_all(newest, older).subquery("recent_first")
         return sa.select(*both.c).limit(limit)
 
