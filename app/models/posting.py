@@ -86,7 +86,8 @@ def _publish_in_one_statement() -> sa.Select:
         .cte("words")
     )
     tag = Tag.__table__
-    names = tag.c.name.in_(sa.bindparam("names", expanding=True))
+    # ``= ANY(array)``, not ``IN (list)``: one text for any number of tags (DriverStatement).
+    names = tag.c.name == sa.any_(sa.bindparam("names", type_=postgresql.ARRAY(tag.c.name.type)))
     found = sa.select(tag.c.id, new_post.c.id).select_from(new_post.join(tag, names))
     links = (
         postgresql.insert(post_tag)
@@ -97,6 +98,13 @@ def _publish_in_one_statement() -> sa.Select:
     )
     linked = sa.select(sa.func.count()).select_from(links).scalar_subquery()
     return sa.select(new_post.c.id, linked).add_cte(words)
+
+
+@cache
+def _postgresql_statement(dialect: sa.Dialect) -> DriverStatement:
+    """:func:`_publish_in_one_statement` as compiled text: ``connection.execute()`` of it cost
+    a post about 0.1 ms more of the app's CPU."""
+    return DriverStatement(_publish_in_one_statement(), dialect)
 
 
 def publish(author: User, body: str) -> int | None:
@@ -117,7 +125,7 @@ def publish(author: User, body: str) -> int | None:
     names = hashtags(body)
     tokens = search_tokens(body)
     params |= {"terms": tokens, "pairs": tokens, "names": names}
-    written = connection.execute(_publish_in_one_statement(), params).first()
+    written = _postgresql_statement(connection.dialect).execute(connection, params).first()
     if written is None:
         return None
     post_id, linked = written
