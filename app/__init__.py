@@ -117,13 +117,14 @@ def register_template_helpers(app: Flask) -> None:
     from app.web import fragments
     from app.web.filters import exact_time, link_text, relative_time
     from app.web.outages import database_state
-    from app.web.urls import avatar_url, this_page, url_for_id, url_for_name
+    from app.web.urls import avatar_url, static_url, this_page, url_for_id, url_for_name
 
     app.add_template_filter(relative_time, "relative_time")
     app.add_template_filter(exact_time, "exact_time")
     app.add_template_filter(link_text, "link_text")
     app.add_template_global(url_for_id)
     app.add_template_global(url_for_name)
+    app.add_template_global(static_url)
     app.add_template_global(this_page)
     app.add_template_global(avatar_url)
     app.add_template_global(outbox_link)

@@ -13,12 +13,13 @@ flush listeners bind the mentions, notify and queue the emails.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 
+from app.database import DriverStatement
 from app.extensions import db
 from app.models.notifications import mentioned_names
 from app.models.post import Post
@@ -31,7 +32,6 @@ from app.models.search import (
     link_new_tags,
     post_tag,
     search_tokens,
-    write_index,
 )
 from app.models.types import UTCDateTime, utcnow
 from app.models.user import REPEAT_POST_INTERVAL
@@ -86,7 +86,8 @@ def _publish_in_one_statement() -> sa.Select:
         .cte("words")
     )
     tag = Tag.__table__
-    names = tag.c.name.in_(sa.bindparam("names", expanding=True))
+    # ``= ANY(array)``, not ``IN (list)``: one text for any number of tags (DriverStatement).
+    names = tag.c.name == sa.any_(sa.bindparam("names", type_=postgresql.ARRAY(tag.c.name.type)))
     found = sa.select(tag.c.id, new_post.c.id).select_from(new_post.join(tag, names))
     links = (
         postgresql.insert(post_tag)
@@ -97,6 +98,14 @@ def _publish_in_one_statement() -> sa.Select:
     )
     linked = sa.select(sa.func.count()).select_from(links).scalar_subquery()
     return sa.select(new_post.c.id, linked).add_cte(words)
+
+
+@cache
+def _postgresql_statement(dialect: sa.Dialect) -> DriverStatement:
+    """:func:`_publish_in_one_statement` as compiled text: through ``connection.execute()``
+    (its cache key, its ``IN`` list compiled again) a post cost 0.2-0.3 ms more of the app's
+    CPU (L, in-process)."""
+    return DriverStatement(_publish_in_one_statement(), dialect)
 
 
 def publish(author: User, body: str) -> int | None:
@@ -113,17 +122,62 @@ def publish(author: User, body: str) -> int | None:
     params = {"body": body, "now": now, "since": now - REPEAT_POST_INTERVAL, "author_id": author.id}
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
-        post_id = connection.execute(_insert_unless_repeated(), params).scalar()
-        if post_id is not None:
-            write_index(connection, [(post_id, body)], new=True)
-        return post_id
+        return _publish_on_sqlite(connection, body, params)
     names = hashtags(body)
     tokens = search_tokens(body)
     params |= {"terms": tokens, "pairs": tokens, "names": names}
-    written = connection.execute(_publish_in_one_statement(), params).first()
+    written = _postgresql_statement(connection.dialect).execute(connection, params).first()
     if written is None:
         return None
     post_id, linked = written
     if linked < len(names):
         link_new_tags(connection, post_id, names)
     return post_id
+
+
+def _publish_on_sqlite(connection: sa.Connection, body: str, params: dict) -> int | None:
+    """SQLite: the post (:func:`_insert_unless_repeated`), its words, the links to its tags,
+    as :func:`app.models.search.write_index` writes a new post's, each statement sent as its
+    compiled text (:class:`app.database.DriverStatement`): through ``connection.execute()``
+    the three cost a post 0.4 ms of SQLAlchemy's Python above SQLite's own work."""
+    dialect = connection.dialect
+    post_id = _sqlite_statement("post", dialect).execute(connection, params).scalar()
+    if post_id is None:
+        return None
+    tokens = search_tokens(body)
+    words = {"post_id": post_id, "terms": tokens, "pairs": tokens}
+    _sqlite_statement("words", dialect).execute(connection, words)
+    names = hashtags(body)
+    if names:
+        link = _sqlite_link_statement(len(names), dialect)
+        values = {"post_id": post_id} | {f"name_{i}": name for i, name in enumerate(names)}
+        if link.execute(connection, values).rowcount < len(names):
+            link_new_tags(connection, post_id, names)
+    return post_id
+
+
+@cache
+def _sqlite_statement(name: str, dialect: sa.Dialect) -> DriverStatement:
+    """The post's ``INSERT`` and its words' as compiled text for SQLite (built once each)."""
+    if name == "post":
+        return DriverStatement(_insert_unless_repeated(), dialect)
+    words = sa.insert(PostSearch.__table__).values(
+        post_id=sa.bindparam("post_id", type_=sa.Integer),
+        terms=sa.bindparam("terms", type_=SearchTerms()),
+        pairs=sa.bindparam("pairs", type_=SearchPairs()),
+    )
+    return DriverStatement(words, dialect)
+
+
+@lru_cache(maxsize=16)
+def _sqlite_link_statement(count: int, dialect: sa.Dialect) -> DriverStatement:
+    """Link ``post_id`` to the existing tags named ``name_0`` ... ``name_<count - 1>``, leaving
+    out links it has: one text per number of tags (a post has a few), as a ``DriverStatement``
+    takes no ``IN`` list."""
+    tag = Tag.__table__
+    names = [sa.bindparam(f"name_{i}", type_=tag.c.name.type) for i in range(count)]
+    found = sa.select(tag.c.id, sa.bindparam("post_id", type_=sa.Integer)).where(
+        tag.c.name.in_(names)
+    )
+    link = sqlite.insert(post_tag).from_select(["tag_id", "post_id"], found)
+    return DriverStatement(link.on_conflict_do_nothing(), dialect)

@@ -1,9 +1,9 @@
-"""Links built by url_for_id and url_for_name are exactly what url_for builds."""
+"""Links built by url_for_id, url_for_name and static_url are exactly what url_for builds."""
 
 import pytest
 from flask import url_for
 
-from app.web.urls import url_for_id, url_for_name
+from app.web.urls import static_url, url_for_id, url_for_name
 
 CASES = [
     ("posts.view", "post_id", {}),
@@ -46,3 +46,20 @@ def test_same_name_links_as_url_for(app, script_root, endpoint, values):
             assert url_for_name(endpoint, "username", name, **values) == url_for(
                 endpoint, username=name, **values
             )
+
+
+@pytest.mark.parametrize("script_root", ["", "/chirp"])
+def test_same_static_links_as_url_for(app, script_root):
+    with app.test_request_context("/", base_url=f"http://localhost{script_root}/"):
+        for filename in ("icons.svg", "icons.svg", "css/chirp.css", "icons.svg"):
+            assert static_url(filename) == url_for("static", filename=filename)
+
+
+def test_a_card_links_its_icons_to_the_sprite(client, make_user, make_post, login):
+    """The icons' sprite URL is kept per request, and each card's icons use it."""
+    bob = make_user("bob")
+    make_post(bob, "a post with replies, likes and a menu")
+    login("bob")
+    page = client.get("/explore", base_url="http://localhost/chirp/").get_data(as_text=True)
+    assert page.count('<use href="/chirp/static/icons.svg#') >= 2
+    assert 'href="/static/icons.svg' not in page
