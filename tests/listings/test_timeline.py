@@ -656,6 +656,122 @@ def test_pages_walk_the_merged_posts_or_probe_the_accounts(db, monkeypatch):
 
 
 @pytest.mark.usefixtures("feed_settings_put_back")
+def test_the_walk_is_taken_for_one_merged_account_more_than_its_gate(db, monkeypatch):
+    """The merged accounts the reader follows are counted only up to one more than the
+    walk's gate (``stream_from``): one more is a walk (emptied, the merged posts are gone
+    from the page), as many as the gate are probed (emptied, nothing changes)."""
+    with db.engine.begin() as connection:
+        rebuild_home_feeds(connection, size=10, fanout_limit=1)
+    people = [User(username=f"gate{n}", email=f"gate{n}@example.com") for n in range(9)]
+    db.session.add_all(people)
+    db.session.commit()
+    reader, fan, authors = people[0], people[1], people[2:]
+    for author in authors:
+        reader.follow(author)
+        fan.follow(author)  # two followers each: over the limit of 1, merged
+    db.session.commit()
+    for n in range(21):
+        author = authors[n % len(authors)]
+        db.session.add(Post(body="x", author=author, timestamp=START + timedelta(seconds=n)))
+        db.session.commit()
+    assert len(set(db.session.scalars(sa.select(home_feed_author.c.user_id)))) == 7
+    db.session.execute(sa.delete(home_feed_merged))
+    # Pages of 5 read 6 rows: a gate of one page's worth is 6 accounts; the reader follows 7.
+    monkeypatch.setattr(timeline, "MERGED_STREAM_FROM_PAGES", 1)
+    monkeypatch.setattr(timeline, "MERGED_STREAM_PAGES", 16)
+    monkeypatch.setattr(timeline, "MERGED_STREAM_ON_SQLITE", True)
+    assert keyset_page(home_timeline(reader), 5).items == []
+    reader.unfollow(authors[0])
+    db.session.flush()
+    plain = select_pages(reader.following_posts(), POSTS_NEWEST_FIRST)
+    expected = [p.id for p in keyset_page(plain, 5).items]
+    assert len(expected) == 5
+    assert [p.id for p in keyset_page(home_timeline(reader), 5).items] == expected
+    db.session.rollback()
+
+
+@pytest.mark.usefixtures("feed_settings_put_back")
+@pytest.mark.parametrize(
+    ("walk_name", "size", "per_page"),
+    [("default", 6, 1), ("long walk", 6, 3), ("default", 60, 2), ("long walk", 60, 4)],
+)
+def test_pages_that_end_amid_posts_of_one_time_match_the_plain_query(
+    db, monkeypatch, walk_name, size, per_page
+):
+    """Pages from the feed and from the walk of the merged accounts' posts compare the
+    position as a (time, id) row (``timeline._past``): with most posts in runs that share a
+    time, fanned out and merged authors alike, pages end inside the runs, and every page
+    forwards and back is still the plain query's (through replies to strangers, hidden
+    posts and a suspended account)."""
+    rng = random.Random(size * 10 + per_page)  # noqa: S311  (test data)
+    set_walk(monkeypatch, walk_name)
+    with db.engine.begin() as connection:
+        rebuild_home_feeds(connection, size=size, fanout_limit=3)
+    moderator = User(username="moderator", email="mod@example.com")
+    people = [User(username=f"tie{n}", email=f"tie{n}@example.com") for n in range(10)]
+    db.session.add_all([moderator, *people])
+    db.session.commit()
+    readers, popular, quiet, strangers = people[:3], people[3:6], people[6:8], people[8:]
+    for reader in readers:
+        for author in popular + quiet + readers:
+            if author is not reader:
+                reader.follow(author)
+    for stranger in strangers:  # five followers each: over the limit of 3, merged
+        for author in popular:
+            stranger.follow(author)
+    db.session.commit()
+    for step in range(12):
+        at = START + timedelta(minutes=step)
+        for author in popular + quiet + readers + strangers:
+            for _ in range(rng.choice((0, 1, 2, 3))):
+                posts = db.session.scalars(sa.select(Post).order_by(Post.id.desc()).limit(8))
+                posts = posts.all()
+                if posts and rng.random() < 0.3:
+                    reply = rng.choice(posts).reply(author, "re")
+                    reply.timestamp = at
+                else:
+                    db.session.add(Post(body="x", author=author, timestamp=at))
+        db.session.commit()
+    merged = set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
+    assert {p.id for p in popular} <= merged
+    assert not merged & {q.id for q in quiet}
+    for post in rng.sample(db.session.scalars(sa.select(Post)).all(), 6):
+        post.hide(moderator)
+    quiet[1].suspended_at = START
+    db.session.commit()
+    assert_every_home_matches(db, readers, per_page)
+
+
+def test_positioned_pages_compare_the_position_as_a_row(db, community, monkeypatch):
+    # Spelled out (time <= t AND (time < t OR time = t AND id < i)), the position made
+    # PostgreSQL's generic plan expect fewer rows than a page beyond it and read the whole
+    # range by a bitmap, then sort it: all 276 feed rows of the 2,000-follow reader's page 41
+    # at XL. A small test database does not make it choose that plan, so the text is checked:
+    # the feed's rows and the walk of the merged accounts' posts compare it as one row.
+    set_walk(monkeypatch, "long walk")
+    texts = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany):
+        if "feed_candidates" in statement:
+            texts.append(" ".join(statement.split()))
+
+    pages = home_timeline(community)
+    first = keyset_page(pages, 4)
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        second = keyset_page(pages, 4, after=first.next_cursor)
+        keyset_page(pages, 4, before=second.prev_cursor)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert len(texts) == 2
+    for text, sign in zip(texts, "<>", strict=True):
+        feed_rows = text[text.index("feed_rows AS") : text.index("feed_bound AS")]
+        assert f"(feed_entry.timestamp, feed_entry.post_id) {sign} (" in feed_rows, feed_rows
+        walked = text[text.index("merged_stream_rows AS") : text.index("merged_stream_covered")]
+        assert f"(merged_stream.timestamp, merged_stream.post_id) {sign} (" in walked, walked
+
+
+@pytest.mark.usefixtures("feed_settings_put_back")
 def test_deleting_a_merged_accounts_newest_post_lowers_its_time(db):
     """The stored newest time of a merged account comes down to its newest post left when
     that post is deleted (else every page whose feed is younger probes the account for
