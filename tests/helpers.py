@@ -120,14 +120,48 @@ class RateLimitedConfig(TestConfig):
 def empty_all_tables() -> None:
     """Delete every row and reset id sequences, so each test starts from nothing."""
     if db.engine.dialect.name == "postgresql":
-        quote = db.engine.dialect.identifier_preparer.quote
-        names = ", ".join(quote(table.name) for table in db.metadata.sorted_tables)
         with db.engine.begin() as connection:
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            connection.exec_driver_sql(_postgresql_emptying(db.engine.dialect))
     else:
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
+
+
+def _postgresql_emptying(dialect: sa.Dialect) -> str:
+    """One statement that empties every table of the models on PostgreSQL and restarts their
+    id sequences, as ``TRUNCATE ... RESTART IDENTITY CASCADE`` does, but cheaply.
+
+    TRUNCATE gives each of the 21 tables and their indexes new files: 45-90 ms of the server's
+    CPU per test, more than most tests themselves (2026-12-05). A superuser (CI's throwaway
+    server) deletes the rows instead, with ``session_replication_role = replica`` so that, as
+    under TRUNCATE, no trigger runs (the count and feed triggers would write into tables already
+    emptied) and foreign keys are not checked row by row; the sequences a test advanced go back
+    to their start. Anyone else truncates as before.
+    """
+    # Only the models' own table names, quoted, go into the text.
+    quote = dialect.identifier_preparer.quote
+    tables = [quote(table.name) for table in db.metadata.sorted_tables]
+    deletes = " ".join(f"DELETE FROM {name};" for name in tables)  # noqa: S608
+    oids = ", ".join(f"'{name}'::regclass" for name in tables)
+    return f"""DO $$
+DECLARE sequence record;
+BEGIN
+  IF current_setting('is_superuser') <> 'on' THEN
+    TRUNCATE {", ".join(tables)} RESTART IDENTITY CASCADE;
+    RETURN;
+  END IF;
+  SET LOCAL session_replication_role = replica;
+  {deletes}
+  FOR sequence IN
+    SELECT s.seqrelid::regclass AS name, s.seqstart AS start FROM pg_sequence s
+    JOIN pg_depend d ON d.objid = s.seqrelid AND d.classid = 'pg_class'::regclass
+      AND d.refclassid = 'pg_class'::regclass AND d.refobjid IN ({oids})
+    WHERE pg_sequence_last_value(s.seqrelid) IS NOT NULL
+  LOOP
+    PERFORM setval(sequence.name, sequence.start, false);
+  END LOOP;
+END $$"""  # noqa: S608
 
 
 # Pages and forms
