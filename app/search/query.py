@@ -430,7 +430,7 @@ back, reading about a page's size divided by the share rows. At L (server CPU, a
 'report' (0.5% of recent posts) 2.1 ms walked, 1.0 from the recent table; 'base' (1.0%) 2.0
 and 1.7; 'music' (3.3%) 0.9 and 4.0."""
 
-_RECENT_SHARES: Memo[dict[str, float]] = Memo("recent_word_shares", seconds=600, size=1)
+_RECENT_SHARES: Memo[dict[str, float] | None] = Memo("recent_word_shares", seconds=600, size=1)
 
 # The commonest lexemes of post_search_recent and their share of its rows, as ANALYZE (or
 # autovacuum, every few thousand posts) last counted them. A tsvector column's element
@@ -442,29 +442,31 @@ _RECENT_STATS = sa.text(
 )
 
 
-def recent_word_shares() -> dict[str, float]:
+def recent_word_shares() -> dict[str, float] | None:
     """PostgreSQL: the commonest words of the newest posts (``post_search_recent``) and their
     share of those posts, from the table's statistics, read at most every ten minutes per
-    process (empty if it was never analysed). A word not there is rarer than all of them."""
+    process. A word not there is rarer than all of them. None if the table has no statistics
+    (never analysed, or a database migrated to before the table)."""
     return _RECENT_SHARES.get("all", _read_recent_shares)
 
 
-def _read_recent_shares() -> dict[str, float]:
+def _read_recent_shares() -> dict[str, float] | None:
     row = db.session.execute(_RECENT_STATS).first()
-    if row is None or row[0] is None:
-        return {}
-    return dict(zip(row[0], row[1], strict=False))
+    if row is None:
+        return None
+    return dict(zip(row[0] or (), row[1] or (), strict=False))
 
 
 def _rare_among_recent(query: SearchQuery) -> bool:
     """Whether a newest-first search of words alone (no phrase of two words or more) is
     estimated to match fewer than :data:`RECENT_WORDS_SHARE` of the newest posts: each word's
     share by the statistics, multiplied (a word they do not list is rarer than those they do:
-    it counts as none, so without statistics every such search reads the recent table first,
-    whose cost is bounded by its size)."""
+    it counts as none). Without statistics, no: the walk, as before the table."""
     if query.tags or query.authors or phrase_pairs(query.phrases):
         return False
     shares = recent_word_shares()
+    if shares is None:
+        return False
     estimate = 1.0
     for (word,) in query.phrases:
         estimate *= shares.get(word, 0.0)

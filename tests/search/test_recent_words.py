@@ -68,6 +68,13 @@ def test_words_rare_among_the_newest_posts_read_the_recent_table(shares, text, r
     assert query._rare_among_recent(parse_query(text)) is recent
 
 
+def test_without_statistics_words_walk_as_before(monkeypatch):
+    """A table never analysed, or a database migrated to before it (where the table does
+    not exist): no statistics, so the statement that does not read it."""
+    monkeypatch.setattr(query, "recent_word_shares", lambda: None)
+    assert not query._rare_among_recent(parse_query("report"))
+
+
 @postgres_only
 @pytest.mark.parametrize("per_page", [1, 2, 3])
 @pytest.mark.parametrize("text", ["owl", "heron", "owl heron", "owl -heron", "night OWL"])
