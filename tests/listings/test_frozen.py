@@ -2,6 +2,7 @@
 must be those the statement gives through the session, on every listing, both databases."""
 
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import pytest
 import sqlalchemy as sa
@@ -110,7 +111,10 @@ def test_items_are_those_of_the_statement_through_the_session(db, town, name):
     for position in positions:
         for reverse in (False, True):
             statement, values = pages(position, reverse, 4)
-            assert FROZEN.get(statement, values, pages.listing.literal, dialect) is not None
+            frozen = FROZEN.get(statement, values, pages.listing.literal, dialect)
+            # Run on the driver itself (app.listings.frozen.DriverText), not through SQLAlchemy.
+            assert frozen is not None
+            assert frozen.driver is not None
             items = pages.listing.fetch(statement, values)
             through_session = list(db.session.scalars(statement, values).unique())
             assert items == through_session
@@ -254,3 +258,71 @@ def test_a_write_not_yet_flushed_is_on_the_page(db, town):
     assert keyset_page(pages, 3).items[0].body == "brand new"
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).where(Post.body == "brand new")) == 0
+
+
+class _Stamp(NamedTuple):
+    id: int
+    timestamp: datetime
+    hidden_at: datetime | None
+
+
+_STAMP = TupleBundle(_Stamp, Post.id, Post.timestamp, Post.hidden_at)
+
+
+@pytest.mark.parametrize(
+    ("where", "values"),
+    [
+        # No parameter, one (a positional driver's itemgetter of one name is no tuple), the
+        # statement's own constant, a time sent through its type, one name used twice.
+        (lambda: sa.true(), {}),
+        (lambda: Post.id == sa.bindparam("post_id", type_=sa.Integer), {"post_id": "root"}),
+        (lambda: Post.timestamp >= START, {}),
+        (
+            lambda: Post.timestamp >= sa.bindparam("since", type_=Post.timestamp.type),
+            {"since": START + timedelta(minutes=3)},
+        ),
+        (
+            lambda: sa.or_(
+                Post.id == sa.bindparam("post_id", type_=sa.Integer),
+                Post.in_reply_to_id == sa.bindparam("post_id", type_=sa.Integer),
+            ),
+            {"post_id": "root"},
+        ),
+    ],
+)
+def test_the_driver_gets_the_parameters_sqlalchemy_would_send(db, town, where, values):
+    values = {name: town[v] if v == "root" else v for name, v in values.items()}
+    values = {name: v.id if isinstance(v, Post) else v for name, v in values.items()}
+    statement = sa.select(_STAMP).where(where()).order_by(Post.id)
+    frozen = FROZEN.get(statement, values, (), db.session.connection().dialect)
+    assert frozen.driver is not None
+    items = fetch_items(statement, values)
+    assert items
+    assert items == list(db.session.scalars(statement, values))
+    # Times are UTC, a NULL is None (the town hides one post).
+    for item in items:
+        for when in filter(None, (item.timestamp, item.hidden_at)):
+            assert when.utcoffset() == timedelta(0)
+    if not values:  # every post
+        assert [item.hidden_at is not None for item in items].count(True) == 1
+
+
+def test_statement_counters_see_the_statement_run_on_the_driver(db, town, statements):
+    pages = explore_cards(town["ana"])
+    statement, values = pages(None, False, 4)
+    fetch_items(statement, values)
+    statements.clear()
+    fetch_items(statement, values)
+    driver = FROZEN.get(statement, values, (), db.session.connection().dialect).driver
+    assert statements == [driver.sql]
+
+
+def test_a_driver_error_is_sqlalchemys_and_the_session_goes_on(db, town):
+    # As through connection.execute: wrapped (the error pages and outage checks catch
+    # sqlalchemy's errors), and the session can roll back and read again.
+    missing = sa.Table("not_a_table", sa.MetaData(), sa.Column("id", sa.Integer))
+    statement = sa.select(TupleBundle(_Stamp, missing.c.id, Post.timestamp, Post.hidden_at))
+    with pytest.raises(sa.exc.DBAPIError):
+        fetch_items(statement.where(missing.c.id == Post.id), {})
+    db.session.rollback()
+    assert keyset_page(explore_cards(town["ana"]), 3).items
