@@ -95,18 +95,22 @@ def test_statements_per_page_do_not_grow_with_page_size(
 @pytest.mark.parametrize("url", ["/", "/explore", "/user/writer7", "/post/1"])
 def test_trending_tags_cost_one_statement_a_minute(app, db, busy, alice_client, statements, url):
     """Explore and the side column show the trending tags on every view: counted by the first
-    view in a minute (one statement, the same on each of these pages), then read from memory."""
+    view of a process (one statement, the same on each of these pages; on PostgreSQL after a
+    setting that plans it for its window), then read from memory."""
     alice_client.get(url)
-    forget_trending(app)  # a minute later
+    forget_trending(app)  # as in a new process
     statements.clear()
     alice_client.get(url)
     counting = list(statements)
     statements.clear()
     alice_client.get(url)
-    assert len(counting) == len(statements) + 1
-    [extra] = [statement for statement in counting if statement not in statements]
-    assert "post_tag" in extra
-    assert "GROUP BY tag.name" in extra
+    extra = [statement for statement in counting if statement not in statements]
+    planning = [statement for statement in extra if "plan_cache_mode" in statement]
+    assert len(planning) == (db.engine.dialect.name == "postgresql")
+    assert len(counting) == len(statements) + len(extra)
+    [count] = [statement for statement in extra if statement not in planning]
+    assert "post_tag" in count
+    assert "GROUP BY tag.name" in count
 
 
 def test_older_timeline_pages_run_as_few_statements(app, db, busy, alice_client, statements):
