@@ -69,8 +69,11 @@ def _schema(_worker_database):
         with app.app_context():
             _db.create_all()
             with _db.engine.connect() as connection:
-                yield connection.connection.dbapi_connection.serialize()
+                image = connection.connection.dbapi_connection.serialize()
             _db.engine.dispose()
+        # Yielded outside the app context: one left pushed for the whole run would be the
+        # current app of every CLI command a test invokes on an app of its own.
+        yield image
         return
     app = create_app(TestConfig)
     with app.app_context():
