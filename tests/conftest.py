@@ -16,6 +16,7 @@ from app.extensions import db as _db
 from app.extensions import limiter
 from app.models import Post, User
 from app.models.types import utcnow
+from app.web.memo import finish_refreshes
 from tests.helpers import (
     IN_MEMORY,
     PASSWORD,
@@ -113,6 +114,7 @@ def app(_schema, request, tmp_path):
     yield app
     if rate_limited:
         limiter.reset()
+    finish_refreshes(app)  # e.g. the trending tags, when a test moved the clock a minute on
     with app.app_context():
         if not IN_MEMORY:
             empty_all_tables()
@@ -149,6 +151,7 @@ def shared_app(_schema, tmp_path):
         if IN_MEMORY:
             _db.create_all()
     yield app
+    finish_refreshes(app)
     with app.app_context():
         if not IN_MEMORY:
             empty_all_tables()

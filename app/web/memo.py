@@ -70,7 +70,9 @@ class Memo(Generic[T]):
             kept = app.extensions.setdefault(f"memo.{self.name}", {})
             kept[key] = (time.monotonic() + self.seconds, value)
 
-        threading.Thread(target=run, name=f"memo-{self.name}", daemon=True).start()
+        thread = threading.Thread(target=run, name=f"memo-{self.name}", daemon=True)
+        app.extensions.setdefault("memo_refreshes", []).append(thread)
+        thread.start()
 
     def forget(self, key: Hashable) -> None:
         """Make the next :meth:`get` of ``key`` in this process compute it again."""
@@ -81,3 +83,10 @@ def clear_all(app: Flask) -> None:
     """Forget every memo's answers in ``app``'s process (tests that empty the database)."""
     for name in [name for name in app.extensions if name.startswith("memo.")]:
         del app.extensions[name]
+
+
+def finish_refreshes(app: Flask, timeout: float = 10.0) -> None:
+    """Wait for the refreshes ``app``'s memos started (tests do, before they close the
+    database: a refresh still holding a connection then would leave it open for good)."""
+    for thread in app.extensions.pop("memo_refreshes", []):
+        thread.join(timeout)
