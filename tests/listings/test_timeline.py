@@ -622,25 +622,35 @@ def test_readers_of_many_merged_accounts_match_the_plain_query(db, per_page):
     assert_every_home_matches(db, readers, per_page)
 
 
+def reader_of_merged_accounts(db, prefix: str, authors: int, posts: int):
+    """A reader following ``authors`` accounts whose posts are merged at read time (feeds of
+    10, fan-out limited to one follower: each author has two), and ``posts`` posts by them a
+    second apart; returns the reader and the authors."""
+    with db.engine.begin() as connection:
+        rebuild_home_feeds(connection, size=10, fanout_limit=1)
+    people = [
+        User(username=f"{prefix}{n}", email=f"{prefix}{n}@example.com") for n in range(authors + 2)
+    ]
+    db.session.add_all(people)
+    db.session.commit()
+    reader, fan, followed = people[0], people[1], people[2:]
+    for author in followed:
+        reader.follow(author)
+        fan.follow(author)  # two followers each: over the limit of 1, merged
+    db.session.commit()
+    for n in range(posts):
+        author = followed[n % len(followed)]
+        db.session.add(Post(body="x", author=author, timestamp=START + timedelta(seconds=n)))
+        db.session.commit()
+    return reader, followed
+
+
 @pytest.mark.usefixtures("feed_settings_put_back")
 def test_pages_walk_the_merged_posts_or_probe_the_accounts(db, monkeypatch):
     """With many merged accounts followed the page is taken from the walk of
     ``home_feed_merged`` (emptied, the merged posts are gone from the page), with few from the
     probes of each account (emptied, nothing changes)."""
-    with db.engine.begin() as connection:
-        rebuild_home_feeds(connection, size=10, fanout_limit=1)
-    people = [User(username=f"walk{n}", email=f"walk{n}@example.com") for n in range(8)]
-    db.session.add_all(people)
-    db.session.commit()
-    reader, fan, authors = people[0], people[1], people[2:]
-    for author in authors:
-        reader.follow(author)
-        fan.follow(author)  # two followers each: over the limit of 1, merged
-    db.session.commit()
-    for n in range(40):
-        author = authors[n % len(authors)]
-        db.session.add(Post(body="x", author=author, timestamp=START + timedelta(seconds=n)))
-        db.session.commit()
+    reader, authors = reader_of_merged_accounts(db, "walk", authors=6, posts=40)
     assert set(db.session.scalars(sa.select(home_feed_author.c.user_id))) == {a.id for a in authors}
     plain = select_pages(reader.following_posts(), POSTS_NEWEST_FIRST)
     expected = [p.id for p in keyset_page(plain, 5).items]
@@ -660,20 +670,7 @@ def test_the_walk_is_taken_for_one_merged_account_more_than_its_gate(db, monkeyp
     """The merged accounts the reader follows are counted only up to one more than the
     walk's gate (``stream_from``): one more is a walk (emptied, the merged posts are gone
     from the page), as many as the gate are probed (emptied, nothing changes)."""
-    with db.engine.begin() as connection:
-        rebuild_home_feeds(connection, size=10, fanout_limit=1)
-    people = [User(username=f"gate{n}", email=f"gate{n}@example.com") for n in range(9)]
-    db.session.add_all(people)
-    db.session.commit()
-    reader, fan, authors = people[0], people[1], people[2:]
-    for author in authors:
-        reader.follow(author)
-        fan.follow(author)  # two followers each: over the limit of 1, merged
-    db.session.commit()
-    for n in range(21):
-        author = authors[n % len(authors)]
-        db.session.add(Post(body="x", author=author, timestamp=START + timedelta(seconds=n)))
-        db.session.commit()
+    reader, authors = reader_of_merged_accounts(db, "gate", authors=7, posts=21)
     assert len(set(db.session.scalars(sa.select(home_feed_author.c.user_id)))) == 7
     db.session.execute(sa.delete(home_feed_merged))
     # Pages of 5 read 6 rows: a gate of one page's worth is 6 accounts; the reader follows 7.
