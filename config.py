@@ -61,6 +61,9 @@ class Config:
     # SQLite only: a thread of each worker copies the WAL back into the database this often,
     # so that requests do not (app/database.py); 0 leaves it to SQLite, inside commits.
     SQLITE_CHECKPOINT_SECONDS = float(os.environ.get("SQLITE_CHECKPOINT_SECONDS", "1"))
+    # A directory for compiled templates, shared by every app a process makes: the test suite
+    # (tests/conftest.py) sets one; a server makes one app per worker and needs none.
+    TEMPLATE_BYTECODE_DIR = os.environ.get("TEMPLATE_BYTECODE_DIR")
     POSTS_PER_PAGE = int(os.environ.get("POSTS_PER_PAGE", "25"))
     # Post search, most relevant first: how many of the newest matches are ranked (each page
     # scores them all, so this bounds its cost; docs/performance.md has the figures).

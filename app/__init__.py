@@ -4,6 +4,7 @@ import os
 
 from flask import Flask, Response
 from flask.logging import default_handler
+from jinja2 import FileSystemBytecodeCache
 
 from app.commands import register_commands
 from app.database import configure_connections
@@ -133,6 +134,10 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(trending)
     app.add_template_global(trending_list)
     app.context_processor(database_state)
+    if app.config.get("TEMPLATE_BYTECODE_DIR"):
+        # Compiled templates shared by every app a process makes (the test suite makes
+        # thousands); Jinja checks each against its source before it uses it.
+        app.jinja_env.bytecode_cache = FileSystemBytecodeCache(app.config["TEMPLATE_BYTECODE_DIR"])
     cards.init_app(app)
     fragments.init_app(app)
     app.jinja_env.globals.update(

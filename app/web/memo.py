@@ -71,7 +71,10 @@ class Memo(Generic[T]):
             kept[key] = (time.monotonic() + self.seconds, value)
 
         thread = threading.Thread(target=run, name=f"memo-{self.name}", daemon=True)
-        app.extensions.setdefault("memo_refreshes", []).append(thread)
+        # Only unfinished refreshes are kept: a server runs one a minute for as long as it is up.
+        refreshes = app.extensions.setdefault("memo_refreshes", [])
+        refreshes[:] = [running for running in refreshes if running.is_alive()]
+        refreshes.append(thread)
         thread.start()
 
     def forget(self, key: Hashable) -> None:

@@ -156,3 +156,16 @@ def test_the_refresh_has_an_app_context_of_its_own(app, clock):
         memo.get("k", compute)
         wait_for(lambda: len(seen) == 2)
     assert seen == [app, app]
+
+
+def test_a_server_keeps_only_the_refreshes_still_running(app, clock):
+    memo = Memo("test", seconds=60, refresh_behind=True)
+    with app.app_context():
+        memo.get("k", lambda: 0)
+        for minute in range(1, 4):
+            clock[0] += 60
+            memo.get("k", lambda minute=minute: minute)
+            for thread in list(app.extensions["memo_refreshes"]):
+                thread.join(5)
+    assert app.extensions["memo.test"]["k"][1] == 3
+    assert len(app.extensions["memo_refreshes"]) == 1  # the last one, finished since
