@@ -157,8 +157,40 @@ def _kept_connection(_schema):
     sqlite3.Connection.close(connection)
 
 
+@pytest.fixture(scope="session")
+def _worker_engine(_kept_connection):
+    """The database engine that the apps of this worker's tests share (see ``app``).
+
+    SQLAlchemy keeps compiled statements per engine, and an engine of each test's own compiled
+    every statement again: a fifth of the time of tests/web/test_open_redirects.py. On
+    PostgreSQL the shared engine's pooled connections also keep their prepared statements.
+    """
+    engines: dict = {}
+    yield engines
+    for engine in engines.values():
+        engine.dispose()
+
+
+def _create_app_on(engines: dict, config: type):
+    """``create_app(config)``, with the engine of ``engines`` for its database URL (made on
+    first use)."""
+    make_engine = _db._make_engine
+
+    def shared_engine(bind_key, options, app):
+        key = (bind_key, str(options["url"]))
+        if key not in engines:
+            engines[key] = make_engine(bind_key, options, app)
+        return engines[key]
+
+    _db._make_engine = shared_engine
+    try:
+        return create_app(config)
+    finally:
+        del _db._make_engine
+
+
 @pytest.fixture
-def app(_schema, _kept_connection, request, tmp_path):
+def app(_schema, _kept_connection, _worker_engine, request, tmp_path):
     """A Chirp app bound to an empty database, emptied again after the test.
 
     It holds no app context: a test that works with the database itself asks for ``db``, and
@@ -177,7 +209,7 @@ def app(_schema, _kept_connection, request, tmp_path):
     if IN_MEMORY:
         options = {**config.SQLALCHEMY_ENGINE_OPTIONS, "creator": lambda: _kept_connection}
         config = type("KeptConnectionConfig", (config,), {"SQLALCHEMY_ENGINE_OPTIONS": options})
-    app = create_app(config)
+    app = _create_app_on(_worker_engine, config)
     app.test_client_class = RequestClient
     if rate_limited:
         limiter.reset()
@@ -188,11 +220,11 @@ def app(_schema, _kept_connection, request, tmp_path):
     if rate_limited:
         limiter.reset()
     finish_refreshes(app)  # e.g. the trending tags, when a test moved the clock a minute on
-    with app.app_context():
-        if not IN_MEMORY:
+    if not IN_MEMORY:
+        with app.app_context():
             empty_all_tables()
-        # An in-memory database is replaced by the next test's: nothing to drop.
-        _db.engine.dispose()
+    # The engine stays, for the next test (``_worker_engine``); an in-memory database is
+    # emptied by the next test.
 
 
 def _load_schema(image: bytes) -> None:

@@ -69,6 +69,16 @@ def prepared_statements(app) -> list[tuple[str, int]]:
                 connection.close()
 
 
+@pytest.fixture
+def fresh_pool(app):
+    """The app's engine without pooled connections: the worker's tests share it
+    (tests/conftest.py), and its pool hands the connections earlier tests left in turn, so
+    repeated requests would not meet the same connection, as they do in a server's worker."""
+    with app.app_context():
+        _db.engine.dispose()
+
+
+@pytest.mark.usefixtures("fresh_pool")
 def test_page_statements_stay_prepared_from_one_request_to_the_next(app, alice_client):
     # psycopg prepares a statement on its fifth run on a connection, and forgets them all on a
     # rollback: pages now end with a commit when they wrote nothing, so the plans are kept.
@@ -117,6 +127,7 @@ def test_pages_use_generic_plans_and_people_search_asks_for_custom_ones(
         ("/tags/hello", "post_tag.tag_id = "),
     ],
 )
+@pytest.mark.usefixtures("fresh_pool")
 def test_word_searches_and_tag_pages_keep_a_plan_made_for_their_values(
     app, db, alice, make_post, alice_client, statements, url, in_text
 ):
