@@ -13,13 +13,23 @@ START = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def add_posts(db, user, count: int) -> None:
-    """``count`` posts by ``user``, one second apart, inserted in one statement."""
-    rows = [
-        {"body": f"post {n} «ü»", "timestamp": START + timedelta(seconds=n), "user_id": user.id}
-        for n in range(count)
-    ]
-    db.session.execute(sa.insert(Post), rows)
-    db.session.commit()
+    """``count`` posts by ``user``, one second apart, inserted 500 at a time.
+
+    One transaction each 500: each post's triggers update the author's rows of counts and
+    feed, and on PostgreSQL every update in one transaction leaves a version of the row that
+    the next one walks past (20,000 posts at once took 58 s, 2.9 ms a post).
+    """
+    for start in range(0, count, 500):
+        rows = [
+            {
+                "body": f"post {n} «ü»",
+                "timestamp": START + timedelta(seconds=n),
+                "user_id": user.id,
+            }
+            for n in range(start, min(start + 500, count))
+        ]
+        db.session.execute(sa.insert(Post), rows)
+        db.session.commit()
 
 
 def day(n: int) -> datetime:
