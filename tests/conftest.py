@@ -122,7 +122,7 @@ class _KeptConnection(sqlite3.Connection):
 
     SQLite keeps the statements it has prepared from one test to the next: preparing home's
     page statement takes it 0.3-0.45 s, which a connection of each test's own paid in every
-    test that showed a home page (a third of the time of tests/main and tests/web). Closing
+    test that showed a home page (about a quarter of the time of tests/main and tests/web). Closing
     it is left to the end of the run. ``schema_version`` is the schema's as the run built it
     (``_schema``); ``_load_schema`` empties the database for each test.
     """
@@ -246,11 +246,8 @@ def _load_schema(image: bytes) -> None:
         if kept.execute("PRAGMA schema_version").fetchone()[0] != kept.schema_version:
             kept.deserialize(image)
             return
-        # Children before parents; the full-text index follows post_search by its triggers.
-        for table in reversed(_db.metadata.sorted_tables):
-            kept.execute(f'DELETE FROM "{table.name}"')  # noqa: S608 (the model's names)
-        kept.execute("DELETE FROM sqlite_sequence")  # AUTOINCREMENT ids start again at 1
-        kept.commit()
+    # The full-text index follows post_search by its triggers.
+    empty_all_tables()
 
 
 @pytest.fixture

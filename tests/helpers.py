@@ -126,6 +126,8 @@ def empty_all_tables() -> None:
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
+            # AUTOINCREMENT tables (post) keep their last id here, past a DELETE.
+            connection.exec_driver_sql("DELETE FROM sqlite_sequence")
 
 
 def _postgresql_emptying(dialect: sa.Dialect) -> str:

@@ -20,8 +20,6 @@ def test_a_test_starts_from_empty_tables(db):
 
 
 def test_emptying_leaves_no_row_and_ids_start_again(db):
-    # (On SQLite only the ``app`` fixture's fresh in-memory database restarts ``post``'s ids:
-    # its AUTOINCREMENT counter outlives a DELETE, as it always has in ``empty_all_tables``.)
     # Rows that the count and feed triggers write beside them, in most of the tables.
     alice, bob = add_users("alice", "bob")
     alice.follow(bob)
@@ -41,5 +39,4 @@ def test_emptying_leaves_no_row_and_ids_start_again(db):
     db.session.add(post)
     db.session.commit()
     assert carol.id == 1
-    if db.engine.dialect.name == "postgresql":  # as TRUNCATE ... RESTART IDENTITY did
-        assert post.id == 1
+    assert post.id == 1  # as TRUNCATE ... RESTART IDENTITY did (SQLite: its AUTOINCREMENT)
