@@ -162,7 +162,7 @@ def _worker_engine(_kept_connection):
     """The database engine that the apps of this worker's tests share (see ``app``).
 
     SQLAlchemy keeps compiled statements per engine, and an engine of each test's own compiled
-    every statement again: a fifth of the time of tests/web/test_open_redirects.py. On
+    every statement again: a quarter of the time of tests/web/test_open_redirects.py. On
     PostgreSQL the shared engine's pooled connections also keep their prepared statements.
     """
     engines: dict = {}
