@@ -60,7 +60,13 @@ HISTORY = timedelta(days=730)
 POST_CHUNK = 250_000  # posts per committed chunk
 FOLLOW_CHUNK = 250_000  # about this many follows per committed chunk
 USER_CHUNK = 10_000
-TEXT_POOL = 4000
+TEXT_POOL = 4000  # fake texts of each kind (paragraphs, sentences) from S up
+POSTS_PER_POOLED_TEXT = 12
+"""Below S, the pool has one text of each kind per this many posts (at least
+:data:`MIN_TEXT_POOL`): each of its texts, pairs included, then serves about four posts, as
+at S. At the full size, cutting the pool's words and storing them took about 3 s per
+connection on PostgreSQL (three per load), whatever the posts: most of a 5,000-post load."""
+MIN_TEXT_POOL = 100
 TOPICS = ["birds", "coffee", "rain", "music", "books", "running", "gardens", "chess", "tea"]
 SLOTS_PER_USER = 20  # resolution of the weighted draw of authors (see fake_sql)
 FOLLOW_DRAWS = 3  # rounds of drawing follows: each draws again what duplicates took away
@@ -399,11 +405,12 @@ class FakeCommunity:
 
     def _texts(self) -> list[str]:
         """Post texts of varied length: fake sentences and paragraphs, some joined in pairs."""
+        each_kind = min(TEXT_POOL, max(MIN_TEXT_POOL, self.posts // POSTS_PER_POOLED_TEXT))
         pool = [
             self.faker.text(max_nb_chars=self.rng.choice((40, 80, 140))).replace("\n", " ")
-            for _ in range(TEXT_POOL)
+            for _ in range(each_kind)
         ]
-        pool += [self.faker.sentence(nb_words=self.rng.randint(2, 9)) for _ in range(TEXT_POOL)]
+        pool += [self.faker.sentence(nb_words=self.rng.randint(2, 9)) for _ in range(each_kind)]
         pairs = []
         for _ in range(len(pool) // 2):
             body, extra = self.rng.choice(pool), self.rng.choice(pool)
@@ -558,7 +565,7 @@ class FakeCommunity:
             progress.update(sum(h - low + 1 for low, h in chunks if low not in missing))
             threads = [
                 threading.Thread(target=work, args=(progress,), name=f"posts-{number}")
-                for number in range(POST_PARTS)
+                for number in range(min(POST_PARTS, len(missing)))  # one chunk: one part
             ]
             for thread in threads:
                 thread.start()
