@@ -504,9 +504,9 @@ class FakeCommunity:
         step: float,
         highest: int,
     ) -> None:
-        """Hand the ``missing`` chunks to :data:`POST_PARTS` threads, each with a connection
-        (and lookup tables) of its own; re-raise the first error (or Ctrl-C) once every
-        thread has ended with the chunk it was writing."""
+        """Hand the ``missing`` chunks to :data:`POST_PARTS` threads (one per chunk if they
+        are fewer), each with a connection (and lookup tables) of its own; re-raise the first
+        error (or Ctrl-C) once every thread has ended with the chunk it was writing."""
         engine, accounts, numbers = db.engine, self._accounts, self._numbers
         tasks: queue.Queue = queue.Queue(maxsize=POST_PARTS)
         stop, lock, failed = threading.Event(), threading.Lock(), []
