@@ -24,7 +24,7 @@ from app.models import (
     mention,
 )
 from app.models.feed import build_home_feed
-from app.models.search import rebuild_index, search_tokens
+from app.models.search import rebuild_index
 from bench.accounts import confirm_bench_accounts
 from bench.ceiling import ceiling_app
 from bench.cpu import database_url, ms_per_request
@@ -60,7 +60,7 @@ from bench.writes import (
 )
 from bench.wsgi import FLOOR, add_logged_in_floor
 from tests.helpers import PASSWORD, TEST_DATABASE_URL, FormClient, TestConfig, log_in
-from tests.search.test_index import expected, searched, snapshot
+from tests.search.test_index import expected, sample_queries, searched, snapshot
 
 WRK_OUTPUT = """Running 2s test @ http://127.0.0.1:5000/
   2 threads and 8 connections
@@ -501,12 +501,7 @@ def test_the_copy_to_postgresql_brings_search_and_notifications(db, tmp_path):
         copied = snapshot(connection)
     assert len(copied["words"]) == 500
     assert copied["tags"]
-    first = db.session.scalar(sa.select(Post.body).order_by(Post.id).limit(1))
-    tokens = search_tokens(first)
-    word = next(token for token in tokens if token.isalpha())
-    tag = copied["tags"][0][1]
-    phrase = f'"{tokens[0]} {tokens[1]}"'  # every fake text has two words or more
-    for query in (word, f"#{tag}", phrase):
+    for query in sample_queries(copied):
         assert searched(query) == expected(query) != []
     # The same words as the index PostgreSQL itself makes from the posts.
     with db.engine.begin() as connection:

@@ -63,6 +63,17 @@ def snapshot(connection) -> dict:
     return {"words": words.all(), "tags": tags.all()}
 
 
+def sample_queries(made: dict) -> tuple[str, str, str]:
+    """A word, a tag and a phrase of two words to search for in a loaded database whose
+    index is ``made`` (:func:`snapshot`). Which text each post gets is drawn by the database,
+    and a few fake sentences are one word ("Look."): the phrase is the first post's of two
+    words or more."""
+    bodies = _db.session.scalars(sa.select(Post.body).order_by(Post.id)).all()
+    tokens = next(tokens for tokens in map(search_tokens, bodies) if len(tokens) >= 2)
+    word = next(token for token in tokens if token.isalpha())
+    return word, f"#{made['tags'][0][1]}", f'"{tokens[0]} {tokens[1]}"'
+
+
 def fts5_is_consistent(connection) -> None:
     """On SQLite, FTS5 checks its index against post_search (raises if they differ)."""
     if connection.dialect.name == "sqlite":
