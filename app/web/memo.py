@@ -14,6 +14,9 @@ from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 from flask import Flask, current_app
+from sqlalchemy.pool import StaticPool
+
+from app.extensions import db
 
 T = TypeVar("T")
 
@@ -23,7 +26,9 @@ class Memo(Generic[T]):
 
     With ``refresh_behind``, a stale answer is still served while a thread of the process
     computes the next one: for answers that cost far more than a page (the trending tags at
-    XL), which a request would otherwise wait for once a minute in every worker at once.
+    XL), which a request would otherwise wait for once a minute in every worker at once. Where
+    every thread gets the same database connection, the request computes it instead
+    (:func:`_one_connection_for_all_threads`).
     """
 
     def __init__(self, name: str, seconds: float, size: int = 10_000, refresh_behind=False):
@@ -43,7 +48,7 @@ class Memo(Generic[T]):
         found = kept.get(key)
         if found is not None and found[0] > now:
             return found[1]
-        if found is not None and self.refresh_behind:
+        if found is not None and self.refresh_behind and not _one_connection_for_all_threads():
             # Fresh again for now, so this process starts one refresh, not one per request.
             kept[key] = (now + self.seconds, found[1])
             self._refresh(current_app._get_current_object(), key, compute)
@@ -80,6 +85,16 @@ class Memo(Generic[T]):
     def forget(self, key: Hashable) -> None:
         """Make the next :meth:`get` of ``key`` in this process compute it again."""
         self._kept().pop(key, None)
+
+
+def _one_connection_for_all_threads() -> bool:
+    """Whether the current app's database hands every thread the same connection
+    (SQLAlchemy's ``StaticPool``: in-memory SQLite, as the tests run). A refresh thread would
+    then read inside the request's transaction, and its session's rollback could undo what
+    the request had written and not yet committed."""
+    if "sqlalchemy" not in current_app.extensions:
+        return False
+    return isinstance(db.engine.pool, StaticPool)
 
 
 def clear_all(app: Flask) -> None:

@@ -6,9 +6,13 @@ import threading
 
 import pytest
 from flask import Flask, current_app
+from sqlalchemy.pool import StaticPool
 
+from app import create_app
+from app.extensions import db as _db
 from app.web import memo as memo_module
 from app.web.memo import Memo, clear_all
+from tests.helpers import TestConfig
 
 
 @pytest.fixture
@@ -93,6 +97,13 @@ def test_clearing_all_memos_leaves_other_extensions(app, clock):
     assert "sqlalchemy" in app.extensions
 
 
+@pytest.fixture
+def threaded_app(shared_app):
+    """An app whose database gives each thread a connection of its own, as a server's does
+    (the ``app`` fixture's in-memory SQLite has one connection for all: no refresh thread)."""
+    return shared_app
+
+
 def wait_for(condition, seconds: float = 5.0) -> None:
     """Wait (in real time, the test clock stands still) until ``condition()`` holds."""
     for _ in range(int(seconds / 0.01)):
@@ -102,7 +113,8 @@ def wait_for(condition, seconds: float = 5.0) -> None:
     raise AssertionError("the memo's refresh never finished")
 
 
-def test_a_stale_answer_is_served_while_a_thread_computes_the_next(app, clock):
+def test_a_stale_answer_is_served_while_a_thread_computes_the_next(threaded_app, clock):
+    app = threaded_app
     memo, calls, release = Memo("test", seconds=60, refresh_behind=True), [], threading.Event()
 
     def compute():
@@ -123,7 +135,8 @@ def test_a_stale_answer_is_served_while_a_thread_computes_the_next(app, clock):
     assert calls[1:] == ["memo-test"]
 
 
-def test_a_failed_refresh_keeps_the_last_answer_and_is_logged(app, clock, caplog):
+def test_a_failed_refresh_keeps_the_last_answer_and_is_logged(threaded_app, clock, caplog):
+    app = threaded_app
     memo, failed = Memo("test", seconds=60, refresh_behind=True), threading.Event()
 
     def fail():
@@ -143,7 +156,8 @@ def test_a_failed_refresh_keeps_the_last_answer_and_is_logged(app, clock, caplog
         wait_for(lambda: app.extensions["memo.test"]["k"][1] == "next")
 
 
-def test_the_refresh_has_an_app_context_of_its_own(app, clock):
+def test_the_refresh_has_an_app_context_of_its_own(threaded_app, clock):
+    app = threaded_app
     memo, seen = Memo("test", seconds=60, refresh_behind=True), []
 
     def compute():
@@ -158,7 +172,8 @@ def test_the_refresh_has_an_app_context_of_its_own(app, clock):
     assert seen == [app, app]
 
 
-def test_a_server_keeps_only_the_refreshes_still_running(app, clock):
+def test_a_server_keeps_only_the_refreshes_still_running(threaded_app, clock):
+    app = threaded_app
     memo = Memo("test", seconds=60, refresh_behind=True)
     with app.app_context():
         memo.get("k", lambda: 0)
@@ -169,3 +184,27 @@ def test_a_server_keeps_only_the_refreshes_still_running(app, clock):
                 thread.join(5)
     assert app.extensions["memo.test"]["k"][1] == 3
     assert len(app.extensions["memo_refreshes"]) == 1  # the last one, finished since
+
+
+def test_with_one_connection_for_all_threads_the_request_refreshes(clock):
+    # SQLAlchemy's StaticPool, as on in-memory SQLite: a refresh thread would share the
+    # request's connection, and so its transaction.
+    options = {**TestConfig.SQLALCHEMY_ENGINE_OPTIONS, "poolclass": StaticPool}
+    app = create_app(type("OneConnection", (TestConfig,), {"SQLALCHEMY_ENGINE_OPTIONS": options}))
+    memo, calls = Memo("test", seconds=60, refresh_behind=True), []
+
+    def compute():
+        calls.append(threading.current_thread().name)
+        return len(calls)
+
+    try:
+        with app.app_context():
+            assert memo.get("k", compute) == 1
+            clock[0] += 60
+            assert memo.get("k", compute) == 2  # computed now, not served stale
+            assert memo.get("k", compute) == 2
+    finally:
+        with app.app_context():
+            _db.engine.dispose()
+    assert calls == [threading.current_thread().name] * 2
+    assert not app.extensions.get("memo_refreshes")
