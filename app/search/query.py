@@ -435,7 +435,7 @@ def search_pages(
 
 
 RECENT_WORDS_SHARE = 0.01
-"""Newest first, a search of words (no phrase) whose matches are estimated at fewer than this
+"""Newest first, a search of words and phrases whose matches are estimated at fewer than this
 share of the newest posts reads them from ``post_search_recent`` first
 (:meth:`_NewestMatchesFirst._recent_words_first`); a commoner one walks ``post_search``'s key
 back, reading about a page's size divided by the share rows. At L (server CPU, a page's ids):
@@ -469,18 +469,34 @@ def _read_recent_shares() -> dict[str, float] | None:
     return dict(zip(row[0] or (), row[1] or (), strict=False))
 
 
+_NEWEST_INDEXED: Memo[int] = Memo("newest_indexed_post", seconds=600, size=1)
+
+
+def newest_indexed_id() -> int:
+    """The newest post id in the search index (0 if none), read at most every ten minutes per
+    process: phrases read ``post_search_recent`` first only from :data:`PHRASE_RECENT_FROM`."""
+    newest = sa.select(sa.func.max(PostSearch.post_id))
+    return _NEWEST_INDEXED.get("all", lambda: db.session.scalar(newest) or 0)
+
+
 def _rare_among_recent(query: SearchQuery) -> bool:
-    """Whether a newest-first search of words alone (no phrase of two words or more) is
-    estimated to match fewer than :data:`RECENT_WORDS_SHARE` of the newest posts: each word's
-    share by the statistics, multiplied (a word they do not list is rarer than those they do:
-    it counts as none). Without statistics, no: the walk, as before the table."""
-    if query.tags or query.authors or phrase_pairs(query.phrases):
+    """Whether a newest-first search of words and phrases (no tag, no name) is estimated to
+    match fewer than :data:`RECENT_WORDS_SHARE` of the newest posts: each word's share by the
+    statistics, multiplied (a word they do not list is rarer than those they do: it counts as
+    none; a phrase's posts are among those with all its words). Without statistics, no: the
+    walk, as before the table. A phrase of two words or more only from
+    :data:`PHRASE_RECENT_FROM` posts: below that its matches are few enough to read whole, and
+    the recent table often holds too few of them for a page (at L: 16 of 26 for the bench's
+    phrase, 0.3 ms more than reading them whole); at XL it holds the page (4.5 -> 1.4 ms)."""
+    if query.tags or query.authors:
         return False
     shares = recent_word_shares()
     if shares is None:
         return False
+    if phrase_pairs(query.phrases) and newest_indexed_id() < PHRASE_RECENT_FROM:
+        return False
     estimate = 1.0
-    for (word,) in query.phrases:
+    for word in query.words:
         estimate *= shares.get(word, 0.0)
     return estimate < RECENT_WORDS_SHARE
 
@@ -744,7 +760,8 @@ class _NewestMatchesFirst(PreparedListing):
     def _recent_words_first(self, position: tuple | None, limit) -> sa.Select:
         """Up to ``limit`` matches everyone may see, newest first, beyond ``position``: those
         in ``post_search_recent`` first, then the walk of ``post_search`` below its lowest
-        id (a UNION ALL under the limit, as :meth:`_window`; ids alone).
+        id (a UNION ALL under the limit, as :meth:`_window`; ids alone). A phrase's matches
+        below it are read by its pairs, the recent ids first (:func:`_recent_first`).
 
         Walking ``post_search``'s key back reads about the page's size divided by the word's
         share of the newest posts: 5,445 rows for a page of 'base' at L (0.5% of the newest).
@@ -779,7 +796,14 @@ class _NewestMatchesFirst(PreparedListing):
             .scalar_subquery()
         )
         newest = sa.select(matches.c.post_id).where(visible).limit(limit)
-        older = visible_in_order(older, PostSearch.post_id, position, False, limit)
+        older = visible_in_order(
+            older,
+            PostSearch.post_id,
+            position,
+            False,
+            limit,
+            recent_first=bool(phrase_pairs(self.query.phrases)),
+        )
         both = sa.union_all(newest, older).subquery("recent_first")
         return sa.select(both.c.post_id).limit(limit)
 

@@ -1,7 +1,8 @@
 """Newest-first searches of words on PostgreSQL: words rare among the newest posts are read from
 ``post_search_recent`` first, then from ``post_search`` below its lowest id, and every page,
 forward and back, is the plain search's whatever the table holds; words common there walk
-``post_search`` as before. The choice is made from the table's statistics."""
+``post_search`` as before. The choice is made from the table's statistics; phrases of two
+words or more make it in a large index only (``PHRASE_RECENT_FROM``)."""
 
 import json
 from urllib.parse import quote
@@ -41,12 +42,19 @@ def newest_rule(ids: list[int], text: str) -> list[int]:
 @pytest.fixture
 def shares(monkeypatch):
     """The words' shares of the newest posts as the statistics would give them: a dict the
-    test fills (empty: every word is rarer than any listed)."""
+    test fills (empty: every word is rarer than any listed). The index is taken as small
+    (newest id 0) unless the test says otherwise (:func:`large_index`)."""
     given: dict[str, float] = {}
     monkeypatch.setattr(query, "recent_word_shares", lambda: given)
+    monkeypatch.setattr(query, "newest_indexed_id", lambda: 0)
     query._listing.cache_clear()
     yield given
     query._listing.cache_clear()
+
+
+def large_index(monkeypatch) -> None:
+    """Take the search index as holding :data:`~app.search.query.PHRASE_RECENT_FROM` posts."""
+    monkeypatch.setattr(query, "newest_indexed_id", lambda: query.PHRASE_RECENT_FROM)
 
 
 @pytest.mark.parametrize(
@@ -58,7 +66,7 @@ def shares(monkeypatch):
         ("base owl", True),  # 0.009 x 0.5
         ("music owl", False),  # 0.03 x 0.5
         ("base -music", True),  # words left out do not count
-        ('"base camp"', False),  # a phrase: its pairs' own path
+        ('"base camp"', False),  # a phrase in a small index: its pairs' own path
         ("report #tea", False),  # with a tag or a name the statement is joined
         ("report from:bob", False),
     ],
@@ -66,6 +74,32 @@ def shares(monkeypatch):
 def test_words_rare_among_the_newest_posts_read_the_recent_table(shares, text, recent):
     shares.update({"music": 0.03, "base": 0.009, "owl": 0.5})
     assert query._rare_among_recent(parse_query(text)) is recent
+
+
+@pytest.mark.parametrize(
+    ("text", "recent"),
+    [
+        ('"base camp"', True),  # camp is not listed
+        ('"base owl"', True),  # 0.009 x 0.5
+        ('"music owl"', False),  # 0.03 x 0.5
+        ('"music owl" base', True),  # 0.03 x 0.5 x 0.009
+        ('"base camp" #tea', False),
+    ],
+)
+def test_in_a_large_index_phrases_rare_among_the_newest_posts_read_it_too(
+    shares, monkeypatch, text, recent
+):
+    shares.update({"music": 0.03, "base": 0.009, "owl": 0.5})
+    large_index(monkeypatch)
+    assert query._rare_among_recent(parse_query(text)) is recent
+
+
+def test_the_newest_indexed_id_is_read_once_in_a_while(app, db, alice, make_post):
+    assert query.newest_indexed_id() == 0
+    post = make_post(alice, "owl")
+    assert query.newest_indexed_id() == 0  # kept: ten minutes old at most
+    query._NEWEST_INDEXED.clear(app)
+    assert query.newest_indexed_id() == post.id
 
 
 def test_without_statistics_words_walk_as_before(monkeypatch):
@@ -77,20 +111,28 @@ def test_without_statistics_words_walk_as_before(monkeypatch):
 
 @postgres_only
 @pytest.mark.parametrize("per_page", [1, 2, 3])
-@pytest.mark.parametrize("text", ["owl", "heron", "owl heron", "owl -heron", "night OWL"])
+@pytest.mark.parametrize(
+    "text",
+    ["owl", "heron", "owl heron", "owl -heron", "night OWL", '"owl heron"', '"owl owl" -night'],
+)
 def test_pages_are_the_same_whatever_the_table_holds(
     app,
     db,
     alice_client,
     ranked,  # noqa: F811
     shares,
+    monkeypatch,
     text,
     per_page,
 ):
     """Read from the recent table first (no statistics: every word is rare), every page
     forward and back is the rule's, with the table holding every post, cut at every post
     (the hidden post and the suspended author's within it or below; pages whose cursor is
-    below its lowest id) and empty."""
+    below its lowest id) and empty. Phrases below it are read by their pairs, the ids next
+    to the page's start first (two of them here: :func:`app.search.query._recent_first`)."""
+    monkeypatch.setattr(query, "PHRASE_RECENT_FROM", 0)
+    monkeypatch.setattr(query, "PHRASE_RECENT_IDS", 2)
+    large_index(monkeypatch)
     app.config["POSTS_PER_PAGE"] = per_page
     assert query._rare_among_recent(parse_query(text))
     expected = newest_rule(ranked, text)
