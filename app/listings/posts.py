@@ -18,7 +18,7 @@ from app.extensions import db
 from app.listings.bundles import TupleBundle
 from app.listings.keyset import PageQuery, PreparedListing, time_id_keyset
 from app.listings.mentions import MENTION_LINKS
-from app.models import Like, Post, User, counted_likes, post_visible_to
+from app.models import Like, Post, User, counted_likes, counted_replies, post_visible_to
 from app.models.params import AUTHOR_ID, VIEWER_ID
 
 POSTS_NEWEST_FIRST = time_id_keyset(
@@ -95,15 +95,9 @@ class PostCard(NamedTuple):
 
 _PARENT = Post.__table__.alias("parent_post")
 _PARENT_AUTHOR = User.__table__.alias("parent_author")
-_REPLY = Post.__table__.alias("reply")
-REPLY_COUNT = (
-    sa.select(sa.func.count())
-    .where(_REPLY.c.in_reply_to_id == Post.id, post_visible_to(_REPLY, None))
-    .correlate(Post)
-    .scalar_subquery()
-)
-"""How many direct replies of a post everyone may see: a count in the index of replies, in
-the statement of the page (no statement per card)."""
+REPLY_COUNT = counted_replies(Post.id).correlate(Post).scalar_subquery()
+"""How many direct replies of a post everyone may see, in the statement of the page (no
+statement per card): the stored count, one key lookup however many replies."""
 
 LIKE_COUNT = counted_likes(Post.id).correlate(Post).scalar_subquery()
 """How many likes of a post count, in the statement of the page (no statement per card): the

@@ -15,7 +15,7 @@ from app.models.accounts import (
     user_by_username,
 )
 from app.models.base import LAST_SEEN_INTERVAL, insert_new
-from app.models.counts import post_stats, user_stats
+from app.models.counts import counted_replies, post_stats, user_stats
 from app.models.email_address import email_spellings, normalize_email
 from app.models.feed import (
     home_feed,
@@ -83,6 +83,7 @@ __all__ = [
     "User",
     "UserSession",
     "counted_likes",
+    "counted_replies",
     "email_spellings",
     "end_session_of",
     "end_sessions_of",

@@ -25,7 +25,13 @@ from app.models import (
     post_stats,
     user_stats,
 )
-from app.models.counts import RECOUNT, RECOUNT_LIKES, present_triggers, trigger_names
+from app.models.counts import (
+    RECOUNT,
+    RECOUNT_LIKES,
+    RECOUNT_REPLIES,
+    present_triggers,
+    trigger_names,
+)
 from app.models.feed import (
     build_home_feed,
     feed_trigger_names,
@@ -638,10 +644,16 @@ def _assert_stored_counts_right(db) -> None:
     from_scratch = connection.exec_driver_sql(RECOUNT[RECOUNT.index("SELECT") :]).all()
     stored = db.session.execute(sa.select(user_stats)).all()
     assert sorted(map(tuple, stored)) == sorted(map(tuple, from_scratch))
-    # Each liked post's likes likewise (post_stats).
-    from_scratch = connection.exec_driver_sql(RECOUNT_LIKES[RECOUNT_LIKES.index("SELECT") :])
+    # Each liked or answered post's likes and replies likewise (post_stats).
+    expected: dict[int, list[int]] = {}
+    likes = connection.exec_driver_sql(RECOUNT_LIKES[RECOUNT_LIKES.index("SELECT") :])
+    for post_id, count in likes:
+        expected.setdefault(post_id, [0, 0])[0] = count
+    start, end = RECOUNT_REPLIES.index("SELECT"), RECOUNT_REPLIES.index("ON CONFLICT")
+    for post_id, _, count in connection.exec_driver_sql(RECOUNT_REPLIES[start:end]):
+        expected.setdefault(post_id, [0, 0])[1] = count
     stored = db.session.execute(sa.select(post_stats)).all()
-    assert sorted(map(tuple, stored)) == sorted(map(tuple, from_scratch.all()))
+    assert {post_id: [likes, replies] for post_id, likes, replies in stored} == expected
 
 
 def _assert_home_feeds_built(db) -> None:

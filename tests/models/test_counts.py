@@ -7,6 +7,7 @@ from app.models import (
     Like,
     Post,
     User,
+    counted_replies,
     like,
     like_count,
     post_stats,
@@ -16,6 +17,7 @@ from app.models import (
 )
 from app.models.counts import drop_triggers, ensure_user_stats, present_triggers, trigger_names
 from app.models.types import utcnow
+from app.models.user import post_visible_to
 from tests.helpers import add_users
 
 
@@ -52,6 +54,31 @@ def assert_like_counts_right(db) -> None:
     for post_id in db.session.scalars(sa.select(Post.id)):
         assert like_count(post_id) == expected.get(post_id, 0), post_id
     # No row for a post that is gone (its row goes with it).
+    stored = set(db.session.scalars(sa.select(post_stats.c.post_id)))
+    assert stored <= set(db.session.scalars(sa.select(Post.id)))
+
+
+def replies_from_scratch(db) -> dict[int, int]:
+    """Each post's direct replies everyone may see, counted in ``post``."""
+    reply = Post.__table__.alias("reply")
+    rows = db.session.execute(
+        sa.select(reply.c.in_reply_to_id, sa.func.count())
+        .where(post_visible_to(reply, None), reply.c.in_reply_to_id.in_(sa.select(Post.id)))
+        .group_by(reply.c.in_reply_to_id)
+    )
+    return dict(rows.all())
+
+
+def reply_count(db, post_id: int) -> int:
+    return db.session.scalar(counted_replies(sa.literal(post_id)))
+
+
+def assert_reply_counts_right(db) -> None:
+    """Every post's stored reply count (what cards show) is the count from scratch."""
+    db.session.expire_all()
+    expected = replies_from_scratch(db)
+    for post_id in db.session.scalars(sa.select(Post.id)):
+        assert reply_count(db, post_id) == expected.get(post_id, 0), post_id
     stored = set(db.session.scalars(sa.select(post_stats.c.post_id)))
     assert stored <= set(db.session.scalars(sa.select(Post.id)))
 
@@ -171,3 +198,84 @@ def test_like_counts_stay_right_through_every_change(db):
     db.session.commit()
     assert_like_counts_right(db)
     assert like_count(posts[0].id) == 0
+
+
+def test_reply_counts_stay_right_through_every_change(db):
+    ann, ben, cat, dan = add_users("ann", "ben", "cat", "dan")
+    root = Post(body="root", author=ann)
+    other = Post(body="another", author=ben)
+    db.session.add_all([root, other])
+    db.session.flush()
+    replies = [root.reply(who, f"reply by {who.username}") for who in (ben, cat, cat, ann)]
+    nested = replies[0].reply(dan, "a reply to a reply")
+    other.reply(cat, "cat answers ben")
+    db.session.commit()
+    assert_reply_counts_right(db)
+    assert reply_count(db, root.id) == 4
+    assert reply_count(db, replies[0].id) == 1
+
+    # Hidden, a reply leaves its parent's count; unhidden, it comes back.
+    replies[1].hide(ben)
+    db.session.commit()
+    assert_reply_counts_right(db)
+    assert reply_count(db, root.id) == 3
+    replies[1].unhide()
+    db.session.commit()
+    assert_reply_counts_right(db)
+
+    # Suspended, cat's replies leave every count; lifted, they come back. A reply made or
+    # hidden meanwhile (``flask shell``: no page lets a suspended account post) counts not.
+    cat.suspended_at = utcnow()
+    db.session.commit()
+    assert_reply_counts_right(db)
+    assert (reply_count(db, root.id), reply_count(db, other.id)) == (2, 0)
+    cat.suspended_at = utcnow()  # a new time, still suspended: no second change
+    late = root.reply(cat, "while suspended")
+    replies[2].hide(ben)
+    db.session.commit()
+    assert_reply_counts_right(db)
+    cat.suspended_at = None
+    db.session.commit()
+    assert_reply_counts_right(db)
+    assert reply_count(db, root.id) == 4  # replies[1] and the late one; replies[2] is hidden
+
+    # A deleted reply leaves the count; a deleted parent takes its row, and its replies
+    # (which outlive it) count nowhere, even when unhidden.
+    db.session.delete(late)
+    db.session.commit()
+    assert_reply_counts_right(db)
+    db.session.execute(sa.delete(Post).where(Post.id == replies[0].id))
+    db.session.commit()
+    assert_reply_counts_right(db)
+    nested = db.session.get(Post, nested.id)
+    nested.hide(ben)
+    db.session.commit()
+    nested.unhide()
+    db.session.commit()
+    assert_reply_counts_right(db)
+
+    # An account that goes takes its replies out of the counts, suspended or not.
+    dan.suspended_at = utcnow()
+    db.session.commit()
+    root.reply(dan, "said while suspended")
+    db.session.commit()
+    db.session.execute(sa.delete(User).where(User.id.in_([dan.id, cat.id])))
+    db.session.commit()
+    assert_reply_counts_right(db)
+    assert reply_count(db, root.id) == 1  # ann's own reply
+
+
+def test_recount_repairs_reply_counts(db):
+    ann, ben = add_users("ann", "ben")
+    root = Post(body="root", author=ann)
+    db.session.add(root)
+    db.session.flush()
+    connection = db.session.connection()
+    drop_triggers(connection)
+    root.reply(ben, "unseen by the counts")
+    db.session.flush()
+    assert reply_count(db, root.id) == 0
+    ensure_user_stats(connection)
+    db.session.commit()
+    assert_reply_counts_right(db)
+    assert reply_count(db, root.id) == 1
