@@ -679,19 +679,32 @@ def callers_of(function: str) -> set[str]:
 
 @contextmanager
 def missing_tables_made(*tables: sa.Table) -> Iterator[list[sa.Table]]:
-    """Create, empty, those of ``tables`` the database lacks, for a block that reads through
-    today's queries at an older revision (a later migration adds them); yield the ones made
-    and drop them after."""
+    """Create, empty, those of ``tables`` the database lacks, and the columns it lacks of
+    those it has (with their server defaults), for a block that reads through today's queries
+    at an older revision (a later migration adds them); yield the tables made and drop them
+    and the columns after."""
     with db.engine.begin() as connection:
         inspector = sa.inspect(connection)
         made = [table for table in tables if not inspector.has_table(table.name)]
         for table in made:
             table.create(connection)
+        added = []
+        for table in tables:
+            if table in made:
+                continue
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present:
+                    definition = sa.schema.CreateColumn(column).compile(dialect=connection.dialect)
+                    connection.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {definition}")
+                    added.append((table.name, column.name))
     try:
         yield made
     finally:
-        if made:
+        if made or added:
             db.session.rollback()  # its reads end before the tables go
             with db.engine.begin() as connection:
                 for table in made:
                     table.drop(connection)
+                for table_name, column in added:
+                    connection.exec_driver_sql(f"ALTER TABLE {table_name} DROP COLUMN {column}")

@@ -39,9 +39,9 @@ def _pages_match_the_plain_query() -> int:
 @contextmanager
 def _later_tables() -> Iterator[None]:
     """The tables today's pages read that later migrations add, made while the block runs at an
-    older revision: the stored like counts (7c2e9a4d1b58), empty, so both sides of a comparison
-    read like counts of 0, and the merged accounts' posts (f2b7c4d9e1a3), filled from the posts
-    as that migration fills it."""
+    older revision: the stored like counts (7c2e9a4d1b58) and reply counts (d5f8a1c3e7b9), empty,
+    so both sides of a comparison read counts of 0, and the merged accounts' posts
+    (f2b7c4d9e1a3), filled from the posts as that migration fills it."""
     with missing_tables_made(post_stats, feed.home_feed_merged) as made:
         if feed.home_feed_merged in made:
             with db.engine.begin() as connection:

@@ -6,8 +6,9 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from app.extensions import db
+from app.models import post_stats
 from app.models.search import pair_hashes, search_tokens, tsvector_literal
-from tests.helpers import TEST_DATABASE_URL
+from tests.helpers import TEST_DATABASE_URL, missing_tables_made
 from tests.platform.test_migration_counts import _fill
 from tests.search.test_index import searched
 
@@ -67,11 +68,12 @@ def test_upgrade_fills_the_pairs_and_downgrade_takes_them_out(migration_app):
         assert _indexes() == ["ix_post_search_pairs", "ix_post_search_terms"]
     else:
         assert _stored_pairs() == dict.fromkeys(TEXTS)  # FTS5 finds phrases by itself
-    assert searched('"big red fox"') == [106, 101]
-    assert searched('"red fox"') == [106, 102, 101]
-    assert searched('"very very"') == [103]
-    assert searched('"fox big red"') == [106]
-    assert searched("owl") == [104]
+    with missing_tables_made(post_stats):  # the cards' reply counts, a later migration's
+        assert searched('"big red fox"') == [106, 101]
+        assert searched('"red fox"') == [106, 102, 101]
+        assert searched('"very very"') == [103]
+        assert searched('"fox big red"') == [106]
+        assert searched("owl") == [104]
     db.session.remove()
 
     downgrade(revision=BEFORE)

@@ -6,8 +6,9 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from app.extensions import db
+from app.models import post_stats
 from app.models.search import search_tokens, tsvector_literal
-from tests.helpers import TEST_DATABASE_URL
+from tests.helpers import TEST_DATABASE_URL, missing_tables_made
 from tests.platform.test_migration_counts import _fill
 from tests.search.test_index import searched
 
@@ -76,7 +77,8 @@ def test_upgrade_fills_the_table_and_its_triggers_keep_it_then_downgrade(migrati
         assert [index["name"] for index in indexes] == ["ix_post_search_recent_terms"]
     else:
         assert _rows("post_search_recent") == {}  # FTS5 finds the window there
-    assert searched("owl") == [103, 102]
+    with missing_tables_made(post_stats):  # the cards' reply counts, a later migration's
+        assert searched("owl") == [103, 102]
     db.session.remove()
 
     downgrade(revision=BEFORE)
@@ -84,7 +86,8 @@ def test_upgrade_fills_the_table_and_its_triggers_keep_it_then_downgrade(migrati
     assert not _function_present()
     with db.engine.begin() as connection:  # no trigger left behind on post_search
         _insert_indexed(connection, {104: "owl again"})
-    assert searched("owl") == [104, 103, 102]
+    with missing_tables_made(post_stats):
+        assert searched("owl") == [104, 103, 102]
     db.session.remove()
 
     upgrade(revision=REVISION)
