@@ -86,8 +86,10 @@ BEGIN
       AND OLD.user_id = NEW.user_id THEN
     RETURN NULL;
   END IF;
+  -- A parent gone (deleted by the same statement, as a cascade deletes an account's posts)
+  -- takes its row with it: updating that row first would fail its foreign key.
   IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.in_reply_to_id IS NOT NULL
-      AND OLD.hidden_at IS NULL THEN
+      AND OLD.hidden_at IS NULL AND EXISTS (SELECT 1 FROM post WHERE id = OLD.in_reply_to_id) THEN
     -- No account (its deletion's cascade): it was not suspended, or its replies would
     -- have gone before it (post_stats_on_reply_user_delete), uncounted.
     SELECT suspended_at IS NOT NULL INTO suspended FROM "user" WHERE id = OLD.user_id FOR SHARE;

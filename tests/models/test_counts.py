@@ -279,3 +279,21 @@ def test_recount_repairs_reply_counts(db):
     db.session.commit()
     assert_reply_counts_right(db)
     assert reply_count(db, root.id) == 1
+
+
+def test_a_parent_and_its_replies_deleted_in_one_statement(db):
+    # Counts rows written in the same transaction, then every account deleted at once: the
+    # cascade deletes parents and replies together (a count row updated after its post went
+    # would fail its foreign key on PostgreSQL).
+    ann, ben = add_users("ann", "ben")
+    root = Post(body="root", author=ann)
+    db.session.add(root)
+    db.session.flush()
+    first = root.reply(ben, "one")
+    first.reply(ann, "two")
+    root.reply(ann, "three")
+    db.session.flush()
+    assert reply_count(db, root.id) == 2
+    db.session.execute(sa.delete(User))
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(post_stats)) == 0
