@@ -6,6 +6,7 @@ on PostgreSQL a server of the test's own is stopped (and started again).
 """
 
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -200,8 +201,11 @@ def test_under_gunicorn_a_stopped_postgresql_gives_503_pages(tmp_path):
             assert alice.get("/").status == 200
             server.stop()
             anonymous = Browser(site.url)
-            workers = set()
-            for _ in range(40):  # until each worker has answered
+            # Until each worker has answered: the port opens before the workers have booted,
+            # and on a loaded machine the second can take seconds more (40 quick tries once
+            # met only the first).
+            workers, deadline = set(), time.monotonic() + 60
+            while time.monotonic() < deadline:
                 answer = alice.get("/")
                 assert answer.status == 503
                 assert answer.headers["Retry-After"] == "30"
