@@ -10,7 +10,7 @@ from flask_migrate import downgrade, upgrade
 
 from app.extensions import db
 from app.models import counts
-from tests.platform.test_migrations import WHEN, table_rows
+from tests.platform.test_migrations import WHEN, functions_present, table_rows
 
 REVISION = "0583fe2d4f6e"
 BEFORE = "d7e3b5a91c42"  # the revision before stored counts
@@ -76,16 +76,6 @@ def _from_scratch() -> dict[int, tuple]:
     return {row[0]: tuple(row[1:]) for row in rows}
 
 
-def _functions() -> set[str]:
-    with db.engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            return set()
-        query = sa.text("SELECT proname FROM pg_proc WHERE proname IN :names").bindparams(
-            sa.bindparam("names", list(counts.POSTGRESQL_FUNCTIONS), expanding=True)
-        )
-        return set(connection.execute(query).scalars())
-
-
 def test_upgrade_counts_existing_rows_and_triggers_keep_them(migration_app):
     upgrade(revision=BEFORE)
     with db.engine.begin() as connection:
@@ -107,12 +97,12 @@ def test_downgrade_removes_table_triggers_and_functions_and_upgrade_again(migrat
         _fill(connection)
     upgrade(revision=REVISION)
     if db.engine.dialect.name == "postgresql":
-        assert _functions() == set(counts.POSTGRESQL_FUNCTIONS)
+        assert functions_present(counts.POSTGRESQL_FUNCTIONS) == set(counts.POSTGRESQL_FUNCTIONS)
     downgrade(revision=BEFORE)
     with db.engine.connect() as connection:
         assert not sa.inspect(connection).has_table("user_stats")
         assert counts.present_triggers(connection) == set()
-    assert _functions() == set()
+    assert functions_present(counts.POSTGRESQL_FUNCTIONS) == set()
     upgrade(revision=REVISION)
     assert _stored() == _from_scratch()
 

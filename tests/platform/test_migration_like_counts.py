@@ -10,7 +10,7 @@ from flask_migrate import downgrade, upgrade
 
 from app.extensions import db
 from app.models import counts
-from tests.platform.test_migrations import WHEN, table_rows
+from tests.platform.test_migrations import WHEN, functions_present, table_rows, user_rows
 
 REVISION = "7c2e9a4d1b58"
 BEFORE = "e4c1b8f2a6d9"  # the revision before stored like counts
@@ -23,22 +23,7 @@ def _fill(connection) -> None:
     user, post, post_like = (
         sa.Table(name, metadata, autoload_with=connection) for name in ("user", "post", "post_like")
     )
-    connection.execute(
-        user.insert(),
-        [
-            {
-                "id": n,
-                "username": f"User{n}",
-                "username_key": f"user{n}",
-                "email": f"user{n}@example.com",
-                "created_at": WHEN,
-                "updated_at": WHEN,
-                "last_seen": WHEN,
-                "suspended_at": WHEN if n == 4 else None,
-            }
-            for n in range(1, 5)
-        ],
-    )
+    connection.execute(user.insert(), user_rows(4, suspended=4))
     connection.execute(
         post.insert(),
         [
@@ -66,16 +51,6 @@ def _from_scratch() -> dict[int, int]:
     with db.engine.connect() as connection:
         select = counts.RECOUNT_LIKES[counts.RECOUNT_LIKES.index("SELECT") :]
         return dict(connection.exec_driver_sql(select).all())
-
-
-def _functions() -> set[str]:
-    with db.engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            return set()
-        query = sa.text("SELECT proname FROM pg_proc WHERE proname IN :names").bindparams(
-            sa.bindparam("names", list(counts.POSTGRESQL_LIKE_FUNCTIONS), expanding=True)
-        )
-        return set(connection.execute(query).scalars())
 
 
 def _like_triggers() -> set[str]:
@@ -111,12 +86,13 @@ def test_downgrade_removes_table_triggers_and_functions_and_upgrade_again(migrat
     )
     assert _like_triggers() == set(expected)
     if dialect == "postgresql":
-        assert _functions() == set(counts.POSTGRESQL_LIKE_FUNCTIONS)
+        functions = counts.POSTGRESQL_LIKE_FUNCTIONS
+        assert functions_present(functions) == set(functions)
     downgrade(revision=BEFORE)
     with db.engine.connect() as connection:
         assert not sa.inspect(connection).has_table("post_stats")
     assert _like_triggers() == set()
-    assert _functions() == set()
+    assert functions_present(counts.POSTGRESQL_LIKE_FUNCTIONS) == set()
     upgrade(revision=REVISION)
     assert _stored() == _from_scratch()
 

@@ -10,7 +10,7 @@ from flask_migrate import downgrade, upgrade
 
 from app.extensions import db
 from app.models import counts
-from tests.platform.test_migrations import WHEN, table_rows
+from tests.platform.test_migrations import WHEN, functions_present, table_rows, user_rows
 
 REVISION = "d5f8a1c3e7b9"
 BEFORE = "c4e9a2d7f1b3"  # the revision before stored reply counts
@@ -22,22 +22,7 @@ def _fill(connection) -> None:
     2, post 3 (a reply) by user 1, and a reply to post 99, which is gone."""
     metadata = sa.MetaData()
     user, post = (sa.Table(name, metadata, autoload_with=connection) for name in ("user", "post"))
-    connection.execute(
-        user.insert(),
-        [
-            {
-                "id": n,
-                "username": f"User{n}",
-                "username_key": f"user{n}",
-                "email": f"user{n}@example.com",
-                "created_at": WHEN,
-                "updated_at": WHEN,
-                "last_seen": WHEN,
-                "suspended_at": WHEN if n == 3 else None,
-            }
-            for n in range(1, 4)
-        ],
-    )
+    connection.execute(user.insert(), user_rows(3, suspended=3))
     answers = [(1, 2, None), (1, 3, None), (1, 2, WHEN), (2, 2, None), (3, 1, None), (99, 1, None)]
     rows = [(None, 1, None), (None, 1, None), *answers]
     connection.execute(
@@ -76,16 +61,6 @@ def _reply_triggers() -> set[str]:
         return counts.present_triggers(connection) & names
 
 
-def _functions() -> set[str]:
-    with db.engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            return set()
-        query = sa.text("SELECT proname FROM pg_proc WHERE proname IN :names").bindparams(
-            sa.bindparam("names", list(counts.POSTGRESQL_REPLY_FUNCTIONS), expanding=True)
-        )
-        return set(connection.execute(query).scalars())
-
-
 def test_upgrade_counts_existing_replies_and_triggers_keep_them(migration_app):
     upgrade(revision=BEFORE)
     with db.engine.begin() as connection:
@@ -111,13 +86,14 @@ def test_downgrade_removes_column_triggers_and_functions_and_upgrade_again(migra
     )
     assert _reply_triggers() == set(expected)
     if dialect == "postgresql":
-        assert _functions() == set(counts.POSTGRESQL_REPLY_FUNCTIONS)
+        functions = counts.POSTGRESQL_REPLY_FUNCTIONS
+        assert functions_present(functions) == set(functions)
     downgrade(revision=BEFORE)
     with db.engine.connect() as connection:
         columns = {column["name"] for column in sa.inspect(connection).get_columns("post_stats")}
     assert columns == {"post_id", "likes"}
     assert _reply_triggers() == set()
-    assert _functions() == set()
+    assert functions_present(counts.POSTGRESQL_REPLY_FUNCTIONS) == set()
     upgrade(revision=REVISION)
     assert _stored() == _from_scratch() == {1: 1, 2: 1, 3: 1}
 

@@ -21,6 +21,35 @@ def scripts() -> ScriptDirectory:
     return ScriptDirectory(current_app.extensions["migrate"].directory)
 
 
+def user_rows(count: int, suspended: int | None = None) -> list[dict]:
+    """Rows of users 1 to ``count`` as every revision's ``user`` table takes them (the one
+    numbered ``suspended`` suspended)."""
+    return [
+        {
+            "id": n,
+            "username": f"User{n}",
+            "username_key": f"user{n}",
+            "email": f"user{n}@example.com",
+            "created_at": WHEN,
+            "updated_at": WHEN,
+            "last_seen": WHEN,
+            "suspended_at": WHEN if n == suspended else None,
+        }
+        for n in range(1, count + 1)
+    ]
+
+
+def functions_present(names) -> set[str]:
+    """Which of the PostgreSQL functions ``names`` the database has (none on SQLite)."""
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            return set()
+        query = sa.text("SELECT proname FROM pg_proc WHERE proname IN :names").bindparams(
+            sa.bindparam("names", list(names), expanding=True)
+        )
+        return set(connection.execute(query).scalars())
+
+
 def table_rows(connection, name: str) -> list[dict]:
     """Every row of a table, in primary-key order, as plain dicts."""
     table = sa.Table(name, sa.MetaData(), autoload_with=connection)
