@@ -173,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(figures), flush=True)
         if args.keep:
             meta = postgres_meta(size) if postgres else DATA / f"{size.name}.json"
+            meta.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no bench/data
             meta.write_text(json.dumps({"users": size.users, "posts": size.posts, "seconds": wall}))
         elif postgres:
             drop_database(server, name)

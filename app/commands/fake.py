@@ -312,7 +312,8 @@ class FakeCommunity:
                 click.echo("Telling people...")
                 with self.phase("notifications"):
                     self.notifications = add_notifications(db.engine)
-            skip = fake_sql.BESIDE + fake_sql.AFTER_BESIDE if postgres else ()
+            later = fake_sql.BESIDE + fake_sql.AFTER_BESIDE + fake_sql.AFTER_COUNTS
+            skip = later if postgres else ()
             with self.phase("indexes"):
                 if made := fake_sql.restore_after_load(connection, skip):
                     click.echo(f"Made again: {', '.join(made)}.")

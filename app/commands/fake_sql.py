@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from app.models import Like, Notification, Post, PostSearch, Tag, User, followers, post_tag
-from app.models.counts import drop_triggers, present_triggers
+from app.models.counts import drop_triggers, post_stats, present_triggers
 from app.models.search import (
     FTS5_DROP_TRIGGERS,
     FTS5_REBUILD,
@@ -556,6 +556,7 @@ def _set_aside(
             (notification, "user_id"),
             (notification, "actor_id"),
             (notification, "post_id"),
+            (post_stats, "post_id"),
         ):
             key = next(c for c in table.foreign_key_constraints if c.column_keys == [column])
             items.append((table, key, sa.schema.AddConstraint(key), sa.schema.DropConstraint(key)))
@@ -645,6 +646,11 @@ summarised by the closing VACUUM, a second read of the table on the way to the e
 AFTER_BESIDE = ("fk_post_search_post_id_post",)
 """Made once :data:`BESIDE` is: adding a foreign key to the search index's table would wait
 for the index (and, locking ``post`` meanwhile against the other indexes, deadlocked)."""
+AFTER_COUNTS = ("fk_post_stats_post_id_post",)
+"""Made once the counts are (``rebuild_derived``), with what :data:`AFTER_BESIDE` names: the
+recount writes a ``post_stats`` row per liked or answered post, and with the key in place
+each row's insert probed and locked its post. At XL (2.1 million rows) the likes' and
+replies' recounts took 26.1 and 14.3 s that way, 6.7 and 4.6 s without the key."""
 
 
 def restore_beside(engine: sa.Engine, names: Collection[str] = BESIDE) -> list[str]:

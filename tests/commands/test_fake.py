@@ -207,7 +207,15 @@ def _schema_names(db):
             [i["name"] for i in inspector.get_indexes(table)]
             + [k["name"] for k in inspector.get_foreign_keys(table)]
         )
-        for table in ("post", "followers", "post_search", "post_tag", "post_like", "notification")
+        for table in (
+            "post",
+            "followers",
+            "post_search",
+            "post_tag",
+            "post_like",
+            "notification",
+            "post_stats",
+        )
     }
 
 
