@@ -143,16 +143,12 @@ def fake_command(
     phase = community.phase
     if db.engine.dialect.name == "postgresql":
         click.echo("Vacuuming and analysing...")
-        with (
-            phase("vacuum"),
-            db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection,
-        ):
-            # Fresh statistics for the planner, and a visibility map so that index-only scans
-            # (which the listings rely on) read no table pages.
-            connection.exec_driver_sql(
-                'VACUUM (ANALYZE) "user", followers, post, post_like, notification, '
-                "post_search, post_search_recent, post_tag, tag"
-            )
+        # Fresh statistics for the planner, and a visibility map so that index-only scans
+        # (which the listings rely on) read no table pages. The two largest tables each on a
+        # connection of its own: one VACUUM works on one core (XL: 6.2-7.4 s for all).
+        with phase("vacuum"), ThreadPoolExecutor(len(VACUUMED)) as pool:
+            for done in [pool.submit(_vacuum, db.engine, tables) for tables in VACUUMED]:
+                done.result()
     follow_count = db.session.scalar(sa.select(sa.func.count()).select_from(followers))
     post_count = db.session.scalar(sa.select(sa.func.count()).select_from(Post))
     reply_count = db.session.scalar(sa.select(sa.func.count(Post.in_reply_to_id)))
@@ -165,6 +161,19 @@ def fake_command(
     click.echo(
         "Seconds per step: " + ", ".join(f"{k} {v:.1f}" for k, v in community.seconds.items())
     )
+
+
+VACUUMED = (
+    ("post",),
+    ("post_search", '"user"', "followers", "post_like", "notification"),
+    ("post_search_recent", "post_tag", "tag"),
+)
+"""The tables ``flask fake`` vacuums and analyses at the end, in groups vacuumed at once."""
+
+
+def _vacuum(engine: sa.Engine, tables: tuple[str, ...]) -> None:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(f"VACUUM (ANALYZE) {', '.join(tables)}")
 
 
 def rebuild_derived(connection: sa.Connection) -> None:
