@@ -303,7 +303,7 @@ class FakeCommunity:
         self.notifications = connection.scalar(sa.select(sa.func.count()).select_from(Notification))
         connection.commit()
         postgres = connection.dialect.name == "postgresql"
-        with ThreadPoolExecutor(len(fake_sql.BESIDE)) as pool:
+        with ThreadPoolExecutor(len(fake_sql.BESIDE) + 1) as pool:
             # PostgreSQL builds a GIN index on one core, the costliest indexes to make (L: 5
             # of 12 s for the words'): each search index is made on a connection of its own
             # beside the notifications, the other indexes and the feeds, none of which reads
@@ -321,7 +321,13 @@ class FakeCommunity:
                 click.echo("Telling people...")
                 with self.phase("notifications"):
                     self.notifications = add_notifications(db.engine)
+            if postgres:
+                # Locked by the main connection's keys to ``notification`` meanwhile, they
+                # wait for its indexes' commit, then run beside the derived tables.
+                indexes = fake_sql.NOTIFICATION_INDEXES
+                beside.append(pool.submit(fake_sql.restore_beside, db.engine, indexes))
             later = fake_sql.BESIDE + fake_sql.AFTER_BESIDE + fake_sql.AFTER_COUNTS
+            later += fake_sql.NOTIFICATION_INDEXES
             skip = later if postgres else ()
             with self.phase("indexes"):
                 if made := fake_sql.restore_after_load(connection, skip):

@@ -646,6 +646,15 @@ summarised by the closing VACUUM, a second read of the table on the way to the e
 AFTER_BESIDE = ("fk_post_search_post_id_post",)
 """Made once :data:`BESIDE` is: adding a foreign key to the search index's table would wait
 for the index (and, locking ``post`` meanwhile against the other indexes, deadlocked)."""
+NOTIFICATION_INDEXES = (
+    "ix_notification_user_id_id",
+    "ix_notification_user_id_group_key_id",
+    "ix_notification_post_id_actor_id",
+    "ix_notification_actor_id_user_id",
+)
+"""What ``flask fake`` makes on a connection of its own once the notifications are written
+(:func:`restore_beside`), beside the other indexes and the derived tables, which do not read
+them: 9.8 s at XL, which the main connection spent while the other core idled."""
 AFTER_COUNTS = ("fk_post_stats_post_id_post",)
 """Made once the counts are (``rebuild_derived``), with what :data:`AFTER_BESIDE` names: the
 recount writes a ``post_stats`` row per liked or answered post, and with the key in place
@@ -654,8 +663,8 @@ replies' recounts took 26.1 and 14.3 s that way, 6.7 and 4.6 s without the key."
 
 
 def restore_beside(engine: sa.Engine, names: Collection[str] = BESIDE) -> list[str]:
-    """Create those of ``names`` (of :data:`BESIDE`) that are missing, on a connection of its
-    own, each committed; returns their names."""
+    """Create those of ``names`` (of :data:`BESIDE` or :data:`NOTIFICATION_INDEXES`) that are
+    missing, on a connection of its own, each committed; returns their names."""
     made = []
     with engine.connect() as connection:
         connection.exec_driver_sql("SET maintenance_work_mem = '1GB'")
