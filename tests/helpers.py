@@ -308,6 +308,33 @@ def at_once(*calls: Callable):
     return results
 
 
+def second_waits_for_first(first: sa.TextClause, second: sa.TextClause, params: dict) -> None:
+    """Run ``first`` on a connection, then ``second`` on another while the first is not
+    committed yet: the second must wait for the first to commit, then succeed (the database's
+    locks at work, e.g. a stored count's trigger against a concurrent change)."""
+    engine = db.engine  # the thread has no app context
+    failures: list[BaseException] = []
+
+    def then() -> None:
+        try:
+            with engine.begin() as connection:
+                connection.execute(second, params)
+        except BaseException as failure:
+            failures.append(failure)
+
+    with engine.connect() as holder:
+        holder.execute(first, params)
+        waiting = threading.Thread(target=then)
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive()  # it waits for the first to commit
+        holder.commit()
+        waiting.join(TIMEOUT)
+        assert not waiting.is_alive()
+    assert failures == []
+    db.session.expire_all()
+
+
 def wait_before(monkeypatch, owner: type, name: str, step: Callable[[], object]) -> None:
     """Make ``owner.name`` run ``step`` first (in the calling request's thread)."""
     original = getattr(owner, name)

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.likes import routes as like_routes
 from app.models import Like, Post, like_count
 from app.models.types import utcnow
-from tests.helpers import TIMEOUT, add_users, at_once, logged_in
+from tests.helpers import TIMEOUT, add_users, at_once, logged_in, second_waits_for_first
 
 
 def like_rows() -> int:
@@ -106,21 +106,7 @@ def test_a_like_and_its_likers_suspension_at_once_count_it_once(shared_app, bobs
     }
     second = "suspension" if first == "like" else "like"
     params = {"u": alice_id, "p": bobs_post}
-    engine = db.engine  # the thread has no app context
-    with engine.connect() as holder:
-        holder.execute(statements[first], params)  # not committed yet
-
-        def then() -> None:
-            with engine.begin() as connection:
-                connection.execute(statements[second], params)
-
-        waiting = threading.Thread(target=then)
-        waiting.start()
-        waiting.join(0.5)
-        assert waiting.is_alive()  # it waits for the first to commit
-        holder.commit()
-        waiting.join(TIMEOUT)
-        assert not waiting.is_alive()
+    second_waits_for_first(statements[first], statements[second], params)
     assert like_rows() == 1
     assert like_count(bobs_post) == 0  # a suspended account's like does not count
     with db.engine.begin() as connection:

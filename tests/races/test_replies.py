@@ -5,25 +5,23 @@ no row outlives its post, and neither side fails on the stored counts' foreign k
 (app/models/counts.py).
 """
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Post, post_stats
-from tests.helpers import TIMEOUT, add_users
+from tests.helpers import add_users, second_waits_for_first
 from tests.models.test_counts import assert_reply_counts_right, reply_count
 
 STATEMENTS = {
     # A second reply (its thread path left out: nothing here reads it).
-    "reply": (
+    "reply": sa.text(
         "INSERT INTO post (body, timestamp, user_id, in_reply_to_id, in_reply_to_user_id) "
         "VALUES ('a late reply', now(), :alice, :parent, :bob)"
     ),
-    "reply deletion": "DELETE FROM post WHERE id = :reply",
-    "parent deletion": "DELETE FROM post WHERE id = :parent",
-    "suspension": 'UPDATE "user" SET suspended_at = now() WHERE id = :alice',
+    "reply deletion": sa.text("DELETE FROM post WHERE id = :reply"),
+    "parent deletion": sa.text("DELETE FROM post WHERE id = :parent"),
+    "suspension": sa.text('UPDATE "user" SET suspended_at = now() WHERE id = :alice'),
 }
 
 
@@ -41,33 +39,6 @@ def thread_of_two(shared_app, shared_db):
     return {"alice": alice.id, "bob": bob.id, "parent": parent.id, "reply": reply.id}
 
 
-def second_waits_for_first(first: str, second: str, params: dict) -> None:
-    """Run ``STATEMENTS[first]`` on a connection, then ``STATEMENTS[second]`` on another
-    while the first is not committed yet: the second must wait for the first to commit, then
-    succeed."""
-    engine = db.engine  # the thread has no app context
-    failures: list[BaseException] = []
-
-    def then() -> None:
-        try:
-            with engine.begin() as connection:
-                connection.execute(sa.text(STATEMENTS[second]), params)
-        except BaseException as failure:
-            failures.append(failure)
-
-    with engine.connect() as holder:
-        holder.execute(sa.text(STATEMENTS[first]), params)
-        waiting = threading.Thread(target=then)
-        waiting.start()
-        waiting.join(0.5)
-        assert waiting.is_alive()  # it waits for the first to commit
-        holder.commit()
-        waiting.join(TIMEOUT)
-        assert not waiting.is_alive()
-    assert failures == []
-    db.session.expire_all()
-
-
 @pytest.mark.parametrize(
     ("first", "second"),
     [
@@ -78,7 +49,7 @@ def second_waits_for_first(first: str, second: str, params: dict) -> None:
     ],
 )
 def test_a_reply_and_its_parents_deletion_at_once(thread_of_two, first, second):
-    second_waits_for_first(first, second, thread_of_two)
+    second_waits_for_first(STATEMENTS[first], STATEMENTS[second], thread_of_two)
     assert db.session.get(Post, thread_of_two["parent"]) is None
     stored = db.session.scalars(sa.select(post_stats.c.post_id)).all()
     assert thread_of_two["parent"] not in stored  # its row went with it
@@ -89,6 +60,6 @@ def test_a_reply_and_its_parents_deletion_at_once(thread_of_two, first, second):
 def test_a_reply_and_its_authors_suspension_at_once_count_it_once(thread_of_two, first, second):
     """alice answers bob's post while a moderator suspends her: whichever commits second sees
     the first, so neither of her replies counts afterwards."""
-    second_waits_for_first(first, second, thread_of_two)
+    second_waits_for_first(STATEMENTS[first], STATEMENTS[second], thread_of_two)
     assert_reply_counts_right(db)
     assert reply_count(db, thread_of_two["parent"]) == 0
