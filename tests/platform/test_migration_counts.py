@@ -10,7 +10,7 @@ from flask_migrate import downgrade, upgrade
 
 from app.extensions import db
 from app.models import counts
-from tests.platform.test_migrations import WHEN, functions_present, table_rows
+from tests.platform.test_migrations import WHEN, functions_present, table_rows, user_rows
 
 REVISION = "0583fe2d4f6e"
 BEFORE = "d7e3b5a91c42"  # the revision before stored counts
@@ -22,21 +22,7 @@ def _fill(connection) -> None:
     user, post, followers = (
         sa.Table(name, metadata, autoload_with=connection) for name in ("user", "post", "followers")
     )
-    connection.execute(
-        user.insert(),
-        [
-            {
-                "id": n,
-                "username": f"User{n}",
-                "username_key": f"user{n}",
-                "email": f"user{n}@example.com",
-                "created_at": WHEN,
-                "updated_at": WHEN,
-                "last_seen": WHEN,
-            }
-            for n in range(1, 6)
-        ],
-    )
+    connection.execute(user.insert(), user_rows(5))
     connection.execute(
         post.insert(),
         [
