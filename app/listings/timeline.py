@@ -269,9 +269,9 @@ def _from_feed(reverse: bool, position, walk: bool) -> tuple[sa.CTE, sa.ColumnEl
     of (id, at), and whether it is the page.
 
     The candidates are the feed's first page-size rows beyond ``position`` that the reader may
-    see (one range of its primary key, checked against their posts; rows by merged authors
-    other than the reader are left, as they are read from the posts), and the first posts of
-    the followed merged accounts that can be on the page: those whose newest post is no
+    see (one range of its primary key, checked against their posts; it holds no rows by
+    merged authors other than the reader), and the first posts of the followed merged
+    accounts that can be on the page: those whose newest post is no
     older than the page's lower bound (the last of those feed rows, or the horizon if they
     are fewer; walking back, the position), a range of ``home_feed_author``'s time index, so
     a reader following 132 merged accounts probes the few that posted since, not all of them.
@@ -296,7 +296,6 @@ def _from_feed(reverse: bool, position, walk: bool) -> tuple[sa.CTE, sa.ColumnEl
     entry = home_feed.alias("feed_entry")
     post = Post.__table__.alias("feed_post")
     columns = (entry.c.timestamp, entry.c.post_id)
-    merged_author = home_feed_author.alias("merged_author")
     rows = (
         sa.select(entry.c.post_id.label("id"), entry.c.timestamp.label("at"))
         .join(post, post.c.id == entry.c.post_id)
@@ -305,12 +304,6 @@ def _from_feed(reverse: bool, position, walk: bool) -> tuple[sa.CTE, sa.ColumnEl
             entry.c.user_id == USER_ID,
             post_visible_to(post, USER_ID),
             _shown_on_home(post, probe=True),
-            sa.or_(
-                entry.c.author_id == USER_ID,
-                ~sa.select(merged_author.c.user_id)
-                .where(merged_author.c.user_id == entry.c.author_id)
-                .exists(),
-            ),
         )
     )
     if position is not None:

@@ -26,10 +26,19 @@ def _pages_match_the_plain_query() -> int:
     """Every account's first home page is the plain query's; returns how many feed rows."""
     try:
         with _later_tables():
-            for user in db.session.scalars(sa.select(User)):
-                expected = keyset_page(select_pages(user.following_posts(), POSTS_NEWEST_FIRST), 4)
-                page = keyset_page(home_timeline(user), 4)
-                assert [p.id for p in page.items] == [p.id for p in expected.items]
+            try:
+                # Before e7a2c4f9b1d6 merged accounts kept rows in their followers' feeds,
+                # which the pages of then skipped: gone, as that migration deletes them (in
+                # this transaction, rolled back).
+                db.session.execute(sa.text(load_migration("e7a2c4f9b1d6").MERGED_ROWS))
+                for user in db.session.scalars(sa.select(User)):
+                    plain = select_pages(user.following_posts(), POSTS_NEWEST_FIRST)
+                    expected = keyset_page(plain, 4)
+                    page = keyset_page(home_timeline(user), 4)
+                    assert [p.id for p in page.items] == [p.id for p in expected.items]
+            finally:
+                # Before the tables made for it go (SQLite: this holds its write lock).
+                db.session.rollback()
         return db.session.scalar(sa.select(sa.func.count()).select_from(feed.home_feed))
     finally:
         # Its reads hold the tables on PostgreSQL: a migration after it would wait for them.
