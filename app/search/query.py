@@ -24,6 +24,7 @@ from itertools import pairwise
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import TSQUERY
 
@@ -35,6 +36,7 @@ from app.models import MAX_ID, Post, User, post_visible_to
 from app.models.search import (
     FTS_TABLE,
     HASHTAG,
+    RECENT_POSTS,
     PostSearch,
     PostSearchRecent,
     Tag,
@@ -474,34 +476,76 @@ _NEWEST_INDEXED: Memo[int] = Memo("newest_indexed_post", seconds=600, size=1)
 
 def newest_indexed_id() -> int:
     """The newest post id in the search index (0 if none), read at most every ten minutes per
-    process: phrases read ``post_search_recent`` first only from :data:`PHRASE_RECENT_FROM`."""
+    process: phrases read ``post_search_recent`` first only from :data:`PHRASE_TABLE_FROM`,
+    and the ids next to a page's start first only from :data:`PHRASE_RECENT_FROM`."""
     newest = sa.select(sa.func.max(PostSearch.post_id))
     return _NEWEST_INDEXED.get("all", lambda: db.session.scalar(newest) or 0)
 
 
 def _rare_among_recent(query: SearchQuery) -> bool:
-    """Whether a newest-first search of words and phrases (no tag, no name) is estimated to
-    match fewer than :data:`RECENT_WORDS_SHARE` of the newest posts: each word's share by the
-    statistics, multiplied (a word they do not list is rarer than those they do: it counts as
-    none; a phrase's posts are among those with all its words). Without statistics, no: the
-    walk, as before the table. A phrase of two words or more only from
-    :data:`PHRASE_RECENT_FROM` posts: below that its matches are few enough to read whole, and
-    the recent table often holds too few of them for a page (at L: 16 of 26 for the bench's
-    phrase, 0.3 ms more than reading them whole); at XL it holds the page (4.5 -> 1.4 ms)."""
+    """Whether a newest-first search of words and phrases (no tag, no name) reads
+    ``post_search_recent`` first: if it is estimated to match fewer than
+    :data:`RECENT_WORDS_SHARE` of the newest posts: each word's share by the statistics,
+    multiplied (a word they do not list is rarer than those they do: it counts as none; a
+    phrase's posts are among those with all its words). Without statistics, no: the walk, as
+    before the table.
+
+    A phrase of two words or more, besides, only if the table holds a page of its matches
+    (:func:`recent_phrase_matches`) and, below :data:`PHRASE_TABLE_FROM` posts, never. Its
+    other path reads it by its pairs, and the words' shares say nothing of how often they are
+    neighbours: with a page in the table, reading it first saves reading every match to sort
+    them (at L, 'water role', 457 posts, 45 in the table: 1.6 -> 0.6 ms); with fewer, the
+    rest is read by the pairs after it, which costs more than reading them by the pairs
+    alone (at L, 'before face', 19 in the table: 1.45 -> 1.65 ms; at XL, 'child reach', 18:
+    1.5 -> 1.9 ms)."""
     if query.tags or query.authors:
         return False
     shares = recent_word_shares()
     if shares is None:
         return False
-    if phrase_pairs(query.phrases) and newest_indexed_id() < PHRASE_RECENT_FROM:
-        return False
     estimate = 1.0
     for word in query.words:
         estimate *= shares.get(word, 0.0)
-    return estimate < RECENT_WORDS_SHARE
+    if estimate >= RECENT_WORDS_SHARE:
+        return False
+    if not phrase_pairs(query.phrases):
+        return True
+    if newest_indexed_id() < PHRASE_TABLE_FROM:
+        return False
+    page = current_app.config["POSTS_PER_PAGE"] + 1
+    return recent_phrase_matches(query, page) >= page
 
+
+PHRASE_TABLE_FROM = 2 * RECENT_POSTS
+"""The newest id from which a phrase in a small index may read ``post_search_recent`` first
+(:func:`_rare_among_recent`): where the table holds more than half the posts, it holds
+about as many of the phrase's matches as its pairs' index, and finding them by the words
+costs more (at S, where it holds them all: 0.47 -> 0.52 ms for 46 matches, 0.89 -> 1.08
+for 2,000)."""
 
 SEARCH_STATEMENTS_KEPT = 512
+
+_RECENT_PHRASES: Memo[int] = Memo("recent_phrase_matches", seconds=600, size=SEARCH_STATEMENTS_KEPT)
+
+
+def recent_phrase_matches(query: SearchQuery, enough: int) -> int:
+    """PostgreSQL: how many rows of ``post_search_recent`` hold every phrase of ``query`` and
+    none of its excluded ones, counted up to ``enough``, read at most every ten minutes per
+    process and search (hidden posts count: a page may need more, which the statement then
+    reads by the phrase's pairs)."""
+    recent = PostSearchRecent.__table__
+    held = (
+        sa.select(recent.c.post_id)
+        .where(
+            _ts_match(query.phrases, recent.c.terms),
+            *(~_ts_match((phrase,), recent.c.terms) for phrase in query.excluded),
+        )
+        .limit(in_statement_text(enough, sa.Integer))
+        .subquery("held")
+    )
+    count = sa.select(sa.func.count()).select_from(held)
+    key = (query.phrases, query.excluded, enough)
+    return _RECENT_PHRASES.get(key, lambda: db.session.scalar(count))
 
 
 @lru_cache(maxsize=SEARCH_STATEMENTS_KEPT)

@@ -2,7 +2,8 @@
 ``post_search_recent`` first, then from ``post_search`` below its lowest id, and every page,
 forward and back, is the plain search's whatever the table holds; words common there walk
 ``post_search`` as before. The choice is made from the table's statistics; phrases of two
-words or more make it in a large index only (``PHRASE_RECENT_FROM``)."""
+words or more, besides, only where the table holds a page of their matches and a small part
+of the index (``PHRASE_TABLE_FROM``)."""
 
 import json
 from urllib.parse import quote
@@ -11,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.listings.keyset import keyset_page
+from app.models import MAX_ID
 from app.models.search import search_tokens
 from app.search import query
 from app.search.query import NEWEST, parse_query, search_pages
@@ -52,9 +54,15 @@ def shares(monkeypatch):
     query._listing.cache_clear()
 
 
-def large_index(monkeypatch) -> None:
-    """Take the search index as holding :data:`~app.search.query.PHRASE_RECENT_FROM` posts."""
-    monkeypatch.setattr(query, "newest_indexed_id", lambda: query.PHRASE_RECENT_FROM)
+def large_index(monkeypatch, newest: int | None = None, held: int | None = None) -> None:
+    """Take the search index as holding ``newest`` posts (default
+    :data:`~app.search.query.PHRASE_RECENT_FROM`), and the recent table as holding ``held``
+    matches of any phrase (default: a page)."""
+    newest = query.PHRASE_RECENT_FROM if newest is None else newest
+    monkeypatch.setattr(query, "newest_indexed_id", lambda: newest)
+    monkeypatch.setattr(
+        query, "recent_phrase_matches", lambda _query, page: page if held is None else held
+    )
 
 
 @pytest.mark.parametrize(
@@ -87,11 +95,56 @@ def test_words_rare_among_the_newest_posts_read_the_recent_table(shares, text, r
     ],
 )
 def test_in_a_large_index_phrases_rare_among_the_newest_posts_read_it_too(
-    shares, monkeypatch, text, recent
+    db, shares, monkeypatch, text, recent
 ):
     shares.update({"music": 0.03, "base": 0.009, "owl": 0.5})
     large_index(monkeypatch)
     assert query._rare_among_recent(parse_query(text)) is recent
+
+
+@pytest.mark.parametrize(
+    ("newest", "held", "recent"),
+    [
+        (query.PHRASE_TABLE_FROM, 26, True),  # L: a page of them in the table
+        (query.PHRASE_TABLE_FROM, 25, False),  # L: too few, read by its pairs
+        (query.PHRASE_TABLE_FROM, 0, False),  # no match there
+        (query.PHRASE_TABLE_FROM - 1, 26, False),  # S: the table holds most posts
+        (query.PHRASE_RECENT_FROM, 26, True),  # XL
+        (query.PHRASE_RECENT_FROM, 25, False),
+    ],
+)
+def test_a_phrase_reads_the_recent_table_first_if_it_holds_a_page(
+    app, db, shares, monkeypatch, newest, held, recent
+):
+    """A page of 25 reads 26 rows (one more says if there is a next page)."""
+    app.config["POSTS_PER_PAGE"] = 25
+    large_index(monkeypatch, newest, held)
+    assert query._rare_among_recent(parse_query('"base camp"')) is recent
+    shares.update({"base": 0.2, "camp": 0.2})  # words common among the newest posts
+    assert not query._rare_among_recent(parse_query('"base camp"'))
+
+
+@postgres_only
+def test_the_recent_table_s_matches_of_a_phrase_are_counted_up_to_a_page(app, db, alice, make_post):
+    """Every phrase of the query and none of its excluded ones, hidden posts too, counted up
+    to the page's rows; kept ten minutes per search."""
+    posts = [make_post(alice, text) for text in ["owl heron", "heron owl", "an owl heron", "owl"]]
+    posts[2].hidden_at = posts[2].timestamp
+    db.session.commit()
+
+    def held(text: str, page: int = 5) -> int:
+        return query.recent_phrase_matches(parse_query(text), page)
+
+    assert held('"owl heron"') == 2
+    assert held('"owl heron"', page=1) == 1
+    assert held('"owl heron" -an') == 1
+    assert held('"heron owl"') == 1
+    assert held('"owl heron" "heron owl"') == 0
+    assert held('"night owl"') == 0
+    make_post(alice, "owl heron")
+    assert held('"owl heron"') == 2  # kept: ten minutes old at most
+    query._RECENT_PHRASES.clear(app)
+    assert held('"owl heron"') == 3
 
 
 def test_the_newest_indexed_id_is_read_once_in_a_while(app, db, alice, make_post):
@@ -115,6 +168,7 @@ def test_without_statistics_words_walk_as_before(monkeypatch):
     "text",
     ["owl", "heron", "owl heron", "owl -heron", "night OWL", '"owl heron"', '"owl owl" -night'],
 )
+@pytest.mark.parametrize("recent_ids_from", [0, MAX_ID])
 def test_pages_are_the_same_whatever_the_table_holds(
     app,
     db,
@@ -124,15 +178,17 @@ def test_pages_are_the_same_whatever_the_table_holds(
     monkeypatch,
     text,
     per_page,
+    recent_ids_from,
 ):
     """Read from the recent table first (no statistics: every word is rare), every page
     forward and back is the rule's, with the table holding every post, cut at every post
     (the hidden post and the suspended author's within it or below; pages whose cursor is
-    below its lowest id) and empty. Phrases below it are read by their pairs, the ids next
-    to the page's start first (two of them here: :func:`app.search.query._recent_first`)."""
-    monkeypatch.setattr(query, "PHRASE_RECENT_FROM", 0)
+    below its lowest id) and empty. Phrases below it are read by their pairs: in a large
+    index the ids next to the page's start first (two of them here:
+    :func:`app.search.query._recent_first`), in a smaller one all of them (``MAX_ID``)."""
+    monkeypatch.setattr(query, "PHRASE_RECENT_FROM", recent_ids_from)
     monkeypatch.setattr(query, "PHRASE_RECENT_IDS", 2)
-    large_index(monkeypatch)
+    large_index(monkeypatch, newest=query.PHRASE_TABLE_FROM)
     app.config["POSTS_PER_PAGE"] = per_page
     assert query._rare_among_recent(parse_query(text))
     expected = newest_rule(ranked, text)
@@ -188,6 +244,40 @@ def test_a_page_the_table_holds_never_walks_post_search(
     walked = loops(read, "post_search", "pk_post_search")
     assert walked
     assert walked == [0] * len(walked)
+
+
+POST_SEARCH_READS = (
+    "post_search",
+    "pk_post_search",
+    "ix_post_search_pairs",
+    "ix_post_search_terms",
+    "ix_post_search_post_id_brin",
+)
+
+
+@postgres_only
+@pytest.mark.parametrize("held", [None, 0])
+def test_a_phrase_s_page_the_table_holds_never_reads_post_search(
+    db,
+    alice,
+    ranked,  # noqa: F811
+    shares,
+    monkeypatch,
+    held,
+):
+    """Counted as a page in the recent table (``held`` None), a phrase in an index of L's
+    size never reads ``post_search`` (the table holds its three matches: a page of two and
+    one more); counted as none, it does not read the table."""
+    large_index(monkeypatch, newest=query.PHRASE_TABLE_FROM, held=held)
+    pages = search_pages(parse_query('"owl heron"'), "postgresql", alice.id, NEWEST)
+    read = read_nodes(db, pages)
+    searched = loops(read, *POST_SEARCH_READS)
+    if held is None:
+        assert ("ix_post_search_recent_terms", 1) in read
+        assert searched == [0] * len(searched)
+    else:
+        assert loops(read, "post_search_recent", "ix_post_search_recent_terms") == []
+        assert max(searched) >= 1
 
 
 @postgres_only
