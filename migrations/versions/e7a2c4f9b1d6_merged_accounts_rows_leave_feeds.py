@@ -5,12 +5,14 @@ fan-out limit. Its rows already in feeds stayed until trimmed, so every home pag
 feed row's author against the merged accounts: at XL a hash of all 4,467 of them, 0.69 ms of a
 1.66 ms home statement, a cost that grew with the site (docs/performance.md). The upgrade
 replaces the trigger of a post's insertion with one that, at the promotion, deletes the
-author's rows from the other readers' feeds (one seek of the post index per post of theirs),
-and on PostgreSQL the follow's trigger function with one that locks the two accounts' counts
-rows first, so that a follow never copies rows that a promotion under way has already taken
-out (see app/models/feed.py, whose SQL this file copies with the default settings: a test
-holds the two equal). It then deletes the rows that merged accounts have in other readers'
-feeds now. The downgrade puts the triggers back as they were; the rows stay deleted (pages
+rows of the author's newest 400 posts from the other readers' feeds (one seek of the post
+index each) and raises the horizon of a follower's feed that went deeper to the author's
+400th newest post (rows below a horizon are never read), testing the promotion once per post
+on PostgreSQL (an IF); and on PostgreSQL the follow's trigger function with one that locks the
+two accounts' counts rows first, so that a follow never copies rows that a promotion under way
+has already taken out (see app/models/feed.py, whose SQL this file copies with the default
+settings: a test holds the two equal). It then deletes the rows that merged accounts have in
+other readers' feeds now. The downgrade puts the triggers back as they were; the rows stay deleted (pages
 under the old triggers skip them anyway and read those posts from the posts).
 
 Revision ID: e7a2c4f9b1d6
@@ -38,8 +40,12 @@ FROM (SELECT 1 AS go WHERE EXISTS (SELECT 1 FROM user_stats s
     WHERE s.user_id = NEW.user_id AND s.followers > 250) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN post p WHERE p.user_id = NEW.user_id;
 DELETE FROM home_feed WHERE post_id IN (
   SELECT p.id FROM (SELECT 1 AS go WHERE EXISTS (SELECT 1 FROM user_stats s
-    WHERE s.user_id = NEW.user_id AND s.followers > 250) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN post p
-  WHERE p.user_id = NEW.user_id) AND user_id <> NEW.user_id;
+    WHERE s.user_id = NEW.user_id AND s.followers > 250) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN post p WHERE p.user_id = NEW.user_id AND p."timestamp" >= COALESCE((SELECT p."timestamp" FROM post p WHERE p.user_id = NEW.user_id ORDER BY p."timestamp" DESC, p.id DESC LIMIT 1 OFFSET 399), '0001-01-01 00:00:00+00:00')) AND user_id <> NEW.user_id;
+UPDATE home_feed_horizon SET ("timestamp", post_id) = (SELECT p."timestamp", p.id FROM post p WHERE p.user_id = NEW.user_id ORDER BY p."timestamp" DESC, p.id DESC LIMIT 1 OFFSET 399)
+WHERE home_feed_horizon.user_id IN (SELECT f.follower_id FROM (SELECT 1 AS go WHERE EXISTS (SELECT 1 FROM user_stats s
+    WHERE s.user_id = NEW.user_id AND s.followers > 250) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id)
+  AND (home_feed_horizon."timestamp" IS NULL
+       OR (home_feed_horizon."timestamp", home_feed_horizon.post_id) < (SELECT p."timestamp", p.id FROM post p WHERE p.user_id = NEW.user_id ORDER BY p."timestamp" DESC, p.id DESC LIMIT 1 OFFSET 399));
 INSERT INTO home_feed_author (user_id, "timestamp")
 SELECT NEW.user_id, (SELECT max(p."timestamp") FROM post p WHERE p.user_id = NEW.user_id)
 WHERE EXISTS (SELECT 1 FROM user_stats s
@@ -106,18 +112,21 @@ BEGIN
 SELECT NEW."timestamp", NEW.id, NEW.user_id, NEW.in_reply_to_user_id
 WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_merged m
   WHERE m."timestamp" = NEW."timestamp" AND m.post_id = NEW.id);
+    IF EXISTS (SELECT 1 FROM user_stats s
+    WHERE s.user_id = NEW.user_id AND s.followers > 250) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) THEN
     INSERT INTO home_feed_merged ("timestamp", post_id, author_id, in_reply_to_user_id)
 SELECT p."timestamp", p.id, p.user_id, p.in_reply_to_user_id
-FROM (SELECT 1 AS go WHERE EXISTS (SELECT 1 FROM user_stats s
-    WHERE s.user_id = NEW.user_id AND s.followers > 250) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN post p WHERE p.user_id = NEW.user_id;
-    DELETE FROM home_feed WHERE post_id IN (
-  SELECT p.id FROM (SELECT 1 AS go WHERE EXISTS (SELECT 1 FROM user_stats s
-    WHERE s.user_id = NEW.user_id AND s.followers > 250) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN post p
-  WHERE p.user_id = NEW.user_id) AND user_id <> NEW.user_id;
+FROM post p WHERE p.user_id = NEW.user_id;
+    DELETE FROM home_feed WHERE post_id = ANY (ARRAY(
+  SELECT p.id FROM post p WHERE p.user_id = NEW.user_id AND p."timestamp" >= COALESCE((SELECT p."timestamp" FROM post p WHERE p.user_id = NEW.user_id ORDER BY p."timestamp" DESC, p.id DESC LIMIT 1 OFFSET 399), '0001-01-01 00:00:00+00:00'))) AND user_id <> NEW.user_id;
+    PERFORM 1 FROM home_feed_horizon WHERE user_id IN (SELECT f.follower_id FROM followers f WHERE f.followed_id = NEW.user_id) ORDER BY user_id FOR UPDATE;
+    UPDATE home_feed_horizon SET ("timestamp", post_id) = (SELECT p."timestamp", p.id FROM post p WHERE p.user_id = NEW.user_id ORDER BY p."timestamp" DESC, p.id DESC LIMIT 1 OFFSET 399)
+WHERE home_feed_horizon.user_id IN (SELECT f.follower_id FROM followers f WHERE f.followed_id = NEW.user_id)
+  AND (home_feed_horizon."timestamp" IS NULL
+       OR (home_feed_horizon."timestamp", home_feed_horizon.post_id) < (SELECT p."timestamp", p.id FROM post p WHERE p.user_id = NEW.user_id ORDER BY p."timestamp" DESC, p.id DESC LIMIT 1 OFFSET 399));
     INSERT INTO home_feed_author (user_id, "timestamp")
-SELECT NEW.user_id, (SELECT max(p."timestamp") FROM post p WHERE p.user_id = NEW.user_id)
-WHERE EXISTS (SELECT 1 FROM user_stats s
-    WHERE s.user_id = NEW.user_id AND s.followers > 250) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id);
+SELECT NEW.user_id, (SELECT max(p."timestamp") FROM post p WHERE p.user_id = NEW.user_id);
+    END IF;
     UPDATE home_feed_author SET "timestamp" = CASE
   WHEN "timestamp" IS NULL OR "timestamp" < NEW."timestamp" THEN NEW."timestamp"
   ELSE "timestamp" END

@@ -351,10 +351,11 @@ def assert_merged_posts_are_the_posts(db) -> None:
 
 def assert_fanned_out_feeds_are_what_a_build_makes(db, size: int, fanout_limit: int) -> None:
     """Only readers with a feed have feed rows (the fan-out writes into feeds that exist), and
-    each feed, as the triggers left it, holds no rows by merged authors but the reader and is
-    the one :func:`build_home_feed` makes from the posts now (window of all posts): the same
-    rows, by authors not merged, at and above the lower of the two horizons (the fanned-out
-    feed keeps up to half its size more rows, and a trim or a follow moves its horizon up)."""
+    each feed, as the triggers left it, holds no rows by merged authors but the reader's at
+    or above its horizon and is the one :func:`build_home_feed` makes from the posts now
+    (window of all posts): the same rows, by authors not merged, at and above the lower of
+    the two horizons (the fanned-out feed keeps up to half its size more rows, and a trim or
+    a follow moves its horizon up)."""
     db.session.commit()
     horizons = {
         row.user_id: (row.timestamp, row.post_id)
@@ -364,9 +365,17 @@ def assert_fanned_out_feeds_are_what_a_build_makes(db, size: int, fanout_limit: 
     assert with_rows <= set(horizons)
     merged = set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
     # A merged account's rows left the other readers' feeds when it was merged (pages do not
-    # check each row's author).
-    authors = db.session.execute(sa.select(home_feed.c.user_id, home_feed.c.author_id)).all()
-    assert not [row for row in authors if row.author_id in merged - {row.user_id}]
+    # check each row's author), but for rows below the feed's horizon, which pages never read.
+    entries = db.session.execute(sa.select(home_feed)).all()
+    assert not [
+        row
+        for row in entries
+        if row.author_id in merged - {row.user_id}
+        and (
+            horizons[row.user_id][0] is None
+            or (row.timestamp, row.post_id) >= horizons[row.user_id]
+        )
+    ]
 
     def rows_of(connection, reader: int) -> list[tuple]:
         query = (
@@ -926,6 +935,68 @@ def test_an_account_merged_before_its_first_post(db):
     for minute in (1, 2, 3):
         db.session.add(Post(body="x", author=silent, timestamp=START + timedelta(minutes=minute)))
         db.session.commit()
+    assert_every_home_matches(db, people, 2)
+
+
+@pytest.mark.usefixtures("feed_settings_put_back")
+def test_a_promotion_takes_the_authors_rows_out_of_the_feeds(db):
+    """At an account's first post past the fan-out limit, its rows leave its followers' feeds
+    (its own stay): those of its newest ``size`` posts, and a feed that went deeper than its
+    ``size``-th newest post is complete only from there on (its older rows, below the
+    horizon, are never read). The pages stay the plain query's, down to the last."""
+    size = 6
+    with db.engine.begin() as connection:
+        rebuild_home_feeds(connection, size=size, fanout_limit=2)
+    people = [User(username=f"promo{n}", email=f"promo{n}@example.com") for n in range(5)]
+    db.session.add_all(people)
+    db.session.commit()
+    author, reader, other = people[0], people[1], people[2]
+    reader.follow(author)
+    reader.follow(other)
+    db.session.add(Post(body="older", author=other, timestamp=START))
+    db.session.commit()
+
+    def rows_of(reader_id: int, author_id: int) -> list[int]:
+        query = sa.select(home_feed.c.post_id).where(
+            home_feed.c.user_id == reader_id, home_feed.c.author_id == author_id
+        )
+        return db.session.scalars(query).all()
+
+    # Posts until the reader's feed holds more than its size (a trim comes at one post in
+    # trim_interval(size), chosen by ids): deeper than the author's size-th newest post.
+    minute = 0
+    while len(rows_of(reader.id, author.id)) <= size:
+        minute += 1
+        db.session.add(Post(body="x", author=author, timestamp=START + timedelta(minutes=minute)))
+        db.session.commit()
+    before = len(rows_of(reader.id, author.id))
+    for fan in people[3:]:
+        fan.follow(author)  # three followers: past the limit of 2
+    db.session.commit()
+    assert author.id not in set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
+    promoting = Post(body="merged", author=author, timestamp=START + timedelta(minutes=99))
+    db.session.add(promoting)
+    db.session.commit()
+
+    assert author.id in set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
+    newest = db.session.execute(
+        sa.select(Post.timestamp, Post.id)
+        .where(Post.user_id == author.id)
+        .order_by(Post.timestamp.desc(), Post.id.desc())
+    ).all()
+    horizon = db.session.execute(
+        sa.select(home_feed_horizon.c.timestamp, home_feed_horizon.c.post_id).where(
+            home_feed_horizon.c.user_id == reader.id
+        )
+    ).one()
+    assert tuple(horizon) == tuple(newest[size - 1])
+    left = rows_of(reader.id, author.id)
+    assert left  # its rows of older posts, below the horizon
+    assert len(left) == before + 1 - size  # the promoting post is the newest of the size
+    assert all(post_id not in {row.id for row in newest[:size]} for post_id in left)
+    for fan in people[3:]:  # their follows copied the newest 6 then: one is below it now
+        assert set(rows_of(fan.id, author.id)) <= {row.id for row in newest[size:]}
+    assert promoting.id in rows_of(author.id, author.id)
     assert_every_home_matches(db, people, 2)
 
 
