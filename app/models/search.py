@@ -200,6 +200,20 @@ def _quote_lexeme(token: str) -> str:
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+GIN_STORAGE = {"gin_pending_list_limit": 64}
+"""The GIN indexes' storage parameters (PostgreSQL): a pending list of 64 kB (8 pages), not the
+server's 4 MB. GIN adds a new row's entries to that list, which every search of the index
+reads whole, and merges the list into the index once it is full (in the INSERT that fills it)
+or at a vacuum or autovacuum's analyze. At L autovacuum comes to ``post_search`` only every
+100,000-200,000 posts, so its two lists grew to 4 MB (``post_search_recent``'s, analysed
+every 5,000 posts or so as its rows come and go, to about 120 pages): a phrase no post holds
+read 404-429 buffers in 1.8-2.6 ms instead of 9 in 0.21, and every 20,000 posts or so a post
+paid a merge of 0.2-0.5 s. At 64 kB a post's median stays the same (1.71 ms against 1.72),
+one post in about 200 pays a merge of about 25 ms, and a search reads at most 8 pages of
+list; ``fastupdate = off`` cost every post 0.37 ms more (2.08 ms). Migration b7e1d4a9c2f5;
+docs/performance.md, "The search index's pending lists"."""
+
+
 class PostSearch(db.Model):
     """A post's words in the full-text index (one row per post)."""
 
@@ -215,16 +229,22 @@ class PostSearch(db.Model):
 
     __table_args__ = (
         # PostgreSQL's full-text index; SQLite's is the FTS5 table made by the DDL below.
-        sa.Index("ix_post_search_terms", "terms", postgresql_using="gin").ddl_if(
-            dialect="postgresql"
-        ),
+        sa.Index(
+            "ix_post_search_terms",
+            "terms",
+            postgresql_using="gin",
+            postgresql_with=GIN_STORAGE,
+        ).ddl_if(dialect="postgresql"),
         # A phrase's pairs of neighbouring words: an index of its own, not lexemes in
         # ``terms``, which made that index's build 6 to 9 times as long at L. This one costs
         # about twice the words' (XL: 60 s of CPU against 26) and flask fake builds it
         # beside the words' (docs/performance.md, "Phrases by their pairs onto main").
-        sa.Index("ix_post_search_pairs", "pairs", postgresql_using="gin").ddl_if(
-            dialect="postgresql"
-        ),
+        sa.Index(
+            "ix_post_search_pairs",
+            "pairs",
+            postgresql_using="gin",
+            postgresql_with=GIN_STORAGE,
+        ).ddl_if(dialect="postgresql"),
         # Which blocks hold which ids: a phrase looks for its matches among the recent ids
         # first (app.search.query._recent_first), a bitmap of their blocks ANDed with the
         # pairs'. A summary per 128 blocks: 72 kB at XL, built in seconds, nothing per post.
@@ -306,9 +326,12 @@ class PostSearchRecent(db.Model):
     word_count: so.Mapped[int | None] = so.mapped_column(sa.Computed(_WordCount(), persisted=True))
 
     __table_args__ = (
-        sa.Index("ix_post_search_recent_terms", "terms", postgresql_using="gin").ddl_if(
-            dialect="postgresql"
-        ),
+        sa.Index(
+            "ix_post_search_recent_terms",
+            "terms",
+            postgresql_using="gin",
+            postgresql_with=GIN_STORAGE,
+        ).ddl_if(dialect="postgresql"),
         {"postgresql_with": {"parallel_workers": 0}},
     )
 
