@@ -214,6 +214,14 @@ list; ``fastupdate = off`` cost every post 0.37 ms more (2.08 ms). Migration b7e
 docs/performance.md, "The search index's pending lists"."""
 
 
+def _gin_index(name: str, column: str) -> sa.Index:
+    """A GIN index of ``column`` with :data:`GIN_STORAGE`, made on PostgreSQL only (SQLite's
+    search index is the FTS5 table)."""
+    return sa.Index(name, column, postgresql_using="gin", postgresql_with=GIN_STORAGE).ddl_if(
+        dialect="postgresql"
+    )
+
+
 class PostSearch(db.Model):
     """A post's words in the full-text index (one row per post)."""
 
@@ -229,22 +237,12 @@ class PostSearch(db.Model):
 
     __table_args__ = (
         # PostgreSQL's full-text index; SQLite's is the FTS5 table made by the DDL below.
-        sa.Index(
-            "ix_post_search_terms",
-            "terms",
-            postgresql_using="gin",
-            postgresql_with=GIN_STORAGE,
-        ).ddl_if(dialect="postgresql"),
+        _gin_index("ix_post_search_terms", "terms"),
         # A phrase's pairs of neighbouring words: an index of its own, not lexemes in
         # ``terms``, which made that index's build 6 to 9 times as long at L. This one costs
         # about twice the words' (XL: 60 s of CPU against 26) and flask fake builds it
         # beside the words' (docs/performance.md, "Phrases by their pairs onto main").
-        sa.Index(
-            "ix_post_search_pairs",
-            "pairs",
-            postgresql_using="gin",
-            postgresql_with=GIN_STORAGE,
-        ).ddl_if(dialect="postgresql"),
+        _gin_index("ix_post_search_pairs", "pairs"),
         # Which blocks hold which ids: a phrase looks for its matches among the recent ids
         # first (app.search.query._recent_first), a bitmap of their blocks ANDed with the
         # pairs'. A summary per 128 blocks: 72 kB at XL, built in seconds, nothing per post.
@@ -326,12 +324,7 @@ class PostSearchRecent(db.Model):
     word_count: so.Mapped[int | None] = so.mapped_column(sa.Computed(_WordCount(), persisted=True))
 
     __table_args__ = (
-        sa.Index(
-            "ix_post_search_recent_terms",
-            "terms",
-            postgresql_using="gin",
-            postgresql_with=GIN_STORAGE,
-        ).ddl_if(dialect="postgresql"),
+        _gin_index("ix_post_search_recent_terms", "terms"),
         {"postgresql_with": {"parallel_workers": 0}},
     )
 
