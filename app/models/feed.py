@@ -328,6 +328,25 @@ _OUT_OF_MERGED = (
 )
 
 
+def _nth_newest(author: str, columns: str, size: int) -> str:
+    """SQL of ``columns`` of ``author``'s ``size``-th newest post (no row if fewer)."""
+    return (
+        f"SELECT {columns} FROM post p WHERE p.user_id = {author} "
+        f'ORDER BY p."timestamp" DESC, p.id DESC LIMIT 1 OFFSET {size - 1}'
+    )
+
+
+def _complete_only_from(readers: str, nth: str) -> str:
+    """SQL moving the horizon of the feeds that ``readers`` (a condition on
+    ``home_feed_horizon``) names up to the position ``nth`` (SQL of a timestamp and a post
+    id), where it is lower: those feeds are complete only from there on."""
+    return f"""
+UPDATE home_feed_horizon SET ("timestamp", post_id) = ({nth})
+WHERE {readers}
+  AND (home_feed_horizon."timestamp" IS NULL
+       OR (home_feed_horizon."timestamp", home_feed_horizon.post_id) < ({nth}))"""
+
+
 def _promotion(promote: str, size: int, postgres: bool) -> list[str]:
     """The statements merging the new post's author at their first post past the fan-out
     limit: none unless ``promote`` (an SQL condition) holds.
@@ -350,14 +369,10 @@ def _promotion(promote: str, size: int, postgres: bool) -> list[str]:
     """
     gate = "" if postgres else f"(SELECT 1 AS go WHERE {promote}) gate CROSS JOIN "
     fans = f"SELECT f.follower_id FROM {gate}followers f WHERE f.followed_id = NEW.user_id"
-    nth = (
-        "SELECT {columns} FROM post p WHERE p.user_id = NEW.user_id "
-        f'ORDER BY p."timestamp" DESC, p.id DESC LIMIT 1 OFFSET {size - 1}'
-    )
     # Read once (uncorrelated). The posts of that time but older ids go too: deleting a
     # merged author's row is never wrong.
-    since = f"""COALESCE(({nth.format(columns='p."timestamp"')}), '{_FIRST_TIME}')"""
-    row = nth.format(columns='p."timestamp", p.id')
+    since = f"""COALESCE(({_nth_newest("NEW.user_id", 'p."timestamp"', size)}), '{_FIRST_TIME}')"""
+    row = _nth_newest("NEW.user_id", 'p."timestamp", p.id', size)
     newest_posts = f"""
   SELECT p.id FROM {gate}post p WHERE p.user_id = NEW.user_id AND p."timestamp" >= {since}"""
     # PostgreSQL joined those posts to the feeds by hashing all of home_feed (600 ms at L,
@@ -373,11 +388,7 @@ SELECT p."timestamp", p.id, p.user_id, p.in_reply_to_user_id
 FROM {gate}post p WHERE p.user_id = NEW.user_id""",
         f"DELETE FROM home_feed WHERE post_id {newest_posts} AND user_id <> NEW.user_id",
         *([locking] if postgres else []),
-        f"""
-UPDATE home_feed_horizon SET ("timestamp", post_id) = ({row})
-WHERE home_feed_horizon.user_id IN ({fans})
-  AND (home_feed_horizon."timestamp" IS NULL
-       OR (home_feed_horizon."timestamp", home_feed_horizon.post_id) < ({row}))""",
+        _complete_only_from(f"home_feed_horizon.user_id IN ({fans})", row),
         f"""
 INSERT INTO home_feed_author (user_id, "timestamp")
 SELECT NEW.user_id, (SELECT max(p."timestamp") FROM post p WHERE p.user_id = NEW.user_id)
@@ -432,19 +443,14 @@ def _on_follow(size: int, lock: bool = False) -> list[str]:
     the follow never copies rows that the promotion no longer sees. The counts' trigger,
     which fires after this one, updates the same two rows anyway.
     """
-    nth_post = (
-        'SELECT p."timestamp", p.id FROM post p WHERE p.user_id = NEW.followed_id '
-        f'ORDER BY p."timestamp" DESC, p.id DESC LIMIT 1 OFFSET {size - 1}'
-    )
+    nth_post = _nth_newest("NEW.followed_id", 'p."timestamp", p.id', size)
     merged = _MERGED.format(author="NEW.followed_id")
     return [
         *([_lock_author("NEW.follower_id", "NEW.followed_id")] if lock else []),
         # The follower's feed is complete only above the followed account's size-th post.
-        f"""
-UPDATE home_feed_horizon SET ("timestamp", post_id) = ({nth_post})
-WHERE home_feed_horizon.user_id = NEW.follower_id AND NOT {merged}
-  AND (home_feed_horizon."timestamp" IS NULL
-       OR (home_feed_horizon."timestamp", home_feed_horizon.post_id) < ({nth_post}))""",
+        _complete_only_from(
+            f"home_feed_horizon.user_id = NEW.follower_id AND NOT {merged}", nth_post
+        ),
         _below_horizons("h.user_id = NEW.follower_id"),
         f"""
 INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
