@@ -15,12 +15,13 @@ a page is one range of its primary key whatever the reader follows. What is kept
   at page time: posting by an account with 50,000 followers writes no feed rows. Each such
   account's row keeps the time of its newest post (hidden or not), so a page probes only
   those that posted since its oldest feed row; deleting that post brings it down. An
-  account joins that list at its first post with more followers than the limit, and its
-  rows leave the other readers' feeds then (so that a page, which reads them from the posts
-  from then on, needs no check of each feed row's author); it leaves the list only when the
-  feeds are rebuilt. Their posts are also listed together, site-wide and in page
-  order, in ``home_feed_merged``: a reader of many of them finds a page's worth by walking
-  that list (keeping the accounts it follows) instead of probing each account.
+  account joins that list when its stored followers count passes the limit (the follow
+  that takes it there), and its rows leave the other readers' feeds then (so that a page,
+  which reads them from the posts from then on, needs no check of each feed row's author);
+  it leaves the list only when the feeds are rebuilt. Their posts are also listed together,
+  site-wide and in page order, in ``home_feed_merged``: a reader of many of them finds a
+  page's worth by walking that list (keeping the accounts it follows) instead of probing
+  each account.
 * About ``size`` rows per reader: a feed of ``size`` rows or more is cut back to it and its
   horizon moves up to the oldest row kept. So that posting by an account with many followers
   does not trim every follower's feed, each follower's feed is trimmed at one post in
@@ -202,11 +203,12 @@ WHERE {_HAS_FEED.format(reader="NEW.user_id")}"""
 
 
 # PostgreSQL: the author's stored counts row, locked first by each of their posts (the
-# counts' trigger, which fires after this one, updates it anyway). Two posts by one account
-# are serialised from here: the second sees the first's promotion (no duplicate key in
-# home_feed_author or home_feed_merged). And a feed being built (:func:`build_home_feed`,
-# which share-locks the rows of the accounts its reader follows) is waited for, then seen:
-# the fan-out's check of the horizon, a later statement, reads the committed build.
+# counts' trigger, which fires after this one, updates it anyway). A post and a follow of
+# its author (which may merge the author: :func:`_promotion`) are serialised from here: the
+# post sees the author merged or is seen by the promotion. And a feed being built
+# (:func:`build_home_feed`, which share-locks the rows of the accounts its reader follows) is
+# waited for, then seen: the fan-out's check of the horizon, a later statement, reads the
+# committed build.
 # A deletion (and a move) locks it first too: it also locks the merged author's row
 # (:func:`_lower_newest`) before the counts' trigger updates this one, and the two orders
 # would deadlock.
@@ -314,15 +316,12 @@ def _lower_newest(lock: bool = False) -> list[str]:
     return [*([locking] if lock else []), _LOWER_NEWEST]
 
 
-# The merged accounts' posts (home_feed_merged): NEW goes in if its author is merged and it is
-# not there yet; OLD's row goes whoever wrote it (one probe of the primary key). Not there yet:
-# PostgreSQL fires a statement's row triggers after all its rows are in, so an author's
-# promotion by the first row of a many-row INSERT has copied the later ones already.
+# The merged accounts' posts (home_feed_merged): NEW goes in if its author is merged; OLD's
+# row goes whoever wrote it (one probe of the primary key).
 _INTO_MERGED = f"""
 INSERT INTO home_feed_merged ("timestamp", post_id, author_id, in_reply_to_user_id)
 SELECT NEW."timestamp", NEW.id, NEW.user_id, NEW.in_reply_to_user_id
-WHERE {_MERGED.format(author="NEW.user_id")} AND NOT EXISTS (SELECT 1 FROM home_feed_merged m
-  WHERE m."timestamp" = NEW."timestamp" AND m.post_id = NEW.id)"""
+WHERE {_MERGED.format(author="NEW.user_id")}"""
 _OUT_OF_MERGED = (
     'DELETE FROM home_feed_merged WHERE "timestamp" = OLD."timestamp" AND post_id = OLD.id'
 )
@@ -347,63 +346,62 @@ WHERE {readers}
        OR (home_feed_horizon."timestamp", home_feed_horizon.post_id) < ({nth}))"""
 
 
-def _promotion(promote: str, size: int, postgres: bool) -> list[str]:
-    """The statements merging the new post's author at their first post past the fan-out
-    limit: none unless ``promote`` (an SQL condition) holds.
+def _promotion(size: int, postgres: bool) -> list[str]:
+    """The statements merging the account of the ``user_stats`` row ``NEW``, whose followers
+    count is past the fan-out limit: the trigger ``tr_home_feed_promotion`` on its update
+    runs them for an account not merged yet, so at the follow that takes it past.
 
-    Every post of theirs (this one too) goes into home_feed_merged, where pages find them
-    from then on, and their rows leave the other readers' feeds. Left there, every page had
-    to check each feed row's author against the merged accounts: a hash of all 4,467 of them
-    at XL, 0.69 ms of a 1.66 ms home statement. Rows are read only at or above their feed's
-    horizon (a page that would need one below it is read from the posts), so the rows of the
-    author's newest ``size`` posts go (one seek of the post index each), and a follower's feed
-    complete below the author's ``size``-th newest post is complete only from there now, as a
-    follow makes it (:func:`_on_follow`); rows of older posts left below it go at the next
-    trim. Deleting the rows of every post of theirs took 430-530 ms at L for authors of
-    5,000-17,000 posts; this, 4-18 ms more than the promotion's copy alone.
+    Every post of theirs goes into home_feed_merged, where pages find them from then on, and
+    their rows leave the other readers' feeds. Left there, every page had to check each feed
+    row's author against the merged accounts: a hash of all 4,467 of them at XL, 0.69 ms of a
+    1.66 ms home statement. Rows are read only at or above their feed's horizon (a page that
+    would need one below it is read from the posts), so the rows of the account's newest
+    ``size`` posts go (one seek of the post index each), and a follower's feed complete below
+    its ``size``-th newest post is complete only from there now, as a follow makes it
+    (:func:`_on_follow`); rows of older posts left below it go at the next trim.
 
-    SQLite: each statement behind a one-row table of the condition (read first: the author's
-    posts and followers are read only then). PostgreSQL: one ``IF``, so that an ordinary post
-    tests the condition once (each gate cost a post to 250 followers about 0.1 ms), and the
-    horizons are locked in key order first, as a trim locks them.
+    Merged by the follow that passes the limit, an account has at most ``fanout_limit + 1``
+    followers whose feeds hold its rows. Merged at its next post instead (until 2026-12-06),
+    an account followed by thousands meanwhile, each follow copying its posts into the new
+    follower's feed, had all those rows to delete in that post: 3.7-4.2 s for 5,000 new
+    followers at L (docs/performance.md, "The promotion at the follow").
+
+    PostgreSQL: the followers' horizons are locked in key order first, as a trim locks them.
     """
-    gate = "" if postgres else f"(SELECT 1 AS go WHERE {promote}) gate CROSS JOIN "
-    fans = f"SELECT f.follower_id FROM {gate}followers f WHERE f.followed_id = NEW.user_id"
+    fans = "SELECT f.follower_id FROM followers f WHERE f.followed_id = NEW.user_id"
     # Read once (uncorrelated). The posts of that time but older ids go too: deleting a
     # merged author's row is never wrong.
     since = f"""COALESCE(({_nth_newest("NEW.user_id", 'p."timestamp"', size)}), '{_FIRST_TIME}')"""
     row = _nth_newest("NEW.user_id", 'p."timestamp", p.id', size)
     newest_posts = f"""
-  SELECT p.id FROM {gate}post p WHERE p.user_id = NEW.user_id AND p."timestamp" >= {since}"""
+  SELECT p.id FROM post p WHERE p.user_id = NEW.user_id AND p."timestamp" >= {since}"""
     # PostgreSQL joined those posts to the feeds by hashing all of home_feed (600 ms at L,
     # 3.6 million rows) where it expected a thousand of them: an array makes it seek each.
     newest_posts = f"= ANY (ARRAY({newest_posts}))" if postgres else f"IN ({newest_posts})"
     locking = (
         f"PERFORM 1 FROM home_feed_horizon WHERE user_id IN ({fans}) ORDER BY user_id FOR UPDATE"
     )
-    statements = [
-        f"""
+    return [
+        *([locking] if postgres else []),
+        """
 INSERT INTO home_feed_merged ("timestamp", post_id, author_id, in_reply_to_user_id)
 SELECT p."timestamp", p.id, p.user_id, p.in_reply_to_user_id
-FROM {gate}post p WHERE p.user_id = NEW.user_id""",
+FROM post p WHERE p.user_id = NEW.user_id""",
         f"DELETE FROM home_feed WHERE post_id {newest_posts} AND user_id <> NEW.user_id",
-        *([locking] if postgres else []),
         _complete_only_from(f"home_feed_horizon.user_id IN ({fans})", row),
-        f"""
+        """
 INSERT INTO home_feed_author (user_id, "timestamp")
-SELECT NEW.user_id, (SELECT max(p."timestamp") FROM post p WHERE p.user_id = NEW.user_id)
-{"" if postgres else f"WHERE {promote}"}""",
+SELECT NEW.user_id, (SELECT max(p."timestamp") FROM post p WHERE p.user_id = NEW.user_id)""",
     ]
-    if not postgres:
-        return statements
-    body = "\n".join(f"    {statement.strip()};" for statement in statements)
-    return [f"IF {promote} THEN\n{body}\n    END IF"]
 
 
-def _on_post_insert(size: int, fanout_limit: int, lock: bool = False) -> list[str]:
+def _promotes(account: str, followers: str, fanout_limit: int) -> str:
+    """SQL: ``account`` is not merged and ``followers`` (SQL of its count) is past the limit."""
+    return f"{followers} > {fanout_limit} AND NOT {_MERGED.format(author=account)}"
+
+
+def _on_post_insert(size: int, lock: bool = False) -> list[str]:
     merged = _MERGED.format(author="NEW.user_id")
-    promote = f"""EXISTS (SELECT 1 FROM user_stats s
-    WHERE s.user_id = NEW.user_id AND s.followers > {fanout_limit}) AND NOT {merged}"""
     every = trim_interval(size)
     to_trim = (
         f"SELECT follower_id FROM ({_followers_if(f'NOT {merged}')}) fans "
@@ -412,9 +410,7 @@ def _on_post_insert(size: int, fanout_limit: int, lock: bool = False) -> list[st
     )
     return [
         *([_lock_author("NEW.user_id")] if lock else []),
-        # Already merged: this post alone. Being merged now: all of theirs. Never both.
         _INTO_MERGED,
-        *_promotion(promote, size, postgres=lock),  # only PostgreSQL's triggers lock
         _newest(lock),
         _fan_out(),
         *_trim(to_trim, size, lock),
@@ -434,19 +430,28 @@ def _on_post_move(lock: bool = False) -> list[str]:
     ]
 
 
-def _on_follow(size: int, lock: bool = False) -> list[str]:
+def _on_follow(size: int, fanout_limit: int, lock: bool = False) -> list[str]:
     """The statements copying the followed account's newest posts into the follower's feed.
 
     With ``lock`` (PostgreSQL) the two accounts' counts rows are locked first, in key order,
-    as a post locks its author's (:func:`_lock_author`): a follow and the followed account's
-    promotion (whose post takes their rows out of the feeds) come one after the other, so
-    the follow never copies rows that the promotion no longer sees. The counts' trigger,
-    which fires after this one, updates the same two rows anyway.
+    as a post locks its author's (:func:`_lock_author`): two follows that would merge one
+    account, or a follow and a post by the followed account, come one after the other. The
+    counts' trigger, which fires after this one (PostgreSQL fires a table's triggers in the
+    order of their names), updates the same two rows anyway, and merges the followed account
+    if this follow takes it past the limit (:func:`_promotion`). That promotion locks the
+    followers' horizons in key order; this follow locks its follower's before, so when it is
+    the one that promotes, it takes them all first, in key order, as a trim does.
     """
     nth_post = _nth_newest("NEW.followed_id", 'p."timestamp", p.id', size)
     merged = _MERGED.format(author="NEW.followed_id")
+    count = "(SELECT s.followers FROM user_stats s WHERE s.user_id = NEW.followed_id) + 1"
+    promoting = f"""
+PERFORM 1 FROM home_feed_horizon
+WHERE user_id IN (SELECT f.follower_id FROM followers f WHERE f.followed_id = NEW.followed_id)
+  AND {_promotes("NEW.followed_id", count, fanout_limit)}
+ORDER BY user_id FOR UPDATE"""
     return [
-        *([_lock_author("NEW.follower_id", "NEW.followed_id")] if lock else []),
+        *([_lock_author("NEW.follower_id", "NEW.followed_id"), promoting] if lock else []),
         # The follower's feed is complete only above the followed account's size-th post.
         _complete_only_from(
             f"home_feed_horizon.user_id = NEW.follower_id AND NOT {merged}", nth_post
@@ -499,7 +504,7 @@ def sqlite_triggers(size: int, fanout_limit: int) -> dict[str, str]:
             trigger(
                 "tr_home_feed_post_insert",
                 "AFTER INSERT ON post",
-                _on_post_insert(size, fanout_limit),
+                _on_post_insert(size),
             ),
             trigger(
                 "tr_home_feed_post_update",
@@ -507,10 +512,20 @@ def sqlite_triggers(size: int, fanout_limit: int) -> dict[str, str]:
                 _on_post_move(),
             ),
             trigger("tr_home_feed_post_delete", "AFTER DELETE ON post", _on_post_delete()),
-            trigger("tr_home_feed_follow_insert", "AFTER INSERT ON followers", _on_follow(size)),
+            trigger(
+                "tr_home_feed_follow_insert",
+                "AFTER INSERT ON followers",
+                _on_follow(size, fanout_limit),
+            ),
             trigger("tr_home_feed_follow_delete", "AFTER DELETE ON followers", _ON_UNFOLLOW),
             trigger("tr_home_feed_user_insert", 'AFTER INSERT ON "user"', _ON_USER),
             trigger("tr_home_feed_user_delete", 'AFTER DELETE ON "user"', _ON_USER_DELETE),
+            trigger(
+                "tr_home_feed_promotion",
+                "AFTER UPDATE OF followers ON user_stats "
+                f"WHEN {_promotes('NEW.user_id', 'NEW.followers', fanout_limit)}",
+                _promotion(size, postgres=False),
+            ),
         ]
     )
 
@@ -535,7 +550,7 @@ def postgresql_functions(size: int, fanout_limit: int) -> dict[str, str]:
             function(
                 "home_feed_on_post",
                 "  IF TG_OP = 'INSERT' THEN\n"
-                f"{block(_on_post_insert(size, fanout_limit, lock=True))}\n"
+                f"{block(_on_post_insert(size, lock=True))}\n"
                 "  ELSIF TG_OP = 'UPDATE' THEN\n"
                 f"{block(_on_post_move(lock=True))}\n"
                 "  ELSE\n"
@@ -550,7 +565,7 @@ def postgresql_functions(size: int, fanout_limit: int) -> dict[str, str]:
             function(
                 "home_feed_on_follow",
                 "  IF TG_OP = 'INSERT' THEN\n"
-                f"{block(_on_follow(size, lock=True))}\n"
+                f"{block(_on_follow(size, fanout_limit, lock=True))}\n"
                 "  ELSE\n"
                 f"{block(_ON_UNFOLLOW)}\n"
                 "  END IF;",
@@ -563,6 +578,14 @@ def postgresql_functions(size: int, fanout_limit: int) -> dict[str, str]:
                 f"{block(_ON_USER_DELETE)}\n"
                 "  END IF;",
             ),
+            function(
+                "home_feed_on_followers",
+                f"  IF {_promotes('NEW.user_id', 'NEW.followers', fanout_limit)} THEN\n"
+                f"{block(_promotion(size, postgres=True))}\n"
+                "  END IF;",
+                # As the post's: the planner's guess of an account's followers is large.
+                "\nSET jit = off",
+            ),
         ]
     )
 
@@ -574,9 +597,13 @@ POSTGRESQL_TRIGGERS = {
     "FOR EACH ROW EXECUTE FUNCTION home_feed_on_follow()",
     "tr_home_feed_user": 'AFTER INSERT OR DELETE ON "user" '
     "FOR EACH ROW EXECUTE FUNCTION home_feed_on_user()",
+    # The limit is the function's (a WHEN here would need it in this text too).
+    "tr_home_feed_promotion": "AFTER UPDATE OF followers ON user_stats "
+    "FOR EACH ROW EXECUTE FUNCTION home_feed_on_followers()",
 }
 _TRIGGER_TABLES = {"tr_home_feed_post": "post", "tr_home_feed_follow": "followers"}
 _TRIGGER_TABLES["tr_home_feed_user"] = '"user"'
+_TRIGGER_TABLES["tr_home_feed_promotion"] = "user_stats"
 
 
 def feed_trigger_names(dialect: str) -> set[str]:

@@ -394,39 +394,50 @@ def test_a_post_under_way_when_the_build_starts_is_in_the_feed(shared_app, share
     assert (rows, horizon) == rebuilt_feed_of(reader_id)
 
 
-def test_two_posts_as_an_account_crosses_the_fanout_limit_promote_it_once(
-    shared_app, shared_db, caplog
+def test_two_follows_that_take_an_account_past_the_fanout_limit_merge_it_once(
+    shared_app, shared_db
 ):
-    """An account past the fan-out limit (3 in tests) is merged at its next post. Two posts
-    at once: the second waits for the first (its counts row, locked first by the post's
-    trigger on PostgreSQL), then finds the account merged; no duplicate key in
-    ``home_feed_author`` or ``home_feed_merged``, both posts are there."""
+    """An account is merged at the follow that takes it past the fan-out limit (3 in tests).
+    Two such follows at once: the second waits for the first (the counts rows, locked first
+    by the follow's trigger on PostgreSQL), then finds the account merged; no duplicate key
+    in ``home_feed_author`` or ``home_feed_merged``, and its rows are out of the feeds."""
     people = community()
     quiet = people["quiet"]
-    for fan in ("fan1", "fan2", "fan3"):
+    for fan in ("fan1", "fan2"):
         people[fan].follow(quiet)
     db.session.commit()
-    quiet_id = quiet.id
+    quiet_id, fan3_id, stranger_id = quiet.id, people["fan3"].id, people["stranger"].id
     assert quiet_id not in set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
+    follow = sa.text(
+        "INSERT INTO followers (follower_id, followed_id, created_at) "
+        "VALUES (:follower, :followed, :at)"
+    )
     written, release = threading.Event(), threading.Event()
-    poster = _hold_a_post(shared_app, quiet_id, "quiet, first", written, release)
+
+    def first() -> None:
+        with shared_app.app_context(), db.engine.connect() as connection:
+            connection.execute(follow, {"follower": fan3_id, "followed": quiet_id, "at": START})
+            written.set()
+            release.wait(TIMEOUT)
+            connection.commit()
+
+    following = threading.Thread(target=first, daemon=True)
+    following.start()
+    assert written.wait(TIMEOUT)
 
     def second() -> bool:
         with shared_app.app_context(), db.engine.begin() as connection:
-            connection.execute(
-                sa.insert(Post).values(
-                    body="quiet, second", user_id=quiet_id, timestamp=START + timedelta(hours=7)
-                )
-            )
+            connection.execute(follow, {"follower": stranger_id, "followed": quiet_id, "at": START})
         return True
 
-    posting, result = _in_thread(second)
-    posting.join(0.5)
-    assert posting.is_alive()  # waits for the first
+    seconding, result = _in_thread(second)
+    seconding.join(0.5)
+    assert seconding.is_alive()  # waits for the first
     release.set()
-    poster.join(TIMEOUT)
-    posting.join(TIMEOUT)
+    following.join(TIMEOUT)
+    seconding.join(TIMEOUT)
     assert result.get("value")  # no duplicate key
+    db.session.expire_all()
     authors = list(db.session.scalars(sa.select(home_feed_author.c.user_id)))
     assert authors.count(quiet_id) == 1
     merged_posts = db.session.scalars(
@@ -434,6 +445,9 @@ def test_two_posts_as_an_account_crosses_the_fanout_limit_promote_it_once(
     ).all()
     quiet_posts = db.session.scalars(sa.select(Post.id).where(Post.user_id == quiet_id)).all()
     assert sorted(merged_posts) == sorted(quiet_posts)
-    assert {_post_id("quiet, first"), _post_id("quiet, second")} <= set(quiet_posts)
-    for reader in ("reader", "fan1"):
+    others = sa.select(home_feed.c.user_id).where(
+        home_feed.c.author_id == quiet_id, home_feed.c.user_id != quiet_id
+    )
+    assert db.session.scalars(others).all() == []
+    for reader in ("reader", "fan1", "fan3", "stranger"):
         assert_every_home_matches(db, [db.session.get(User, people[reader].id)], 2)

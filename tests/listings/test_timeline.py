@@ -940,10 +940,11 @@ def test_an_account_merged_before_its_first_post(db):
 
 @pytest.mark.usefixtures("feed_settings_put_back")
 def test_a_promotion_takes_the_authors_rows_out_of_the_feeds(db):
-    """At an account's first post past the fan-out limit, its rows leave its followers' feeds
-    (its own stay): those of its newest ``size`` posts, and a feed that went deeper than its
-    ``size``-th newest post is complete only from there on (its older rows, below the
-    horizon, are never read). The pages stay the plain query's, down to the last."""
+    """At the follow that takes an account past the fan-out limit, it is merged and its rows
+    leave its followers' feeds (its own stay): those of its newest ``size`` posts, and a feed
+    that went deeper than its ``size``-th newest post is complete only from there on (its
+    older rows, below the horizon, are never read). Its posts after that write no rows in
+    other feeds. The pages stay the plain query's, down to the last."""
     size = 6
     with db.engine.begin() as connection:
         rebuild_home_feeds(connection, size=size, fanout_limit=2)
@@ -962,6 +963,9 @@ def test_a_promotion_takes_the_authors_rows_out_of_the_feeds(db):
         )
         return db.session.scalars(query).all()
 
+    def merged() -> set[int]:
+        return set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
+
     # Posts until the reader's feed holds more than its size (a trim comes at one post in
     # trim_interval(size), chosen by ids): deeper than the author's size-th newest post.
     minute = 0
@@ -970,15 +974,14 @@ def test_a_promotion_takes_the_authors_rows_out_of_the_feeds(db):
         db.session.add(Post(body="x", author=author, timestamp=START + timedelta(minutes=minute)))
         db.session.commit()
     before = len(rows_of(reader.id, author.id))
-    for fan in people[3:]:
-        fan.follow(author)  # three followers: past the limit of 2
+    people[3].follow(author)  # two followers: at the limit
     db.session.commit()
-    assert author.id not in set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
-    promoting = Post(body="merged", author=author, timestamp=START + timedelta(minutes=99))
-    db.session.add(promoting)
+    assert author.id not in merged()
+    assert len(rows_of(people[3].id, author.id)) == size  # the follow copied its newest
+    people[4].follow(author)  # three: past it
     db.session.commit()
 
-    assert author.id in set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
+    assert author.id in merged()
     newest = db.session.execute(
         sa.select(Post.timestamp, Post.id)
         .where(Post.user_id == author.id)
@@ -992,11 +995,19 @@ def test_a_promotion_takes_the_authors_rows_out_of_the_feeds(db):
     assert tuple(horizon) == tuple(newest[size - 1])
     left = rows_of(reader.id, author.id)
     assert left  # its rows of older posts, below the horizon
-    assert len(left) == before + 1 - size  # the promoting post is the newest of the size
+    assert len(left) == before - size
     assert all(post_id not in {row.id for row in newest[:size]} for post_id in left)
-    for fan in people[3:]:  # their follows copied the newest 6 then: one is below it now
-        assert set(rows_of(fan.id, author.id)) <= {row.id for row in newest[size:]}
-    assert promoting.id in rows_of(author.id, author.id)
+    for fan in people[3:]:
+        assert rows_of(fan.id, author.id) == []
+    assert_every_home_matches(db, people, 2)
+
+    later = Post(body="merged", author=author, timestamp=START + timedelta(minutes=99))
+    db.session.add(later)
+    db.session.commit()
+    readers = db.session.scalars(
+        sa.select(home_feed.c.user_id).where(home_feed.c.post_id == later.id)
+    )
+    assert readers.all() == [author.id]
     assert_every_home_matches(db, people, 2)
 
 

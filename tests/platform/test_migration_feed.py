@@ -20,6 +20,9 @@ from tests.platform.test_migration_counts import _fill
 REVISION = "a3c9e51f7d20"
 BEFORE = "0583fe2d4f6e"  # the revision before home feeds
 TABLES = ("home_feed", "home_feed_horizon", "home_feed_author")
+# The trigger and function that a later migration adds (c4f1a8e2d7b3: an account merged at the
+# follow that takes it past the limit).
+LATER_NAMES = {"tr_home_feed_promotion", "home_feed_on_followers"}
 
 
 def _pages_match_the_plain_query() -> int:
@@ -90,7 +93,7 @@ def test_upgrade_builds_feeds_and_triggers_keep_them(migration_app):
         connection.exec_driver_sql('DELETE FROM "user" WHERE id = 1')
     db.session.expire_all()
     _pages_match_the_plain_query()
-    assert _triggers() == feed.feed_trigger_names(db.engine.dialect.name)
+    assert _triggers() == feed.feed_trigger_names(db.engine.dialect.name) - LATER_NAMES
 
 
 def test_downgrade_removes_tables_triggers_and_functions_and_upgrade_again(migration_app):
@@ -99,7 +102,7 @@ def test_downgrade_removes_tables_triggers_and_functions_and_upgrade_again(migra
         _fill(connection)
     upgrade(revision=REVISION)
     if db.engine.dialect.name == "postgresql":
-        assert _functions() == set(feed.postgresql_functions(400, 1000))
+        assert _functions() == set(feed.postgresql_functions(400, 1000)) - LATER_NAMES
     downgrade(revision=BEFORE)
     with db.engine.connect() as connection:
         for table in TABLES:
@@ -136,7 +139,10 @@ def test_migration_copies_the_models_sql():
     assert (
         as_then(as_before(feed.postgresql_functions(*settings))) == migration.POSTGRESQL_FUNCTIONS
     )
-    assert migration.POSTGRESQL_TRIGGERS == feed.POSTGRESQL_TRIGGERS
+    triggers = feed.POSTGRESQL_TRIGGERS
+    assert {
+        name: sql for name, sql in triggers.items() if name not in LATER_NAMES
+    } == migration.POSTGRESQL_TRIGGERS
     rebuild = feed.rebuild_statements(*settings, feed.REBUILD_WINDOW)
     assert [_small_as_then(sql) for sql in rebuild] == migration.REBUILD
 

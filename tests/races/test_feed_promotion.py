@@ -1,8 +1,10 @@
-"""An account's promotion past the fan-out limit and a new follow of it at once (PostgreSQL,
-real concurrent connections). The promotion's post takes the account's rows out of the other
-readers' feeds (pages do not check each row's author); a follow copies its posts into the new
-follower's. Whichever comes second waits for the first, so no row by a merged account is left
-in another reader's feed, and every home page is the plain query's (app/models/feed.py)."""
+"""An account's promotion past the fan-out limit and a post of its own at once (PostgreSQL,
+real concurrent connections). The follow that takes the account past the limit merges it and
+takes its rows out of the other readers' feeds (pages do not check each row's author); a post
+by an account not merged goes into its followers' feeds. Whichever comes second waits for the
+first, so no row by a merged account is left in another reader's feed, the post is in
+``home_feed_merged`` whichever came first, and every home page is the plain query's
+(app/models/feed.py)."""
 
 from datetime import timedelta
 
@@ -10,27 +12,27 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Post, User, home_feed, home_feed_author
+from app.models import Post, User, home_feed, home_feed_author, home_feed_merged
 from app.models.types import utcnow
 from tests.helpers import add_users, second_waits_for_first
 from tests.listings.test_timeline import assert_every_home_matches
 
 STATEMENTS = {
-    "follow": sa.text(
+    "promoting follow": sa.text(
         "INSERT INTO followers (follower_id, followed_id, created_at) "
         "VALUES (:newcomer, :quiet, :now)"
     ),
-    "promoting post": sa.text(
-        "INSERT INTO post (body, timestamp, user_id) VALUES ('past the limit', :now, :quiet)"
+    "post": sa.text(
+        "INSERT INTO post (body, timestamp, user_id) VALUES ('at the limit', :now, :quiet)"
     ),
 }
 
 
 @pytest.fixture
 def quiet_at_the_limit(shared_app, shared_db):
-    """quiet, followed by one account more than the fan-out limit (3 in tests) but not merged
-    yet (it has not posted since), with posts in its four followers' feeds; newcomer, who has
-    a feed and does not follow quiet yet. Their ids, and a time after every post."""
+    """quiet, followed by as many accounts as the fan-out limit (3 in tests), with posts in
+    its three followers' feeds; newcomer, who has a feed and does not follow quiet yet. Their
+    ids, and a time after every post."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite runs one writer at a time: the two cannot overlap")
     quiet, newcomer, *fans = add_users("quiet", "newcomer", "fan1", "fan2", "fan3")
@@ -39,7 +41,7 @@ def quiet_at_the_limit(shared_app, shared_db):
         db.session.add(Post(body=f"quiet {minute}", author=quiet, timestamp=start))
         start += timedelta(minutes=1)
     db.session.commit()
-    for fan in (*fans, *add_users("fan4")):
+    for fan in fans:
         fan.follow(quiet)
     db.session.commit()
     assert shared_app.config["HOME_FEED_FANOUT_LIMIT"] == 3
@@ -55,12 +57,18 @@ def _rows_in_others_feeds(author: int) -> list[int]:
 
 
 @pytest.mark.parametrize(
-    ("first", "second"), [("follow", "promoting post"), ("promoting post", "follow")]
+    ("first", "second"), [("promoting follow", "post"), ("post", "promoting follow")]
 )
-def test_a_follow_and_the_followed_accounts_promotion_at_once(quiet_at_the_limit, first, second):
-    assert len(_rows_in_others_feeds(quiet_at_the_limit["quiet"])) == 4 * 3
-    second_waits_for_first(STATEMENTS[first], STATEMENTS[second], quiet_at_the_limit)
+def test_a_post_and_its_authors_promotion_at_once(quiet_at_the_limit, first, second):
     quiet = quiet_at_the_limit["quiet"]
+    assert len(_rows_in_others_feeds(quiet)) == 3 * 3
+    second_waits_for_first(STATEMENTS[first], STATEMENTS[second], quiet_at_the_limit)
     assert quiet in set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
     assert _rows_in_others_feeds(quiet) == []
+    merged = db.session.scalars(
+        sa.select(home_feed_merged.c.post_id).where(home_feed_merged.c.author_id == quiet)
+    ).all()
+    posts = db.session.scalars(sa.select(Post.id).where(Post.user_id == quiet)).all()
+    assert sorted(merged) == sorted(posts)
+    assert len(posts) == 4
     assert_every_home_matches(db, db.session.scalars(sa.select(User)).all(), 2)
