@@ -445,11 +445,13 @@ def _on_follow(size: int, fanout_limit: int, lock: bool = False) -> list[str]:
     nth_post = _nth_newest("NEW.followed_id", 'p."timestamp", p.id', size)
     merged = _MERGED.format(author="NEW.followed_id")
     count = "(SELECT s.followers FROM user_stats s WHERE s.user_id = NEW.followed_id) + 1"
+    # An IF: as a condition of the PERFORM's query it cost every follow 0.16 ms.
     promoting = f"""
-PERFORM 1 FROM home_feed_horizon
-WHERE user_id IN (SELECT f.follower_id FROM followers f WHERE f.followed_id = NEW.followed_id)
-  AND {_promotes("NEW.followed_id", count, fanout_limit)}
-ORDER BY user_id FOR UPDATE"""
+IF {_promotes("NEW.followed_id", count, fanout_limit)} THEN
+      PERFORM 1 FROM home_feed_horizon
+      WHERE user_id IN (SELECT f.follower_id FROM followers f WHERE f.followed_id = NEW.followed_id)
+      ORDER BY user_id FOR UPDATE;
+    END IF"""
     return [
         *([_lock_author("NEW.follower_id", "NEW.followed_id"), promoting] if lock else []),
         # The follower's feed is complete only above the followed account's size-th post.

@@ -213,10 +213,11 @@ END $$""",
 BEGIN
   IF TG_OP = 'INSERT' THEN
     PERFORM 1 FROM user_stats WHERE user_id IN (NEW.follower_id, NEW.followed_id) ORDER BY user_id FOR NO KEY UPDATE;
-    PERFORM 1 FROM home_feed_horizon
-WHERE user_id IN (SELECT f.follower_id FROM followers f WHERE f.followed_id = NEW.followed_id)
-  AND (SELECT s.followers FROM user_stats s WHERE s.user_id = NEW.followed_id) + 1 > 250 AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.followed_id)
-ORDER BY user_id FOR UPDATE;
+    IF (SELECT s.followers FROM user_stats s WHERE s.user_id = NEW.followed_id) + 1 > 250 AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.followed_id) THEN
+      PERFORM 1 FROM home_feed_horizon
+      WHERE user_id IN (SELECT f.follower_id FROM followers f WHERE f.followed_id = NEW.followed_id)
+      ORDER BY user_id FOR UPDATE;
+    END IF;
     UPDATE home_feed_horizon SET ("timestamp", post_id) = (SELECT p."timestamp", p.id FROM post p WHERE p.user_id = NEW.followed_id ORDER BY p."timestamp" DESC, p.id DESC LIMIT 1 OFFSET 399)
 WHERE home_feed_horizon.user_id = NEW.follower_id AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.followed_id)
   AND (home_feed_horizon."timestamp" IS NULL
