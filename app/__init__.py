@@ -115,7 +115,7 @@ def register_template_helpers(app: Flask) -> None:
     from app.models import ABOUT_ME_MAX_LENGTH, POST_MAX_LENGTH
     from app.models.types import utcnow
     from app.search.tags import trending, trending_list
-    from app.web import fragments
+    from app.web import fragments, notices
     from app.web.filters import exact_time, link_text, relative_time
     from app.web.outages import database_state
     from app.web.urls import avatar_url, static_url, this_page, url_for_id, url_for_name
@@ -140,6 +140,7 @@ def register_template_helpers(app: Flask) -> None:
         app.jinja_env.bytecode_cache = FileSystemBytecodeCache(app.config["TEMPLATE_BYTECODE_DIR"])
     cards.init_app(app)
     fragments.init_app(app)
+    notices.init_app(app)
     app.jinja_env.globals.update(
         POST_MAX_LENGTH=POST_MAX_LENGTH, ABOUT_ME_MAX_LENGTH=ABOUT_ME_MAX_LENGTH, utcnow=utcnow
     )

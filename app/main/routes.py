@@ -29,6 +29,7 @@ from app.models.posting import publish
 from app.web.account_fields import TAKEN_USERNAME_MESSAGE
 from app.web.form_pages import form_page
 from app.web.forms import EmptyForm, require_button_form
+from app.web.notices import notify
 from app.web.outages import optional_write
 from app.web.permissions import require_confirmed_email
 from app.web.ratelimits import rate_limit, user_or_address
@@ -113,7 +114,7 @@ def index():
         # A double submit answers like the first one, without a second copy of the post.
         publish(current_user, form.post.data)
         db.session.commit()
-        flash("Your post is live!", "success")
+        notify("posted")  # a cookie of its own: the session cookie is not signed again
         return redirect(url_for("main.index"))
     return home_page(form)
 

@@ -55,9 +55,13 @@ def keep_private_out_of_caches(response: Response) -> Response:
     Flask-Login loaded for this request (``g._login_user``), never loaded here: responses that
     load nobody (static files, avatars) stay cacheable, and this costs no query. Anonymous
     pages that set no cookie keep what they have.
+
+    It asks ``is_anonymous``, not ``is_authenticated``: the loader only keeps an active user,
+    and ``is_authenticated`` reads the user's columns, which a view's commit has expired, so
+    a write that set no cookie (a Like) reloaded the user here, one more statement.
     """
     user = g.get("_login_user")
-    if "Set-Cookie" in response.headers or (user is not None and user.is_authenticated):
+    if "Set-Cookie" in response.headers or (user is not None and not user.is_anonymous):
         response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import render_template_string
+from flask import g, render_template_string
 from flask_wtf.csrf import generate_csrf
 
 from app.main.forms import PostForm
@@ -54,6 +54,38 @@ def test_state_changes_need_a_csrf_token(alice_client, alice, bob, db, url, data
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
     assert alice.username == "alice"
     assert not alice.is_following(bob)
+
+
+def test_a_post_with_a_forged_token_is_refused_and_stores_nothing(alice_client, db):
+    alice_client.get("/")  # the session has its CSRF secret: the token is what is wrong
+    response = alice_client.post("/", data={"csrf_token": "forged", "post": "hi"})
+    assert response.status_code == 400
+    assert "did not come from this site" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
+
+
+def test_the_post_box_checks_the_token_itself_unless_csrfprotect_has(app):
+    """CSRFProtect checks each POST's token before the view: the post form then makes no
+    CSRF field (its page puts the token in through the fragments' mark). Where it has not
+    checked (the protection switched off for a view), the form checks the token."""
+    site = app.config["SITE_URL"]
+    with app.test_request_context("/", method="POST", data={"post": "hi"}, base_url=site):
+        unchecked = PostForm()
+        assert "csrf_token" in unchecked
+        assert not unchecked.validate_on_submit()
+        assert unchecked.csrf_token.errors
+    with app.test_request_context("/", method="POST", data={"post": "hi"}, base_url=site):
+        g.csrf_valid = True  # as CSRFProtect marks a request whose token it has checked
+        checked = PostForm()
+        assert "csrf_token" not in checked
+        assert checked.validate_on_submit()
+
+
+def test_a_refused_post_comes_back_with_a_token_that_posts(alice_client, db):
+    page = alice_client.submit("/", {"post": "x" * 141}).get_data(as_text=True)
+    response = alice_client.post("/", data={"csrf_token": csrf_token_from(page), "post": "short"})
+    assert response.status_code == 302
+    assert post_bodies(db) == ["short"]
 
 
 def test_post_appears_on_home_and_explore(alice_client, db):

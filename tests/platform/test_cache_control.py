@@ -1,9 +1,11 @@
 """Private responses stay out of caches: ``Cache-Control: private, no-store`` on every page for
 a logged-in person and every response that sets a cookie (issue 15, finding 4)."""
 
+import re
+
 import pytest
 
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, csrf_token_from
 
 PRIVATE = "private, no-store"
 
@@ -73,3 +75,24 @@ def test_static_files_and_avatars_stay_cacheable(client, alice, login, logged_in
         assert "private" not in static.headers.get("Cache-Control", "")
     avatar = client.get(f"/avatar/{alice.id}/48.svg")
     assert avatar.headers["Cache-Control"] == "public, max-age=604800"
+
+
+def test_a_write_that_sets_no_cookie_is_private_without_loading_its_user_again(
+    alice_client, alice, bob, make_post, statements
+):
+    """A Like sent by chirp.js commits and sets no cookie: its answer is private because
+    someone is logged in, asked of the user loaded for the request. Its columns, expired by
+    the view's commit, are not read again for that (one statement more per such write)."""
+    post = make_post(bob, "like me")
+    token = csrf_token_from(alice_client.get("/").get_data(as_text=True))
+    statements.clear()
+    response = alice_client.post(
+        f"/post/{post.id}/like", data={"csrf_token": token}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    assert response.headers["Cache-Control"] == PRIVATE
+    # The user's columns are read once: by the request's login (its session and user), not
+    # again after the commit.
+    user_first = re.compile(r'\s*SELECT "?user"?\.id,')
+    assert len([s for s in statements if user_first.match(s)]) == 1

@@ -3,6 +3,7 @@
 import pytest
 from flask import url_for
 
+from app.web import urls
 from app.web.urls import static_url, url_for_id, url_for_name
 
 CASES = [
@@ -63,3 +64,35 @@ def test_a_card_links_its_icons_to_the_sprite(client, make_user, make_post, logi
     page = client.get("/explore", base_url="http://localhost/chirp/").get_data(as_text=True)
     assert page.count('<use href="/chirp/static/icons.svg#') >= 2
     assert 'href="/static/icons.svg' not in page
+
+
+def test_links_kept_per_process_follow_each_requests_root(app):
+    """The texts around the id are kept per process: one request's root never leaks into
+    another's links."""
+    for root in ("", "/chirp", "", "/other/"):
+        with app.test_request_context("/", base_url=f"http://localhost{root}"):
+            assert url_for_id("posts.view", "post_id", 5) == url_for("posts.view", post_id=5)
+            assert url_for_name("main.user", "username", "bob") == url_for(
+                "main.user", username="bob"
+            )
+
+
+def test_a_path_depends_on_the_request_only_through_its_root(app):
+    """What keeping the links per process relies on (app/web/urls.py): with URL defaults, host
+    or subdomain matching, url_for's text would depend on more of the request."""
+    assert not app.url_default_functions
+    assert not app.url_map.host_matching
+    assert not app.subdomain_matching
+
+
+def test_the_kept_links_are_bounded(app, monkeypatch):
+    """A moderator's cards link back to the page they are on: one kept text per page, and
+    the oldest go first."""
+    monkeypatch.setattr(urls, "URL_TEMPLATES_SIZE", 3)
+    with app.test_request_context("/"):
+        for page in range(10):
+            back = f"/explore?after={page}"
+            assert url_for_id("moderation.hide_post", "post_id", 9, next=back) == url_for(
+                "moderation.hide_post", post_id=9, next=back
+            )
+        assert len(app.extensions["url_templates"]) == 3
