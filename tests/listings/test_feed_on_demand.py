@@ -201,21 +201,31 @@ def test_build_home_feed_does_nothing_for_a_feed_or_an_account_that_is_there_or_
 # Two requests at once, on a database every connection sees (a file on SQLite).
 
 
-def _hold_a_build(app, reader_id: int, built: threading.Event, release: threading.Event):
-    """In a thread: build the reader's feed, then keep the transaction open until
-    ``release``."""
+def _hold(app, write) -> tuple[threading.Thread, threading.Event]:
+    """In a thread: ``write(connection)``, then keep the transaction open until the event
+    returned is set; returns once the write is done."""
+    written, release = threading.Event(), threading.Event()
 
     def run() -> None:
         with app.app_context(), db.engine.connect() as connection:
-            assert build_home_feed(connection, reader_id)
-            built.set()
+            write(connection)
+            written.set()
             release.wait(TIMEOUT)
             connection.commit()
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    assert built.wait(TIMEOUT)
-    return thread
+    assert written.wait(TIMEOUT)
+    return thread, release
+
+
+def _hold_a_build(app, reader_id: int) -> tuple[threading.Thread, threading.Event]:
+    """:func:`_hold` of a build of the reader's feed."""
+
+    def build(connection: sa.Connection) -> None:
+        assert build_home_feed(connection, reader_id)
+
+    return _hold(app, build)
 
 
 def _in_thread(call):
@@ -228,8 +238,7 @@ def _in_thread(call):
 def _waits_for_a_held_build(app, reader_id: int, call):
     """Hold a build of the reader's feed open, run ``call`` in a thread, check that it waits
     for the build, then let the build commit; ``call``'s result."""
-    built, release = threading.Event(), threading.Event()
-    holder = _hold_a_build(app, reader_id, built, release)
+    holder, release = _hold_a_build(app, reader_id)
     acting, result = _in_thread(call)
     acting.join(0.5)
     assert acting.is_alive()  # waits for the build
@@ -316,25 +325,12 @@ def test_a_feed_taken_away_while_remembered_leaves_right_pages(app, db):
     assert feed_of(people["reader"].id)[1]
 
 
-def _hold_a_post(app, author_id: int, body: str, written: threading.Event, release):
-    """In a thread: write a post by ``author_id`` (its triggers run), then keep the
-    transaction open until ``release``."""
-
-    def run() -> None:
-        with app.app_context(), db.engine.connect() as connection:
-            connection.execute(
-                sa.insert(Post).values(
-                    body=body, user_id=author_id, timestamp=START + timedelta(hours=6)
-                )
-            )
-            written.set()
-            release.wait(TIMEOUT)
-            connection.commit()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    assert written.wait(TIMEOUT)
-    return thread
+def _hold_a_post(app, author_id: int, body: str) -> tuple[threading.Thread, threading.Event]:
+    """:func:`_hold` of a post by ``author_id`` (its triggers run)."""
+    post = sa.insert(Post).values(
+        body=body, user_id=author_id, timestamp=START + timedelta(hours=6)
+    )
+    return _hold(app, lambda connection: connection.execute(post))
 
 
 def _post_id(body: str) -> int:
@@ -375,8 +371,7 @@ def test_a_post_under_way_when_the_build_starts_is_in_the_feed(shared_app, share
     people = community()
     reader_id, quiet_id = people["reader"].id, people["quiet"].id
     switch_feeds_to_on_demand()
-    written, release = threading.Event(), threading.Event()
-    poster = _hold_a_post(shared_app, quiet_id, "quiet, under way", written, release)
+    poster, release = _hold_a_post(shared_app, quiet_id, "quiet, under way")
 
     def build() -> bool:
         with shared_app.app_context(), db.engine.begin() as connection:
@@ -412,18 +407,8 @@ def test_two_follows_that_take_an_account_past_the_fanout_limit_merge_it_once(
         "INSERT INTO followers (follower_id, followed_id, created_at) "
         "VALUES (:follower, :followed, :at)"
     )
-    written, release = threading.Event(), threading.Event()
-
-    def first() -> None:
-        with shared_app.app_context(), db.engine.connect() as connection:
-            connection.execute(follow, {"follower": fan3_id, "followed": quiet_id, "at": START})
-            written.set()
-            release.wait(TIMEOUT)
-            connection.commit()
-
-    following = threading.Thread(target=first, daemon=True)
-    following.start()
-    assert written.wait(TIMEOUT)
+    first = {"follower": fan3_id, "followed": quiet_id, "at": START}
+    following, release = _hold(shared_app, lambda connection: connection.execute(follow, first))
 
     def second() -> bool:
         with shared_app.app_context(), db.engine.begin() as connection:
