@@ -208,17 +208,25 @@ def fill_temp_tables(
         sa.text("INSERT INTO fake_text VALUES (:n, :body)"),
         [{"n": n, "body": body} for n, body in enumerate(texts)],
     )
-    connection.execute(
-        sa.text(
-            f"WITH RECURSIVE {dialect.numbers('1', ':high')} "  # noqa: S608
-            "INSERT INTO fake_n SELECT n FROM s"
-        ),
-        {"high": numbers},
-    )
-    connection.exec_driver_sql(
-        "INSERT INTO fake_author SELECT u.author_start + k.n - 1, u.id "
-        "FROM fake_user u JOIN fake_n k ON k.n <= u.author_slots"
-    )
+    if dialect.postgres:
+        # Each account's range of slots from a set-returning function, in slot order: the
+        # join below took twice as long (XL: 2 million slots, 2.7 s against 1.6 s).
+        connection.exec_driver_sql(
+            "INSERT INTO fake_author SELECT generate_series(u.author_start, "
+            "u.author_start + u.author_slots - 1), u.id FROM fake_user u ORDER BY u.pos"
+        )
+    else:
+        connection.execute(
+            sa.text(
+                f"WITH RECURSIVE {dialect.numbers('1', ':high')} "  # noqa: S608
+                "INSERT INTO fake_n SELECT n FROM s"
+            ),
+            {"high": numbers},
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO fake_author SELECT u.author_start + k.n - 1, u.id "
+            "FROM fake_user u JOIN fake_n k ON k.n <= u.author_slots"
+        )
     fill_search_words(connection, texts)
     if dialect.postgres:
         # Temporary tables get no statistics from autovacuum; the joins need row counts.
@@ -241,16 +249,24 @@ def fill_search_words(connection: sa.Connection, texts: list[str]) -> None:
         [{"n": n, "terms": cut[body], "pairs": cut[body]} for n, body in enumerate(texts)],
     )
     tagged = [(n, name) for n, body in enumerate(texts) for name in hashtags(body)]
-    names = {name for _, name in tagged}
-    known = dict(connection.execute(sa.select(Tag.name, Tag.id)).all())
-    if missing := sorted(names - set(known)):
-        connection.execute(sa.insert(Tag), [{"name": name} for name in missing])
-        known = dict(connection.execute(sa.select(Tag.name, Tag.id)).all())
+    known = add_tags(connection, texts)
     if tagged:
         connection.execute(
             sa.text("INSERT INTO fake_tags VALUES (:n, :tag_id)"),
             [{"n": n, "tag_id": known[name]} for n, name in tagged],
         )
+
+
+def add_tags(connection: sa.Connection, texts: list[str]) -> dict[str, int]:
+    """Add the hashtags of ``texts`` that the ``tag`` table lacks; returns every tag's id by
+    name. (Before the posts' connections fill their lookup tables: two adding the same tag
+    at once would collide.)"""
+    names = {name for body in texts for name in hashtags(body)}
+    known = dict(connection.execute(sa.select(Tag.name, Tag.id)).all())
+    if missing := sorted(names - set(known)):
+        connection.execute(sa.insert(Tag), [{"name": name} for name in missing])
+        known = dict(connection.execute(sa.select(Tag.name, Tag.id)).all())
+    return known
 
 
 FAKE_REPLY = sa.Table(
