@@ -32,7 +32,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -149,6 +149,8 @@ def fake_command(
         with phase("vacuum"), ThreadPoolExecutor(len(VACUUMED)) as pool:
             for done in [pool.submit(_vacuum, db.engine, tables) for tables in VACUUMED]:
                 done.result()
+        with db.engine.begin() as connection:
+            fake_sql.enable_autovacuum(connection)  # off until now: see its docstring
     follow_count = db.session.scalar(sa.select(sa.func.count()).select_from(followers))
     post_count = db.session.scalar(sa.select(sa.func.count()).select_from(Post))
     reply_count = db.session.scalar(sa.select(sa.func.count(Post.in_reply_to_id)))
@@ -279,9 +281,23 @@ class FakeCommunity:
                 self.insert_follows(connection, ids)
             with self.phase("likes"):
                 self.like_count = add_likes(db.engine, like_rng, likes)
-        else:
+            self._finish_load(connection, [])
+            return
+        with ThreadPoolExecutor(len(fake_sql.BESIDE) + 1) as pool:
+            # PostgreSQL builds a GIN index on one core, the costliest indexes to make (XL:
+            # 37 and 52 s alone for the words' and the pairs'): each search index is made on
+            # a connection of its own from here on, beside the join dates, follows, likes,
+            # notifications, the other indexes and the recounts, none of which reads them.
+            # (An interrupt waits for them, leaving the pool, before the indexes are
+            # restored.) Started after the notifications, as before, they left a core idle
+            # in the join dates and the follows' last chunks, and ended only with the indexes.
+            beside = [
+                pool.submit(fake_sql.restore_beside, db.engine, [name]) for name in fake_sql.BESIDE
+            ]
+            with self.phase("posts"):
+                self._date_joined(connection)
             self._follow_and_like(connection, ids, like_rng, likes)
-        self._finish_load(connection)
+            self._finish_load(connection, beside, pool)
 
     def _follow_and_like(
         self, connection: sa.Connection, ids: list[int], like_rng: random.Random, likes: int
@@ -304,49 +320,50 @@ class FakeCommunity:
                 raise
             self.like_count = liking.result()
 
-    def _finish_load(self, connection: sa.Connection) -> None:
-        """Notifications, then what the load set aside and the derived tables."""
+    def _date_joined(self, connection: sa.Connection) -> None:
+        """PostgreSQL: once the posts are in, move people's join dates to just before their
+        first post; then the post id sequence past the posts."""
+        if connection.scalar(sa.select(followers.c.follower_id).limit(1)) is None:
+            # Before the follows, which start when both accounts existed. Drawn from the
+            # account's id: made again by a resumed run, it moves nobody.
+            fake_sql.date_joined_from_first_posts(connection, self.start.timestamp(), self.seed)
+        fake_sql.move_post_sequence(connection, self.posts)
+        connection.commit()
+
+    def _finish_load(
+        self,
+        connection: sa.Connection,
+        beside: list[Future],
+        pool: ThreadPoolExecutor | None = None,
+    ) -> None:
+        """Notifications, then what the load set aside and the derived tables; on PostgreSQL
+        ``beside`` are the search indexes being made in ``pool`` meanwhile."""
         # Made in one transaction: present means made (and a resumed run must not tell twice).
         self.notifications = connection.scalar(sa.select(sa.func.count()).select_from(Notification))
         connection.commit()
-        postgres = connection.dialect.name == "postgresql"
-        with ThreadPoolExecutor(len(fake_sql.BESIDE) + 1) as pool:
-            # PostgreSQL builds a GIN index on one core, the costliest indexes to make (L: 5
-            # of 12 s for the words'): each search index is made on a connection of its own
-            # beside the notifications, the other indexes and the feeds, none of which reads
-            # them. (An interrupt waits for them, leaving the pool, before the indexes are
-            # restored.)
-            beside = (
-                [
-                    pool.submit(fake_sql.restore_beside, db.engine, [name])
-                    for name in fake_sql.BESIDE
-                ]
-                if postgres
-                else []
-            )
-            if not self.notifications:
-                click.echo("Telling people...")
-                with self.phase("notifications"):
-                    self.notifications = add_notifications(db.engine)
-            if postgres:
-                # Locked by the main connection's keys to ``notification`` meanwhile, they
-                # wait for its indexes' commit, then run beside the derived tables.
-                indexes = fake_sql.NOTIFICATION_INDEXES
-                beside.append(pool.submit(fake_sql.restore_beside, db.engine, indexes))
-            later = fake_sql.BESIDE + fake_sql.AFTER_BESIDE + fake_sql.AFTER_COUNTS
-            later += fake_sql.NOTIFICATION_INDEXES
-            skip = later if postgres else ()
-            with self.phase("indexes"):
-                if made := fake_sql.restore_after_load(connection, skip):
-                    click.echo(f"Made again: {', '.join(made)}.")
-            with self.phase("derived tables"):
-                rebuild_derived(connection)
-            with self.phase("search index, the rest"):
-                if beside:
-                    made = [name for future in beside for name in future.result()]
-                    made += fake_sql.restore_after_load(connection)
-                    if made:
-                        click.echo(f"Made again after the rest: {', '.join(made)}.")
+        if not self.notifications:
+            click.echo("Telling people...")
+            with self.phase("notifications"):
+                self.notifications = add_notifications(db.engine)
+        skip: tuple[str, ...] = ()
+        if pool is not None:
+            # Locked by the main connection's keys to ``notification`` meanwhile, they
+            # wait for its indexes' commit, then run beside the derived tables.
+            indexes = fake_sql.NOTIFICATION_INDEXES
+            beside = [*beside, pool.submit(fake_sql.restore_beside, db.engine, indexes)]
+            skip = fake_sql.BESIDE + fake_sql.VALIDATED_APART + fake_sql.NOTIFICATION_INDEXES
+        # Autovacuum stays off until the closing VACUUM (fake_command) is done.
+        with self.phase("indexes"):
+            if made := fake_sql.restore_after_load(connection, skip, autovacuum=False):
+                click.echo(f"Made again: {', '.join(made)}.")
+        with self.phase("derived tables"):
+            rebuild_derived(connection)
+        with self.phase("search index, the rest"):
+            if beside:
+                made = [name for future in beside for name in future.result()]
+                made += fake_sql.restore_after_load(connection, autovacuum=False)
+                if made:
+                    click.echo(f"Made again after the rest: {', '.join(made)}.")
         fake_sql.drop_temp_tables(connection)
         fake_sql.finish_bulk_load(connection)
         connection.commit()
@@ -511,12 +528,6 @@ class FakeCommunity:
         connection.commit()
         if missing:
             self._write_chunks(chunks, missing, replies, start, step, highest)
-        if connection.scalar(sa.select(followers.c.follower_id).limit(1)) is None:
-            # Before the follows, which start when both accounts existed. Drawn from the
-            # account's id: made again by a resumed run, it moves nobody.
-            fake_sql.date_joined_from_first_posts(connection, start, self.seed)
-        fake_sql.move_post_sequence(connection, self.posts)
-        connection.commit()
 
     def _write_chunks(
         self,
