@@ -283,7 +283,7 @@ class FakeCommunity:
                 self.like_count = add_likes(db.engine, like_rng, likes)
             self._finish_load(connection, [])
             return
-        with ThreadPoolExecutor(len(fake_sql.BESIDE) + 1) as pool:
+        with ThreadPoolExecutor(len(fake_sql.BESIDE) + 2) as pool:
             # PostgreSQL builds a GIN index on one core, the costliest indexes to make (XL:
             # 37 and 52 s alone for the words' and the pairs'): each search index is made on
             # a connection of its own from here on, beside the join dates, follows, likes,
@@ -341,24 +341,42 @@ class FakeCommunity:
         # Made in one transaction: present means made (and a resumed run must not tell twice).
         self.notifications = connection.scalar(sa.select(sa.func.count()).select_from(Notification))
         connection.commit()
+        loaded, later, skip = None, (), ()
+        if pool is not None:
+            # The notifications only read posts, follows and likes: those tables' indexes
+            # are made meanwhile (a core idled while the notifications were written).
+            loaded = pool.submit(fake_sql.restore_beside, db.engine, fake_sql.LOAD_INDEXES)
+            later = fake_sql.KEYS_BESIDE_RECOUNT
+            skip = fake_sql.BESIDE + fake_sql.AFTER_COUNTS
         if not self.notifications:
             click.echo("Telling people...")
             with self.phase("notifications"):
                 self.notifications = add_notifications(db.engine)
-        skip: tuple[str, ...] = ()
-        if pool is not None:
-            # Locked by the main connection's keys to ``notification`` meanwhile, they
-            # wait for its indexes' commit, then run beside the derived tables.
-            indexes = fake_sql.NOTIFICATION_INDEXES
-            beside = [*beside, pool.submit(fake_sql.restore_beside, db.engine, indexes)]
-            skip = fake_sql.BESIDE + fake_sql.VALIDATED_APART + fake_sql.NOTIFICATION_INDEXES
         # Autovacuum stays off until the closing VACUUM (fake_command) is done.
         with self.phase("indexes"):
-            if made := fake_sql.restore_after_load(connection, skip, autovacuum=False):
+            if loaded is not None:
+                # The keys lock their tables: after those tables' indexes. (The search
+                # indexes are made by now, as a rule: they end with the follows.)
+                beside = [*beside, loaded]
+                for future in beside:
+                    future.result()
+            made = fake_sql.restore_after_load(
+                connection, skip, autovacuum=False, validated_later=later
+            )
+            if made:
                 click.echo(f"Made again: {', '.join(made)}.")
+        checked = None
+        if pool is not None:
+            keys = fake_sql.not_valid_keys(connection, only=later)
+            connection.commit()
+            # One at a time: the recount has the other core. (Six at once took it from 29 to
+            # 40 s at XL.)
+            checked = pool.submit(fake_sql.validate_keys, db.engine, keys, 1)
         with self.phase("derived tables"):
             rebuild_derived(connection)
         with self.phase("search index, the rest"):
+            if checked is not None:
+                checked.result()
             if beside:
                 made = [name for future in beside for name in future.result()]
                 made += fake_sql.restore_after_load(connection, autovacuum=False)

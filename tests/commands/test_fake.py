@@ -354,8 +354,8 @@ def _keys_not_valid(db) -> list[str]:
 
 
 def test_a_run_stopped_before_validating_its_keys_is_finished_by_resume(runner, db, monkeypatch):
-    """The last keys are added ``NOT VALID`` and then validated: a run killed between the two
-    (no interrupt handler to finish them) leaves them not valid, and ``--resume`` validates
+    """The keys are added ``NOT VALID`` and then validated: a run killed between the two (no
+    interrupt handler to finish them) leaves them not valid, and ``--resume`` validates
     them, leaving the rest as a whole run does."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite's foreign keys are never set aside")
@@ -369,7 +369,8 @@ def test_a_run_stopped_before_validating_its_keys_is_finished_by_resume(runner, 
     result = runner.invoke(args=BULK)
     assert isinstance(result.exception, RuntimeError)
     db.session.remove()
-    assert _keys_not_valid(db) == list(fake_sql.VALIDATED_APART)
+    left = _keys_not_valid(db)
+    assert {"fk_post_user_id_user", "fk_notification_post_id_post"} <= set(left)
 
     monkeypatch.setattr(fake_sql, "validate_keys", validate_keys)
     result = runner.invoke(args=[*BULK, "--resume"])
