@@ -663,10 +663,10 @@ for them, locking ``post`` meanwhile against the other indexes: it deadlocked). 
 the load, the BRIN index would be summarised by the closing VACUUM, a second read of the
 table on the way to the end."""
 AFTER_COUNTS = ("fk_post_stats_post_id_post",)
-"""Made once the counts are (``rebuild_derived``): the
-recount writes a ``post_stats`` row per liked or answered post, and with the key in place
-each row's insert probed and locked its post. At XL (2.1 million rows) the likes' and
-replies' recounts took 26.1 and 14.3 s that way, 6.7 and 4.6 s without the key."""
+"""Made once the counts are (``rebuild_derived``): the recount writes a ``post_stats`` row
+per liked or answered post, and with the key in place each row's insert probed and locked
+its post. At XL (2.1 million rows) the likes' and replies' recounts took 26.1 and 14.3 s
+that way, 6.7 and 4.6 s without the key."""
 LOAD_INDEXES = (
     "ix_post_user_id_timestamp_id_hidden_at_in_reply_to_user_id",
     "ix_post_thread_path",
