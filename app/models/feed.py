@@ -363,8 +363,9 @@ def _promotion(size: int, postgres: bool) -> list[str]:
     Merged by the follow that passes the limit, an account has at most ``fanout_limit + 1``
     followers whose feeds hold its rows. Merged at its next post instead (until 2026-12-06),
     an account followed by thousands meanwhile, each follow copying its posts into the new
-    follower's feed, had all those rows to delete in that post: 3.7-4.2 s for 5,000 new
-    followers at L (docs/performance.md, "The promotion at the follow").
+    follower's feed, had all those rows to delete in that post: for 5,000 new followers at L,
+    1.6-4.2 s on PostgreSQL, 10-11 s on SQLite (docs/performance.md, "The promotion at the
+    follow").
 
     PostgreSQL: the followers' horizons are locked in key order first, as a trim locks them.
     """
