@@ -32,7 +32,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -149,6 +149,8 @@ def fake_command(
         with phase("vacuum"), ThreadPoolExecutor(len(VACUUMED)) as pool:
             for done in [pool.submit(_vacuum, db.engine, tables) for tables in VACUUMED]:
                 done.result()
+        with db.engine.begin() as connection:
+            fake_sql.enable_autovacuum(connection)  # off until now: see its docstring
     follow_count = db.session.scalar(sa.select(sa.func.count()).select_from(followers))
     post_count = db.session.scalar(sa.select(sa.func.count()).select_from(Post))
     reply_count = db.session.scalar(sa.select(sa.func.count(Post.in_reply_to_id)))
@@ -246,23 +248,30 @@ class FakeCommunity:
     ) -> None:
         """Insert whatever is missing, committing chunk by chunk."""
         fake_sql.speed_up_bulk_load(connection)
+        # Set aside before the accounts too: each account's insert ran the stored counts' and
+        # the home feeds' triggers, whose rows the recount at the end makes again anyway.
+        if set_aside := fake_sql.set_aside_for_load(connection):
+            click.echo(
+                f"Dropped for the load, made again at the end: {', '.join(set_aside)}. "
+                "If the run is interrupted, finish it with --resume to have them back."
+            )
         with self.phase("users"):
             if not users_present:
                 self.insert_users(connection, password_hash)
                 connection.commit()
             ids = dict(connection.execute(sa.select(User.username_key, User.id)).all())
             ids = [ids[name.lower()] for name in self.usernames]
-            fake_sql.create_temp_tables(connection)
             accounts, numbers = self.accounts(ids)
-            fake_sql.fill_temp_tables(connection, accounts, self.texts, numbers)
+            if connection.dialect.name == "postgresql":
+                # The posts' connections fill lookup tables of their own; this one's would
+                # go unused (XL: 2 s of the server's and 1 s of this process's time).
+                fake_sql.add_tags(connection, self.texts)
+            else:
+                fake_sql.create_temp_tables(connection)
+                fake_sql.fill_temp_tables(connection, accounts, self.texts, numbers)
             self._accounts, self._numbers = accounts, numbers  # for the posts' connections
             connection.commit()
         self.author_slots = sum(a["author_slots"] for a in accounts)
-        if set_aside := fake_sql.set_aside_for_load(connection):
-            click.echo(
-                f"Dropped for the load, made again at the end: {', '.join(set_aside)}. "
-                "If the run is interrupted, finish it with --resume to have them back."
-            )
         with self.phase("posts"):
             self.insert_posts(connection)
         # Likes before the indexes and foreign keys of likes and notifications are back, too.
@@ -272,9 +281,23 @@ class FakeCommunity:
                 self.insert_follows(connection, ids)
             with self.phase("likes"):
                 self.like_count = add_likes(db.engine, like_rng, likes)
-        else:
+            self._finish_load(connection, [])
+            return
+        with ThreadPoolExecutor(len(fake_sql.BESIDE) + 2) as pool:
+            # PostgreSQL builds a GIN index on one core, the costliest indexes to make (XL:
+            # 37 and 52 s alone for the words' and the pairs'): each search index is made on
+            # a connection of its own from here on, beside the join dates, follows, likes,
+            # notifications, the other indexes and the recounts, none of which reads them.
+            # (An interrupt waits for them, leaving the pool, before the indexes are
+            # restored.) Started after the notifications, as before, they left a core idle
+            # in the join dates and the follows' last chunks, and ended only with the indexes.
+            beside = [
+                pool.submit(fake_sql.restore_beside, db.engine, [name]) for name in fake_sql.BESIDE
+            ]
+            with self.phase("posts"):
+                self._date_joined(connection)
             self._follow_and_like(connection, ids, like_rng, likes)
-        self._finish_load(connection)
+            self._finish_load(connection, beside, pool)
 
     def _follow_and_like(
         self, connection: sa.Connection, ids: list[int], like_rng: random.Random, likes: int
@@ -297,49 +320,68 @@ class FakeCommunity:
                 raise
             self.like_count = liking.result()
 
-    def _finish_load(self, connection: sa.Connection) -> None:
-        """Notifications, then what the load set aside and the derived tables."""
+    def _date_joined(self, connection: sa.Connection) -> None:
+        """PostgreSQL: once the posts are in, move people's join dates to just before their
+        first post; then the post id sequence past the posts."""
+        if connection.scalar(sa.select(followers.c.follower_id).limit(1)) is None:
+            # Before the follows, which start when both accounts existed. Drawn from the
+            # account's id: made again by a resumed run, it moves nobody.
+            fake_sql.date_joined_from_first_posts(connection, self.start.timestamp(), self.seed)
+        fake_sql.move_post_sequence(connection, self.posts)
+        connection.commit()
+
+    def _finish_load(
+        self,
+        connection: sa.Connection,
+        beside: list[Future],
+        pool: ThreadPoolExecutor | None = None,
+    ) -> None:
+        """Notifications, then what the load set aside and the derived tables; on PostgreSQL
+        ``beside`` are the search indexes being made in ``pool`` meanwhile."""
         # Made in one transaction: present means made (and a resumed run must not tell twice).
         self.notifications = connection.scalar(sa.select(sa.func.count()).select_from(Notification))
         connection.commit()
-        postgres = connection.dialect.name == "postgresql"
-        with ThreadPoolExecutor(len(fake_sql.BESIDE) + 1) as pool:
-            # PostgreSQL builds a GIN index on one core, the costliest indexes to make (L: 5
-            # of 12 s for the words'): each search index is made on a connection of its own
-            # beside the notifications, the other indexes and the feeds, none of which reads
-            # them. (An interrupt waits for them, leaving the pool, before the indexes are
-            # restored.)
-            beside = (
-                [
-                    pool.submit(fake_sql.restore_beside, db.engine, [name])
-                    for name in fake_sql.BESIDE
-                ]
-                if postgres
-                else []
+        loaded, later, skip = None, (), ()
+        if pool is not None:
+            # The notifications only read posts, follows and likes: those tables' indexes
+            # are made meanwhile (a core idled while the notifications were written).
+            loaded = pool.submit(fake_sql.restore_beside, db.engine, fake_sql.LOAD_INDEXES)
+            later = fake_sql.KEYS_BESIDE_RECOUNT
+            skip = fake_sql.BESIDE + fake_sql.AFTER_COUNTS
+        if not self.notifications:
+            click.echo("Telling people...")
+            with self.phase("notifications"):
+                self.notifications = add_notifications(db.engine)
+        # Autovacuum stays off until the closing VACUUM (fake_command) is done.
+        with self.phase("indexes"):
+            if loaded is not None:
+                # The keys lock their tables: after those tables' indexes. (The search
+                # indexes are made by now, as a rule: they end with the follows.)
+                beside = [*beside, loaded]
+                for future in beside:
+                    future.result()
+            made = fake_sql.restore_after_load(
+                connection, skip, autovacuum=False, validated_later=later
             )
-            if not self.notifications:
-                click.echo("Telling people...")
-                with self.phase("notifications"):
-                    self.notifications = add_notifications(db.engine)
-            if postgres:
-                # Locked by the main connection's keys to ``notification`` meanwhile, they
-                # wait for its indexes' commit, then run beside the derived tables.
-                indexes = fake_sql.NOTIFICATION_INDEXES
-                beside.append(pool.submit(fake_sql.restore_beside, db.engine, indexes))
-            later = fake_sql.BESIDE + fake_sql.AFTER_BESIDE + fake_sql.AFTER_COUNTS
-            later += fake_sql.NOTIFICATION_INDEXES
-            skip = later if postgres else ()
-            with self.phase("indexes"):
-                if made := fake_sql.restore_after_load(connection, skip):
-                    click.echo(f"Made again: {', '.join(made)}.")
-            with self.phase("derived tables"):
-                rebuild_derived(connection)
-            with self.phase("search index, the rest"):
-                if beside:
-                    made = [name for future in beside for name in future.result()]
-                    made += fake_sql.restore_after_load(connection)
-                    if made:
-                        click.echo(f"Made again after the rest: {', '.join(made)}.")
+            if made:
+                click.echo(f"Made again: {', '.join(made)}.")
+        checked = None
+        if pool is not None:
+            keys = fake_sql.not_valid_keys(connection, only=later)
+            connection.commit()
+            # One at a time: the recount has the other core. (Six at once took it from 29 to
+            # 40 s at XL.)
+            checked = pool.submit(fake_sql.validate_keys, db.engine, keys, 1)
+        with self.phase("derived tables"):
+            rebuild_derived(connection)
+        with self.phase("search index, the rest"):
+            if checked is not None:
+                checked.result()
+            if beside:
+                made = [name for future in beside for name in future.result()]
+                made += fake_sql.restore_after_load(connection, autovacuum=False)
+                if made:
+                    click.echo(f"Made again after the rest: {', '.join(made)}.")
         fake_sql.drop_temp_tables(connection)
         fake_sql.finish_bulk_load(connection)
         connection.commit()
@@ -504,12 +546,6 @@ class FakeCommunity:
         connection.commit()
         if missing:
             self._write_chunks(chunks, missing, replies, start, step, highest)
-        if connection.scalar(sa.select(followers.c.follower_id).limit(1)) is None:
-            # Before the follows, which start when both accounts existed. Drawn from the
-            # account's id: made again by a resumed run, it moves nobody.
-            fake_sql.date_joined_from_first_posts(connection, start, self.seed)
-        fake_sql.move_post_sequence(connection, self.posts)
-        connection.commit()
 
     def _write_chunks(
         self,

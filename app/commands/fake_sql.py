@@ -24,7 +24,9 @@ with it; nothing here changes the schema.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -208,17 +210,25 @@ def fill_temp_tables(
         sa.text("INSERT INTO fake_text VALUES (:n, :body)"),
         [{"n": n, "body": body} for n, body in enumerate(texts)],
     )
-    connection.execute(
-        sa.text(
-            f"WITH RECURSIVE {dialect.numbers('1', ':high')} "  # noqa: S608
-            "INSERT INTO fake_n SELECT n FROM s"
-        ),
-        {"high": numbers},
-    )
-    connection.exec_driver_sql(
-        "INSERT INTO fake_author SELECT u.author_start + k.n - 1, u.id "
-        "FROM fake_user u JOIN fake_n k ON k.n <= u.author_slots"
-    )
+    if dialect.postgres:
+        # Each account's range of slots from a set-returning function, in slot order: the
+        # join below took twice as long (XL: 2 million slots, 2.7 s against 1.6 s).
+        connection.exec_driver_sql(
+            "INSERT INTO fake_author SELECT generate_series(u.author_start, "
+            "u.author_start + u.author_slots - 1), u.id FROM fake_user u ORDER BY u.pos"
+        )
+    else:
+        connection.execute(
+            sa.text(
+                f"WITH RECURSIVE {dialect.numbers('1', ':high')} "  # noqa: S608
+                "INSERT INTO fake_n SELECT n FROM s"
+            ),
+            {"high": numbers},
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO fake_author SELECT u.author_start + k.n - 1, u.id "
+            "FROM fake_user u JOIN fake_n k ON k.n <= u.author_slots"
+        )
     fill_search_words(connection, texts)
     if dialect.postgres:
         # Temporary tables get no statistics from autovacuum; the joins need row counts.
@@ -241,16 +251,24 @@ def fill_search_words(connection: sa.Connection, texts: list[str]) -> None:
         [{"n": n, "terms": cut[body], "pairs": cut[body]} for n, body in enumerate(texts)],
     )
     tagged = [(n, name) for n, body in enumerate(texts) for name in hashtags(body)]
-    names = {name for _, name in tagged}
-    known = dict(connection.execute(sa.select(Tag.name, Tag.id)).all())
-    if missing := sorted(names - set(known)):
-        connection.execute(sa.insert(Tag), [{"name": name} for name in missing])
-        known = dict(connection.execute(sa.select(Tag.name, Tag.id)).all())
+    known = add_tags(connection, texts)
     if tagged:
         connection.execute(
             sa.text("INSERT INTO fake_tags VALUES (:n, :tag_id)"),
             [{"n": n, "tag_id": known[name]} for n, name in tagged],
         )
+
+
+def add_tags(connection: sa.Connection, texts: list[str]) -> dict[str, int]:
+    """Add the hashtags of ``texts`` that the ``tag`` table lacks; returns every tag's id by
+    name. (Before the posts' connections fill their lookup tables: two adding the same tag
+    at once would collide.)"""
+    names = {name for body in texts for name in hashtags(body)}
+    known = dict(connection.execute(sa.select(Tag.name, Tag.id)).all())
+    if missing := sorted(names - set(known)):
+        connection.execute(sa.insert(Tag), [{"name": name} for name in missing])
+        known = dict(connection.execute(sa.select(Tag.name, Tag.id)).all())
+    return known
 
 
 FAKE_REPLY = sa.Table(
@@ -637,33 +655,49 @@ def set_aside_for_load(connection: sa.Connection) -> list[str]:
 
 
 BESIDE = ("ix_post_search_terms", "ix_post_search_pairs", "ix_post_search_post_id_brin")
-"""What ``flask fake`` makes each on a connection of its own (:func:`restore_beside`) while
-the rest is restored and the feeds rebuilt on PostgreSQL: the search indexes (the words', the
-pairs' of words that phrases look up, and the ids' BRIN index that says where the recent ones
-are), which nothing after the load reads. They lock only their table (against writes, not
-each other), which nothing else touches then. Kept through the load, the BRIN index would be
-summarised by the closing VACUUM, a second read of the table on the way to the end."""
-AFTER_BESIDE = ("fk_post_search_post_id_post",)
-"""Made once :data:`BESIDE` is: adding a foreign key to the search index's table would wait
-for the index (and, locking ``post`` meanwhile against the other indexes, deadlocked)."""
-NOTIFICATION_INDEXES = (
-    "ix_notification_user_id_id",
-    "ix_notification_user_id_group_key_id",
-    "ix_notification_post_id_actor_id",
-    "ix_notification_actor_id_user_id",
-)
-"""What ``flask fake`` makes on a connection of its own once the notifications are written
-(:func:`restore_beside`), beside the other indexes and the derived tables, which do not read
-them: 9.8 s at XL, which the main connection spent while the other core idled."""
+"""What ``flask fake`` makes each on a connection of its own (:func:`restore_beside`) from
+the end of the posts on PostgreSQL: the search indexes (the words', the pairs' of words that
+phrases look up, and the ids' BRIN index that says where the recent ones are), which nothing
+after the load reads. They lock only their table (against writes, not each other), which
+nothing else touches then; its foreign key is added once they are made (adding it would wait
+for them, locking ``post`` meanwhile against the other indexes: it deadlocked). Kept through
+the load, the BRIN index would be summarised by the closing VACUUM, a second read of the
+table on the way to the end."""
 AFTER_COUNTS = ("fk_post_stats_post_id_post",)
-"""Made once the counts are (``rebuild_derived``), with what :data:`AFTER_BESIDE` names: the
-recount writes a ``post_stats`` row per liked or answered post, and with the key in place
-each row's insert probed and locked its post. At XL (2.1 million rows) the likes' and
-replies' recounts took 26.1 and 14.3 s that way, 6.7 and 4.6 s without the key."""
+"""Made once the counts are (``rebuild_derived``): the recount writes a ``post_stats`` row
+per liked or answered post, and with the key in place each row's insert probed and locked
+its post. At XL (2.1 million rows) the likes' and replies' recounts took 26.1 and 14.3 s
+that way, 6.7 and 4.6 s without the key."""
+LOAD_INDEXES = (
+    "ix_post_user_id_timestamp_id_hidden_at_in_reply_to_user_id",
+    "ix_post_thread_path",
+    "ix_post_in_reply_to_id_hidden_at_user_id",
+    "ix_followers_followed_id_created_at",
+    "ix_post_like_post_id_created_at",
+    "ix_post_like_user_id_created_at",
+)
+"""The set-aside B-tree indexes of posts, follows and likes, which ``flask fake`` makes on a
+connection of its own (:func:`restore_beside`) while it writes the notifications, which only
+read those tables: at XL some 25 s, made after the notifications' 17 s on one core before."""
+KEYS_BESIDE_RECOUNT = (
+    "fk_post_search_post_id_post",
+    "fk_post_tag_post_id_post",
+    "fk_post_tag_tag_id_tag",
+    "fk_notification_user_id_user",
+    "fk_notification_actor_id_user",
+    "fk_notification_post_id_post",
+)
+"""Keys validated on a connection of their own while the counts are made again
+(``rebuild_derived``): the recount locks ``user``, ``followers``, ``post`` and ``post_like``
+against changes (``SHARE``), which a validation of a key *on* those tables would wait for,
+while a key's validation locks the table it points to only ``ROW SHARE``. The recount does
+lock some of these (it drops triggers on ``post``, then locks ``post_search`` to refill the
+newest posts' search rows): the validations take their locks only when free
+(:func:`validate_keys`), or they could deadlock with it."""
 
 
 def restore_beside(engine: sa.Engine, names: Collection[str] = BESIDE) -> list[str]:
-    """Create those of ``names`` (of :data:`BESIDE` or :data:`NOTIFICATION_INDEXES`) that are
+    """Create those of ``names`` (of :data:`BESIDE` or :data:`LOAD_INDEXES`) that are
     missing, on a connection of its own, each committed; returns their names."""
     made = []
     with engine.connect() as connection:
@@ -677,16 +711,28 @@ def restore_beside(engine: sa.Engine, names: Collection[str] = BESIDE) -> list[s
     return made
 
 
-def restore_after_load(connection: sa.Connection, skip: Collection[str] = ()) -> list[str]:
+def restore_after_load(
+    connection: sa.Connection,
+    skip: Collection[str] = (),
+    autovacuum: bool = True,
+    validated_later: Collection[str] = (),
+) -> list[str]:
     """Create whatever :func:`set_aside_for_load` dropped and is still missing (also after an
     interrupted run), exactly as the metadata defines it, but for what ``skip`` names (made
     meanwhile by :func:`restore_beside`); returns their names.
+
+    On PostgreSQL the foreign keys are added ``NOT VALID`` (no scan, a moment's lock), then
+    validated each on a connection of its own at once (:func:`validate_keys`): those added
+    here and any a stopped run left not valid, but for those ``validated_later`` names. One
+    after the other on one connection, each scanning its table, they took some 45 s at XL
+    with the other core idle. With ``autovacuum`` the loaded tables get theirs back
+    (:func:`enable_autovacuum`).
 
     The stored counts' triggers come back with the recount that follows (``rebuild_derived``
     in :mod:`app.commands.fake`).
     """
     if connection.dialect.name == "postgresql":
-        return _restore_set_aside(connection, skip)
+        return _restore_set_aside(connection, skip, autovacuum, validated_later)
     made = []
     for table, name, create, _drop in _set_aside(connection.dialect.name):
         if name not in _present(connection, table):
@@ -701,18 +747,119 @@ def restore_after_load(connection: sa.Connection, skip: Collection[str] = ()) ->
     return made
 
 
-def _restore_set_aside(connection: sa.Connection, skip: Collection[str]) -> list[str]:
+def _restore_set_aside(
+    connection: sa.Connection,
+    skip: Collection[str],
+    autovacuum: bool,
+    validated_later: Collection[str],
+) -> list[str]:
     connection.exec_driver_sql("SET maintenance_work_mem = '1GB'")
     made = []
     for table, name, create, _drop in _set_aside():
         if name not in skip and name not in _present(connection, table):
-            connection.execute(create)
+            if isinstance(create, sa.schema.AddConstraint):
+                added = create.compile(dialect=connection.dialect)
+                connection.exec_driver_sql(f"{added} NOT VALID")
+            else:
+                connection.execute(create)
             made.append(name)
-    for table in LOADED_TABLES:
-        connection.exec_driver_sql(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
+    if autovacuum:
+        enable_autovacuum(connection)
     connection.commit()
     connection.exec_driver_sql("RESET maintenance_work_mem")
+    later = set(skip) | set(validated_later)
+    validate_keys(connection.engine, not_valid_keys(connection, without=later))
+    connection.commit()
     return made
+
+
+def enable_autovacuum(connection: sa.Connection) -> None:
+    """Give the loaded tables their autovacuum back (PostgreSQL; committed by the caller).
+
+    ``flask fake`` does so after its closing ``VACUUM (ANALYZE)``: given back earlier,
+    autovacuum started on the freshly loaded tables beside the recounts, to be cancelled by
+    the next statement that locked them (1 s each, ``deadlock_timeout``, at XL three times).
+    """
+    for table in LOADED_TABLES:
+        connection.exec_driver_sql(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
+
+
+def not_valid_keys(
+    connection: sa.Connection, only: Collection[str] = (), without: Collection[str] = ()
+) -> list[tuple[str, str]]:
+    """The set-aside foreign keys present but not validated yet, as (table, key): added ``NOT
+    VALID`` and not validated since (also by a run that stopped in between); ``only`` those
+    named, if given, and none named in ``without``."""
+    names = [
+        name
+        for _table, name, _create, _drop in _set_aside()
+        if name.startswith("fk_") and (not only or name in only) and name not in without
+    ]
+    found = connection.execute(
+        sa.text(
+            "SELECT conrelid::regclass::text, conname FROM pg_constraint "
+            "WHERE contype = 'f' AND NOT convalidated AND conname IN :names ORDER BY conname"
+        ).bindparams(sa.bindparam("names", expanding=True)),
+        {"names": names},
+    )
+    return [(table, name) for table, name in found]
+
+
+def validate_keys(
+    engine: sa.Engine, keys: list[tuple[str, str]], at_once: int | None = None
+) -> None:
+    """Validate each of ``keys`` (table, foreign key) on a connection of its own, ``at_once``
+    at a time (all, by default; two on one table take turns); each is committed.
+
+    Each validation first takes its two locks without waiting (:func:`_lock_for_validation`),
+    trying again a moment later while another transaction holds either: it then never waits
+    for a lock, so it cannot deadlock with ``flask fake``'s main connection, which changes
+    triggers and locks tables meanwhile. (Waiting, it did: holding its table, it waited for
+    the referenced ``post`` that the recount had locked, while the recount waited for its
+    table.)
+    """
+
+    def validate(key: tuple[str, str]) -> None:
+        table, name = key
+        with engine.connect() as own:
+            referenced = own.scalar(
+                sa.text(
+                    "SELECT confrelid::regclass::text FROM pg_constraint "
+                    "WHERE conname = :name AND conrelid = CAST(:table AS regclass)"
+                ),
+                {"name": name, "table": table},
+            )
+            while not _lock_for_validation(own, table, referenced):
+                time.sleep(VALIDATION_RETRY_SECONDS)
+            own.exec_driver_sql(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
+            own.commit()
+
+    with ThreadPoolExecutor(at_once or max(1, len(keys))) as pool:
+        for done in [pool.submit(validate, key) for key in keys]:
+            done.result()
+
+
+VALIDATION_RETRY_SECONDS = 0.05
+"""How long a key's validation waits before trying its locks again."""
+
+
+def _lock_for_validation(connection: sa.Connection, table: str, referenced: str) -> bool:
+    """Take the locks ``VALIDATE CONSTRAINT`` takes (its table's ``SHARE UPDATE EXCLUSIVE``,
+    the referenced table's ``ROW SHARE``) in the connection's transaction if both are free
+    now; False, the transaction rolled back, if not."""
+    try:
+        connection.exec_driver_sql(f"LOCK TABLE {table} IN SHARE UPDATE EXCLUSIVE MODE NOWAIT")
+        connection.exec_driver_sql(f"LOCK TABLE {referenced} IN ROW SHARE MODE NOWAIT")
+    except sa.exc.OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        connection.rollback()
+        return False
+    return True
+
+
+LOCK_NOT_AVAILABLE = "55P03"
+"""PostgreSQL's error code for a lock ``NOWAIT`` could not take."""
 
 
 def speed_up_bulk_load(connection: sa.Connection) -> None:

@@ -343,6 +343,81 @@ def _autovacuum_off(db) -> list[str]:
     ).all()
 
 
+def _keys_not_valid(db) -> list[str]:
+    """The foreign keys not validated yet (the load adds some ``NOT VALID`` on PostgreSQL, to
+    validate them on connections of their own)."""
+    if db.engine.dialect.name != "postgresql":
+        return []
+    return db.session.scalars(
+        sa.text("SELECT conname FROM pg_constraint WHERE NOT convalidated ORDER BY conname")
+    ).all()
+
+
+def test_a_run_stopped_before_validating_its_keys_is_finished_by_resume(runner, db, monkeypatch):
+    """The keys are added ``NOT VALID`` and then validated: a run killed between the two (no
+    interrupt handler to finish them) leaves them not valid, and ``--resume`` validates
+    them, leaving the rest as a whole run does."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's foreign keys are never set aside")
+    schema, validate_keys = _schema_names(db), fake_sql.validate_keys
+
+    def killed(connection, keys):
+        if keys:
+            raise RuntimeError("killed before validating")
+
+    monkeypatch.setattr(fake_sql, "validate_keys", killed)
+    result = runner.invoke(args=BULK)
+    assert isinstance(result.exception, RuntimeError)
+    db.session.remove()
+    left = _keys_not_valid(db)
+    assert {"fk_post_user_id_user", "fk_notification_post_id_post"} <= set(left)
+
+    monkeypatch.setattr(fake_sql, "validate_keys", validate_keys)
+    result = runner.invoke(args=[*BULK, "--resume"])
+    assert result.exit_code == 0, result.output
+    assert _keys_not_valid(db) == []
+    assert _schema_names(db) == schema
+    assert _autovacuum_off(db) == []
+    _assert_stored_counts_right(db)
+
+
+def test_a_key_validated_beside_the_recount_never_deadlocks_with_it(db, monkeypatch):
+    """A key's validation runs beside the recount, which drops triggers on ``post`` and then
+    locks ``post_search``: a validation of ``post_search``'s key that held its table while
+    waiting for ``post`` deadlocked with it. It waits with no lock held instead, and
+    validates once the recount commits."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's foreign keys are never set aside")
+    key = ("post_search", "fk_post_search_post_id_post")
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql(f"ALTER TABLE {key[0]} DROP CONSTRAINT {key[1]}")
+        connection.exec_driver_sql(
+            f"ALTER TABLE {key[0]} ADD CONSTRAINT {key[1]} FOREIGN KEY (post_id) "
+            "REFERENCES post (id) ON DELETE CASCADE NOT VALID"
+        )
+    refused = threading.Event()
+    lock_for_validation = fake_sql._lock_for_validation
+
+    def noted(connection, table, referenced):
+        taken = lock_for_validation(connection, table, referenced)
+        if not taken:
+            refused.set()
+        return taken
+
+    monkeypatch.setattr(fake_sql, "_lock_for_validation", noted)
+    with db.engine.connect() as recount:
+        recount.exec_driver_sql("SET lock_timeout = '5s'")  # a regression fails, not hangs
+        recount.exec_driver_sql("LOCK TABLE post IN ACCESS EXCLUSIVE MODE")  # DROP TRIGGER's
+        validating = threading.Thread(target=fake_sql.validate_keys, args=(db.engine, [key]))
+        validating.start()
+        assert refused.wait(10)
+        recount.exec_driver_sql("LOCK TABLE post_search IN SHARE MODE")
+        recount.commit()
+    validating.join(10)
+    assert not validating.is_alive()
+    assert _keys_not_valid(db) == []
+
+
 def test_an_interrupted_load_is_usable_and_resumes(runner, db, make_user, monkeypatch):
     monkeypatch.setattr(fake, "POST_CHUNK", 1000)
     monkeypatch.setattr(fake, "FOLLOW_CHUNK", 1000)
@@ -364,6 +439,7 @@ def test_an_interrupted_load_is_usable_and_resumes(runner, db, make_user, monkey
     # new accounts and posts get fresh ids.
     assert _schema_names(db) == schema
     assert _autovacuum_off(db) == []
+    assert _keys_not_valid(db) == []
     _assert_stored_counts_right(db)
     _assert_search_index_whole(db, 5000)
     newcomer = make_user("newcomer")
@@ -387,6 +463,7 @@ def test_an_interrupted_load_is_usable_and_resumes(runner, db, make_user, monkey
     assert 20 * 300 <= db.session.scalar(sa.select(sa.func.count()).select_from(Like)) <= 30 * 300
     assert _schema_names(db) == schema
     assert _autovacuum_off(db) == []
+    assert _keys_not_valid(db) == []
     _assert_stored_counts_right(db)
 
     _assert_search_index_whole(db, 5000)
