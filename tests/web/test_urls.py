@@ -3,7 +3,8 @@
 import pytest
 from flask import url_for
 
-from app.web import urls
+from app.web import icons, urls
+from app.web.icons import icon
 from app.web.urls import static_url, url_for_id, url_for_name
 
 CASES = [
@@ -96,3 +97,15 @@ def test_the_kept_links_are_bounded(app, monkeypatch):
                 "moderation.hide_post", post_id=9, next=back
             )
         assert len(app.extensions["url_templates"]) == 3
+
+
+def test_kept_icons_are_the_macros_under_each_root(app, monkeypatch):
+    """app/web/icons.py keeps each icon the macro renders, per root, and stays bounded."""
+    monkeypatch.setattr(icons, "ICONS_KEPT", 3)
+    for root in ("", "/chirp", "", "/other"):
+        with app.test_request_context("/", base_url=f"http://localhost{root}/"):
+            macro = app.jinja_env.get_template("_macros/icons.html").module.icon
+            for name in ("heart", "reply", "heart"):
+                assert icon(name) == macro(name)
+                assert f'href="{root}/static/icons.svg#{name}"' in icon(name)
+    assert len(app.extensions["icons"]) <= 3
