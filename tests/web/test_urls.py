@@ -5,7 +5,7 @@ from flask import url_for
 
 from app.web import icons, urls
 from app.web.icons import icon
-from app.web.urls import static_url, url_for_id, url_for_name
+from app.web.urls import same_request, static_url, url_for_id, url_for_name
 
 CASES = [
     ("posts.view", "post_id", {}),
@@ -109,3 +109,14 @@ def test_kept_icons_are_the_macros_under_each_root(app, monkeypatch):
                 assert icon(name) == macro(name)
                 assert f'href="{root}/static/icons.svg#{name}"' in icon(name)
     assert len(app.extensions["icons"]) <= 3
+
+
+def test_links_inside_same_request_are_those_of_its_root(app):
+    """same_request() keeps the app and root it was entered with, for its links only."""
+    for root in ("/chirp", "", "/other"):
+        with app.test_request_context("/", base_url=f"http://localhost{root}/"), same_request():
+            assert url_for_id("posts.view", "post_id", 5) == url_for("posts.view", post_id=5)
+            assert url_for_id("main.avatar", "user_id", 5, size=48) == f"{root}/avatar/5/48.svg"
+            assert url_for_name("main.user", "username", "bob") == f"{root}/user/bob"
+            assert f'href="{root}/static/icons.svg#heart"' in icon("heart")
+    assert urls._APP_AND_ROOT.get() is None
