@@ -117,6 +117,7 @@ def register_template_helpers(app: Flask) -> None:
     from app.search.tags import trending, trending_list
     from app.web import fragments, notices
     from app.web.filters import exact_time, link_text, relative_time
+    from app.web.icons import icon
     from app.web.outages import database_state
     from app.web.urls import avatar_url, static_url, this_page, url_for_id, url_for_name
 
@@ -126,6 +127,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(url_for_id)
     app.add_template_global(url_for_name)
     app.add_template_global(static_url)
+    app.add_template_global(icon)
     app.add_template_global(this_page)
     app.add_template_global(avatar_url)
     app.add_template_global(outbox_link)

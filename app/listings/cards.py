@@ -27,7 +27,7 @@ from app.models.types import utcnow
 from app.web.filters import relative_time
 from app.web.fragments import join_with_csrf_token, split_at_csrf_token
 from app.web.permissions import AnonymousUser
-from app.web.urls import this_page
+from app.web.urls import same_request, this_page
 
 
 class CardCache:
@@ -90,6 +90,20 @@ class CardCache:
         page that puts something between its cards (a thread's indents, a search's marks)
         renders them in one call and puts the token in as it joins them all
         (:func:`app.web.fragments.join_with_csrf_token`)."""
+        # Each card's links take the request's app and root once (app/web/urls.py).
+        with same_request():
+            return self._rendered(cards, viewer, actions, reportable, moderator, focus)
+
+    def _rendered(
+        self,
+        cards: Iterable[PostCard],
+        viewer: User | AnonymousUser,
+        actions: bool,
+        reportable: bool,
+        moderator: bool,
+        focus: bool,
+    ) -> list[tuple[str, ...]]:
+        # parts(), inside same_request().
         now, html = utcnow(), []
         if moderator:
             back = this_page()

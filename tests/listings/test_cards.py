@@ -4,10 +4,14 @@ The cache must never show anything stale: an edit, a hide, a rename or a suspens
 the next page view, and the relative time moves on.
 """
 
+import itertools
+import os
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -19,8 +23,9 @@ from app.listings.cards import CardCache, render_card, render_thread
 from app.listings.keyset import keyset_page
 from app.listings.posts import PostCard, explore_cards, profile_cards
 from app.listings.threads import thread_replies
-from app.models import Post, visible_to
+from app.models import Post, User, visible_to
 from app.models.types import utcnow
+from app.web import filters
 from app.web.fragments import with_csrf_token
 from app.web.permissions import AnonymousUser
 from app.web.sessions import log_in, start_session
@@ -305,3 +310,196 @@ def test_a_thread_is_rendered_in_one_pass_as_card_by_card(
         assert "This post was deleted." in above
         assert "thread-depth" not in above
         assert above.endswith(cache.render([items[0].card], alice))
+
+
+# The HTML of every kind of card, pinned: the macro's output is what readers, chirp.js and the
+# browser tests depend on, and making the macro cheaper must not change a byte of it.
+# ``UPDATE_CARD_GOLDEN=1 pytest tests/listings/test_cards.py -k pinned`` writes the file again
+# after a change of the markup meant as one (review its diff).
+CARD_GOLDEN = Path(__file__).with_name("cards.golden.html")
+_WHEN = datetime(2024, 3, 5, 7, 9, 11, tzinfo=UTC)
+_ALICE = User(id=1, username="alice", email="alice@example.com", email_confirmed_at=_WHEN)
+_BOB = User(id=2, username="bob", email="bob@example.com", email_confirmed_at=_WHEN)
+_NEWBIE = User(id=3, username="newbie", email="newbie@example.com", email_confirmed_at=None)
+_MOD = User(id=4, username="mod", email="mod@example.com", email_confirmed_at=_WHEN)
+_VIEWERS = {"anonymous": AnonymousUser(), "alice": _ALICE, "bob": _BOB, "newbie": _NEWBIE}
+_VIEWERS["mod"] = _MOD
+
+
+def golden_card(**changes) -> PostCard:
+    """A card of alice's (post 17), with ``changes``."""
+    values = {
+        "id": 17,
+        "body": "plain words",
+        "timestamp": _WHEN,
+        "edited_at": None,
+        "hidden_at": None,
+        "user_id": 1,
+        "author_username": "alice",
+        "author_suspended_at": None,
+        "in_reply_to_id": None,
+        "in_reply_to_username": None,
+        "reply_count": 0,
+        "like_count": 0,
+        "viewer_liked": False,
+        "mentions": None,
+    }
+    return PostCard(**{**values, **changes})
+
+
+_RICH = (
+    "hi @bob and @Ghost, #Flask #Ünïcode https://example.com/a?b=1&c=<2> (see https://x.org/p)"
+    " <script>alert('x')</script> & \"quoted\" @nobody."
+)
+_COUNTED = {"reply_count": 2, "like_count": 1}
+_REPLY = {"in_reply_to_id": 9, "in_reply_to_username": "bob"}
+_EDITED = {"edited_at": _WHEN + timedelta(minutes=3)}
+# name: (card changes, viewer, render options). "relative" is given unless the case says not.
+GOLDEN_CASES = {
+    "anonymous, plain": ({}, "anonymous", {}),
+    "anonymous, counts": (_COUNTED, "anonymous", {}),
+    "anonymous, reply, edited": ({**_REPLY, **_EDITED}, "anonymous", {}),
+    "anonymous, answers a deleted post": ({"in_reply_to_id": 9}, "anonymous", {}),
+    "anonymous, rich text": (
+        {"body": _RICH, "mentions": "bob=robert ghost=ghost"},
+        "anonymous",
+        {},
+    ),
+    "anonymous, empty text, relative time computed": (
+        {"body": ""},
+        "anonymous",
+        {"relative": None},
+    ),
+    "author, plain": ({}, "alice", {}),
+    "author, liked, counts": ({**_COUNTED, "viewer_liked": True}, "alice", {}),
+    "author, hidden, counts": ({**_COUNTED, "hidden_at": _WHEN}, "alice", {}),
+    "reader, plain": ({}, "bob", {}),
+    "reader, one of each, liked, reply": (
+        {"reply_count": 1, "like_count": 1, "viewer_liked": True, **_REPLY},
+        "bob",
+        {},
+    ),
+    "reader, many": ({"reply_count": 5, "like_count": 3}, "bob", {}),
+    "reader, author suspended": ({**_COUNTED, "author_suspended_at": _WHEN}, "bob", {}),
+    "reader, not reportable": (_COUNTED, "bob", {"reportable": False}),
+    "reader, no actions": (_COUNTED, "bob", {"actions": False}),
+    "reader, likes only": ({"like_count": 2}, "bob", {}),
+    "unconfirmed reader": (_COUNTED, "newbie", {}),
+    "moderator, hide": (_COUNTED, "mod", {"moderator": True, "back": "/explore?q=a&b=<c>"}),
+    "moderator, unhide": ({"hidden_at": _WHEN}, "mod", {"moderator": True, "back": "/"}),
+    "moderator, own post, not reportable": (
+        {"user_id": 4, "author_username": "mod"},
+        "mod",
+        {"moderator": True, "back": "/", "reportable": False},
+    ),
+    "moderator, no actions": ({}, "mod", {"moderator": True, "back": "/", "actions": False}),
+    "focus, author, one of each, edited": (
+        {"reply_count": 1, "like_count": 1, **_EDITED},
+        "alice",
+        {"focus": True},
+    ),
+    "focus, anonymous, none": ({}, "anonymous", {"focus": True}),
+    "focus, reader, many, hidden, suspended": (
+        {"reply_count": 3, "like_count": 2, "hidden_at": _WHEN, "author_suspended_at": _WHEN},
+        "bob",
+        {"focus": True},
+    ),
+    "focus, moderator, reply": (_REPLY, "mod", {"focus": True, "moderator": True, "back": "/"}),
+    "under a script root, reader": ({**_COUNTED, **_REPLY}, "bob", {"root": "/sub"}),
+}
+
+
+def render_golden_cases(app) -> dict[str, str]:
+    """Each case of :data:`GOLDEN_CASES` as the macro renders it."""
+    html = {}
+    for name, (changes, who, options) in GOLDEN_CASES.items():
+        options = {"relative": "3 hours ago", **options}
+        root = options.pop("root", "")
+        with app.test_request_context("/", base_url=f"http://localhost{root}/"):
+            html[name] = str(render_card(golden_card(**changes), _VIEWERS[who], **options))
+    return html
+
+
+def test_every_kind_of_card_renders_as_pinned(app, monkeypatch):
+    monkeypatch.setattr(filters, "utcnow", lambda: _WHEN + timedelta(days=2, hours=5))
+    html = render_golden_cases(app)
+    text = "".join(f"<!-- {name} -->{card}\n" for name, card in html.items())
+    if os.environ.get("UPDATE_CARD_GOLDEN"):
+        CARD_GOLDEN.write_text(text, encoding="utf-8")
+    pinned = dict(
+        re.findall(r"<!-- (.+?) -->(.*?)\n(?=<!-- |\Z)", CARD_GOLDEN.read_text("utf-8"), re.S)
+    )
+    assert list(pinned) == list(html)
+    for name, card in html.items():
+        assert card == pinned[name], name
+
+
+class _Tags(HTMLParser):
+    """The open elements of a card, to check that each one closes (void elements aside)."""
+
+    VOID = {"img", "input", "use"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag) -> None:
+        if tag not in self.VOID:
+            assert self.open.pop() == tag
+
+
+@pytest.mark.parametrize("who", ["anonymous", "alice", "bob", "newbie", "mod"])
+def test_every_card_is_whole_and_offers_what_its_reader_may_do(app, who):
+    """Every card shape, for every kind of reader: its elements close, and it offers the
+    controls the rules give (the pinned cards above hold the exact bytes of a few)."""
+    viewer, moderator = _VIEWERS[who], who == "mod"
+    shapes = itertools.product(
+        (None, _WHEN),  # hidden
+        (None, _WHEN),  # author suspended
+        (0, 1, 4),  # replies
+        (0, 1, 3),  # likes
+        (False, True),  # liked
+        ({}, _REPLY, {"in_reply_to_id": 9}),
+        (1, 4),  # author: alice or mod
+    )
+    with app.test_request_context("/"):
+        for hidden, suspended, replies, likes, liked, reply, author in shapes:
+            card = golden_card(
+                hidden_at=hidden,
+                author_suspended_at=suspended,
+                reply_count=replies,
+                like_count=likes,
+                viewer_liked=liked,
+                user_id=author,
+                author_username=_VIEWERS["alice" if author == 1 else "mod"].username,
+                **reply,
+            )
+            for actions, focus in itertools.product((True, False), (False, True)):
+                html = render_card(
+                    card,
+                    viewer,
+                    actions=actions,
+                    moderator=moderator,
+                    back="/" if moderator else None,
+                    relative="just now",
+                    focus=focus,
+                )
+                tags = _Tags()
+                tags.feed(html)
+                tags.close()
+                assert tags.open == []
+                member = actions and who != "anonymous"
+                answerable = hidden is None and suspended is None
+                mine = viewer.is_authenticated and viewer.id == author
+                assert ("data-like>" in html) == (member and answerable)
+                assert ('name="reply"' in html) == (member and answerable)
+                assert ("/edit" in html) == (member and mine)
+                may_report = answerable and viewer.is_authenticated and viewer.is_confirmed
+                assert ("/report" in html) == (member and not mine and may_report)
+                assert ("/hide?" in html or "/unhide?" in html) == (member and moderator)
+                assert ('class="post-dates"' in html) == focus
+                assert ('/likes"' in html) == bool(likes and (focus or not (member and answerable)))

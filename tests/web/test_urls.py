@@ -3,8 +3,9 @@
 import pytest
 from flask import url_for
 
-from app.web import urls
-from app.web.urls import static_url, url_for_id, url_for_name
+from app.web import icons, urls
+from app.web.icons import icon
+from app.web.urls import same_request, static_url, url_for_id, url_for_name
 
 CASES = [
     ("posts.view", "post_id", {}),
@@ -96,3 +97,26 @@ def test_the_kept_links_are_bounded(app, monkeypatch):
                 "moderation.hide_post", post_id=9, next=back
             )
         assert len(app.extensions["url_templates"]) == 3
+
+
+def test_kept_icons_are_the_macros_under_each_root(app, monkeypatch):
+    """app/web/icons.py keeps each icon the macro renders, per root, and stays bounded."""
+    monkeypatch.setattr(icons, "ICONS_KEPT", 3)
+    for root in ("", "/chirp", "", "/other"):
+        with app.test_request_context("/", base_url=f"http://localhost{root}/"):
+            macro = app.jinja_env.get_template("_macros/icons.html").module.icon
+            for name in ("heart", "reply", "heart"):
+                assert icon(name) == macro(name)
+                assert f'href="{root}/static/icons.svg#{name}"' in icon(name)
+    assert len(app.extensions["icons"]) <= 3
+
+
+def test_links_inside_same_request_are_those_of_its_root(app):
+    """same_request() keeps the app and root it was entered with, for its links only."""
+    for root in ("/chirp", "", "/other"):
+        with app.test_request_context("/", base_url=f"http://localhost{root}/"), same_request():
+            assert url_for_id("posts.view", "post_id", 5) == url_for("posts.view", post_id=5)
+            assert url_for_id("main.avatar", "user_id", 5, size=48) == f"{root}/avatar/5/48.svg"
+            assert url_for_name("main.user", "username", "bob") == f"{root}/user/bob"
+            assert f'href="{root}/static/icons.svg#heart"' in icon("heart")
+    assert urls._APP_AND_ROOT.get() is None

@@ -150,7 +150,7 @@ function closeMenusLikeMenus() {
   });
 }
 
-// Like buttons (app/templates/_macros/likes.html) toggle in place: the form goes with fetch, and
+// Like buttons (app/templates/_macros/posts.html) toggle in place: the form goes with fetch, and
 // the button's pressed state (its heart), its count (shown, and said in its name) and where the
 // form sends next change where they are, so the reader keeps their place. Any answer but the
 // JSON one (a session that ended, a rate limit, a post hidden meanwhile, no network) sends the
