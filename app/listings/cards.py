@@ -24,6 +24,7 @@ from app.listings.threads import InThread, ThreadItem
 from app.models import User
 from app.models.search import search_tokens
 from app.models.types import utcnow
+from app.web.bounded import keep
 from app.web.filters import relative_time
 from app.web.fragments import join_with_csrf_token, split_at_csrf_token
 from app.web.permissions import AnonymousUser
@@ -90,20 +91,6 @@ class CardCache:
         page that puts something between its cards (a thread's indents, a search's marks)
         renders them in one call and puts the token in as it joins them all
         (:func:`app.web.fragments.join_with_csrf_token`)."""
-        # Each card's links take the request's app and root once (app/web/urls.py).
-        with same_request():
-            return self._rendered(cards, viewer, actions, reportable, moderator, focus)
-
-    def _rendered(
-        self,
-        cards: Iterable[PostCard],
-        viewer: User | AnonymousUser,
-        actions: bool,
-        reportable: bool,
-        moderator: bool,
-        focus: bool,
-    ) -> list[tuple[str, ...]]:
-        # parts(), inside same_request().
         now, html = utcnow(), []
         if moderator:
             back = this_page()
@@ -147,16 +134,7 @@ class CardCache:
         return html
 
     def _keep(self, key: tuple, html: Markup) -> tuple[str, ...]:
-        # Threaded servers may fill it from several threads; reads need no lock. Two threads
-        # may render the same card at once: the second keeps the first's, and evicts nothing.
-        with self._lock:
-            kept = self._html.get(key)
-            if kept is not None:
-                return kept
-            while len(self._html) >= self.size:
-                del self._html[next(iter(self._html))]
-            kept = self._html[key] = split_at_csrf_token(html)
-            return kept
+        return keep(self._html, self._lock, key, split_at_csrf_token(html), self.size)
 
     def __len__(self) -> int:
         return len(self._html)
@@ -165,7 +143,10 @@ class CardCache:
 def render_card(card: PostCard, viewer, **options) -> Markup:
     """Render ``card`` with the ``post_card`` macro of ``_macros/posts.html``."""
     macros = current_app.jinja_env.get_template("_macros/posts.html").module
-    return macros.post_card(card, viewer, **options)
+    # Its links and icons take the request's app and root once (app/web/urls.py); a page whose
+    # cards all come from the cache does not pay for it.
+    with same_request():
+        return macros.post_card(card, viewer, **options)
 
 
 def render_posts(

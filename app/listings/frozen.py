@@ -32,6 +32,7 @@ from sqlalchemy.engine import BindTyping, Dialect
 
 from app.extensions import db
 from app.listings.bundles import TupleBundle
+from app.web.bounded import keep
 
 
 class DriverText:
@@ -263,11 +264,7 @@ class FrozenStatements:
                 frozen = freeze(statement, values, literal, dialect)
             except CannotFreeze:
                 frozen = None
-            kept = (statement, frozen)
-            with self._lock:
-                while len(self._kept) >= self.size:
-                    del self._kept[next(iter(self._kept))]
-                self._kept[key] = kept
+            kept = keep(self._kept, self._lock, key, (statement, frozen), self.size)
         return kept[1]
 
 

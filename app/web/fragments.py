@@ -18,6 +18,8 @@ from flask import Flask, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from app.web.bounded import keep
+
 CSRF_TOKEN_MARK = Markup("<csrf-token>")
 """Where a kept fragment's form has the reader's CSRF token: kept HTML is shared by many
 readers, and each has a token of their own. No text a user writes can put it in a fragment (a
@@ -93,13 +95,8 @@ class FragmentCache:
     def keep(self, key: Hashable, html: Markup) -> tuple[str, ...]:
         """Keep ``html`` under ``key``, making room if the cache is full; returns it cut at
         its CSRF token marks."""
-        parts = split_at_csrf_token(html)
-        # Threaded servers may fill it from several threads; reads need no lock.
-        with self._lock:
-            while len(self._html) >= self.size:
-                del self._html[next(iter(self._html))]
-            self._html[key] = (html, parts)
-        return parts
+        kept = (html, split_at_csrf_token(html))
+        return keep(self._html, self._lock, key, kept, self.size)[1]
 
     def __len__(self) -> int:
         return len(self._html)

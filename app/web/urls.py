@@ -13,6 +13,7 @@ from flask import Flask, current_app, g, request, url_for
 from werkzeug.routing import IntegerConverter, MapAdapter
 
 from app.models.types import MAX_ID
+from app.web.bounded import keep
 
 # An id no row will have. Built into a URL, its digits show where the id goes.
 _MARK = str(9_007_199_254_740_881)
@@ -169,9 +170,5 @@ def _around_marker(endpoint: str, name: str, values: dict) -> tuple[str, str] | 
         built = url_for(endpoint, **{name: int(_MARK)}, **values)
         head, _, tail = built.partition(_MARK)
         parts = (head, tail) if built.count(_MARK) == 1 else ()
-        # Threaded servers fill it from several threads: reads need no lock.
-        with _templates_lock:
-            while len(templates) >= URL_TEMPLATES_SIZE:
-                del templates[next(iter(templates))]
-            templates[key] = parts
+        parts = keep(templates, _templates_lock, key, parts, URL_TEMPLATES_SIZE)
     return parts
