@@ -170,6 +170,17 @@ def test_search_pages_without_hashtags_are_left_out_with_a_note(db, alice, make_
     assert search_bench_pages(alice.username)[-1].url == "/tags/rain"
 
 
+def test_the_phrase_searched_is_the_commonest_pair_of_neighbouring_words(db, alice, make_post):
+    # Commonest so that it fills a page at every size; a pair counts once per post.
+    for body in ("blue jay, blue jay, blue jay", "red kite soars", "a red kite sleeps"):
+        make_post(alice, body)
+    [phrase] = [page for page in search_bench_pages(alice.username) if "phrase" in page.key]
+    assert (phrase.name, phrase.url) == (
+        "search, phrase 'red kite'",
+        "/search/posts?q=%22red+kite%22",
+    )
+
+
 def test_search_pages_of_posts_without_words(db, alice, make_post, capsys):
     make_post(alice, "42 !")
     assert search_bench_pages(alice.username) == []
