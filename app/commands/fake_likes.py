@@ -18,7 +18,13 @@ import threading
 import click
 import sqlalchemy as sa
 
-from app.commands.fake_sql import Dialect, posted_at, quoted, write_rows
+from app.commands.fake_sql import (
+    Dialect,
+    keep_temp_tables_in_memory,
+    posted_at,
+    quoted,
+    write_rows,
+)
 from app.models import Like, Post, User
 from app.models.types import utcnow
 
@@ -124,6 +130,7 @@ def _fill_temp_tables(
 ) -> int:
     """Accounts by position (``fake_liker``), and the hot posts' Zipf slots (``fake_hot``);
     returns the number of slots."""
+    keep_temp_tables_in_memory(connection)
     _drop_temp_tables(connection)
     connection.exec_driver_sql(
         "CREATE TEMP TABLE fake_liker (pos INTEGER PRIMARY KEY, id INTEGER NOT NULL, "

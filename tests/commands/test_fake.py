@@ -381,6 +381,28 @@ def test_a_run_stopped_before_validating_its_keys_is_finished_by_resume(runner, 
     _assert_stored_counts_right(db)
 
 
+def test_lookup_tables_get_their_memory_where_the_connection_allows(db):
+    """The load's lookup tables (XL: 2 million author slots) outgrow PostgreSQL's default
+    memory for temporary tables; a connection asks for more before its first one. One that
+    has had temporary tables keeps its size (PostgreSQL refuses a change), without an error."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps temporary tables in its page cache")
+    engine = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as fresh:
+            fake_sql.create_temp_tables(fresh)
+            assert fresh.exec_driver_sql("SHOW temp_buffers").scalar() == fake_sql.TEMP_BUFFERS
+        with engine.connect() as used:
+            used.exec_driver_sql("CREATE TEMP TABLE scratch AS SELECT 1 AS n")  # a page used
+            size = used.exec_driver_sql("SHOW temp_buffers").scalar()
+            fake_sql.create_temp_tables(used)
+            assert used.exec_driver_sql("SELECT count(*) FROM fake_author").scalar() == 0
+            kept = used.exec_driver_sql("SHOW temp_buffers").scalar()
+            assert kept == size != fake_sql.TEMP_BUFFERS
+    finally:
+        engine.dispose()
+
+
 def test_a_key_validated_beside_the_recount_never_deadlocks_with_it(db, monkeypatch):
     """A key's validation runs beside the recount, which drops triggers on ``post`` and then
     locks ``post_search``: a validation of ``post_search``'s key that held its table while
