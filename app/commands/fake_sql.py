@@ -161,7 +161,8 @@ def quoted(connection: sa.Connection, table: sa.Table) -> str:
 TEMP_BUFFERS = "256MB"
 """PostgreSQL: the memory for temporary tables a connection of the load asks for (the default,
 8 MB, held a fifth of XL's 2 million author slots: each post's author lookup read its pages
-from the kernel, and wrote back the pages the read had dirtied)."""
+from the kernel, and wrote back the pages the read had dirtied). The server takes it as the
+tables fill, not at once: at XL about 120 MB on each posts' connection."""
 
 
 def keep_temp_tables_in_memory(connection: sa.Connection) -> None:
