@@ -396,7 +396,7 @@ def test_lookup_tables_get_their_memory_where_the_connection_allows(db):
             used.exec_driver_sql("CREATE TEMP TABLE scratch AS SELECT 1 AS n")  # a page used
             size = used.exec_driver_sql("SHOW temp_buffers").scalar()
             fake_sql.create_temp_tables(used)
-            assert used.exec_driver_sql("SELECT count(*) FROM fake_author").scalar() == 0
+            assert used.exec_driver_sql("SELECT count(*) FROM fake_alias").scalar() == 0
             kept = used.exec_driver_sql("SHOW temp_buffers").scalar()
             assert kept == size != fake_sql.TEMP_BUFFERS
     finally:
