@@ -4,10 +4,12 @@ Posts are drawn by the database: each chunk is one ``INSERT ... SELECT`` over a 
 numbers, drawing its random choices (SQLite: ``random()``; PostgreSQL: a hash of the post's
 number and the seed, :func:`hashed`, so that chunks can go on several connections) and looking
 them up in small temporary tables that Python filled (who posts how often, the texts). A pick
-is a uniform random slot number and each account owns as many slots as its weight, so a skewed
-choice is a plain equality join. Follows are drawn in Python (each follower's draws need the
-ones before them, which in SQL meant rounds of statements checking the follows made so far) and
-written by :func:`write_rows`: COPY on PostgreSQL.
+is a plain equality join: on SQLite a uniform random slot number, each account owning as many
+slots as its weight; on PostgreSQL a uniform position in the alias table of the accounts
+(:func:`alias_table`), one row per account, which the planner joins by hash. Follows are
+drawn in Python (each follower's draws need the ones before them, which in SQL meant rounds of
+statements checking the follows made so far) and written by :func:`write_rows`: COPY on
+PostgreSQL.
 
 Posts get their search words and hashtags in the same committed chunk, without the tokenizer
 running per post: a post's text is one of the pool's, so each text is cut into words once
@@ -161,9 +163,10 @@ def quoted(connection: sa.Connection, table: sa.Table) -> str:
 
 TEMP_BUFFERS = "256MB"
 """PostgreSQL: the memory for temporary tables a connection of the load asks for (the default,
-8 MB, held a fifth of XL's 2 million author slots: each post's author lookup read its pages
-from the kernel, and wrote back the pages the read had dirtied). The server takes it as the
-tables fill, not at once: at XL about 120 MB on each posts' connection."""
+8 MB, held a fifth of XL's 2 million author slots when the posts looked their authors up
+there: each lookup read its pages from the kernel, and wrote back the pages the read had
+dirtied; the likes' million hot-post slots still need it). The server takes it as the tables
+fill, not at once (at XL about 60 MB for the likes' hot posts)."""
 
 
 def keep_temp_tables_in_memory(connection: sa.Connection) -> None:
@@ -190,6 +193,7 @@ def create_temp_tables(connection: sa.Connection) -> None:
         # range of author slots.
         "CREATE TEMP TABLE fake_user (pos INTEGER PRIMARY KEY, id INTEGER NOT NULL, "
         "author_start INTEGER NOT NULL, author_slots INTEGER NOT NULL)",
+        # SQLite's author slots: one row per slot, the account owning it.
         "CREATE TEMP TABLE fake_author (slot INTEGER PRIMARY KEY, user_id INTEGER NOT NULL)",
         # PostgreSQL's draw of an author instead (:func:`alias_table`): by position, the
         # account's id, the share of draws it keeps, and the id of the account given the rest.
@@ -225,9 +229,9 @@ def alias_table(weights: list[int]) -> list[tuple[float, int]]:
     below its share and taking the other one otherwise, draws each position in proportion to
     its weight.
 
-    PostgreSQL's posts draw their authors so: one probe of a table of one row per account,
-    joined by hash, where a table of one row per author slot (XL: 2 million) took an index
-    probe per post, 5 us each, a fifth of the posts' time.
+    PostgreSQL's posts draw their authors so, from a table of one row per account joined by
+    hash: a table of one row per author slot (XL: 2 million) took an index probe per post,
+    5 us each; at XL the posts' server CPU fell by 41-81 s (docs/performance.md).
     """
     count, total = len(weights), sum(weights)
     scaled = [weight * count / total for weight in weights]
@@ -257,7 +261,7 @@ def fill_temp_tables(
     connection: sa.Connection, accounts: list[dict], texts: list[str], numbers: int
 ) -> None:
     """Fill the lookup tables: ``accounts`` rows of ``fake_user``, the texts and their search
-    words, then the slots.
+    words, then the author slots (SQLite) or the accounts' alias table (PostgreSQL).
 
     ``numbers`` is the largest number of slots an account has.
     """
