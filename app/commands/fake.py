@@ -518,6 +518,7 @@ class FakeCommunity:
                     start,
                     step,
                     self.author_slots,
+                    len(self._accounts),
                     len(self.texts),
                     replies.upto(high),
                 )
@@ -583,6 +584,7 @@ class FakeCommunity:
                                 start,
                                 step,
                                 self.author_slots,
+                                len(self._accounts),
                                 len(self.texts),
                                 chunk_replies,
                                 self.seed,

@@ -4,10 +4,12 @@ Posts are drawn by the database: each chunk is one ``INSERT ... SELECT`` over a 
 numbers, drawing its random choices (SQLite: ``random()``; PostgreSQL: a hash of the post's
 number and the seed, :func:`hashed`, so that chunks can go on several connections) and looking
 them up in small temporary tables that Python filled (who posts how often, the texts). A pick
-is a uniform random slot number and each account owns as many slots as its weight, so a skewed
-choice is a plain equality join. Follows are drawn in Python (each follower's draws need the
-ones before them, which in SQL meant rounds of statements checking the follows made so far) and
-written by :func:`write_rows`: COPY on PostgreSQL.
+is a plain equality join: on SQLite a uniform random slot number, each account owning as many
+slots as its weight; on PostgreSQL a uniform position in the alias table of the accounts
+(:func:`alias_table`), one row per account, which the planner joins by hash. Follows are
+drawn in Python (each follower's draws need the ones before them, which in SQL meant rounds of
+statements checking the follows made so far) and written by :func:`write_rows`: COPY on
+PostgreSQL.
 
 Posts get their search words and hashtags in the same committed chunk, without the tokenizer
 running per post: a post's text is one of the pool's, so each text is cut into words once
@@ -50,6 +52,7 @@ from app.models.search import (
 TEMP_TABLES = (
     "fake_user",
     "fake_author",
+    "fake_alias",
     "fake_text",
     "fake_n",
     "fake_words",
@@ -145,7 +148,7 @@ def drawn_below(number: str, bound: str, salt: int) -> str:
 
 
 # The salts of the posts' draws (times the seed's own): one per thing drawn.
-AUTHOR_SALT, TEXT_SALT, TIME_SALT, JOINED_SALT = range(4)
+AUTHOR_SALT, TEXT_SALT, TIME_SALT, JOINED_SALT, ALIAS_SALT = range(5)
 
 
 def salt(seed: int, what: int) -> int:
@@ -160,9 +163,10 @@ def quoted(connection: sa.Connection, table: sa.Table) -> str:
 
 TEMP_BUFFERS = "256MB"
 """PostgreSQL: the memory for temporary tables a connection of the load asks for (the default,
-8 MB, held a fifth of XL's 2 million author slots: each post's author lookup read its pages
-from the kernel, and wrote back the pages the read had dirtied). The server takes it as the
-tables fill, not at once: at XL about 120 MB on each posts' connection."""
+8 MB, held a fifth of XL's 2 million author slots when the posts looked their authors up
+there: each lookup read its pages from the kernel, and wrote back the pages the read had
+dirtied; the likes' million hot-post slots still need it). The server takes it as the tables
+fill, not at once (at XL about 60 MB for the likes' hot posts)."""
 
 
 def keep_temp_tables_in_memory(connection: sa.Connection) -> None:
@@ -189,7 +193,12 @@ def create_temp_tables(connection: sa.Connection) -> None:
         # range of author slots.
         "CREATE TEMP TABLE fake_user (pos INTEGER PRIMARY KEY, id INTEGER NOT NULL, "
         "author_start INTEGER NOT NULL, author_slots INTEGER NOT NULL)",
+        # SQLite's author slots: one row per slot, the account owning it.
         "CREATE TEMP TABLE fake_author (slot INTEGER PRIMARY KEY, user_id INTEGER NOT NULL)",
+        # PostgreSQL's draw of an author instead (:func:`alias_table`): by position, the
+        # account's id, the share of draws it keeps, and the id of the account given the rest.
+        "CREATE TEMP TABLE fake_alias (pos INTEGER PRIMARY KEY, id INTEGER NOT NULL, "
+        "keep DOUBLE PRECISION NOT NULL, alias_id INTEGER NOT NULL)",
         "CREATE TEMP TABLE fake_text (n INTEGER PRIMARY KEY, body TEXT NOT NULL)",
         "CREATE TEMP TABLE fake_n (n INTEGER PRIMARY KEY)",
         # Each text's search words and pairs of words, as post_search stores them, and its
@@ -214,11 +223,45 @@ def drop_temp_tables(connection: sa.Connection) -> None:
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
 
 
+def alias_table(weights: list[int]) -> list[tuple[float, int]]:
+    """Walker's alias method (Vose's construction): for each position a share in [0, 1] and
+    another position, such that drawing a position uniformly, keeping it for a uniform number
+    below its share and taking the other one otherwise, draws each position in proportion to
+    its weight.
+
+    PostgreSQL's posts draw their authors so, from a table of one row per account joined by
+    hash: a table of one row per author slot (XL: 2 million) took an index probe per post,
+    5 us each; at XL the posts' server CPU fell by 41-81 s (docs/performance.md).
+    """
+    count, total = len(weights), sum(weights)
+    scaled = [weight * count / total for weight in weights]
+    keep, other = [1.0] * count, list(range(count))
+    small = [pos for pos, share in enumerate(scaled) if share < 1]
+    large = [pos for pos, share in enumerate(scaled) if share >= 1]
+    while small and large:
+        lesser, greater = small.pop(), large.pop()
+        keep[lesser], other[lesser] = scaled[lesser], greater
+        scaled[greater] -= 1 - scaled[lesser]
+        (small if scaled[greater] < 1 else large).append(greater)
+    # What is left has a share of 1, give or take rounding: it keeps every draw.
+    return list(zip(keep, other, strict=True))
+
+
+FAKE_ALIAS = sa.Table(
+    "fake_alias",
+    sa.MetaData(),
+    sa.Column("pos", sa.Integer),
+    sa.Column("id", sa.Integer),
+    sa.Column("keep", sa.Float),
+    sa.Column("alias_id", sa.Integer),
+)
+
+
 def fill_temp_tables(
     connection: sa.Connection, accounts: list[dict], texts: list[str], numbers: int
 ) -> None:
     """Fill the lookup tables: ``accounts`` rows of ``fake_user``, the texts and their search
-    words, then the slots.
+    words, then the author slots (SQLite) or the accounts' alias table (PostgreSQL).
 
     ``numbers`` is the largest number of slots an account has.
     """
@@ -232,12 +275,10 @@ def fill_temp_tables(
         [{"n": n, "body": body} for n, body in enumerate(texts)],
     )
     if dialect.postgres:
-        # Each account's range of slots from a set-returning function, in slot order: the
-        # join below took twice as long (XL: 2 million slots, 2.7 s against 1.6 s).
-        connection.exec_driver_sql(
-            "INSERT INTO fake_author SELECT generate_series(u.author_start, "
-            "u.author_start + u.author_slots - 1), u.id FROM fake_user u ORDER BY u.pos"
-        )
+        alias = alias_table([account["author_slots"] for account in accounts])
+        ids = [account["id"] for account in accounts]
+        rows = [(pos, ids[pos], keep, ids[other]) for pos, (keep, other) in enumerate(alias)]
+        write_rows(connection, FAKE_ALIAS, ("pos", "id", "keep", "alias_id"), rows)
     else:
         connection.execute(
             sa.text(
@@ -308,13 +349,16 @@ def insert_posts(
     start: float,
     step: float,
     slots: int,
+    accounts: int,
     texts: int,
     replies: list[tuple[int, int, bytes]],
     seed: int = 0,
 ) -> None:
     """Posts number ``low`` to ``high`` (their ids): post n is written at
     ``start + (n - 1 + jitter) * step`` (epoch seconds), so ids grow with time as in real use,
-    by an author drawn from the author slots, with a text drawn from the pool.
+    by an author drawn in proportion to their slots (SQLite: one of the ``slots`` author
+    slots; PostgreSQL: by the alias table of the ``accounts`` accounts), with a text drawn
+    from the pool.
 
     ``replies`` (reply id, id answered, thread path) are among these posts and answer older
     ones, in this chunk or before it. On PostgreSQL the draws are functions of the post's
@@ -325,7 +369,7 @@ def insert_posts(
     """
     dialect = Dialect(connection.dialect.name)
     if dialect.postgres:
-        by_number = (low, high, start, step, slots, texts, replies, seed)
+        by_number = (low, high, start, step, accounts, texts, replies, seed)
         insert_posts_drawn_by_number(connection, *by_number)
         return
     for table in ("fake_reply", "fake_drawn"):
@@ -381,7 +425,7 @@ def insert_posts_drawn_by_number(
     high: int,
     start: float,
     step: float,
-    slots: int,
+    accounts: int,
     texts: int,
     replies: list[tuple[int, int, bytes]],
     seed: int,
@@ -397,25 +441,28 @@ def insert_posts_drawn_by_number(
         write_rows(connection, FAKE_REPLY, ("id", "parent_id", "path"), replies)
     # Temporary tables have no statistics: the planner would guess the replies' count.
     connection.exec_driver_sql("ANALYZE fake_reply")
-    author = drawn_below("{n}", ":slots", salt(seed, AUTHOR_SALT))
     text = drawn_below("s.n", ":texts", salt(seed, TEXT_SALT))
-    numbers = "generate_series(CAST(:low AS int), CAST(:high AS int)) AS s(n)"
-    params = {"low": low, "high": high, "start": start, "step": step}
+    # The range written out: the planner then knows the chunk's size, and joins the accounts
+    # by hash (with parameters it guessed 1,000 rows and probed an index per post).
+    numbers = f"generate_series({int(low)}, {int(high)}) AS s(n)"
+    params = {"start": start, "step": step, "accounts": accounts, "texts": texts}
     post = quoted(connection, Post.__table__)
     connection.execute(
         sa.text(
             f"INSERT INTO {post} (id, body, timestamp, user_id, in_reply_to_id, "  # noqa: S608
             "in_reply_to_user_id, thread_path) "
             f"SELECT s.n, t.body, to_timestamp({posted_at('s.n', seed)}), "
-            "a.user_id, r.parent_id, answered.user_id, r.path "
+            f"{author_of('s.n', 'a', seed)}, r.parent_id, "
+            f"{author_of('r.parent_id', 'answered', seed)}, r.path "
             f"FROM {numbers} "
-            f"JOIN fake_author a ON a.slot = {author.format(n='s.n')} "
+            f"JOIN fake_alias a ON a.pos = {author_position('s.n', seed)} "
             f"JOIN fake_text t ON t.n = {text} "
             "LEFT JOIN fake_reply r ON r.id = s.n "
-            f"LEFT JOIN fake_author answered ON answered.slot = {author.format(n='r.parent_id')} "
+            "LEFT JOIN fake_alias answered "
+            f"ON answered.pos = {author_position('r.parent_id', seed)} "
             "ORDER BY s.n"
         ),
-        {**params, "slots": slots, "texts": texts},
+        params,
     )
     # Their search words and tags, by the number of their text in the pool (fill_search_words).
     connection.execute(
@@ -423,15 +470,29 @@ def insert_posts_drawn_by_number(
             f"INSERT INTO {PostSearch.__tablename__} (post_id, terms, pairs) "  # noqa: S608
             f"SELECT s.n, w.terms, w.pairs FROM {numbers} JOIN fake_words w ON w.n = {text}"
         ),
-        {"low": low, "high": high, "texts": texts},
+        {"texts": texts},
     )
     connection.execute(
         sa.text(
             f"INSERT INTO {post_tag.name} (tag_id, post_id) "  # noqa: S608
             f"SELECT t.tag_id, s.n FROM {numbers} JOIN fake_tags t ON t.n = {text}"
         ),
-        {"low": low, "high": high, "texts": texts},
+        {"texts": texts},
     )
+
+
+def author_position(number: str, seed: int) -> str:
+    """PostgreSQL: the position in ``fake_alias`` drawn for post ``number`` (parameter
+    ``:accounts``, the number of accounts)."""
+    return drawn_below(number, ":accounts", salt(seed, AUTHOR_SALT))
+
+
+def author_of(number: str, alias: str, seed: int) -> str:
+    """PostgreSQL: the author of post ``number``, from its row ``alias`` of ``fake_alias``
+    (:func:`alias_table`): the account there, or the one it gives the rest of its draws to.
+    Null where the row is (a post that answers none)."""
+    kept = Dialect("postgresql").unit_of(number, salt(seed, ALIAS_SALT))
+    return f"CASE WHEN {kept} < {alias}.keep THEN {alias}.id ELSE {alias}.alias_id END"
 
 
 def posted_at(number: str, seed: int) -> str:

@@ -381,6 +381,19 @@ def test_a_run_stopped_before_validating_its_keys_is_finished_by_resume(runner, 
     _assert_stored_counts_right(db)
 
 
+@pytest.mark.parametrize("weights", [[1], [3, 1], [5, 0, 2, 1, 1], [1] * 7, [40, 1, 1, 1, 2, 9]])
+def test_the_alias_table_draws_each_account_in_proportion_to_its_slots(weights):
+    """PostgreSQL draws a post's author by position, then keeps it or takes its alias: each
+    account's chance, summed over the positions that can give it, is its share of the slots."""
+    table = fake_sql.alias_table(weights)
+    chance = [0.0] * len(weights)
+    for pos, (keep, other) in enumerate(table):
+        assert 0 <= keep <= 1 + 1e-12
+        chance[pos] += keep / len(weights)
+        chance[other] += (1 - keep) / len(weights)
+    assert chance == pytest.approx([weight / sum(weights) for weight in weights], abs=1e-12)
+
+
 def test_lookup_tables_get_their_memory_where_the_connection_allows(db):
     """The load's lookup tables (XL: 2 million author slots) outgrow PostgreSQL's default
     memory for temporary tables; a connection asks for more before its first one. One that
@@ -396,7 +409,7 @@ def test_lookup_tables_get_their_memory_where_the_connection_allows(db):
             used.exec_driver_sql("CREATE TEMP TABLE scratch AS SELECT 1 AS n")  # a page used
             size = used.exec_driver_sql("SHOW temp_buffers").scalar()
             fake_sql.create_temp_tables(used)
-            assert used.exec_driver_sql("SELECT count(*) FROM fake_author").scalar() == 0
+            assert used.exec_driver_sql("SELECT count(*) FROM fake_alias").scalar() == 0
             kept = used.exec_driver_sql("SHOW temp_buffers").scalar()
             assert kept == size != fake_sql.TEMP_BUFFERS
     finally:
