@@ -189,8 +189,8 @@ def create_temp_tables(connection: sa.Connection) -> None:
     postgres = Dialect(connection.dialect.name).postgres
     terms, pairs = ("tsvector", "integer[]") if postgres else ("TEXT", "TEXT")
     for ddl in (
-        # One row per fake account in generation order (``pos``): its database id and its
-        # range of author slots.
+        # SQLite: one row per fake account in generation order (``pos``), its database id
+        # and its range of author slots.
         "CREATE TEMP TABLE fake_user (pos INTEGER PRIMARY KEY, id INTEGER NOT NULL, "
         "author_start INTEGER NOT NULL, author_slots INTEGER NOT NULL)",
         # SQLite's author slots: one row per slot, the account owning it.
@@ -260,16 +260,12 @@ FAKE_ALIAS = sa.Table(
 def fill_temp_tables(
     connection: sa.Connection, accounts: list[dict], texts: list[str], numbers: int
 ) -> None:
-    """Fill the lookup tables: ``accounts`` rows of ``fake_user``, the texts and their search
-    words, then the author slots (SQLite) or the accounts' alias table (PostgreSQL).
+    """Fill the lookup tables: the texts and their search words, and the accounts' alias
+    table (PostgreSQL) or ``accounts`` rows of ``fake_user`` and their author slots (SQLite).
 
     ``numbers`` is the largest number of slots an account has.
     """
     dialect = Dialect(connection.dialect.name)
-    connection.execute(
-        sa.text("INSERT INTO fake_user VALUES (:pos, :id, :author_start, :author_slots)"),
-        accounts,
-    )
     connection.execute(
         sa.text("INSERT INTO fake_text VALUES (:n, :body)"),
         [{"n": n, "body": body} for n, body in enumerate(texts)],
@@ -280,6 +276,10 @@ def fill_temp_tables(
         rows = [(pos, ids[pos], keep, ids[other]) for pos, (keep, other) in enumerate(alias)]
         write_rows(connection, FAKE_ALIAS, ("pos", "id", "keep", "alias_id"), rows)
     else:
+        connection.execute(
+            sa.text("INSERT INTO fake_user VALUES (:pos, :id, :author_start, :author_slots)"),
+            accounts,
+        )
         connection.execute(
             sa.text(
                 f"WITH RECURSIVE {dialect.numbers('1', ':high')} "  # noqa: S608

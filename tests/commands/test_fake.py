@@ -395,8 +395,8 @@ def test_the_alias_table_draws_each_account_in_proportion_to_its_slots(weights):
 
 
 def test_lookup_tables_get_their_memory_where_the_connection_allows(db):
-    """The load's lookup tables (XL: 2 million author slots) outgrow PostgreSQL's default
-    memory for temporary tables; a connection asks for more before its first one. One that
+    """The load's lookup tables (XL: a million hot posts for the likes) outgrow PostgreSQL's
+    default memory for temporary tables; a connection asks for more before its first one. One that
     has had temporary tables keeps its size (PostgreSQL refuses a change), without an error."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite keeps temporary tables in its page cache")
