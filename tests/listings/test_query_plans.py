@@ -5,11 +5,13 @@ PostgreSQL chooses plans by table statistics, so its plans are checked by the be
 """
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
-from app.listings.keyset import keyset_page
+from app.listings.keyset import keyset_page, select_pages
 from app.listings.likes import liked_posts, liker_cards
 from app.listings.people import (
     FOLLOWERS_NEWEST_FIRST,
@@ -18,15 +20,16 @@ from app.listings.people import (
     follower_cards,
     following_cards,
 )
-from app.listings.posts import explore_cards, profile_cards
+from app.listings.posts import POSTS_NEWEST_FIRST, explore_cards, profile_cards
 from app.listings.timeline import home_timeline
-from app.models import like, profile_stats
+from app.models import Post, home_feed_author, like, profile_stats
 from tests.helpers import TEST_DATABASE_URL
 
 pytestmark = pytest.mark.skipif(
     not TEST_DATABASE_URL.startswith("sqlite"), reason="reads SQLite query plans"
 )
 TIME_INDEX = "ix_post_timestamp_id_user_id_hidden_at_in_reply_to_user_id"
+START = datetime(2025, 3, 1, tzinfo=UTC)
 WHOLE_TABLE = re.compile(r"\bSCAN (post|user|followers)\b(?! USING)|\bSCAN \w*post\b(?! USING)")
 
 
@@ -268,3 +271,58 @@ def test_home_timeline_from_the_feed_reads_a_range_of_its_key(db, alice, bob, ma
         assert scan.startswith("SEARCH feed_entry USING PRIMARY KEY (user_id=?"), fast
         (read,) = [detail for detail in fast if "feed_post" in detail]
         assert read.startswith("SEARCH feed_post USING INTEGER PRIMARY KEY"), fast
+
+
+def vm_steps(db, action) -> int:
+    """Roughly how many SQLite virtual machine instructions ``action()`` runs (in hundreds)."""
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0  # go on
+
+    connection = db.session.connection().connection.dbapi_connection
+    connection.set_progress_handler(count, 100)
+    try:
+        action()
+    finally:
+        connection.set_progress_handler(None, 100)
+    return steps
+
+
+def test_home_reads_a_page_of_a_merged_account_not_all_it_wrote_since_the_feed(
+    db, alice, bob, make_user, make_post
+):
+    # alice's page is read from her feed (bob's posts, fanned out) and from the posts of
+    # carol, who has too many followers for fan-out. However much carol wrote since bob's
+    # posts on the page, the page reads a page's worth of hers: SQLite once read all of them.
+    carol = make_user("carol")
+    for n in range(current_app.config["HOME_FEED_FANOUT_LIMIT"]):
+        make_user(f"fan{n}").follow(carol)
+    alice.follow(bob)
+    alice.follow(carol)
+    db.session.commit()
+    for n in range(3):
+        make_post(bob, f"bob {n}", START + timedelta(seconds=n))
+    written = 0
+
+    def carol_writes(count: int) -> None:
+        nonlocal written
+        for n in range(written, written + count):
+            later = START + timedelta(hours=1, seconds=n)
+            db.session.add(Post(body=f"carol {n}", author=carol, timestamp=later))
+        written += count
+        db.session.commit()
+
+    def page() -> list[int]:
+        return [card.id for card in keyset_page(home_timeline(alice), 3).items]
+
+    carol_writes(20)
+    assert carol.id in set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
+    few = vm_steps(db, page)
+    carol_writes(400)
+    many = vm_steps(db, page)
+    plain = select_pages(alice.following_posts(), POSTS_NEWEST_FIRST)
+    assert page() == [post.id for post in keyset_page(plain, 3).items]
+    assert many < few * 1.5, (few, many)
