@@ -21,6 +21,7 @@ from app.listings.people import (
     following_cards,
 )
 from app.listings.posts import POSTS_NEWEST_FIRST, explore_cards, profile_cards
+from app.listings.threads import thread_replies
 from app.listings.timeline import home_timeline
 from app.models import Post, home_feed_author, like, profile_stats
 from tests.helpers import TEST_DATABASE_URL
@@ -274,7 +275,7 @@ def test_home_timeline_from_the_feed_reads_a_range_of_its_key(db, alice, bob, ma
 
 
 def vm_steps(db, action) -> int:
-    """Roughly how many SQLite virtual machine instructions ``action()`` runs (in hundreds)."""
+    """Roughly how many SQLite virtual machine instructions ``action()`` runs (in tens)."""
     steps = 0
 
     def count() -> int:
@@ -283,11 +284,11 @@ def vm_steps(db, action) -> int:
         return 0  # go on
 
     connection = db.session.connection().connection.dbapi_connection
-    connection.set_progress_handler(count, 100)
+    connection.set_progress_handler(count, 10)
     try:
         action()
     finally:
-        connection.set_progress_handler(None, 100)
+        connection.set_progress_handler(None, 10)
     return steps
 
 
@@ -326,3 +327,30 @@ def test_home_reads_a_page_of_a_merged_account_not_all_it_wrote_since_the_feed(
     plain = select_pages(alice.following_posts(), POSTS_NEWEST_FIRST)
     assert page() == [post.id for post in keyset_page(plain, 3).items]
     assert many < few * 1.5, (few, many)
+
+
+def test_a_deep_thread_page_reads_from_its_cursor(db, alice, bob, make_post):
+    # Page 40 of a thread costs what page 1 does, both ways: the cursor's path is the end of
+    # the range read, not a second bound beside the thread's (SQLite walked every page before).
+    root = make_post(bob, "root", START)
+    for n in range(150):
+        root.reply(alice if n % 2 else bob, f"r{n}").timestamp = START + timedelta(seconds=n)
+    db.session.commit()
+    replies = thread_replies(root, alice)
+    pages = [keyset_page(replies, 3)]
+    while pages[-1].next_cursor:
+        pages.append(keyset_page(replies, 3, after=pages[-1].next_cursor))
+    assert [item.id for page in pages for item in page.items] == [
+        post.id
+        for post in db.session.scalars(
+            sa.select(Post).where(Post.id != root.id).order_by(Post.thread_path)
+        )
+    ]
+    first = vm_steps(db, lambda: keyset_page(replies, 3, after=pages[0].next_cursor))
+    for page in pages[39], pages[-2]:
+        assert vm_steps(db, lambda page=page: keyset_page(replies, 3, after=page.next_cursor)) < (
+            first * 1.5
+        )
+        assert vm_steps(db, lambda page=page: keyset_page(replies, 3, before=page.prev_cursor)) < (
+            first * 1.5
+        )
