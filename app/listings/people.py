@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -45,13 +44,13 @@ _VIEWER_FOLLOWS = sa.exists().where(
 _PERSON = TupleBundle(PersonCard, User.id, User.username, followers.c.created_at, _VIEWER_FOLLOWS)
 
 
-_SUSPENDED = so.aliased(User)
-# Suspended accounts cannot log in or be seen posting: lists of people leave them out. Asked
-# as "not one of the (few) suspended", as timelines do: "suspended_at IS NULL" made SQLite
-# read every account through the suspended_at index and sort them all by name.
-_NOT_SUSPENDED = User.id.not_in(
-    sa.select(_SUSPENDED.id).where(_SUSPENDED.suspended_at.is_not(None))
-)
+# Suspended accounts cannot log in or be seen posting: lists of people leave them out, asked
+# of the row each person's card is read from (as "not one of the suspended", each page listed
+# every suspended account: with 10,000 of them a page of followers took 9.5 ms on PostgreSQL
+# instead of 0.6; as a probe of the row by key, PostgreSQL sorted every name after the text
+# searched for). The index of suspension times holds suspended accounts only, so neither
+# database walks it for this.
+_NOT_SUSPENDED = User.suspended_at.is_(None)
 
 
 def _newest_first(person: sa.Column, owner: sa.Column) -> tuple[Keyset, PreparedListing]:

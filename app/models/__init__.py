@@ -55,6 +55,7 @@ from app.models.user import (
     USERNAME_PATTERN,
     User,
     post_visible_to,
+    suspended_at_of,
     visible_to,
 )
 
@@ -113,6 +114,7 @@ __all__ = [
     "session_and_user",
     "sessions_of",
     "staff_members",
+    "suspended_at_of",
     "timeline_authors_of",
     "unlike",
     "user_by_email",

@@ -49,6 +49,15 @@ SUGGESTION_ROWS = 100
 class User(UserMixin, db.Model):
     """A person with an account."""
 
+    __table_args__ = (
+        sa.Index(
+            "ix_user_suspended_at",
+            "suspended_at",
+            sqlite_where=sa.text("suspended_at IS NOT NULL"),
+            postgresql_where=sa.text("suspended_at IS NOT NULL"),
+        ),
+    )
+
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     username: so.Mapped[str] = so.mapped_column(sa.String(32))
     # Lower-cased copy of username: makes uniqueness and look-ups case-insensitive on any database.
@@ -63,9 +72,11 @@ class User(UserMixin, db.Model):
     last_seen: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     # When the login form last let this account in (the owner sees it on their profile).
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
-    # Set by a moderator: cannot log in, posts hidden from everyone else. Indexed because every
-    # timeline query asks for the (few) suspended accounts.
-    suspended_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, index=True)
+    # Set by a moderator: cannot log in, posts hidden from everyone else. Indexed for the
+    # moderators' list of suspended accounts (pages ask about each author: suspended_at_of),
+    # only those: as an index of every account, SQLite walked it for "suspended_at IS NULL"
+    # and sorted everyone that matched by name.
+    suspended_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     # Set by the operator (``flask users disable``): cannot log in; posts stay visible.
     disabled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     # Notifications (app.models.notifications). ``notifications_version`` goes up with every
@@ -472,10 +483,38 @@ def visible_to(viewer: User | None) -> sa.ColumnElement[bool]:
     return post_visible_to(Post.__table__, None if viewer is None else viewer.id)
 
 
-def post_visible_to(post: sa.FromClause, viewer_id: int | sa.ColumnElement[int] | None):
-    """:func:`visible_to` for any alias of the post table and a viewer id (a value or SQL)."""
-    suspended_authors = sa.select(User.id).where(User.suspended_at.is_not(None))
-    public = sa.and_(post.c.hidden_at.is_(None), post.c.user_id.not_in(suspended_authors))
+def suspended_at_of(account_id: sa.ColumnElement[int]) -> sa.ScalarSelect:
+    """When the account ``account_id`` (a column of the statement) was suspended, NULL if it
+    is not: a probe of its row by primary key for each row that asks.
+
+    As "not one of the suspended accounts" (``NOT IN`` a list of them), every statement made
+    the list, at each place that asked: with 10,000 suspended accounts (spam waves leave that
+    many) home's statement took 5-9 ms at L on SQLite instead of 0.4, explore 1.3 instead of
+    0.09. A probe costs the same whatever their number.
+    """
+    account = User.__table__.alias("suspension_of")
+    return (
+        sa.select(account.c.suspended_at)
+        .where(account.c.id == account_id)
+        .correlate_except(account)
+        .scalar_subquery()
+    )
+
+
+def post_visible_to(
+    post: sa.FromClause,
+    viewer_id: int | sa.ColumnElement[int] | None,
+    *,
+    author_checked: bool = False,
+):
+    """:func:`visible_to` for any alias of the post table and a viewer id (a value or SQL).
+
+    ``author_checked``: the statement has left out the posts of suspended authors other than
+    the viewer already (once per author), so only hidden posts are left out here.
+    """
+    public = post.c.hidden_at.is_(None)
+    if not author_checked:
+        public = sa.and_(public, suspended_at_of(post.c.user_id).is_(None))
     if viewer_id is None:
         return public
     return sa.or_(public, post.c.user_id == viewer_id)

@@ -23,7 +23,7 @@ from app.listings.people import (
 from app.listings.posts import POSTS_NEWEST_FIRST, explore_cards, profile_cards
 from app.listings.threads import thread_replies
 from app.listings.timeline import home_timeline
-from app.models import Post, home_feed_author, like, profile_stats
+from app.models import Post, User, home_feed_author, like, profile_stats
 from tests.helpers import TEST_DATABASE_URL
 
 pytestmark = pytest.mark.skipif(
@@ -354,3 +354,75 @@ def test_a_deep_thread_page_reads_from_its_cursor(db, alice, bob, make_post):
         assert vm_steps(db, lambda page=page: keyset_page(replies, 3, before=page.prev_cursor)) < (
             first * 1.5
         )
+
+
+def request_steps(db, client, url: str) -> int:
+    """:func:`vm_steps` of every statement one GET of ``url`` runs (it must answer 200)."""
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    def watch(conn, _cursor, _statement, _parameters, _context, _executemany):
+        conn.connection.dbapi_connection.set_progress_handler(count, 10)
+
+    sa.event.listen(db.engine, "before_cursor_execute", watch)
+    try:
+        assert client.get(url).status_code == 200, url
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", watch)
+        db.session.connection().connection.dbapi_connection.set_progress_handler(None, 10)
+    return steps
+
+
+def test_pages_cost_the_same_however_many_accounts_are_suspended(
+    db, alice_client, alice, bob, make_user, make_post, make_reply
+):
+    # Pages ask about each author, liker or person they show, not for a list of everyone
+    # suspended: once every statement built that list, so spam accounts, suspended by the
+    # thousand, made every page slower.
+    carol = make_user("carol")  # merged into home at page time: more followers than fan-out
+    for n in range(current_app.config["HOME_FEED_FANOUT_LIMIT"]):
+        make_user(f"fan{n}").follow(carol)
+    alice.follow(bob)
+    alice.follow(carol)
+    db.session.commit()
+    root = make_post(bob, "a walk by the #canal", START)
+    for n in range(30):
+        author = (bob, carol, alice)[n % 3]
+        make_post(author, f"post {n} about #rain", START + timedelta(minutes=n))
+        make_reply(root, author, f"reply {n}", START + timedelta(minutes=n, seconds=30))
+        like(carol, root)
+    db.session.commit()
+    urls = [
+        "/",
+        "/explore",
+        "/user/bob",
+        "/user/bob/followers",
+        "/user/carol/followers",
+        f"/post/{root.id}",
+        f"/post/{root.id}/likes",
+        "/search/posts?q=post",
+        "/tags/rain",
+    ]
+    for url in urls:  # the feed built, statements prepared
+        request_steps(db, alice_client, url)
+    before = {url: request_steps(db, alice_client, url) for url in urls}
+    db.session.execute(
+        sa.insert(User),
+        [
+            {
+                "username": f"spam{n}",
+                "username_key": f"spam{n}",
+                "email": f"spam{n}@example.com",
+                "suspended_at": START,
+            }
+            for n in range(500)
+        ],
+    )
+    db.session.commit()
+    after = {url: request_steps(db, alice_client, url) for url in urls}
+    grown = {url: (before[url], after[url]) for url in urls if after[url] > before[url] * 1.1 + 5}
+    assert not grown
