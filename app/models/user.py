@@ -61,7 +61,11 @@ class User(UserMixin, db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     username: so.Mapped[str] = so.mapped_column(sa.String(32))
     # Lower-cased copy of username: makes uniqueness and look-ups case-insensitive on any database.
-    username_key: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
+    # Compared by code point on both (SQLite's own way; "C" on PostgreSQL whatever the
+    # database's locale), so the names starting with a text are one range of its index.
+    username_key: so.Mapped[str] = so.mapped_column(
+        sa.String(32).with_variant(sa.String(32, collation="C"), "postgresql"), unique=True
+    )
     email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
     # When the owner proved they read mail at ``email``; None until then (they may not post).
     email_confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

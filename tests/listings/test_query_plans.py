@@ -404,6 +404,7 @@ def test_pages_cost_the_same_however_many_accounts_are_suspended(
         "/user/carol/followers",
         f"/post/{root.id}",
         f"/post/{root.id}/likes",
+        "/search?q=fa",
         "/search/posts?q=post",
         "/tags/rain",
     ]
@@ -426,3 +427,25 @@ def test_pages_cost_the_same_however_many_accounts_are_suspended(
     after = {url: request_steps(db, alice_client, url) for url in urls}
     grown = {url: (before[url], after[url]) for url in urls if after[url] > before[url] * 1.1 + 5}
     assert not grown
+
+
+def test_people_search_reads_only_the_names_that_start_with_the_text(db, alice, make_user):
+    # The walk along the name index stops where the names starting with the text end: a
+    # search that finds one person (or nobody) once read every name after the text.
+    make_user("zed")
+    named = {
+        text: lambda text=text: keyset_page(cards_named_like(text, alice), 3)
+        for text in ("ze", "al")
+    }
+    before = {text: vm_steps(db, search) for text, search in named.items()}
+    db.session.execute(
+        sa.insert(User),
+        [
+            {"username": f"zzz{n}", "username_key": f"zzz{n}", "email": f"z{n}@example.com"}
+            for n in range(300)
+        ],
+    )
+    db.session.commit()
+    assert [card.username for card in named["ze"]().items] == ["zed"]
+    after = {text: vm_steps(db, search) for text, search in named.items()}
+    assert all(after[text] <= before[text] + 5 for text in named), (before, after)
