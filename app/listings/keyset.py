@@ -268,3 +268,17 @@ def decode_text(cursor: str) -> tuple[str]:
     if not cursor or len(cursor) > 64 or has_control_characters(cursor):
         raise BadCursor(cursor)
     return (cursor,)
+
+
+def prefix_end(prefix: str) -> str:
+    """The end of the texts that start with ``prefix``, by code point: they are exactly those
+    from ``prefix`` (included) to this (excluded), where the column compares by code point
+    (SQLite's way; ``COLLATE "C"`` on PostgreSQL). Nothing: above every text of this app."""
+    if not prefix:
+        return "\U0010ffff"
+    last = ord(prefix[-1]) + 1
+    if last > 0x10FFFF:  # no character after it: the texts after the shorter prefix
+        return prefix_end(prefix[:-1])
+    if 0xD800 <= last <= 0xDFFF:  # surrogates are no characters of a text
+        last = 0xE000
+    return prefix[:-1] + chr(last)

@@ -19,7 +19,14 @@ from markupsafe import Markup
 
 from app.extensions import db
 from app.listings.bundles import TupleBundle
-from app.listings.keyset import Keyset, PageQuery, PreparedListing, decode_text, time_id_keyset
+from app.listings.keyset import (
+    Keyset,
+    PageQuery,
+    PreparedListing,
+    decode_text,
+    prefix_end,
+    time_id_keyset,
+)
 from app.models import User, followers
 from app.models.params import USER_ID, VIEWER_ID
 from app.models.user import who_to_follow_statement
@@ -115,9 +122,7 @@ def cards_named_like(start: str, viewer: User) -> PageQuery:
     """Pages of the people whose username starts with ``start`` (any case), by name, for
     ``viewer``; ``start`` holds only the characters a username may have."""
     key = start.lower()
-    # Nothing typed: every name (keys are ASCII; this is above any code point).
-    end = key[:-1] + chr(ord(key[-1]) + 1) if key else "\U0010ffff"
-    return _PEOPLE_NAMED.pages(name_start=key, name_end=end, viewer_id=viewer.id)
+    return _PEOPLE_NAMED.pages(name_start=key, name_end=prefix_end(key), viewer_id=viewer.id)
 
 
 def suggestion_cards(user: User) -> list[PersonCard]:

@@ -333,7 +333,14 @@ class Tag(db.Model):
     """A hashtag, by its normalised name (see :func:`normalize_tag`)."""
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    name: so.Mapped[str] = so.mapped_column(sa.String(TAG_MAX_LENGTH), unique=True)
+    # Compared by code point on both databases ("C" on PostgreSQL whatever the database's
+    # locale), so the names starting with a text are one range of its index.
+    name: so.Mapped[str] = so.mapped_column(
+        sa.String(TAG_MAX_LENGTH).with_variant(
+            sa.String(TAG_MAX_LENGTH, collation="C"), "postgresql"
+        ),
+        unique=True,
+    )
 
 
 post_tag = sa.Table(

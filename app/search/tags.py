@@ -18,6 +18,7 @@ from app.listings.keyset import (
     PageQuery,
     PreparedListing,
     decode_text,
+    prefix_end,
     select_pages,
 )
 from app.listings.posts import card_select
@@ -112,9 +113,11 @@ TAGS_BY_NAME = Keyset(
 
 
 def tags_named_like(start: str) -> PageQuery:
-    """Pages of the tags whose name starts with ``start`` (normalised), by name."""
-    pattern = start.replace("/", "//").replace("_", "/_").replace("%", "/%") + "%"
-    return select_pages(sa.select(Tag).where(Tag.name.like(pattern, escape="/")), TAGS_BY_NAME)
+    """Pages of the tags whose name starts with ``start`` (normalised), by name: one range of
+    the name index (names compare by code point: see :class:`~app.models.Tag`). As LIKE it
+    read every tag's name when fewer than a page matched."""
+    names = sa.select(Tag).where(Tag.name >= start, Tag.name < prefix_end(start))
+    return select_pages(names, TAGS_BY_NAME)
 
 
 class Trend(NamedTuple):

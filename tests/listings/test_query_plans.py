@@ -24,6 +24,8 @@ from app.listings.posts import POSTS_NEWEST_FIRST, explore_cards, profile_cards
 from app.listings.threads import thread_replies
 from app.listings.timeline import home_timeline
 from app.models import Post, User, home_feed_author, like, profile_stats
+from app.models.search import Tag
+from app.search.tags import tags_named_like
 from tests.helpers import TEST_DATABASE_URL
 
 pytestmark = pytest.mark.skipif(
@@ -449,3 +451,14 @@ def test_people_search_reads_only_the_names_that_start_with_the_text(db, alice, 
     assert [card.username for card in named["ze"]().items] == ["zed"]
     after = {text: vm_steps(db, search) for text, search in named.items()}
     assert all(after[text] <= before[text] + 5 for text in named), (before, after)
+
+
+def test_tag_search_reads_only_the_tags_that_start_with_the_text(db, alice, make_post):
+    # As the people search: one range of the name index, however many tags follow it.
+    make_post(alice, "#zebra")
+    search = lambda: keyset_page(tags_named_like("zeb"), 3)  # noqa: E731
+    before = vm_steps(db, search)
+    db.session.execute(sa.insert(Tag), [{"name": f"zz{n}"} for n in range(300)])
+    db.session.commit()
+    assert [tag.name for tag in search().items] == ["zebra"]
+    assert vm_steps(db, search) <= before + 5

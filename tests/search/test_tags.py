@@ -3,6 +3,7 @@
 import re
 import threading
 from datetime import timedelta
+from urllib.parse import quote, unquote
 
 import pytest
 import sqlalchemy as sa
@@ -131,6 +132,22 @@ def test_the_tags_tab_finds_tags_by_their_start(alice_client, alice, make_post):
     page = alice_client.get("/search/tags?q=%23BIRD").get_data(as_text=True)
     assert re.findall(r'<a href="/tags/(\w+)">', page) == ["birds", "birdwatching"]
     assert "No tag starts with" in alice_client.get("/search/tags?q=zz").get_data(as_text=True)
+
+
+def test_the_tags_tab_finds_names_with_any_letters_by_code_point(alice_client, alice, make_post):
+    make_post(alice, "#café #cafe #cafés #caf #cag #Çà")
+
+    def found(text: str) -> list[str]:
+        names, url = [], f"/search/tags?q={quote(text)}"
+        while url:  # three to a page in tests
+            page = alice_client.get(url).get_data(as_text=True)
+            names += [unquote(name) for name in re.findall(r'<a href="/tags/([^"]+)">', page)]
+            url = link(page, "next")
+        return names
+
+    assert found("caf") == ["caf", "cafe", "café", "cafés"]
+    assert found("#Café") == ["café", "cafés"]
+    assert found("ç") == ["çà"]
 
 
 def test_trending_counts_people_in_the_last_day(db, make_user, make_post, make_staff):
