@@ -147,7 +147,7 @@ def trending_statement() -> sa.Select:
         .select_from(Post)
         .join(post_tag, post_tag.c.post_id == Post.id)
         .join(Tag, Tag.id == post_tag.c.tag_id)
-        .where(Post.timestamp >= since, post_visible_to(Post.__table__, None))
+        .where(Post.timestamp >= since, post_visible_to(Post.__table__, None, in_bulk=True))
         .group_by(Tag.name)
         .order_by(people.desc(), Tag.name)
         .limit(TRENDING_COUNT)
