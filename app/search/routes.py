@@ -81,7 +81,6 @@ def people():
     name_start = form.q.data if form.validate() else ""
     if not name_start:  # nothing asked yet, or a mistake to show next to the box
         return render_template("search/people.html", title="Find people", form=form, page=None)
-    custom_plans(db.session)  # a generic plan cannot use the name's start as an index range
     first_page = url_for("search.people", q=name_start)
     page = page_of(cards_named_like(name_start, current_user), first_page)
     return render_template(
@@ -102,7 +101,6 @@ def tags():
     start = normalize_tag(form.q.data or "") if form.validate() else ""
     if not start:
         return render_template("search/tags.html", title="Find tags", form=form, page=None)
-    custom_plans(db.session)  # as for people: the start of the name is a range
     page = page_of(tags_named_like(start), url_for("search.tags", q=form.q.data))
     return render_template(
         "search/tags.html",
