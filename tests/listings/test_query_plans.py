@@ -277,7 +277,8 @@ def test_home_timeline_from_the_feed_reads_a_range_of_its_key(db, alice, bob, ma
 
 
 def vm_steps(db, action) -> int:
-    """Roughly how many SQLite virtual machine instructions ``action()`` runs (in tens)."""
+    """Roughly how many SQLite virtual machine instructions the statements ``action()`` runs
+    take (in tens), on whichever connection each runs (a request's too)."""
     steps = 0
 
     def count() -> int:
@@ -285,12 +286,15 @@ def vm_steps(db, action) -> int:
         steps += 1
         return 0  # go on
 
-    connection = db.session.connection().connection.dbapi_connection
-    connection.set_progress_handler(count, 10)
+    def watch(conn, _cursor, _statement, _parameters, _context, _executemany):
+        conn.connection.dbapi_connection.set_progress_handler(count, 10)
+
+    sa.event.listen(db.engine, "before_cursor_execute", watch)
     try:
         action()
     finally:
-        connection.set_progress_handler(None, 10)
+        sa.event.remove(db.engine, "before_cursor_execute", watch)
+        db.session.connection().connection.dbapi_connection.set_progress_handler(None, 10)
     return steps
 
 
@@ -359,24 +363,12 @@ def test_a_deep_thread_page_reads_from_its_cursor(db, alice, bob, make_post):
 
 
 def request_steps(db, client, url: str) -> int:
-    """:func:`vm_steps` of every statement one GET of ``url`` runs (it must answer 200)."""
-    steps = 0
+    """:func:`vm_steps` of one GET of ``url`` (it must answer 200)."""
 
-    def count() -> int:
-        nonlocal steps
-        steps += 1
-        return 0
-
-    def watch(conn, _cursor, _statement, _parameters, _context, _executemany):
-        conn.connection.dbapi_connection.set_progress_handler(count, 10)
-
-    sa.event.listen(db.engine, "before_cursor_execute", watch)
-    try:
+    def get() -> None:
         assert client.get(url).status_code == 200, url
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", watch)
-        db.session.connection().connection.dbapi_connection.set_progress_handler(None, 10)
-    return steps
+
+    return vm_steps(db, get)
 
 
 def test_pages_cost_the_same_however_many_accounts_are_suspended(
