@@ -113,6 +113,27 @@ _STREAM_COUNT = sa.bindparam("stream_count", type_=sa.Integer, literal_execute=T
 _ONE = sa.literal_column("1", sa.Integer)
 
 
+def _posts(name: str) -> sa.FromClause:
+    """An alias of the post table named ``name``: where pages read followed accounts' posts."""
+    return Post.__table__.alias(name)
+
+
+def _merged_posts(name: str) -> sa.FromClause:
+    """The posts pages read of merged accounts, from ``home_feed_merged`` by author (its
+    ``(author_id, timestamp, post_id, hidden_at, in_reply_to_user_id)`` index), under the
+    post table's column names: a merged account's replies to accounts that are not merged
+    are in the feeds instead (app.models.feed), so a page never walks past those it does
+    not show. A subquery both databases merge into the statement."""
+    row = home_feed_merged.alias(name + "_row")
+    return sa.select(
+        row.c.timestamp,
+        row.c.post_id.label("id"),
+        row.c.author_id.label("user_id"),
+        row.c.hidden_at,
+        row.c.in_reply_to_user_id,
+    ).subquery(name)
+
+
 class HomeTimeline(PreparedListing):
     """The home timeline of the reader ``user_id``, in :data:`POSTS_NEWEST_FIRST` order.
 
@@ -361,7 +382,9 @@ def _from_feed(reverse: bool, position, walk: bool) -> tuple[sa.CTE, sa.ColumnEl
         merged = merged.where(sa.not_(covered))
     # Their posts from the bound on: older ones are below a page-full of feed rows, or below
     # the horizon (where the page is not read from the feed at all).
-    merged_posts = _by_author(merged, position, reverse, prefix="merged_", since=bound, probe=True)
+    merged_posts = _by_author(
+        merged, position, reverse, prefix="merged_", since=bound, probe=True, source=_merged_posts
+    )
     both = sa.union_all(
         sa.select(rows.c.id, rows.c.at),
         *branches,
@@ -528,7 +551,7 @@ def _merged_cutoff(
         .limit(_SAMPLE_SIZE)
         .subquery("merged_sample")
     )
-    head_post = Post.__table__.alias("merged_sample_post")
+    head_post = _merged_posts("merged_sample_post")
     head = (
         _timeline_posts(head_post, position, False, bound, probe=True)
         .where(head_post.c.user_id == sample.c.user_id)
@@ -623,10 +646,11 @@ def _by_author(
     prefix: str = "",
     since=None,
     probe: bool = False,
+    source=_posts,
 ) -> sa.Subquery:
     """Ids (and times, ``at``) of at most page size ** 2 posts that include the page, found
     author by author (names of its parts start with ``prefix``; only posts from ``since`` on,
-    if given).
+    if given; read from ``source``'s, :func:`_posts` or :func:`_merged_posts`).
 
     1. *heads*: each timeline author's first post beyond ``position`` (one seek each in the
        (user_id, timestamp, id) index);
@@ -645,7 +669,7 @@ def _by_author(
     newest_first = POSTS_NEWEST_FIRST.descending != reverse
     authors = authors.subquery(prefix + "authors")
 
-    head_post = Post.__table__.alias(prefix + "head_post")
+    head_post = source(prefix + "head_post")
     head = (
         _timeline_posts(head_post, position, reverse, since, probe, author_checked=True)
         .where(head_post.c.user_id == authors.c.user_id)
@@ -686,7 +710,7 @@ def _by_author(
         keep = heads.c.head <= sa.func.coalesce(last_head, heads.c.head)
     top = sa.select(heads.c.user_id).where(heads.c.head.is_not(None), keep).subquery(prefix + "top")
 
-    edge_post = Post.__table__.alias(prefix + "edge_post")
+    edge_post = source(prefix + "edge_post")
     # Newest first, the head bound takes the place of ``since`` (it is at or after it).
     first_posts = _timeline_posts(
         edge_post,
@@ -708,7 +732,7 @@ def _by_author(
         "bounded"
     )
 
-    post = Post.__table__.alias(prefix + "page_post")
+    post = source(prefix + "page_post")
     at = post.c.timestamp
     within = at >= bounded.c.edge if newest_first else at <= bounded.c.edge
     # Newest first, the edge is within the head bound and ``since`` already: a second lower

@@ -22,6 +22,7 @@ from app.models.feed import (
     home_feed_author,
     home_feed_horizon,
     home_feed_merged,
+    home_feed_reply,
     rebuild_home_feeds,
 )
 from app.models.follows import followers, on_timeline_of, timeline_authors_of
@@ -94,6 +95,7 @@ __all__ = [
     "home_feed_author",
     "home_feed_horizon",
     "home_feed_merged",
+    "home_feed_reply",
     "insert_new",
     "like",
     "like_count",

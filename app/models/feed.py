@@ -129,6 +129,33 @@ home_feed_merged = sa.Table(
     # The post's (never changes): home's rule for replies is checked here, so that a page
     # reads the post itself (is it hidden, its author suspended?) only for its candidates.
     sa.Column("in_reply_to_user_id", sa.Integer),
+    # The post's, kept by a trigger on post: pages read a merged account's posts from here
+    # by author (the index below), the rule for hidden posts in the index.
+    sa.Column("hidden_at", UTCDateTime),
+    sa.Index(
+        "ix_home_feed_merged_author_id",
+        "author_id",
+        "timestamp",
+        "post_id",
+        "hidden_at",
+        "in_reply_to_user_id",
+    ),
+    sqlite_with_rowid=False,
+)
+
+home_feed_reply = sa.Table(
+    "home_feed_reply",
+    db.metadata,
+    # A merged account's replies to accounts that are not merged: written into the feeds of
+    # the readers shown them (the account answered and its followers who follow the author),
+    # not into home_feed_merged, so pages never walk past them. Kept here so that a follow of
+    # either account copies those its new follower is shown (by the account answered, the
+    # key; by author, the index).
+    sa.Column("answered_id", sa.Integer, primary_key=True),
+    sa.Column("timestamp", UTCDateTime, primary_key=True),
+    sa.Column("post_id", sa.Integer, primary_key=True),
+    sa.Column("author_id", sa.Integer, nullable=False),
+    sa.Index("ix_home_feed_reply_author_id", "author_id", "timestamp", "post_id", "answered_id"),
     sqlite_with_rowid=False,
 )
 
@@ -316,15 +343,75 @@ def _lower_newest(lock: bool = False) -> list[str]:
     return [*([locking] if lock else []), _LOWER_NEWEST]
 
 
-# The merged accounts' posts (home_feed_merged): NEW goes in if its author is merged; OLD's
-# row goes whoever wrote it (one probe of the primary key).
+def _read_at_page_time(post: str) -> str:
+    """SQL: the post ``post`` (``NEW`` or an alias of ``post``), if its author is merged, is
+    read by pages (from home_feed_merged): it answers nobody, its author or a merged account.
+    A reply to anyone else is fanned out instead (:func:`_fan_out_reply`)."""
+    answered = f"{post}.in_reply_to_user_id"
+    return (
+        f"({answered} IS NULL OR {answered} = {post}.user_id OR {_MERGED.format(author=answered)})"
+    )
+
+
+# The merged accounts' posts read at page time (home_feed_merged): NEW goes in if its author
+# is merged and it is one of those; OLD's row goes whoever wrote it (one probe of the key).
 _INTO_MERGED = f"""
-INSERT INTO home_feed_merged ("timestamp", post_id, author_id, in_reply_to_user_id)
-SELECT NEW."timestamp", NEW.id, NEW.user_id, NEW.in_reply_to_user_id
-WHERE {_MERGED.format(author="NEW.user_id")}"""
+INSERT INTO home_feed_merged ("timestamp", post_id, author_id, in_reply_to_user_id, hidden_at)
+SELECT NEW."timestamp", NEW.id, NEW.user_id, NEW.in_reply_to_user_id, NEW.hidden_at
+WHERE {_MERGED.format(author="NEW.user_id")} AND {_read_at_page_time("NEW")}"""
 _OUT_OF_MERGED = (
     'DELETE FROM home_feed_merged WHERE "timestamp" = OLD."timestamp" AND post_id = OLD.id'
 )
+# A merged author's reply to an account that is not merged: into home_feed_reply (and the
+# feeds of those shown it); OLD's row goes, if it has one (one probe of the key).
+_FANNED_REPLY = f"{_MERGED.format(author='NEW.user_id')} AND NOT {_read_at_page_time('NEW')}"
+_INTO_REPLIES = f"""
+INSERT INTO home_feed_reply (answered_id, "timestamp", post_id, author_id)
+SELECT NEW.in_reply_to_user_id, NEW."timestamp", NEW.id, NEW.user_id WHERE {_FANNED_REPLY}"""
+_OUT_OF_REPLIES = (
+    "DELETE FROM home_feed_reply WHERE answered_id = OLD.in_reply_to_user_id "
+    'AND "timestamp" = OLD."timestamp" AND post_id = OLD.id'
+)
+# A hide or an unhide: the merged posts' copy of hidden_at follows (pages read it there).
+_ON_HIDE = [
+    "UPDATE home_feed_merged SET hidden_at = NEW.hidden_at "
+    'WHERE "timestamp" = NEW."timestamp" AND post_id = NEW.id'
+]
+
+
+def _reply_readers() -> str:
+    """SQL of who is shown the new post ``NEW`` if it is a merged author's reply to an account
+    that is not merged (no one otherwise): that account and its followers, those who follow
+    the author, the author aside.
+
+    At most the fan-out limit's followers plus one, each a probe of the follows' key (a
+    scalar subquery: as EXISTS PostgreSQL may hash every follower of the author, 50,000 for
+    the largest). The gate comes first, as in :func:`_followers_if`.
+    """
+    follows_author = (
+        "(SELECT m.follower_id FROM followers m "
+        "WHERE m.follower_id = r.reader AND m.followed_id = NEW.user_id) IS NOT NULL"
+    )
+    return f"""SELECT r.reader FROM (SELECT 1 AS go WHERE {_FANNED_REPLY}) gate
+CROSS JOIN (
+  SELECT NEW.in_reply_to_user_id AS reader
+  UNION SELECT f.follower_id FROM followers f WHERE f.followed_id = NEW.in_reply_to_user_id) r
+WHERE r.reader <> NEW.user_id AND {follows_author}"""
+
+
+def _fan_out_reply() -> str:
+    """The new post ``NEW``, a merged author's reply to an account that is not merged, into
+    the feeds (that exist) of the readers shown it (:func:`_reply_readers`).
+
+    Read at page time, such replies cost every follower's page a probe each to be skipped
+    when they answer someone the reader does not follow (a support account answering
+    strangers: 2,000 of them took a page at L from 1.1 to 3.9 ms on PostgreSQL).
+    """
+    return f"""
+INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
+SELECT readers.reader, NEW."timestamp", NEW.id, NEW.user_id
+FROM ({_reply_readers()}) readers
+WHERE {_HAS_FEED.format(reader="readers.reader")}"""
 
 
 def _nth_newest(author: str, columns: str, size: int) -> str:
@@ -351,11 +438,13 @@ def _promotion(size: int, postgres: bool) -> list[str]:
     count is past the fan-out limit: the trigger ``tr_home_feed_promotion`` on its update
     runs them for an account not merged yet, so at the follow that takes it past.
 
-    Every post of theirs goes into home_feed_merged, where pages find them from then on, and
-    their rows leave the other readers' feeds. Left there, every page had to check each feed
-    row's author against the merged accounts: a hash of all 4,467 of them at XL, 0.69 ms of a
-    1.66 ms home statement. Rows are read only at or above their feed's horizon (a page that
-    would need one below it is read from the posts), so the rows of the account's newest
+    Its posts that pages read at page time go into home_feed_merged, where pages find them
+    from then on, and their rows leave the other readers' feeds; its replies to accounts that
+    are not merged go into home_feed_reply, their rows staying in the feeds. Left there,
+    every page had to check each feed row's author against the merged accounts: a hash of
+    all 4,467 of them at XL, 0.69 ms of a 1.66 ms home statement. Rows are read only at or
+    above their feed's horizon (a page that would need one below it is read from the posts),
+    so the rows of the account's newest
     ``size`` posts go (one seek of the post index each), and a follower's feed complete below
     its ``size``-th newest post is complete only from there now, as a follow makes it
     (:func:`_on_follow`); rows of older posts left below it go at the next trim.
@@ -374,8 +463,11 @@ def _promotion(size: int, postgres: bool) -> list[str]:
     # merged author's row is never wrong.
     since = f"""COALESCE(({_nth_newest("NEW.user_id", 'p."timestamp"', size)}), '{_FIRST_TIME}')"""
     row = _nth_newest("NEW.user_id", 'p."timestamp", p.id', size)
+    # Only the posts pages read from now on: its replies to accounts that are not merged stay
+    # in the feeds (home_feed_reply lists them), as its later ones are fanned out.
     newest_posts = f"""
-  SELECT p.id FROM post p WHERE p.user_id = NEW.user_id AND p."timestamp" >= {since}"""
+  SELECT p.id FROM post p WHERE p.user_id = NEW.user_id AND p."timestamp" >= {since}
+    AND {_read_at_page_time("p")}"""
     # PostgreSQL joined those posts to the feeds by hashing all of home_feed (600 ms at L,
     # 3.6 million rows) where it expected a thousand of them: an array makes it seek each.
     newest_posts = f"= ANY (ARRAY({newest_posts}))" if postgres else f"IN ({newest_posts})"
@@ -384,10 +476,14 @@ def _promotion(size: int, postgres: bool) -> list[str]:
     )
     return [
         *([locking] if postgres else []),
-        """
-INSERT INTO home_feed_merged ("timestamp", post_id, author_id, in_reply_to_user_id)
-SELECT p."timestamp", p.id, p.user_id, p.in_reply_to_user_id
-FROM post p WHERE p.user_id = NEW.user_id""",
+        f"""
+INSERT INTO home_feed_merged ("timestamp", post_id, author_id, in_reply_to_user_id, hidden_at)
+SELECT p."timestamp", p.id, p.user_id, p.in_reply_to_user_id, p.hidden_at
+FROM post p WHERE p.user_id = NEW.user_id AND {_read_at_page_time("p")}""",
+        f"""
+INSERT INTO home_feed_reply (answered_id, "timestamp", post_id, author_id)
+SELECT p.in_reply_to_user_id, p."timestamp", p.id, p.user_id
+FROM post p WHERE p.user_id = NEW.user_id AND NOT {_read_at_page_time("p")}""",
         f"DELETE FROM home_feed WHERE post_id {newest_posts} AND user_id <> NEW.user_id",
         _complete_only_from(f"home_feed_horizon.user_id IN ({fans})", row),
         """
@@ -401,6 +497,20 @@ def _promotes(account: str, followers: str, fanout_limit: int) -> str:
     return f"{followers} > {fanout_limit} AND NOT {_MERGED.format(author=account)}"
 
 
+def _lock_post(*authors: str) -> str:
+    """PostgreSQL: :func:`_lock_author` of ``authors`` and, for a reply fanned out
+    (:func:`_fan_out_reply`), of the account answered too. A follow of that account locks its
+    row (:func:`_on_follow`), so the two come one after the other and the follow copies the
+    reply or the reply sees the follow; its promotion likewise."""
+    answered = ", ".join((*authors, "NEW.in_reply_to_user_id"))
+    merged = _MERGED.format(author="NEW.user_id")
+    return f"""IF NEW.in_reply_to_user_id IS NOT NULL AND {merged} THEN
+      {_lock_author(answered)};
+    ELSE
+      {_lock_author(", ".join(authors))};
+    END IF"""
+
+
 def _on_post_insert(size: int, lock: bool = False) -> list[str]:
     merged = _MERGED.format(author="NEW.user_id")
     every = trim_interval(size)
@@ -409,25 +519,34 @@ def _on_post_insert(size: int, lock: bool = False) -> list[str]:
         f"WHERE {_turn('follower_id + NEW.id', every)} "
         f"UNION ALL SELECT NEW.user_id WHERE {_turn('NEW.user_id + NEW.id', every)}"
     )
+    reply_readers_to_trim = (
+        f"SELECT reader FROM ({_reply_readers()}) readers WHERE {_turn('reader + NEW.id', every)}"
+    )
     return [
-        *([_lock_author("NEW.user_id")] if lock else []),
+        *([_lock_post("NEW.user_id")] if lock else []),
         _INTO_MERGED,
+        _INTO_REPLIES,
         _newest(lock),
         _fan_out(),
+        _fan_out_reply(),
         *_trim(to_trim, size, lock),
+        *_trim(reply_readers_to_trim, size, lock),
     ]
 
 
 def _on_post_move(lock: bool = False) -> list[str]:
     # A post's time (or author) changed: its rows go and it is fanned out again as new.
     return [
-        *([_lock_author("OLD.user_id", "NEW.user_id")] if lock else []),
+        *([_lock_post("OLD.user_id", "NEW.user_id")] if lock else []),
         "DELETE FROM home_feed WHERE post_id = NEW.id",
         _OUT_OF_MERGED,
+        _OUT_OF_REPLIES,
         *_lower_newest(lock),
         _newest(lock),
         _INTO_MERGED,
+        _INTO_REPLIES,
         _fan_out(),
+        _fan_out_reply(),
     ]
 
 
@@ -453,11 +572,15 @@ IF {_promotes("NEW.followed_id", count, fanout_limit)} THEN
       WHERE user_id IN (SELECT f.follower_id FROM followers f WHERE f.followed_id = NEW.followed_id)
       ORDER BY user_id FOR UPDATE;
     END IF"""
+    follower = "home_feed_horizon.user_id = NEW.follower_id"
     return [
         *([_lock_author("NEW.follower_id", "NEW.followed_id"), promoting] if lock else []),
-        # The follower's feed is complete only above the followed account's size-th post.
-        _complete_only_from(
-            f"home_feed_horizon.user_id = NEW.follower_id AND NOT {merged}", nth_post
+        # The follower's feed is complete only above the followed account's size-th post,
+        # and above the size-th of the replies fanned out to it or by it (copied below).
+        _complete_only_from(f"{follower} AND NOT {merged}", nth_post),
+        *(
+            _complete_only_from(follower, _nth_reply(column, size))
+            for column in ("answered_id", "author_id")
         ),
         _below_horizons("h.user_id = NEW.follower_id"),
         f"""
@@ -468,7 +591,54 @@ WHERE h.user_id = NEW.follower_id AND NOT {merged}
   AND (h."timestamp" IS NULL OR p."timestamp" > h."timestamp"
        OR (p."timestamp" = h."timestamp" AND p.id >= h.post_id))
 ORDER BY p."timestamp" DESC, p.id DESC LIMIT {size}""",
+        *_copy_fanned_replies(),
         *_trim("SELECT NEW.follower_id", size),
+    ]
+
+
+def _nth_reply(column: str, size: int) -> str:
+    """SQL of the time and post id of the ``size``-th newest row of home_feed_reply whose
+    ``column`` (``answered_id`` or ``author_id``) is the followed account (no row if fewer)."""
+    return (
+        f'SELECT r."timestamp", r.post_id FROM home_feed_reply r WHERE r.{column} = '
+        f'NEW.followed_id ORDER BY r."timestamp" DESC, r.post_id DESC LIMIT 1 OFFSET {size - 1}'
+    )
+
+
+def _copy_fanned_replies() -> list[str]:
+    """The statements of a follow copying into the follower's feed (above its horizon, rows
+    it has not got) the merged authors' replies fanned out before that the follow now shows
+    them: those answering the followed account by authors they follow, and the followed
+    account's own (if it is merged) answering them or someone they follow.
+
+    The horizon was raised to the size-th of each first, so each reads at most ``size`` rows.
+    """
+    above = """(h."timestamp" IS NULL OR r."timestamp" > h."timestamp"
+       OR (r."timestamp" = h."timestamp" AND r.post_id >= h.post_id))"""
+    missing = """NOT EXISTS (SELECT 1 FROM home_feed e
+    WHERE e.user_id = h.user_id AND e."timestamp" = r."timestamp" AND e.post_id = r.post_id)"""
+
+    def follows(account: str) -> str:
+        return (
+            "(SELECT m.follower_id FROM followers m "
+            f"WHERE m.follower_id = NEW.follower_id AND m.followed_id = {account}) IS NOT NULL"
+        )
+
+    def copy(column: str, shown: str) -> str:
+        return f"""
+INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
+SELECT h.user_id, r."timestamp", r.post_id, r.author_id
+FROM home_feed_horizon h JOIN home_feed_reply r ON r.{column} = NEW.followed_id
+WHERE h.user_id = NEW.follower_id AND {shown}
+  AND {above}
+  AND {missing}"""
+
+    return [
+        copy("answered_id", f"r.author_id <> NEW.follower_id AND {follows('r.author_id')}"),
+        copy(
+            "author_id",
+            f"(r.answered_id = NEW.follower_id OR {follows('r.answered_id')})",
+        ),
     ]
 
 
@@ -488,6 +658,7 @@ def _on_post_delete(lock: bool = False) -> list[str]:
         *([_lock_author("OLD.user_id")] if lock else []),
         "DELETE FROM home_feed WHERE post_id = OLD.id",
         _OUT_OF_MERGED,
+        _OUT_OF_REPLIES,
         *_lower_newest(lock),
     ]
 
@@ -515,6 +686,7 @@ def sqlite_triggers(size: int, fanout_limit: int) -> dict[str, str]:
                 _on_post_move(),
             ),
             trigger("tr_home_feed_post_delete", "AFTER DELETE ON post", _on_post_delete()),
+            trigger("tr_home_feed_post_hide", "AFTER UPDATE OF hidden_at ON post", _ON_HIDE),
             trigger(
                 "tr_home_feed_follow_insert",
                 "AFTER INSERT ON followers",
@@ -565,6 +737,7 @@ def postgresql_functions(size: int, fanout_limit: int) -> dict[str, str]:
                 # 85 ms of a 90 ms post (a merged account's, whose fan-out never runs).
                 "\nSET jit = off",
             ),
+            function("home_feed_on_hide", block(_ON_HIDE)),
             function(
                 "home_feed_on_follow",
                 "  IF TG_OP = 'INSERT' THEN\n"
@@ -596,6 +769,8 @@ def postgresql_functions(size: int, fanout_limit: int) -> dict[str, str]:
 POSTGRESQL_TRIGGERS = {
     "tr_home_feed_post": 'AFTER INSERT OR UPDATE OF "timestamp", user_id OR DELETE ON post '
     "FOR EACH ROW EXECUTE FUNCTION home_feed_on_post()",
+    "tr_home_feed_post_hide": "AFTER UPDATE OF hidden_at ON post "
+    "FOR EACH ROW EXECUTE FUNCTION home_feed_on_hide()",
     "tr_home_feed_follow": "AFTER INSERT OR DELETE ON followers "
     "FOR EACH ROW EXECUTE FUNCTION home_feed_on_follow()",
     "tr_home_feed_user": 'AFTER INSERT OR DELETE ON "user" '
@@ -604,7 +779,11 @@ POSTGRESQL_TRIGGERS = {
     "tr_home_feed_promotion": "AFTER UPDATE OF followers ON user_stats "
     "FOR EACH ROW EXECUTE FUNCTION home_feed_on_followers()",
 }
-_TRIGGER_TABLES = {"tr_home_feed_post": "post", "tr_home_feed_follow": "followers"}
+_TRIGGER_TABLES = {
+    "tr_home_feed_post": "post",
+    "tr_home_feed_post_hide": "post",
+    "tr_home_feed_follow": "followers",
+}
 _TRIGGER_TABLES["tr_home_feed_user"] = '"user"'
 _TRIGGER_TABLES["tr_home_feed_promotion"] = "user_stats"
 
@@ -673,29 +852,39 @@ def rebuild_home_feeds(
     _drop_triggers_only(connection)
     for table in (home_feed, home_feed_horizon, home_feed_author):
         connection.execute(sa.delete(table))
-    for sql in rebuild_statements(size, fanout_limit, window):
-        connection.exec_driver_sql(sql)
+    statements = _rebuild_sql(size, fanout_limit, window)
+    connection.exec_driver_sql(statements["authors"])
     rebuild_merged_posts(connection)
+    for sql in statements["feeds"]:
+        connection.exec_driver_sql(sql)
     create_feed_triggers(connection, size, fanout_limit)
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("ANALYZE home_feed, home_feed_horizon, home_feed_author")
 
 
-MERGED_POSTS = """
-INSERT INTO home_feed_merged ("timestamp", post_id, author_id, in_reply_to_user_id)
-SELECT p."timestamp", p.id, p.user_id, p.in_reply_to_user_id FROM post p
-WHERE p.user_id IN (SELECT user_id FROM home_feed_author)
+MERGED_POSTS = f"""
+INSERT INTO home_feed_merged ("timestamp", post_id, author_id, in_reply_to_user_id, hidden_at)
+SELECT p."timestamp", p.id, p.user_id, p.in_reply_to_user_id, p.hidden_at FROM post p
+WHERE p.user_id IN (SELECT user_id FROM home_feed_author) AND {_read_at_page_time("p")}
 ORDER BY p."timestamp", p.id"""
+MERGED_REPLIES = f"""
+INSERT INTO home_feed_reply (answered_id, "timestamp", post_id, author_id)
+SELECT p.in_reply_to_user_id, p."timestamp", p.id, p.user_id FROM post p
+WHERE p.user_id IN (SELECT user_id FROM home_feed_author) AND NOT {_read_at_page_time("p")}
+ORDER BY p.in_reply_to_user_id, p."timestamp", p.id"""
 
 
 def rebuild_merged_posts(connection: sa.Connection) -> None:
-    """``home_feed_merged`` made again from the posts of the merged accounts (those in
-    ``home_feed_author``), in the connection's transaction: every rebuild that lists the
-    merged accounts again calls it (their triggers dropped meanwhile)."""
+    """``home_feed_merged`` and ``home_feed_reply`` made again from the posts of the merged
+    accounts (those in ``home_feed_author``), in the connection's transaction: every rebuild
+    that lists the merged accounts again calls it (their triggers dropped meanwhile), before
+    it writes any feed (the feeds copy the replies listed here)."""
     connection.execute(sa.delete(home_feed_merged))
+    connection.execute(sa.delete(home_feed_reply))
     connection.exec_driver_sql(MERGED_POSTS)
+    connection.exec_driver_sql(MERGED_REPLIES)
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("ANALYZE home_feed_merged")
+        connection.exec_driver_sql("ANALYZE home_feed_merged, home_feed_reply")
 
 
 def short_feed_readers(connection: sa.Connection, rows: int) -> list[int]:
@@ -870,16 +1059,31 @@ FROM user_stats s WHERE s.user_id = :reader"""
     )
     window_values = {} if edge is None else {"at": edge[0], "id": edge[1]}
     newest = f'ORDER BY p."timestamp" DESC, p.id DESC LIMIT {int(size)}'
+    # The merged accounts' replies fanned out to the reader (home_feed_reply): by each merged
+    # account followed, those answering the reader or someone they follow.
+    merged_followed = f"""
+  SELECT f.followed_id FROM followers f
+  WHERE f.follower_id = :reader AND NOT {not_merged.format(account="f.followed_id")}"""
+    shown = """(r.answered_id = :reader OR (SELECT m.follower_id FROM followers m
+    WHERE m.follower_id = :reader AND m.followed_id = r.answered_id) IS NOT NULL)"""
+    replies_since = since.replace("p.", "r.").replace("r.id", "r.post_id")
     if postgres:
         # Each account's newest (a range of the author index, at most ``size`` long), then
         # the newest of those: no sort of every candidate post. (Posts by these accounts wait
         # for the build, so no trigger writes here meanwhile: the ON CONFLICT is a guard.)
         rows = f"""
 INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
-SELECT :reader, p."timestamp", p.id, p.user_id FROM ({accounts}) a
-CROSS JOIN LATERAL (
-  SELECT p."timestamp", p.id, p.user_id FROM post p WHERE p.user_id = a.id{since}
-  {newest}) p
+SELECT :reader, p."timestamp", p.id, p.user_id FROM (
+  SELECT p."timestamp", p.id, p.user_id FROM ({accounts}) a
+  CROSS JOIN LATERAL (
+    SELECT p."timestamp", p.id, p.user_id FROM post p WHERE p.user_id = a.id{since}
+    {newest}) p
+  UNION ALL
+  SELECT r."timestamp", r.post_id, r.author_id FROM ({merged_followed}) m
+  CROSS JOIN LATERAL (
+    SELECT r."timestamp", r.post_id, r.author_id FROM home_feed_reply r
+    WHERE r.author_id = m.followed_id AND {shown}{replies_since}
+    ORDER BY r."timestamp" DESC, r.post_id DESC LIMIT {int(size)}) r) p
 {newest}
 ON CONFLICT DO NOTHING"""
     else:
@@ -888,9 +1092,13 @@ ON CONFLICT DO NOTHING"""
         # newest in a sort that holds at most ``size`` rows.
         rows = f"""
 INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
-SELECT :reader, p."timestamp", p.id, p.user_id
-FROM post p INDEXED BY ix_post_user_id_timestamp_id_hidden_at_in_reply_to_user_id
-WHERE p.user_id IN ({accounts}){since}
+SELECT :reader, p."timestamp", p.id, p.user_id FROM (
+  SELECT p."timestamp", p.id, p.user_id
+  FROM post p INDEXED BY ix_post_user_id_timestamp_id_hidden_at_in_reply_to_user_id
+  WHERE p.user_id IN ({accounts}){since}
+  UNION ALL
+  SELECT r."timestamp", r.post_id, r.author_id FROM home_feed_reply r
+  WHERE r.author_id IN ({merged_followed}) AND {shown}{replies_since}) p
 {newest}"""
     run(rows, **window_values)
     # Complete from its oldest row if it reached its size; else down to the window's edge
@@ -973,6 +1181,29 @@ SELECT reader, at, post_id, author_id FROM (
 WHERE n <= {size}
 ORDER BY reader, at, post_id"""
 
+    # Merged authors' replies fanned out (home_feed_reply) to the readers shown them: the
+    # account answered, and those of its followers (at most the fan-out limit) who follow the
+    # author; the reader's own are among their posts above.
+    window_replies = f"""(SELECT {start['"timestamp"']} AS at, {start["id"]} AS id) w
+    JOIN home_feed_reply r
+      ON r."timestamp" >= w.at AND (r."timestamp" > w.at OR r.post_id >= w.id)"""
+
+    def fanned(replies: str, readers: str = "") -> str:
+        follows_author = (
+            "(SELECT m.follower_id FROM followers m WHERE m.follower_id = {reader} "
+            "AND m.followed_id = r.author_id) IS NOT NULL"
+        )
+        answered_in = "" if not readers else f" AND r.answered_id IN ({readers})"
+        follower_of = "" if not readers else f" AND f.follower_id IN ({readers})"
+        return f"""
+    SELECT r.answered_id, r."timestamp", r.post_id, r.author_id FROM {replies}
+    WHERE {follows_author.format(reader="r.answered_id")}{answered_in}
+    UNION ALL
+    SELECT f.follower_id, r."timestamp", r.post_id, r.author_id FROM {replies}
+    JOIN followers f ON f.followed_id = r.answered_id
+    WHERE f.follower_id <> r.author_id
+      AND {follows_author.format(reader="f.follower_id")}{follower_of}"""
+
     window_timelines = f"""
     SELECT f.follower_id AS reader, p."timestamp" AS at, p.id AS post_id,
       p.user_id AS author_id
@@ -980,7 +1211,8 @@ ORDER BY reader, at, post_id"""
     JOIN followers f ON f.followed_id = p.user_id
     WHERE {not_merged}{follower_in}
     UNION ALL
-    SELECT p.user_id, p."timestamp", p.id, p.user_id FROM {window_posts}{own}"""
+    SELECT p.user_id, p."timestamp", p.id, p.user_id FROM {window_posts}{own}
+    UNION ALL{fanned(window_replies, readers or "")}"""
 
     def whole_timelines(readers: str) -> str:
         # Every post of the timelines of ``readers`` (SQL giving user ids): the short ones.
@@ -991,7 +1223,8 @@ ORDER BY reader, at, post_id"""
     WHERE f.follower_id IN ({readers}) AND {not_merged}
     UNION ALL
     SELECT p.user_id, p."timestamp", p.id, p.user_id FROM post p
-    WHERE p.user_id IN ({readers})"""
+    WHERE p.user_id IN ({readers})
+    UNION ALL{fanned("home_feed_reply r", readers)}"""
 
     small_timelines = whole_timelines(small)
 
@@ -1017,26 +1250,24 @@ WHERE (SELECT e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.use
        ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET {size - 1}) IS NOT NULL"""
 
     if readers is None:
-        first_steps = [authors]
+        first_steps = []
     else:
         first_steps = [
             f"DELETE FROM home_feed WHERE user_id IN ({readers})",
             f"DELETE FROM home_feed_horizon WHERE user_id IN ({readers})",
         ]
-    return {
-        "all": [
-            *first_steps,
-            horizons,
-            # Everyone: their timeline's posts among the window's.
-            newest(window_timelines),
-            # Short timelines: all of it, from the first post (their window rows go first).
-            f"DELETE FROM home_feed WHERE user_id IN ({small})",
-            newest(small_timelines),
-            complete(small),
-            full + only.format(reader="home_feed_horizon.user_id"),
-        ],
-        "authors": authors,
-    }
+    feeds = [
+        *first_steps,
+        horizons,
+        # Everyone: their timeline's posts among the window's.
+        newest(window_timelines),
+        # Short timelines: all of it, from the first post (their window rows go first).
+        f"DELETE FROM home_feed WHERE user_id IN ({small})",
+        newest(small_timelines),
+        complete(small),
+        full + only.format(reader="home_feed_horizon.user_id"),
+    ]
+    return {"feeds": feeds, "all": feeds if readers else [authors, *feeds], "authors": authors}
 
 
 @sa.event.listens_for(db.metadata, "after_create")

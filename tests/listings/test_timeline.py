@@ -20,6 +20,7 @@ from app.models import (
     home_feed_author,
     home_feed_horizon,
     home_feed_merged,
+    home_feed_reply,
     like,
 )
 from app.models.feed import (
@@ -335,27 +336,56 @@ def assert_newest_times_are_the_posts(db) -> None:
     assert stored == {author: newest.get(author) for author in stored}
 
 
+def read_at_page_time(post, merged: set[int]) -> bool:
+    """Whether pages read a merged author's ``post`` at page time: it answers nobody, its
+    author or a merged account (its other replies are fanned out)."""
+    answered = post.in_reply_to_user_id
+    return answered is None or answered == post.user_id or answered in merged
+
+
 def assert_merged_posts_are_the_posts(db) -> None:
-    """``home_feed_merged`` holds exactly the posts of the merged accounts (hidden or not),
-    with their times, authors and the authors they answer."""
-    merged = sa.select(home_feed_author.c.user_id)
-    posts = sa.select(Post.timestamp, Post.id, Post.user_id, Post.in_reply_to_user_id).where(
-        Post.user_id.in_(merged)
-    )
-    expected = set(db.session.execute(posts).all())
-    assert expected  # merged accounts have posted
-    assert set(db.session.execute(sa.select(home_feed_merged)).all()) == expected
+    """``home_feed_merged`` holds exactly the posts of the merged accounts (hidden or not)
+    that pages read at page time, with their times, authors, the authors they answer and
+    whether they are hidden; ``home_feed_reply`` their other replies, by the account
+    answered (as they stand now: an account merged after a reply keeps it there)."""
+    merged = set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
+    posts = db.session.execute(
+        sa.select(
+            Post.timestamp, Post.id, Post.user_id, Post.in_reply_to_user_id, Post.hidden_at
+        ).where(Post.user_id.in_(merged))
+    ).all()
+    assert posts  # merged accounts have posted
+    stored = set(db.session.execute(sa.select(home_feed_merged)).all())
+    replies = set(db.session.execute(sa.select(home_feed_reply)).all())
     count = sa.select(sa.func.count()).select_from(home_feed_merged)
-    assert db.session.scalar(count) == len(expected)
+    assert db.session.scalar(count) == len(stored)
+    # A reply is on one side or the other: which depends on whether the account answered
+    # was merged when it was written, so only the union is checked against the posts.
+    assert {(row.timestamp, row.post_id) for row in stored}.isdisjoint(
+        (row.timestamp, row.post_id) for row in replies
+    )
+    assert stored | {
+        (at, post_id, author, answered, hidden)
+        for (answered, at, post_id, author) in replies
+        for hidden in [next(p.hidden_at for p in posts if p.id == post_id)]
+    } == {tuple(p) for p in posts}
+    # Posts answering nobody or their author are never fanned out, replies to accounts that
+    # are not merged always (an account answered that was merged since may have either).
+    stored_ids = {row.post_id for row in stored}
+    for p in posts:
+        if p.in_reply_to_user_id in (None, p.user_id):
+            assert p.id in stored_ids
+        elif not read_at_page_time(p, merged):
+            assert p.id not in stored_ids
 
 
 def assert_fanned_out_feeds_are_what_a_build_makes(db, size: int, fanout_limit: int) -> None:
     """Only readers with a feed have feed rows (the fan-out writes into feeds that exist), and
-    each feed, as the triggers left it, holds no rows by merged authors but the reader's at
-    or above its horizon and is the one :func:`build_home_feed` makes from the posts now
-    (window of all posts): the same rows, by authors not merged, at and above the lower of
-    the two horizons (the fanned-out feed keeps up to half its size more rows, and a trim or
-    a follow moves its horizon up)."""
+    each feed, as the triggers left it, holds no rows by merged authors but the reader's and
+    their replies fanned out at or above its horizon and is the one :func:`build_home_feed`
+    makes from the posts now (window of all posts): the same rows home shows, at and above
+    the lower of the two horizons (the fanned-out feed keeps up to half its size more rows,
+    and a trim or a follow moves its horizon up)."""
     db.session.commit()
     horizons = {
         row.user_id: (row.timestamp, row.post_id)
@@ -364,18 +394,36 @@ def assert_fanned_out_feeds_are_what_a_build_makes(db, size: int, fanout_limit: 
     with_rows = set(db.session.scalars(sa.select(home_feed.c.user_id).distinct()))
     assert with_rows <= set(horizons)
     merged = set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
+    fanned = set(db.session.scalars(sa.select(home_feed_reply.c.post_id)))
     # A merged account's rows left the other readers' feeds when it was merged (pages do not
-    # check each row's author), but for rows below the feed's horizon, which pages never read.
+    # check each row's author), but for rows below the feed's horizon, which pages never read,
+    # and its replies fanned out (home_feed_reply).
     entries = db.session.execute(sa.select(home_feed)).all()
     assert not [
         row
         for row in entries
         if row.author_id in merged - {row.user_id}
+        and row.post_id not in fanned
         and (
             horizons[row.user_id][0] is None
             or (row.timestamp, row.post_id) >= horizons[row.user_id]
         )
     ]
+    follows = {
+        tuple(row)
+        for row in db.session.execute(sa.select(followers.c.follower_id, followers.c.followed_id))
+    }
+    replies = sa.select(home_feed_reply.c.post_id, home_feed_reply.c.answered_id)
+    answered = dict(db.session.execute(replies).all())
+
+    def shown(reader: int, row: tuple) -> bool:
+        # A fanned-out reply is compared where home shows it: a feed may keep one it does
+        # not (its reader has stopped following the account answered since).
+        if row[2] not in merged or row[2] == reader:
+            return True
+        if row[1] not in answered or (reader, row[2]) not in follows:
+            return False
+        return answered[row[1]] == reader or (reader, answered[row[1]]) in follows
 
     def rows_of(connection, reader: int) -> list[tuple]:
         query = (
@@ -385,10 +433,12 @@ def assert_fanned_out_feeds_are_what_a_build_makes(db, size: int, fanout_limit: 
         )
         return [tuple(row) for row in connection.execute(query)]
 
-    def above(rows: list[tuple], horizon: tuple | None) -> list[tuple]:
-        if horizon is None or horizon[0] is None:
-            return [row for row in rows if row[2] not in merged]
-        return [row for row in rows if row[2] not in merged and row[:2] >= horizon]
+    def above(reader: int, rows: list[tuple], horizon: tuple | None) -> list[tuple]:
+        return [
+            row
+            for row in rows
+            if shown(reader, row) and (horizon is None or horizon[0] is None or row[:2] >= horizon)
+        ]
 
     for reader, horizon in horizons.items():
         with db.engine.connect() as connection:
@@ -406,7 +456,7 @@ def assert_fanned_out_feeds_are_what_a_build_makes(db, size: int, fanout_limit: 
             ).one()
             connection.rollback()
         higher = max((h for h in (horizon, tuple(built_horizon)) if h[0] is not None), default=None)
-        assert above(fanned_out, higher) == above(built, higher), reader
+        assert above(reader, fanned_out, higher) == above(reader, built, higher), reader
 
 
 # How a page finds the merged accounts' posts (timeline._merged_stream): (walk only for more
@@ -676,18 +726,20 @@ def reader_of_merged_accounts(db, prefix: str, authors: int, posts: int):
 @pytest.mark.usefixtures("feed_settings_put_back")
 def test_pages_walk_the_merged_posts_or_probe_the_accounts(db, monkeypatch):
     """With many merged accounts followed the page is taken from the walk of
-    ``home_feed_merged`` (emptied, the merged posts are gone from the page), with few from the
-    probes of each account (emptied, nothing changes)."""
+    ``home_feed_merged`` in page order, with few from the probes of each account's rows there
+    by author. They tell hidden posts apart differently: the walk asks the post, the probes
+    the row's copy of ``hidden_at`` (set on the rows alone, the posts are gone from the
+    probes' page, not from the walk's)."""
     reader, authors = reader_of_merged_accounts(db, "walk", authors=6, posts=40)
     assert set(db.session.scalars(sa.select(home_feed_author.c.user_id))) == {a.id for a in authors}
     plain = select_pages(reader.following_posts(), POSTS_NEWEST_FIRST)
     expected = [p.id for p in keyset_page(plain, 5).items]
     assert [p.id for p in keyset_page(home_timeline(reader), 5).items] == expected
-    db.session.execute(sa.delete(home_feed_merged))
+    db.session.execute(sa.update(home_feed_merged).values(hidden_at=START))
     monkeypatch.setattr(timeline, "MERGED_STREAM_ON_SQLITE", False)
     if db.engine.dialect.name == "sqlite":  # not walked there by default
-        assert [p.id for p in keyset_page(home_timeline(reader), 5).items] == expected
-    for setting, shown in (("long walk", []), ("never walked", expected)):
+        assert [p.id for p in keyset_page(home_timeline(reader), 5).items] == []
+    for setting, shown in (("long walk", expected), ("never walked", [])):
         set_walk(monkeypatch, setting)
         assert [p.id for p in keyset_page(home_timeline(reader), 5).items] == shown, setting
     db.session.rollback()
@@ -696,22 +748,23 @@ def test_pages_walk_the_merged_posts_or_probe_the_accounts(db, monkeypatch):
 @pytest.mark.usefixtures("feed_settings_put_back")
 def test_the_walk_is_taken_for_one_merged_account_more_than_its_gate(db, monkeypatch):
     """The merged accounts the reader follows are counted only up to one more than the
-    walk's gate (``stream_from``): one more is a walk (emptied, the merged posts are gone
-    from the page), as many as the gate are probed (emptied, nothing changes)."""
+    walk's gate (``stream_from``): one more is a walk (which asks the posts whether they are
+    hidden: hidden on ``home_feed_merged``'s rows alone, they are still on the page), as many
+    as the gate are probed (which read the rows' copy: gone from the page)."""
     reader, authors = reader_of_merged_accounts(db, "gate", authors=7, posts=21)
     assert len(set(db.session.scalars(sa.select(home_feed_author.c.user_id)))) == 7
-    db.session.execute(sa.delete(home_feed_merged))
+    db.session.execute(sa.update(home_feed_merged).values(hidden_at=START))
     # Pages of 5 read 6 rows: a gate of one page's worth is 6 accounts; the reader follows 7.
     monkeypatch.setattr(timeline, "MERGED_STREAM_FROM_PAGES", 1)
     monkeypatch.setattr(timeline, "MERGED_STREAM_PAGES", 16)
     monkeypatch.setattr(timeline, "MERGED_STREAM_ON_SQLITE", True)
-    assert keyset_page(home_timeline(reader), 5).items == []
-    reader.unfollow(authors[0])
-    db.session.flush()
     plain = select_pages(reader.following_posts(), POSTS_NEWEST_FIRST)
     expected = [p.id for p in keyset_page(plain, 5).items]
     assert len(expected) == 5
     assert [p.id for p in keyset_page(home_timeline(reader), 5).items] == expected
+    reader.unfollow(authors[0])
+    db.session.flush()
+    assert keyset_page(home_timeline(reader), 5).items == []
     db.session.rollback()
 
 

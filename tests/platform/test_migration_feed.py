@@ -1,6 +1,9 @@
 """The migration that adds home feeds: builds them for existing rows, the triggers keep them,
 and it goes away entirely."""
 
+# The SQL put together here is the migrations' and the test's own (never input).
+# ruff: noqa: S608
+
 import importlib.util
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,20 +23,27 @@ from tests.platform.test_migration_counts import _fill
 REVISION = "a3c9e51f7d20"
 BEFORE = "0583fe2d4f6e"  # the revision before home feeds
 TABLES = ("home_feed", "home_feed_horizon", "home_feed_author")
-# The trigger and function that a later migration adds (c4f1a8e2d7b3: an account merged at the
-# follow that takes it past the limit).
-LATER_NAMES = {"tr_home_feed_promotion", "home_feed_on_followers"}
+# The triggers and functions that later migrations add (c4f1a8e2d7b3: an account merged at the
+# follow that takes it past the limit; b9e4d2f7a1c6: the merged posts' copy of hidden_at).
+LATER_NAMES = {
+    "tr_home_feed_promotion",
+    "home_feed_on_followers",
+    "tr_home_feed_post_hide",
+    "home_feed_on_hide",
+}
 
 
 def _pages_match_the_plain_query() -> int:
     """Every account's first home page is the plain query's; returns how many feed rows."""
     try:
-        with _later_tables():
+        with _later_tables() as made_replies:
             try:
-                # Before e7a2c4f9b1d6 merged accounts kept rows in their followers' feeds,
-                # which the pages of then skipped: gone, as that migration deletes them (in
-                # this transaction, rolled back).
-                db.session.execute(sa.text(load_migration("e7a2c4f9b1d6").MERGED_ROWS))
+                if made_replies:  # before b9e4d2f7a1c6, whose replies fanned out stay
+                    # Before e7a2c4f9b1d6 merged accounts kept rows in their followers' feeds,
+                    # which the pages of then skipped: gone, as that migration deletes them
+                    # (in this transaction, rolled back).
+                    db.session.execute(sa.text(load_migration("e7a2c4f9b1d6").MERGED_ROWS))
+                    _replies_fanned_out()
                 for user in db.session.scalars(sa.select(User)):
                     plain = select_pages(user.following_posts(), POSTS_NEWEST_FIRST)
                     expected = keyset_page(plain, 4)
@@ -49,16 +59,45 @@ def _pages_match_the_plain_query() -> int:
 
 
 @contextmanager
-def _later_tables() -> Iterator[None]:
+def _later_tables() -> Iterator[list[str]]:
     """The tables today's pages read that later migrations add, made while the block runs at an
     older revision: the stored like counts (7c2e9a4d1b58) and reply counts (d5f8a1c3e7b9), empty,
     so both sides of a comparison read counts of 0, and the merged accounts' posts
-    (f2b7c4d9e1a3), filled from the posts as that migration fills it."""
-    with missing_tables_made(post_stats, feed.home_feed_merged) as made:
-        if feed.home_feed_merged in made:
-            with db.engine.begin() as connection:
-                connection.exec_driver_sql(feed.MERGED_POSTS)
-        yield
+    (f2b7c4d9e1a3) and replies (b9e4d2f7a1c6), which :func:`_replies_fanned_out` fills; yields
+    the names of those two made."""
+    with missing_tables_made(post_stats, feed.home_feed_merged, feed.home_feed_reply) as made:
+        yield [table.name for table in made if table.name.startswith("home_feed_")]
+
+
+def _replies_fanned_out() -> None:
+    """In the session's transaction (rolled back), what b9e4d2f7a1c6 and today's rebuild make
+    of a database at an older revision, for today's pages: the merged accounts' posts that
+    pages read in home_feed_merged, made again from the posts (an account a test merged by hand
+    has none there), their replies to accounts that are not merged in home_feed_reply, and
+    those in the feeds (that exist, above their horizon) of the readers shown them, as a build
+    would write them."""
+    for table in ("home_feed_merged", "home_feed_reply"):
+        db.session.execute(sa.text(f"DELETE FROM {table}"))
+    db.session.execute(sa.text(feed.MERGED_POSTS))
+    db.session.execute(sa.text(feed.MERGED_REPLIES))
+    follows = (
+        "EXISTS (SELECT 1 FROM followers f WHERE f.follower_id = h.user_id "
+        "AND f.followed_id = {account})"
+    )
+    db.session.execute(
+        sa.text(
+            f"""
+INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
+SELECT h.user_id, r."timestamp", r.post_id, r.author_id
+FROM home_feed_horizon h JOIN home_feed_reply r
+  ON h."timestamp" IS NULL OR r."timestamp" > h."timestamp"
+     OR (r."timestamp" = h."timestamp" AND r.post_id >= h.post_id)
+WHERE h.user_id <> r.author_id AND {follows.format(account="r.author_id")}
+  AND (r.answered_id = h.user_id OR {follows.format(account="r.answered_id")})
+  AND NOT EXISTS (SELECT 1 FROM home_feed e
+    WHERE e.user_id = h.user_id AND e."timestamp" = r."timestamp" AND e.post_id = r.post_id)"""
+        )
+    )
 
 
 def _functions() -> set[str]:
@@ -143,7 +182,11 @@ def test_migration_copies_the_models_sql():
     assert {
         name: sql for name, sql in triggers.items() if name not in LATER_NAMES
     } == migration.POSTGRESQL_TRIGGERS
-    rebuild = feed.rebuild_statements(*settings, feed.REBUILD_WINDOW)
+    # And a later one, the merged accounts' replies fanned out
+    # (tests/platform/test_migration_feed_replies.py).
+    from tests.platform.test_migration_feed_replies import rebuild_as_before
+
+    rebuild = rebuild_as_before(feed.rebuild_statements(*settings, feed.REBUILD_WINDOW))
     assert [_small_as_then(sql) for sql in rebuild] == migration.REBUILD
 
 

@@ -61,11 +61,15 @@ def test_upgrade_merges_accounts_past_the_limit_and_a_follow_merges_one(migratio
 
 
 def test_migration_copies_the_models_sql():
+    # The models' SQL as it was then: a later migration fans out the merged accounts' replies
+    # (tests/platform/test_migration_feed_replies.py).
+    from tests.platform.test_migration_feed_replies import as_before as as_then
+
     migration = load_migration(REVISION)
     settings = (feed.HOME_FEED_SIZE, feed.HOME_FEED_FANOUT_LIMIT)
-    sqlite = feed.sqlite_triggers(*settings)
+    sqlite = as_then(feed.sqlite_triggers(*settings))
     assert {name: sqlite[name] for name in migration.SQLITE_TRIGGERS} == migration.SQLITE_TRIGGERS
-    postgresql = feed.postgresql_functions(*settings)
+    postgresql = as_then(feed.postgresql_functions(*settings))
     assert {
         name: postgresql[name] for name in migration.POSTGRESQL_FUNCTIONS
     } == migration.POSTGRESQL_FUNCTIONS
@@ -94,6 +98,9 @@ def as_before(statements: dict[str, str]) -> dict[str, str]:
     """The models' trigger SQL (``feed.sqlite_triggers`` or ``feed.postgresql_functions``, with
     the default settings) as it was before this migration, without what it adds: for the
     earlier migrations' tests."""
+    from tests.platform.test_migration_feed_replies import as_before as as_then
+
+    statements = as_then(statements)
     migration = load_migration(REVISION)
     now = {**migration.SQLITE_TRIGGERS, **migration.POSTGRESQL_FUNCTIONS}
     before = {**migration.SQLITE_TRIGGERS_BEFORE, **migration.POSTGRESQL_FUNCTIONS_BEFORE}

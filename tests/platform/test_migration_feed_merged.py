@@ -85,7 +85,9 @@ def test_migration_copies_the_models_sql():
     assert {
         name: postgresql[name] for name in migration.POSTGRESQL_FUNCTIONS
     } == migration.POSTGRESQL_FUNCTIONS
-    assert migration.MERGED_POSTS == feed.MERGED_POSTS
+    from tests.platform.test_migration_feed_replies import MERGED_POSTS_BEFORE
+
+    assert migration.MERGED_POSTS == MERGED_POSTS_BEFORE
     # The downgrade puts back what the migrations before made.
     newest, lowered = load_migration("b5e8d2a41c07"), load_migration(LOWERED)
     assert {
