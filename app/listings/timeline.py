@@ -83,7 +83,7 @@ posted last, to find where the page ends before probing the others (see
 :func:`_merged_cutoff`)."""
 
 MERGED_STREAM_PAGES = 16
-"""How many pages' worth of ``home_feed_merged`` (every merged account's posts, newest first)
+"""How many pages' worth of ``home_feed_merged`` (merged accounts' posts, newest first)
 a page from the feed walks for the posts of the merged accounts its reader follows, before it
 probes those accounts one by one instead (see :func:`_merged_stream`)."""
 MERGED_STREAM_ON_SQLITE = False
@@ -288,9 +288,10 @@ def _from_feed(reverse: bool, position, walk: bool) -> tuple[sa.CTE, sa.ColumnEl
     of (id, at), and whether it is the page.
 
     The candidates are the feed's first page-size rows beyond ``position`` that the reader may
-    see (one range of its primary key, checked against their posts; it holds no rows by
-    merged authors other than the reader), and the first posts of the followed merged
-    accounts that can be on the page: those whose newest post is no
+    see (one range of its primary key, checked against their posts; of merged authors other
+    than the reader it holds only their replies fanned out), and the first posts of the
+    followed merged accounts that can be on the page, from ``home_feed_merged``
+    (:func:`_merged_posts`): those whose newest post is no
     older than the page's lower bound (the last of those feed rows, or the horizon if they
     are fewer; walking back, the position), a range of ``home_feed_author``'s time index, so
     a reader following 132 merged accounts probes the few that posted since, not all of them.

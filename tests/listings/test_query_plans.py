@@ -23,7 +23,7 @@ from app.listings.people import (
 from app.listings.posts import POSTS_NEWEST_FIRST, explore_cards, profile_cards
 from app.listings.threads import thread_replies
 from app.listings.timeline import home_timeline
-from app.models import Post, User, home_feed_author, like, profile_stats
+from app.models import Post, User, home_feed, home_feed_author, like, profile_stats
 from app.models.search import Tag
 from app.search.tags import tags_named_like
 from tests.helpers import TEST_DATABASE_URL
@@ -333,6 +333,49 @@ def test_home_reads_a_page_of_a_merged_account_not_all_it_wrote_since_the_feed(
     plain = select_pages(alice.following_posts(), POSTS_NEWEST_FIRST)
     assert page() == [post.id for post in keyset_page(plain, 3).items]
     assert many < few * 1.5, (few, many)
+
+
+def test_home_walks_past_no_reply_a_merged_account_wrote_to_someone_else(
+    db, alice, bob, make_user, make_post
+):
+    # carol has too many followers for fan-out: her posts are read at page time. Her replies
+    # to dave, whom alice does not follow, are fanned out to dave's followers who follow her
+    # (none here), so alice's page does not walk past them, however many there are; her
+    # replies to bob, whom alice follows, reach alice's feed. (Read at page time, 400 replies
+    # to strangers took alice's page from 31 to 379 steps.)
+    carol, dave = make_user("carol"), make_user("dave")
+    for n in range(current_app.config["HOME_FEED_FANOUT_LIMIT"]):
+        make_user(f"fan{n}").follow(carol)
+    alice.follow(bob)
+    alice.follow(carol)
+    db.session.commit()
+    assert carol.id in set(db.session.scalars(sa.select(home_feed_author.c.user_id)))
+    to_dave = make_post(dave, "dave's", START)
+    to_bob = make_post(bob, "bob's", START)
+    for n in range(3):
+        make_post(carol, f"carol {n}", START + timedelta(seconds=n))
+    written = 0
+
+    def carol_answers(post: Post, count: int) -> None:
+        nonlocal written
+        for n in range(written, written + count):
+            reply = post.reply(carol, f"re {n}")
+            reply.timestamp = START + timedelta(hours=1, seconds=n)
+        written += count
+        db.session.commit()
+
+    def page() -> list[int]:
+        return [card.id for card in keyset_page(home_timeline(alice), 3).items]
+
+    carol_answers(to_dave, 20)
+    few = vm_steps(db, page)
+    carol_answers(to_dave, 400)
+    many = vm_steps(db, page)
+    assert many < few * 1.5, (few, many)
+    carol_answers(to_bob, 2)
+    plain = select_pages(alice.following_posts(), POSTS_NEWEST_FIRST)
+    assert page() == [post.id for post in keyset_page(plain, 3).items]
+    assert len(set(page()) & set(db.session.scalars(sa.select(home_feed.c.post_id)))) >= 2
 
 
 def test_a_deep_thread_page_reads_from_its_cursor(db, alice, bob, make_post):
