@@ -161,6 +161,34 @@ def load_migration(revision: str):
     return migration
 
 
+def written_before(revision: str, attribute: str, name: str) -> str:
+    """The SQL of trigger or function ``name`` as the last migration before ``revision`` to
+    write it (in its dict ``attribute``: ``SQLITE_TRIGGERS`` or ``POSTGRESQL_FUNCTIONS``)
+    wrote it."""
+    earlier = load_migration(revision).down_revision
+    while True:
+        migration = load_migration(earlier)
+        written = getattr(migration, attribute, {})
+        if name in written:
+            return written[name]
+        earlier = migration.down_revision
+
+
+def sql_before(revision: str, statements: dict[str, str], added: set[str]) -> dict[str, str]:
+    """The models' trigger SQL ``statements`` (``feed.sqlite_triggers`` or
+    ``feed.postgresql_functions``, with the default settings) as it was before the migration
+    ``revision``: what it wrote as what it replaced, without the triggers and functions it
+    ``added``. For the earlier migrations' tests."""
+    migration = load_migration(revision)
+    now = {**migration.SQLITE_TRIGGERS, **migration.POSTGRESQL_FUNCTIONS}
+    before = {**migration.SQLITE_TRIGGERS_BEFORE, **migration.POSTGRESQL_FUNCTIONS_BEFORE}
+    return {
+        name: before[name] if now.get(name) == sql else sql
+        for name, sql in statements.items()
+        if name not in added
+    }
+
+
 def test_migration_copies_the_models_sql():
     migration = load_migration(REVISION)
     # The models' SQL as it was then: a later migration changed how the triggers keep a

@@ -9,7 +9,12 @@ from flask_migrate import downgrade, upgrade
 from app.extensions import db
 from app.models import feed
 from tests.platform.test_migration_counts import WHEN, _fill
-from tests.platform.test_migration_feed import _pages_match_the_plain_query, load_migration
+from tests.platform.test_migration_feed import (
+    _pages_match_the_plain_query,
+    load_migration,
+    sql_before,
+    written_before,
+)
 from tests.platform.test_migration_feed_promotion import _readers_of, _run
 
 REVISION = "b9e4d2f7a1c6"
@@ -126,33 +131,13 @@ def test_migration_copies_the_models_sql():
     # The downgrade puts back what the migrations before wrote last.
     for attribute in ("SQLITE_TRIGGERS", "POSTGRESQL_FUNCTIONS"):
         before = getattr(migration, f"{attribute}_BEFORE")
-        assert before == {name: _written_before(attribute, name) for name in before}
+        assert before == {name: written_before(REVISION, attribute, name) for name in before}
         assert set(getattr(migration, attribute)) - set(before) <= NEW_NAMES
 
 
-def _written_before(attribute: str, name: str) -> str:
-    """The SQL of ``name`` as the last migration before this one to write it wrote it."""
-    revision = BEFORE
-    while True:
-        migration = load_migration(revision)
-        written = getattr(migration, attribute, {})
-        if name in written:
-            return written[name]
-        revision = migration.down_revision
-
-
 def as_before(statements: dict[str, str]) -> dict[str, str]:
-    """The models' trigger SQL (``feed.sqlite_triggers`` or ``feed.postgresql_functions``, with
-    the default settings) as it was before this migration, without what it adds: for the
-    earlier migrations' tests."""
-    migration = load_migration(REVISION)
-    now = {**migration.SQLITE_TRIGGERS, **migration.POSTGRESQL_FUNCTIONS}
-    before = {**migration.SQLITE_TRIGGERS_BEFORE, **migration.POSTGRESQL_FUNCTIONS_BEFORE}
-    return {
-        name: before[name] if now.get(name) == sql else sql
-        for name, sql in statements.items()
-        if name not in NEW_NAMES
-    }
+    """The models' trigger SQL as it was before this migration: for the earlier ones' tests."""
+    return sql_before(REVISION, statements, NEW_NAMES)
 
 
 # The fanned-out replies a rebuild adds to each reader's candidates: from their UNION ALL to
