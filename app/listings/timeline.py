@@ -476,10 +476,15 @@ def _merged_stream(
     )
 
     def followed(account: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+        # A probe of the follows' key per row, as a scalar subquery: as an EXISTS PostgreSQL
+        # may turn it into a join and drive the walk from the follows instead, by the author
+        # index of home_feed_merged (the 2,000-follow reader's page at XL: 2,000 seeks, 3.4 ms,
+        # instead of walking the rows in page order).
         return (
-            sa.select(followers.c.followed_id)
+            sa.select(_ONE)
             .where(followers.c.follower_id == USER_ID, followers.c.followed_id == account)
-            .exists()
+            .scalar_subquery()
+            .is_not(None)
         )
 
     answered = row.c.in_reply_to_user_id

@@ -373,7 +373,12 @@ _OUT_OF_MERGED = (
 )
 # A merged author's reply to an account that is not merged: into home_feed_reply (and the
 # feeds of those shown it); OLD's row goes, if it has one (one probe of the key).
-_FANNED_REPLY = f"{_MERGED.format(author='NEW.user_id')} AND NOT {_read_at_page_time('NEW')}"
+# The cheap tests first: most posts answer nobody, and then no probe is made.
+_FANNED_REPLY = (
+    "NEW.in_reply_to_user_id IS NOT NULL AND NEW.in_reply_to_user_id <> NEW.user_id "
+    f"AND {_MERGED.format(author='NEW.user_id')} "
+    f"AND NOT {_MERGED.format(author='NEW.in_reply_to_user_id')}"
+)
 _INTO_REPLIES = f"""
 INSERT INTO home_feed_reply (answered_id, "timestamp", post_id, author_id)
 SELECT NEW.in_reply_to_user_id, NEW."timestamp", NEW.id, NEW.user_id WHERE {_FANNED_REPLY}"""
@@ -512,8 +517,7 @@ def _lock_post(*authors: str) -> str:
     row (:func:`_on_follow`), so the two come one after the other and the follow copies the
     reply or the reply sees the follow; its promotion likewise."""
     answered = ", ".join((*authors, "NEW.in_reply_to_user_id"))
-    merged = _MERGED.format(author="NEW.user_id")
-    return f"""IF NEW.in_reply_to_user_id IS NOT NULL AND {merged} THEN
+    return f"""IF {_FANNED_REPLY} THEN
       {_lock_author(answered)};
     ELSE
       {_lock_author(", ".join(authors))};
@@ -528,19 +532,25 @@ def _on_post_insert(size: int, lock: bool = False) -> list[str]:
         f"WHERE {_turn('follower_id + NEW.id', every)} "
         f"UNION ALL SELECT NEW.user_id WHERE {_turn('NEW.user_id + NEW.id', every)}"
     )
-    reply_readers_to_trim = (
-        f"SELECT reader FROM ({_reply_readers()}) readers WHERE {_turn('reader + NEW.id', every)}"
-    )
     return [
         *([_lock_post("NEW.user_id")] if lock else []),
         _INTO_MERGED,
-        _INTO_REPLIES,
         _newest(lock),
         _fan_out(),
-        _fan_out_reply(),
         *_trim(to_trim, size, lock),
-        *_trim(reply_readers_to_trim, size, lock),
     ]
+
+
+def _on_reply_insert(size: int, lock: bool = False) -> list[str]:
+    """The statements of a new post that is a merged author's reply to an account that is not
+    merged (:data:`_FANNED_REPLY`): run only for those (SQLite: a trigger of their own with
+    that ``WHEN``; PostgreSQL: an ``IF``), so that no other post pays for them (on SQLite
+    five statements that write nothing cost a root post 0.13 ms of 3.1 at L)."""
+    to_trim = (
+        f"SELECT reader FROM ({_reply_readers()}) readers "
+        f"WHERE {_turn('reader + NEW.id', trim_interval(size))}"
+    )
+    return [_INTO_REPLIES, _fan_out_reply(), *_trim(to_trim, size, lock)]
 
 
 def _on_post_move(lock: bool = False) -> list[str]:
@@ -690,6 +700,11 @@ def sqlite_triggers(size: int, fanout_limit: int) -> dict[str, str]:
                 _on_post_insert(size),
             ),
             trigger(
+                "tr_home_feed_reply_insert",
+                f"AFTER INSERT ON post WHEN {_FANNED_REPLY}",
+                _on_reply_insert(size),
+            ),
+            trigger(
                 "tr_home_feed_post_update",
                 'AFTER UPDATE OF "timestamp", user_id ON post',
                 _on_post_move(),
@@ -735,6 +750,9 @@ def postgresql_functions(size: int, fanout_limit: int) -> dict[str, str]:
                 "home_feed_on_post",
                 "  IF TG_OP = 'INSERT' THEN\n"
                 f"{block(_on_post_insert(size, lock=True))}\n"
+                f"    IF {_FANNED_REPLY} THEN\n"
+                f"{block(_on_reply_insert(size, lock=True))}\n"
+                "    END IF;\n"
                 "  ELSIF TG_OP = 'UPDATE' THEN\n"
                 f"{block(_on_post_move(lock=True))}\n"
                 "  ELSE\n"

@@ -9,7 +9,8 @@ reply to an account that is not merged is written into the feeds of the readers 
 and listed in a new table, home_feed_reply, by the account answered (a follow of either
 account copies those its new follower is shown); home_feed_merged keeps what pages read at
 page time, by author (a new index), with a copy of each post's hidden_at (kept by a new
-trigger on post). See app/models/feed.py, whose SQL this file copies with the default
+trigger on post). On SQLite the replies fanned out have an insert trigger of their own, whose
+WHEN leaves every other post out. See app/models/feed.py, whose SQL this file copies with the default
 settings (a test holds the two equal).
 
 The upgrade splits home_feed_merged into the two tables and empties every feed: each is
@@ -40,8 +41,6 @@ SQLITE_TRIGGERS = {
 INSERT INTO home_feed_merged ("timestamp", post_id, author_id, in_reply_to_user_id, hidden_at)
 SELECT NEW."timestamp", NEW.id, NEW.user_id, NEW.in_reply_to_user_id, NEW.hidden_at
 WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND (NEW.in_reply_to_user_id IS NULL OR NEW.in_reply_to_user_id = NEW.user_id OR EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id));
-INSERT INTO home_feed_reply (answered_id, "timestamp", post_id, author_id)
-SELECT NEW.in_reply_to_user_id, NEW."timestamp", NEW.id, NEW.user_id WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT (NEW.in_reply_to_user_id IS NULL OR NEW.in_reply_to_user_id = NEW.user_id OR EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id));
 UPDATE home_feed_author SET "timestamp" = NEW."timestamp"
 WHERE user_id = NEW.user_id AND ("timestamp" IS NULL OR "timestamp" < NEW."timestamp");
 INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
@@ -51,14 +50,6 @@ WHERE (SELECT h.user_id FROM home_feed_horizon h WHERE h.user_id = fans.follower
 UNION ALL
 SELECT NEW.user_id, NEW."timestamp", NEW.id, NEW.user_id
 WHERE (SELECT h.user_id FROM home_feed_horizon h WHERE h.user_id = NEW.user_id) IS NOT NULL;
-INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
-SELECT readers.reader, NEW."timestamp", NEW.id, NEW.user_id
-FROM (SELECT r.reader FROM (SELECT 1 AS go WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT (NEW.in_reply_to_user_id IS NULL OR NEW.in_reply_to_user_id = NEW.user_id OR EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id))) gate
-CROSS JOIN (
-  SELECT NEW.in_reply_to_user_id AS reader
-  UNION SELECT f.follower_id FROM followers f WHERE f.followed_id = NEW.in_reply_to_user_id) r
-WHERE r.reader <> NEW.user_id AND (SELECT m.follower_id FROM followers m WHERE m.follower_id = r.reader AND m.followed_id = NEW.user_id) IS NOT NULL) readers
-WHERE (SELECT h.user_id FROM home_feed_horizon h WHERE h.user_id = readers.reader) IS NOT NULL;
 UPDATE home_feed_horizon SET ("timestamp", post_id) = (SELECT e."timestamp", e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 399)
 WHERE home_feed_horizon.user_id IN (SELECT follower_id FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans WHERE ((follower_id + NEW.id) / 200) * 200 = (follower_id + NEW.id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 200) * 200 = (NEW.user_id + NEW.id))
   AND (COALESCE(home_feed_horizon."timestamp", '0001-01-01 00:00:00+00:00'),
@@ -67,8 +58,20 @@ DELETE FROM home_feed WHERE (user_id, "timestamp", post_id) IN (
   SELECT e.user_id, e."timestamp", e.post_id FROM home_feed_horizon h
   JOIN home_feed e ON e.user_id = h.user_id AND e."timestamp" <= h."timestamp"
   WHERE h.user_id IN (SELECT follower_id FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans WHERE ((follower_id + NEW.id) / 200) * 200 = (follower_id + NEW.id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 200) * 200 = (NEW.user_id + NEW.id)) AND (e."timestamp" < h."timestamp" OR e.post_id < h.post_id));
+END""",
+    "tr_home_feed_reply_insert": """CREATE TRIGGER tr_home_feed_reply_insert AFTER INSERT ON post WHEN NEW.in_reply_to_user_id IS NOT NULL AND NEW.in_reply_to_user_id <> NEW.user_id AND EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id) BEGIN
+INSERT INTO home_feed_reply (answered_id, "timestamp", post_id, author_id)
+SELECT NEW.in_reply_to_user_id, NEW."timestamp", NEW.id, NEW.user_id WHERE NEW.in_reply_to_user_id IS NOT NULL AND NEW.in_reply_to_user_id <> NEW.user_id AND EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id);
+INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
+SELECT readers.reader, NEW."timestamp", NEW.id, NEW.user_id
+FROM (SELECT r.reader FROM (SELECT 1 AS go WHERE NEW.in_reply_to_user_id IS NOT NULL AND NEW.in_reply_to_user_id <> NEW.user_id AND EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id)) gate
+CROSS JOIN (
+  SELECT NEW.in_reply_to_user_id AS reader
+  UNION SELECT f.follower_id FROM followers f WHERE f.followed_id = NEW.in_reply_to_user_id) r
+WHERE r.reader <> NEW.user_id AND (SELECT m.follower_id FROM followers m WHERE m.follower_id = r.reader AND m.followed_id = NEW.user_id) IS NOT NULL) readers
+WHERE (SELECT h.user_id FROM home_feed_horizon h WHERE h.user_id = readers.reader) IS NOT NULL;
 UPDATE home_feed_horizon SET ("timestamp", post_id) = (SELECT e."timestamp", e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 399)
-WHERE home_feed_horizon.user_id IN (SELECT reader FROM (SELECT r.reader FROM (SELECT 1 AS go WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT (NEW.in_reply_to_user_id IS NULL OR NEW.in_reply_to_user_id = NEW.user_id OR EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id))) gate
+WHERE home_feed_horizon.user_id IN (SELECT reader FROM (SELECT r.reader FROM (SELECT 1 AS go WHERE NEW.in_reply_to_user_id IS NOT NULL AND NEW.in_reply_to_user_id <> NEW.user_id AND EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id)) gate
 CROSS JOIN (
   SELECT NEW.in_reply_to_user_id AS reader
   UNION SELECT f.follower_id FROM followers f WHERE f.followed_id = NEW.in_reply_to_user_id) r
@@ -78,7 +81,7 @@ WHERE r.reader <> NEW.user_id AND (SELECT m.follower_id FROM followers m WHERE m
 DELETE FROM home_feed WHERE (user_id, "timestamp", post_id) IN (
   SELECT e.user_id, e."timestamp", e.post_id FROM home_feed_horizon h
   JOIN home_feed e ON e.user_id = h.user_id AND e."timestamp" <= h."timestamp"
-  WHERE h.user_id IN (SELECT reader FROM (SELECT r.reader FROM (SELECT 1 AS go WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT (NEW.in_reply_to_user_id IS NULL OR NEW.in_reply_to_user_id = NEW.user_id OR EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id))) gate
+  WHERE h.user_id IN (SELECT reader FROM (SELECT r.reader FROM (SELECT 1 AS go WHERE NEW.in_reply_to_user_id IS NOT NULL AND NEW.in_reply_to_user_id <> NEW.user_id AND EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id)) gate
 CROSS JOIN (
   SELECT NEW.in_reply_to_user_id AS reader
   UNION SELECT f.follower_id FROM followers f WHERE f.followed_id = NEW.in_reply_to_user_id) r
@@ -98,7 +101,7 @@ INSERT INTO home_feed_merged ("timestamp", post_id, author_id, in_reply_to_user_
 SELECT NEW."timestamp", NEW.id, NEW.user_id, NEW.in_reply_to_user_id, NEW.hidden_at
 WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND (NEW.in_reply_to_user_id IS NULL OR NEW.in_reply_to_user_id = NEW.user_id OR EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id));
 INSERT INTO home_feed_reply (answered_id, "timestamp", post_id, author_id)
-SELECT NEW.in_reply_to_user_id, NEW."timestamp", NEW.id, NEW.user_id WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT (NEW.in_reply_to_user_id IS NULL OR NEW.in_reply_to_user_id = NEW.user_id OR EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id));
+SELECT NEW.in_reply_to_user_id, NEW."timestamp", NEW.id, NEW.user_id WHERE NEW.in_reply_to_user_id IS NOT NULL AND NEW.in_reply_to_user_id <> NEW.user_id AND EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id);
 INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
 SELECT fans.follower_id, NEW."timestamp", NEW.id, NEW.user_id
 FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans
@@ -108,7 +111,7 @@ SELECT NEW.user_id, NEW."timestamp", NEW.id, NEW.user_id
 WHERE (SELECT h.user_id FROM home_feed_horizon h WHERE h.user_id = NEW.user_id) IS NOT NULL;
 INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
 SELECT readers.reader, NEW."timestamp", NEW.id, NEW.user_id
-FROM (SELECT r.reader FROM (SELECT 1 AS go WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT (NEW.in_reply_to_user_id IS NULL OR NEW.in_reply_to_user_id = NEW.user_id OR EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id))) gate
+FROM (SELECT r.reader FROM (SELECT 1 AS go WHERE NEW.in_reply_to_user_id IS NOT NULL AND NEW.in_reply_to_user_id <> NEW.user_id AND EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id)) gate
 CROSS JOIN (
   SELECT NEW.in_reply_to_user_id AS reader
   UNION SELECT f.follower_id FROM followers f WHERE f.followed_id = NEW.in_reply_to_user_id) r
@@ -289,7 +292,7 @@ POSTGRESQL_FUNCTIONS = {
 SET jit = off AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    IF NEW.in_reply_to_user_id IS NOT NULL AND EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) THEN
+    IF NEW.in_reply_to_user_id IS NOT NULL AND NEW.in_reply_to_user_id <> NEW.user_id AND EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id) THEN
       PERFORM 1 FROM user_stats WHERE user_id IN (NEW.user_id, NEW.in_reply_to_user_id) ORDER BY user_id FOR NO KEY UPDATE;
     ELSE
       PERFORM 1 FROM user_stats WHERE user_id IN (NEW.user_id) ORDER BY user_id FOR NO KEY UPDATE;
@@ -297,8 +300,6 @@ BEGIN
     INSERT INTO home_feed_merged ("timestamp", post_id, author_id, in_reply_to_user_id, hidden_at)
 SELECT NEW."timestamp", NEW.id, NEW.user_id, NEW.in_reply_to_user_id, NEW.hidden_at
 WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND (NEW.in_reply_to_user_id IS NULL OR NEW.in_reply_to_user_id = NEW.user_id OR EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id));
-    INSERT INTO home_feed_reply (answered_id, "timestamp", post_id, author_id)
-SELECT NEW.in_reply_to_user_id, NEW."timestamp", NEW.id, NEW.user_id WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT (NEW.in_reply_to_user_id IS NULL OR NEW.in_reply_to_user_id = NEW.user_id OR EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id));
     UPDATE home_feed_author SET "timestamp" = CASE
   WHEN "timestamp" IS NULL OR "timestamp" < NEW."timestamp" THEN NEW."timestamp"
   ELSE "timestamp" END
@@ -310,14 +311,6 @@ WHERE (SELECT h.user_id FROM home_feed_horizon h WHERE h.user_id = fans.follower
 UNION ALL
 SELECT NEW.user_id, NEW."timestamp", NEW.id, NEW.user_id
 WHERE (SELECT h.user_id FROM home_feed_horizon h WHERE h.user_id = NEW.user_id) IS NOT NULL;
-    INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
-SELECT readers.reader, NEW."timestamp", NEW.id, NEW.user_id
-FROM (SELECT r.reader FROM (SELECT 1 AS go WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT (NEW.in_reply_to_user_id IS NULL OR NEW.in_reply_to_user_id = NEW.user_id OR EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id))) gate
-CROSS JOIN (
-  SELECT NEW.in_reply_to_user_id AS reader
-  UNION SELECT f.follower_id FROM followers f WHERE f.followed_id = NEW.in_reply_to_user_id) r
-WHERE r.reader <> NEW.user_id AND (SELECT m.follower_id FROM followers m WHERE m.follower_id = r.reader AND m.followed_id = NEW.user_id) IS NOT NULL) readers
-WHERE (SELECT h.user_id FROM home_feed_horizon h WHERE h.user_id = readers.reader) IS NOT NULL;
     PERFORM 1 FROM home_feed_horizon WHERE user_id IN (SELECT follower_id FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans WHERE ((follower_id + NEW.id) / 200) * 200 = (follower_id + NEW.id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 200) * 200 = (NEW.user_id + NEW.id)) ORDER BY user_id FOR UPDATE;
     UPDATE home_feed_horizon SET ("timestamp", post_id) = (SELECT e."timestamp", e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 399)
 WHERE home_feed_horizon.user_id IN (SELECT follower_id FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans WHERE ((follower_id + NEW.id) / 200) * 200 = (follower_id + NEW.id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 200) * 200 = (NEW.user_id + NEW.id))
@@ -327,13 +320,24 @@ WHERE home_feed_horizon.user_id IN (SELECT follower_id FROM (SELECT f.follower_i
   SELECT e.user_id, e."timestamp", e.post_id FROM home_feed_horizon h
   JOIN home_feed e ON e.user_id = h.user_id AND e."timestamp" <= h."timestamp"
   WHERE h.user_id IN (SELECT follower_id FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans WHERE ((follower_id + NEW.id) / 200) * 200 = (follower_id + NEW.id) UNION ALL SELECT NEW.user_id WHERE ((NEW.user_id + NEW.id) / 200) * 200 = (NEW.user_id + NEW.id)) AND (e."timestamp" < h."timestamp" OR e.post_id < h.post_id));
-    PERFORM 1 FROM home_feed_horizon WHERE user_id IN (SELECT reader FROM (SELECT r.reader FROM (SELECT 1 AS go WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT (NEW.in_reply_to_user_id IS NULL OR NEW.in_reply_to_user_id = NEW.user_id OR EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id))) gate
+    IF NEW.in_reply_to_user_id IS NOT NULL AND NEW.in_reply_to_user_id <> NEW.user_id AND EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id) THEN
+    INSERT INTO home_feed_reply (answered_id, "timestamp", post_id, author_id)
+SELECT NEW.in_reply_to_user_id, NEW."timestamp", NEW.id, NEW.user_id WHERE NEW.in_reply_to_user_id IS NOT NULL AND NEW.in_reply_to_user_id <> NEW.user_id AND EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id);
+    INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
+SELECT readers.reader, NEW."timestamp", NEW.id, NEW.user_id
+FROM (SELECT r.reader FROM (SELECT 1 AS go WHERE NEW.in_reply_to_user_id IS NOT NULL AND NEW.in_reply_to_user_id <> NEW.user_id AND EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id)) gate
+CROSS JOIN (
+  SELECT NEW.in_reply_to_user_id AS reader
+  UNION SELECT f.follower_id FROM followers f WHERE f.followed_id = NEW.in_reply_to_user_id) r
+WHERE r.reader <> NEW.user_id AND (SELECT m.follower_id FROM followers m WHERE m.follower_id = r.reader AND m.followed_id = NEW.user_id) IS NOT NULL) readers
+WHERE (SELECT h.user_id FROM home_feed_horizon h WHERE h.user_id = readers.reader) IS NOT NULL;
+    PERFORM 1 FROM home_feed_horizon WHERE user_id IN (SELECT reader FROM (SELECT r.reader FROM (SELECT 1 AS go WHERE NEW.in_reply_to_user_id IS NOT NULL AND NEW.in_reply_to_user_id <> NEW.user_id AND EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id)) gate
 CROSS JOIN (
   SELECT NEW.in_reply_to_user_id AS reader
   UNION SELECT f.follower_id FROM followers f WHERE f.followed_id = NEW.in_reply_to_user_id) r
 WHERE r.reader <> NEW.user_id AND (SELECT m.follower_id FROM followers m WHERE m.follower_id = r.reader AND m.followed_id = NEW.user_id) IS NOT NULL) readers WHERE ((reader + NEW.id) / 200) * 200 = (reader + NEW.id)) ORDER BY user_id FOR UPDATE;
     UPDATE home_feed_horizon SET ("timestamp", post_id) = (SELECT e."timestamp", e.post_id FROM home_feed e WHERE e.user_id = home_feed_horizon.user_id ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET 399)
-WHERE home_feed_horizon.user_id IN (SELECT reader FROM (SELECT r.reader FROM (SELECT 1 AS go WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT (NEW.in_reply_to_user_id IS NULL OR NEW.in_reply_to_user_id = NEW.user_id OR EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id))) gate
+WHERE home_feed_horizon.user_id IN (SELECT reader FROM (SELECT r.reader FROM (SELECT 1 AS go WHERE NEW.in_reply_to_user_id IS NOT NULL AND NEW.in_reply_to_user_id <> NEW.user_id AND EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id)) gate
 CROSS JOIN (
   SELECT NEW.in_reply_to_user_id AS reader
   UNION SELECT f.follower_id FROM followers f WHERE f.followed_id = NEW.in_reply_to_user_id) r
@@ -343,13 +347,14 @@ WHERE r.reader <> NEW.user_id AND (SELECT m.follower_id FROM followers m WHERE m
     DELETE FROM home_feed WHERE (user_id, "timestamp", post_id) IN (
   SELECT e.user_id, e."timestamp", e.post_id FROM home_feed_horizon h
   JOIN home_feed e ON e.user_id = h.user_id AND e."timestamp" <= h."timestamp"
-  WHERE h.user_id IN (SELECT reader FROM (SELECT r.reader FROM (SELECT 1 AS go WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT (NEW.in_reply_to_user_id IS NULL OR NEW.in_reply_to_user_id = NEW.user_id OR EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id))) gate
+  WHERE h.user_id IN (SELECT reader FROM (SELECT r.reader FROM (SELECT 1 AS go WHERE NEW.in_reply_to_user_id IS NOT NULL AND NEW.in_reply_to_user_id <> NEW.user_id AND EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id)) gate
 CROSS JOIN (
   SELECT NEW.in_reply_to_user_id AS reader
   UNION SELECT f.follower_id FROM followers f WHERE f.followed_id = NEW.in_reply_to_user_id) r
 WHERE r.reader <> NEW.user_id AND (SELECT m.follower_id FROM followers m WHERE m.follower_id = r.reader AND m.followed_id = NEW.user_id) IS NOT NULL) readers WHERE ((reader + NEW.id) / 200) * 200 = (reader + NEW.id)) AND (e."timestamp" < h."timestamp" OR e.post_id < h.post_id));
+    END IF;
   ELSIF TG_OP = 'UPDATE' THEN
-    IF NEW.in_reply_to_user_id IS NOT NULL AND EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) THEN
+    IF NEW.in_reply_to_user_id IS NOT NULL AND NEW.in_reply_to_user_id <> NEW.user_id AND EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id) THEN
       PERFORM 1 FROM user_stats WHERE user_id IN (OLD.user_id, NEW.user_id, NEW.in_reply_to_user_id) ORDER BY user_id FOR NO KEY UPDATE;
     ELSE
       PERFORM 1 FROM user_stats WHERE user_id IN (OLD.user_id, NEW.user_id) ORDER BY user_id FOR NO KEY UPDATE;
@@ -370,7 +375,7 @@ WHERE user_id = NEW.user_id;
 SELECT NEW."timestamp", NEW.id, NEW.user_id, NEW.in_reply_to_user_id, NEW.hidden_at
 WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND (NEW.in_reply_to_user_id IS NULL OR NEW.in_reply_to_user_id = NEW.user_id OR EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id));
     INSERT INTO home_feed_reply (answered_id, "timestamp", post_id, author_id)
-SELECT NEW.in_reply_to_user_id, NEW."timestamp", NEW.id, NEW.user_id WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT (NEW.in_reply_to_user_id IS NULL OR NEW.in_reply_to_user_id = NEW.user_id OR EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id));
+SELECT NEW.in_reply_to_user_id, NEW."timestamp", NEW.id, NEW.user_id WHERE NEW.in_reply_to_user_id IS NOT NULL AND NEW.in_reply_to_user_id <> NEW.user_id AND EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id);
     INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
 SELECT fans.follower_id, NEW."timestamp", NEW.id, NEW.user_id
 FROM (SELECT f.follower_id FROM (SELECT 1 AS go WHERE NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id)) gate CROSS JOIN followers f WHERE f.followed_id = NEW.user_id) fans
@@ -380,7 +385,7 @@ SELECT NEW.user_id, NEW."timestamp", NEW.id, NEW.user_id
 WHERE (SELECT h.user_id FROM home_feed_horizon h WHERE h.user_id = NEW.user_id) IS NOT NULL;
     INSERT INTO home_feed (user_id, "timestamp", post_id, author_id)
 SELECT readers.reader, NEW."timestamp", NEW.id, NEW.user_id
-FROM (SELECT r.reader FROM (SELECT 1 AS go WHERE EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT (NEW.in_reply_to_user_id IS NULL OR NEW.in_reply_to_user_id = NEW.user_id OR EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id))) gate
+FROM (SELECT r.reader FROM (SELECT 1 AS go WHERE NEW.in_reply_to_user_id IS NOT NULL AND NEW.in_reply_to_user_id <> NEW.user_id AND EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.user_id) AND NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = NEW.in_reply_to_user_id)) gate
 CROSS JOIN (
   SELECT NEW.in_reply_to_user_id AS reader
   UNION SELECT f.follower_id FROM followers f WHERE f.followed_id = NEW.in_reply_to_user_id) r
@@ -695,7 +700,8 @@ def downgrade():
         op.execute("DROP TRIGGER IF EXISTS tr_home_feed_post_hide ON post")
         op.execute("DROP FUNCTION IF EXISTS home_feed_on_hide()")
     else:
-        op.execute("DROP TRIGGER IF EXISTS tr_home_feed_post_hide")
+        for name in set(SQLITE_TRIGGERS) - set(SQLITE_TRIGGERS_BEFORE):
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
     _put(SQLITE_TRIGGERS_BEFORE, POSTGRESQL_FUNCTIONS_BEFORE)
     op.execute(
         'INSERT INTO home_feed_merged ("timestamp", post_id, author_id, in_reply_to_user_id) '

@@ -24,12 +24,14 @@ REVISION = "a3c9e51f7d20"
 BEFORE = "0583fe2d4f6e"  # the revision before home feeds
 TABLES = ("home_feed", "home_feed_horizon", "home_feed_author")
 # The triggers and functions that later migrations add (c4f1a8e2d7b3: an account merged at the
-# follow that takes it past the limit; b9e4d2f7a1c6: the merged posts' copy of hidden_at).
+# follow that takes it past the limit; b9e4d2f7a1c6: the merged posts' copy of hidden_at, and
+# on SQLite the replies fanned out).
 LATER_NAMES = {
     "tr_home_feed_promotion",
     "home_feed_on_followers",
     "tr_home_feed_post_hide",
     "home_feed_on_hide",
+    "tr_home_feed_reply_insert",
 }
 
 

@@ -19,8 +19,8 @@ from tests.platform.test_migration_feed_promotion import _readers_of, _run
 
 REVISION = "b9e4d2f7a1c6"
 BEFORE = "f1b9c3e7a5d2"
-NEW_NAMES = {"tr_home_feed_post_hide", "home_feed_on_hide"}
-"""The trigger (and PostgreSQL's function) this migration adds: for the earlier ones' tests."""
+NEW_NAMES = {"tr_home_feed_post_hide", "home_feed_on_hide", "tr_home_feed_reply_insert"}
+"""The triggers (and PostgreSQL's function) this migration adds: for the earlier ones' tests."""
 MERGED_POSTS_BEFORE = """
 INSERT INTO home_feed_merged ("timestamp", post_id, author_id, in_reply_to_user_id)
 SELECT p."timestamp", p.id, p.user_id, p.in_reply_to_user_id FROM post p
