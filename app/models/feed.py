@@ -1079,11 +1079,14 @@ FROM user_stats s WHERE s.user_id = :reader"""
             'SELECT "timestamp", id FROM post ORDER BY "timestamp" DESC, id DESC '
             f"LIMIT 1 OFFSET {int(window) - 1}"
         ).first()
-    since = (
-        ""
-        if edge is None
-        else '\n  AND p."timestamp" >= :at AND (p."timestamp" > :at OR p.id >= :id)'
-    )
+
+    def from_edge(at: str, row_id: str) -> str:
+        # From the window's oldest post on (nothing if the window holds every post).
+        if edge is None:
+            return ""
+        return f"\n  AND {at} >= :at AND ({at} > :at OR {row_id} >= :id)"
+
+    since = from_edge('p."timestamp"', "p.id")
     window_values = {} if edge is None else {"at": edge[0], "id": edge[1]}
     newest = f'ORDER BY p."timestamp" DESC, p.id DESC LIMIT {int(size)}'
     # The merged accounts' replies fanned out to the reader (home_feed_reply): by each merged
@@ -1093,7 +1096,7 @@ FROM user_stats s WHERE s.user_id = :reader"""
   WHERE f.follower_id = :reader AND NOT {not_merged.format(account="f.followed_id")}"""
     shown = """(r.answered_id = :reader OR (SELECT m.follower_id FROM followers m
     WHERE m.follower_id = :reader AND m.followed_id = r.answered_id) IS NOT NULL)"""
-    replies_since = since.replace("p.", "r.").replace("r.id", "r.post_id")
+    replies_since = from_edge('r."timestamp"', "r.post_id")
     if postgres:
         # Each account's newest (a range of the author index, at most ``size`` long), then
         # the newest of those: no sort of every candidate post. (Posts by these accounts wait
