@@ -4,7 +4,7 @@ import re
 import threading
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -23,7 +23,12 @@ from app.models import (
     home_feed_horizon,
     mention,
 )
-from app.models.feed import build_home_feed
+from app.models.feed import (
+    build_home_feed,
+    create_feed_triggers,
+    rebuild_home_feeds,
+    short_feed_readers,
+)
 from app.models.search import rebuild_index
 from bench.accounts import confirm_bench_accounts
 from bench.ceiling import ceiling_app
@@ -34,7 +39,7 @@ from bench.feed import WAYS, time_posting
 from bench.load import Load, parse_wrk, serve
 from bench.notifications import NOTIFIED, UNREAD, add_notified_accounts
 from bench.pg import copy_from_sqlite
-from bench.run import paired, target_rows, vacuum_after_adding
+from bench.run import paired, refill_short_feeds, target_rows, vacuum_after_adding
 from bench.seed import SIZES
 from bench.seedtime import fake_command_line
 from bench.subjects import (
@@ -686,3 +691,39 @@ def test_the_bench_readers_are_confirmed_and_see_the_post_box(app, runner, db):
     assert page.status_code == 200
     assert 'name="post"' in page.text
     assert "Confirm your email address" not in page.text
+
+
+def test_the_bench_puts_back_feeds_that_deleted_posts_left_short(db, make_user, make_post):
+    """A run that deletes the posts it made without rebuilding the feeds (a scratch
+    measurement) leaves its readers' home read from the posts: the bench's preparation makes
+    those feeds again before it measures, and leaves whole ones alone."""
+    with db.engine.begin() as connection:
+        rebuild_home_feeds(connection, size=4, fanout_limit=10)
+    try:
+        author, reader, other = make_user("burster"), make_user("reader"), make_user("other")
+        reader.follow(author)
+        other.follow(reader)
+        db.session.commit()
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        make_post(reader, "whole", start)
+        for minute in range(3):
+            make_post(author, "before", start + timedelta(minutes=minute))
+        # Enough to trim the reader's feed above everything older.
+        later = start + timedelta(hours=1)
+        burst = [make_post(author, "burst", later + timedelta(minutes=n)) for n in range(8)]
+        db.session.execute(sa.delete(Post).where(Post.id.in_([post.id for post in burst])))
+        db.session.commit()
+        short = short_feed_readers(db.session.connection(), 25)
+        assert reader.id in short
+        assert other.id not in short
+        db.session.rollback()
+
+        assert set(refill_short_feeds(db.engine)) == set(short)
+        assert short_feed_readers(db.session.connection(), 25) == []
+        page = keyset_page(home_timeline(reader), 25)
+        assert [post.body for post in page.items] == ["before", "before", "before", "whole"]
+        assert refill_short_feeds(db.engine) == []
+    finally:
+        db.session.rollback()
+        with db.engine.begin() as connection:
+            create_feed_triggers(connection)
