@@ -21,7 +21,7 @@ from app.listings.people import (
     forget_suggestions,
 )
 from app.listings.posts import explore_cards, profile_cards
-from app.listings.timeline import build_missing_home_feed, home_timeline
+from app.listings.timeline import build_missing_home_feed, deepen_home_feed, home_timeline
 from app.main.avatars import identicon_svg
 from app.main.forms import EditProfileForm, PostForm
 from app.models import User, profile_stats
@@ -76,8 +76,10 @@ def blank_post_form() -> PostForm:
 @form_page(PostForm, "post", refill=["main.index"])
 def home_page(form: PostForm | None) -> str:
     """The home page: ``form`` in the post box above the current user's timeline (its feed
-    built first on the reader's first visit); None: the blank box (the kept fragment)."""
+    built first on the reader's first visit, and made deeper for a page past it); None: the
+    blank box (the kept fragment)."""
     build_missing_home_feed(current_user)
+    deepen_home_feed(current_user, request.args.get("after"))
     page = page_of(home_timeline(current_user))
     return render_template(
         "main/index.html",

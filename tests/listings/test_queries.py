@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.listings import timeline
 from app.models import Like, Post, User, followers
 from app.models.search import rebuild_index
 from app.search.tags import forget_trending
@@ -113,16 +114,30 @@ def test_trending_tags_cost_one_statement_a_minute(app, db, busy, alice_client, 
     assert "GROUP BY tag.name" in count
 
 
+# A page with a cursor asks first whether it is past the reader's feed; if so, the feed goes
+# deeper first (app.listings.timeline.deepen_home_feed): a few writes each time, at most
+# DEEPEN_AT_MOST times.
+DEEPEN_CHECK = 1
+DEEPEN_STATEMENTS = 6 + PLANS + 2  # the locks, the window's edge, the rows, the horizon; commit
+
+
 def test_older_timeline_pages_run_as_few_statements(app, db, busy, alice_client, statements):
     app.config["POSTS_PER_PAGE"] = 10
     alice_client.get("/")
-    url = "/"
-    for _ in range(5):
-        statements.clear()
-        page = alice_client.get(url).get_data(as_text=True)
-        assert 'class="post"' in page
-        assert len(statements) <= PAGES["/"]
-        url = html.unescape(re.search(r'<a href="([^"]+)" rel="next"', page).group(1))
+    for walk in ("past the feed", "the feed made deeper"):
+        url = "/"
+        for n in range(5):
+            statements.clear()
+            page = alice_client.get(url).get_data(as_text=True)
+            assert 'class="post"' in page
+            if n == 0:
+                assert len(statements) <= PAGES["/"]
+            elif walk == "past the feed":
+                deeper = timeline.DEEPEN_AT_MOST * (DEEPEN_STATEMENTS + DEEPEN_CHECK)
+                assert len(statements) <= PAGES["/"] + DEEPEN_CHECK + deeper
+            else:
+                assert len(statements) <= PAGES["/"] + DEEPEN_CHECK
+            url = html.unescape(re.search(r'<a href="([^"]+)" rel="next"', page).group(1))
 
 
 def test_healthz_renders_without_the_database(client, statements):

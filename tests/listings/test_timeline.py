@@ -26,6 +26,7 @@ from app.models import (
 from app.models.feed import (
     build_home_feed,
     create_feed_triggers,
+    extend_home_feed,
     rebuild_home_feeds,
     refill_home_feeds,
     reset_home_feeds,
@@ -599,6 +600,14 @@ def test_feeds_through_every_change_match_the_plain_query(db, size, fanout_limit
                 for visitor in visitors:
                     window = rng.choice((30, 100_000))
                     build_home_feed(connection, visitor.id, size, fanout_limit, window)
+            # Some go past their feeds, which go deeper (as pages past them make them); drawn
+            # apart, so the changes are those of the test without this step.
+            deeper_rng = random.Random(size * 100 + round_)  # noqa: S311  (test data)
+            with db.engine.begin() as connection:
+                for deeper in deeper_rng.sample(people, 4):
+                    for _ in range(deeper_rng.randint(1, 3)):
+                        window = deeper_rng.choice((20, 100_000))
+                        extend_home_feed(connection, deeper.id, size, fanout_limit, window)
         if round_ % 2:
             assert_every_home_matches(db, people, per_page)
             if round_ > 3:
