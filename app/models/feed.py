@@ -1126,6 +1126,9 @@ def extend_home_feed(
         )
         if connection.execute(unmoved).first() is None:
             return True
+    # Rows left below the horizon (posts dated in the past, a merged account's rows that its
+    # promotion left there) go: pages will read this range now, and it is written afresh.
+    run(_below_horizons("h.user_id = :reader"))
     _write_feed_rows(run, postgres, size, window, below=(horizon[0], horizon[1]))
     return True
 
@@ -1232,11 +1235,13 @@ SELECT :reader, p."timestamp", p.id, p.user_id FROM (
     # Complete from its size-th row below where it was complete (its oldest, for a new feed)
     # if it reached that many; else down to the window's edge (from the first post if the
     # window holds every post).
+    # Rows a post dated in the past left below the old horizon count only within the window:
+    # below its edge nothing was read.
     full = run(
         'SELECT e."timestamp", e.post_id FROM home_feed e WHERE e.user_id = :reader'
-        + beneath('e."timestamp"', "e.post_id")
+        + within('e."timestamp"', "e.post_id")
         + f' ORDER BY e."timestamp" DESC, e.post_id DESC LIMIT 1 OFFSET {int(size) - 1}',
-        **below_values,
+        **values,
     ).first()
     if full is not None:
         run(

@@ -332,3 +332,36 @@ def test_an_extension_for_a_horizon_that_moved_writes_nothing(db):
     with db.engine.begin() as connection:
         assert extend_home_feed(connection, reader_id, seen=seen)
     assert feed_of(reader_id) == deeper
+
+
+def test_rows_left_below_the_horizon_are_not_shown_twice_once_it_goes_deeper(app, db):
+    """Rows below a feed's horizon are never read by pages, and nothing keeps them right: say
+    one of an account merged since (its promotion takes its rows out of the feeds only at and
+    above their horizons). Made deeper, the feed must not offer it beside the merged
+    accounts' posts, nor any other row it did not write afresh."""
+    people = long_community()
+    reader_id, quiet_id = people["reader"].id, people["quiet"].id
+    for fan in ("fan1", "fan2", "fan3"):
+        people[fan].follow(people["quiet"])
+    db.session.commit()  # quiet is merged: read at page time
+    rebuild_feeds()
+    horizon = horizon_of(reader_id)
+    below = db.session.execute(
+        sa.select(Post.timestamp, Post.id)
+        .where(Post.user_id == quiet_id)
+        .where(sa.tuple_(Post.timestamp, Post.id) < sa.tuple_(*horizon))
+        .order_by(Post.timestamp.desc())
+        .limit(1)
+    ).one()
+    db.session.execute(
+        sa.insert(home_feed).values(
+            user_id=reader_id, timestamp=below.timestamp, post_id=below.id, author_id=quiet_id
+        )
+    )
+    db.session.commit()
+    client = logged_in(app, "reader")
+    posts = db.session.scalars(sa.select(Post)).all()
+    reader = db.session.get(User, reader_id)
+    expected = [p.body for p in db.session.scalars(reader.following_posts())]
+    assert walk_home(client, posts) == expected
+    assert_fanned_out_feeds_are_what_a_build_makes(db, *feed_settings())
