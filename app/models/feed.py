@@ -1028,18 +1028,9 @@ def build_home_feed(
     """
     size, fanout_limit = _settings(size, fanout_limit)
     postgres = connection.dialect.name == "postgresql"
-    values = {"reader": int(reader)}
-
-    def run(sql: str, **more) -> sa.CursorResult:
-        return connection.execute(sa.text(sql), {**values, **more})
-
-    if postgres:
-        # Planned for this reader's values: the app's connections keep generic plans.
-        run("SET LOCAL plan_cache_mode = force_custom_plan")
-        # Against a rebuild or refill (they lock these IN SHARE MODE), then the reader.
-        run("LOCK TABLE user_stats IN ROW EXCLUSIVE MODE")
-        if run('SELECT id FROM "user" WHERE id = :reader FOR UPDATE').first() is None:
-            return False
+    run = _statements_of(connection, reader)
+    if postgres and not _lock_reader(run):
+        return False
     # The claim, a write (SQLite takes its write lock here): a horizon of NULL until the end.
     claimed = run(
         'INSERT INTO home_feed_horizon (user_id, "timestamp", post_id) '
@@ -1098,16 +1089,10 @@ def extend_home_feed(
     """
     size, fanout_limit = _settings(size, fanout_limit)
     postgres = connection.dialect.name == "postgresql"
-    values = {"reader": int(reader)}
-
-    def run(sql: str, **more) -> sa.CursorResult:
-        return connection.execute(sa.text(sql), {**values, **more})
-
+    run = _statements_of(connection, reader)
     horizon_sql = 'SELECT "timestamp", post_id FROM home_feed_horizon WHERE user_id = :reader'
     if postgres:
-        run("SET LOCAL plan_cache_mode = force_custom_plan")
-        run("LOCK TABLE user_stats IN ROW EXCLUSIVE MODE")
-        if run('SELECT id FROM "user" WHERE id = :reader FOR UPDATE').first() is None:
+        if not _lock_reader(run):
             return False
         _hold_posts_of_timeline(run)
         horizon = run(horizon_sql + " FOR UPDATE").first()
@@ -1128,9 +1113,73 @@ def extend_home_feed(
             return True
     # Rows left below the horizon (posts dated in the past, a merged account's rows that its
     # promotion left there) go: pages will read this range now, and it is written afresh.
-    run(_below_horizons("h.user_id = :reader"))
-    _write_feed_rows(run, postgres, size, window, below=(horizon[0], horizon[1]))
+    # One range of the feed's key (as a join with the horizon, PostgreSQL took 60-640 ms
+    # at XL).
+    below = (horizon[0], horizon[1])
+    run(
+        'DELETE FROM home_feed WHERE user_id = :reader AND "timestamp" <= :below_at '
+        'AND ("timestamp" < :below_at OR post_id < :below_id)',
+        below_at=below[0],
+        below_id=below[1],
+    )
+    edge = _span_edge(connection, run, reader, below)
+    _write_feed_rows(run, postgres, size, window, below, edge)
     return True
+
+
+SPAN_MARGIN = 1.25
+"""How much longer than the feed's own span (newest row to horizon) an extension reads below
+the horizon, in time (see :func:`_span_edge`)."""
+
+
+def _span_edge(connection: sa.Connection, run, reader: int, below: tuple) -> tuple | None:
+    """Where an extension of ``reader``'s feed stops reading: the first post at or after the
+    time as far below the horizon (``below``, as the driver gives it) as the feed's rows above
+    it reach, times :data:`SPAN_MARGIN`; None if the feed has no span or no post is there.
+
+    The next ``size`` rows of a timeline take about as long to be written as the last
+    ``size`` did, so that span holds about a feed's worth of them whatever the reader follows.
+    A number of posts site-wide (the window) does not: at XL, 50,000 posts hold about two
+    pages of a 100-follow reader's timeline, so their page 41 took some 20 extensions. A span
+    with fewer rows moves the horizon to its edge, and the next one is longer.
+    """
+    rows, horizons = home_feed.c, home_feed_horizon.c
+    newest = connection.execute(
+        sa.select(sa.func.max(rows.timestamp)).where(rows.user_id == reader)
+    ).scalar()
+    lowest = connection.execute(
+        sa.select(horizons.timestamp).where(horizons.user_id == reader)
+    ).scalar()
+    if newest is None or lowest is None or newest <= lowest:
+        return None
+    since = lowest - (newest - lowest) * SPAN_MARGIN
+    first = sa.text(
+        'SELECT "timestamp", id FROM post WHERE "timestamp" >= :since '
+        'AND "timestamp" <= :below_at AND ("timestamp" < :below_at OR id < :below_id) '
+        'ORDER BY "timestamp", id LIMIT 1'
+    ).bindparams(sa.bindparam("since", type_=UTCDateTime))
+    values = {"since": since, "below_at": below[0], "below_id": below[1]}
+    return connection.execute(first, values).first()
+
+
+def _statements_of(connection: sa.Connection, reader: int):
+    """A function running SQL text on ``connection`` with ``:reader`` bound to ``reader``
+    (and any other values it is given)."""
+    values = {"reader": int(reader)}
+
+    def run(sql: str, **more) -> sa.CursorResult:
+        return connection.execute(sa.text(sql), {**values, **more})
+
+    return run
+
+
+def _lock_reader(run) -> bool:
+    """PostgreSQL, before a feed is written: plans for this reader's values (the app's
+    connections keep generic plans), the tables a rebuild or a refill locks IN SHARE MODE
+    locked against it, then the reader's account row; False if there is no such account."""
+    run("SET LOCAL plan_cache_mode = force_custom_plan")
+    run("LOCK TABLE user_stats IN ROW EXCLUSIVE MODE")
+    return run('SELECT id FROM "user" WHERE id = :reader FOR UPDATE').first() is not None
 
 
 _NOT_MERGED = "NOT EXISTS (SELECT 1 FROM home_feed_author a WHERE a.user_id = {account})"
@@ -1156,12 +1205,14 @@ def _hold_posts_of_timeline(run) -> None:
     )
 
 
-def _write_feed_rows(run, postgres: bool, size: int, window: int | None, below) -> None:
+def _write_feed_rows(
+    run, postgres: bool, size: int, window: int | None, below, edge: tuple | None = None
+) -> None:
     """Write the newest ``size`` rows of the reader's timeline (``:reader`` in ``run``'s
-    values) older than ``below`` (a time and post id; None: from the newest), among the
-    ``window`` posts site-wide there (None: all of them), into their feed, and set its
-    horizon: complete from its ``size``-th row if it has that many there, else from the
-    window's edge, else from the first post."""
+    values) older than ``below`` (a time and post id; None: from the newest), from ``edge``
+    on (a post's time and id) or else among the ``window`` posts site-wide there (None: all
+    of them), into their feed, and set its horizon: complete from its ``size``-th row if it
+    has that many there, else from the edge, else from the first post."""
     older = "{at} <= :below_at AND ({at} < :below_at OR {row_id} < :below_id)"
     if below is None:
         older = ""
@@ -1170,8 +1221,7 @@ def _write_feed_rows(run, postgres: bool, size: int, window: int | None, below) 
     def beneath(at: str, row_id: str, joiner: str = "\n  AND ") -> str:
         return joiner + older.format(at=at, row_id=row_id) if older else ""
 
-    edge = None
-    if window is not None:
+    if edge is None and window is not None:
         # The window's oldest post; none if the window holds every post there.
         edge = run(
             'SELECT "timestamp", id FROM post'

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.listings import timeline
 from app.models import Post, User, home_feed, home_feed_horizon
 from app.models.feed import (
+    SPAN_MARGIN,
     build_home_feed,
     extend_home_feed,
     feed_settings,
@@ -70,69 +71,81 @@ def horizon_of(reader_id: int):
     ).one()
 
 
-def test_an_extension_makes_the_feed_a_bigger_build_would(db):
-    """Built at the size, then made deeper twice by the size: the rows and horizon of a feed
-    built at three times the size."""
+def test_extensions_down_to_the_first_post_make_the_feed_a_whole_build_would(db):
+    """Made deeper until complete (each extension reads about as far below the horizon as
+    the feed reaches above it): the rows and horizon of a feed built from every post, and
+    nothing more to extend."""
     people = long_community()
     reader_id = people["reader"].id
-    size, fanout_limit = feed_settings()
+    fanout_limit = feed_settings()[1]
     rebuild_feeds()
-    with db.engine.begin() as connection:
-        assert extend_home_feed(connection, reader_id)
-        assert extend_home_feed(connection, reader_id)
+    extensions = 0
+    while True:
+        with db.engine.begin() as connection:
+            if not extend_home_feed(connection, reader_id):
+                break
+        extensions += 1
+        assert extensions < 50
+    assert extensions > 1
     deeper = feed_of(reader_id)
-    assert len(deeper[0]) == 3 * size
+    assert deeper[1][0].timestamp is None
     with db.engine.connect() as connection:
         connection.execute(sa.delete(home_feed).where(home_feed.c.user_id == reader_id))
         connection.execute(
             sa.delete(home_feed_horizon).where(home_feed_horizon.c.user_id == reader_id)
         )
-        assert build_home_feed(connection, reader_id, 3 * size, fanout_limit, 10**9)
-        bigger_rows = connection.execute(
+        assert build_home_feed(connection, reader_id, 10**6, fanout_limit, 10**9)
+        whole_rows = connection.execute(
             sa.select(home_feed)
             .where(home_feed.c.user_id == reader_id)
             .order_by(*home_feed.primary_key.columns)
         ).all()
-        bigger_horizon = connection.execute(
-            sa.select(home_feed_horizon).where(home_feed_horizon.c.user_id == reader_id)
-        ).all()
         connection.rollback()
-    assert deeper == (bigger_rows, bigger_horizon)
+    assert deeper[0] == whole_rows
     assert_every_home_matches(db, [db.session.get(User, reader_id)], 2)
 
 
-def test_an_extension_to_the_first_post_completes_the_feed(db):
-    """A window that reaches the first post: every older row, and a horizon of NULL (complete
-    from the first post); then there is nothing more to extend."""
-    people = long_community()
-    reader_id = people["reader"].id
-    rebuild_feeds()
-    with db.engine.begin() as connection:
-        assert extend_home_feed(connection, reader_id, size=1000)
-    rows, horizon = feed_of(reader_id)
-    assert horizon[0].timestamp is None
-    reader = db.session.get(User, reader_id)
-    # Every post of the timeline is in it (the page checks what the reader may see).
-    timeline_posts = set(
-        db.session.scalars(
-            sa.select(Post.id).where(
-                Post.user_id.in_([people[n].id for n in ("reader", "quiet", "chatty")])
-            )
-        )
-    )
-    assert timeline_posts <= {row.post_id for row in rows}
-    with db.engine.begin() as connection:
-        assert not extend_home_feed(connection, reader_id)
-    assert_every_home_matches(db, [reader], 2)
-
-
-def test_an_extension_with_a_short_window_stops_at_its_edge(db):
-    """A window of a few posts below the horizon: the rows among them, and the horizon at
-    the window's edge, not lower (nothing below it was read)."""
+def test_an_extension_reads_about_the_feeds_span_below_its_horizon(db):
+    """One extension reads below the horizon about as long a time as the feed's rows above it
+    reach (``SPAN_MARGIN`` times it), from the first post there: no post between that post
+    and the old horizon is missing from the feed, and pages stay the plain query's."""
     people = long_community()
     reader_id = people["reader"].id
     rebuild_feeds()
     before = horizon_of(reader_id)
+    newest = db.session.scalar(
+        sa.select(sa.func.max(home_feed.c.timestamp)).where(home_feed.c.user_id == reader_id)
+    )
+    with db.engine.begin() as connection:
+        assert extend_home_feed(connection, reader_id, size=1000)
+    after = horizon_of(reader_id)
+    since = before.timestamp - (newest - before.timestamp) * SPAN_MARGIN
+    assert since <= after.timestamp < before.timestamp
+    authors = [people[n].id for n in ("reader", "quiet", "chatty")]
+    between = set(
+        db.session.scalars(
+            sa.select(Post.id).where(
+                Post.user_id.in_(authors),
+                sa.tuple_(Post.timestamp, Post.id) >= sa.tuple_(*after),
+                sa.tuple_(Post.timestamp, Post.id) < sa.tuple_(*before),
+            )
+        )
+    )
+    assert between
+    assert between <= {row.post_id for row in feed_of(reader_id)[0]}
+    assert_every_home_matches(db, [db.session.get(User, reader_id)], 2)
+
+
+def test_an_extension_of_a_feed_without_rows_stops_at_its_windows_edge(db):
+    """A feed with no rows above its horizon has no span: the extension reads a window of
+    posts site-wide below it instead, and the horizon moves to the window's edge, not lower
+    (nothing below it was read)."""
+    people = long_community()
+    reader_id = people["reader"].id
+    rebuild_feeds()
+    before = horizon_of(reader_id)
+    db.session.execute(sa.delete(home_feed).where(home_feed.c.user_id == reader_id))
+    db.session.commit()
     with db.engine.begin() as connection:
         assert extend_home_feed(connection, reader_id, size=1000, window=5)
     after = horizon_of(reader_id)
@@ -144,7 +157,6 @@ def test_an_extension_with_a_short_window_stops_at_its_edge(db):
         .limit(1)
     ).one()
     assert tuple(after) == tuple(edge)
-    assert_every_home_matches(db, [db.session.get(User, reader_id)], 2)
 
 
 def test_extend_does_nothing_without_a_feed_or_an_account(db):
@@ -196,9 +208,9 @@ def test_pages_past_the_feed_make_it_deeper_and_show_the_plain_timeline(app, db,
 
     assert walk_home(client, posts) == expected
     assert calls  # the walk went past the feed, which went deeper
-    # Down to the first post: the walk reached the end of the timeline.
+    last_horizon = horizon_of(reader_id)
     assert first_horizon.timestamp is not None
-    assert horizon_of(reader_id).timestamp is None
+    assert last_horizon.timestamp is None or tuple(last_horizon) < tuple(first_horizon)
     assert_every_home_matches(db, [db.session.get(User, reader_id)], 2)
     assert_fanned_out_feeds_are_what_a_build_makes(db, *feed_settings())
     # Walked again: the feed reaches every page now (until a trim cuts it back).
@@ -239,10 +251,10 @@ def test_a_trim_cuts_a_deeper_feed_back_to_its_size(app, db):
     reader_id = people["reader"].id
     size, _ = feed_settings()
     rebuild_feeds()
-    with db.engine.begin() as connection:
-        extend_home_feed(connection, reader_id)
-        extend_home_feed(connection, reader_id)
-    assert len(feed_of(reader_id)[0]) == 3 * size
+    for _ in range(3):
+        with db.engine.begin() as connection:
+            extend_home_feed(connection, reader_id)
+    assert len(feed_of(reader_id)[0]) > 2 * size
     for n in range(2 * size):
         db.session.add(
             Post(
