@@ -19,14 +19,14 @@ from app.models.feed import (
     rebuild_home_feeds,
     reset_home_feeds,
 )
-from tests.helpers import TIMEOUT, add_users, logged_in
+from tests.helpers import add_users, logged_in
 from tests.listings.test_feed_on_demand import (
     START,
     _hold,
-    _in_thread,
     community,
     feed_of,
     shown,
+    waits_for_a_held_write,
 )
 from tests.listings.test_timeline import (
     assert_every_home_matches,
@@ -171,6 +171,12 @@ def test_extend_does_nothing_without_a_feed_or_an_account(db):
     assert feed_of(reader_id) == ([], [])
 
 
+def plain_bodies(reader_id: int) -> list[str]:
+    """The reader's whole home timeline by the plain query, as bodies."""
+    reader = db.session.get(User, reader_id)
+    return [p.body for p in db.session.scalars(reader.following_posts())]
+
+
 def next_link(page: str) -> str | None:
     found = re.search(r'href="(/[^"]*\?after=[^"]+)"', page)
     return found.group(1).replace("&amp;", "&") if found else None
@@ -202,9 +208,7 @@ def test_pages_past_the_feed_make_it_deeper_and_show_the_plain_timeline(app, db,
 
     monkeypatch.setattr(timeline, "extend_home_feed", counted)
     client = logged_in(app, "reader")
-    posts = db.session.scalars(sa.select(Post)).all()
-    reader = db.session.get(User, reader_id)
-    expected = [p.body for p in db.session.scalars(reader.following_posts())]
+    posts, expected = db.session.scalars(sa.select(Post)).all(), plain_bodies(reader_id)
 
     assert walk_home(client, posts) == expected
     assert calls  # the walk went past the feed, which went deeper
@@ -238,9 +242,7 @@ def test_an_extension_that_fails_leaves_the_page_read_from_the_posts(app, db, mo
 
     monkeypatch.setattr(timeline, "extend_home_feed", refused)
     client = logged_in(app, "reader")
-    posts = db.session.scalars(sa.select(Post)).all()
-    reader = db.session.get(User, reader_id)
-    expected = [p.body for p in db.session.scalars(reader.following_posts())]
+    posts, expected = db.session.scalars(sa.select(Post)).all(), plain_bodies(reader_id)
     assert walk_home(client, posts) == expected
     assert "Could not make the home feed deeper" in caplog.text
     assert feed_of(reader_id) == before
@@ -293,14 +295,8 @@ def test_a_change_during_an_extension_waits_and_then_shows(shared_app, shared_db
             db.session.remove()
         return True
 
-    holder, release = _hold(shared_app, lambda c: extend_home_feed(c, reader_id))
-    acting, result = _in_thread(act)
-    acting.join(0.5)
-    assert acting.is_alive()  # waits for the extension
-    release.set()
-    holder.join(TIMEOUT)
-    acting.join(TIMEOUT)
-    assert result["value"]
+    held = _hold(shared_app, lambda c: extend_home_feed(c, reader_id))
+    assert waits_for_a_held_write(shared_app, held, act)
     db.session.expire_all()
     assert_every_home_matches(db, [db.session.get(User, reader_id)], 2)
     assert_fanned_out_feeds_are_what_a_build_makes(db, *feed_settings())
@@ -372,8 +368,6 @@ def test_rows_left_below_the_horizon_are_not_shown_twice_once_it_goes_deeper(app
     )
     db.session.commit()
     client = logged_in(app, "reader")
-    posts = db.session.scalars(sa.select(Post)).all()
-    reader = db.session.get(User, reader_id)
-    expected = [p.body for p in db.session.scalars(reader.following_posts())]
+    posts, expected = db.session.scalars(sa.select(Post)).all(), plain_bodies(reader_id)
     assert walk_home(client, posts) == expected
     assert_fanned_out_feeds_are_what_a_build_makes(db, *feed_settings())

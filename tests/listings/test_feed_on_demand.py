@@ -238,10 +238,16 @@ def _in_thread(call):
 def _waits_for_a_held_build(app, reader_id: int, call):
     """Hold a build of the reader's feed open, run ``call`` in a thread, check that it waits
     for the build, then let the build commit; ``call``'s result."""
-    holder, release = _hold_a_build(app, reader_id)
+    return waits_for_a_held_write(app, _hold_a_build(app, reader_id), call)
+
+
+def waits_for_a_held_write(app, held: tuple[threading.Thread, threading.Event], call):
+    """With a write ``held`` open (:func:`_hold`), run ``call`` in a thread, check that it
+    waits for the write, then let the write commit; ``call``'s result."""
+    holder, release = held
     acting, result = _in_thread(call)
     acting.join(0.5)
-    assert acting.is_alive()  # waits for the build
+    assert acting.is_alive()  # waits for the held write
     release.set()
     holder.join(TIMEOUT)
     acting.join(TIMEOUT)
