@@ -41,7 +41,7 @@ from app.models import (
 from app.models.feed import build_home_feed, extend_home_feed, feed_settings, has_home_feed
 from app.models.follows import shown_on_home_of
 from app.models.params import USER_ID
-from app.models.types import UTCDateTime
+from app.models.types import UTCDateTime, time_from_driver
 from app.web.memo import Memo
 from app.web.outages import optional_write
 
@@ -296,15 +296,7 @@ def _feed_ends_near(user_id: int, position: tuple, margin: int) -> tuple | None:
     found = _feed_end_statement(connection.dialect).execute(connection, values).first()
     if found is None:
         return None
-    return _time_from_driver(connection.dialect)(found[0]), found[1]
-
-
-@cache
-def _time_from_driver(dialect: sa.Dialect):
-    """What turns a time as the driver gives it (SQLite: text) into the aware datetime a
-    column of :class:`UTCDateTime` reads."""
-    column_type = UTCDateTime().dialect_impl(dialect)
-    return column_type.result_processor(dialect, None) or (lambda value: value)
+    return time_from_driver(connection.dialect)(found[0]), found[1]
 
 
 @cache

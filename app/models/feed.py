@@ -65,7 +65,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 
 from app.extensions import db
-from app.models.types import UTCDateTime
+from app.models.types import UTCDateTime, time_from_driver
 
 HOME_FEED_SIZE = 400
 """Rows kept per reader by default: 16 pages of 25 (``HOME_FEED_SIZE`` in the config)."""
@@ -1122,7 +1122,7 @@ def extend_home_feed(
         below_at=below[0],
         below_id=below[1],
     )
-    edge = _span_edge(connection, run, reader, below)
+    edge = _span_edge(connection, reader, below)
     _write_feed_rows(run, postgres, size, window, below, edge)
     return True
 
@@ -1132,7 +1132,7 @@ SPAN_MARGIN = 1.25
 the horizon, in time (see :func:`_span_edge`)."""
 
 
-def _span_edge(connection: sa.Connection, run, reader: int, below: tuple) -> tuple | None:
+def _span_edge(connection: sa.Connection, reader: int, below: tuple) -> tuple | None:
     """Where an extension of ``reader``'s feed stops reading: the first post at or after the
     time as far below the horizon (``below``, as the driver gives it) as the feed's rows above
     it reach, times :data:`SPAN_MARGIN`; None if the feed has no span or no post is there.
@@ -1143,13 +1143,11 @@ def _span_edge(connection: sa.Connection, run, reader: int, below: tuple) -> tup
     pages of a 100-follow reader's timeline, so their page 41 took some 20 extensions. A span
     with fewer rows moves the horizon to its edge, and the next one is longer.
     """
-    rows, horizons = home_feed.c, home_feed_horizon.c
+    rows = home_feed.c
     newest = connection.execute(
         sa.select(sa.func.max(rows.timestamp)).where(rows.user_id == reader)
     ).scalar()
-    lowest = connection.execute(
-        sa.select(horizons.timestamp).where(horizons.user_id == reader)
-    ).scalar()
+    lowest = time_from_driver(connection.dialect)(below[0])
     if newest is None or lowest is None or newest <= lowest:
         return None
     since = lowest - (newest - lowest) * SPAN_MARGIN

@@ -1,6 +1,7 @@
 """Column types shared by the models."""
 
 from datetime import UTC, datetime
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -35,6 +36,14 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+@cache
+def time_from_driver(dialect: sa.Dialect):
+    """What turns a time as ``dialect``'s driver gives it (SQLite: text) into the aware UTC
+    datetime a :class:`UTCDateTime` column reads, for statements run as their SQL text."""
+    column_type = UTCDateTime().dialect_impl(dialect)
+    return column_type.result_processor(dialect, None) or (lambda value: value)
 
 
 def utcnow() -> datetime:
